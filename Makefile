@@ -1,0 +1,42 @@
+# tpi-notes developer commands. `make run` and `make test` are the only set-up a fresh machine needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+OFFSCREEN := QT_QPA_PLATFORM=offscreen
+
+.PHONY: run test lint bench screenshots system-deps clean help
+
+help:
+	@echo "make run          create .venv, install, open the app on the default database"
+	@echo "make test         create .venv, install, run ruff and the whole test suite"
+	@echo "make bench        measure against the performance budget (product.md §11)"
+	@echo "make screenshots  regenerate the README's pictures (docs/screenshots)"
+
+$(STAMP): pyproject.toml
+	@bash .ci/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+system-deps:
+	@bash .ci/system-deps.sh
+
+run: $(STAMP)
+	$(PY) main.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) lint
+	$(OFFSCREEN) $(PY) -m pytest
+
+bench: $(STAMP)
+	$(OFFSCREEN) $(PY) bench/run.py
+
+screenshots: $(STAMP)
+	$(OFFSCREEN) $(PY) docs/make_screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

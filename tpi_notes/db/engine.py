@@ -1,0 +1,86 @@
+"""The engine: where the database is, and the SQLite settings every connection gets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tpi_notes.domain.errors import DatabaseOpenError
+from tpi_notes.paths import default_database_path
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+ENV_VAR = "TPI_NOTES_DB"
+
+
+def resolve_database_url(db: str | None) -> str:
+    """``--db`` (a path or an SQLAlchemy URL), else ``TPI_NOTES_DB``, else the per-user default file."""
+    chosen = db or os.environ.get(ENV_VAR)
+    if not chosen:
+        path = default_database_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    if "://" in chosen:
+        try:
+            make_url(chosen)
+        except ArgumentError as exc:
+            raise DatabaseOpenError(f"{chosen!r} is not a valid database URL: {exc}") from None
+        return chosen
+    return f"sqlite:///{Path(chosen).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind an SQLite URL, or None for other databases and in-memory ones."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse, without touching it, a path whose folder is missing or a file that is not SQLite."""
+    if not path.parent.is_dir():
+        raise DatabaseOpenError(f"The folder {path.parent} does not exist; create it or choose another --db.")
+    if path.is_dir():
+        raise DatabaseOpenError(f"{path} is a folder, not a database file.")
+    if path.exists() and path.stat().st_size > 0:
+        try:
+            with path.open("rb") as fh:
+                head = fh.read(len(SQLITE_MAGIC))
+        except OSError as exc:
+            raise DatabaseOpenError(f"Cannot read {path}: {exc.strerror}.") from None
+        if head != SQLITE_MAGIC:
+            raise DatabaseOpenError(f"{path} is not a tpi-notes database (it is not an SQLite file).")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI connection
+    cursor = dbapi_connection.cursor()
+    # Enforce the foreign keys the schema declares (SQLite leaves them off by default).
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # Write-ahead logging: readers never block the writer, and a crash leaves the last commit intact.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: a committed save survives a power cut too, not only a crash of the app.
+    cursor.execute("PRAGMA synchronous=FULL")
+    # Two workstations on one file wait up to 5 s for each other's writes instead of failing at once.
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Build (never at import time) an engine for ``url``, with the SQLite settings applied."""
+    path = sqlite_path(url)
+    if path is not None:
+        check_sqlite_file(path)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # expire_on_commit=False: objects stay readable after commit while they are mapped to plain data.
+    return sessionmaker(engine, expire_on_commit=False)

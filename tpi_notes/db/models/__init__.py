@@ -1,0 +1,34 @@
+"""The ORM models: every entity of product.md §3. Only tpi_notes.db and the services import them."""
+
+from tpi_notes.db.models.audit import AuditEvent
+from tpi_notes.db.models.base import Base
+from tpi_notes.db.models.clinical import (
+    Addendum,
+    Preparation,
+    PreparationComponent,
+    ProcedureSession,
+    SessionDiagnosis,
+    SessionFinding,
+    Site,
+)
+from tpi_notes.db.models.people import ClinicSettings, Patient, User, UserRole
+from tpi_notes.db.models.reference import FormularyItem, Lot, Template
+
+__all__ = [
+    "Addendum",
+    "AuditEvent",
+    "Base",
+    "ClinicSettings",
+    "FormularyItem",
+    "Lot",
+    "Patient",
+    "Preparation",
+    "PreparationComponent",
+    "ProcedureSession",
+    "SessionDiagnosis",
+    "SessionFinding",
+    "Site",
+    "Template",
+    "User",
+    "UserRole",
+]

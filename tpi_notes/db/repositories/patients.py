@@ -1,0 +1,103 @@
+"""Patients in and out of the database as plain records."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy.orm import Session
+
+from tpi_notes.db.models import Patient
+from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, fold, search_key
+
+_INPUT_FIELDS = tuple(PatientInput.__dataclass_fields__)
+
+
+def to_record(row: Patient) -> PatientRecord:
+    values = {name: getattr(row, name) for name in _INPUT_FIELDS}
+    values["allergies"] = tuple(row.allergies or ())
+    return PatientRecord(**values, id=row.id, row_version=row.row_version)
+
+
+def _summary(row: Patient) -> PatientSummary:
+    flags = []
+    if row.anticoagulant or row.bleeding_disorder:
+        flags.append("bleeding")
+    if row.diabetes:
+        flags.append("diabetes")
+    if row.pregnant or row.breastfeeding:
+        flags.append("pregnancy")
+    if row.allergies:
+        flags.append("allergy")
+    return PatientSummary(row.id, row.mrn, row.family_name, row.given_name, row.birth_date, row.sex, tuple(flags))
+
+
+def apply_input(row: Patient, data: PatientInput) -> None:
+    for name in _INPUT_FIELDS:
+        value = getattr(data, name)
+        setattr(row, name, list(value) if name == "allergies" else value)
+    row.search_key = search_key(data.family_name, data.given_name)
+
+
+def add(s: Session, data: PatientInput) -> Patient:
+    row = Patient()
+    apply_input(row, data)
+    s.add(row)
+    s.flush()
+    return row
+
+
+def get(s: Session, patient_id: int) -> Patient | None:
+    return s.get(Patient, patient_id)
+
+
+def mrn_owner(s: Session, mrn: str) -> int | None:
+    return s.scalar(select(Patient.id).where(func.lower(Patient.mrn) == mrn.lower()))
+
+
+def count(s: Session) -> int:
+    return s.scalar(select(func.count(Patient.id))) or 0
+
+
+_DATE_FORMATS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), (1, 2, 3)),
+    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), (3, 1, 2)),  # US month/day/year
+    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), (3, 2, 1)),  # day.month.year
+)
+
+
+def parse_date_token(token: str) -> date | None:
+    for pattern, (yi, mi, di) in _DATE_FORMATS:
+        m = pattern.match(token)
+        if m:
+            try:
+                return date(int(m.group(yi)), int(m.group(mi)), int(m.group(di)))
+            except ValueError:
+                return None
+    return None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(s: Session, text: str, limit: int) -> list[PatientSummary]:
+    """Patients whose every typed word starts a name word, starts the MRN, or is the date of birth."""
+    conditions = []
+    for token in text.split():
+        when = parse_date_token(token)
+        if when is not None:
+            conditions.append(Patient.birth_date == when)
+            continue
+        folded = _like_escape(fold(token))
+        options = [
+            Patient.search_key.like(f"% {folded}%", escape="\\"),
+            Patient.mrn.ilike(f"{_like_escape(token)}%", escape="\\"),
+        ]
+        if re.fullmatch(r"\d{4}", token):
+            options.append(extract("year", Patient.birth_date) == int(token))
+        conditions.append(or_(*options))
+    query = select(Patient).where(and_(*conditions)) if conditions else select(Patient)
+    rows = s.scalars(query.order_by(Patient.search_key, Patient.id).limit(limit))
+    return [_summary(r) for r in rows]

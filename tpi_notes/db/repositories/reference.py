@@ -1,0 +1,60 @@
+"""Formulary, lots and clinic settings."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tpi_notes.db.models import ClinicSettings, FormularyItem, Lot
+from tpi_notes.domain import formulary as f
+from tpi_notes.domain.clinic import ClinicInfo
+
+
+def item_count(s: Session) -> int:
+    return s.scalar(select(func.count(FormularyItem.id))) or 0
+
+
+def add_items(s: Session, items: tuple[f.FormularyItem, ...]) -> None:
+    for item in items:
+        values = {k: v for k, v in vars(item).items() if k not in {"id"}}
+        s.add(FormularyItem(**values))
+    s.flush()
+
+
+def list_items(s: Session, include_retired: bool = False) -> list[f.FormularyItem]:
+    query = select(FormularyItem).order_by(FormularyItem.agent_class, FormularyItem.name)
+    if not include_retired:
+        query = query.where(FormularyItem.retired.is_(False))
+    out = []
+    for row in s.scalars(query):
+        values = {k: getattr(row, k) for k in f.FormularyItem.__dataclass_fields__}
+        out.append(f.FormularyItem(**values))
+    return out
+
+
+def list_lots(s: Session) -> list[f.Lot]:
+    rows = s.execute(select(Lot, FormularyItem.code).join(FormularyItem).order_by(FormularyItem.code, Lot.expiry))
+    return [f.Lot(code, lot.lot_number, lot.expiry, lot.ndc, lot.retired, lot.id) for lot, code in rows]
+
+
+def settings(s: Session) -> ClinicSettings:
+    row = s.get(ClinicSettings, 1)
+    if row is None:
+        row = ClinicSettings(id=1)
+        s.add(row)
+        s.flush()
+    return row
+
+
+def clinic_info(s: Session) -> ClinicInfo:
+    row = settings(s)
+    return ClinicInfo(
+        name=row.name,
+        address=row.address,
+        phone=row.phone,
+        after_hours_phone=row.after_hours_phone,
+        strenuous_activity_hours=row.strenuous_activity_hours,
+        inactivity_lock_minutes=row.inactivity_lock_minutes,
+        steroid_12_month_limit_mg=row.steroid_12_month_limit_mg,
+        formulary_version=row.formulary_version,
+    )

@@ -1,0 +1,1 @@
+"""Plain-Python domain: data shapes and clinical rules, with no Qt and no database."""

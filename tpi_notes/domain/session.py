@@ -1,0 +1,111 @@
+"""A procedure session as plain data: encounter, syringes (preparations), sites and post-procedure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+VIEWS = ("anterior", "posterior")
+SIDES = ("L", "R")
+TECHNIQUES = {"injection": "Injection", "dry_needling": "Dry needling"}
+STATUSES = ("draft", "signed")
+ADDENDUM_KINDS = {"addendum": "Addendum", "correction": "Correction", "late_entry": "Late entry"}
+
+
+@dataclass(frozen=True)
+class Component:
+    """One drug drawn into a syringe: formulary item, lot and volume."""
+
+    item_code: str
+    volume_ml: float
+    lot_number: str = ""
+    lot_expiry: date | None = None
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """A syringe ("Syringe A"); concentrations are derived from its components."""
+
+    label: str
+    components: tuple[Component, ...]
+
+    @property
+    def total_ml(self) -> float:
+        return sum(c.volume_ml for c in self.components)
+
+
+@dataclass(frozen=True)
+class EStim:
+    frequency_hz: float
+    pulse_width_us: float
+    intensity_ma: float
+    minutes: float
+    attended: bool
+
+
+@dataclass(frozen=True)
+class Site:
+    number: int
+    view: str
+    x: float
+    y: float
+    region_code: str
+    muscle_id: str
+    muscle: str
+    side: str
+    technique: str = "injection"
+    preparation_label: str | None = None
+    volume_ml: float | None = None
+    needle: str = ""
+    aspiration: bool | None = None
+    passes: int | None = None
+    twitch: bool | None = None
+    needles_in: int | None = None
+    needles_out: int | None = None
+    dwell_minutes: float | None = None
+    estim: EStim | None = None
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.side} {self.muscle.lower()}"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    display: str
+
+
+@dataclass(frozen=True)
+class Addendum:
+    kind: str
+    text: str
+    author: str
+    created_at: datetime
+    content_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One row of a patient's session list."""
+
+    id: int
+    performed_start: datetime
+    status: str
+    physician: str
+    muscles: tuple[str, ...]
+    agents: tuple[str, ...]
+    techniques: tuple[str, ...]
+    pain_before: int | None
+    pain_after: int | None
+    site_count: int
+    addenda: int = 0
+    tampered: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pain_text(self) -> str:
+        before = "–" if self.pain_before is None else str(self.pain_before)
+        after = "–" if self.pain_after is None else str(self.pain_after)
+        return f"{before} → {after}"

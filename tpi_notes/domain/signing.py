@@ -1,0 +1,74 @@
+"""The canonical serialisation of a session's signed content, and its SHA-256.
+
+The content is a plain mapping built from the stored values only (never from derived or display
+text), so that the same record always hashes the same way, whoever reads it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+CANONICAL_VERSION = 1
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # Round away binary noise so 0.1 + 0.2 and 0.3 read back from the database hash alike.
+        return round(value, 6)
+    if isinstance(value, Mapping):
+        return {str(k): _normalise(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalise(v) for v in value]
+    return value
+
+
+def canonical_bytes(content: Mapping[str, Any]) -> bytes:
+    payload = {"canonical_version": CANONICAL_VERSION, "content": _normalise(content)}
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def content_sha256(content: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical_bytes(content)).hexdigest()
+
+
+# What a signature covers, by stored field name. Identity, status and bookkeeping (ids, row
+# version, created/updated times, the hash itself) are outside; everything clinical is inside.
+SESSION_FIELDS = (
+    "patient_id", "performed_start", "performed_end", "location", "physician_id", "assistant_id", "indication",
+    "conservative_care", "exam_findings", "consent_type", "consent_risks", "consent_form_id", "timeout_done",
+    "timeout_at", "position", "antisepsis", "guidance", "pain_before", "pain_after", "relief_pct",
+    "complications", "tolerance", "blood_loss", "observation_minutes", "respiratory_check", "disposition",
+    "follow_up", "comments", "atlas_version", "formulary_version", "aftercare_version", "signed_by_id", "signed_at",
+)
+SITE_FIELDS = (
+    "number", "view", "x", "y", "region_code", "muscle_id", "muscle", "side", "technique", "preparation",
+    "volume_ml", "needle", "aspiration", "passes", "twitch", "needles_in", "needles_out", "dwell_minutes",
+    "estim_frequency_hz", "estim_pulse_width_us", "estim_intensity_ma", "estim_minutes", "estim_attended", "note",
+)
+COMPONENT_FIELDS = ("item_code", "lot_number", "volume_ml")
+
+
+def session_content(
+    session: Mapping[str, Any],
+    diagnoses: list[Mapping[str, Any]],
+    preparations: list[tuple[str, list[Mapping[str, Any]]]],
+    sites: list[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The signed content from plain stored values; sites name their syringe by label."""
+    return {
+        "session": {k: session.get(k) for k in SESSION_FIELDS},
+        "diagnoses": [{"code": d["code"], "display": d["display"]} for d in diagnoses],
+        "preparations": [
+            {"label": label, "components": [{k: c.get(k) for k in COMPONENT_FIELDS} for c in components]}
+            for label, components in sorted(preparations, key=lambda p: p[0])
+        ],
+        "sites": [{k: site.get(k) for k in SITE_FIELDS} for site in sorted(sites, key=lambda x: x["number"])],
+    }

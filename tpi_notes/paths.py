@@ -1,0 +1,32 @@
+"""Where tpi-notes finds its reference data and keeps its files (no Qt, no database)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "tpi-notes"
+APP_AUTHOR = "tpi-notes"
+DB_FILENAME = "tpi-notes.sqlite"
+
+
+def resources_dir() -> Path:
+    """The versioned reference data (formulary, atlas, aftercare text); ``TPI_NOTES_RESOURCES`` overrides."""
+    override = os.environ.get("TPI_NOTES_RESOURCES")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[1] / "resources"
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder; ``TPI_NOTES_DATA_DIR`` redirects it (tests, portable installs)."""
+    override = os.environ.get("TPI_NOTES_DATA_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def default_database_path() -> Path:
+    return user_data_dir() / DB_FILENAME

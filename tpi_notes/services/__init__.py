@@ -1,0 +1,1 @@
+"""The service layer: one function per user action, each in one transaction, plain data in and out."""

@@ -1,0 +1,29 @@
+"""Clinic-wide reads: details and policies, and whether the database is still empty."""
+
+from __future__ import annotations
+
+from tpi_notes.db.repositories import patients, reference
+from tpi_notes.domain.clinic import ClinicInfo
+from tpi_notes.domain.formulary import FormularyItem, Lot
+from tpi_notes.services.context import AppContext
+
+
+def get_clinic_info(ctx: AppContext) -> ClinicInfo:
+    with ctx.transaction() as s:
+        return reference.clinic_info(s)
+
+
+def is_empty(ctx: AppContext) -> bool:
+    """True on first run: no patients yet (the empty state offers to create one or load the demo)."""
+    with ctx.transaction() as s:
+        return patients.count(s) == 0
+
+
+def list_formulary(ctx: AppContext, include_retired: bool = False) -> list[FormularyItem]:
+    with ctx.transaction() as s:
+        return reference.list_items(s, include_retired)
+
+
+def list_lots(ctx: AppContext) -> list[Lot]:
+    with ctx.transaction() as s:
+        return reference.list_lots(s)

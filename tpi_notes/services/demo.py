@@ -1,0 +1,271 @@
+"""`tpi-notes demo`: a believable, reproducible clinic (same seed, same clinic) for trying the app.
+
+Everything is made up. Dates end on DEMO_END so that the same seed gives the same clinic on any day.
+Rows are written with SQLAlchemy Core in large batches inside one transaction, so 100,000 sessions
+take well under a minute and an interrupted run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import insert, select
+
+from tpi_notes.anatomy import load_atlas
+from tpi_notes.db.models import (
+    Addendum,
+    FormularyItem,
+    Lot,
+    Patient,
+    Preparation,
+    PreparationComponent,
+    ProcedureSession,
+    SessionDiagnosis,
+    Site,
+    User,
+    UserRole,
+)
+from tpi_notes.db.repositories import audit, reference
+from tpi_notes.db.repositories import patients as patient_repo
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.services import demo_data as D
+from tpi_notes.services.context import AppContext
+from tpi_notes.services.demo_sessions import SessionMaker
+
+DEMO_END = date(2026, 11, 1)
+DEMO_YEARS = 3
+BATCH = 4000
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    patients: int
+    sessions: int
+    sites: int
+    signed: int
+    drafts: int
+    addenda: int
+    seconds: float
+
+
+class DemoError(TpiError):
+    pass
+
+
+def _insert(conn, model, rows: list[dict]) -> None:  # noqa: ANN001 - Connection
+    if rows:
+        conn.execute(insert(model), rows)
+
+
+def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, seed: int = 7) -> DemoSummary:
+    """Fill an empty database with a demo clinic; refuses a database that already has patients."""
+    if patients < 3 or sessions < 0:
+        raise DemoError("The demo needs at least 3 patients and a non-negative number of sessions.")
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    atlas = load_atlas()
+    with ctx.transaction() as s:
+        if patient_repo.count(s) > 0:
+            raise DemoError("This database already holds patients; the demo writes only to a new database.")
+        conn = s.connection()
+        settings = reference.settings(s)
+        for key, value in D.CLINIC.items():
+            setattr(settings, key, value)
+        settings.demo_seed = seed
+        opened = _stamp(DEMO_END - timedelta(days=365 * DEMO_YEARS + 30))
+        items = {row.code: row for row in s.scalars(select(FormularyItem))}
+        # Every timestamp comes from the demo calendar, so the same seed gives a byte-identical clinic.
+        for row in (settings, *items.values()):
+            row.created_at = row.updated_at = opened
+        s.flush()
+        staff = _add_staff(conn)
+        lots = _add_lots(conn, rng, items)
+        people = _add_patients(conn, rng, patients)
+        maker = SessionMaker(rng, atlas, items, lots, staff, DEMO_END, DEMO_YEARS)
+        totals = _add_sessions(conn, rng, maker, people, sessions)
+        audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
+                     detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
+    return DemoSummary(patients, sessions, *totals, seconds=time.perf_counter() - started)
+
+
+def _stamp(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 7, 30)
+
+
+def _add_staff(conn) -> dict[str, list[int]]:  # noqa: ANN001
+    created = _stamp(DEMO_END - timedelta(days=365 * DEMO_YEARS + 30))
+    users, roles = [], []
+    by_role: dict[str, list[int]] = {"physician": [], "nurse": [], "admin": []}
+    for uid, (username, name, credentials, user_roles) in enumerate(D.STAFF, start=1):
+        users.append({"id": uid, "username": username, "full_name": name, "credentials": credentials,
+                      "password_hash": None, "active": True, "failed_attempts": 0,
+                      "created_at": created, "updated_at": created})
+        for role in user_roles:
+            roles.append({"user_id": uid, "role": role})
+            by_role[role].append(uid)
+    _insert(conn, User, users)
+    _insert(conn, UserRole, roles)
+    return by_role
+
+
+def _add_lots(conn, rng: random.Random, items: dict) -> dict[str, list[tuple[int, str, date, date]]]:  # noqa: ANN001
+    """Lots every 5 months per item, each usable for 18 months: (lot id, number, received, expiry)."""
+    start = DEMO_END - timedelta(days=365 * DEMO_YEARS + 120)
+    rows, lots = [], {}
+    lot_id = 0
+    for code in sorted(items):
+        item = items[code]
+        lots[code] = []
+        received = start
+        while received <= DEMO_END:
+            lot_id += 1
+            number = f"{code.split('-')[0][:3].upper()}{received:%y%m}{rng.randint(10, 99)}"
+            expiry = received + timedelta(days=548)
+            created = _stamp(received)
+            rows.append({"id": lot_id, "item_id": item.id, "lot_number": number,
+                         "ndc": f"99999-{item.id:04d}-{rng.randint(1, 99):02d}", "expiry": expiry,
+                         "retired": expiry < DEMO_END - timedelta(days=180), "created_at": created,
+                         "updated_at": created})
+            lots[code].append((lot_id, number, received, expiry))
+            received += timedelta(days=150)
+    _insert(conn, Lot, rows)
+    return lots
+
+
+@dataclass
+class DemoPatient:
+    id: int
+    birth_date: date
+    sex: str
+    weight_kg: float | None
+    diabetes: bool
+    anticoagulant: str
+    pregnant: bool
+    breastfeeding: bool
+    implanted_device: bool
+    allergies: tuple[str, ...]
+    profile: str
+
+
+def _pick_name(rng: random.Random) -> tuple[str, str, str, str]:
+    origin = rng.choices(list(D.NAME_WEIGHTS), weights=list(D.NAME_WEIGHTS.values()))[0]
+    families, givens, language = D.NAME_POOLS[origin]
+    given, sex = rng.choice(givens)
+    family = rng.choice(families)
+    if origin == "cyrillic" and sex == "female":
+        family += "а"
+    if origin == "spanish" and rng.random() < 0.25:
+        language = "en"
+    return family, given, sex, language
+
+
+def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  # noqa: ANN001
+    from tpi_notes.domain.patient import search_key
+
+    rows, people = [], []
+    profiles = list(D.PROFILE_WEIGHTS)
+    for pid in range(1, count + 1):
+        if pid <= len(D.FIXED_PATIENTS):
+            family, given, sex, language = D.FIXED_PATIENTS[pid - 1]
+        else:
+            family, given, sex, language = _pick_name(rng)
+        age = rng.randint(19, 86)
+        birth = DEMO_END - timedelta(days=age * 365 + rng.randint(0, 364))
+        weight = None if rng.random() < 0.05 else round(rng.gauss(80 if sex == "male" else 68, 14), 1)
+        if weight is not None:
+            weight = min(max(weight, 42.0), 160.0)
+        diabetes = rng.random() < 0.16
+        child_bearing = sex == "female" and age < 44
+        pregnant = child_bearing and rng.random() < 0.04
+        breastfeeding = child_bearing and not pregnant and rng.random() < 0.05
+        anticoagulant = rng.choice(D.ANTICOAGULANTS) if rng.random() < 0.12 else ""
+        allergies = rng.choice(D.ALLERGIES) if rng.random() < 0.2 else ()
+        device = rng.random() < 0.03
+        profile = rng.choices(profiles, weights=list(D.PROFILE_WEIGHTS.values()))[0]
+        created = _stamp(DEMO_END - timedelta(days=365 * DEMO_YEARS + 20))
+        rows.append({
+            "id": pid, "mrn": f"{100000 + pid * 7:07d}", "family_name": family, "given_name": given,
+            "search_key": search_key(family, given), "birth_date": birth, "sex": sex, "weight_kg": weight,
+            "weight_date": None if weight is None else DEMO_END - timedelta(days=rng.randint(0, 300)),
+            "phone": f"(555) {rng.randint(100, 999)}-{rng.randint(1000, 9999)}", "language": language,
+            "allergies": list(allergies), "anticoagulant": anticoagulant,
+            "bleeding_disorder": rng.random() < 0.01, "diabetes": diabetes,
+            "insulin": diabetes and rng.random() < 0.35, "pregnant": pregnant, "breastfeeding": breastfeeding,
+            "immunosuppressed": rng.random() < 0.03, "implanted_device": device, "row_version": 1,
+            "created_at": created, "updated_at": created,
+        })
+        people.append(DemoPatient(pid, birth, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding,
+                                  device, tuple(allergies), profile))
+    for start in range(0, len(rows), BATCH):
+        _insert(conn, Patient, rows[start:start + BATCH])
+    return people
+
+
+def _add_sessions(conn, rng: random.Random, maker: SessionMaker, people: list[DemoPatient],  # noqa: ANN001
+                  count: int) -> tuple[int, int, int, int]:
+    # Some patients come often, most a few times: a skewed draw, but everyone listed at least once
+    # when there are enough sessions.
+    weights = [rng.paretovariate(1.6) for _ in people]
+    owners = list(range(len(people))) if count >= len(people) else []
+    owners += rng.choices(range(len(people)), weights=weights, k=count - len(owners))
+    by_patient: dict[int, int] = {}
+    for index in owners:
+        by_patient[index] = by_patient.get(index, 0) + 1
+    tables: dict[type, list[dict]] = {m: [] for m in (ProcedureSession, SessionDiagnosis, Preparation,
+                                                      PreparationComponent, Site, Addendum)}
+    sites = signed = drafts = addenda = 0
+    for index in sorted(by_patient):
+        for record in maker.patient_sessions(people[index], by_patient[index]):
+            for model, rows in record.items():
+                tables[model].extend(rows)
+            sites += len(record[Site])
+            addenda += len(record[Addendum])
+            if record[ProcedureSession][0]["status"] == "signed":
+                signed += 1
+            else:
+                drafts += 1
+        if len(tables[ProcedureSession]) >= BATCH:
+            _flush(conn, tables)
+    _flush(conn, tables)
+    return sites, signed, drafts, addenda
+
+
+def _flush(conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001
+    for model, rows in tables.items():
+        _insert(conn, model, rows)
+        rows.clear()
+
+
+def prepare_demo_target(db: str) -> None:
+    """Make room for a demo: a new file is fine, an earlier demo is rebuilt, real data is refused."""
+    from pathlib import Path
+
+    from tpi_notes.db.engine import check_sqlite_file, resolve_database_url, sqlite_path
+
+    path = sqlite_path(resolve_database_url(db))
+    if path is None or not path.exists() or path.stat().st_size == 0:
+        return
+    check_sqlite_file(path)
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return
+        demo = None
+        if "clinic_settings" in tables:
+            row = conn.execute("SELECT demo_seed FROM clinic_settings WHERE id = 1").fetchone()
+            demo = row[0] if row else None
+        has_patients = "patient" in tables and conn.execute("SELECT 1 FROM patient LIMIT 1").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise DemoError(f"{path} cannot be read as a database: {exc}.") from None
+    finally:
+        conn.close()
+    if demo is None and (has_patients or "patient" not in tables):
+        raise DemoError(f"{path} already holds data that is not a demo clinic; choose a new file for the demo.")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

@@ -1,0 +1,236 @@
+"""Making one demo patient's sessions: dates, syringes with lots, sites inside atlas regions."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from tpi_notes.db.models import (
+    Addendum,
+    Preparation,
+    PreparationComponent,
+    ProcedureSession,
+    SessionDiagnosis,
+    Site,
+)
+from tpi_notes.domain.signing import content_sha256, session_content
+from tpi_notes.services import demo_data as D
+
+RISKS = ["bleeding or bruising", "infection", "post-needling soreness", "vasovagal reaction",
+         "local anesthetic reaction", "nerve irritation"]
+
+
+class SessionMaker:
+    def __init__(self, rng: random.Random, atlas: Any, items: dict, lots: dict, staff: dict,
+                 end: date, years: int) -> None:
+        self.rng = rng
+        self.atlas = atlas
+        self.items = items
+        self.lots = lots
+        self.staff = staff
+        self.end = end
+        self.start = end - timedelta(days=365 * years)
+        self.ids = {m: 0 for m in (ProcedureSession, Preparation, PreparationComponent, Site, Addendum)}
+        self.by_group: dict[str, list[Any]] = {}
+        for region in atlas.regions:
+            self.by_group.setdefault(region.group, []).append(region)
+        self.mirror = {(r.muscle_id, r.view, r.side): r for r in atlas.regions}
+        self.points: dict[str, list[tuple[float, float]]] = {}
+        self.recipes = [r for r, _ in D.RECIPES]
+        self.recipe_weights = [w for _, w in D.RECIPES]
+
+    def _next(self, model: type) -> int:
+        self.ids[model] += 1
+        return self.ids[model]
+
+    # -- where ---------------------------------------------------------------------------------
+    def _point_in(self, region: Any) -> tuple[float, float]:
+        pool = self.points.get(region.code)
+        if pool is None:
+            pool = [tuple(region.anchor)]
+            x0, y0, x1, y1 = region.bbox
+            local = random.Random(region.code)
+            for _ in range(60):
+                x = local.uniform(x0, x1)
+                y = local.uniform(y0, y1)
+                hit = self.atlas.hit_test(region.view, x, y)
+                if hit is not None and hit.code == region.code:
+                    pool.append((round(x, 4), round(y, 4)))
+                if len(pool) >= 12:
+                    break
+            self.points[region.code] = pool
+        return self.rng.choice(pool)
+
+    def _regions(self, profile: str, count: int) -> list[Any]:
+        groups = D.PROFILES[profile]["groups"]
+        candidates = [r for g in groups for r in self.by_group.get(g, [])]
+        if not candidates:
+            candidates = list(self.atlas.regions)
+        chosen: list[Any] = []
+        seen: set[tuple[str, str]] = set()
+        while len(chosen) < count and len(seen) < len(candidates):
+            region = self.rng.choice(candidates)
+            key = (region.muscle_id, region.side)
+            if key in seen:
+                continue
+            seen.add(key)
+            chosen.append(region)
+            partner = self.mirror.get((region.muscle_id, region.view, "L" if region.side == "R" else "R"))
+            if partner and len(chosen) < count and self.rng.random() < 0.55:
+                pkey = (partner.muscle_id, partner.side)
+                if pkey not in seen:
+                    seen.add(pkey)
+                    chosen.append(partner)
+        return chosen
+
+    # -- when ----------------------------------------------------------------------------------
+    def _dates(self, n: int) -> list[datetime]:
+        span = (self.end - self.start).days
+        days = sorted(self.rng.sample(range(span), min(n, span)))
+        out = []
+        for offset in days:
+            day = self.start + timedelta(days=offset)
+            while day.weekday() >= 5:
+                day -= timedelta(days=1)
+            minute = self.rng.randrange(8 * 60, 16 * 60 + 31, 15)
+            out.append(datetime(day.year, day.month, day.day, minute // 60, minute % 60))
+        return out
+
+    def _lot(self, code: str, when: date) -> tuple[int, str]:
+        usable = [lot for lot in self.lots[code] if lot[2] <= when <= lot[3]]
+        lot = usable[-1] if usable else self.lots[code][-1]
+        return lot[0], lot[1]
+
+    # -- what ----------------------------------------------------------------------------------
+    def patient_sessions(self, patient: Any, n: int) -> list[dict[type, list[dict]]]:
+        rng = self.rng
+        physician = rng.choice(self.staff["physician"])
+        months = rng.randint(4, 60)
+        return [self._session(patient, when, physician if rng.random() < 0.8 else rng.choice(self.staff["physician"]),
+                              months) for when in self._dates(n)]
+
+    def _mode(self, patient: Any) -> str:
+        roll = self.rng.random()
+        if patient.pregnant:
+            return "dry_needling"
+        if roll < 0.72:
+            return "injection"
+        return "dry_needling" if roll < 0.92 else "mixed"
+
+    def _recipe(self, patient: Any) -> tuple:
+        if any(a in ("bupivacaine", "amide local anesthetics") for a in patient.allergies):
+            return (("saline-0.9", 5.0),)
+        recipe = self.rng.choices(self.recipes, weights=self.recipe_weights)[0]
+        if patient.pregnant or patient.breastfeeding:
+            recipe = (("lidocaine-1", 5.0),)
+        return recipe
+
+    def _session(self, patient: Any, start: datetime, physician: int, months: int) -> dict[type, list[dict]]:
+        rng = self.rng
+        sid = self._next(ProcedureSession)
+        mode = self._mode(patient)
+        profile = D.PROFILES[patient.profile]
+        regions = self._regions(patient.profile, rng.choices([1, 2, 3, 4, 5, 6], [8, 24, 22, 24, 12, 10])[0])
+        recent = (self.end - start.date()).days < 10
+        status = "draft" if (recent and rng.random() < 0.5) or rng.random() < 0.02 else "signed"
+        end = start + timedelta(minutes=rng.randint(15, 45))
+        preparations, components, sites = [], [], []
+        prep_labels: dict[int, str] = {}
+        injecting = [r for i, r in enumerate(regions) if mode == "injection" or (mode == "mixed" and i % 2 == 0)]
+        if injecting:
+            for label in ("A", "B")[: 1 + (len(injecting) >= 5 and rng.random() < 0.3)]:
+                pid = self._next(Preparation)
+                prep_labels[pid] = label
+                preparations.append({"id": pid, "session_id": sid, "label": label})
+                for position, (code, ml) in enumerate(self._recipe(patient)):
+                    lot_id, lot_number = self._lot(code, start.date())
+                    components.append({"id": self._next(PreparationComponent), "preparation_id": pid,
+                                       "position": position, "item_id": self.items[code].id,
+                                       "lot_id": lot_id, "volume_ml": ml, "_code": code, "_lot": lot_number})
+        prep_ids = list(prep_labels)
+        prep_total = {pid: sum(c["volume_ml"] for c in components if c["preparation_id"] == pid) for pid in prep_ids}
+        estim = mode != "injection" and not patient.implanted_device and rng.random() < 0.5
+        for number, region in enumerate(regions, start=1):
+            x, y = self._point_in(region)
+            site = {"id": self._next(Site), "session_id": sid, "number": number, "view": region.view, "x": x, "y": y,
+                    "region_code": region.code, "muscle_id": region.muscle_id, "muscle": region.muscle,
+                    "side": region.side, "note": "", "preparation_id": None, "volume_ml": None, "needle": "",
+                    "aspiration": None, "passes": None, "twitch": rng.random() < 0.6, "needles_in": None,
+                    "needles_out": None, "dwell_minutes": None, "estim_frequency_hz": None,
+                    "estim_pulse_width_us": None, "estim_intensity_ma": None, "estim_minutes": None,
+                    "estim_attended": None}
+            if region in injecting:
+                pid = prep_ids[(number - 1) % len(prep_ids)]
+                share = prep_total[pid] / max(1, sum(1 for r in injecting) / len(prep_ids))
+                site.update(technique="injection", preparation_id=pid,
+                            volume_ml=round(min(share, rng.choice([0.5, 1.0, 1.0, 1.5, 2.0])), 1),
+                            needle=rng.choice(["25 G × 1.5 in", "27 G × 1.25 in", "25 G × 1.5 in"]),
+                            aspiration=True, passes=rng.randint(1, 6))
+            else:
+                needles = rng.randint(1, 4)
+                site.update(technique="dry_needling", needle=rng.choice(["0.25 × 40 mm", "0.30 × 50 mm"]),
+                            needles_in=needles, needles_out=needles, dwell_minutes=float(rng.choice([5, 10, 15])))
+                if estim:
+                    site.update(estim_frequency_hz=float(rng.choice([2, 4, 80, 100])), estim_pulse_width_us=250.0,
+                                estim_intensity_ma=float(rng.randint(2, 12)), estim_minutes=float(rng.choice([15, 20])),
+                                estim_attended=rng.random() < 0.5)
+            sites.append(site)
+        near_lung = any(r.near_lung for r in regions)
+        pain_before = rng.randint(4, 9)
+        pain_after = max(0, pain_before - rng.randint(1, 5))
+        session = {
+            "id": sid, "patient_id": patient.id, "performed_start": start, "performed_end": end,
+            "location": rng.choice(["Procedure room 1", "Procedure room 2", "Exam room 3"]),
+            "physician_id": physician,
+            "assistant_id": rng.choice(self.staff["nurse"]) if rng.random() < 0.7 else None,
+            "indication": profile["indication"].format(months=months),
+            "conservative_care": rng.choice(D.CONSERVATIVE_CARE),
+            "exam_findings": [{"region_code": r.code, "taut_band": True, "twitch": rng.random() < 0.6,
+                               "referred_pain": rng.random() < 0.7, "hypersensitive_spot": True} for r in regions],
+            "consent_type": rng.choice(["written", "written", "verbal"]),
+            "consent_risks": RISKS + (["pneumothorax"] if near_lung else []),
+            "consent_form_id": f"TPI-C-{2024 + rng.randint(0, 2)}",
+            "timeout_done": status == "signed" or rng.random() < 0.5,
+            "timeout_at": start + timedelta(minutes=2),
+            "position": D.POSITIONS["posterior" if all(r.view == "posterior" for r in regions) else
+                                    "anterior" if all(r.view == "anterior" for r in regions) else "mixed"],
+            "antisepsis": rng.choice(["Chlorhexidine-alcohol", "Chlorhexidine-alcohol", "Povidone-iodine"]),
+            "guidance": "landmark" if rng.random() < 0.93 else "ultrasound",
+            "pain_before": pain_before, "pain_after": pain_after if status == "signed" or rng.random() < 0.5 else None,
+            "relief_pct": round(100 * (pain_before - pain_after) / pain_before),
+            "complications": rng.choices([c for c, _ in D.COMPLICATIONS], [w for _, w in D.COMPLICATIONS])[0],
+            "tolerance": "Tolerated well", "blood_loss": "Minimal", "observation_minutes": 15 if near_lung else 10,
+            "respiratory_check": "Breath sounds equal, no dyspnea or chest pain at 15 minutes." if near_lung else "",
+            "disposition": "Home, ambulatory, in stable condition.",
+            "follow_up": rng.choice(["Reassess in 6 weeks; continue home exercise.",
+                                     "Follow up in 4 weeks; continue physical therapy."]),
+            "comments": "", "status": status, "atlas_version": self.atlas.version, "formulary_version": "2024.04",
+            "aftercare_version": "", "row_version": 1, "signed_by_id": None, "signed_at": None,
+            "content_sha256": None, "created_at": start, "updated_at": end,
+        }
+        diagnoses = [{"session_id": sid, "position": i, "code": c, "display": d}
+                     for i, (c, d) in enumerate(profile["diagnoses"])]
+        addenda = []
+        if status == "signed":
+            session["signed_by_id"] = physician
+            session["signed_at"] = end + timedelta(minutes=rng.randint(5, 240))
+            session["updated_at"] = session["signed_at"]
+            by_prep = [(prep_labels[p["id"]], [{"item_code": c["_code"], "lot_number": c["_lot"],
+                                                 "volume_ml": c["volume_ml"]}
+                                                for c in components if c["preparation_id"] == p["id"]])
+                       for p in preparations]
+            site_content = [dict(s, preparation=prep_labels.get(s["preparation_id"])) for s in sites]
+            session["content_sha256"] = content_sha256(session_content(session, diagnoses, by_prep, site_content))
+            if rng.random() < 0.03:
+                kind, text = rng.choice(D.ADDENDA)
+                created = session["signed_at"] + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
+                addenda.append({"id": self._next(Addendum), "session_id": sid, "kind": kind, "text": text,
+                                "author_id": physician, "created_at": created,
+                                "content_sha256": content_sha256({"session_id": sid, "kind": kind, "text": text,
+                                                                  "author_id": physician, "created_at": created})})
+        for c in components:
+            c.pop("_code")
+            c.pop("_lot")
+        return {ProcedureSession: [session], SessionDiagnosis: diagnoses, Preparation: preparations,
+                PreparationComponent: components, Site: sites, Addendum: addenda}

@@ -1,0 +1,77 @@
+"""Patient actions: search, open, register, update, and the patient's sessions."""
+
+from __future__ import annotations
+
+from tpi_notes.db.repositories import audit, patients, sessions
+from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, ValidationError
+from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, validate_patient
+from tpi_notes.domain.session import SessionSummary
+from tpi_notes.services.context import AppContext
+
+SEARCH_LIMIT = 500
+
+
+def search_patients(ctx: AppContext, text: str, limit: int = SEARCH_LIMIT) -> list[PatientSummary]:
+    """Patients matching every word typed (name start, MRN start, or date of birth), by name."""
+    with ctx.transaction() as s:
+        return patients.search(s, text, limit)
+
+
+def count_patients(ctx: AppContext) -> int:
+    with ctx.transaction() as s:
+        return patients.count(s)
+
+
+def get_patient(ctx: AppContext, patient_id: int) -> PatientRecord:
+    """Open a patient's record (an audited view)."""
+    with ctx.transaction() as s:
+        row = patients.get(s, patient_id)
+        if row is None:
+            raise NotFoundError(f"Patient {patient_id} does not exist.")
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="patient",
+                     entity_id=row.id, patient_id=row.id)
+        return patients.to_record(row)
+
+
+def _check_mrn_free(s, mrn: str, patient_id: int | None) -> None:  # noqa: ANN001 - Session
+    owner = patients.mrn_owner(s, mrn)
+    if owner is not None and owner != patient_id:
+        raise ValidationError({"mrn": f"MRN {mrn} already belongs to another patient."})
+
+
+def create_patient(ctx: AppContext, data: PatientInput) -> PatientRecord:
+    """Register a patient; invalid input raises ValidationError and writes nothing."""
+    clean = validate_patient(data, ctx.today())
+    with ctx.transaction() as s:
+        _check_mrn_free(s, clean.mrn, None)
+        row = patients.add(s, clean)
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create", entity="patient",
+                     entity_id=row.id, patient_id=row.id)
+        return patients.to_record(row)
+
+
+def update_patient(ctx: AppContext, patient_id: int, data: PatientInput, row_version: int) -> PatientRecord:
+    """Save changes to a patient opened at ``row_version``; a newer save by someone else is refused."""
+    clean = validate_patient(data, ctx.today())
+    with ctx.transaction() as s:
+        row = patients.get(s, patient_id)
+        if row is None:
+            raise NotFoundError(f"Patient {patient_id} does not exist.")
+        if row.row_version != row_version:
+            raise ConcurrentEditError(
+                "This patient was changed on another workstation after you opened it. "
+                "Reload to see the current details, then make your change again."
+            )
+        _check_mrn_free(s, clean.mrn, patient_id)
+        before = patients.to_record(row)
+        patients.apply_input(row, clean)
+        s.flush()
+        changed = [k for k in PatientInput.__dataclass_fields__ if getattr(before, k) != getattr(clean, k)]
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="patient",
+                     entity_id=row.id, patient_id=row.id, detail="fields: " + ", ".join(changed))
+        return patients.to_record(row)
+
+
+def list_patient_sessions(ctx: AppContext, patient_id: int) -> list[SessionSummary]:
+    with ctx.transaction() as s:
+        return sessions.summaries_for_patient(s, patient_id)
