@@ -38,6 +38,8 @@ from tpi_notes.services.demo_sessions import SessionMaker
 DEMO_END = date(2026, 11, 1)
 DEMO_YEARS = 3
 BATCH = 4000
+MAX_SESSIONS_PER_PATIENT = 30
+SESSIONS_PER_PATIENT_LIMIT = 80  # 3 years at one visit every 12 days, with room to spare
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,7 @@ def _insert(conn, model, rows: list[dict]) -> None:  # noqa: ANN001 - Connection
 
 def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, seed: int = 7) -> DemoSummary:
     """Fill an empty database with a demo clinic; refuses a database that already has patients."""
-    if patients < 3 or sessions < 0:
-        raise DemoError("The demo needs at least 3 patients and a non-negative number of sessions.")
+    validate_demo_request(patients, sessions)
     started = time.perf_counter()
     rng = random.Random(seed)
     atlas = load_atlas()
@@ -88,7 +89,16 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         totals = _add_sessions(conn, rng, maker, people, sessions)
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
                      detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
-    return DemoSummary(patients, sessions, *totals, seconds=time.perf_counter() - started)
+    made = totals[1] + totals[2]
+    return DemoSummary(patients, made, *totals, seconds=time.perf_counter() - started)
+
+
+def validate_demo_request(patients: int, sessions: int) -> None:
+    if patients < 3 or sessions < 0:
+        raise DemoError("The demo needs at least 3 patients and a non-negative number of sessions.")
+    if sessions > patients * SESSIONS_PER_PATIENT_LIMIT:
+        raise DemoError(f"At most {SESSIONS_PER_PATIENT_LIMIT} sessions per patient fit in the demo's "
+                        f"{DEMO_YEARS} years; ask for more patients or fewer sessions.")
 
 
 def _stamp(day: date) -> datetime:
@@ -187,7 +197,7 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
         profile = rng.choices(profiles, weights=list(D.PROFILE_WEIGHTS.values()))[0]
         created = _stamp(DEMO_END - timedelta(days=365 * DEMO_YEARS + 20))
         rows.append({
-            "id": pid, "mrn": f"{100000 + pid * 7:07d}", "family_name": family, "given_name": given,
+            "id": pid, "mrn": str(1_000_000 + pid * 7), "family_name": family, "given_name": given,
             "search_key": search_key(family, given), "birth_date": birth, "sex": sex, "weight_kg": weight,
             "weight_date": None if weight is None else DEMO_END - timedelta(days=rng.randint(0, 300)),
             "phone": f"(555) {rng.randint(100, 999)}-{rng.randint(1000, 9999)}", "language": language,
@@ -206,14 +216,18 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
 
 def _add_sessions(conn, rng: random.Random, maker: SessionMaker, people: list[DemoPatient],  # noqa: ANN001
                   count: int) -> tuple[int, int, int, int]:
-    # Some patients come often, most a few times: a skewed draw, but everyone listed at least once
-    # when there are enough sessions.
+    # Some patients come often, most a few times: a skewed draw, capped at a session every few weeks,
+    # and everyone seen at least once when there are enough sessions.
+    cap = max(MAX_SESSIONS_PER_PATIENT, -(-count // len(people)))
     weights = [rng.paretovariate(1.6) for _ in people]
-    owners = list(range(len(people))) if count >= len(people) else []
-    owners += rng.choices(range(len(people)), weights=weights, k=count - len(owners))
-    by_patient: dict[int, int] = {}
-    for index in owners:
-        by_patient[index] = by_patient.get(index, 0) + 1
+    by_patient = {i: 1 for i in range(len(people))} if count >= len(people) else {}
+    remaining = count - len(by_patient)
+    while remaining:
+        for index in rng.choices(range(len(people)), weights=weights, k=remaining):
+            if by_patient.get(index, 0) < cap and remaining:
+                by_patient[index] = by_patient.get(index, 0) + 1
+                remaining -= 1
+        weights = [0.0 if by_patient.get(i, 0) >= cap else w for i, w in enumerate(weights)]
     tables: dict[type, list[dict]] = {m: [] for m in (ProcedureSession, SessionDiagnosis, Preparation,
                                                       PreparationComponent, Site, Addendum)}
     sites = signed = drafts = addenda = 0

@@ -17,6 +17,7 @@ from tpi_notes.db.models import (
 from tpi_notes.domain.signing import content_sha256, session_content
 from tpi_notes.services import demo_data as D
 
+MIN_GAP_DAYS = 12
 RISKS = ["bleeding or bruising", "infection", "post-needling soreness", "vasovagal reaction",
          "local anesthetic reaction", "nerve irritation"]
 
@@ -86,11 +87,14 @@ class SessionMaker:
 
     # -- when ----------------------------------------------------------------------------------
     def _dates(self, n: int) -> list[datetime]:
-        span = (self.end - self.start).days
-        days = sorted(self.rng.sample(range(span), min(n, span)))
+        """n session times at least MIN_GAP_DAYS apart (a weekend day moves back to Friday)."""
+        span = (self.end - self.start).days - MIN_GAP_DAYS * (n - 1)
+        if span < n:
+            raise ValueError(f"{n} sessions do not fit in the demo calendar")
+        offsets = sorted(self.rng.sample(range(span), n))
         out = []
-        for offset in days:
-            day = self.start + timedelta(days=offset)
+        for i, offset in enumerate(offsets):
+            day = self.start + timedelta(days=offset + i * MIN_GAP_DAYS)
             while day.weekday() >= 5:
                 day -= timedelta(days=1)
             minute = self.rng.randrange(8 * 60, 16 * 60 + 31, 15)

@@ -1,0 +1,1 @@
+"""The interactive body diagram: atlas regions, numbered site markers, undo, and the site table."""

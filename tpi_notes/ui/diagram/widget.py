@@ -1,0 +1,271 @@
+"""The body diagram as one widget: toolbar, both views, legend and the synchronised site table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPointF, Qt, Slot
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPixmap, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes.anatomy import Atlas, Region
+from tpi_notes.domain.session import TECHNIQUES
+from tpi_notes.domain.sites import move_site, place_site, with_muscle
+from tpi_notes.ui.diagram.commands import AddSiteCommand, ChangeSiteCommand, RemoveSiteCommand
+from tpi_notes.ui.diagram.document import SiteDocument
+from tpi_notes.ui.diagram.items import MARKER_COLOURS
+from tpi_notes.ui.diagram.scene import BodyDiagramScene
+from tpi_notes.ui.diagram.site_table import SiteTableModel
+from tpi_notes.ui.diagram.view import DiagramView
+
+LEGEND = (("injection", "Injection"), ("dry_needling", "Dry needling"), ("estim", "Dry needling + e-stim"))
+
+
+def _dot(colour: str) -> QPixmap:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(QColor(colour))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(1, 1, 12, 12)
+    painter.end()
+    return pixmap
+
+
+class BodyDiagramWidget(QWidget):
+    def __init__(self, atlas: Atlas, document: SiteDocument | None = None, undo_stack: QUndoStack | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.atlas = atlas
+        self.document = document or SiteDocument(parent=self)
+        self.undo_stack = undo_stack or QUndoStack(self)
+        self.scene = BodyDiagramScene(atlas, self.document, self)
+        self.view = DiagramView(self.scene)
+        self.model = SiteTableModel(self.document, atlas)
+        self.table = QTableView()
+        self._syncing = False
+        self._build()
+        self.scene.site_requested.connect(self._on_site_requested)
+        self.scene.markers_moved.connect(self._on_markers_moved)
+        self.scene.marker_menu_requested.connect(self._on_marker_menu)
+        self.scene.region_hovered.connect(self._on_hovered)
+        self.scene.selectionChanged.connect(self._scene_selection_changed)
+        self.table.selectionModel().selectionChanged.connect(self._table_selection_changed)
+
+    # -- layout ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Click a muscle to add a site as:"))
+        self.technique_group = QButtonGroup(self)
+        for key, label in TECHNIQUES.items():
+            button = QToolButton()
+            button.setText(label)
+            button.setCheckable(True)
+            button.setObjectName(f"technique_{key}")
+            button.setChecked(key == "injection")
+            self.technique_group.addButton(button)
+            bar.addWidget(button)
+        bar.addSpacing(16)
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, text, keys, slot in (
+            ("undo", "Undo", [QKeySequence.StandardKey.Undo], self.undo_stack.undo),
+            ("redo", "Redo", [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")], self.undo_stack.redo),
+            ("delete", "Delete site", [QKeySequence.StandardKey.Delete, QKeySequence("Backspace")],
+             self.delete_selected),
+            ("fit", "Fit", [QKeySequence("Ctrl+0")], self.view.fit),
+        ):
+            action = QAction(text, self)
+            action.setShortcuts(keys)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+            self.actions_by_name[name] = action
+            button = QToolButton()
+            button.setDefaultAction(action)
+            bar.addWidget(button)
+        self.undo_stack.canUndoChanged.connect(self.actions_by_name["undo"].setEnabled)
+        self.undo_stack.canRedoChanged.connect(self.actions_by_name["redo"].setEnabled)
+        self.actions_by_name["undo"].setEnabled(self.undo_stack.canUndo())
+        self.actions_by_name["redo"].setEnabled(self.undo_stack.canRedo())
+        bar.addStretch(1)
+        self.hover_label = QLabel("")
+        self.hover_label.setObjectName("hover_label")
+        self.hover_label.setMinimumWidth(260)
+        bar.addWidget(self.hover_label)
+
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+        legend = QHBoxLayout()
+        for key, label in LEGEND:
+            dot = QLabel()
+            dot.setPixmap(_dot(MARKER_COLOURS[key]))
+            legend.addWidget(dot)
+            legend.addWidget(QLabel(label))
+            legend.addSpacing(10)
+        legend.addStretch(1)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addLayout(legend)
+        side_layout.addWidget(self.table)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.view)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+    @property
+    def technique(self) -> str:
+        checked = self.technique_group.checkedButton()
+        return checked.objectName().removeprefix("technique_") if checked else "injection"
+
+    # -- editing through the undo stack ----------------------------------------------------------
+    @Slot(str, float, float)
+    def _on_site_requested(self, view: str, x: float, y: float) -> None:
+        site = place_site(self.atlas, view, x, y, len(self.document) + 1, self.technique)
+        if site is None:
+            return
+        command = AddSiteCommand(self.document, site)
+        self.undo_stack.push(command)
+        self.select_keys([command.key])
+
+    @Slot(list)
+    def _on_markers_moved(self, moves: list) -> None:
+        changes = []
+        for key, view, x, y in moves:
+            site = self.document.site(key)
+            moved = move_site(self.atlas, site, view, x, y) if view else None
+            if moved is None:
+                self.scene.restore_marker(key)  # dropped off the body or between muscles: refused
+            elif moved != site:
+                changes.append(ChangeSiteCommand(self.document, key, moved,
+                                                 f"Move site {site.number} to {moved.side} {moved.muscle.lower()}"))
+        if len(changes) == 1:
+            self.undo_stack.push(changes[0])
+        elif changes:
+            self.undo_stack.beginMacro(f"Move {len(changes)} sites")
+            for command in changes:
+                self.undo_stack.push(command)
+            self.undo_stack.endMacro()
+
+    @Slot()
+    def delete_selected(self) -> None:
+        keys = self.selected_keys()
+        if not keys:
+            return
+        self.undo_stack.beginMacro(f"Delete {len(keys)} site(s)")
+        for key in keys:
+            self.undo_stack.push(RemoveSiteCommand(self.document, key))
+        self.undo_stack.endMacro()
+
+    def set_muscle(self, key: int, muscle_id: str) -> None:
+        site = self.document.site(key)
+        region = self.atlas.region(site.region_code)
+        deep = next((d for d in region.deep if d.muscle_id == muscle_id), None)
+        new = with_muscle(site, deep, region)
+        if new != site:
+            self.undo_stack.push(ChangeSiteCommand(self.document, key, new,
+                                                   f"Site {site.number}: {new.muscle.lower()}"))
+
+    def set_technique(self, key: int, technique: str) -> None:
+        site = self.document.site(key)
+        if site.technique != technique:
+            new = replace(site, technique=technique)
+            self.undo_stack.push(ChangeSiteCommand(self.document, key, new,
+                                                   f"Site {site.number}: {TECHNIQUES[technique].lower()}"))
+
+    @Slot(int, QPointF)
+    def _on_marker_menu(self, key: int, screen_pos: QPointF) -> None:
+        self.build_marker_menu(key).exec(screen_pos.toPoint())
+
+    def build_marker_menu(self, key: int) -> QMenu:
+        site = self.document.site(key)
+        region = self.atlas.region(site.region_code)
+        menu = QMenu(self)
+        menu.addSection(f"Site {site.number}: {site.side} {site.muscle.lower()}")
+        for muscle_id, label in [(region.muscle_id, f"{region.muscle} (surface)")] + [
+            (d.muscle_id, f"{d.muscle} (deep)") for d in region.deep
+        ]:
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(site.muscle_id == muscle_id)
+            action.triggered.connect(lambda _=False, m=muscle_id: self.set_muscle(key, m))
+        menu.addSeparator()
+        for technique, label in TECHNIQUES.items():
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(site.technique == technique)
+            action.triggered.connect(lambda _=False, t=technique: self.set_technique(key, t))
+        menu.addSeparator()
+        menu.addAction("Delete site", lambda: self.undo_stack.push(RemoveSiteCommand(self.document, key)))
+        return menu
+
+    @Slot(object)
+    def _on_hovered(self, region: Region | None) -> None:
+        if region is None:
+            self.hover_label.setText("")
+            return
+        lung = "  ⚠ over the lung" if region.near_lung else ""
+        deep = f" (deep: {', '.join(d.muscle.lower() for d in region.deep)})" if region.deep else ""
+        self.hover_label.setText(f"Patient's {region.side}: {region.muscle}{deep}{lung}")
+
+    # -- selection kept in step both ways ------------------------------------------------------------
+    def selected_keys(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.document.key_at(r) for r in rows] or self.scene.selected_keys()
+
+    def select_keys(self, keys: list[int]) -> None:
+        self.scene.clearSelection()
+        for key in keys:
+            self.scene.marker(key).setSelected(True)
+
+    @Slot()
+    def _scene_selection_changed(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            selection = QItemSelection()
+            for key in self.scene.selected_keys():
+                row = self.document.row_of(key)
+                selection.select(self.model.index(row, 0), self.model.index(row, self.model.columnCount() - 1))
+            self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        finally:
+            self._syncing = False
+
+    @Slot()
+    def _table_selection_changed(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+            for row in range(len(self.document)):
+                self.scene.marker(self.document.key_at(row)).setSelected(row in rows)
+            if len(rows) == 1:
+                self.view.ensureVisible(self.scene.marker(self.document.key_at(next(iter(rows)))))
+        finally:
+            self._syncing = False
