@@ -47,19 +47,23 @@ class SessionMaker:
 
     # -- where ---------------------------------------------------------------------------------
     def _point_in(self, region: Any) -> tuple[float, float]:
+        """A point that hit-tests back to ``region`` (its anchor, or one of a few points around it)."""
         pool = self.points.get(region.code)
         if pool is None:
-            pool = [tuple(region.anchor)]
             x0, y0, x1, y1 = region.bbox
             local = random.Random(region.code)
-            for _ in range(60):
-                x = local.uniform(x0, x1)
-                y = local.uniform(y0, y1)
+            candidates = [tuple(region.anchor)] + [
+                (round(local.uniform(x0, x1), 4), round(local.uniform(y0, y1), 4)) for _ in range(80)
+            ]
+            pool = []
+            for x, y in candidates:
                 hit = self.atlas.hit_test(region.view, x, y)
                 if hit is not None and hit.code == region.code:
-                    pool.append((round(x, 4), round(y, 4)))
+                    pool.append((x, y))
                 if len(pool) >= 12:
                     break
+            if not pool:
+                raise ValueError(f"atlas {self.atlas.version}: no point of {region.code} hit-tests back to it")
             self.points[region.code] = pool
         return self.rng.choice(pool)
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import Patient
 from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, fold, search_key
+from tpi_notes.domain.text_input import ParseError, parse_date
 
 _INPUT_FIELDS = tuple(PatientInput.__dataclass_fields__)
 
@@ -60,22 +61,11 @@ def count(s: Session) -> int:
     return s.scalar(select(func.count(Patient.id))) or 0
 
 
-_DATE_FORMATS = (
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), (1, 2, 3)),
-    (re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$"), (3, 1, 2)),  # US month/day/year
-    (re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$"), (3, 2, 1)),  # day.month.year
-)
-
-
 def parse_date_token(token: str) -> date | None:
-    for pattern, (yi, mi, di) in _DATE_FORMATS:
-        m = pattern.match(token)
-        if m:
-            try:
-                return date(int(m.group(yi)), int(m.group(mi)), int(m.group(di)))
-            except ValueError:
-                return None
-    return None
+    try:
+        return parse_date(token)
+    except ParseError:
+        return None
 
 
 def _like_escape(text: str) -> str:

@@ -1,0 +1,123 @@
+"""Render the main screens to PNG files in docs/screenshots (offscreen; no display needed).
+
+Run: ``.venv/bin/python docs/make_screenshots.py``. Uses a temporary database and settings folder, so it
+never touches the real clinic or the user's window layout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before anything imports Qt
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "docs" / "screenshots"
+SIZE = (1400, 860)
+
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from tpi_notes.services import patients as patient_service  # noqa: E402
+from tpi_notes.services.context import AppContext, open_clinic  # noqa: E402
+from tpi_notes.ui.app import create_main_window, ensure_application  # noqa: E402
+from tpi_notes.ui.main_window import MainWindow  # noqa: E402
+
+
+def settle(app: QApplication) -> None:
+    for _ in range(5):
+        app.processEvents()
+
+
+def save(widget: QWidget, name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / name
+    if not widget.grab().save(str(path)):
+        raise SystemExit(f"could not write {path}")
+    print(f"wrote {path.relative_to(ROOT)}")
+    return path
+
+
+def open_window(app: QApplication, ctx: AppContext) -> MainWindow:
+    window = create_main_window(ctx)
+    window.resize(*SIZE)
+    window.show()
+    settle(app)
+    return window
+
+
+def pick_showcase_patient(ctx: AppContext) -> int | None:
+    """A patient with several sessions and risk badges (and allergies, if any such patient exists)."""
+    best: tuple[int, int] | None = None
+    for summary in patient_service.search_patients(ctx, "", limit=1000):
+        record = patient_service.get_patient(ctx, summary.id)
+        sessions = patient_service.list_patient_sessions(ctx, summary.id)
+        with_pain = sum(1 for s in sessions if s.pain_before is not None)
+        score = min(len(sessions), 8) * 10 + min(len(record.risk_badges()), 3) * 12 + bool(record.allergies) * 8
+        if with_pain >= 3 and record.risk_badges() and (best is None or score > best[0]):
+            best = (score, summary.id)
+    return best[1] if best else None
+
+
+def empty_state(app: QApplication, folder: Path) -> None:
+    ctx = open_clinic(str(folder / "empty.sqlite"))
+    window = open_window(app, ctx)
+    save(window, "empty-state.png")
+    window.close()
+    ctx.close()
+
+
+def main_window(app: QApplication, folder: Path) -> None:
+    try:
+        from tpi_notes.services.demo import build_demo
+    except ImportError:
+        print("skipped main-window.png and patient-dialog.png: tpi_notes.services.demo is not available yet")
+        return
+    ctx = open_clinic(str(folder / "demo.sqlite"))
+    build_demo(ctx, patients=60, sessions=240, seed=7)
+    window = open_window(app, ctx)
+    patient_id = pick_showcase_patient(ctx)
+    if patient_id is not None:
+        window.patient_list.select_patient(patient_id)
+    settle(app)
+    save(window, "main-window.png")
+    patient_dialog(app, window)
+    window.close()
+    ctx.close()
+
+
+def patient_dialog(app: QApplication, window: MainWindow) -> None:
+    window.new_patient()
+    dialog = window.active_dialog
+    assert dialog is not None
+    form = dialog.form
+    form.mrn.setText("A-10442")
+    form.family_name.setText("Nguyễn")
+    form.given_name.setText("Thị Ánh")
+    form.birth_date.setText("03/14/1980")
+    form.sex.setCurrentIndex(form.sex.findData("female"))
+    form.phone.setText("+1 555 0142")
+    form.language.setCurrentIndex(form.language.findData("es"))
+    form.weight_kg.setText("1000")
+    form.allergies.setText("lidocaine, latex")
+    form.anticoagulant.setEditText("apixaban")
+    form.checks["diabetes"].setChecked(True)
+    dialog.save()  # refused: the weight is outside the plausible range
+    settle(app)
+    save(dialog, "patient-dialog.png")
+    dialog.reject()
+
+
+def main() -> int:
+    app = ensure_application([sys.argv[0]])
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        os.environ["TPI_NOTES_DATA_DIR"] = str(folder / "userdata")  # a fresh window layout
+        empty_state(app, folder)
+        main_window(app, folder)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

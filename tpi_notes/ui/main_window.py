@@ -1,0 +1,262 @@
+"""The main window: patient list on the left; the selected patient, or the first-run screen, on the right."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes import __version__
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.patient import PatientRecord
+from tpi_notes.services import clinic
+from tpi_notes.services import patients as patient_service
+from tpi_notes.services.context import AppContext
+from tpi_notes.ui.demo import load_demo_clinic
+from tpi_notes.ui.empty_state import EmptyState
+from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.patient_dialog import PatientDialog
+from tpi_notes.ui.patient_list import PatientListPanel
+from tpi_notes.ui.patient_view import PatientView
+from tpi_notes.ui.settings import restore_layout, save_layout
+from tpi_notes.ui.style import set_role
+
+APP_TITLE = "tpi-notes"
+DEFAULT_SIZE = (1280, 800)
+
+
+def database_label(ctx: AppContext) -> str:
+    """The file name for SQLite, else the database name of the URL (never its password)."""
+    if ctx.database_path is not None:
+        return ctx.database_path.name
+    return ctx.url.rsplit("/", 1)[-1] or ctx.url.split(":", 1)[0]
+
+
+def redact_url(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.current_patient: PatientRecord | None = None
+        self.active_dialog: PatientDialog | None = None
+        self.setObjectName("main_window")
+        self.setWindowTitle(f"{APP_TITLE} — {database_label(ctx)}")
+
+        self.patient_list = PatientListPanel(ctx, self)
+        self.empty_state = EmptyState(self)
+        self.no_selection = QLabel("Select a patient on the left, or press Ctrl+N to register one.", self)
+        self.no_selection.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_role(self.no_selection, "hint")
+        self.patient_view = PatientView(self)
+        self.right_stack = QStackedWidget(self)
+        for widget in (self.empty_state, self.no_selection, self.patient_view):
+            self.right_stack.addWidget(widget)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("main_splitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(8)
+        self.splitter.addWidget(_padded(self.patient_list, 12, 12, 4, 12))
+        self.splitter.addWidget(_padded(self.right_stack, 4, 12, 12, 12))
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([420, 860])
+        self.setCentralWidget(self.splitter)
+        self._make_actions()
+        self._make_menus()
+
+        self.patient_list.patient_selected.connect(self._on_patient_selected)
+        self.patient_list.patient_activated.connect(self._on_patient_activated)
+        self.empty_state.register_requested.connect(self.new_patient)
+        self.empty_state.demo_requested.connect(self.load_demo)
+
+        self._default_size()
+        restore_layout(self, self._splitters())
+        self.refresh()
+        self.patient_list.search_edit.setFocus()
+
+    def _default_size(self) -> None:
+        """1280 x 800, or less on a small screen (before any remembered geometry is applied)."""
+        screen = self.screen()
+        width, height = DEFAULT_SIZE
+        if screen is not None:
+            available = screen.availableGeometry()
+            width, height = min(width, available.width() - 40), min(height, available.height() - 40)
+        self.resize(max(width, 640), max(height, 480))
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"main_splitter": self.splitter, "sessions_splitter": self.patient_view.splitter}
+
+    # -- actions and menus ---------------------------------------------------------------------------------
+    def _action(self, text: str, slot: Callable[[], object], shortcut: str | None = None,
+                tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _make_actions(self) -> None:
+        self.new_patient_action = self._action("&New patient…", self.new_patient, "Ctrl+N",
+                                               "Register a new patient")
+        self.edit_patient_action = self._action("&Edit patient…", self.edit_patient, "Ctrl+E",
+                                                "Edit the selected patient's details")
+        self.load_demo_action = self._action("Load &demo clinic…", self.load_demo, None,
+                                             "Fill an empty database with made-up patients and sessions")
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        self.find_action = self._action("&Find patient", self.focus_search, "Ctrl+F",
+                                        "Search by name, MRN or date of birth")
+        self.refresh_action = self._action("&Refresh", self.refresh, "F5", "Reload from the database")
+        self.about_action = self._action("&About tpi-notes", self.show_about)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_patient_action, self.edit_patient_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.load_demo_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.find_action, self.refresh_action])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    # -- refreshing ----------------------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        """Re-read the patient list and the selected patient; show the first-run screen when empty."""
+        try:
+            empty = clinic.is_empty(self.ctx)
+            self.patient_list.refresh()
+        except TpiError as exc:
+            show_error(self, exc)
+            return
+        self.load_demo_action.setEnabled(empty)
+        if empty:
+            self._show_patient(None)
+            self.right_stack.setCurrentWidget(self.empty_state)
+        else:
+            if self.right_stack.currentWidget() is self.empty_state:
+                self.right_stack.setCurrentWidget(self.no_selection)
+            self._show_patient(self.patient_list.current_patient_id())
+
+    @Slot(object)
+    def _on_patient_selected(self, patient_id: int | None) -> None:
+        self._show_patient(patient_id)
+
+    def _show_patient(self, patient_id: int | None) -> None:
+        record = None
+        if patient_id is not None:
+            try:
+                record = patient_service.get_patient(self.ctx, patient_id)
+                sessions = patient_service.list_patient_sessions(self.ctx, patient_id)
+            except TpiError as exc:
+                show_error(self, exc)
+                record = None
+            else:
+                self.patient_view.show_patient(record, sessions, self.ctx.today())
+        self.current_patient = record
+        self.edit_patient_action.setEnabled(record is not None)
+        if record is not None:
+            self.right_stack.setCurrentWidget(self.patient_view)
+        elif self.right_stack.currentWidget() is not self.empty_state:
+            self.right_stack.setCurrentWidget(self.no_selection)
+
+    # -- user actions --------------------------------------------------------------------------------------
+    @Slot()
+    def new_patient(self) -> None:
+        self._open_dialog(None)
+
+    @Slot()
+    def edit_patient(self) -> None:
+        if self.current_patient is None:
+            return
+        try:
+            record = patient_service.get_patient(self.ctx, self.current_patient.id)
+        except TpiError as exc:
+            show_error(self, exc)
+            return
+        self._open_dialog(record)
+
+    @Slot(int)
+    def _on_patient_activated(self, patient_id: int) -> None:
+        if self.current_patient is None or self.current_patient.id != patient_id:
+            self._show_patient(patient_id)
+        self.edit_patient()
+
+    def _open_dialog(self, record: PatientRecord | None) -> None:
+        dialog = PatientDialog(self.ctx, record, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.patient_saved.connect(self._on_patient_saved)
+        dialog.finished.connect(self._on_dialog_finished)
+        self.active_dialog = dialog
+        dialog.open()
+
+    @Slot(int)
+    def _on_dialog_finished(self, _result: int) -> None:
+        self.active_dialog = None
+
+    @Slot(object)
+    def _on_patient_saved(self, record: PatientRecord) -> None:
+        self.patient_list.refresh()
+        if not self.patient_list.select_patient(record.id):
+            self.patient_list.search_edit.clear()  # the new patient must be visible, whatever was typed
+            self.patient_list.refresh()
+            self.patient_list.select_patient(record.id)
+        self.refresh()
+        self.statusBar().showMessage(f"Saved {record.display_name}", 5000)
+
+    @Slot()
+    def load_demo(self) -> None:
+        if load_demo_clinic(self, self.ctx):
+            self.refresh()
+            self.statusBar().showMessage("Demo clinic loaded", 5000)
+
+    @Slot()
+    def focus_search(self) -> None:
+        self.patient_list.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.patient_list.search_edit.selectAll()
+
+    @Slot()
+    def show_about(self) -> None:
+        where = str(self.ctx.database_path) if self.ctx.database_path else redact_url(self.ctx.url)
+        QMessageBox.about(
+            self,
+            "About tpi-notes",
+            f"<b>tpi-notes {__version__}</b><br>Charting trigger point injections and dry needling."
+            f"<br><br>Database: {_html_escape(where)}",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        save_layout(self, self._splitters())
+        super().closeEvent(event)
+
+
+def _padded(widget: QWidget, left: int, top: int, right: int, bottom: int) -> QWidget:
+    holder = QWidget(widget.parentWidget())
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(left, top, right, bottom)
+    layout.addWidget(widget)
+    return holder
+
+
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,293 @@
+"""The patient dialog's fields: filled from a record, read back into a PatientInput, errors at each field.
+
+Every input is named ``field_<name>`` and its message label ``error_<name>``, ``<name>`` being the
+:class:`~tpi_notes.domain.patient.PatientInput` attribute, so tests and the error display agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes.domain.errors import ValidationError
+from tpi_notes.domain.patient import LANGUAGES, SEXES, PatientInput
+from tpi_notes.domain.text_input import (
+    ParseError,
+    describe_birth_date,
+    format_weight,
+    parse_date,
+    parse_weight,
+    short_date,
+)
+from tpi_notes.ui.style import DANGER, MUTED, set_invalid, set_role
+
+ANTICOAGULANTS = (
+    "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "warfarin", "enoxaparin", "heparin",
+    "aspirin", "clopidogrel", "prasugrel", "ticagrelor",
+)
+CHECKBOXES = (
+    ("bleeding_disorder", "Bleeding disorder"),
+    ("diabetes", "Diabetes"),
+    ("insulin", "Uses insulin"),
+    ("pregnant", "Pregnant"),
+    ("breastfeeding", "Breastfeeding"),
+    ("immunosuppressed", "Immunosuppressed"),
+    ("implanted_device", "Implanted electronic device (pacemaker, stimulator, pump)"),
+)
+# Fields in the order they appear: the first one with an error gets the focus.
+FIELD_ORDER = (
+    "mrn", "family_name", "given_name", "birth_date", "sex", "phone", "language",
+    "weight_kg", "allergies", "anticoagulant", *(name for name, _ in CHECKBOXES),
+)
+_ALIASES = {"weight_date": "weight_kg"}
+
+
+class PatientForm(QWidget):
+    """All patient fields in a QFormLayout, with a red message under each field that is refused."""
+
+    def __init__(self, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._today = today
+        self._weight_source: tuple[float | None, date | None] = (None, None)
+        self.inputs: dict[str, QWidget] = {}
+        self.echoes: dict[str, QLabel] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setHorizontalSpacing(14)
+        self.form.setVerticalSpacing(8)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+
+        self._section("Identity")
+        self.mrn = self._line("mrn", "MRN", "Medical record number")
+        self.family_name = self._line("family_name", "Family name", "")
+        self.given_name = self._line("given_name", "Given name", "")
+        self.birth_date = self._line("birth_date", "Date of birth", "YYYY-MM-DD", echo=True)
+        self.sex = self._combo("sex", "Sex", [(s.capitalize(), s) for s in SEXES])
+        self._section("Contact")
+        self.phone = self._line("phone", "Phone", "")
+        self.language = self._combo("language", "Preferred language", [(v, k) for k, v in LANGUAGES.items()])
+        self._section("Clinical")
+        self.weight_kg = self._line("weight_kg", "Weight (kg)", "e.g. 72.5", echo=True)
+        self.allergies = self._line("allergies", "Allergies", "comma-separated, e.g. lidocaine, latex")
+        self.anticoagulant = self._combo("anticoagulant", "Anticoagulant / antiplatelet",
+                                         [("", "")] + [(a, a) for a in ANTICOAGULANTS], editable=True)
+        self.checks: dict[str, QCheckBox] = {}
+        self._checkbox_block()
+
+        self.birth_date.textChanged.connect(self._update_birth_echo)
+        self.weight_kg.textChanged.connect(self._update_weight_echo)
+        self.checks["diabetes"].toggled.connect(self._on_diabetes_toggled)
+        self.sex.setCurrentIndex(self.sex.findData("unknown"))  # never a silent guess
+        self._update_birth_echo("")
+        self._update_weight_echo("")
+        self._on_diabetes_toggled(False)
+
+    # -- building ----------------------------------------------------------------------------------------
+    def _section(self, title: str) -> None:
+        label = QLabel(title.upper(), self)
+        set_role(label, "section")
+        self.form.addRow(label)
+
+    def _error_label(self, name: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(f"error_{name}")
+        label.setWordWrap(True)
+        set_role(label, "field-error")
+        label.hide()
+        self.errors[name] = label
+        return label
+
+    def _cell(self, name: str, field: QWidget, echo: QLabel | None = None) -> QWidget:
+        cell = QWidget(self)
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        if echo is None:
+            column.addWidget(field)
+        else:
+            row = QHBoxLayout()
+            row.setSpacing(10)
+            row.addWidget(field, 1)
+            row.addWidget(echo, 1)
+            column.addLayout(row)
+        column.addWidget(self._error_label(name))
+        field.setObjectName(f"field_{name}")
+        self.inputs[name] = field
+        return cell
+
+    def _line(self, name: str, label: str, placeholder: str, echo: bool = False) -> QLineEdit:
+        edit = QLineEdit(self)
+        edit.setPlaceholderText(placeholder)
+        echo_label = None
+        if echo:
+            echo_label = QLabel(self)
+            echo_label.setObjectName(f"{name}_echo")
+            set_role(echo_label, "hint")
+            echo_label.setMinimumWidth(200)
+            self.echoes[name] = echo_label
+        self.form.addRow(f"{label}:", self._cell(name, edit, echo_label))
+        return edit
+
+    def _combo(self, name: str, label: str, items: list[tuple[str, str]], editable: bool = False) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setEditable(editable)
+        for text, value in items:
+            combo.addItem(text, value)
+        if editable:
+            combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+            line = combo.lineEdit()
+            if line is not None:
+                line.setPlaceholderText("None")
+        self.form.addRow(f"{label}:", self._cell(name, combo))
+        return combo
+
+    def _checkbox_block(self) -> None:
+        block = QWidget(self)
+        column = QVBoxLayout(block)
+        column.setContentsMargins(0, 4, 0, 0)
+        column.setSpacing(2)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(6)
+        column.addLayout(grid)
+        for i, (name, text) in enumerate(CHECKBOXES):
+            box = QCheckBox(text, block)
+            box.setObjectName(f"field_{name}")
+            self.checks[name] = box
+            self.inputs[name] = box
+            if name == "implanted_device":
+                grid.addWidget(box, 3, 0, 1, 2)
+            else:
+                grid.addWidget(box, i // 2, i % 2)
+        for name, _ in CHECKBOXES:
+            column.addWidget(self._error_label(name))
+        self.form.addRow("Risks:", block)
+        self.general_error = self._error_label("form")
+
+    # -- behaviour ---------------------------------------------------------------------------------------
+    @Slot(str)
+    def _update_birth_echo(self, text: str) -> None:
+        echo = self.echoes["birth_date"]
+        echo.setText(describe_birth_date(text, self._today))
+        try:
+            understood = parse_date(text)
+        except ParseError:
+            understood = None
+        bad = bool(text.strip()) and (understood is None or understood > self._today)
+        echo.setStyleSheet(f"color: {DANGER if bad else MUTED};")
+
+    @Slot(bool)
+    def _on_diabetes_toggled(self, checked: bool) -> None:
+        insulin = self.checks["insulin"]
+        insulin.setEnabled(checked)
+        if not checked:
+            insulin.setChecked(False)
+
+    @Slot(str)
+    def _update_weight_echo(self, text: str) -> None:
+        kg, when = self._weight_source
+        try:
+            typed = parse_weight(text)
+        except ParseError:
+            typed = None
+        if typed is not None and typed == kg and when is not None:
+            message = f"Weighed {short_date(when)}"
+        elif typed is not None:
+            message = "Dated today when saved"
+        else:
+            message = ""
+        self.echoes["weight_kg"].setText(message)
+
+    # -- data in and out ---------------------------------------------------------------------------------
+    def load(self, data: PatientInput) -> None:
+        self.mrn.setText(data.mrn)
+        self.family_name.setText(data.family_name)
+        self.given_name.setText(data.given_name)
+        self.birth_date.setText(data.birth_date.isoformat() if data.birth_date else "")
+        self.sex.setCurrentIndex(max(0, self.sex.findData(data.sex)))
+        self.phone.setText(data.phone)
+        self.language.setCurrentIndex(max(0, self.language.findData(data.language)))
+        self._weight_source = (data.weight_kg, data.weight_date)
+        self.weight_kg.setText(format_weight(data.weight_kg))
+        self._update_weight_echo(self.weight_kg.text())
+        self.allergies.setText(", ".join(data.allergies))
+        self.anticoagulant.setEditText(data.anticoagulant)
+        for name, box in self.checks.items():
+            box.setChecked(bool(getattr(data, name)))
+
+    def read(self) -> PatientInput:
+        """The typed values; unparseable date or weight raise ValidationError for those fields only."""
+        problems: dict[str, str] = {}
+        birth = weight = None
+        try:
+            birth = parse_date(self.birth_date.text())
+        except ParseError as exc:
+            problems["birth_date"] = str(exc)
+        try:
+            weight = parse_weight(self.weight_kg.text())
+        except ParseError as exc:
+            problems["weight_kg"] = str(exc)
+        if problems:
+            raise ValidationError(problems)
+        old_kg, old_date = self._weight_source
+        # Only a changed weight gets a new date (the service dates a new one today).
+        weight_date = old_date if weight is not None and weight == old_kg else None
+        allergies = tuple(a.strip() for a in self.allergies.text().split(",") if a.strip())
+        return PatientInput(
+            mrn=self.mrn.text(),
+            family_name=self.family_name.text(),
+            given_name=self.given_name.text(),
+            birth_date=birth,
+            sex=str(self.sex.currentData()),
+            weight_kg=weight,
+            weight_date=weight_date,
+            phone=self.phone.text(),
+            language=str(self.language.currentData()),
+            allergies=allergies,
+            anticoagulant=self.anticoagulant.currentText().strip(),
+            **{name: box.isChecked() for name, box in self.checks.items()},
+        )
+
+    def clear_errors(self) -> None:
+        for label in self.errors.values():
+            label.clear()
+            label.hide()
+        for widget in self.inputs.values():
+            set_invalid(widget, False)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """A red message under each named field, red borders, and the focus on the first bad field."""
+        self.clear_errors()
+        unplaced: list[str] = []
+        for key, message in errors.items():
+            name = _ALIASES.get(key, key)
+            label = self.errors.get(name)
+            if label is None or name == "form":
+                unplaced.append(message)
+                continue
+            label.setText(message)
+            label.show()
+            set_invalid(self.inputs[name], True)
+        if unplaced:
+            self.general_error.setText("\n".join(unplaced))
+            self.general_error.show()
+        first = next((n for n in FIELD_ORDER if n in self.inputs and self.errors[n].isVisible()), None)
+        if first is not None:
+            widget = self.inputs[first]
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+            if isinstance(widget, QLineEdit):
+                widget.selectAll()

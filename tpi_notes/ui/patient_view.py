@@ -1,0 +1,83 @@
+"""The right-hand side for one patient: header, sessions table and pain trend."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from tpi_notes.domain.patient import PatientRecord
+from tpi_notes.domain.session import SessionSummary
+from tpi_notes.ui.pain_chart import PainChart
+from tpi_notes.ui.patient_header import PatientHeader
+from tpi_notes.ui.session_list import SessionTableModel, make_session_table
+from tpi_notes.ui.style import DANGER, set_role
+
+
+class PatientView(QWidget):
+    """Everything about the selected patient; the sessions/chart split is a splitter the window saves."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("patient_view_panel")
+        self.header = PatientHeader(self)
+        self.sessions_title = QLabel("SESSIONS", self)
+        set_role(self.sessions_title, "section")
+        self.tampered_label = QLabel(self)
+        self.tampered_label.setObjectName("tampered_warning")
+        self.tampered_label.setStyleSheet(f"color: {DANGER}; font-weight: 700; padding-top: 6px;")
+        self.tampered_label.hide()
+        self.session_model = SessionTableModel(self)
+        self.session_view = make_session_table(self.session_model, self)
+        self.no_sessions = QLabel("No sessions recorded for this patient yet.", self)
+        self.no_sessions.setObjectName("no_sessions")
+        self.no_sessions.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_role(self.no_sessions, "hint")
+        self._sessions_stack = QStackedWidget(self)
+        self._sessions_stack.addWidget(self.session_view)
+        self._sessions_stack.addWidget(self.no_sessions)
+        self.pain_chart = PainChart(self)
+
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(4)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.sessions_title)
+        title_row.addWidget(self.tampered_label)
+        title_row.addStretch(1)
+        top_layout.addLayout(title_row)
+        top_layout.addWidget(self._sessions_stack, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.setObjectName("sessions_splitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(10)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.pain_chart)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([420, 230])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        layout.addWidget(self.header)
+        layout.addWidget(self.splitter, 1)
+
+    def show_patient(self, record: PatientRecord, sessions: list[SessionSummary], today: date) -> None:
+        self.header.show_patient(record, today)
+        self.session_model.set_sessions(sessions)
+        self.pain_chart.set_sessions(sessions)
+        tampered = sum(1 for s in sessions if s.tampered)
+        self.tampered_label.setText(f"⚠ {tampered} TAMPERED")
+        self.tampered_label.setToolTip("A signed note whose content no longer matches its signature hash was "
+                                       "changed outside the app. Report it to the clinic administrator.")
+        self.tampered_label.setVisible(tampered > 0)
+        if sessions:
+            signed = sum(1 for s in sessions if s.status == "signed")
+            self.sessions_title.setText(f"SESSIONS  ·  {len(sessions)} ({signed} signed)")
+            self._sessions_stack.setCurrentWidget(self.session_view)
+        else:
+            self.sessions_title.setText("SESSIONS")
+            self._sessions_stack.setCurrentWidget(self.no_sessions)
