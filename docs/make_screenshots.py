@@ -82,9 +82,59 @@ def main_window(app: QApplication, folder: Path) -> None:
         window.patient_list.select_patient(patient_id)
     settle(app)
     save(window, "main-window.png")
+    session_diagram(app, window)
     patient_dialog(app, window)
     window.close()
     ctx.close()
+
+
+def session_diagram(app: QApplication, window: MainWindow) -> None:
+    """The selected patient's session with the most sites, opened on its body diagram."""
+    sessions = window.patient_view.session_model
+    best = max(range(sessions.rowCount()), key=lambda r: sessions.session_at(r).site_count, default=None)
+    if best is None:
+        return
+    session_window = window.open_session(sessions.session_at(best).id)
+    assert session_window is not None
+    session_window.resize(*SIZE)
+    settle(app)
+    session_window.diagram.view.fit()
+    settle(app)
+    save(session_window, "session-diagram.png")
+    pdf_diagram(session_window)
+    session_window.close()
+
+
+def pdf_diagram(session_window) -> None:  # noqa: ANN001 - SessionWindow
+    """The same session's diagram as the PDF drawing, rendered through QtPdf (no poppler needed)."""
+    from io import BytesIO
+
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+    from PySide6.QtPdf import QPdfDocument
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate
+
+    from tpi_notes.anatomy import load_atlas
+    from tpi_notes.reports.body_diagram import body_diagram_drawing
+
+    record = session_window.record
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, invariant=1)
+    drawing = body_diagram_drawing(load_atlas(record.atlas_version), record.sites, doc.width)
+    doc.build([drawing])
+    data = QByteArray(buffer.getvalue())
+    device = QBuffer(data)
+    device.open(QIODevice.OpenModeFlag.ReadOnly)
+    pdf = QPdfDocument()
+    pdf.load(device)
+    size = pdf.pagePointSize(0)
+    zoom = 1.6
+    image = pdf.render(0, QSize(int(size.width() * zoom), int(size.height() * zoom)))
+    top = int((doc.topMargin - 10) * zoom)
+    cropped = image.copy(0, top, image.width(), int((drawing.height + 20) * zoom))
+    OUT.mkdir(parents=True, exist_ok=True)
+    cropped.save(str(OUT / "body-diagram-pdf.png"))
+    print("wrote docs/screenshots/body-diagram-pdf.png")
 
 
 def patient_dialog(app: QApplication, window: MainWindow) -> None:

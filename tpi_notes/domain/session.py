@@ -109,3 +109,67 @@ class SessionSummary:
         before = "–" if self.pain_before is None else str(self.pain_before)
         after = "–" if self.pain_after is None else str(self.pain_after)
         return f"{before} → {after}"
+
+
+@dataclass(frozen=True)
+class ExamFinding:
+    """Trigger-point criteria found in one muscle before the procedure (clinical-reference §1.2)."""
+
+    region_code: str
+    taut_band: bool = False
+    hypersensitive_spot: bool = False
+    referred_pain: bool = False
+    twitch: bool = False
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A whole procedure session as stored: what the editor, the note and the exports read."""
+
+    id: int
+    patient_id: int
+    status: str
+    performed_start: datetime
+    performed_end: datetime | None
+    physician_id: int
+    physician: str
+    atlas_version: str
+    location: str = ""
+    assistant_id: int | None = None
+    assistant: str = ""
+    indication: str = ""
+    diagnoses: tuple[Diagnosis, ...] = ()
+    conservative_care: str = ""
+    exam_findings: tuple[ExamFinding, ...] = ()
+    consent_type: str | None = None
+    consent_risks: tuple[str, ...] = ()
+    consent_form_id: str = ""
+    timeout_done: bool = False
+    timeout_at: datetime | None = None
+    position: str = ""
+    antisepsis: str = ""
+    guidance: str | None = None
+    pain_before: int | None = None
+    pain_after: int | None = None
+    relief_pct: int | None = None
+    complications: str = ""
+    tolerance: str = ""
+    blood_loss: str = ""
+    observation_minutes: int | None = None
+    respiratory_check: str = ""
+    disposition: str = ""
+    follow_up: str = ""
+    comments: str = ""
+    preparations: tuple[Preparation, ...] = ()
+    sites: tuple[Site, ...] = ()
+    addenda: tuple[Addendum, ...] = ()
+    signed_by: str = ""
+    signed_at: datetime | None = None
+    content_sha256: str | None = None
+    formulary_version: str = ""
+    aftercare_version: str = ""
+    row_version: int = 1
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == "signed"

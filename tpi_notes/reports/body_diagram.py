@@ -16,6 +16,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Group, Path, String
 from reportlab.lib.colors import Color, HexColor, white
 
 from tpi_notes.anatomy import ANTERIOR, POSTERIOR, Atlas, parse_path
+from tpi_notes.palette import MARKER_COLOURS, MARKER_LABELS, marker_kind
 
 INJECTION = "injection"
 DRY_NEEDLING = "dry_needling"
@@ -26,9 +27,9 @@ REGION_FILL = HexColor("#f1d9d0")
 REGION_STROKE = HexColor("#c8a396")
 DETAIL_STROKE = HexColor("#9a7d72")
 TEXT = HexColor("#222222")
-MARKER_FILL: dict[str, Color] = {INJECTION: HexColor("#1f5aa6"), DRY_NEEDLING: HexColor("#c2410c")}
+MARKER_FILL: dict[str, Color] = {kind: HexColor(colour) for kind, colour in MARKER_COLOURS.items()}
 MARKER_OTHER = HexColor("#555555")
-LEGEND = ((INJECTION, "Injection"), (DRY_NEEDLING, "Dry needling"))
+LEGEND = tuple(MARKER_LABELS.items())
 
 
 @dataclass(frozen=True)
@@ -40,17 +41,25 @@ class DiagramMarker:
     x: float
     y: float
     technique: str
+    estim: bool = False
+
+    @property
+    def kind(self) -> str:
+        return marker_kind(self.technique, self.estim)
 
 
 def _as_marker(m: Any) -> DiagramMarker:
     if isinstance(m, DiagramMarker):
         return m
+    estim = False
     if isinstance(m, tuple):
-        number, view, x, y, technique = m
+        number, view, x, y, technique = m[:5]
+        estim = bool(m[5]) if len(m) > 5 else False
     else:
         number, view, x, y, technique = m.number, m.view, m.x, m.y, m.technique
+        estim = bool(getattr(m, "estim", False))
     technique = getattr(technique, "value", technique)  # accept a str Enum
-    return DiagramMarker(int(number), str(getattr(view, "value", view)), float(x), float(y), str(technique))
+    return DiagramMarker(int(number), str(getattr(view, "value", view)), float(x), float(y), str(technique), estim)
 
 
 class _ViewFrame:
@@ -108,7 +117,7 @@ def _view_group(atlas: Atlas, view: str, frame: _ViewFrame, scale: float, show_l
 
 def _marker(m: DiagramMarker, frame: _ViewFrame, radius: float) -> Group:
     x, y = frame.pt(m.x, m.y)
-    fill = MARKER_FILL.get(m.technique, MARKER_OTHER)
+    fill = MARKER_FILL.get(m.kind, MARKER_OTHER)
     g = Group(Circle(x, y, radius, fillColor=fill, strokeColor=white, strokeWidth=radius * 0.18))
     label = str(m.number)
     size = radius * (1.2 if len(label) < 2 else 1.0 if len(label) == 2 else 0.8)
@@ -159,5 +168,5 @@ def body_diagram_drawing(
         if m.view in frames:
             drawing.add(_marker(m, frames[m.view], radius))
     if legend_band:
-        drawing.add(_legend({m.technique for m in sites}, gap, legend_band * 0.45, radius, scale))
+        drawing.add(_legend({m.kind for m in sites}, gap, legend_band * 0.45, radius, scale))
     return drawing

@@ -22,6 +22,7 @@ from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.services import clinic
 from tpi_notes.services import patients as patient_service
+from tpi_notes.services import sessions as session_service
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.demo import load_demo_clinic
 from tpi_notes.ui.empty_state import EmptyState
@@ -29,6 +30,7 @@ from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.patient_dialog import PatientDialog
 from tpi_notes.ui.patient_list import PatientListPanel
 from tpi_notes.ui.patient_view import PatientView
+from tpi_notes.ui.session_window import SessionWindow
 from tpi_notes.ui.settings import restore_layout, save_layout
 from tpi_notes.ui.style import set_role
 
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
 
         self.patient_list.patient_selected.connect(self._on_patient_selected)
         self.patient_list.patient_activated.connect(self._on_patient_activated)
+        self.patient_view.session_activated.connect(self.open_session)
         self.empty_state.register_requested.connect(self.new_patient)
         self.empty_state.demo_requested.connect(self.load_demo)
 
@@ -223,6 +226,21 @@ class MainWindow(QMainWindow):
             self.patient_list.select_patient(record.id)
         self.refresh()
         self.statusBar().showMessage(f"Saved {record.display_name}", 5000)
+
+    @Slot(int)
+    def open_session(self, session_id: int) -> SessionWindow | None:
+        """Open a session in its own window, drawn on the atlas version it was charted with."""
+        try:
+            record = session_service.get_session(self.ctx, session_id)
+            formulary = {item.code: item for item in clinic.list_formulary(self.ctx, include_retired=True)}
+        except TpiError as exc:
+            show_error(self, exc)
+            return None
+        name = self.current_patient.display_name if self.current_patient else ""
+        window = SessionWindow(record, name, formulary, self)
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.show()
+        return window
 
     @Slot()
     def load_demo(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from tpi_notes.domain.patient import PatientRecord
@@ -18,6 +18,9 @@ from tpi_notes.ui.style import DANGER, set_role
 class PatientView(QWidget):
     """Everything about the selected patient; the sessions/chart split is a splitter the window saves."""
 
+    session_activated = Signal(int)
+    """A session row was double-clicked or Enter was pressed on it: the session id."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("patient_view_panel")
@@ -30,6 +33,7 @@ class PatientView(QWidget):
         self.tampered_label.hide()
         self.session_model = SessionTableModel(self)
         self.session_view = make_session_table(self.session_model, self)
+        self.session_view.activated.connect(self._on_session_activated)
         self.no_sessions = QLabel("No sessions recorded for this patient yet.", self)
         self.no_sessions.setObjectName("no_sessions")
         self.no_sessions.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -64,6 +68,12 @@ class PatientView(QWidget):
         layout.setSpacing(10)
         layout.addWidget(self.header)
         layout.addWidget(self.splitter, 1)
+
+    @Slot(QModelIndex)
+    def _on_session_activated(self, index: QModelIndex) -> None:
+        session = self.session_model.session_at(index.row())
+        if session is not None:
+            self.session_activated.emit(session.id)
 
     def show_patient(self, record: PatientRecord, sessions: list[SessionSummary], today: date) -> None:
         self.header.show_patient(record, today)

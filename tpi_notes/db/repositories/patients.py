@@ -21,17 +21,26 @@ def to_record(row: Patient) -> PatientRecord:
     return PatientRecord(**values, id=row.id, row_version=row.row_version)
 
 
-def _summary(row: Patient) -> PatientSummary:
+_SUMMARY_COLUMNS = (
+    Patient.id, Patient.mrn, Patient.family_name, Patient.given_name, Patient.birth_date, Patient.sex,
+    Patient.anticoagulant, Patient.bleeding_disorder, Patient.diabetes, Patient.pregnant, Patient.breastfeeding,
+    Patient.allergies,
+)
+
+
+def _summary(row) -> PatientSummary:  # noqa: ANN001 - a Row of _SUMMARY_COLUMNS
+    (pid, mrn, family, given, birth, sex, anticoagulant, bleeding, diabetes, pregnant, breastfeeding,
+     allergies) = row
     flags = []
-    if row.anticoagulant or row.bleeding_disorder:
+    if anticoagulant or bleeding:
         flags.append("bleeding")
-    if row.diabetes:
+    if diabetes:
         flags.append("diabetes")
-    if row.pregnant or row.breastfeeding:
+    if pregnant or breastfeeding:
         flags.append("pregnancy")
-    if row.allergies:
+    if allergies:
         flags.append("allergy")
-    return PatientSummary(row.id, row.mrn, row.family_name, row.given_name, row.birth_date, row.sex, tuple(flags))
+    return PatientSummary(pid, mrn, family, given, birth, sex, tuple(flags))
 
 
 def apply_input(row: Patient, data: PatientInput) -> None:
@@ -88,6 +97,8 @@ def search(s: Session, text: str, limit: int) -> list[PatientSummary]:
         if re.fullmatch(r"\d{4}", token):
             options.append(extract("year", Patient.birth_date) == int(token))
         conditions.append(or_(*options))
-    query = select(Patient).where(and_(*conditions)) if conditions else select(Patient)
-    rows = s.scalars(query.order_by(Patient.search_key, Patient.id).limit(limit))
+    query = select(*_SUMMARY_COLUMNS)
+    if conditions:
+        query = query.where(and_(*conditions))
+    rows = s.execute(query.order_by(Patient.search_key, Patient.id).limit(limit))
     return [_summary(r) for r in rows]

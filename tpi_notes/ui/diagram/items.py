@@ -7,20 +7,18 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem, QWidget
 
 from tpi_notes.domain.session import Site
+from tpi_notes.palette import MARKER_COLOURS, marker_kind
 
 GROUP_TINTS = {
     "cephalic": "#c9a27e", "cervical": "#c98f7e", "scapular": "#c27f86", "chest": "#c98f86",
     "thoracic": "#bf7f8c", "abdominal": "#c99a86", "lumbar": "#b9838f", "hip": "#b98a99",
     "upper_limb": "#c99480", "lower_limb": "#bd8f8a",
 }
-MARKER_COLOURS = {"injection": "#1f5fbf", "dry_needling": "#d9731a", "estim": "#7b3fbf"}
 MARKER_RADIUS = 15.0
 
 
 def marker_colour(site: Site) -> str:
-    if site.technique == "dry_needling":
-        return MARKER_COLOURS["estim" if site.estim else "dry_needling"]
-    return MARKER_COLOURS["injection"]
+    return MARKER_COLOURS[marker_kind(site.technique, site.estim)]
 
 
 class RegionItem(QGraphicsPathItem):

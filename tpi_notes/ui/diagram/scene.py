@@ -31,8 +31,9 @@ class BodyDiagramScene(QGraphicsScene):
     region_hovered = Signal(object)
     """The region under the pointer changed (a Region or None)."""
 
-    def __init__(self, atlas: Atlas, document: SiteDocument, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, atlas: Atlas, document: SiteDocument, parent=None, *, editable: bool = True) -> None:  # noqa: ANN001
         super().__init__(parent)
+        self.editable = editable
         self.atlas = atlas
         self.document = document
         self.frames = frames(atlas)
@@ -108,6 +109,7 @@ class BodyDiagramScene(QGraphicsScene):
     def _on_inserted(self, key: int, _row: int) -> None:
         site = self.document.site(key)
         item = MarkerItem(key, site)
+        item.setFlag(MarkerItem.GraphicsItemFlag.ItemIsMovable, self.editable)
         item.set_site(site)
         item.setPos(self.scene_point(site.view, site.x, site.y))
         self.addItem(item)
@@ -151,7 +153,7 @@ class BodyDiagramScene(QGraphicsScene):
             return
         self.clearSelection()
         where = self.locate(event.scenePos())
-        if where and self.atlas.hit_test(*where) is not None:
+        if self.editable and where and self.atlas.hit_test(*where) is not None:
             self.site_requested.emit(*where)
         event.accept()
 
@@ -168,6 +170,9 @@ class BodyDiagramScene(QGraphicsScene):
         super().mouseMoveEvent(event)
 
     def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:  # noqa: N802 - Qt API
+        if not self.editable:
+            event.ignore()
+            return
         for item in self.items(event.scenePos()):
             if isinstance(item, MarkerItem):
                 if not item.isSelected():

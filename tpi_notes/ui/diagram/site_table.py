@@ -12,6 +12,7 @@ from tpi_notes.ui.diagram.document import SiteDocument
 from tpi_notes.ui.diagram.items import marker_colour
 
 COLUMNS = ("#", "Muscle", "Side", "View", "Technique", "Detail")
+VIEW_SHORT = {"anterior": "Ant.", "posterior": "Post."}
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -56,9 +57,13 @@ class SiteTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             near = site_near_lung(self.atlas, site)
             return (str(site.number), site.muscle + (" ⚠ lung" if near else ""), site.side,
-                    site.view.capitalize(), TECHNIQUES[site.technique], _detail(site))[column]
-        if role == Qt.ItemDataRole.ToolTipRole and column == 1 and site_near_lung(self.atlas, site):
-            return "This muscle lies over the lung: check breathing afterwards (pneumothorax risk)."
+                    VIEW_SHORT[site.view], TECHNIQUES[site.technique], _detail(site))[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 1 and site_near_lung(self.atlas, site):
+                return f"{site.muscle}: lies over the lung; check breathing afterwards (pneumothorax risk)."
+            if column == 3:
+                return site.view.capitalize()
+            return None
         if role == Qt.ItemDataRole.ForegroundRole and column == 0:
             return QBrush(QColor(marker_colour(site)))
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 2):

@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (
 from tpi_notes.anatomy import Atlas, Region
 from tpi_notes.domain.session import TECHNIQUES
 from tpi_notes.domain.sites import move_site, place_site, with_muscle
+from tpi_notes.palette import MARKER_COLOURS, MARKER_LABELS
 from tpi_notes.ui.diagram.commands import AddSiteCommand, ChangeSiteCommand, RemoveSiteCommand
 from tpi_notes.ui.diagram.document import SiteDocument
-from tpi_notes.ui.diagram.items import MARKER_COLOURS
 from tpi_notes.ui.diagram.scene import BodyDiagramScene
 from tpi_notes.ui.diagram.site_table import SiteTableModel
 from tpi_notes.ui.diagram.view import DiagramView
 
-LEGEND = (("injection", "Injection"), ("dry_needling", "Dry needling"), ("estim", "Dry needling + e-stim"))
+LEGEND = tuple(MARKER_LABELS.items())
 
 
 def _dot(colour: str) -> QPixmap:
@@ -47,12 +47,13 @@ def _dot(colour: str) -> QPixmap:
 
 class BodyDiagramWidget(QWidget):
     def __init__(self, atlas: Atlas, document: SiteDocument | None = None, undo_stack: QUndoStack | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, editable: bool = True) -> None:
         super().__init__(parent)
         self.atlas = atlas
+        self.editable = editable
         self.document = document or SiteDocument(parent=self)
         self.undo_stack = undo_stack or QUndoStack(self)
-        self.scene = BodyDiagramScene(atlas, self.document, self)
+        self.scene = BodyDiagramScene(atlas, self.document, self, editable=editable)
         self.view = DiagramView(self.scene)
         self.model = SiteTableModel(self.document, atlas)
         self.table = QTableView()
@@ -68,10 +69,13 @@ class BodyDiagramWidget(QWidget):
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Click a muscle to add a site as:"))
+        prompt = QLabel("Click a muscle to add a site as:" if self.editable else
+                        f"Atlas version {self.atlas.version} — read only")
+        bar.addWidget(prompt)
         self.technique_group = QButtonGroup(self)
         for key, label in TECHNIQUES.items():
             button = QToolButton()
+            button.setVisible(self.editable)
             button.setText(label)
             button.setCheckable(True)
             button.setObjectName(f"technique_{key}")
@@ -93,13 +97,17 @@ class BodyDiagramWidget(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
             self.actions_by_name[name] = action
+            action.setEnabled(self.editable)
             button = QToolButton()
             button.setDefaultAction(action)
+            button.setVisible(self.editable or name == "fit")
             bar.addWidget(button)
-        self.undo_stack.canUndoChanged.connect(self.actions_by_name["undo"].setEnabled)
-        self.undo_stack.canRedoChanged.connect(self.actions_by_name["redo"].setEnabled)
-        self.actions_by_name["undo"].setEnabled(self.undo_stack.canUndo())
-        self.actions_by_name["redo"].setEnabled(self.undo_stack.canRedo())
+        self.actions_by_name["fit"].setEnabled(True)
+        if self.editable:
+            self.undo_stack.canUndoChanged.connect(self.actions_by_name["undo"].setEnabled)
+            self.undo_stack.canRedoChanged.connect(self.actions_by_name["redo"].setEnabled)
+            self.actions_by_name["undo"].setEnabled(self.undo_stack.canUndo())
+            self.actions_by_name["redo"].setEnabled(self.undo_stack.canRedo())
         bar.addStretch(1)
         self.hover_label = QLabel("")
         self.hover_label.setObjectName("hover_label")
@@ -133,6 +141,8 @@ class BodyDiagramWidget(QWidget):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([820, 560])
+        side.setMinimumWidth(420)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
@@ -174,7 +184,7 @@ class BodyDiagramWidget(QWidget):
     @Slot()
     def delete_selected(self) -> None:
         keys = self.selected_keys()
-        if not keys:
+        if not keys or not self.editable:
             return
         self.undo_stack.beginMacro(f"Delete {len(keys)} site(s)")
         for key in keys:

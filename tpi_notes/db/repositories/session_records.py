@@ -1,0 +1,90 @@
+"""A whole session read back as a plain SessionRecord."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tpi_notes.db.models import (
+    Addendum as AddendumRow,
+)
+from tpi_notes.db.models import (
+    FormularyItem,
+    Lot,
+    Preparation,
+    PreparationComponent,
+    ProcedureSession,
+    SessionDiagnosis,
+    Site,
+    User,
+)
+from tpi_notes.domain import session as d
+
+_PLAIN_FIELDS = (
+    "location", "indication", "conservative_care", "consent_type", "consent_form_id", "timeout_done", "timeout_at",
+    "position", "antisepsis", "guidance", "pain_before", "pain_after", "relief_pct", "complications", "tolerance",
+    "blood_loss", "observation_minutes", "respiratory_check", "disposition", "follow_up", "comments", "signed_at",
+    "content_sha256", "formulary_version", "aftercare_version", "row_version", "assistant_id",
+)
+
+
+def _user_label(s: Session, user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    user = s.get(User, user_id)
+    if user is None:
+        return ""
+    return f"{user.full_name}, {user.credentials}" if user.credentials else user.full_name
+
+
+def _site(row: Site, labels: dict[int, str]) -> d.Site:
+    estim = None
+    if row.estim_frequency_hz is not None:
+        estim = d.EStim(row.estim_frequency_hz, row.estim_pulse_width_us or 0.0, row.estim_intensity_ma or 0.0,
+                        row.estim_minutes or 0.0, bool(row.estim_attended))
+    return d.Site(
+        number=row.number, view=row.view, x=row.x, y=row.y, region_code=row.region_code, muscle_id=row.muscle_id,
+        muscle=row.muscle, side=row.side, technique=row.technique,
+        preparation_label=labels.get(row.preparation_id) if row.preparation_id else None, volume_ml=row.volume_ml,
+        needle=row.needle, aspiration=row.aspiration, passes=row.passes, twitch=row.twitch,
+        needles_in=row.needles_in, needles_out=row.needles_out, dwell_minutes=row.dwell_minutes, estim=estim,
+        note=row.note,
+    )
+
+
+def load(s: Session, session_id: int) -> d.SessionRecord | None:
+    row = s.get(ProcedureSession, session_id)
+    if row is None:
+        return None
+    preps = s.scalars(select(Preparation).where(Preparation.session_id == session_id).order_by(Preparation.label))
+    preparations, labels = [], {}
+    for prep in preps:
+        labels[prep.id] = prep.label
+        components = s.execute(
+            select(PreparationComponent.volume_ml, FormularyItem.code, Lot.lot_number, Lot.expiry)
+            .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
+            .outerjoin(Lot, Lot.id == PreparationComponent.lot_id)
+            .where(PreparationComponent.preparation_id == prep.id)
+            .order_by(PreparationComponent.position)
+        )
+        preparations.append(d.Preparation(prep.label, tuple(
+            d.Component(code, volume, lot or "", expiry) for volume, code, lot, expiry in components)))
+    sites = s.scalars(select(Site).where(Site.session_id == session_id).order_by(Site.number))
+    diagnoses = s.scalars(select(SessionDiagnosis).where(SessionDiagnosis.session_id == session_id)
+                          .order_by(SessionDiagnosis.position))
+    addenda = s.scalars(select(AddendumRow).where(AddendumRow.session_id == session_id)
+                        .order_by(AddendumRow.created_at, AddendumRow.id))
+    values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
+    return d.SessionRecord(
+        id=row.id, patient_id=row.patient_id, status=row.status, performed_start=row.performed_start,
+        performed_end=row.performed_end, physician_id=row.physician_id,
+        physician=_user_label(s, row.physician_id), atlas_version=row.atlas_version,
+        assistant=_user_label(s, row.assistant_id),
+        diagnoses=tuple(d.Diagnosis(x.code, x.display) for x in diagnoses),
+        exam_findings=tuple(d.ExamFinding(**f) for f in row.exam_findings or ()),
+        consent_risks=tuple(row.consent_risks or ()),
+        preparations=tuple(preparations), sites=tuple(_site(x, labels) for x in sites),
+        addenda=tuple(d.Addendum(a.kind, a.text, _user_label(s, a.author_id), a.created_at, a.content_sha256)
+                      for a in addenda),
+        signed_by=_user_label(s, row.signed_by_id), **values,
+    )

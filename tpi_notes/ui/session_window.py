@@ -1,0 +1,92 @@
+"""A session opened to read: the body diagram drawn with the atlas it was charted on, and its details."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+
+from tpi_notes.anatomy import load_atlas
+from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord
+from tpi_notes.ui.diagram.document import SiteDocument
+from tpi_notes.ui.diagram.widget import BodyDiagramWidget
+from tpi_notes.ui.style import set_role
+
+
+def _when(value) -> str:  # noqa: ANN001 - datetime or None
+    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def status_line(record: SessionRecord) -> str:
+    if record.is_signed:
+        return f"Signed by {record.signed_by} on {_when(record.signed_at)} — locked"
+    return "Draft — not signed"
+
+
+def details_html(record: SessionRecord, formulary: dict[str, FormularyItem]) -> str:
+    """The session's details as escaped HTML (every stored string goes through ``escape``)."""
+    def row(label: str, value: object) -> str:
+        text = "—" if value in (None, "") else escape(str(value))
+        return f"<tr><th align='left' valign='top' style='padding-right:12px'>{escape(label)}</th><td>{text}</td></tr>"
+
+    syringes = []
+    for prep in record.preparations:
+        parts = []
+        for c in prep.components:
+            item = formulary.get(c.item_code)
+            name = item.name if item else c.item_code
+            lot = f" (lot {c.lot_number}, exp {c.lot_expiry})" if c.lot_number else ""
+            parts.append(f"{c.volume_ml:g} mL {name}{lot}")
+        syringes.append(f"Syringe {prep.label}: " + " + ".join(parts))
+    pain = f"{record.pain_before if record.pain_before is not None else '—'} → " \
+           f"{record.pain_after if record.pain_after is not None else '—'}"
+    rows = [
+        row("Performed", f"{_when(record.performed_start)} – {_when(record.performed_end)[11:] or '—'}"),
+        row("Physician", record.physician), row("Assistant", record.assistant), row("Location", record.location),
+        row("Indication", record.indication),
+        row("Diagnoses", "; ".join(f"{d.code} {d.display}" for d in record.diagnoses)),
+        row("Syringes", " · ".join(syringes)),
+        row("Pain (NRS) before → after", pain),
+        row("Immediate relief", f"{record.relief_pct} %" if record.relief_pct is not None else None),
+        row("Complications", record.complications), row("Respiratory check", record.respiratory_check),
+        row("Disposition", record.disposition), row("Follow-up", record.follow_up),
+    ]
+    html = "<table cellspacing='2'>" + "".join(rows) + "</table>"
+    for addendum in record.addenda:
+        html += (f"<p><b>{escape(ADDENDUM_KINDS.get(addendum.kind, addendum.kind))}</b> by "
+                 f"{escape(addendum.author)}, {_when(addendum.created_at)}: {escape(addendum.text)}</p>")
+    return html
+
+
+class SessionWindow(QWidget):
+    """A top-level, read-only window on one session."""
+
+    def __init__(self, record: SessionRecord, patient_name: str, formulary: dict[str, FormularyItem],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.record = record
+        self.setWindowTitle(f"Session {_when(record.performed_start)} — {patient_name}")
+        self.setObjectName("session_window")
+        title = QLabel(f"{escape(patient_name)} — session of {_when(record.performed_start)}")
+        set_role(title, "title")
+        status = QLabel(status_line(record))
+        status.setObjectName("session_status")
+        atlas = load_atlas(record.atlas_version)
+        self.document = SiteDocument(list(record.sites), self)
+        self.diagram = BodyDiagramWidget(atlas, self.document, parent=self, editable=False)
+        self.details = QTextBrowser()
+        self.details.setObjectName("session_details")
+        self.details.setHtml(details_html(record, formulary))
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.diagram)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([600, 260])
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(status)
+        layout.addWidget(splitter, 1)
+        self.resize(1300, 900)
