@@ -104,7 +104,7 @@ PROFILES = {
     },
     "hip_leg": {
         "groups": ("hip", "lower_limb"),
-        "diagnoses": (("M79.18", "Myalgia, other site"), ("M54.41", "Lumbago with sciatica, right side")),
+        "diagnoses": (("M79.18", "Myalgia, other site"), ("M62.838", "Other muscle spasm")),
         "indication": "Buttock and lateral thigh myofascial pain for {months} months limiting walking.",
     },
     "upper_limb": {
