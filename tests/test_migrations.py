@@ -110,3 +110,48 @@ def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(DatabaseOpenError, match="not made by tpi-notes"):
         prepare_database(f"sqlite:///{path}")
+
+
+def test_a_real_older_revision_is_upgraded_with_its_data(tmp_path: Path) -> None:
+    """A clinic file made by the first release (revision 0001) opens in this one: backed up, then upgraded."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from tpi_notes.db.migrate import alembic_config
+
+    path = tmp_path / "first-release.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.exec_driver_sql("INSERT INTO app_user (username, full_name, credentials, active, failed_attempts)"
+                             " VALUES ('dr', 'Dr Who', 'MD', 1, 0)")
+        conn.exec_driver_sql(
+            "INSERT INTO patient (mrn, family_name, given_name, search_key, birth_date, sex, phone, language,"
+            " allergies, anticoagulant, bleeding_disorder, diabetes, insulin, pregnant, breastfeeding,"
+            " immunosuppressed, implanted_device, row_version)"
+            " VALUES ('M1', 'Петрова', 'Ирина', ' петрова ирина ', '1970-01-02', 'female', '', 'en', '[]', '',"
+            " 0, 0, 0, 0, 0, 0, 0, 1)")
+        conn.exec_driver_sql("INSERT INTO procedure_session (patient_id, performed_start, location, physician_id,"
+                             " indication, conservative_care, exam_findings, consent_risks, consent_form_id,"
+                             " timeout_done, position, antisepsis, complications, tolerance, blood_loss,"
+                             " respiratory_check, disposition, follow_up, comments, status, atlas_version,"
+                             " formulary_version, aftercare_version, row_version)"
+                             " VALUES (1, '2025-01-02 09:00:00', '', 1, '', '', '[]', '[]', '', 0, '', '', '', '',"
+                             " '', '', '', '', '', 'draft', '1', '', '', 1)")
+    engine.dispose()
+
+    engine, backup = prepare_database(f"sqlite:///{path}")
+    assert current_revision(engine) == head_revision() != "0001"
+    with engine.begin() as conn:
+        assert conn.exec_driver_sql("SELECT family_name FROM patient").scalar() == "Петрова"
+        # what 0002 allows: a draft with no physician yet
+        conn.exec_driver_sql("UPDATE procedure_session SET physician_id = NULL")
+        schema = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'procedure_session'").scalar()
+    engine.dispose()
+    assert "physician_id IS NOT NULL" in schema
+    assert backup is not None and "0001" in backup.name
+    copy = sqlite3.connect(backup)
+    assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    copy.close()

@@ -26,7 +26,8 @@ class ProcedureSession(Timestamps, Base):
         _between("relief_pct", 0, 100),
         _between("observation_minutes", 0, 1440),
         CheckConstraint(
-            "status = 'draft' OR (signed_by_id IS NOT NULL AND signed_at IS NOT NULL AND content_sha256 IS NOT NULL)",
+            "status = 'draft' OR (signed_by_id IS NOT NULL AND signed_at IS NOT NULL AND content_sha256 IS NOT NULL"
+            " AND physician_id IS NOT NULL)",
             name="signed_complete",
         ),
         Index("ix_procedure_session_patient", "patient_id", "performed_start"),
@@ -38,7 +39,8 @@ class ProcedureSession(Timestamps, Base):
     performed_start: Mapped[datetime]
     performed_end: Mapped[datetime | None]
     location: Mapped[str] = mapped_column(String(120), default="")
-    physician_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"), index=True)
+    # A nurse may prepare a draft before the physician is chosen; a signed session always names one.
+    physician_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"), index=True)
     assistant_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
     indication: Mapped[str] = mapped_column(Text, default="")
     conservative_care: Mapped[str] = mapped_column(Text, default="")

@@ -88,3 +88,17 @@ def load(s: Session, session_id: int) -> d.SessionRecord | None:
                       for a in addenda),
         signed_by=_user_label(s, row.signed_by_id), **values,
     )
+
+
+def latest_for_patient(s: Session, patient_id: int, exclude_id: int | None = None) -> int | None:
+    """The id of the patient's most recent session (other than ``exclude_id``)."""
+    query = select(ProcedureSession.id).where(ProcedureSession.patient_id == patient_id)
+    if exclude_id is not None:
+        query = query.where(ProcedureSession.id != exclude_id)
+    return s.scalar(query.order_by(ProcedureSession.performed_start.desc(), ProcedureSession.id.desc()).limit(1))
+
+
+def status_and_version(s: Session, session_id: int) -> tuple[str, int] | None:
+    row = s.execute(select(ProcedureSession.status, ProcedureSession.row_version)
+                    .where(ProcedureSession.id == session_id)).one_or_none()
+    return None if row is None else (row[0], row[1])

@@ -1,0 +1,137 @@
+"""Charting a session: new drafts, copy-forward, templates, and saving a draft (one transaction each)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from tpi_notes.anatomy import load_atlas
+from tpi_notes.db.repositories import audit, reference, session_records, session_writer, staff, templates
+from tpi_notes.domain import icd10
+from tpi_notes.domain.draft import DEFAULT_RISKS, SessionDraft, draft_from_record
+from tpi_notes.domain.draft_rules import validate_draft
+from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError, ValidationError
+from tpi_notes.domain.templates import TemplateSummary, from_template_body, merge_into, template_body
+from tpi_notes.services.context import AppContext
+
+
+class SignedSessionError(TpiError):
+    """A signed session cannot change; corrections are addenda."""
+
+
+def _now_rounded() -> datetime:
+    now = datetime.now().replace(second=0, microsecond=0)
+    return now.replace(minute=now.minute - now.minute % 5)
+
+
+def new_draft(ctx: AppContext, patient_id: int) -> SessionDraft:
+    """A blank draft for the patient, not yet saved, with the clinic's defaults."""
+    with ctx.transaction() as s:
+        settings = reference.settings(s)
+        physicians = staff.with_role(s, "physician")
+        formulary_version = settings.formulary_version
+    return SessionDraft(
+        patient_id=patient_id, performed_start=_now_rounded(), atlas_version=load_atlas().version,
+        physician_id=physicians[0].id if len(physicians) == 1 else None, consent_risks=DEFAULT_RISKS,
+        antisepsis="Chlorhexidine-alcohol", guidance="landmark", formulary_version=formulary_version,
+    )
+
+
+def get_draft(ctx: AppContext, session_id: int) -> SessionDraft:
+    with ctx.transaction() as s:
+        record = session_records.load(s, session_id)
+        if record is None:
+            raise NotFoundError(f"Session {session_id} does not exist.")
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="session",
+                     entity_id=session_id, patient_id=record.patient_id)
+        return draft_from_record(record)
+
+
+def _context_for_rules(ctx: AppContext, s) -> tuple[dict, list]:  # noqa: ANN001 - Session
+    formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
+    return formulary, reference.list_lots(s)
+
+
+def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
+    """Validate and store a draft; returns it with its id and new row version.
+
+    Raises ValidationError (nothing written), ConcurrentEditError when someone saved it since it was
+    opened, SignedSessionError for a signed session, NotFoundError when it was deleted.
+    """
+    try:
+        atlas = load_atlas(draft.atlas_version)
+    except ValueError as exc:
+        raise ValidationError({"atlas_version": str(exc)}) from None
+    with ctx.transaction() as s:
+        formulary, lots = _context_for_rules(ctx, s)
+        clean = validate_draft(draft, formulary=formulary, lots=lots, atlas=atlas, lookup_code=icd10.lookup)
+        if clean.physician_id is not None and not staff.has_role(s, clean.physician_id, "physician"):
+            raise ValidationError({"physician_id": "Choose a physician from the clinic's staff."})
+        row = None
+        if not clean.is_new:
+            state = session_records.status_and_version(s, clean.id)  # type: ignore[arg-type]
+            if state is None:
+                raise NotFoundError(f"Session {clean.id} no longer exists.")
+            status, version = state
+            if status != "draft":
+                raise SignedSessionError("This session is signed and locked; add an addendum instead.")
+            if version != clean.row_version:
+                raise ConcurrentEditError(
+                    "This session was saved on another workstation after you opened it. Reload to see that "
+                    "version; your changes here were not saved.")
+            from tpi_notes.db.models import ProcedureSession
+
+            row = s.get(ProcedureSession, clean.id)
+        written = session_writer.write(s, row, clean)
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create" if row is None else "change",
+                     entity="session", entity_id=written.id, patient_id=clean.patient_id,
+                     detail=f"draft saved: {len(clean.sites)} sites, {len(clean.preparations)} syringes")
+        record = session_records.load(s, written.id)
+        assert record is not None
+        return draft_from_record(record)
+
+
+def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
+    """The draft with the sites and syringes of the patient's most recent other session."""
+    with ctx.transaction() as s:
+        last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id)
+        if last_id is None:
+            raise NotFoundError("This patient has no earlier session to copy from.")
+        last = session_records.load(s, last_id)
+        assert last is not None
+        lots = reference.list_lots(s)
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="session",
+                     entity_id=last_id, patient_id=draft.patient_id, detail="copied forward")
+    merged = merge_into(draft, list(last.preparations), list(last.sites), load_atlas(draft.atlas_version),
+                        replace_existing=True, lots=lots, day=draft.performed_start.date())
+    return replace(merged, diagnoses=merged.diagnoses or last.diagnoses)
+
+
+def list_templates(ctx: AppContext) -> list[TemplateSummary]:
+    with ctx.transaction() as s:
+        return templates.summaries(s)
+
+
+def apply_template(ctx: AppContext, template_id: int, draft: SessionDraft) -> SessionDraft:
+    with ctx.transaction() as s:
+        body = templates.body(s, template_id)
+        lots = reference.list_lots(s)
+    if body is None:
+        raise NotFoundError("That template no longer exists.")
+    preps, sites = from_template_body(body)
+    return merge_into(draft, preps, sites, load_atlas(draft.atlas_version), replace_existing=False, lots=lots,
+                      day=draft.performed_start.date())
+
+
+def save_template(ctx: AppContext, name: str, description: str, draft: SessionDraft) -> TemplateSummary:
+    """Keep this draft's sites and syringes (no lots, notes, scores or findings) under ``name``."""
+    name = " ".join(name.split())
+    if not name or len(name) > 120:
+        raise ValidationError({"name": "A template needs a name of at most 120 characters."})
+    if not draft.sites and not draft.preparations:
+        raise ValidationError({"name": "Place at least one site or draw up a syringe before saving a template."})
+    with ctx.transaction() as s:
+        summary = templates.save(s, name, description.strip(), template_body(draft), ctx.user_id)
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="template",
+                     entity_id=summary.id, detail=name)
+        return summary
