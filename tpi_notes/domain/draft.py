@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
+from tpi_notes.domain.findings import FindingOverride
 from tpi_notes.domain.session import Diagnosis, ExamFinding, Preparation, SessionRecord, Site
 
 CONSENT_TYPES = {"written": "Written", "verbal": "Verbal"}
@@ -62,6 +63,7 @@ class SessionDraft:
     preparations: tuple[Preparation, ...] = ()
     sites: tuple[Site, ...] = ()
     formulary_version: str = ""
+    overrides: tuple[FindingOverride, ...] = ()
 
     @property
     def is_new(self) -> bool:
@@ -75,5 +77,8 @@ DRAFT_FIELDS = tuple(f.name for f in fields(SessionDraft))
 
 
 def draft_from_record(record: SessionRecord) -> SessionDraft:
-    """The editable content of a stored session."""
-    return SessionDraft(**{name: getattr(record, name) for name in DRAFT_FIELDS})
+    """The editable content of a stored session (its documented overrides included)."""
+    values = {name: getattr(record, name) for name in DRAFT_FIELDS if name != "overrides"}
+    overrides = tuple(FindingOverride(f.code, f.subject, f.override_reason) for f in record.findings
+                      if f.override_reason)
+    return SessionDraft(**values, overrides=overrides)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tpi_notes.domain.draft import SessionDraft
+from tpi_notes.domain.findings import FindingOverride
 from tpi_notes.domain.session import Component, Diagnosis, EStim, ExamFinding, Preparation, Site
 
 _DATETIMES = ("performed_start", "performed_end", "timeout_at")
@@ -53,4 +54,5 @@ def draft_from_dict(raw: dict[str, Any]) -> SessionDraft:
     values["consent_risks"] = tuple(values.get("consent_risks", ()))
     values["preparations"] = tuple(preparation_from_dict(p) for p in values.get("preparations", ()))
     values["sites"] = tuple(site_from_dict(s) for s in values.get("sites", ()))
+    values["overrides"] = tuple(FindingOverride(**o) for o in values.get("overrides", ()))
     return SessionDraft(**values)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from tpi_notes.domain.findings import Finding
+
 VIEWS = ("anterior", "posterior")
 SIDES = ("L", "R")
 TECHNIQUES = {"injection": "Injection", "dry_needling": "Dry needling"}
@@ -163,7 +165,9 @@ class SessionRecord:
     preparations: tuple[Preparation, ...] = ()
     sites: tuple[Site, ...] = ()
     addenda: tuple[Addendum, ...] = ()
+    findings: tuple[Finding, ...] = ()
     signed_by: str = ""
+    signed_by_id: int | None = None
     signed_at: datetime | None = None
     content_sha256: str | None = None
     formulary_version: str = ""

@@ -54,6 +54,7 @@ SITE_FIELDS = (
     "estim_frequency_hz", "estim_pulse_width_us", "estim_intensity_ma", "estim_minutes", "estim_attended", "note",
 )
 COMPONENT_FIELDS = ("item_code", "lot_number", "volume_ml")
+FINDING_FIELDS = ("code", "subject", "severity", "message", "override_reason")
 
 
 def session_content(
@@ -61,9 +62,12 @@ def session_content(
     diagnoses: list[Mapping[str, Any]],
     preparations: list[tuple[str, list[Mapping[str, Any]]]],
     sites: list[Mapping[str, Any]],
+    findings: list[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The signed content from plain stored values; sites name their syringe by label."""
     return {
+        "findings": sorted(({k: f.get(k) for k in FINDING_FIELDS} for f in findings or ()),
+                           key=lambda f: (str(f["code"]), str(f["subject"]))),
         "session": {k: session.get(k) for k in SESSION_FIELDS},
         "diagnoses": [{"code": d["code"], "display": d["display"]} for d in diagnoses],
         "preparations": [
@@ -72,3 +76,38 @@ def session_content(
         ],
         "sites": [{k: site.get(k) for k in SITE_FIELDS} for site in sorted(sites, key=lambda x: x["number"])],
     }
+
+
+def record_content(record: Any) -> dict[str, Any]:
+    """The signed content of a SessionRecord, built exactly as from the stored rows."""
+    session = {name: getattr(record, name, None) for name in SESSION_FIELDS}
+    session["exam_findings"] = [
+        {"region_code": f.region_code, "taut_band": f.taut_band, "twitch": f.twitch,
+         "referred_pain": f.referred_pain, "hypersensitive_spot": f.hypersensitive_spot}
+        for f in record.exam_findings
+    ]
+    session["consent_risks"] = list(record.consent_risks)
+    diagnoses = [{"code": d.code, "display": d.display} for d in record.diagnoses]
+    preparations = [
+        (p.label, [{"item_code": c.item_code, "lot_number": c.lot_number, "volume_ml": c.volume_ml}
+                   for c in p.components])
+        for p in record.preparations
+    ]
+    sites = []
+    for site in record.sites:
+        row = {name: getattr(site, name, None) for name in SITE_FIELDS}
+        row["preparation"] = site.preparation_label
+        estim = site.estim
+        row.update(estim_frequency_hz=estim.frequency_hz if estim else None,
+                   estim_pulse_width_us=estim.pulse_width_us if estim else None,
+                   estim_intensity_ma=estim.intensity_ma if estim else None,
+                   estim_minutes=estim.minutes if estim else None,
+                   estim_attended=estim.attended if estim else None)
+        sites.append(row)
+    findings = [{"code": f.code, "subject": f.subject, "severity": f.severity, "message": f.message,
+                 "override_reason": f.override_reason} for f in record.findings]
+    return session_content(session, diagnoses, preparations, sites, findings)
+
+
+def record_sha256(record: Any) -> str:
+    return content_sha256(record_content(record))

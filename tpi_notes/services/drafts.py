@@ -82,7 +82,10 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
             from tpi_notes.db.models import ProcedureSession
 
             row = s.get(ProcedureSession, clean.id)
-        written = session_writer.write(s, row, clean)
+        from tpi_notes.services.assessment import assess_in
+
+        assessment = assess_in(s, clean)
+        written = session_writer.write(s, row, clean, assessment.findings)
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create" if row is None else "change",
                      entity="session", entity_id=written.id, patient_id=clean.patient_id,
                      detail=f"draft saved: {len(clean.sites)} sites, {len(clean.preparations)} syringes")

@@ -189,6 +189,7 @@ class SessionFinding(Base):
     subject: Mapped[str] = mapped_column(String(120), default="")
     severity: Mapped[str] = mapped_column(String(4))
     message: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, default="", server_default="")
     override_reason: Mapped[str] = mapped_column(Text, default="")
     overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
     overridden_at: Mapped[datetime | None]

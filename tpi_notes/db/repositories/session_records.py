@@ -15,16 +15,18 @@ from tpi_notes.db.models import (
     PreparationComponent,
     ProcedureSession,
     SessionDiagnosis,
+    SessionFinding,
     Site,
     User,
 )
 from tpi_notes.domain import session as d
+from tpi_notes.domain.findings import Finding
 
 _PLAIN_FIELDS = (
     "location", "indication", "conservative_care", "consent_type", "consent_form_id", "timeout_done", "timeout_at",
     "position", "antisepsis", "guidance", "pain_before", "pain_after", "relief_pct", "complications", "tolerance",
     "blood_loss", "observation_minutes", "respiratory_check", "disposition", "follow_up", "comments", "signed_at",
-    "content_sha256", "formulary_version", "aftercare_version", "row_version", "assistant_id",
+    "content_sha256", "formulary_version", "aftercare_version", "row_version", "assistant_id", "signed_by_id",
 )
 
 
@@ -74,6 +76,8 @@ def load(s: Session, session_id: int) -> d.SessionRecord | None:
                           .order_by(SessionDiagnosis.position))
     addenda = s.scalars(select(AddendumRow).where(AddendumRow.session_id == session_id)
                         .order_by(AddendumRow.created_at, AddendumRow.id))
+    findings = s.scalars(select(SessionFinding).where(SessionFinding.session_id == session_id)
+                         .order_by(SessionFinding.id))
     values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
     return d.SessionRecord(
         id=row.id, patient_id=row.patient_id, status=row.status, performed_start=row.performed_start,
@@ -86,6 +90,8 @@ def load(s: Session, session_id: int) -> d.SessionRecord | None:
         preparations=tuple(preparations), sites=tuple(_site(x, labels) for x in sites),
         addenda=tuple(d.Addendum(a.kind, a.text, _user_label(s, a.author_id), a.created_at, a.content_sha256)
                       for a in addenda),
+        findings=tuple(Finding(f.rule_code, f.severity, f.message, f.source, f.subject, bool(f.override_reason),
+                               f.override_reason) for f in findings),
         signed_by=_user_label(s, row.signed_by_id), **values,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,9 +15,11 @@ from tpi_notes.db.models import (
     PreparationComponent,
     ProcedureSession,
     SessionDiagnosis,
+    SessionFinding,
     Site,
 )
 from tpi_notes.domain.draft import SessionDraft
+from tpi_notes.domain.findings import Finding
 
 _SCALARS = (
     "performed_start", "performed_end", "location", "physician_id", "assistant_id", "indication", "conservative_care",
@@ -26,8 +29,12 @@ _SCALARS = (
 )
 
 
-def write(s: Session, row: ProcedureSession | None, draft: SessionDraft) -> ProcedureSession:
-    """Insert (row None) or overwrite a draft session; the caller has checked status and row version."""
+def write(s: Session, row: ProcedureSession | None, draft: SessionDraft,
+          findings: Sequence[Finding] = ()) -> ProcedureSession:
+    """Insert (row None) or overwrite a draft session and its current findings.
+
+    The caller has checked status and row version; ``findings`` carry the override reasons.
+    """
     if row is None:
         row = ProcedureSession(patient_id=draft.patient_id, status="draft")
         s.add(row)
@@ -39,11 +46,16 @@ def write(s: Session, row: ProcedureSession | None, draft: SessionDraft) -> Proc
     row.updated_at = datetime.now().replace(microsecond=0)
     row.sites.clear()
     row.diagnoses.clear()
+    row.findings.clear()
     s.flush()
     row.preparations.clear()
     s.flush()
     row.diagnoses.extend(SessionDiagnosis(position=i, code=d.code, display=d.display)
                          for i, d in enumerate(draft.diagnoses))
+    row.findings.extend(SessionFinding(rule_code=f.code, subject=f.subject, severity=f.severity, message=f.message,
+                                       source=f.source, override_reason=f.override_reason,
+                                       overridden_by_id=draft.physician_id if f.override_reason else None)
+                        for f in findings)
     items = dict(s.execute(select(FormularyItem.code, FormularyItem.id)).all())
     preps = {}
     for prep in draft.preparations:

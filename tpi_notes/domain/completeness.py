@@ -1,0 +1,70 @@
+"""What must be in a note before it can be signed (clinical-reference §1, payer audit criteria).
+
+Each missing item names the editor field it belongs to, so the editor can take the physician there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tpi_notes.anatomy import Atlas
+from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.sites import site_near_lung
+
+CRITERIA = ("taut_band", "hypersensitive_spot", "referred_pain", "twitch")
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    field: str
+    message: str
+
+
+def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas) -> list[MissingItem]:
+    d = draft
+    out: list[MissingItem] = []
+
+    def need(ok: object, field: str, message: str) -> None:
+        if not ok:
+            out.append(MissingItem(field, message))
+
+    need(d.physician_id, "physician_id", "Choose the performing physician.")  # type: ignore[attr-defined]
+    need(d.performed_end, "performed_end", "Record when the procedure ended.")  # type: ignore[attr-defined]
+    need(d.indication, "indication", "Write the indication (pain, how long, functional limit).")  # type: ignore[attr-defined]
+    need(d.diagnoses, "diagnoses", "Add at least one ICD-10-CM diagnosis.")  # type: ignore[attr-defined]
+    need(d.conservative_care, "conservative_care", "Record the conservative care tried (payers audit it).")  # type: ignore[attr-defined]
+    need(d.sites, "sites", "Mark at least one site on the diagram.")  # type: ignore[attr-defined]
+    need(d.consent_type, "consent_type", "Record the consent (written or verbal).")  # type: ignore[attr-defined]
+    need(d.consent_risks, "consent_risks", "Tick the risks discussed.")  # type: ignore[attr-defined]
+    need(d.timeout_done and d.timeout_at, "timeout_at", "Record the time-out and its time.")  # type: ignore[attr-defined]
+    need(d.pain_before is not None, "pain_before", "Record the pain score before (NRS 0–10).")  # type: ignore[attr-defined]
+    need(d.pain_after is not None, "pain_after", "Record the pain score after (NRS 0–10).")  # type: ignore[attr-defined]
+    need(d.relief_pct is not None, "relief_pct", "Record the immediate relief in % (payers audit it).")  # type: ignore[attr-defined]
+    sites = d.sites  # type: ignore[attr-defined]
+    if any(site_near_lung(atlas, s) for s in sites):
+        need(d.respiratory_check, "respiratory_check",  # type: ignore[attr-defined]
+             "A muscle over the lung was treated: record the respiratory check.")
+    for s in sites:
+        key = f"sites[{s.number}]"
+        if s.technique == "injection":
+            need(s.preparation_label, f"{key}.preparation_label", f"Site {s.number}: choose the syringe.")
+            need(s.volume_ml, f"{key}.volume_ml", f"Site {s.number}: record the volume injected.")
+        else:
+            need(s.needles_in is not None and s.needles_out is not None, f"{key}.needles_in",
+                 f"Site {s.number}: count the needles in and out.")
+    for prep in d.preparations:  # type: ignore[attr-defined]
+        for i, c in enumerate(prep.components):
+            need(c.lot_number, f"preparations[{prep.label}].{i}.lot_number",
+                 f"Syringe {prep.label}: record the lot of {c.item_code}.")
+    examined = {f.region_code: f for f in d.exam_findings}  # type: ignore[attr-defined]
+    for s in sites:
+        found = examined.get(s.region_code)
+        if found is None or sum(bool(getattr(found, c)) for c in CRITERIA) < 2:
+            out.append(MissingItem("exam_findings", f"{s.side} {s.muscle.lower()}: record at least two "
+                                   "trigger-point criteria (taut band, tender spot, referred pain, twitch)."))
+    for f in findings:
+        if f.blocks_signing:
+            hint = " A physician may proceed with a documented reason." if f.overridable else ""
+            out.append(MissingItem(f"finding:{f.code}:{f.subject}", f"Stop: {f.message}{hint}"))
+    unique: dict[tuple[str, str], MissingItem] = {(m.field, m.message): m for m in out}
+    return list(unique.values())

@@ -1,0 +1,168 @@
+"""The safety findings of product.md §4, computed from the session, the patient and their history.
+
+Pure functions over plain data. Thresholds come from the dated rule set (resources/rules); every
+finding carries its source so the note can say why it was raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tpi_notes.anatomy import Atlas
+from tpi_notes.domain.dosing import DoseSummary, dose_summary
+from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.patient import PatientRecord, fold
+from tpi_notes.domain.rules import RuleSet
+from tpi_notes.domain.sites import site_near_lung
+
+SRC_LABEL = "Local anesthetic label maxima, additive across agents (clinical-reference §3.1–3.2)"
+SRC_LCD = "Medicare TPI LCDs, 2024 revision (clinical-reference §2.7)"
+CLASS_WORDS = {"local_anesthetic": ("local anesthetic", "local anaesthetic", "amide", "caine"),
+               "corticosteroid": ("steroid", "corticosteroid", "cortisone"), "saline": ()}
+
+
+@dataclass(frozen=True)
+class PastSession:
+    """What the history-aware rules need of an earlier session."""
+
+    session_id: int
+    performed_start: datetime
+    has_injection: bool
+    muscles: frozenset[tuple[str, str]]  # (muscle_id, side)
+    steroid_mpe_mg: float
+
+
+@dataclass(frozen=True)
+class SafetyInput:
+    patient: PatientRecord
+    draft: object  # a SessionDraft (or SessionRecord): sites, preparations, consent, time-out, start
+    formulary: Mapping[str, FormularyItem]
+    atlas: Atlas
+    rules: RuleSet
+    history: Sequence[PastSession] = ()
+    steroid_limit_mg: float = 200.0
+    lot_expiry: Mapping[tuple[str, str], object] = field(default_factory=dict)
+
+
+def steroid_mpe(doses: DoseSummary, formulary: Mapping[str, FormularyItem]) -> float:
+    """Methylprednisolone-equivalent mg of the corticosteroids in a dose summary."""
+    return sum(r.total_mg * (formulary[r.item_code].mpe_factor or 0.0) for r in doses.rows
+               if r.agent_class == "corticosteroid")
+
+
+def _allergy_hits(allergies: Sequence[str], item: FormularyItem) -> bool:
+    for allergy in allergies:
+        a = fold(allergy)
+        if not a:
+            continue
+        generic = fold(item.generic)
+        if a in generic or generic.split()[0] in a:
+            return True
+        if any(word in a for word in CLASS_WORDS.get(item.agent_class, ())):
+            return True
+    return False
+
+
+def evaluate(data: SafetyInput) -> list[Finding]:
+    d, p, rules = data.draft, data.patient, data.rules
+    sites = d.sites  # type: ignore[attr-defined]
+    preps = d.preparations  # type: ignore[attr-defined]
+    start: datetime = d.performed_start  # type: ignore[attr-defined]
+    used_items = {c.item_code for prep in preps for c in prep.components if c.item_code in data.formulary}
+    injected = [s for s in sites if s.technique == "injection"]
+    doses = dose_summary(d, data.formulary, p.weight_kg)
+    out: list[Finding] = []
+
+    for flag, label in (("pregnant", "pregnancy"), ("breastfeeding", "breastfeeding")):
+        if getattr(p, flag) and rules.threshold(label).startswith("stop"):
+            out.append(Finding(label, "stop", f"The patient is recorded as {'pregnant' if flag == 'pregnant' else 'breastfeeding'}: "
+                               "the clinic's policy is not to proceed without a documented physician decision.",
+                               "Clinic policy (product.md §1); clinical-reference §4.2", overridable=True))
+    for code in sorted(used_items):
+        item = data.formulary[code]
+        if _allergy_hits(p.allergies, item):
+            out.append(Finding("allergy", "stop", f"Recorded allergy ({', '.join(p.allergies)}) to {item.name} "
+                               "in a syringe: use another agent, saline or dry needling.",
+                               "clinical-reference §4.1 (true allergy to the planned agent)", subject=item.name))
+    for prep in preps:
+        for c in prep.components:
+            expiry = data.lot_expiry.get((c.item_code, c.lot_number)) or c.lot_expiry
+            if c.lot_number and expiry is not None and start.date() > expiry:  # type: ignore[operator]
+                out.append(Finding("expired_lot", "stop", f"Lot {c.lot_number} in syringe {prep.label} expired on "
+                                   f"{expiry}.", "product.md §4 (expired lot)", subject=c.lot_number))
+    out.extend(_dose_findings(doses, data, rules))
+    if injected and (p.anticoagulant or p.bleeding_disorder):
+        what = f"takes {p.anticoagulant}" if p.anticoagulant else "has a bleeding disorder"
+        out.append(Finding("bleeding_risk", "warn", f"The patient {what}: document the bleeding-risk discussion "
+                           "(with the prescriber where needed) in the note.", "clinical-reference §4.2"))
+    steroid = steroid_mpe(doses, data.formulary)
+    if steroid > 0 and p.diabetes:
+        out.append(Finding("diabetes_steroid", "warn", "Diabetic patient receiving a corticosteroid: blood sugar "
+                           "may rise for several days; the aftercare sheet adds the glucose block.",
+                           "clinical-reference §3.4"))
+    year_ago = start - timedelta(days=365)
+    recent = [h for h in data.history if year_ago < h.performed_start < start]
+    total = steroid + sum(h.steroid_mpe_mg for h in recent)
+    if steroid > 0 and total > data.steroid_limit_mg:
+        out.append(Finding("steroid_12_months", "warn", f"Corticosteroid over 12 months would reach {total:.0f} mg "
+                           f"methylprednisolone-equivalent (clinic limit {data.steroid_limit_mg:.0f} mg).",
+                           "clinical-reference §3.4 (cumulative yearly totals; configurable)"))
+    limit = int(rules.threshold("tpi_sessions_per_12_months"))
+    earlier_tpi = sum(1 for h in recent if h.has_injection)
+    if injected and earlier_tpi >= limit:
+        out.append(Finding("tpi_frequency", "warn", f"This is TPI session {earlier_tpi + 1} in 12 months; payers "
+                           f"cover at most {limit}.", SRC_LCD))
+    days = int(rules.threshold("same_muscle_min_days"))
+    window = [h for h in data.history if start - timedelta(days=days) < h.performed_start < start]
+    for muscle_id, side, label in sorted({(s.muscle_id, s.side, f"{s.side} {s.muscle.lower()}") for s in injected}):
+        if any((muscle_id, side) in h.muscles for h in window):
+            out.append(Finding("same_muscle_6_weeks", "warn", f"{label} was treated less than {days // 7} weeks ago; "
+                               "a repeat at the same location within 6 weeks is not covered.", SRC_LCD, subject=label))
+    near = sorted({f"{s.side} {s.muscle.lower()}" for s in sites if site_near_lung(data.atlas, s)})
+    if near:
+        out.append(Finding("near_lung", "warn", f"Muscles over the lung treated ({', '.join(near)}): check and record "
+                           "breathing before discharge; the aftercare sheet adds the breathing block.",
+                           "clinical-reference §4.3, §5 (pneumothorax)", subject=", ".join(near)))
+    if p.implanted_device and any(s.technique == "dry_needling" and s.estim for s in sites):
+        out.append(Finding("estim_device", "stop", "Electrical stimulation with an implanted electronic device.",
+                           "clinical-reference §4.2 (electrotherapy precautions)"))
+    for s in sites:
+        if s.technique == "dry_needling" and s.needles_in is not None and s.needles_in != s.needles_out:
+            out.append(Finding("needle_count", "stop", f"Site {s.number}: {s.needles_in} needles in but "
+                               f"{s.needles_out if s.needles_out is not None else 'no count'} out — reconcile before "
+                               "signing.", "Clean Needle Technique: count needles in and out (peers.md §9)",
+                               subject=f"site {s.number}"))
+    if sites and getattr(d, "consent_type", None) is None:
+        out.append(Finding("consent_missing", "stop", "Consent is not recorded.", "clinical-reference §1.3"))
+    if sites and not (getattr(d, "timeout_done", False) and getattr(d, "timeout_at", None)):
+        out.append(Finding("timeout_missing", "stop", "The time-out (patient, procedure, sites and sides) is not "
+                           "recorded with its time.", "Universal Protocol (clinical-reference §1.3)"))
+    return out
+
+
+def _dose_findings(doses: DoseSummary, data: SafetyInput, rules: RuleSet) -> list[Finding]:
+    out = []
+    la_rows = [r for r in doses.rows if r.agent_class == "local_anesthetic"]
+    if not la_rows:
+        return out
+    warn, stop = float(rules.threshold("local_anesthetic_warn_pct")), float(rules.threshold("local_anesthetic_stop_pct"))
+    if doses.local_anesthetic_pct is None:
+        out.append(Finding("weight_missing", "warn", "Weight missing: the weight-based local anesthetic maximum "
+                           "cannot be checked. Record the weight.", SRC_LABEL))
+        absolute = sum(r.total_mg / r.max_mg for r in la_rows if r.max_mg) * 100
+        if absolute > stop:
+            out.append(Finding("la_over_max", "stop", f"Local anesthetic is {absolute:.0f} % of the absolute maximum.",
+                               SRC_LABEL))
+        return out
+    pct = doses.local_anesthetic_pct
+    detail = "; ".join(f"{r.name} {r.total_mg:g} mg of {r.max_mg:g} mg" for r in la_rows if r.max_mg)
+    if pct > stop:
+        out.append(Finding("la_over_max", "stop", f"Local anesthetic {pct:.0f} % of the maximum for "
+                           f"{data.patient.weight_kg:g} kg ({detail}).", SRC_LABEL))
+    elif pct >= warn:
+        out.append(Finding("la_near_max", "warn", f"Local anesthetic {pct:.0f} % of the maximum for "
+                           f"{data.patient.weight_kg:g} kg ({detail}).", SRC_LABEL))
+    return out

@@ -1,0 +1,63 @@
+"""The live assessment of a draft: safety findings, doses against limits, codes, what is missing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from tpi_notes.anatomy import load_atlas
+from tpi_notes.db.repositories import history, patients, reference
+from tpi_notes.domain.coding import Coding, derive_codes
+from tpi_notes.domain.completeness import MissingItem, missing_for_signing
+from tpi_notes.domain.dosing import DoseSummary, dose_summary
+from tpi_notes.domain.draft import SessionDraft
+from tpi_notes.domain.errors import NotFoundError
+from tpi_notes.domain.findings import Finding, apply_overrides
+from tpi_notes.domain.rules import rules_for
+from tpi_notes.domain.safety import SafetyInput, evaluate
+from tpi_notes.services.context import AppContext
+
+
+@dataclass(frozen=True)
+class Assessment:
+    findings: tuple[Finding, ...]
+    doses: DoseSummary
+    coding: Coding
+    missing: tuple[MissingItem, ...]
+
+    @property
+    def can_sign(self) -> bool:
+        return not self.missing
+
+    @property
+    def stops(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "stop")
+
+
+def assess_in(s: Session, draft: SessionDraft) -> Assessment:
+    """The assessment inside an open transaction (used by saving and signing too)."""
+    row = patients.get(s, draft.patient_id)
+    if row is None:
+        raise NotFoundError(f"Patient {draft.patient_id} does not exist.")
+    patient = patients.to_record(row)
+    settings = reference.settings(s)
+    formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
+    lot_expiry = {(lot.item_code, lot.lot_number): lot.expiry for lot in reference.list_lots(s)}
+    atlas = load_atlas(draft.atlas_version)
+    rules = rules_for(draft.performed_start.date())
+    past = history.past_sessions(s, draft.patient_id, formulary, exclude_id=draft.id)
+    found = evaluate(SafetyInput(patient, draft, formulary, atlas, rules, past,
+                                 settings.steroid_12_month_limit_mg, lot_expiry))
+    unique = list({f.key: f for f in found}.values())
+    findings = apply_overrides(unique, draft.overrides)
+    doses = dose_summary(draft, formulary, patient.weight_kg)
+    coding = derive_codes(draft, formulary, rules, settings.estim_payer_profile)
+    missing = missing_for_signing(draft, findings, atlas)
+    return Assessment(tuple(findings), doses, coding, tuple(missing))
+
+
+def assess(ctx: AppContext, draft: SessionDraft) -> Assessment:
+    """Findings, doses, codes and missing items for the draft as it stands (nothing is written)."""
+    with ctx.transaction() as s:
+        return assess_in(s, draft)
