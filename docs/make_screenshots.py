@@ -84,6 +84,8 @@ def main_window(app: QApplication, folder: Path) -> None:
     save(window, "main-window.png")
     session_diagram(app, window)
     patient_dialog(app, window)
+    if patient_id is not None:
+        session_editor(app, ctx, patient_id)
     window.close()
     ctx.close()
 
@@ -135,6 +137,80 @@ def pdf_diagram(session_window) -> None:  # noqa: ANN001 - SessionWindow
     OUT.mkdir(parents=True, exist_ok=True)
     cropped.save(str(OUT / "body-diagram-pdf.png"))
     print("wrote docs/screenshots/body-diagram-pdf.png")
+
+
+def showcase_draft(ctx: AppContext, patient_id: int):  # noqa: ANN201 - SessionDraft
+    """A realistic 6-site session: bilateral upper trapezius, levator scapulae and rhomboid major from one
+    syringe (lidocaine 1 % 5 mL + triamcinolone 40 mg/mL 1 mL), 1 mL each, pre- and post-procedure filled.
+    (4 + 1 mL would not cover six 1 mL sites: the service refuses drawing more than the syringe holds.)"""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from tpi_notes.anatomy import load_atlas
+    from tpi_notes.domain import icd10
+    from tpi_notes.domain.session import Component, ExamFinding, Preparation
+    from tpi_notes.domain.sites import place_site
+    from tpi_notes.services import drafts
+    from tpi_notes.ui.editor.reference import load_reference
+    from tpi_notes.ui.editor.site_commands import with_technique
+
+    atlas = load_atlas()
+    draft = drafts.new_draft(ctx, patient_id)
+    reference = load_reference(ctx, patient_id)
+    day = draft.performed_start.date()
+    sites = []
+    for muscle in ("upper_trapezius", "levator_scapulae", "rhomboid_major"):
+        for side in ("R", "L"):
+            region = next(r for r in atlas.regions if (r.muscle_id, r.view, r.side) == (muscle, "posterior", side))
+            site = place_site(atlas, region.view, *region.anchor, len(sites) + 1)
+            sites.append(replace(with_technique(site, "injection", "A"), needle="25 G × 1.5 in", aspiration=True,
+                                 passes=2 if muscle == "upper_trapezius" else 1))
+    lots = {code: reference.newest_lot(code, day) for code in ("lidocaine-1", "triamcinolone-40")}
+    components = tuple(Component(code, ml, lots[code].lot_number if lots[code] else "",
+                                 lots[code].expiry if lots[code] else None)
+                       for code, ml in (("lidocaine-1", 5.0), ("triamcinolone-40", 1.0)))
+    start = draft.performed_start
+    return replace(
+        draft, sites=tuple(sites), preparations=(Preparation("A", components),),
+        performed_end=start + timedelta(minutes=20), location="Exam room 2",
+        physician_id=draft.physician_id or (reference.physicians[0].id if reference.physicians else None),
+        assistant_id=next((m.id for m in reference.assistants if "physician" not in m.roles), None),
+        indication="Bilateral neck and upper back myofascial pain for 5 months; limits desk work and sleep.",
+        diagnoses=tuple(d for d in (icd10.lookup("M79.12"), icd10.lookup("M54.2")) if d),
+        conservative_care="Physical therapy 8 weeks, home exercise, naproxen 500 mg bid; ongoing home program.",
+        exam_findings=tuple(ExamFinding(s.region_code, taut_band=True, hypersensitive_spot=True,
+                                        referred_pain=s.muscle_id != "rhomboid_major") for s in sites),
+        consent_type="written", consent_form_id="CF-2231",
+        consent_risks=draft.consent_risks + ("pneumothorax", "skin atrophy or depigmentation",
+                                             "temporary rise in blood glucose"),
+        timeout_done=True, timeout_at=start + timedelta(minutes=2), position="Prone", pain_before=7,
+        complications="None", tolerance="Tolerated well", blood_loss="Minimal", pain_after=2, relief_pct=71,
+        observation_minutes=15, respiratory_check="Breath sounds equal, no shortness of breath",
+        disposition="Home, ambulatory, stable", follow_up="Reassess in 4 weeks", comments="")
+
+
+def session_editor(app: QApplication, ctx: AppContext, patient_id: int) -> None:
+    """The session editor on a saved 6-site draft, then the same editor refusing a bad volume."""
+    from tpi_notes.services import drafts
+    from tpi_notes.ui.editor.reference import load_reference
+    from tpi_notes.ui.editor.window import SessionEditor
+
+    saved = drafts.save_draft(ctx, showcase_draft(ctx, patient_id))
+    editor = SessionEditor(ctx, saved, load_reference(ctx, patient_id), baseline=saved)
+    editor.resize(1500, 950)
+    editor.show()
+    settle(app)
+    editor.diagram.view.fit()
+    editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
+    settle(app)
+    save(editor, "session-editor.png")
+    editor.select_site(3)
+    editor.site_details.inputs.volume_ml.setValue(25)
+    editor.save()  # refused: more than 20 mL at one point
+    settle(app)
+    save(editor, "session-editor-invalid.png")
+    editor._baseline = editor.current_draft()  # noqa: SLF001 - close without the unsaved-changes question
+    editor.close()
 
 
 def patient_dialog(app: QApplication, window: MainWindow) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tpi_notes import __version__
 from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.patient import LANGUAGES
 from tpi_notes.paths import user_data_dir
 
 PROG = "tpi-notes"
@@ -43,6 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--patients", type=_positive, default=200)
     demo.add_argument("--sessions", type=_positive, default=1000)
     demo.add_argument("--seed", type=int, default=7)
+    verify = sub.add_parser("verify", help="check every signed session and the audit trail; exit 0 when intact")
+    verify.add_argument("--db", dest="sub_db", required=True, help="the database to check (file path or URL)")
+    for name, what in (("note", "write a session's procedure note as PDF"),
+                       ("aftercare", "write a session's aftercare sheet as PDF")):
+        doc = sub.add_parser(name, help=what)
+        doc.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
+        doc.add_argument("session_id", metavar="SESSION_ID", type=_session_id, help="the session's number")
+        doc.add_argument("-o", "--output", required=True, metavar="OUT.pdf", help="the PDF file to write")
+        if name == "aftercare":
+            doc.add_argument("--lang", choices=sorted(LANGUAGES), help="language (default: the patient's)")
+            doc.add_argument("--large-print", action="store_true", help="18 pt bold type, 1.5 line spacing")
     return parser
 
 
@@ -51,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "verify":
+            return _verify(args)
+        if args.command in ("note", "aftercare"):
+            return _document(args)
         return _open_app(args.db)
     except TpiError as exc:
         sys.stderr.write(f"{PROG}: {exc}\n")
@@ -88,6 +104,77 @@ def _demo(args: argparse.Namespace) -> int:
         ctx.close()
     print(f"Demo clinic: {summary.patients} patients, {summary.sessions} sessions ({summary.signed} signed, "
           f"{summary.drafts} drafts, {summary.addenda} addenda), {summary.sites} sites in {summary.seconds:.1f} s.")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.integrity import record_verification, verify_database
+
+    path = sqlite_path(resolve_database_url(args.sub_db))
+    if path is not None and not path.exists():
+        raise TpiError(f"{path} does not exist; there is nothing to verify.")
+    ctx = open_clinic(args.sub_db)
+    try:
+        report = verify_database(ctx)
+        record_verification(ctx, report)
+    finally:
+        ctx.close()
+    print(f"Checked {report.sessions_checked} signed sessions and {report.audit_events_checked} audit events.")
+    for session_id, mrn, reason in report.tampered:
+        print(f"TAMPERED session {session_id} (patient MRN {mrn}): {reason}")
+    for event_id, reason in report.audit_problems:
+        print(f"AUDIT event {event_id}: {reason}")
+    for name in report.missing_locks:
+        print(f"LOCK trigger {name} is missing: the database no longer refuses changes it should refuse")
+    if report.ok:
+        print("Every signed session and the audit trail check out.")
+        return 0
+    problems = len(report.tampered) + len(report.audit_problems) + len(report.missing_locks)
+    sys.stderr.write(f"{PROG}: verification failed: {problems} problem{'s' if problems != 1 else ''} "
+                     "(listed above)\n")
+    return 1
+
+
+def _session_id(text: str) -> int:
+    value = _positive(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("session numbers start at 1")
+    return value
+
+
+def _document(args: argparse.Namespace) -> int:
+    """`note` and `aftercare`: the PDF is written whole (via a temporary file) or not at all."""
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.services import documents
+    from tpi_notes.services.context import open_clinic
+
+    out = Path(args.output).expanduser()
+    if out.is_dir() or not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
+        why = "it is a folder" if out.is_dir() else f"the folder {out.parent} does not exist or is not writable"
+        raise TpiError(f"cannot write {out}: {why}")
+    db = args.sub_db or args.db
+    path = sqlite_path(resolve_database_url(db))
+    if path is not None and not path.exists():
+        raise TpiError(f"{path} does not exist; there is no session to print.")
+    ctx = open_clinic(db)
+    try:
+        if args.command == "note":
+            pdf = documents.procedure_note_pdf(ctx, args.session_id)
+        else:
+            pdf = documents.aftercare_pdf(ctx, args.session_id, args.lang, args.large_print)
+    finally:
+        ctx.close()
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.write_bytes(pdf)
+        os.replace(partial, out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise TpiError(f"cannot write {out}: {exc.strerror or exc}") from None
+    kind = "procedure note" if args.command == "note" else "aftercare sheet"
+    print(f"Wrote the {kind} of session {args.session_id} to {out} ({len(pdf):,} bytes).")
     return 0
 
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.db.models import (
@@ -248,8 +248,17 @@ def _add_sessions(conn, rng: random.Random, maker: SessionMaker, people: list[De
 
 
 def _flush(conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001
-    for model, rows in tables.items():
-        _insert(conn, model, rows)
+    # The database refuses content added to a signed session (migration 0003), so sessions go in as
+    # drafts, their content follows, and then they are signed, as the app signs; addenda come last.
+    sessions = tables[ProcedureSession]
+    _insert(conn, ProcedureSession, [dict(row, status="draft") for row in sessions])
+    for model in (SessionDiagnosis, Preparation, PreparationComponent, Site):
+        _insert(conn, model, tables[model])
+    signed = [{"id": row["id"]} for row in sessions if row["status"] == "signed"]
+    if signed:
+        conn.execute(text("UPDATE procedure_session SET status = 'signed' WHERE id = :id"), signed)
+    _insert(conn, Addendum, tables[Addendum])
+    for rows in tables.values():
         rows.clear()
 
 

@@ -14,6 +14,7 @@ from tpi_notes.db.models import (
     SessionDiagnosis,
     Site,
 )
+from tpi_notes.domain.addenda import addendum_content_sha256
 from tpi_notes.domain.signing import content_sha256, session_content
 from tpi_notes.services import demo_data as D
 
@@ -235,8 +236,8 @@ class SessionMaker:
                 created = session["signed_at"] + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
                 addenda.append({"id": self._next(Addendum), "session_id": sid, "kind": kind, "text": text,
                                 "author_id": physician, "created_at": created,
-                                "content_sha256": content_sha256({"session_id": sid, "kind": kind, "text": text,
-                                                                  "author_id": physician, "created_at": created})})
+                                "content_sha256": addendum_content_sha256(sid, session["content_sha256"], kind,
+                                                                          text, physician, created)})
         for c in components:
             c.pop("_code")
             c.pop("_lot")

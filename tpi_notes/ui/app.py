@@ -37,4 +37,5 @@ def run_app(ctx: AppContext, argv: list[str] | None = None) -> int:
     app = ensure_application(argv)
     window = create_main_window(ctx)
     window.show()
+    window.offer_recovered_drafts()
     return app.exec()

@@ -18,13 +18,17 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes import __version__
+from tpi_notes.domain.draft import draft_from_record
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import PatientRecord
-from tpi_notes.services import clinic
+from tpi_notes.services import clinic, integrity
 from tpi_notes.services import patients as patient_service
 from tpi_notes.services import sessions as session_service
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui import pdf_preview
 from tpi_notes.ui.demo import load_demo_clinic
+from tpi_notes.ui.editor.opening import new_session, offer_recovered, open_editor
+from tpi_notes.ui.editor.window import SessionEditor
 from tpi_notes.ui.empty_state import EmptyState
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.patient_dialog import PatientDialog
@@ -55,6 +59,7 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.current_patient: PatientRecord | None = None
         self.active_dialog: PatientDialog | None = None
+        self.editors: list[SessionEditor] = []
         self.setObjectName("main_window")
         self.setWindowTitle(f"{APP_TITLE} — {database_label(ctx)}")
 
@@ -84,6 +89,7 @@ class MainWindow(QMainWindow):
         self.patient_list.patient_selected.connect(self._on_patient_selected)
         self.patient_list.patient_activated.connect(self._on_patient_activated)
         self.patient_view.session_activated.connect(self.open_session)
+        self.patient_view.new_session_requested.connect(self.new_session)
         self.empty_state.register_requested.connect(self.new_patient)
         self.empty_state.demo_requested.connect(self.load_demo)
 
@@ -128,6 +134,12 @@ class MainWindow(QMainWindow):
                                         "Search by name, MRN or date of birth")
         self.refresh_action = self._action("&Refresh", self.refresh, "F5", "Reload from the database")
         self.about_action = self._action("&About tpi-notes", self.show_about)
+        self.new_session_action = self._action("&New session…", self.new_session, "Ctrl+Shift+N",
+                                               "Chart a new session for the selected patient")
+        self.preview_note_action = self._action("Preview &note", self.preview_note, "Ctrl+Shift+P",
+                                                "Show the selected session's procedure note (print or save it)")
+        self.print_aftercare_action = self._action("Print &aftercare…", self.print_aftercare, "Ctrl+P",
+                                                   "Print the selected session's aftercare sheet for the patient")
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -137,6 +149,14 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.load_demo_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        session_menu = bar.addMenu("&Session")
+        session_menu.addAction(self.new_session_action)
+        session_menu.addSeparator()
+        session_menu.addActions([self.preview_note_action, self.print_aftercare_action])
+        table = self.patient_view.session_view  # right-click a session: the same two actions
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        table.addActions([self.preview_note_action, self.print_aftercare_action])
+        table.selectionModel().currentRowChanged.connect(self._update_document_actions)
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.find_action, self.refresh_action])
         help_menu = bar.addMenu("&Help")
@@ -178,6 +198,8 @@ class MainWindow(QMainWindow):
                 self.patient_view.show_patient(record, sessions, self.ctx.today())
         self.current_patient = record
         self.edit_patient_action.setEnabled(record is not None)
+        self.new_session_action.setEnabled(record is not None)
+        self._update_document_actions()
         if record is not None:
             self.right_stack.setCurrentWidget(self.patient_view)
         elif self.right_stack.currentWidget() is not self.empty_state:
@@ -228,19 +250,78 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {record.display_name}", 5000)
 
     @Slot(int)
-    def open_session(self, session_id: int) -> SessionWindow | None:
-        """Open a session in its own window, drawn on the atlas version it was charted with."""
+    def open_session(self, session_id: int) -> SessionWindow | SessionEditor | None:
+        """Open a session in its own window: a draft in the editor, a signed one read-only on its atlas."""
+        for editor in self.editors:
+            if editor.draft_id == session_id:
+                editor.raise_()
+                editor.activateWindow()
+                return editor
         try:
             record = session_service.get_session(self.ctx, session_id)
             formulary = {item.code: item for item in clinic.list_formulary(self.ctx, include_retired=True)}
+            tampered = record.is_signed and not integrity.session_is_intact(self.ctx, session_id)
         except TpiError as exc:
             show_error(self, exc)
             return None
+        if not record.is_signed:
+            draft = draft_from_record(record)
+            return self._track(open_editor(self.ctx, draft, self, baseline=draft))
         name = self.current_patient.display_name if self.current_patient else ""
-        window = SessionWindow(record, name, formulary, self)
+        window = SessionWindow(record, name, formulary, self, tampered=tampered)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.show()
         return window
+
+    @Slot()
+    def new_session(self) -> SessionEditor | None:
+        """A new draft session for the selected patient, in the session editor (not saved until Save)."""
+        if self.current_patient is None:
+            return None
+        return self._track(new_session(self.ctx, self.current_patient.id, self))
+
+    def offer_recovered_drafts(self) -> list[SessionEditor]:
+        """After start-up: offer to reopen drafts that a crash left unsaved (from the recovery journal)."""
+        return [e for e in (self._track(editor) for editor in offer_recovered(self.ctx, self)) if e is not None]
+
+    def _track(self, editor: SessionEditor | None) -> SessionEditor | None:
+        if editor is not None:
+            self.editors.append(editor)
+            editor.session_saved.connect(self._on_session_saved)
+            editor.destroyed.connect(lambda _obj=None, e=editor: self._forget(e))
+        return editor
+
+    def _forget(self, editor: SessionEditor) -> None:
+        if editor in self.editors:
+            self.editors.remove(editor)
+
+    @Slot(int, int)
+    def _on_session_saved(self, _session_id: int, patient_id: int) -> None:
+        if self.current_patient is not None and self.current_patient.id == patient_id:
+            self._show_patient(patient_id)
+
+    def selected_session_id(self) -> int | None:
+        index = self.patient_view.session_view.currentIndex()
+        session = self.patient_view.session_model.session_at(index.row()) if index.isValid() else None
+        return session.id if session is not None and self.current_patient is not None else None
+
+    @Slot()
+    def _update_document_actions(self) -> None:
+        chosen = self.selected_session_id() is not None
+        self.preview_note_action.setEnabled(chosen)
+        self.print_aftercare_action.setEnabled(chosen)
+
+    @Slot()
+    def preview_note(self) -> pdf_preview.PdfPreview | None:
+        session_id = self.selected_session_id()
+        return None if session_id is None else pdf_preview.preview_note(self.ctx, session_id, self)
+
+    @Slot()
+    def print_aftercare(self) -> pdf_preview.PdfPreview | bool:
+        session_id = self.selected_session_id()
+        if session_id is None or self.current_patient is None:
+            return False
+        return pdf_preview.print_aftercare(self.ctx, session_id, self.current_patient.language, self)
 
     @Slot()
     def load_demo(self) -> None:
@@ -264,6 +345,10 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        for editor in list(self.editors):  # each asks about its unsaved changes; Cancel keeps the app open
+            if editor.isVisible() and not editor.close():
+                event.ignore()
+                return
         save_layout(self, self._splitters())
         super().closeEvent(event)
 

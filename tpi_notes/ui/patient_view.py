@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.session import SessionSummary
@@ -20,6 +20,9 @@ class PatientView(QWidget):
 
     session_activated = Signal(int)
     """A session row was double-clicked or Enter was pressed on it: the session id."""
+
+    new_session_requested = Signal()
+    """The "New session" button above the sessions table was clicked."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +54,12 @@ class PatientView(QWidget):
         title_row.addWidget(self.sessions_title)
         title_row.addWidget(self.tampered_label)
         title_row.addStretch(1)
+        self.new_session_button = QPushButton("New session…", self)
+        self.new_session_button.setObjectName("new_session_button")
+        self.new_session_button.setProperty("primary", True)
+        self.new_session_button.setToolTip("Chart a new session for this patient (Ctrl+Shift+N)")
+        self.new_session_button.clicked.connect(self.new_session_requested)
+        title_row.addWidget(self.new_session_button)
         top_layout.addLayout(title_row)
         top_layout.addWidget(self._sessions_stack, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)

@@ -12,7 +12,7 @@ from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord
 from tpi_notes.ui.diagram.document import SiteDocument
 from tpi_notes.ui.diagram.widget import BodyDiagramWidget
-from tpi_notes.ui.style import set_role
+from tpi_notes.ui.style import DANGER, set_role
 
 
 def _when(value) -> str:  # noqa: ANN001 - datetime or None
@@ -23,6 +23,11 @@ def status_line(record: SessionRecord) -> str:
     if record.is_signed:
         return f"Signed by {record.signed_by} on {_when(record.signed_at)} — locked"
     return "Draft — not signed"
+
+
+def tampered_text(record: SessionRecord) -> str:
+    return (f"TAMPERED — this signed note no longer matches its signature (hash {record.content_sha256 or '—'}). "
+            "It was changed outside tpi-notes; do not rely on it, and report it to the clinic's administrator.")
 
 
 def details_html(record: SessionRecord, formulary: dict[str, FormularyItem]) -> str:
@@ -64,10 +69,12 @@ class SessionWindow(QWidget):
     """A top-level, read-only window on one session."""
 
     def __init__(self, record: SessionRecord, patient_name: str, formulary: dict[str, FormularyItem],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, tampered: bool = False) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.record = record
-        self.setWindowTitle(f"Session {_when(record.performed_start)} — {patient_name}")
+        self.tampered = tampered
+        self.setWindowTitle(("TAMPERED — " if tampered else "") + f"Session {_when(record.performed_start)} — "
+                            f"{patient_name}")
         self.setObjectName("session_window")
         title = QLabel(f"{escape(patient_name)} — session of {_when(record.performed_start)}")
         set_role(title, "title")
@@ -86,6 +93,13 @@ class SessionWindow(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([600, 260])
         layout = QVBoxLayout(self)
+        self.tampered_banner = QLabel(tampered_text(record), self)
+        self.tampered_banner.setObjectName("tampered_banner")
+        self.tampered_banner.setWordWrap(True)
+        self.tampered_banner.setStyleSheet(f"background: {DANGER}; color: white; font-weight: 700; "
+                                           "font-size: 15px; padding: 10px; border-radius: 4px;")
+        self.tampered_banner.setVisible(tampered)
+        layout.addWidget(self.tampered_banner)
         layout.addWidget(title)
         layout.addWidget(status)
         layout.addWidget(splitter, 1)

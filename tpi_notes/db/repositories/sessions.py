@@ -1,8 +1,9 @@
-"""Procedure sessions as plain summaries for lists."""
+"""Procedure sessions as plain summaries for lists, and signed sessions read back in batches to check them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,19 +11,27 @@ from sqlalchemy.orm import Session
 from tpi_notes.db.models import (
     Addendum,
     FormularyItem,
+    Lot,
+    Patient,
     Preparation,
     PreparationComponent,
     ProcedureSession,
+    SessionDiagnosis,
     Site,
     User,
 )
+from tpi_notes.db.repositories.session_records import _PLAIN_FIELDS, _site
+from tpi_notes.domain import session as d
+from tpi_notes.domain.addenda import StoredAddendum, signed_record_problem
 from tpi_notes.domain.session import SessionSummary
+
+BATCH = 500
 
 
 def summaries_for_patient(s: Session, patient_id: int) -> list[SessionSummary]:
     sessions = s.execute(
         select(ProcedureSession, User.full_name, User.credentials)
-        .join(User, User.id == ProcedureSession.physician_id)
+        .outerjoin(User, User.id == ProcedureSession.physician_id)
         .where(ProcedureSession.patient_id == patient_id)
         .order_by(ProcedureSession.performed_start.desc(), ProcedureSession.id.desc())
     ).all()
@@ -59,9 +68,10 @@ def summaries_for_patient(s: Session, patient_id: int) -> list[SessionSummary]:
             .group_by(Addendum.session_id)
         ).all()
     )
+    problems = tampered_among(s, [row[0].id for row in sessions if row[0].status == "signed"])
     result = []
     for row, name, credentials in sessions:
-        physician = f"{name}, {credentials}" if credentials else name
+        physician = f"{name}, {credentials}" if credentials else name or ""
         result.append(
             SessionSummary(
                 id=row.id,
@@ -75,6 +85,97 @@ def summaries_for_patient(s: Session, patient_id: int) -> list[SessionSummary]:
                 pain_after=row.pain_after,
                 site_count=counts[row.id],
                 addenda=addenda.get(row.id, 0),
+                tampered=row.id in problems,
             )
         )
     return result
+
+
+def signed_page(s: Session, after_id: int, limit: int = BATCH,
+                patient_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, patient MRN) of the next ``limit`` signed sessions after ``after_id``, in id order."""
+    query = (select(ProcedureSession.id, Patient.mrn).join(Patient, Patient.id == ProcedureSession.patient_id)
+             .where(ProcedureSession.status == "signed", ProcedureSession.id > after_id))
+    if patient_id is not None:
+        query = query.where(ProcedureSession.patient_id == patient_id)
+    return [(sid, mrn) for sid, mrn in s.execute(query.order_by(ProcedureSession.id).limit(limit))]
+
+
+def records_for_checking(s: Session, ids: Sequence[int]) -> dict[int, d.SessionRecord]:
+    """The sessions ``ids`` as SessionRecords, a batch in a handful of queries.
+
+    Built with session_records.load's own field list and site conversion, so the content (and hence
+    ``record_sha256``) is the same as load's; tests hold the two equal. Findings are not read.
+    """
+    if not ids:
+        return {}
+    table = ProcedureSession.__table__
+    users = {uid: f"{name}, {cred}" if cred else name
+             for uid, name, cred in s.execute(select(User.id, User.full_name, User.credentials))}
+    labels: dict[int, str] = {}
+    preparations: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for pid, sid, label in s.execute(select(Preparation.id, Preparation.session_id, Preparation.label)
+                                     .where(Preparation.session_id.in_(ids)).order_by(Preparation.label)):
+        labels[pid] = label
+        preparations[sid].append((pid, label))
+    components: dict[int, list[d.Component]] = defaultdict(list)
+    for pid, volume, code, lot, expiry in s.execute(
+        select(PreparationComponent.preparation_id, PreparationComponent.volume_ml, FormularyItem.code,
+               Lot.lot_number, Lot.expiry)
+        .join(Preparation, Preparation.id == PreparationComponent.preparation_id)
+        .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
+        .outerjoin(Lot, Lot.id == PreparationComponent.lot_id)
+        .where(Preparation.session_id.in_(ids)).order_by(PreparationComponent.position)
+    ):
+        components[pid].append(d.Component(code, volume, lot or "", expiry))
+    sites: dict[int, list[d.Site]] = defaultdict(list)
+    for row in s.execute(select(Site.__table__).where(Site.session_id.in_(ids)).order_by(Site.number)):
+        sites[row.session_id].append(_site(row, labels))
+    diagnoses: dict[int, list[d.Diagnosis]] = defaultdict(list)
+    for sid, code, display in s.execute(
+        select(SessionDiagnosis.session_id, SessionDiagnosis.code, SessionDiagnosis.display)
+        .where(SessionDiagnosis.session_id.in_(ids)).order_by(SessionDiagnosis.position)
+    ):
+        diagnoses[sid].append(d.Diagnosis(code, display))
+    addenda: dict[int, list[d.Addendum]] = defaultdict(list)
+    for a in stored_addenda(s, ids):
+        addenda[a.session_id].append(d.Addendum(a.kind, a.text, users.get(a.author_id, ""), a.created_at,
+                                                a.content_sha256))
+    records = {}
+    for row in s.execute(select(table).where(table.c.id.in_(ids))):
+        values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
+        records[row.id] = d.SessionRecord(
+            id=row.id, patient_id=row.patient_id, status=row.status, performed_start=row.performed_start,
+            performed_end=row.performed_end, physician_id=row.physician_id,
+            physician=users.get(row.physician_id, ""), atlas_version=row.atlas_version,
+            assistant=users.get(row.assistant_id, ""), diagnoses=tuple(diagnoses[row.id]),
+            exam_findings=tuple(d.ExamFinding(**f) for f in row.exam_findings or ()),
+            consent_risks=tuple(row.consent_risks or ()),
+            preparations=tuple(d.Preparation(label, tuple(components[pid])) for pid, label in preparations[row.id]),
+            sites=tuple(sites[row.id]), addenda=tuple(addenda[row.id]), signed_by=users.get(row.signed_by_id, ""),
+            **values,
+        )
+    return records
+
+
+def stored_addenda(s: Session, ids: Sequence[int]) -> list[StoredAddendum]:
+    """The addenda of sessions ``ids`` with everything their hashes cover, oldest first."""
+    rows = s.execute(select(Addendum.id, Addendum.session_id, Addendum.kind, Addendum.text, Addendum.author_id,
+                            Addendum.created_at, Addendum.content_sha256)
+                     .where(Addendum.session_id.in_(ids)).order_by(Addendum.created_at, Addendum.id))
+    return [StoredAddendum(*row) for row in rows]
+
+
+def tampered_among(s: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Of the sessions ``ids``, the signed ones that no longer match their signature, with the reason."""
+    records = records_for_checking(s, ids)
+    addenda: dict[int, list[StoredAddendum]] = defaultdict(list)
+    for a in stored_addenda(s, ids):
+        addenda[a.session_id].append(a)
+    problems = {}
+    for sid, record in records.items():
+        if record.status == "signed":
+            problem = signed_record_problem(record, record.content_sha256, addenda[sid])
+            if problem:
+                problems[sid] = problem
+    return problems

@@ -1,0 +1,107 @@
+"""Fonts for the documents, registered once per process.
+
+DejaVu Sans and Serif (from the system, installed by ``.ci/system-deps.sh`` as fonts-dejavu-core) cover
+Latin with Vietnamese, Cyrillic and Greek. Where DejaVu is missing, ReportLab's bundled Vera stands in
+(Latin only) and a warning is logged. CJK characters are not in either: runs of them are set in
+ReportLab's built-in CID fonts (no font file needed; the PDF viewer supplies the glyphs), chosen per
+run by :func:`cjk_font_for`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import reportlab
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+
+log = logging.getLogger(__name__)
+
+DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
+               Path("/usr/local/share/fonts/dejavu"), Path("/Library/Fonts"), Path("C:/Windows/Fonts"))
+DEJAVU_FILES = {"sans": "DejaVuSans.ttf", "sans_bold": "DejaVuSans-Bold.ttf",
+                "serif": "DejaVuSerif.ttf", "serif_bold": "DejaVuSerif-Bold.ttf"}
+VERA_FILES = {"sans": "Vera.ttf", "sans_bold": "VeraBd.ttf", "serif": "Vera.ttf", "serif_bold": "VeraBd.ttf"}
+
+CJK_CHINESE = "STSong-Light"
+CJK_JAPANESE = "HeiseiMin-W3"
+CJK_KOREAN = "HYSMyeongJo-Medium"
+
+
+@dataclass(frozen=True)
+class FontSet:
+    """Registered ReportLab font names: the families every style refers to."""
+
+    sans: str
+    sans_bold: str
+    serif: str
+    serif_bold: str
+    source: str  # "DejaVu" or "Vera (fallback)"
+
+
+def _font_dir() -> tuple[Path, dict[str, str]] | None:
+    extra = os.environ.get("TPI_NOTES_FONT_DIR")
+    for folder in ((Path(extra),) if extra else ()) + DEJAVU_DIRS:
+        if all((folder / name).is_file() for name in DEJAVU_FILES.values()):
+            return folder, DEJAVU_FILES
+    return None
+
+
+@cache
+def register_fonts() -> FontSet:
+    """Register the document fonts (once) and return their names; bold works through the family."""
+    found = _font_dir()
+    if found is None:
+        log.warning("DejaVu fonts not found (install fonts-dejavu-core); using ReportLab's Vera, which has "
+                    "no Cyrillic, Greek or Vietnamese letters")
+        folder, files, prefix, source = Path(reportlab.__file__).parent / "fonts", VERA_FILES, "TpiVera", "Vera"
+    else:
+        (folder, files), prefix, source = found, "TpiDejaVu", "DejaVu"
+    names = {key: f"{prefix}{key.title().replace('_', '-')}" for key in files}
+    for key, file_name in files.items():
+        pdfmetrics.registerFont(TTFont(names[key], str(folder / file_name)))
+    for normal, bold in ((names["sans"], names["sans_bold"]), (names["serif"], names["serif_bold"])):
+        # No italics in these documents: the italic slots map to the upright faces.
+        pdfmetrics.registerFontFamily(normal, normal=normal, bold=bold, italic=normal, boldItalic=bold)
+    for cid in (CJK_CHINESE, CJK_JAPANESE, CJK_KOREAN):
+        pdfmetrics.registerFont(UnicodeCIDFont(cid))
+    return FontSet(names["sans"], names["sans_bold"], names["serif"], names["serif_bold"],
+                   source if found else "Vera (fallback)")
+
+
+def is_cjk(ch: str) -> bool:
+    """A character that DejaVu lacks and a CJK CID font has (Han, kana, Hangul, CJK punctuation)."""
+    code = ord(ch)
+    return (0x3000 <= code <= 0x30FF or 0x3400 <= code <= 0x4DBF or 0x4E00 <= code <= 0x9FFF
+            or 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
+            or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x2FA1F)
+
+
+def cjk_font_for(run: str) -> str:
+    """The CID font for a run of CJK text: Japanese when it has kana, Korean for Hangul, else Chinese."""
+    if any(0x3040 <= ord(c) <= 0x30FF for c in run):
+        return CJK_JAPANESE
+    if any(0xAC00 <= ord(c) <= 0xD7AF or 0x1100 <= ord(c) <= 0x11FF or 0x3130 <= ord(c) <= 0x318F for c in run):
+        return CJK_KOREAN
+    return CJK_CHINESE
+
+
+def split_runs(text: str) -> list[tuple[str, str | None]]:
+    """``text`` cut into runs: (run, None) for text in the base font, (run, cid font) for CJK runs."""
+    runs: list[tuple[str, str | None]] = []
+    current, cjk = "", False
+    for ch in text:
+        this = is_cjk(ch)
+        if current and this != cjk:
+            runs.append((current, cjk_font_for(current) if cjk else None))
+            current = ""
+        current += ch
+        cjk = this
+    if current:
+        runs.append((current, cjk_font_for(current) if cjk else None))
+    return runs

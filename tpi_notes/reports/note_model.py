@@ -1,0 +1,308 @@
+"""The procedure note as a plain, frozen view-model: every value already worded for the page.
+
+:func:`build_note_vm` is pure: it reads a stored session, the patient, the clinic, the formulary and the
+assessment (doses, codes, findings) and returns text. The renderer (``procedure_note.py``) only lays
+the view-model out, so it never touches the database and can be tested with made-up data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tpi_notes.anatomy import Atlas
+from tpi_notes.domain.clinic import ClinicInfo
+from tpi_notes.domain.coding import Coding
+from tpi_notes.domain.dosing import DoseSummary, concentrations
+from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.patient import PatientRecord
+from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord, Site
+from tpi_notes.reports.body_diagram import DiagramMarker
+from tpi_notes.reports.formatting import (
+    CONSENT,
+    GUIDANCE_LABELS,
+    SEVERITY,
+    date_text,
+    num,
+    patient_history,
+    procedure_title,
+    technique_label,
+    time_text,
+    when,
+    yes_no,
+)
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    number: str
+    muscle: str
+    side: str
+    view: str
+    technique: str
+    syringe: str
+    volume: str
+    needle: str
+    aspiration: str
+    passes: str
+    dwell: str
+    twitch: str
+
+
+@dataclass(frozen=True)
+class MedicationRow:
+    drug: str
+    concentration: str
+    lots: str
+    expiry: str
+    total_ml: str
+    total_mg: str
+    pct_max: str
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    severity: str
+    message: str
+    source: str
+    override: str
+    open_stop: bool
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    code: str
+    units: str
+    modifiers: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AddendumBlock:
+    kind: str
+    created: str
+    author: str
+    text: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Signature:
+    signer: str
+    signed_at: str
+    sha256: str
+    qr_payload: str
+
+
+@dataclass(frozen=True)
+class ProcedureNoteVM:
+    session_id: int
+    title: str
+    clinic_name: str
+    clinic_lines: tuple[str, ...]
+    patient_name: str
+    patient_dob: str
+    patient_mrn: str
+    patient_facts: tuple[Pair, ...]
+    encounter: tuple[Pair, ...]
+    indication: tuple[Pair, ...]
+    diagnoses: tuple[Pair, ...]
+    history: tuple[Pair, ...]
+    preparation: tuple[Pair, ...]
+    exam: tuple[tuple[str, ...], ...]
+    atlas_version: str
+    markers: tuple[DiagramMarker, ...]
+    sites: tuple[SiteRow, ...]
+    site_notes: tuple[Pair, ...]
+    medications: tuple[MedicationRow, ...]
+    syringes: tuple[Pair, ...]
+    dose_notes: tuple[str, ...]
+    estim: tuple[tuple[str, ...], ...]
+    post: tuple[Pair, ...]
+    findings: tuple[FindingRow, ...]
+    cpt: tuple[CodeRow, ...]
+    hcpcs: tuple[CodeRow, ...]
+    icd10: tuple[Pair, ...]
+    coding_notes: tuple[str, ...]
+    attestation: str
+    signature: Signature | None
+    addenda: tuple[AddendumBlock, ...]
+
+    @property
+    def signed(self) -> bool:
+        return self.signature is not None
+
+    @property
+    def identity_line(self) -> str:
+        return f"{self.patient_name} · DOB {self.patient_dob} · MRN {self.patient_mrn}"
+
+
+def _site_row(site: Site) -> SiteRow:
+    needling = site.technique == "dry_needling"
+    if needling:
+        count = f"{site.needles_in if site.needles_in is not None else '—'} in / " \
+                f"{site.needles_out if site.needles_out is not None else '—'} out"
+    else:
+        count = "" if site.passes is None else str(site.passes)
+    aspiration = "" if needling or site.aspiration is None else ("Negative" if site.aspiration else "Not negative")
+    return SiteRow(
+        number=str(site.number), muscle=site.muscle, side=site.side, view=site.view.title(),
+        technique=technique_label(site), syringe=site.preparation_label or "",
+        volume="" if site.volume_ml is None else num(site.volume_ml), needle=site.needle, aspiration=aspiration,
+        passes=count, dwell="" if site.dwell_minutes is None else num(site.dwell_minutes), twitch=yes_no(site.twitch),
+    )
+
+
+def _medications(record: SessionRecord, formulary: Mapping[str, FormularyItem], doses: DoseSummary,
+                 weight_kg: float | None) -> tuple[MedicationRow, ...]:
+    rows = []
+    for dose in doses.rows:
+        item = formulary.get(dose.item_code)
+        lots, expiries = [], []
+        for prep in record.preparations:
+            for c in prep.components:
+                if c.item_code == dose.item_code and c.lot_number and c.lot_number not in lots:
+                    lots.append(c.lot_number)
+                    expiries.append(date_text(c.lot_expiry) if c.lot_expiry else "—")
+        if dose.pct_of_max is not None and dose.max_mg is not None:
+            pct = f"{num(dose.pct_of_max, 1)} % of max {num(dose.max_mg, 0)} mg ({_basis(item, weight_kg)})"
+        else:
+            pct = "no maximum" if dose.agent_class != "local_anesthetic" else "weight missing"
+        strength = ""
+        if item:
+            strength = item.strength_label if "mg/mL" in item.strength_label else \
+                f"{item.strength_label} ({num(item.concentration_mg_per_ml)} mg/mL)"
+        rows.append(MedicationRow(dose.name, strength, ", ".join(lots) or "not recorded", ", ".join(expiries) or "—",
+                                  num(dose.total_ml), num(dose.total_mg), pct))
+    return tuple(rows)
+
+
+def _basis(item: FormularyItem | None, weight_kg: float | None) -> str:
+    """Where the maximum comes from: the weight (mg/kg × kg) or the absolute ceiling."""
+    if item is None or item.max_mg_per_kg is None or weight_kg is None:
+        return "absolute ceiling"
+    by_weight = item.max_mg_per_kg * weight_kg
+    if item.max_total_mg is not None and item.max_total_mg <= by_weight:
+        return f"ceiling; {num(item.max_mg_per_kg)} mg/kg × {num(weight_kg)} kg = {num(by_weight, 0)} mg"
+    return f"{num(item.max_mg_per_kg)} mg/kg × {num(weight_kg)} kg"
+
+
+def _syringes(record: SessionRecord, formulary: Mapping[str, FormularyItem]) -> tuple[Pair, ...]:
+    out = []
+    for prep in record.preparations:
+        parts = []
+        for c in prep.components:
+            item = formulary.get(c.item_code)
+            lot = f", lot {c.lot_number}" if c.lot_number else ""
+            parts.append(f"{num(c.volume_ml)} mL {item.name if item else c.item_code}{lot}")
+        final = [f"{formulary[code].generic} {num(mg, 2)} mg/mL" for code, mg in concentrations(prep, formulary).items()
+                 if code in formulary and formulary[code].agent_class != "saline"]
+        text = " + ".join(parts) + f" = {num(prep.total_ml)} mL"
+        if final:
+            text += "; final concentration " + ", ".join(final)
+        out.append((f"Syringe {prep.label}", text))
+    return tuple(out)
+
+
+def _exam(record: SessionRecord, atlas: Atlas) -> tuple[tuple[str, ...], ...]:
+    rows = []
+    for f in record.exam_findings:
+        try:
+            label = atlas.region(f.region_code).label
+        except (KeyError, ValueError):
+            label = f.region_code
+        met = sum((f.taut_band, f.hypersensitive_spot, f.referred_pain))
+        rows.append((label, yes_no(f.taut_band), yes_no(f.hypersensitive_spot), yes_no(f.referred_pain),
+                     yes_no(f.twitch), f"{met} of 3"))
+    return tuple(rows)
+
+
+def _codes(lines: Sequence) -> tuple[CodeRow, ...]:
+    return tuple(CodeRow(c.code, str(c.units), "-".join(c.modifiers) or "—", c.reason) for c in lines)
+
+
+def _findings(findings: Sequence[Finding]) -> tuple[FindingRow, ...]:
+    order = {"stop": 0, "warn": 1, "info": 2}
+    rows = []
+    for f in sorted(findings, key=lambda x: (order.get(x.severity, 3), x.code, x.subject)):
+        override = f"Overridden: {f.override_reason}" if f.override_reason else ""
+        rows.append(FindingRow(SEVERITY.get(f.severity, f.severity), f.message, f.source, override,
+                               f.severity == "stop" and not f.override_reason))
+    return tuple(rows)
+
+
+def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicInfo,
+                  formulary: Mapping[str, FormularyItem], atlas: Atlas, *, doses: DoseSummary, coding: Coding,
+                  findings: Sequence[Finding]) -> ProcedureNoteVM:
+    """Everything the procedure note prints, worded, in clinical order."""
+    day = record.performed_start.date()
+    age = patient.age_on(day)
+    end = time_text(record.performed_end) if record.performed_end else "—"
+    consent = CONSENT.get(record.consent_type or "", "Not recorded")
+    if record.consent_form_id:
+        consent += f" (form {record.consent_form_id})"
+    dose_notes = list(doses.warnings)
+    if doses.local_anesthetic_pct is not None:
+        dose_notes.insert(0, f"All local anesthetics together: {num(doses.local_anesthetic_pct, 1)} % of the "
+                             "combined maximum for this patient's weight.")
+    signature = None
+    if record.is_signed and record.content_sha256:
+        signature = Signature(record.signed_by or record.physician, when(record.signed_at), record.content_sha256,
+                              f"tpi-notes:session:{record.id}:sha256:{record.content_sha256}")
+    if signature:
+        attest = (f"I, {signature.signer}, personally performed this procedure and reviewed this note. The patient "
+                  "tolerated it as documented.")
+    else:
+        attest = "Not signed. This draft is not a valid record of the procedure until the physician signs it."
+    display = {d.code: d.display for d in record.diagnoses}
+    return ProcedureNoteVM(
+        session_id=record.id, title=procedure_title(record.sites), clinic_name=clinic.name or "Clinic",
+        clinic_lines=tuple(x for x in (*clinic.address.splitlines(), _phones(clinic)) if x.strip()),
+        patient_name=patient.display_name, patient_dob=date_text(patient.birth_date), patient_mrn=patient.mrn,
+        patient_facts=(("Sex", patient.sex.title()), ("Age", "" if age is None else f"{age} years"),
+                       ("Weight", f"{num(patient.weight_kg)} kg" if patient.weight_kg else "not recorded")),
+        encounter=(("Date of service", date_text(day)), ("Time", f"{time_text(record.performed_start)} – {end}"),
+                   ("Physician", record.physician), ("Assistant", record.assistant or "none"),
+                   ("Location", record.location), ("Session", f"#{record.id} ({record.status})")),
+        indication=(("Indication", record.indication), ("Conservative care tried", record.conservative_care)),
+        diagnoses=tuple((d.code, d.display) for d in record.diagnoses),
+        history=patient_history(patient),
+        preparation=(("Consent", consent), ("Risks discussed", ", ".join(record.consent_risks)),
+                     ("Time-out", f"done at {time_text(record.timeout_at)}" if record.timeout_done and
+                      record.timeout_at else "not recorded"),
+                     ("Position", record.position), ("Skin antisepsis", record.antisepsis),
+                     ("Guidance", GUIDANCE_LABELS.get(record.guidance or "", record.guidance or "")),
+                     ("Pain before (NRS 0–10)", "" if record.pain_before is None else str(record.pain_before))),
+        exam=_exam(record, atlas), atlas_version=record.atlas_version,
+        markers=tuple(DiagramMarker(s.number, s.view, s.x, s.y, s.technique, bool(s.estim)) for s in record.sites),
+        sites=tuple(_site_row(s) for s in record.sites),
+        site_notes=tuple((f"Site {s.number}", s.note) for s in record.sites if s.note.strip()),
+        medications=_medications(record, formulary, doses, patient.weight_kg),
+        syringes=_syringes(record, formulary), dose_notes=tuple(dose_notes),
+        estim=tuple((str(s.number), f"{s.side} {s.muscle.lower()}", num(s.estim.frequency_hz),
+                     num(s.estim.pulse_width_us), num(s.estim.intensity_ma), num(s.estim.minutes),
+                     "Attended" if s.estim.attended else "Unattended") for s in record.sites if s.estim),
+        post=(("Pain after (NRS 0–10)", "" if record.pain_after is None else str(record.pain_after)),
+              ("Immediate relief", "" if record.relief_pct is None else f"{record.relief_pct} %"),
+              ("Complications", record.complications), ("Tolerance", record.tolerance),
+              ("Blood loss", record.blood_loss),
+              ("Observation", "" if record.observation_minutes is None else f"{record.observation_minutes} min"),
+              ("Respiratory check", record.respiratory_check), ("Disposition", record.disposition),
+              ("Follow-up", record.follow_up), ("Aftercare sheet", f"version {record.aftercare_version}"
+                                                if record.aftercare_version else "not recorded"),
+              ("Comments", record.comments)),
+        findings=_findings(findings), cpt=_codes(coding.cpt), hcpcs=_codes(coding.hcpcs),
+        icd10=tuple((code, display.get(code, "")) for code in coding.icd10), coding_notes=coding.notes,
+        attestation=attest, signature=signature,
+        addenda=tuple(AddendumBlock(ADDENDUM_KINDS.get(a.kind, a.kind.title()), when(a.created_at), a.author, a.text,
+                                    a.content_sha256) for a in record.addenda),
+    )
+
+
+def _phones(clinic: ClinicInfo) -> str:
+    parts = [f"Phone {clinic.phone}" if clinic.phone else "",
+             f"After hours {clinic.after_hours_phone}" if clinic.after_hours_phone else ""]
+    return " · ".join(p for p in parts if p)

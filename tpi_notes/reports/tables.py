@@ -1,0 +1,105 @@
+"""Tables for the documents: every cell is a wrapped, escaped Paragraph; long tables repeat their header."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.lib.colors import Color
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+
+from tpi_notes.reports.styles import FRAME_WIDTH, HEADER_FILL, RULE, ZEBRA_FILL
+from tpi_notes.reports.text import Markup, bold, para
+
+Cell = str | Paragraph | Flowable
+PADDING = 3.0
+
+
+def _cell(value: Cell, style_name: str, styles: StyleSheet1) -> Flowable:
+    if isinstance(value, Flowable):
+        return value
+    return para(value, styles[style_name])
+
+
+def _min_width(texts: Sequence[object], style: ParagraphStyle) -> float:
+    """The widest single word among ``texts``: a column narrower than that breaks words apart."""
+    words = [w for t in texts if isinstance(t, str) and not isinstance(t, Markup) for w in t.split()]
+    widest = max((stringWidth(w, style.fontName, style.fontSize) for w in words), default=0.0)
+    return min(widest, FRAME_WIDTH * 0.3) + 2 * PADDING + 0.5
+
+
+def fit_widths(shares: Sequence[float], minimums: Sequence[float], total: float = FRAME_WIDTH) -> list[float]:
+    """Column widths in proportion to ``shares``, each at least its minimum where the page allows it."""
+    widths = [total * s / sum(shares) for s in shares]
+    if sum(minimums) >= total:
+        return widths
+    for _ in range(len(widths)):
+        short = [i for i, w in enumerate(widths) if w < minimums[i] - 0.01]
+        if not short:
+            break
+        need = sum(minimums[i] - widths[i] for i in short)
+        for i in short:
+            widths[i] = minimums[i]
+        slack = {i: widths[i] - minimums[i] for i in range(len(widths)) if i not in short and widths[i] > minimums[i]}
+        room = sum(slack.values())
+        for i, free in slack.items():
+            widths[i] -= need * free / room
+    return widths
+
+
+def grid(header: Sequence[str], rows: Sequence[Sequence[Cell]], widths: Sequence[float], styles: StyleSheet1,
+         *, fills: dict[int, Color] | None = None, font: str = "Cell") -> Table:
+    """A ruled table with a shaded header row repeated on every page it spans.
+
+    ``widths`` are shares of the frame; a column is widened to its longest word (header or cell) so that
+    words are never broken mid-word, taking the room from columns that have some to spare."""
+    minimums = [max(_min_width([h], styles["HeadCell"]), _min_width([r[i] for r in rows], styles[font]))
+                for i, h in enumerate(header)]
+    col_widths = fit_widths(widths, minimums)
+    data = [[_cell(h, "HeadCell", styles) for h in header]]
+    data += [[_cell(v, font, styles) for v in row] for row in rows]
+    commands: list[tuple] = [
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, RULE),
+        ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+        ("INNERGRID", (0, 1), (-1, -1), 0.25, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
+    ]
+    for i in range(2, len(data), 2):
+        commands.append(("BACKGROUND", (0, i), (-1, i), ZEBRA_FILL))
+    for index, colour in (fills or {}).items():
+        commands.append(("BACKGROUND", (0, index + 1), (-1, index + 1), colour))
+    table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT", splitByRow=1)
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def key_values(pairs: Sequence[tuple[str, object]], styles: StyleSheet1, *, columns: int = 2,
+               label_share: float = 0.34) -> Table:
+    """Label/value pairs in ``columns`` side-by-side columns (labels bold); empty values print as "—"."""
+    width = FRAME_WIDTH / columns
+    col_widths = [width * label_share, width * (1 - label_share)] * columns
+    rows: list[list[Flowable | str]] = []
+    for start in range(0, len(pairs), columns):
+        row: list[Flowable | str] = []
+        for label, value in pairs[start:start + columns]:
+            shown = "" if value is None else str(value)
+            row += [para(bold(label), styles["Cell"]),
+                    para(value if isinstance(value, Markup) else (shown.strip() or "—"), styles["Cell"])]
+        row += [""] * (2 * columns - len(row))
+        rows.append(row)
+    table = Table(rows, colWidths=col_widths, hAlign="LEFT", splitByRow=1)
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.6),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.2, RULE),
+    ]))
+    return table

@@ -1,0 +1,58 @@
+"""Adding an addendum, correction or late entry to a signed session (clinical-reference §8.1).
+
+The original note stays exactly as signed; the addendum is a new, separately hashed record, dated now
+(never back-dated) and signed by a physician with their password.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tpi_notes.db.models import Addendum as AddendumRow
+from tpi_notes.db.models import ProcedureSession, User
+from tpi_notes.db.repositories import audit, staff
+from tpi_notes.domain.addenda import addendum_content_sha256, clean_addendum
+from tpi_notes.domain.errors import NotFoundError, TpiError
+from tpi_notes.domain.session import Addendum
+from tpi_notes.services.accounts import password_attempt
+from tpi_notes.services.context import AppContext
+
+
+class AddendumRefused(TpiError):
+    """An addendum that cannot be added (a draft, a non-physician, a clock behind the signature)."""
+
+
+def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_id: int,
+                 password: str) -> Addendum:
+    """Add an addendum to signed session ``session_id`` as physician ``author_id``.
+
+    Raises ValidationError (kind, text), NotFoundError, AddendumRefused, WrongPasswordError (the wrong
+    password is counted) or AccountLockedError. Nothing is written unless everything checks out.
+    """
+    cleaned = clean_addendum(kind, text)
+    with ctx.transaction() as s:
+        session = s.get(ProcedureSession, session_id)
+        if session is None:
+            raise NotFoundError(f"Session {session_id} does not exist.")
+        if session.status != "signed":
+            raise AddendumRefused("This session is a draft: edit the draft itself; addenda are for signed notes.")
+        if not staff.has_role(s, author_id, "physician"):
+            raise AddendumRefused("Only a physician can sign an addendum.")
+        now = datetime.now().replace(microsecond=0)
+        if session.signed_at is not None and now < session.signed_at:
+            raise AddendumRefused("This computer's clock is earlier than the note's signature time; correct the "
+                                  "clock before adding an addendum (addenda are never back-dated).")
+        attempt = password_attempt(s, ctx, author_id, password, f"addendum to session {session_id}")
+        if attempt.ok:
+            digest = addendum_content_sha256(session_id, session.content_sha256, kind, cleaned, author_id, now)
+            row = AddendumRow(session_id=session_id, kind=kind, text=cleaned, author_id=author_id, created_at=now,
+                              content_sha256=digest)
+            s.add(row)
+            s.flush()
+            audit.append(s, actor=ctx.actor, user_id=author_id, action="addendum", entity="addendum",
+                         entity_id=row.id, patient_id=session.patient_id,
+                         detail=f"{kind} to session {session_id}, sha256 {digest}")
+            author = s.get_one(User, author_id)
+            label = f"{author.full_name}, {author.credentials}" if author.credentials else author.full_name
+    attempt.raise_if_refused()
+    return Addendum(kind, cleaned, label, now, digest)

@@ -1,0 +1,121 @@
+"""Printing: the procedure note and the aftercare sheet as PDF bytes, each one audited transaction.
+
+The data comes from the existing repositories. A draft is assessed as it stands (findings, doses and
+codes, the same as the editor shows); a signed session prints the findings stored at signing, with
+doses and codes recomputed from its record by the rules of its date. The aftercare sheet records the
+library version it used: on a draft in the session's ``aftercare_version`` (outside the row version, so
+an editor open on the draft is not disturbed; the signature later covers it); a signed session is
+never changed — its print event names the version instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from tpi_notes.anatomy import Atlas, load_atlas
+from tpi_notes.db.models import ProcedureSession
+from tpi_notes.db.repositories import audit, patients, reference, session_records
+from tpi_notes.domain.aftercare import compose_aftercare, load_library
+from tpi_notes.domain.clinic import ClinicInfo
+from tpi_notes.domain.coding import Coding, derive_codes
+from tpi_notes.domain.dosing import DoseSummary, dose_summary
+from tpi_notes.domain.draft import draft_from_record
+from tpi_notes.domain.errors import NotFoundError
+from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.patient import PatientRecord
+from tpi_notes.domain.rules import rules_for
+from tpi_notes.domain.session import SessionRecord
+from tpi_notes.reports.aftercare_sheet import render_aftercare
+from tpi_notes.reports.note_model import build_note_vm
+from tpi_notes.reports.procedure_note import render_procedure_note
+from tpi_notes.services.context import AppContext
+
+
+@dataclass(frozen=True)
+class _Chart:
+    record: SessionRecord
+    patient: PatientRecord
+    clinic: ClinicInfo
+    formulary: dict[str, FormularyItem]
+    atlas: Atlas
+
+
+def _chart(s: Session, session_id: int) -> _Chart:
+    record = session_records.load(s, session_id)
+    if record is None:
+        raise NotFoundError(f"Session {session_id} does not exist.")
+    row = patients.get(s, record.patient_id)
+    if row is None:
+        raise NotFoundError(f"Patient {record.patient_id} of session {session_id} does not exist.")
+    formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
+    return _Chart(record, patients.to_record(row), reference.clinic_info(s), formulary,
+                  load_atlas(record.atlas_version))
+
+
+def _assessment(s: Session, chart: _Chart) -> tuple[DoseSummary, Coding, tuple[Finding, ...]]:
+    record = chart.record
+    if not record.is_signed:
+        from tpi_notes.services.assessment import assess_in
+
+        result = assess_in(s, draft_from_record(record))
+        return result.doses, result.coding, result.findings
+    doses = dose_summary(record, chart.formulary, chart.patient.weight_kg)
+    profile = reference.settings(s).estim_payer_profile
+    coding = derive_codes(record, chart.formulary, rules_for(record.performed_start.date()), profile)
+    return doses, coding, record.findings
+
+
+def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
+    """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"); audited as a print."""
+    with ctx.transaction() as s:
+        chart = _chart(s, session_id)
+        doses, coding, findings = _assessment(s, chart)
+        vm = build_note_vm(chart.record, chart.patient, chart.clinic, chart.formulary, chart.atlas,
+                           doses=doses, coding=coding, findings=findings)
+        pdf = render_procedure_note(vm)
+        state = "signed" if chart.record.is_signed else "draft"
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="print", entity="session",
+                     entity_id=session_id, patient_id=chart.record.patient_id,
+                     detail=f"procedure note ({state}, {len(pdf)} bytes)")
+        return pdf
+
+
+def _record_version(s: Session, session_id: int, version: str) -> bool:
+    """Store the aftercare version on a draft; a signed session is left exactly as signed."""
+    result = s.execute(update(ProcedureSession)
+                       .where(ProcedureSession.id == session_id, ProcedureSession.status == "draft",
+                              ProcedureSession.aftercare_version != version)
+                       .values(aftercare_version=version).execution_options(synchronize_session=False))
+    return bool(result.rowcount)
+
+
+def set_aftercare_version(ctx: AppContext, session_id: int, version: str) -> bool:
+    """Record which aftercare text a draft's patient was given; False (nothing written) when signed or same."""
+    with ctx.transaction() as s:
+        state = session_records.status_and_version(s, session_id)
+        if state is None:
+            raise NotFoundError(f"Session {session_id} does not exist.")
+        return _record_version(s, session_id, version)
+
+
+def aftercare_pdf(ctx: AppContext, session_id: int, lang: str | None = None, large_print: bool = False) -> bytes:
+    """The aftercare sheet in ``lang`` (default: the patient's language), optionally in large print."""
+    library = load_library()
+    with ctx.transaction() as s:
+        chart = _chart(s, session_id)
+        chosen = lang or chart.patient.language or "en"
+        doc = compose_aftercare(chart.record, chart.patient, chart.clinic, chart.formulary, chart.atlas, library,
+                                chosen)
+        pdf = render_aftercare(doc, large_print=large_print)
+        recorded = _record_version(s, session_id, library.version) if not chart.record.is_signed else False
+        where = "recorded on the draft" if recorded else (
+            "signed session unchanged" if chart.record.is_signed else "already recorded")
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="print", entity="session",
+                     entity_id=session_id, patient_id=chart.record.patient_id,
+                     detail=f"aftercare sheet, library version {library.version} ({where}), language {chosen}"
+                            f"{', large print' if large_print else ''}")
+        return pdf

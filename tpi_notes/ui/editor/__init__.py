@@ -1,0 +1,1 @@
+"""The session editor: one window for one draft session (diagram, syringes, sites, pre/post, doses)."""

@@ -1,0 +1,199 @@
+"""ICD-10-CM diagnoses: type a code or words, pick from the list under the box, remove with ✕."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes.domain import icd10
+from tpi_notes.domain.session import Diagnosis
+from tpi_notes.ui.style import set_invalid, set_role
+
+RESULT_ROWS = 6
+Role = Qt.ItemDataRole.UserRole
+
+
+class DiagnosisRow(QFrame):
+    """One chosen diagnosis: code, description and a remove button."""
+
+    remove_clicked = Signal(str)
+    """The ✕ was clicked: the code to remove."""
+
+    def __init__(self, diagnosis: Diagnosis, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("diagnosis_row")
+        self.setStyleSheet("QFrame#diagnosis_row { background: #eef4f8; border: 1px solid #cfdde6;"
+                           " border-radius: 4px; }")
+        text = QLabel(f"<b>{escape(diagnosis.code)}</b>&nbsp;&nbsp;{escape(diagnosis.display)}", self)
+        text.setWordWrap(True)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.remove_button = QToolButton(self)
+        self.remove_button.setText("✕")
+        self.remove_button.setObjectName(f"remove_{diagnosis.code}")
+        self.remove_button.setToolTip(f"Remove {diagnosis.code}")
+        self.remove_button.setAccessibleName(f"Remove {diagnosis.code}")
+        self.remove_button.setAutoRaise(True)
+        self.remove_button.clicked.connect(lambda: self.remove_clicked.emit(diagnosis.code))
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 3, 3, 3)
+        row.addWidget(text, 1)
+        row.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignVCenter)
+
+
+class DiagnosisPicker(QWidget):
+    """Search box, result list (shown while typing) and the chosen codes in order."""
+
+    changed = Signal()
+    """A diagnosis was added or removed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._chosen: list[Diagnosis] = []
+        self.search_edit = QLineEdit(self)
+        self.search_edit.setObjectName("field_diagnoses")
+        self.search_edit.setPlaceholderText("Type a code or words (M79.12, myalgia neck) and press Enter")
+        self.search_edit.setClearButtonEnabled(True)
+        self.results = QListWidget(self)
+        self.results.setObjectName("diagnosis_results")
+        self.results.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys stay in the box; arrows move here
+        self.results.setUniformItemSizes(True)
+        self.results.hide()
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("error_diagnoses")
+        self.error_label.setWordWrap(True)
+        set_role(self.error_label, "field-error")
+        self.error_label.hide()
+        self.chosen_box = QVBoxLayout()
+        self.chosen_box.setSpacing(4)
+        self.empty_label = QLabel("No diagnosis yet.", self)
+        set_role(self.empty_label, "hint")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.search_edit)
+        layout.addWidget(self.results)
+        layout.addWidget(self.error_label)
+        layout.addLayout(self.chosen_box)
+        layout.addWidget(self.empty_label)
+        self.setFocusProxy(self.search_edit)
+        self.search_edit.textChanged.connect(self._on_text)
+        self.search_edit.installEventFilter(self)
+        self.results.itemClicked.connect(self._on_clicked)
+
+    # -- value ----------------------------------------------------------------------------------------
+    def diagnoses(self) -> tuple[Diagnosis, ...]:
+        return tuple(self._chosen)
+
+    def set_diagnoses(self, diagnoses: tuple[Diagnosis, ...]) -> None:
+        self._chosen = list(diagnoses)
+        self._rebuild()
+
+    def add(self, diagnosis: Diagnosis) -> None:
+        self.clear_error()
+        if all(d.code != diagnosis.code for d in self._chosen):
+            self._chosen.append(diagnosis)
+            self._rebuild()
+            self.changed.emit()
+        self.search_edit.clear()
+
+    @Slot(str)
+    def remove(self, code: str) -> None:
+        self._chosen = [d for d in self._chosen if d.code != code]
+        self._rebuild()
+        self.changed.emit()
+        self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def rows(self) -> list[DiagnosisRow]:
+        return [self.chosen_box.itemAt(i).widget() for i in range(self.chosen_box.count())]  # type: ignore[misc]
+
+    def _rebuild(self) -> None:
+        while self.chosen_box.count():
+            item = self.chosen_box.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        previous: QWidget = self.search_edit
+        for diagnosis in self._chosen:
+            row = DiagnosisRow(diagnosis, self)
+            row.remove_clicked.connect(self.remove)
+            self.chosen_box.addWidget(row)
+            QWidget.setTabOrder(previous, row.remove_button)
+            previous = row.remove_button
+        self.empty_label.setVisible(not self._chosen)
+
+    # -- errors ---------------------------------------------------------------------------------------
+    def show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+        set_invalid(self.search_edit, True)
+
+    def clear_error(self) -> None:
+        self.error_label.clear()
+        self.error_label.hide()
+        set_invalid(self.search_edit, False)
+
+    # -- searching ------------------------------------------------------------------------------------
+    @Slot(str)
+    def _on_text(self, text: str) -> None:
+        self.results.clear()
+        if not text.strip():
+            self.results.hide()
+            return
+        for diagnosis in icd10.search(text, limit=30):
+            item = QListWidgetItem(f"{diagnosis.code}   {diagnosis.display}")
+            item.setData(Role, diagnosis)
+            item.setToolTip(diagnosis.display)
+            self.results.addItem(item)
+        if self.results.count():
+            self.results.setCurrentRow(0)
+            rows = min(RESULT_ROWS, self.results.count())
+            self.results.setFixedHeight(self.results.sizeHintForRow(0) * rows + 2 * self.results.frameWidth() + 2)
+        self.results.setVisible(self.results.count() > 0)
+
+    @Slot(QListWidgetItem)
+    def _on_clicked(self, item: QListWidgetItem) -> None:
+        self.add(item.data(Role))
+        self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def commit(self) -> bool:
+        """Enter: add the highlighted result, or the typed code when it is billable; else say why not."""
+        text = self.search_edit.text().strip()
+        if not text:
+            return False
+        current = self.results.currentItem() if not self.results.isHidden() else None
+        diagnosis = current.data(Role) if current is not None else icd10.lookup(text)
+        if diagnosis is None:
+            self.show_error(f"{text} is not a billable ICD-10-CM code. Type a few letters or words and "
+                            "choose from the list.")
+            return False
+        self.add(diagnosis)
+        return True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.search_edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.commit()
+                return True
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and not self.results.isHidden():
+                step = 1 if key == Qt.Key.Key_Down else -1
+                row = max(0, min(self.results.count() - 1, self.results.currentRow() + step))
+                self.results.setCurrentRow(row)
+                return True
+            if key == Qt.Key.Key_Escape and self.search_edit.text():
+                self.search_edit.clear()
+                return True
+        return super().eventFilter(watched, event)

@@ -1,0 +1,145 @@
+"""The editor's toolbar and Session menu: Save, templates, copy-forward, the signing actions to come, Close."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
+
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.services import drafts
+from tpi_notes.ui.editor import reuse
+from tpi_notes.ui.errors import show_error
+
+if TYPE_CHECKING:
+    from tpi_notes.ui.editor.window import SessionEditor
+
+COMING = {"sign": "Coming with signing (issue 5)", "preview": "Coming with the procedure note (issue 6)",
+          "aftercare": "Coming with the aftercare sheet (issue 6)"}
+
+
+class EditorActions(QObject):
+    """Creates the actions, the toolbar and the menus of one editor window."""
+
+    def __init__(self, editor: SessionEditor) -> None:
+        super().__init__(editor)
+        self.editor = editor
+        self.save = self._action("&Save", editor.save, "Ctrl+S", "Save the draft (it stays editable until signed)")
+        self.copy_forward = self._action("Copy &forward last session", lambda: reuse.copy_forward(editor), None,
+                                         "Take the sites and syringes of this patient's most recent session")
+        self.save_template = self._action("Save as &template…", lambda: reuse.save_as_template(editor), None,
+                                          "Keep these sites and syringes as a starting point for other sessions")
+        self.sign = self._coming("Sign…", "sign")
+        self.preview = self._coming("Preview note", "preview")
+        self.aftercare = self._coming("Print aftercare", "aftercare")
+        self.close = self._action("&Close", editor.close, "Ctrl+W", "Close this session")
+        self.undo = editor.undo_stack.createUndoAction(self, "&Undo")
+        self.undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo = editor.undo_stack.createRedoAction(self, "&Redo")
+        self.redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action in (self.undo, self.redo):
+            editor.addAction(action)
+        for name in ("undo", "redo"):  # one window-wide shortcut, not two competing ones
+            editor.diagram.actions_by_name[name].setShortcuts([])
+        self.template_menu = QMenu("New from &template", editor)
+        self.template_menu.setObjectName("template_menu")
+        self.template_menu.aboutToShow.connect(self.fill_template_menu)
+        self._toolbar()
+        self._menus()
+
+    def _action(self, text: str, slot, shortcut: str | None, tip: str) -> QAction:  # noqa: ANN001
+        action = QAction(text, self.editor)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.editor.addAction(action)
+        return action
+
+    def _coming(self, text: str, key: str) -> QAction:
+        action = QAction(text, self.editor)
+        action.setEnabled(False)
+        action.setToolTip(COMING[key])
+        action.setStatusTip(COMING[key])
+        return action
+
+    def _toolbar(self) -> None:
+        bar = QToolBar("Session", self.editor)
+        bar.setObjectName("editor_toolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addAction(self.save)
+        bar.addSeparator()
+        self.template_button = QToolButton(bar)
+        self.template_button.setText("New from template ▾")
+        self.template_button.setObjectName("template_button")
+        self.template_button.setToolTip("Add the sites and syringes of a saved template")
+        self.template_button.setMenu(self.template_menu)
+        self.template_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        bar.addWidget(self.template_button)
+        bar.addAction(self.copy_forward)
+        bar.addAction(self.save_template)
+        bar.addSeparator()
+        for action in (self.sign, self.preview, self.aftercare):
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addAction(self.close)
+        spacer = QWidget(bar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        self.state_label = QLabel(bar)
+        self.state_label.setObjectName("editor_state")
+        self.state_label.setContentsMargins(0, 0, 12, 0)
+        bar.addWidget(self.state_label)
+        self.editor.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+        button = bar.widgetForAction(self.save)
+        if button is not None:
+            button.setProperty("primary", True)
+            button.setStyleSheet("QToolButton { background: #1d6a8a; color: white; border-radius: 4px;"
+                                 " padding: 4px 16px; font-weight: 600; }")
+
+    def _menus(self) -> None:
+        menu = self.editor.menuBar().addMenu("&Session")
+        menu.addAction(self.save)
+        menu.addSeparator()
+        menu.addMenu(self.template_menu)
+        menu.addAction(self.copy_forward)
+        menu.addAction(self.save_template)
+        menu.addSeparator()
+        menu.addActions([self.sign, self.preview, self.aftercare])
+        menu.addSeparator()
+        menu.addAction(self.close)
+        edit = self.editor.menuBar().addMenu("&Edit")
+        edit.addActions([self.undo, self.redo])
+
+    def show_state(self, saved: bool, dirty: bool) -> None:
+        """The draft's state at the right of the toolbar, in words."""
+        if dirty:
+            text, colour = ("Unsaved changes" if saved else "New session, not saved yet"), "#9a3412"
+        else:
+            text, colour = ("Draft saved, not signed" if saved else "New session: nothing entered yet"), "#5f6b7a"
+        self.state_label.setText(text)
+        self.state_label.setStyleSheet(f"color: {colour}; font-weight: 600;")
+
+    @Slot()
+    def fill_template_menu(self) -> None:
+        self.template_menu.clear()
+        try:
+            templates = drafts.list_templates(self.editor.ctx)
+        except TpiError as exc:
+            show_error(self.editor, exc)
+            return
+        for template in templates:
+            action = self.template_menu.addAction(template.name)
+            action.setToolTip(template.description)
+            action.setStatusTip(template.description)
+            action.setObjectName(f"template_{template.id}")
+            action.triggered.connect(lambda _c=False, t=template.id: reuse.apply_template(self.editor, t))
+        if not templates:
+            empty = self.template_menu.addAction("No templates yet: chart a session, then Save as template…")
+            empty.setEnabled(False)

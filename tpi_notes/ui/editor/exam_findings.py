@@ -1,0 +1,114 @@
+"""Exam findings per treated muscle: one row per distinct muscle and side among the sites, four checkboxes."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from tpi_notes.domain.session import ExamFinding, Site
+
+CRITERIA = (("taut_band", "Taut band"), ("hypersensitive_spot", "Hypersensitive spot"),
+            ("referred_pain", "Referred pain"), ("twitch", "Twitch"))
+MuscleKey = tuple[str, str]  # (muscle_id, side)
+
+
+def muscle_rows(sites: tuple[Site, ...] | list[Site]) -> list[tuple[MuscleKey, str, str]]:
+    """(key, label, region code of its first site) for each distinct muscle and side, in site order."""
+    rows: dict[MuscleKey, tuple[MuscleKey, str, str]] = {}
+    for site in sites:
+        key = (site.muscle_id, site.side)
+        if key not in rows:
+            rows[key] = (key, f"{site.muscle} ({site.side})", site.region_code)
+    return list(rows.values())
+
+
+class ExamFindingsTable(QTableWidget):
+    """The findings kept per muscle, so removing a site and undoing it brings its ticks back."""
+
+    changed = Signal()
+    """A checkbox was ticked or cleared by the user."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, 1 + len(CRITERIA), parent)
+        self.setObjectName("field_exam_findings")
+        self.setHorizontalHeaderLabels(["Muscle"] + [label for _, label in CRITERIA])
+        self.verticalHeader().hide()
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, 1 + len(CRITERIA)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._findings: dict[MuscleKey, ExamFinding] = {}
+        self._rows: list[tuple[MuscleKey, str, str]] = []
+        self._filling = False
+        self.itemChanged.connect(self._on_item_changed)
+        self._fit_height()
+
+    def load(self, findings: tuple[ExamFinding, ...], sites: tuple[Site, ...]) -> None:
+        self._findings = {}
+        by_region = {site.region_code: (site.muscle_id, site.side) for site in reversed(sites)}
+        for finding in findings:
+            key = by_region.get(finding.region_code)
+            if key is not None:
+                self._findings[key] = finding
+        self.set_sites(sites)
+
+    def set_sites(self, sites: tuple[Site, ...] | list[Site]) -> None:
+        rows = muscle_rows(sites)
+        if rows == self._rows:
+            return
+        self._rows = rows
+        self._filling = True
+        try:
+            self.setRowCount(len(rows))
+            for row, (key, label, _region) in enumerate(rows):
+                name = QTableWidgetItem(label)
+                name.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.setItem(row, 0, name)
+                finding = self._findings.get(key)
+                for column, (attr, text) in enumerate(CRITERIA, start=1):
+                    item = QTableWidgetItem()
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
+                                  | Qt.ItemFlag.ItemIsSelectable)
+                    checked = bool(finding and getattr(finding, attr))
+                    item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                    item.setToolTip(f"{text} found in {label}")
+                    self.setItem(row, column, item)
+        finally:
+            self._filling = False
+        self._fit_height()
+
+    def findings(self) -> tuple[ExamFinding, ...]:
+        """The findings of the muscles treated now (each with the region code of its first site)."""
+        out = []
+        for key, _label, region in self._rows:
+            finding = self._findings.get(key)
+            if finding is not None:
+                out.append(finding if finding.region_code == region else replace(finding, region_code=region))
+        return tuple(out)
+
+    def set_checked(self, row: int, attr: str, checked: bool) -> None:
+        """Tick or clear one criterion (what a click on the checkbox does)."""
+        column = 1 + [a for a, _ in CRITERIA].index(attr)
+        self.item(row, column).setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    @Slot(QTableWidgetItem)
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling or item.column() == 0:
+            return
+        key, _label, region = self._rows[item.row()]
+        attr = CRITERIA[item.column() - 1][0]
+        finding = self._findings.get(key) or ExamFinding(region)
+        self._findings[key] = replace(finding, **{attr: item.checkState() == Qt.CheckState.Checked})
+        if not any(getattr(self._findings[key], f.name) for f in fields(ExamFinding) if f.name != "region_code"):
+            del self._findings[key]  # nothing found is the same as nothing recorded
+        self.changed.emit()
+
+    def _fit_height(self) -> None:
+        rows = max(1, min(self.rowCount(), 6))
+        height = self.horizontalHeader().sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
+        self.setFixedHeight(height + 2 * self.frameWidth() + 2)

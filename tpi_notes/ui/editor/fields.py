@@ -1,0 +1,261 @@
+"""Small input widgets the editor's forms share, and the registry that puts a message at a field.
+
+Optional numbers use the spin box's minimum as an explicit "Not recorded" state, so a blank is never
+mistaken for zero; optional times do the same with a sentinel date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes.ui.style import set_invalid, set_role
+
+NOT_RECORDED = "Not recorded"
+FIELD_HEIGHT = 30  # the height of the theme's line edits and combos; spin and date boxes match it
+DATETIME_FORMAT = "yyyy-MM-dd  HH:mm"
+_SENTINEL = QDateTime.fromString("2000-01-01 00:00", "yyyy-MM-dd HH:mm")
+
+
+def now_minute() -> datetime:
+    return datetime.now().replace(second=0, microsecond=0)
+
+
+class OptionalSpin(QSpinBox):
+    """An integer that may be "Not recorded" (shown at the bottom of the range, read back as None)."""
+
+    def __init__(self, maximum: int, suffix: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRange(-1, maximum)
+        self.setSpecialValueText(NOT_RECORDED)
+        self.setSuffix(suffix)
+        self.setValue(-1)
+        self.setMinimumWidth(130)
+        self.setMaximumWidth(200)
+        self.setMinimumHeight(FIELD_HEIGHT)
+
+    def optional_value(self) -> int | None:
+        return None if self.value() < 0 else self.value()
+
+    def set_optional_value(self, value: int | None) -> None:
+        self.setValue(-1 if value is None else int(value))
+
+
+class OptionalDoubleSpin(QDoubleSpinBox):
+    """A decimal that may be "Not recorded" (the value -1)."""
+
+    def __init__(self, maximum: float, decimals: int = 1, suffix: str = "", step: float = 1.0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDecimals(decimals)
+        self.setRange(-1.0, maximum)
+        self.setSingleStep(step)
+        self.setSpecialValueText(NOT_RECORDED)
+        self.setSuffix(suffix)
+        self.setValue(-1.0)
+        self.setMinimumWidth(130)
+        self.setMaximumWidth(200)
+        self.setMinimumHeight(FIELD_HEIGHT)
+
+    def optional_value(self) -> float | None:
+        return None if self.value() < 0 else self.value()
+
+    def set_optional_value(self, value: float | None) -> None:
+        self.setValue(-1.0 if value is None else float(value))
+
+
+def datetime_edit(parent: QWidget | None = None) -> QDateTimeEdit:
+    edit = QDateTimeEdit(parent)
+    edit.setDisplayFormat(DATETIME_FORMAT)
+    edit.setCalendarPopup(True)
+    edit.setMinimumWidth(170)
+    edit.setMaximumWidth(260)
+    edit.setMinimumHeight(FIELD_HEIGHT)
+    return edit
+
+
+class OptionalDateTime(QWidget):
+    """A date and time that may be "Not recorded", with a "Now" button beside it.
+
+    Stepping or typing into the empty state jumps to ``default()`` (now, unless given), not to the year 2000.
+    """
+
+    changed = Signal()
+    """The value changed (by the user, the Now button or :meth:`set_value`)."""
+
+    def __init__(self, default: Callable[[], datetime] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._default = default or now_minute
+        self._setting = False
+        self.edit = datetime_edit(self)
+        self.edit.setMinimumDateTime(_SENTINEL)
+        self.edit.setSpecialValueText(NOT_RECORDED)
+        self.edit.setDateTime(_SENTINEL)
+        self.now_button = QPushButton("Now", self)
+        self.now_button.setToolTip("Set to the current time")
+        self.now_button.setAutoDefault(False)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.now_button)
+        row.addStretch(0)
+        self.setMaximumWidth(340)
+        self.setFocusProxy(self.edit)
+        self.edit.dateTimeChanged.connect(self._on_changed)
+        self.now_button.clicked.connect(self.set_now)
+
+    def value(self) -> datetime | None:
+        current = self.edit.dateTime()
+        return None if current == _SENTINEL else current.toPython()
+
+    def set_value(self, value: datetime | None) -> None:
+        self._setting = True
+        try:
+            self.edit.setDateTime(_SENTINEL if value is None else QDateTime(value))
+        finally:
+            self._setting = False
+        self.changed.emit()
+
+    @Slot()
+    def set_now(self) -> None:
+        self.set_value(now_minute())
+
+    @Slot(QDateTime)
+    def _on_changed(self, value: QDateTime) -> None:
+        if self._setting:
+            return
+        if value != _SENTINEL and value.date().year() < 2001:
+            self.set_value(self._default())  # the user stepped out of "Not recorded"
+            return
+        self.changed.emit()
+
+
+def editable_combo(choices: Iterable[str], placeholder: str = "", parent: QWidget | None = None) -> QComboBox:
+    """A combo offering ``choices`` that also takes free text (nothing chosen at first)."""
+    combo = QComboBox(parent)
+    compact(combo)
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    combo.addItems(list(choices))
+    combo.setCurrentIndex(-1)
+    combo.setEditText("")
+    line = combo.lineEdit()
+    if line is not None and placeholder:
+        line.setPlaceholderText(placeholder)
+    return combo
+
+
+def data_combo(items: Iterable[tuple[str, object]], parent: QWidget | None = None) -> QComboBox:
+    """A fixed list of (text, value) entries."""
+    combo = QComboBox(parent)
+    compact(combo)
+    for text, value in items:
+        combo.addItem(text, value)
+    return combo
+
+
+def compact(combo: QComboBox, characters: int = 14) -> QComboBox:
+    """Let a combo be narrower than its longest entry (the form decides the width, not the data)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(characters)
+    return combo
+
+
+def select_data(combo: QComboBox, value: object) -> None:
+    index = combo.findData(value)
+    combo.setCurrentIndex(index if index >= 0 else 0)
+
+
+def text_box(placeholder: str = "", lines: int = 2, parent: QWidget | None = None) -> QPlainTextEdit:
+    """A short multi-line text; Tab moves on (it never types a tab character)."""
+    box = QPlainTextEdit(parent)
+    box.setPlaceholderText(placeholder)
+    box.setTabChangesFocus(True)
+    height = box.fontMetrics().lineSpacing() * lines + 16
+    box.setFixedHeight(height)
+    return box
+
+
+class FieldErrors:
+    """Field name -> (input, message label): puts a refused value's message under its input."""
+
+    def __init__(self) -> None:
+        self._fields: dict[str, tuple[QWidget, QLabel]] = {}
+
+    def label(self, name: str, parent: QWidget | None = None) -> QLabel:
+        label = QLabel(parent)
+        label.setObjectName(f"error_{name}")
+        label.setWordWrap(True)
+        set_role(label, "field-error")
+        label.hide()
+        return label
+
+    def cell(self, name: str, field: QWidget, parent: QWidget | None = None, *, highlight: QWidget | None = None
+             ) -> QWidget:
+        """``field`` with its (hidden) message label under it, registered as ``name``."""
+        cell = QWidget(parent)
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(field)
+        label = self.label(name, cell)
+        column.addWidget(label)
+        self.register(name, highlight or field, label)
+        return cell
+
+    def register(self, name: str, field: QWidget, label: QLabel) -> None:
+        if not field.objectName():
+            field.setObjectName(f"field_{name}")
+        self._fields[name] = (field, label)
+
+    def names(self) -> list[str]:
+        return list(self._fields)
+
+    def message(self, name: str) -> str:
+        label = self._fields[name][1]
+        return label.text() if not label.isHidden() else ""
+
+    def clear(self) -> None:
+        for field, label in self._fields.values():
+            label.clear()
+            label.hide()
+            set_invalid(field, False)
+
+    def show(self, errors: dict[str, str]) -> list[QWidget]:
+        """Show the messages this registry knows (in its field order); returns the fields marked."""
+        marked = []
+        for name, (field, label) in self._fields.items():
+            if name in errors:
+                label.setText(errors[name])
+                label.show()
+                set_invalid(field, True)
+                marked.append(field)
+        return marked
+
+
+def align_labels(forms: Iterable[QFormLayout], width: int) -> None:
+    """Give the label column of several forms one width, so stacked forms line up."""
+    for form in forms:
+        indent = form.parentWidget().contentsMargins().left() if form.parentWidget() is not None else 0
+        for row in range(form.rowCount()):
+            item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            label = item.widget() if item is not None else None
+            if isinstance(label, QLabel):
+                label.setMinimumWidth(max(0, width - indent))
+                label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

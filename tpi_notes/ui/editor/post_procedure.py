@@ -1,0 +1,192 @@
+"""Post-procedure: complications, tolerance, blood loss, pain after and relief, observation, respiratory
+check (required when a near-lung muscle was treated), disposition, follow-up and comments."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+
+from tpi_notes.domain.draft import BLOOD_LOSS, COMPLICATIONS, TOLERANCE, SessionDraft
+from tpi_notes.ui.editor.fields import FieldErrors, OptionalSpin, editable_combo, text_box
+from tpi_notes.ui.editor.pre_procedure import section
+from tpi_notes.ui.style import set_invalid, set_role
+
+RESPIRATORY = ("Breath sounds equal, no shortness of breath", "SpO2 ≥ 95 % on room air, no dyspnea",
+               "Not indicated: no muscle over the lung treated")
+DISPOSITION = ("Home, ambulatory, stable", "Home with an escort", "Observed longer, then home, stable")
+FOLLOW_UP = ("Reassess in 2 weeks", "Reassess in 4 weeks", "Reassess in 6 weeks; continue home exercise",
+             "As needed")
+
+
+def suggested_relief(before: int | None, after: int | None) -> int | None:
+    """Immediate relief as a percentage of the pain before (0 when the pain did not fall)."""
+    if before is None or after is None or before <= 0:
+        return None
+    return max(0, min(100, round(100 * (before - after) / before)))
+
+
+class PostProcedurePanel(QWidget):
+    changed = Signal()
+    """The user changed a post-procedure field."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.errors = FieldErrors()
+        self._loading = False
+        self._relief_touched = False
+        self._pain_before: int | None = None
+        self._near_lung: list[int] = []
+        form = QFormLayout(self)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(7)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        section(form, "Outcome", self)
+        self.complications = editable_combo(COMPLICATIONS, "None", self)
+        form.addRow("Complications:", self.errors.cell("complications", self.complications, self))
+        self.tolerance = editable_combo(TOLERANCE, "How the patient tolerated it", self)
+        form.addRow("Tolerance:", self.errors.cell("tolerance", self.tolerance, self))
+        self.blood_loss = editable_combo(BLOOD_LOSS, "Estimated blood loss", self)
+        form.addRow("Blood loss:", self.errors.cell("blood_loss", self.blood_loss, self))
+        self.pain_after = OptionalSpin(10, " / 10", self)
+        self.pain_after.setToolTip("Numeric rating scale 0–10 right after the procedure (same scale as before)")
+        form.addRow("Pain after (NRS):", self.errors.cell("pain_after", self.pain_after, self))
+        self.relief_pct = OptionalSpin(100, " %", self)
+        self.relief_hint = QLabel(self)
+        set_role(self.relief_hint, "hint")
+        relief = self.errors.cell("relief_pct", self.relief_pct, self)
+        relief.layout().addWidget(self.relief_hint)
+        form.addRow("Immediate relief:", relief)
+
+        section(form, "Observation", self)
+        self.observation_minutes = OptionalSpin(240, " min", self)
+        form.addRow("Observed for:", self.errors.cell("observation_minutes", self.observation_minutes, self))
+        self.respiratory_check = editable_combo(RESPIRATORY, "Breath sounds, SpO2, dyspnea", self)
+        self.respiratory_hint = QLabel(self)
+        self.respiratory_hint.setObjectName("respiratory_required")
+        self.respiratory_hint.setWordWrap(True)
+        self.respiratory_hint.setStyleSheet("color: #9a3412; font-weight: 600;")
+        self.respiratory_hint.hide()
+        check = self.errors.cell("respiratory_check", self.respiratory_check, self)
+        check.layout().addWidget(self.respiratory_hint)
+        self.respiratory_label = QLabel("Respiratory check:", self)
+        form.addRow(self.respiratory_label, check)
+
+        section(form, "Discharge", self)
+        self.disposition = editable_combo(DISPOSITION, "Home, ambulatory, condition", self)
+        form.addRow("Disposition:", self.errors.cell("disposition", self.disposition, self))
+        self.follow_up = editable_combo(FOLLOW_UP, "When and what next", self)
+        form.addRow("Follow-up:", self.errors.cell("follow_up", self.follow_up, self))
+        self.comments = text_box("Anything else for the note", 3, self)
+        form.addRow("Comments:", self.errors.cell("comments", self.comments, self))
+
+        for combo in (self.complications, self.tolerance, self.blood_loss, self.disposition, self.follow_up):
+            combo.editTextChanged.connect(self._emit)
+        self.respiratory_check.editTextChanged.connect(self._on_respiratory)
+        self.comments.textChanged.connect(self._emit)
+        self.observation_minutes.valueChanged.connect(self._emit)
+        self.pain_after.valueChanged.connect(self._on_pain_after)
+        self.relief_pct.valueChanged.connect(self._on_relief)
+
+    @Slot()
+    def _emit(self) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+    # -- relief suggested from the pain scores ----------------------------------------------------------
+    def set_pain_before(self, value: int | None) -> None:
+        self._pain_before = value
+        self._suggest()
+
+    @Slot()
+    def _on_pain_after(self) -> None:
+        self._suggest()
+        self._emit()
+
+    @Slot()
+    def _on_relief(self) -> None:
+        if not self._loading:
+            self._relief_touched = True
+        self._update_relief_hint()
+        self._emit()
+
+    def _suggest(self) -> None:
+        suggestion = suggested_relief(self._pain_before, self.pain_after.optional_value())
+        if not self._relief_touched and not self._loading and suggestion != self.relief_pct.optional_value():
+            self._loading = True  # a suggestion is not the user's own entry
+            try:
+                self.relief_pct.set_optional_value(suggestion)
+            finally:
+                self._loading = False
+            self.changed.emit()
+        self._update_relief_hint()
+
+    def _update_relief_hint(self) -> None:
+        suggestion = suggested_relief(self._pain_before, self.pain_after.optional_value())
+        if suggestion is None:
+            self.relief_hint.setText("Suggested from pain before and after once both are recorded.")
+        elif suggestion == self.relief_pct.optional_value():
+            self.relief_hint.setText(f"From pain {self._pain_before} → {self.pain_after.value()}; edit if the "
+                                     "patient reports otherwise.")
+        else:
+            self.relief_hint.setText(f"Pain {self._pain_before} → {self.pain_after.value()} suggests {suggestion} %.")
+
+    # -- the respiratory check ------------------------------------------------------------------------
+    def set_near_lung(self, site_numbers: list[int]) -> None:
+        self._near_lung = site_numbers
+        self._update_respiratory()
+
+    @Slot()
+    def _on_respiratory(self) -> None:
+        self._update_respiratory()
+        self._emit()
+
+    def _update_respiratory(self) -> None:
+        required = bool(self._near_lung)
+        missing = required and not self.respiratory_check.currentText().strip()
+        numbers = ", ".join(map(str, self._near_lung))
+        self.respiratory_hint.setText(f"⚠ Required: site{'s' if len(self._near_lung) > 1 else ''} {numbers} "
+                                      "lie over the lung. Record breath sounds or SpO2 before discharge.")
+        self.respiratory_hint.setVisible(missing)
+        self.respiratory_label.setText("Respiratory check (required):" if required else "Respiratory check:")
+        set_invalid(self.respiratory_check, missing)
+
+    # -- data in and out ------------------------------------------------------------------------------
+    def load(self, draft: SessionDraft) -> None:
+        self._loading = True
+        try:
+            self._pain_before = draft.pain_before
+            self.complications.setEditText(draft.complications)
+            self.tolerance.setEditText(draft.tolerance)
+            self.blood_loss.setEditText(draft.blood_loss)
+            self.pain_after.set_optional_value(draft.pain_after)
+            self.relief_pct.set_optional_value(draft.relief_pct)
+            self.observation_minutes.set_optional_value(draft.observation_minutes)
+            self.respiratory_check.setEditText(draft.respiratory_check)
+            self.disposition.setEditText(draft.disposition)
+            self.follow_up.setEditText(draft.follow_up)
+            self.comments.setPlainText(draft.comments)
+        finally:
+            self._loading = False
+        suggestion = suggested_relief(draft.pain_before, draft.pain_after)
+        self._relief_touched = draft.relief_pct is not None and draft.relief_pct != suggestion
+        self._update_relief_hint()
+        self._update_respiratory()
+
+    def apply(self, draft: SessionDraft) -> SessionDraft:
+        return replace(
+            draft,
+            complications=self.complications.currentText(),
+            tolerance=self.tolerance.currentText(),
+            blood_loss=self.blood_loss.currentText(),
+            pain_after=self.pain_after.optional_value(),
+            relief_pct=self.relief_pct.optional_value(),
+            observation_minutes=self.observation_minutes.optional_value(),
+            respiratory_check=self.respiratory_check.currentText(),
+            disposition=self.disposition.currentText(),
+            follow_up=self.follow_up.currentText(),
+            comments=self.comments.toPlainText(),
+        )

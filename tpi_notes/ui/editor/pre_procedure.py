@@ -1,0 +1,254 @@
+"""Pre-procedure: encounter, indication and diagnoses, exam findings, consent and time-out, set-up, pain.
+
+Every input is named ``field_<SessionDraft field>`` and its message label ``error_<field>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from tpi_notes.domain.draft import (
+    ANTISEPSIS,
+    CONSENT_TYPES,
+    DEFAULT_RISKS,
+    GUIDANCE,
+    NEAR_LUNG_RISK,
+    POSITIONS,
+    STEROID_RISKS,
+    SessionDraft,
+)
+from tpi_notes.domain.session import Site
+from tpi_notes.ui.editor.diagnoses import DiagnosisPicker
+from tpi_notes.ui.editor.exam_findings import ExamFindingsTable
+from tpi_notes.ui.editor.fields import (
+    FieldErrors,
+    OptionalDateTime,
+    OptionalSpin,
+    data_combo,
+    datetime_edit,
+    editable_combo,
+    select_data,
+    text_box,
+)
+from tpi_notes.ui.editor.reference import EditorReference
+from tpi_notes.ui.editor.staff_combo import StaffCombo
+from tpi_notes.ui.style import set_role
+
+ALL_RISKS = (*DEFAULT_RISKS, NEAR_LUNG_RISK, *STEROID_RISKS)
+
+
+def section(form: QFormLayout, title: str, parent: QWidget) -> None:
+    label = QLabel(title.upper(), parent)
+    set_role(label, "section")
+    form.addRow(label)
+
+
+class PreProcedurePanel(QWidget):
+    changed = Signal()
+    """The user changed a pre-procedure field."""
+
+    add_physician_requested = Signal()
+    """"Add physician…" was chosen in the physician list."""
+
+    def __init__(self, reference: EditorReference, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.errors = FieldErrors()
+        self._loading = False
+        self._risk_order: tuple[str, ...] = ()
+        form = QFormLayout(self)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(7)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+        section(form, "Encounter", self)
+        self.performed_start = datetime_edit(self)
+        self.performed_end = OptionalDateTime(self._default_end, self)
+        form.addRow("Started:", self.errors.cell("performed_start", self.performed_start, self))
+        form.addRow("Ended:", self.errors.cell("performed_end", self.performed_end, self,
+                                               highlight=self.performed_end.edit))
+        self.location = QLineEdit(self)
+        self.location.setPlaceholderText("e.g. Exam room 2")
+        form.addRow("Location:", self.errors.cell("location", self.location, self))
+        self.physician = StaffCombo("Choose the physician…", "Add physician…", self)
+        self.physician.add_requested.connect(self.add_physician_requested)
+        form.addRow("Physician:", self.errors.cell("physician_id", self.physician, self))
+        self.assistant = StaffCombo("No assistant", None, self)
+        form.addRow("Assistant:", self.errors.cell("assistant_id", self.assistant, self))
+
+        section(form, "Indication and diagnoses", self)
+        self.indication = text_box("Regional myofascial pain: where, how long, what it limits", 2, self)
+        form.addRow("Indication:", self.errors.cell("indication", self.indication, self))
+        self.diagnoses = DiagnosisPicker(self)
+        self.errors.register("diagnoses", self.diagnoses.search_edit, self.diagnoses.error_label)
+        form.addRow("Diagnoses:", self.diagnoses)
+        self.conservative_care = text_box("NSAIDs, PT, home exercise … and for how long", 2, self)
+        form.addRow("Conservative care:", self.errors.cell("conservative_care", self.conservative_care, self))
+
+        section(form, "Exam findings per treated muscle", self)
+        self.exam_findings = ExamFindingsTable(self)
+        self.findings_hint = hint = QLabel("One row per muscle marked on the diagram. At least two of taut band, hypersensitive spot "
+                      "and referred pain confirm a trigger point.", self)
+        hint.setWordWrap(True)
+        set_role(hint, "hint")
+        self.no_findings = QLabel("Mark sites on the diagram: each treated muscle gets a row here.", self)
+        self.no_findings.setWordWrap(True)
+        set_role(self.no_findings, "hint")
+        form.addRow(self.errors.cell("exam_findings", self.exam_findings, self))
+        form.addRow(self.no_findings)
+        form.addRow(hint)
+
+        section(form, "Consent and time-out", self)
+        self.consent_type = data_combo([("Not recorded", None)] + [(v, k) for k, v in CONSENT_TYPES.items()], self)
+        self.consent_form_id = QLineEdit(self)
+        self.consent_form_id.setPlaceholderText("Form ID (optional)")
+        consent = QWidget(self)
+        row = QHBoxLayout(consent)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.errors.cell("consent_type", self.consent_type, consent), 1)
+        row.addWidget(self.errors.cell("consent_form_id", self.consent_form_id, consent), 1)
+        form.addRow("Consent:", consent)
+        self.risk_boxes: dict[str, QCheckBox] = {}
+        risks = QWidget(self)
+        grid = QGridLayout(risks)
+        grid.setContentsMargins(0, 2, 0, 2)
+        grid.setVerticalSpacing(4)
+        for i, risk in enumerate(ALL_RISKS):
+            box = QCheckBox(risk[0].upper() + risk[1:], risks)
+            box.setObjectName(f"risk_{i}")
+            self.risk_boxes[risk] = box
+            grid.addWidget(box, i // 2, i % 2)
+        form.addRow("Risks discussed:", self.errors.cell("consent_risks", risks, self))
+        self.timeout_done = QCheckBox("Done", self)
+        self.timeout_at = OptionalDateTime(parent=self)
+        timeout = QWidget(self)
+        row = QHBoxLayout(timeout)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.errors.cell("timeout_done", self.timeout_done, timeout))
+        row.addWidget(self.errors.cell("timeout_at", self.timeout_at, timeout, highlight=self.timeout_at.edit))
+        row.addStretch(1)
+        form.addRow("Time-out:", timeout)
+
+        section(form, "Set-up", self)
+        self.position = editable_combo(POSITIONS, "Patient position", self)
+        form.addRow("Position:", self.errors.cell("position", self.position, self))
+        self.antisepsis = editable_combo(ANTISEPSIS, "Skin antisepsis", self)
+        form.addRow("Antisepsis:", self.errors.cell("antisepsis", self.antisepsis, self))
+        self.guidance = data_combo([("Not recorded", None)] + [(v, k) for k, v in GUIDANCE.items()], self)
+        form.addRow("Guidance:", self.errors.cell("guidance", self.guidance, self))
+        self.pain_before = OptionalSpin(10, " / 10", self)
+        self.pain_before.setToolTip("Numeric rating scale 0–10 before the procedure")
+        form.addRow("Pain before (NRS):", self.errors.cell("pain_before", self.pain_before, self))
+
+        self.set_staff(reference)
+        self._connect()
+
+    def _connect(self) -> None:
+        self.performed_start.dateTimeChanged.connect(self._emit)
+        self.performed_end.changed.connect(self._emit)
+        self.timeout_at.changed.connect(self._emit)
+        for edit in (self.location, self.consent_form_id):
+            edit.textChanged.connect(self._emit)
+        for box in (self.indication, self.conservative_care):
+            box.textChanged.connect(self._emit)
+        for combo in (self.physician, self.assistant, self.consent_type, self.guidance):
+            combo.currentIndexChanged.connect(self._emit)
+        for combo in (self.position, self.antisepsis):
+            combo.editTextChanged.connect(self._emit)
+        for box in (*self.risk_boxes.values(),):
+            box.toggled.connect(self._emit)
+        self.timeout_done.toggled.connect(self._on_timeout_toggled)
+        self.diagnoses.changed.connect(self._emit)
+        self.exam_findings.changed.connect(self._emit)
+        self.pain_before.valueChanged.connect(self._emit)
+
+    def set_staff(self, reference: EditorReference, select_physician: int | None = None) -> None:
+        self.physician.set_members(reference.physicians, select_physician)
+        self.assistant.set_members(reference.assistants)
+
+    @Slot()
+    def _emit(self) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+    @Slot(bool)
+    def _on_timeout_toggled(self, done: bool) -> None:
+        if done and self.timeout_at.value() is None and not self._loading:
+            self.timeout_at.set_now()  # emits changed
+            return
+        self._emit()
+
+    def _default_end(self) -> datetime:
+        return self.performed_start.dateTime().toPython()
+
+    # -- data in and out ------------------------------------------------------------------------------
+    def load(self, draft: SessionDraft) -> None:
+        self._loading = True
+        try:
+            self.performed_start.setDateTime(QDateTime(draft.performed_start))
+            self.performed_end.set_value(draft.performed_end)
+            self.location.setText(draft.location)
+            self.physician.select(draft.physician_id)
+            self.assistant.select(draft.assistant_id)
+            self.indication.setPlainText(draft.indication)
+            self.diagnoses.set_diagnoses(draft.diagnoses)
+            self.conservative_care.setPlainText(draft.conservative_care)
+            self.exam_findings.load(draft.exam_findings, draft.sites)
+            select_data(self.consent_type, draft.consent_type)
+            self.consent_form_id.setText(draft.consent_form_id)
+            self._risk_order = draft.consent_risks
+            for risk, box in self.risk_boxes.items():
+                box.setChecked(risk in draft.consent_risks)
+            self.timeout_done.setChecked(draft.timeout_done)
+            self.timeout_at.set_value(draft.timeout_at)
+            self.position.setEditText(draft.position)
+            self.antisepsis.setEditText(draft.antisepsis)
+            select_data(self.guidance, draft.guidance)
+            self.pain_before.set_optional_value(draft.pain_before)
+        finally:
+            self._loading = False
+
+    def apply(self, draft: SessionDraft) -> SessionDraft:
+        ticked = [risk for risk, box in self.risk_boxes.items() if box.isChecked()]
+        kept = [r for r in self._risk_order if r in ticked or r not in self.risk_boxes]  # keeps the stored order
+        risks = tuple(kept + [r for r in ticked if r not in kept])
+        return replace(
+            draft,
+            performed_start=self.performed_start.dateTime().toPython(),
+            performed_end=self.performed_end.value(),
+            location=self.location.text(),
+            physician_id=self.physician.member_id(),
+            assistant_id=self.assistant.member_id(),
+            indication=self.indication.toPlainText(),
+            diagnoses=self.diagnoses.diagnoses(),
+            conservative_care=self.conservative_care.toPlainText(),
+            exam_findings=self.exam_findings.findings(),
+            consent_type=self.consent_type.currentData(),
+            consent_risks=risks,
+            consent_form_id=self.consent_form_id.text(),
+            timeout_done=self.timeout_done.isChecked(),
+            timeout_at=self.timeout_at.value(),
+            position=self.position.currentText(),
+            antisepsis=self.antisepsis.currentText(),
+            guidance=self.guidance.currentData(),
+            pain_before=self.pain_before.optional_value(),
+        )
+
+    def set_sites(self, sites: list[Site]) -> None:
+        self.exam_findings.set_sites(sites)
+        self.exam_findings.setVisible(bool(sites))
+        self.no_findings.setVisible(not sites)
+        self.findings_hint.setVisible(bool(sites))

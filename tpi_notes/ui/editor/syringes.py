@@ -1,0 +1,197 @@
+"""Syringes A, B, …: each a small table of drugs with lots, and the concentrations the mix works out to."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from tpi_notes.domain.dosing import concentrations
+from tpi_notes.domain.session import Component, Preparation, Site
+from tpi_notes.ui.editor.components import ComponentRow
+from tpi_notes.ui.editor.reference import DEFAULT_SYRINGE, EditorReference
+from tpi_notes.ui.style import set_role
+
+HEADERS = ("Drug", "Volume", "Lot and expiry", "")
+_KEY = re.compile(r"^preparations\[(?P<label>[^\]]*)\](?:\.(?P<index>\d+)\.(?P<field>\w+))?$")
+
+
+def mix_text(prep: Preparation, reference: EditorReference) -> str:
+    """ "5 mL: lidocaine 8 mg/mL + triamcinolone acetonide 8 mg/mL" (saline named without a strength)."""
+    if prep.total_ml <= 0:
+        return "Empty: add a drug and its volume."
+    parts = []
+    for code, mg_per_ml in concentrations(prep, reference.formulary).items():
+        item = reference.formulary[code]
+        parts.append("saline" if item.agent_class == "saline" else f"{reference.drug_name(code)} {mg_per_ml:.3g} mg/mL")
+    return f"{prep.total_ml:g} mL: " + " + ".join(parts)
+
+
+class SyringeBox(QFrame):
+    """One syringe: a header, its component rows, "Add drug", and the derived concentrations."""
+
+    changed = Signal()
+    """A component was added, removed or edited."""
+    remove_requested = Signal(str)
+    """"Remove syringe" was clicked: the label."""
+
+    def __init__(self, label: str, reference: EditorReference, day: Callable[[], date],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        self._reference = reference
+        self._day = day
+        self.rows: list[ComponentRow] = []
+        self.setObjectName("card")
+        title = QLabel(f"Syringe {label}", self)
+        title.setStyleSheet("font-weight: 600; font-size: 11pt;")
+        self.remove_button = QPushButton("Remove syringe", self)
+        self.remove_button.setAutoDefault(False)
+        self.remove_button.clicked.connect(lambda: self.remove_requested.emit(self.label))
+        self.error = QLabel(self)
+        self.error.setObjectName(f"error_preparations[{label}]")
+        self.error.setWordWrap(True)
+        set_role(self.error, "field-error")
+        self.error.hide()
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(8)
+        self.grid.setVerticalSpacing(4)
+        self.grid.setColumnStretch(0, 4)
+        self.grid.setColumnStretch(2, 3)
+        for column, text in enumerate(HEADERS):
+            header = QLabel(text, self)
+            set_role(header, "hint")
+            self.grid.addWidget(header, 0, column)
+        self.add_button = QPushButton("+ Add drug", self)
+        self.add_button.setAutoDefault(False)
+        self.add_button.setToolTip("Add another drug to this syringe (or press Enter in a row)")
+        self.add_button.clicked.connect(lambda: self.add_row(focus=True))
+        self.mix_label = QLabel(self)
+        self.mix_label.setObjectName(f"mix_{label}")
+        self.mix_label.setWordWrap(True)
+        self.usage_label = QLabel(self)
+        set_role(self.usage_label, "hint")
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.remove_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.add_button)
+        bottom.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 10)
+        layout.setSpacing(6)
+        layout.addLayout(top)
+        layout.addWidget(self.error)
+        layout.addLayout(self.grid)
+        layout.addLayout(bottom)
+        layout.addWidget(self.mix_label)
+        layout.addWidget(self.usage_label)
+
+    def preparation(self) -> Preparation:
+        return Preparation(self.label, tuple(row.component() for row in self.rows))
+
+    def load(self, prep: Preparation) -> None:
+        for component in prep.components:
+            self.add_row(component, emit=False)
+        self.update_mix()
+
+    def add_row(self, component: Component | None = None, *, focus: bool = False, emit: bool = True,
+                after: ComponentRow | None = None) -> ComponentRow:
+        """A new drug row: ``component``, or 1 mL of a drug the user still has to choose."""
+        row = ComponentRow(self._reference, self._day, self)
+        position = self.rows.index(after) + 1 if after in self.rows else len(self.rows)
+        self.rows.insert(position, row)
+        if component is not None:
+            row.load(component)
+        else:
+            row.volume.setValue(1.0)
+        row.changed.connect(self._on_row_changed)
+        row.enter_pressed.connect(lambda r=row: self.add_row(focus=True, after=r))
+        row.remove_clicked.connect(lambda r=row: self.remove_row(r))
+        self._lay_out_rows()
+        if focus:
+            row.item.setFocus(Qt.FocusReason.OtherFocusReason)
+        if emit:
+            self._on_row_changed()
+        return row
+
+    def remove_row(self, row: ComponentRow) -> None:
+        self.rows.remove(row)
+        for widget in (*row.widgets(), row.error):
+            widget.deleteLater()
+        row.deleteLater()
+        self._lay_out_rows()
+        self._on_row_changed()
+
+    def _lay_out_rows(self) -> None:
+        for row in self.rows:
+            for widget in (*row.widgets(), row.error):
+                self.grid.removeWidget(widget)
+        previous: QWidget | None = None
+        for i, row in enumerate(self.rows):
+            for column, widget in enumerate(row.widgets()):
+                self.grid.addWidget(widget, 1 + 2 * i, column)
+                if previous is not None:
+                    QWidget.setTabOrder(previous, widget)
+                previous = widget
+            self.grid.addWidget(row.error, 2 + 2 * i, 0, 1, len(HEADERS))
+        if previous is not None:
+            QWidget.setTabOrder(previous, self.add_button)
+
+    @Slot()
+    def _on_row_changed(self) -> None:
+        self.update_mix()
+        self.changed.emit()
+
+    def update_mix(self) -> None:
+        self.mix_label.setText(mix_text(self.preparation(), self._reference))
+
+    def set_usage(self, sites: list[Site]) -> None:
+        used = [s for s in sites if s.technique == "injection" and s.preparation_label == self.label]
+        total = sum(s.volume_ml or 0.0 for s in used)
+        numbers = ", ".join(str(s.number) for s in used)
+        self.usage_label.setText(f"Used at site{'s' if len(used) != 1 else ''} {numbers}: {total:g} mL of "
+                                 f"{self.preparation().total_ml:g} mL" if used else "Not used at any site yet.")
+
+    def refresh_expiry(self) -> None:
+        for row in self.rows:
+            row.refresh_expiry()
+
+    def clear_errors(self) -> None:
+        self.error.hide()
+        self.error.clear()
+        for row in self.rows:
+            row.clear_error()
+
+    def show_error(self, index: int | None, field: str | None, message: str) -> QWidget:
+        if index is None or index >= len(self.rows):
+            self.error.setText(message)
+            self.error.show()
+            return self.rows[0].item if self.rows else self.add_button
+        return self.rows[index].show_error(field or "item_code", message)
+
+
+def next_label(used: list[str]) -> str:
+    return next((ch for ch in string.ascii_uppercase if ch not in used), f"S{len(used) + 1}")
+
+
+def parse_key(key: str) -> tuple[str, int | None, str | None] | None:
+    """``preparations[A].0.lot_number`` -> ("A", 0, "lot_number"); ``preparations[A]`` -> ("A", None, None)."""
+    match = _KEY.match(key)
+    if match is None:
+        return None
+    index = match.group("index")
+    return match.group("label"), int(index) if index is not None else None, match.group("field")
+
+
+def default_component(reference: EditorReference, day: date) -> Component:
+    code, volume = DEFAULT_SYRINGE
+    if code not in reference.formulary:
+        code = next((i.code for i in reference.active_items() if i.agent_class == "local_anesthetic"), "")
+    lot = reference.newest_lot(code, day) if code else None
+    return Component(code, volume, lot.lot_number if lot else "", lot.expiry if lot else None)

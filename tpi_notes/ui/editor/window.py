@@ -1,0 +1,289 @@
+"""The session editor window: one draft, one screen — the diagram on the left, the forms and doses right.
+
+The window builds a fresh SessionDraft from its panels after every change; "unsaved" means that draft
+differs from the last one saved (or loaded). Save goes through ``services.drafts.save_draft`` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes.anatomy import load_atlas
+from tpi_notes.domain.draft import SessionDraft
+from tpi_notes.domain.sites import site_near_lung
+from tpi_notes.recovery import RecoveryStore
+from tpi_notes.services.context import AppContext
+from tpi_notes.ui.diagram.document import SiteDocument
+from tpi_notes.ui.editor import saving
+from tpi_notes.ui.editor.autosave import Autosaver, recovery_key
+from tpi_notes.ui.editor.banners import EditorBanners, PatientStrip
+from tpi_notes.ui.editor.diagram import EditorDiagram
+from tpi_notes.ui.editor.dose_panel import DosePanel, SiteDoseTips, site_dose_text
+from tpi_notes.ui.editor.editor_actions import EditorActions
+from tpi_notes.ui.editor.post_procedure import PostProcedurePanel
+from tpi_notes.ui.editor.pre_procedure import PreProcedurePanel
+from tpi_notes.ui.editor.reference import EditorReference
+from tpi_notes.ui.editor.site_details import SiteDetailsPanel
+from tpi_notes.ui.editor.syringe_panel import SyringePanel
+
+EXTRA_STYLE = """
+QAbstractSpinBox[invalid="true"], QDateTimeEdit[invalid="true"], QPlainTextEdit[invalid="true"],
+QTableWidget[invalid="true"] { border: 2px solid #b42318; border-radius: 4px; }
+QGroupBox { font-weight: 600; border: 1px solid #d5dbe1; border-radius: 5px; margin-top: 10px; padding-top: 8px; }
+QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
+QTabBar::tab { padding: 7px 14px; }
+QToolBar QToolButton { padding: 4px 8px; }
+QToolBar QToolButton:disabled { color: #9aa5b1; }
+QToolBar QToolButton::menu-indicator { image: none; }
+"""
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # never clip a narrow window
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(14, 12, 14, 12)
+    layout.addWidget(widget)
+    layout.addStretch(1)
+    area.setWidget(holder)
+    return area
+
+
+class SessionEditor(QMainWindow):
+    """A top-level window charting one session (a draft)."""
+
+    session_saved = Signal(int, int)
+    """The draft was saved: (session id, patient id)."""
+
+    def __init__(self, ctx: AppContext, draft: SessionDraft, reference: EditorReference, *,
+                 baseline: SessionDraft | None, store: RecoveryStore | None = None, key: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.ctx = ctx
+        self.reference = reference
+        self.setObjectName("session_editor")
+        self.setStyleSheet(EXTRA_STYLE)
+        self.atlas = load_atlas(draft.atlas_version)
+        self._base = draft
+        self._baseline: SessionDraft | None = baseline
+        self._loading = False
+        self._day: date = draft.performed_start.date()
+        self.active_dialog: QWidget | None = None
+        self.undo_stack = QUndoStack(self)
+        self.diagram = EditorDiagram(self.atlas, self.undo_stack, self._first_syringe, self)
+        self.document: SiteDocument = self.diagram.document
+        self.pre = PreProcedurePanel(reference, self)
+        self.syringes = SyringePanel(reference, lambda: self._day, self)
+        self.site_details = SiteDetailsPanel(self.atlas, self.document, self.undo_stack, self)
+        self.post = PostProcedurePanel(self)
+        self.dose = DosePanel(self)
+        self.banners = EditorBanners(self)
+        self.strip = PatientStrip(reference.patient, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("editor_tabs")
+        self.tab_pages: dict[str, QScrollArea] = {}
+        for name, title, panel in (("pre", "Pre-procedure", self.pre), ("syringes", "Syringes", self.syringes),
+                                   ("site", "Site details", self.site_details),
+                                   ("post", "Post-procedure", self.post)):
+            self.tab_pages[name] = _scrolled(panel)
+            self.tabs.addTab(self.tab_pages[name], title)
+        self._build_layout()
+        self.editor_actions = EditorActions(self)
+        self.tips = SiteDoseTips(self.diagram.table, self._site_tip, self)
+        self.autosave = Autosaver(store or RecoveryStore.for_database(ctx.url), key or recovery_key(draft),
+                                  lambda: (self.current_draft(), reference.patient_label), self)
+        self._connect()
+        self.load_draft(draft, baseline)
+        self.resize(1500, 950)
+
+    def _build_layout(self) -> None:
+        right = QWidget(self)
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(8)
+        column.addWidget(self.tabs, 1)
+        column.addWidget(self.dose)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("editor_splitter")
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.diagram)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([760, 720])
+        right.setMinimumWidth(600)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(10, 6, 10, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.strip)
+        layout.addWidget(self.banners)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
+        self.splitter = splitter
+
+    def _connect(self) -> None:
+        for signal in (self.pre.changed, self.syringes.changed, self.post.changed,
+                       self.document.site_inserted, self.document.site_removed, self.document.site_changed):
+            signal.connect(self._on_changed)
+        self.pre.pain_before.valueChanged.connect(lambda _v: self.post.set_pain_before(
+            self.pre.pain_before.optional_value()))
+        self.pre.add_physician_requested.connect(lambda: saving.add_physician(self))
+        self.syringes.labels_changed.connect(self.site_details.set_syringes)
+        self.diagram.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.banners.reload_requested.connect(lambda: saving.reload(self))
+
+    # -- the draft ------------------------------------------------------------------------------------
+    def current_draft(self) -> SessionDraft:
+        """What the editor shows, as a SessionDraft (identity and row version from the last load/save)."""
+        draft = self.post.apply(self.pre.apply(self._base))
+        return replace(draft, preparations=self.syringes.preparations(), sites=tuple(self.document.sites()))
+
+    def is_dirty(self) -> bool:
+        return self._baseline is None or self.current_draft() != self._baseline
+
+    @property
+    def draft_id(self) -> int | None:
+        return self._base.id
+
+    def load_draft(self, draft: SessionDraft, baseline: SessionDraft | None) -> None:
+        """Show ``draft`` from scratch (sites, syringes, forms); the undo history starts over."""
+        self._loading = True
+        try:
+            self._base = draft
+            self._day = draft.performed_start.date()
+            self.site_details.bind(None)
+            for key in list(self.document.site_keys()):
+                self.document.remove(key)
+            for row, site in enumerate(draft.sites):
+                self.document.insert(row, self.document.new_key(), site)
+            self.undo_stack.clear()
+            self.syringes.load(draft.preparations)
+            self.pre.load(draft)
+            self.post.load(draft)
+        finally:
+            self._loading = False
+        self._baseline = baseline
+        self.refresh_derived()
+
+    def mark_saved(self, saved: SessionDraft) -> None:
+        """After a save: adopt the stored identity and whatever the service tidied (trimmed text, lots)."""
+        self._loading = True
+        try:
+            self._base = saved
+            if self.pre.apply(saved) != saved:
+                self.pre.load(saved)
+            if self.post.apply(saved) != saved:
+                self.post.load(saved)
+            if self.syringes.preparations() != saved.preparations:
+                self.syringes.load(saved.preparations)
+            if tuple(self.document.sites()) != saved.sites and len(self.document) == len(saved.sites):
+                for key, site in zip(self.document.site_keys(), saved.sites, strict=True):
+                    if self.document.site(key) != site:
+                        self.document.replace(key, site)
+        finally:
+            self._loading = False
+        self._baseline = saved
+        self.refresh_derived()
+
+    @Slot()
+    def _on_changed(self) -> None:
+        if self._loading:
+            return
+        if self.refresh_derived():
+            self.autosave.schedule()
+        else:
+            self.autosave.discard()
+
+    def refresh_derived(self) -> bool:
+        """Everything computed from the draft (rows per muscle, lung warnings, doses, title); returns dirty."""
+        draft = self.current_draft()
+        sites = list(draft.sites)
+        self.pre.set_sites(sites)
+        self.syringes.set_sites(sites)
+        self.post.set_near_lung([s.number for s in sites if site_near_lung(self.atlas, s)])
+        if draft.performed_start.date() != self._day:
+            self._day = draft.performed_start.date()
+            self.syringes.refresh_expiry()
+        self.dose.show_draft(draft, self.reference)
+        site = self.site_details.site()
+        given = site_dose_text(site, draft, self.reference) if site is not None else ""
+        self.site_details.set_doses(f"Given here: {given}" if given else "")
+        return self.update_title(draft)
+
+    def update_title(self, draft: SessionDraft) -> bool:
+        """"Session <date> — <patient> [*]", the modified mark and the state in words; returns dirty."""
+        self.setWindowTitle(f"Session {draft.performed_start:%Y-%m-%d} — {self.reference.patient.display_name} [*]")
+        dirty = self._baseline is None or draft != self._baseline
+        self.setWindowModified(dirty)
+        self.editor_actions.show_state(draft.id is not None, dirty)
+        return dirty
+
+    # -- sites ----------------------------------------------------------------------------------------
+    def _first_syringe(self) -> str | None:
+        labels = self.syringes.labels()
+        if labels:
+            return labels[0]
+        return self.syringes.add_syringe().label  # the first injection site brings syringe A with it
+
+    @Slot()
+    def _on_selection(self) -> None:
+        known = set(self.document.site_keys())
+        keys = [k for k in self.diagram.selected_keys() if k in known]  # during a removal the views lag behind
+        self.site_details.bind(keys[0] if len(keys) == 1 else None)
+        if len(keys) == 1 and not self._loading:
+            self.tabs.setCurrentWidget(self.tab_pages["site"])
+        self.refresh_derived()
+
+    def select_site(self, number: int) -> int | None:
+        """Select site ``number`` in the table and on the diagram; returns its document key."""
+        if not 1 <= number <= len(self.document):
+            return None
+        key = self.document.key_at(number - 1)
+        self.diagram.table.selectRow(number - 1)
+        self.site_details.bind(key)
+        return key
+
+    def _site_tip(self, row: int) -> str:
+        if row >= len(self.document):
+            return ""
+        site = self.document.site(self.document.key_at(row))
+        text = site_dose_text(site, self.current_draft(), self.reference)
+        return f"Site {site.number}: {text}" if text else ""
+
+    # -- saving and closing ---------------------------------------------------------------------------
+    @Slot()
+    def save(self) -> bool:
+        return saving.save(self)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if self.is_dirty():
+            answer = QMessageBox.question(
+                self, "Unsaved changes", "This session has changes that are not saved. Save them before closing?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            if answer == QMessageBox.StandardButton.Save:
+                if not self.save():
+                    event.ignore()
+                    return
+            elif answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
+        self.autosave.discard()
+        super().closeEvent(event)

@@ -1,0 +1,238 @@
+"""Showing and printing the documents: a PDF preview window, printing through Qt's print dialog, and the
+"Print aftercare…" flow (language and large print, then the print dialog).
+
+The PDF bytes come from ``services.documents`` (which audits each print). Pages are rendered with
+QtPdf into the printer's painter, one page at a time, at the printer's resolution (capped so that a
+1200-dpi printer does not need a 500 MB image per page).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence, QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.patient import LANGUAGES
+from tpi_notes.services import documents
+from tpi_notes.services.context import AppContext
+from tpi_notes.ui.errors import show_error
+
+MAX_PRINT_DPI = 600
+LANGUAGE_NAMES = {"en": "English", "es": "Español (Spanish)"}
+
+
+def load_pdf(pdf: bytes, parent: QWidget | None = None) -> tuple[QPdfDocument, QBuffer]:
+    """A QPdfDocument reading from memory; keep the returned buffer alive as long as the document."""
+    buffer = QBuffer(parent)
+    buffer.setData(QByteArray(pdf))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument(parent)
+    document.load(buffer)
+    return document, buffer
+
+
+def print_pdf(document: QPdfDocument, printer: QPrinter) -> int:
+    """Render the pages the printer asks for (all, or its from/to range) into it; returns pages printed."""
+    count = document.pageCount()
+    first, last = printer.fromPage(), printer.toPage()
+    pages = range(first - 1, min(last, count)) if first > 0 and last > 0 else range(count)
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise TpiError("The printer could not be started; check that it is connected and ready.")
+    dpi = min(printer.resolution(), MAX_PRINT_DPI)
+    printed = 0
+    try:
+        for index in pages:
+            if printed:
+                printer.newPage()
+            size = document.pagePointSize(index)
+            image = document.render(index, QSize(round(size.width() / 72 * dpi), round(size.height() / 72 * dpi)))
+            area = QRectF(painter.viewport())
+            scale = min(area.width() / image.width(), area.height() / image.height())
+            target = QRectF(QPointF(0, 0), image.size().toSizeF() * scale)
+            target.moveCenter(area.center())
+            painter.drawImage(target, image)
+            printed += 1
+    finally:
+        painter.end()
+    return printed
+
+
+def print_with_dialog(pdf: bytes, parent: QWidget | None, title: str) -> bool:
+    """Qt's print dialog, then the pages; False when the user cancels."""
+    document, buffer = load_pdf(pdf, parent)
+    try:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(title)
+        dialog = QPrintDialog(printer, parent)
+        dialog.setWindowTitle(f"Print {title}")
+        dialog.setMinMax(1, max(1, document.pageCount()))
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        print_pdf(document, printer)
+        return True
+    finally:
+        document.close()
+        buffer.close()
+
+
+class PdfPreview(QMainWindow):
+    """A document shown page after page, fitted to the window's width, with Print… and Save as…."""
+
+    def __init__(self, pdf: bytes, title: str, file_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("pdf_preview")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(title)
+        self.pdf, self.title, self.file_name = pdf, title, file_name
+        self.document, self._buffer = load_pdf(pdf, self)
+        self.view = QPdfView(self)
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.setCentralWidget(self.view)
+        toolbar = self.addToolBar("Document")
+        toolbar.setMovable(False)
+        self.print_action = self._action("&Print…", self.print_document, QKeySequence.StandardKey.Print)
+        self.save_action = self._action("&Save as…", self.save_as, QKeySequence.StandardKey.Save)
+        self.fit_action = self._action("Fit &width", self.fit_width, "Ctrl+0")
+        self.zoom_in_action = self._action("Zoom &in", lambda: self.zoom(1.25), QKeySequence.StandardKey.ZoomIn)
+        self.zoom_out_action = self._action("Zoom &out", lambda: self.zoom(0.8), QKeySequence.StandardKey.ZoomOut)
+        toolbar.addActions([self.print_action, self.save_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
+        self._action("Close", self.close, QKeySequence.StandardKey.Close)
+        pages = self.document.pageCount()
+        self.statusBar().showMessage(f"{pages} page{'s' if pages != 1 else ''}")
+        self.resize(820, 1000)
+
+    def _action(self, text: str, slot: object, shortcut: object) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    @Slot()
+    def fit_width(self) -> None:
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+
+    def zoom(self, factor: float) -> None:
+        current = self.view.zoomFactor()
+        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+        self.view.setZoomFactor(max(0.25, min(4.0, current * factor)))
+
+    @Slot()
+    def print_document(self) -> bool:
+        try:
+            return print_with_dialog(self.pdf, self, self.title)
+        except TpiError as exc:
+            show_error(self, exc)
+            return False
+
+    @Slot()
+    def save_as(self) -> bool:
+        path, _filter = QFileDialog.getSaveFileName(self, f"Save {self.title}", self.file_name, "PDF (*.pdf)")
+        if not path:
+            return False
+        try:
+            with open(path, "wb") as fh:
+                fh.write(self.pdf)
+        except OSError as exc:
+            show_error(self, TpiError(f"Cannot save {path}: {exc.strerror or exc}"))
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+
+def preview_note(ctx: AppContext, session_id: int, parent: QWidget | None = None) -> PdfPreview | None:
+    """Open the session's procedure note in a preview window (None after an error was shown)."""
+    try:
+        pdf = documents.procedure_note_pdf(ctx, session_id)
+    except TpiError as exc:
+        show_error(parent, exc)
+        return None
+    window = PdfPreview(pdf, f"Procedure note — session #{session_id}", f"procedure-note-{session_id}.pdf", parent)
+    window.show()
+    return window
+
+
+class AftercareOptions(QDialog):
+    """Language (the patient's by default) and large print, before the print dialog or a preview."""
+
+    def __init__(self, language: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("aftercare_options")
+        self.setWindowTitle("Print aftercare sheet")
+        self.preview_requested = False
+        self.language_combo = QComboBox(self)
+        for code in LANGUAGES:
+            self.language_combo.addItem(LANGUAGE_NAMES.get(code, code), code)
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(language)))
+        self.large_print_check = QCheckBox("Large print (18 pt bold, wide line spacing)", self)
+        form = QFormLayout()
+        form.addRow("Language:", self.language_combo)
+        form.addRow("", self.large_print_check)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.print_button = QPushButton("Print…", self)
+        self.print_button.setDefault(True)
+        self.preview_button = QPushButton("Preview", self)
+        buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.preview_button.clicked.connect(self._preview)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("The sheet is written for the patient in plain words.", self))
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    @Slot()
+    def _preview(self) -> None:
+        self.preview_requested = True
+        self.accept()
+
+    def language(self) -> str:
+        return str(self.language_combo.currentData())
+
+    def large_print(self) -> bool:
+        return self.large_print_check.isChecked()
+
+
+def print_aftercare(ctx: AppContext, session_id: int, language: str, parent: QWidget | None = None
+                    ) -> PdfPreview | bool:
+    """Ask for language and large print, then print (True) or preview (the window); False if cancelled."""
+    options = AftercareOptions(language, parent)
+    if options.exec() != QDialog.DialogCode.Accepted:
+        return False
+    try:
+        pdf = documents.aftercare_pdf(ctx, session_id, options.language(), options.large_print())
+    except TpiError as exc:
+        show_error(parent, exc)
+        return False
+    title = f"Aftercare sheet — session #{session_id}"
+    if options.preview_requested:
+        window = PdfPreview(pdf, title, f"aftercare-{session_id}-{options.language()}.pdf", parent)
+        window.show()
+        return window
+    try:
+        return print_with_dialog(pdf, parent, title)
+    except TpiError as exc:
+        show_error(parent, exc)
+        return False
