@@ -73,7 +73,7 @@ def test_lock_triggers_exist_at_head(ctx: AppContext, db_path: Path) -> None:
     assert set(LOCK_TRIGGERS) <= names
     assert len(LOCK_TRIGGERS) == 23
     assert tables == {"procedure_session", "site", "preparation", "preparation_component", "session_diagnosis",
-                      "session_finding", "addendum", "audit_event"}
+                      "session_finding", "addendum", "audit_event", "formulary_item", "lot"}
     # verify's list and the migration's are the same list
     assert {rule[0] for rule in _migration_0003().SQLITE_RULES} == set(LOCK_TRIGGERS)
 
@@ -190,3 +190,31 @@ def test_orm_updates_of_a_signed_session_are_refused_too(demo: AppContext, conn:
     with pytest.raises(IntegrityError, match=LOCKED), demo.transaction() as s:
         s.get(ProcedureSession, sid).comments = "changed behind the service layer"  # type: ignore[union-attr]
     assert sessions.get_session(demo, sid).comments == ""
+
+
+def test_reference_data_a_signed_note_used_keeps_its_identity(tmp_path) -> None:  # noqa: ANN001
+    import sqlite3 as _sqlite3
+
+    from tpi_notes.services.context import open_clinic as _open
+    from tpi_notes.services.demo import build_demo as _demo
+    from tpi_notes.services.integrity import verify_database
+
+    path = tmp_path / "ref.db"
+    ctx = _open(str(path))
+    _demo(ctx, patients=4, sessions=12, seed=2)
+    ctx.close()
+    conn = _sqlite3.connect(path)
+    item_id, lot_id = conn.execute(
+        "SELECT pc.item_id, pc.lot_id FROM preparation_component pc JOIN preparation p ON p.id = pc.preparation_id "
+        "JOIN procedure_session s ON s.id = p.session_id WHERE s.status = 'signed' LIMIT 1").fetchone()
+    for sql, args in (("UPDATE formulary_item SET code = 'renamed' WHERE id = ?", (item_id,)),
+                      ("UPDATE lot SET lot_number = 'X1' WHERE id = ?", (lot_id,)),
+                      ("DELETE FROM lot WHERE id = ?", (lot_id,))):
+        with pytest.raises(_sqlite3.DatabaseError, match="signed note"):
+            conn.execute(sql, args)
+    conn.execute("UPDATE lot SET retired = 1 WHERE id = ?", (lot_id,))  # retiring stays allowed
+    conn.commit()
+    conn.close()
+    ctx = _open(str(path))
+    assert verify_database(ctx).ok
+    ctx.close()

@@ -30,6 +30,9 @@ LOCK_TRIGGERS = tuple(
                                                   "preparation_component") for event in ("insert", "update", "delete")]
     + ["trg_addendum_insert_unsigned", "trg_addendum_update_locked", "trg_addendum_delete_locked",
        "trg_audit_event_update_locked", "trg_audit_event_delete_locked"])
+# Migration 0005: reference data a signed note used keeps its identity.
+REFERENCE_TRIGGERS = ("trg_formulary_item_code_used", "trg_lot_number_used", "trg_formulary_item_delete_used",
+                      "trg_lot_delete_used")
 # services.addenda writes "<kind> to session <id>, sha256 …" as the detail of its audit event.
 _ADDENDUM_SESSION = re.compile(r"\bto session (\d+)\b")
 
@@ -169,4 +172,4 @@ def _missing_locks(s: Session) -> list[str]:
     if s.get_bind().dialect.name != "sqlite":
         return []
     present = set(s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
-    return [name for name in LOCK_TRIGGERS if name not in present]
+    return [name for name in LOCK_TRIGGERS + REFERENCE_TRIGGERS if name not in present]

@@ -25,5 +25,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("session_finding", recreate="always") as batch:
-        batch.drop_column("source")
+    # SQLite 3.35+ drops a column in place, keeping the table's locking triggers.
+    op.drop_column("session_finding", "source")
