@@ -19,6 +19,7 @@ SIZE = (1400, 860)
 
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from tpi_notes.domain.draft import SessionDraft  # noqa: E402
 from tpi_notes.services import patients as patient_service  # noqa: E402
 from tpi_notes.services.context import AppContext, open_clinic  # noqa: E402
 from tpi_notes.ui.app import create_main_window, ensure_application  # noqa: E402
@@ -139,7 +140,7 @@ def pdf_diagram(session_window) -> None:  # noqa: ANN001 - SessionWindow
     print("wrote docs/screenshots/body-diagram-pdf.png")
 
 
-def showcase_draft(ctx: AppContext, patient_id: int):  # noqa: ANN201 - SessionDraft
+def showcase_draft(ctx: AppContext, patient_id: int) -> SessionDraft:
     """A realistic 6-site session: bilateral upper trapezius, levator scapulae and rhomboid major from one
     syringe (lidocaine 1 % 5 mL + triamcinolone 40 mg/mL 1 mL), 1 mL each, pre- and post-procedure filled.
     (4 + 1 mL would not cover six 1 mL sites: the service refuses drawing more than the syringe holds.)"""

@@ -106,6 +106,22 @@ def test_tab_walks_the_pre_procedure_form_in_reading_order(qtbot, make_editor) -
     assert _tab_chain(pre.performed_start, order, 400)[: len(order)] == order
 
 
+def test_tab_walks_the_site_details_top_down(qtbot, make_editor) -> None:  # noqa: ANN001
+    editor = make_editor()
+    click_region(qtbot, editor, region("infraspinatus", "posterior", "L"))
+    details = editor.site_details
+    editor.tabs.setCurrentWidget(editor.tab_pages["site"])
+    inputs = details.inputs
+    order = [details.technique, details.needle, inputs.preparation_label, inputs.volume_ml, inputs.aspiration,
+             inputs.passes, details.twitch, details.note]
+    assert _tab_chain(details.technique, order, 200)[: len(order)] == order
+    details.technique.setCurrentIndex(details.technique.findData("dry_needling"))
+    details.estim.setChecked(True)
+    order = [details.technique, details.needle, inputs.needles_in, inputs.needles_out, inputs.dwell_minutes,
+             *details.estim.spins.values(), details.estim.attended, details.twitch, details.note]
+    assert _tab_chain(details.technique, order, 200)[: len(order)] == order
+
+
 def test_enter_in_a_component_row_adds_the_next_row(qtbot, make_editor) -> None:  # noqa: ANN001
     editor = make_editor()
     editor.activateWindow()

@@ -51,7 +51,7 @@ class BodyDiagramWidget(QWidget):
         super().__init__(parent)
         self.atlas = atlas
         self.editable = editable
-        self.document = document or SiteDocument(parent=self)
+        self.document = document if document is not None else SiteDocument(parent=self)
         self.undo_stack = undo_stack or QUndoStack(self)
         self.scene = BodyDiagramScene(atlas, self.document, self, editable=editable)
         self.view = DiagramView(self.scene)

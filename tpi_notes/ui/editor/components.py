@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolButton, QW
 
 from tpi_notes.domain.formulary import AGENT_CLASSES
 from tpi_notes.domain.session import Component
-from tpi_notes.ui.editor.fields import FIELD_HEIGHT
+from tpi_notes.ui.editor.fields import FIELD_HEIGHT, mark_invalid
 from tpi_notes.ui.editor.reference import EditorReference
-from tpi_notes.ui.style import DANGER, set_invalid, set_role
+from tpi_notes.ui.style import DANGER, set_role
 
 NO_LOT = "No lot recorded"
 MAX_COMPONENT_ML = 60.0
@@ -162,7 +162,7 @@ class ComponentRow(QObject):
     # -- errors and keys ------------------------------------------------------------------------------
     def show_error(self, field: str, message: str) -> QWidget:
         widget = {"item_code": self.item, "volume_ml": self.volume, "lot_number": self.lot}.get(field, self.item)
-        set_invalid(widget, True)
+        mark_invalid(widget, True)
         text = self.error.text()
         self.error.setText(f"{text}\n{message}" if text else message)
         self.error.show()
@@ -170,7 +170,7 @@ class ComponentRow(QObject):
 
     def clear_error(self) -> None:
         for widget in (self.item, self.volume, self.lot):
-            set_invalid(widget, False)
+            mark_invalid(widget, False)
         self.error.clear()
         self.error.hide()
 

@@ -117,7 +117,8 @@ class DiagnosisPicker(QWidget):
         self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def rows(self) -> list[DiagnosisRow]:
-        return [self.chosen_box.itemAt(i).widget() for i in range(self.chosen_box.count())]  # type: ignore[misc]
+        widgets = (self.chosen_box.itemAt(i).widget() for i in range(self.chosen_box.count()))
+        return [w for w in widgets if isinstance(w, DiagnosisRow)]
 
     def _rebuild(self) -> None:
         while self.chosen_box.count():

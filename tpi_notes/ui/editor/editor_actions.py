@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
@@ -49,7 +50,7 @@ class EditorActions(QObject):
         self._toolbar()
         self._menus()
 
-    def _action(self, text: str, slot, shortcut: str | None, tip: str) -> QAction:  # noqa: ANN001
+    def _action(self, text: str, slot: Callable[[], object], shortcut: str | None, tip: str) -> QAction:
         action = QAction(text, self.editor)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))

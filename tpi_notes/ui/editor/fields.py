@@ -6,10 +6,14 @@ mistaken for zero; optional times do the same with a sentinel date.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 
-from PySide6.QtCore import QDateTime, Qt, Signal, Slot
+from PySide6.QtCore import QDateTime, QDir, QPointF, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
@@ -24,12 +28,58 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpi_notes.ui.style import set_invalid, set_role
+from tpi_notes.ui.style import DANGER, DANGER_TINT, set_invalid, set_role
 
 NOT_RECORDED = "Not recorded"
 FIELD_HEIGHT = 30  # the height of the theme's line edits and combos; spin and date boxes match it
 DATETIME_FORMAT = "yyyy-MM-dd  HH:mm"
 _SENTINEL = QDateTime.fromString("2000-01-01 00:00", "yyyy-MM-dd HH:mm")
+
+
+def mark_invalid(widget: QWidget, invalid: bool) -> None:
+    """The red border of a refused field (spin and date boxes are drawn by INVALID_SPIN_STYLE)."""
+    set_invalid(widget, invalid)
+
+
+def register_arrows() -> None:
+    """Draw the arrows an invalid spin or date box shows (a stylesheet border replaces the native ones)
+    and expose them as ``tpi-editor:up.png`` / ``tpi-editor:down.png``."""
+    if _ARROWS_DONE:
+        return
+    folder = Path(tempfile.gettempdir()) / f"tpi-notes-editor-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, points in (("up", ((2, 7.5), (7, 2.5), (12, 7.5))), ("down", ((2, 2.5), (7, 7.5), (12, 2.5)))):
+        pixmap = QPixmap(14, 10)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(QColor(DANGER), 2.0)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawPolyline([QPointF(x, y) for x, y in points])
+        painter.end()
+        pixmap.save(str(folder / f"{name}.png"))
+    QDir.addSearchPath("tpi-editor", str(folder))
+    _ARROWS_DONE.append(True)
+
+
+_ARROWS_DONE: list[bool] = []
+INVALID_SPIN_STYLE = f"""
+QAbstractSpinBox[invalid="true"] {{
+    border: 2px solid {DANGER}; border-radius: 4px; background: {DANGER_TINT}; padding: 2px 22px 2px 4px;
+}}
+QAbstractSpinBox[invalid="true"]::up-button {{
+    subcontrol-origin: border; subcontrol-position: top right; width: 20px; border: none;
+}}
+QAbstractSpinBox[invalid="true"]::down-button {{
+    subcontrol-origin: border; subcontrol-position: bottom right; width: 20px; border: none;
+}}
+QAbstractSpinBox[invalid="true"]::up-arrow {{ image: url(tpi-editor:up.png); width: 10px; height: 7px; }}
+QAbstractSpinBox[invalid="true"]::down-arrow {{ image: url(tpi-editor:down.png); width: 10px; height: 7px; }}
+QDateTimeEdit[invalid="true"]::drop-down {{
+    subcontrol-origin: padding; subcontrol-position: center right; width: 22px; border: none;
+}}
+"""
 
 
 def now_minute() -> datetime:
@@ -235,7 +285,7 @@ class FieldErrors:
         for field, label in self._fields.values():
             label.clear()
             label.hide()
-            set_invalid(field, False)
+            mark_invalid(field, False)
 
     def show(self, errors: dict[str, str]) -> list[QWidget]:
         """Show the messages this registry knows (in its field order); returns the fields marked."""
@@ -244,7 +294,7 @@ class FieldErrors:
             if name in errors:
                 label.setText(errors[name])
                 label.show()
-                set_invalid(field, True)
+                mark_invalid(field, True)
                 marked.append(field)
         return marked
 

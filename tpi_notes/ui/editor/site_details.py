@@ -108,6 +108,11 @@ class SiteDetailsPanel(QWidget):
         for f in forms:
             f.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         align_labels(forms, 130)
+        chain = [self.technique, self.needle, *(self.inputs.widget(n) for n in (
+            "preparation_label", "volume_ml", "aspiration", "passes", "needles_in", "needles_out", "dwell_minutes")),
+            self.estim, *self.estim.spins.values(), self.estim.attended, self.twitch, self.note]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
         self.technique.currentIndexChanged.connect(self._on_technique)
         self.needle.editTextChanged.connect(lambda text: self._set("needle", text, "needle"))

@@ -33,6 +33,7 @@ from tpi_notes.ui.editor.banners import EditorBanners, PatientStrip
 from tpi_notes.ui.editor.diagram import EditorDiagram
 from tpi_notes.ui.editor.dose_panel import DosePanel, SiteDoseTips, site_dose_text
 from tpi_notes.ui.editor.editor_actions import EditorActions
+from tpi_notes.ui.editor.fields import INVALID_SPIN_STYLE, register_arrows
 from tpi_notes.ui.editor.post_procedure import PostProcedurePanel
 from tpi_notes.ui.editor.pre_procedure import PreProcedurePanel
 from tpi_notes.ui.editor.reference import EditorReference
@@ -40,8 +41,7 @@ from tpi_notes.ui.editor.site_details import SiteDetailsPanel
 from tpi_notes.ui.editor.syringe_panel import SyringePanel
 
 EXTRA_STYLE = """
-QAbstractSpinBox[invalid="true"], QDateTimeEdit[invalid="true"], QPlainTextEdit[invalid="true"],
-QTableWidget[invalid="true"] { border: 2px solid #b42318; border-radius: 4px; }
+QPlainTextEdit[invalid="true"], QTableWidget[invalid="true"] { border: 2px solid #b42318; border-radius: 4px; }
 QGroupBox { font-weight: 600; border: 1px solid #d5dbe1; border-radius: 5px; margin-top: 10px; padding-top: 8px; }
 QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; }
 QTabBar::tab { padding: 7px 14px; }
@@ -78,7 +78,8 @@ class SessionEditor(QMainWindow):
         self.ctx = ctx
         self.reference = reference
         self.setObjectName("session_editor")
-        self.setStyleSheet(EXTRA_STYLE)
+        register_arrows()
+        self.setStyleSheet(EXTRA_STYLE + INVALID_SPIN_STYLE)
         self.atlas = load_atlas(draft.atlas_version)
         self._base = draft
         self._baseline: SessionDraft | None = baseline
