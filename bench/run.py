@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-ORDER = ["bench_demo", "bench_search", "bench_startup", "bench_hit_test"]
+ORDER = ["bench_demo", "bench_search", "bench_save", "bench_startup", "bench_hit_test"]
 
 
 def _modules(selected: list[str]) -> list[str]:

@@ -236,6 +236,50 @@ def patient_dialog(app: QApplication, window: MainWindow) -> None:
     dialog.reject()
 
 
+def pdf_page_png(pdf: bytes, page: int, name: str, dpi: int = 70) -> None:
+    """Render one page of a PDF to docs/screenshots through QtPdf (no poppler needed)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtPdf import QPdfDocument
+
+    data = QByteArray(pdf)
+    device = QBuffer(data)
+    device.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(device)
+    size = document.pagePointSize(page)
+    image = document.render(page, QSize(int(size.width() * dpi / 72), int(size.height() * dpi / 72)))
+    paper = QImage(image.size(), QImage.Format.Format_RGB32)  # pages render transparent: put them on paper
+    paper.fill(QColor("white"))
+    painter = QPainter(paper)
+    painter.drawImage(0, 0, image)
+    painter.end()
+    OUT.mkdir(parents=True, exist_ok=True)
+    paper.save(str(OUT / name))
+    print(f"wrote docs/screenshots/{name}")
+
+
+def documents(folder: Path) -> None:
+    """The procedure note and the aftercare sheet of a signed demo session with several sites."""
+    import sqlite3
+
+    from tpi_notes.services.demo import build_demo
+    from tpi_notes.services.documents import aftercare_pdf, procedure_note_pdf
+
+    ctx = open_clinic(str(folder / "documents.sqlite"))
+    build_demo(ctx, patients=30, sessions=120, seed=11)
+    conn = sqlite3.connect(folder / "documents.sqlite")
+    session_id = conn.execute(
+        "SELECT s.id FROM procedure_session s JOIN site ON site.session_id = s.id WHERE s.status = 'signed' "
+        "GROUP BY s.id HAVING count(*) >= 6 ORDER BY s.id LIMIT 1").fetchone()[0]
+    conn.close()
+    pdf_page_png(procedure_note_pdf(ctx, session_id), 0, "note-page1.png")
+    pdf_page_png(aftercare_pdf(ctx, session_id, lang="en"), 0, "aftercare-en.png")
+    pdf_page_png(aftercare_pdf(ctx, session_id, lang="es"), 0, "aftercare-es.png")
+    pdf_page_png(aftercare_pdf(ctx, session_id, lang="en", large_print=True), 0, "aftercare-large.png")
+    ctx.close()
+
+
 def main() -> int:
     app = ensure_application([sys.argv[0]])
     with tempfile.TemporaryDirectory() as tmp:
@@ -243,6 +287,7 @@ def main() -> int:
         os.environ["TPI_NOTES_DATA_DIR"] = str(folder / "userdata")  # a fresh window layout
         empty_state(app, folder)
         main_window(app, folder)
+        documents(folder)
     return 0
 
 
