@@ -130,8 +130,20 @@ def test_signed_hashes_match_their_content(demo_db: Path) -> None:
             for key in ("aspiration", "twitch", "estim_attended"):
                 site[key] = None if site[key] is None else bool(site[key])
             sites.append(site)
-        assert content_sha256(session_content(session, diagnoses, preps, sites)) == row["content_sha256"]
+        findings = [dict(f) for f in conn.execute(
+            "SELECT rule_code AS code, subject, severity, message, override_reason FROM session_finding "
+            "WHERE session_id = ?", (row["id"],))]
+        assert content_sha256(session_content(session, diagnoses, preps, sites, findings)) == row["content_sha256"]
     conn.close()
+
+
+def test_signed_demo_notes_carry_the_findings_the_rules_give(demo_db: Path) -> None:
+    near_lung = one(demo_db, "SELECT count(*) FROM session_finding WHERE rule_code = 'near_lung'")
+    bleeding = one(demo_db, "SELECT count(*) FROM session_finding WHERE rule_code = 'bleeding_risk'")
+    assert near_lung > 50 and bleeding > 0
+    # a signed note never carries a stop without a documented reason
+    assert one(demo_db, "SELECT count(*) FROM session_finding f JOIN procedure_session s ON s.id = f.session_id "
+                        "WHERE s.status = 'signed' AND f.severity = 'stop' AND f.override_reason = ''") == 0
 
 
 def test_demo_refuses_a_database_with_patients(demo_db: Path) -> None:

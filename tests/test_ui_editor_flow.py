@@ -31,7 +31,7 @@ pytest_plugins = ["test_ui_editor_fixtures"]
 
 
 def test_drafts_open_in_the_editor_and_signed_sessions_read_only(qtbot, ctx: AppContext, answers) -> None:  # noqa: ANN001
-    build_demo(ctx, patients=6, sessions=30, seed=5)
+    build_demo(ctx, patients=6, sessions=60, seed=5)
     window = create_main_window(ctx)
     qtbot.addWidget(window)
     window.show()

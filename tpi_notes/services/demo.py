@@ -24,6 +24,7 @@ from tpi_notes.db.models import (
     PreparationComponent,
     ProcedureSession,
     SessionDiagnosis,
+    SessionFinding,
     Site,
     User,
     UserRole,
@@ -158,6 +159,7 @@ class DemoPatient:
     implanted_device: bool
     allergies: tuple[str, ...]
     profile: str
+    bleeding_disorder: bool = False
 
 
 def _pick_name(rng: random.Random) -> tuple[str, str, str, str]:
@@ -195,6 +197,7 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
         allergies = rng.choice(D.ALLERGIES) if rng.random() < 0.2 else ()
         device = rng.random() < 0.03
         profile = rng.choices(profiles, weights=list(D.PROFILE_WEIGHTS.values()))[0]
+        bleeding = rng.random() < 0.01
         created = _stamp(DEMO_END - timedelta(days=365 * DEMO_YEARS + 20))
         rows.append({
             "id": pid, "mrn": str(1_000_000 + pid * 7), "family_name": family, "given_name": given,
@@ -202,13 +205,13 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
             "weight_date": None if weight is None else DEMO_END - timedelta(days=rng.randint(0, 300)),
             "phone": f"(555) {rng.randint(100, 999)}-{rng.randint(1000, 9999)}", "language": language,
             "allergies": list(allergies), "anticoagulant": anticoagulant,
-            "bleeding_disorder": rng.random() < 0.01, "diabetes": diabetes,
+            "bleeding_disorder": bleeding, "diabetes": diabetes,
             "insulin": diabetes and rng.random() < 0.35, "pregnant": pregnant, "breastfeeding": breastfeeding,
             "immunosuppressed": rng.random() < 0.03, "implanted_device": device, "row_version": 1,
             "created_at": created, "updated_at": created,
         })
         people.append(DemoPatient(pid, birth, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding,
-                                  device, tuple(allergies), profile))
+                                  device, tuple(allergies), profile, bleeding))
     for start in range(0, len(rows), BATCH):
         _insert(conn, Patient, rows[start:start + BATCH])
     return people
@@ -229,7 +232,7 @@ def _add_sessions(conn, rng: random.Random, maker: SessionMaker, people: list[De
                 remaining -= 1
         weights = [0.0 if by_patient.get(i, 0) >= cap else w for i, w in enumerate(weights)]
     tables: dict[type, list[dict]] = {m: [] for m in (ProcedureSession, SessionDiagnosis, Preparation,
-                                                      PreparationComponent, Site, Addendum)}
+                                                      PreparationComponent, Site, SessionFinding, Addendum)}
     sites = signed = drafts = addenda = 0
     for index in sorted(by_patient):
         for record in maker.patient_sessions(people[index], by_patient[index]):
@@ -252,7 +255,7 @@ def _flush(conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001
     # drafts, their content follows, and then they are signed, as the app signs; addenda come last.
     sessions = tables[ProcedureSession]
     _insert(conn, ProcedureSession, [dict(row, status="draft") for row in sessions])
-    for model in (SessionDiagnosis, Preparation, PreparationComponent, Site):
+    for model in (SessionDiagnosis, Preparation, PreparationComponent, Site, SessionFinding):
         _insert(conn, model, tables[model])
     signed = [{"id": row["id"]} for row in sessions if row["status"] == "signed"]
     if signed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from tpi_notes.db.models import (
@@ -12,13 +13,23 @@ from tpi_notes.db.models import (
     PreparationComponent,
     ProcedureSession,
     SessionDiagnosis,
+    SessionFinding,
     Site,
 )
+from tpi_notes.domain import session as dm
 from tpi_notes.domain.addenda import addendum_content_sha256
+from tpi_notes.domain.dosing import dose_summary
+from tpi_notes.domain.findings import FindingOverride, apply_overrides
+from tpi_notes.domain.formulary import load_default_formulary
+from tpi_notes.domain.patient import PatientRecord
+from tpi_notes.domain.rules import rules_for
+from tpi_notes.domain.safety import PastSession, SafetyInput, evaluate, steroid_mpe
 from tpi_notes.domain.signing import content_sha256, session_content
 from tpi_notes.services import demo_data as D
 
 MIN_GAP_DAYS = 12
+OVERRIDE_REASON = ("Risks and benefits discussed with the patient, who asked to proceed; obstetric provider "
+                   "informed; no corticosteroid used.")
 RISKS = ["bleeding or bruising", "infection", "post-needling soreness", "vasovagal reaction",
          "local anesthetic reaction", "nerve irritation"]
 
@@ -33,6 +44,8 @@ class SessionMaker:
         self.staff = staff
         self.end = end
         self.start = end - timedelta(days=365 * years)
+        self.formulary = {item.code: item for item in load_default_formulary().items}
+        self.history: list[PastSession] = []
         self.ids = {m: 0 for m in (ProcedureSession, Preparation, PreparationComponent, Site, Addendum)}
         self.by_group: dict[str, list[Any]] = {}
         for region in atlas.regions:
@@ -114,6 +127,7 @@ class SessionMaker:
     # -- what ----------------------------------------------------------------------------------
     def patient_sessions(self, patient: Any, n: int) -> list[dict[type, list[dict]]]:
         rng = self.rng
+        self.history: list[PastSession] = []
         physician = rng.choice(self.staff["physician"])
         months = rng.randint(4, 60)
         return [self._session(patient, when, physician if rng.random() < 0.8 else rng.choice(self.staff["physician"]),
@@ -220,6 +234,8 @@ class SessionMaker:
         }
         diagnoses = [{"session_id": sid, "position": i, "code": c, "display": d}
                      for i, (c, d) in enumerate(profile["diagnoses"])]
+        findings, status = self._findings(patient, session, sites, components, prep_labels, status)
+        session["status"] = status
         addenda = []
         if status == "signed":
             session["signed_by_id"] = physician
@@ -230,7 +246,10 @@ class SessionMaker:
                                                 for c in components if c["preparation_id"] == p["id"]])
                        for p in preparations]
             site_content = [dict(s, preparation=prep_labels.get(s["preparation_id"])) for s in sites]
-            session["content_sha256"] = content_sha256(session_content(session, diagnoses, by_prep, site_content))
+            finding_content = [{"code": f["rule_code"], "subject": f["subject"], "severity": f["severity"],
+                                "message": f["message"], "override_reason": f["override_reason"]} for f in findings]
+            session["content_sha256"] = content_sha256(session_content(session, diagnoses, by_prep, site_content,
+                                                                       finding_content))
             if rng.random() < 0.03:
                 kind, text = rng.choice(D.ADDENDA)
                 created = session["signed_at"] + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
@@ -242,4 +261,53 @@ class SessionMaker:
             c.pop("_code")
             c.pop("_lot")
         return {ProcedureSession: [session], SessionDiagnosis: diagnoses, Preparation: preparations,
-                PreparationComponent: components, Site: sites, Addendum: addenda}
+                PreparationComponent: components, Site: sites, SessionFinding: findings, Addendum: addenda}
+
+    # -- what the rules say ------------------------------------------------------------------------------
+    def _findings(self, patient: Any, session: dict, sites: list[dict], components: list[dict],
+                  prep_labels: dict[int, str], status: str) -> tuple[list[dict], str]:
+        """The app's own safety rules over the made-up session, as the editor would have stored them.
+
+        A stop the clinic's policy lets a physician override (pregnancy, breastfeeding) carries a
+        documented reason; any other stop leaves the session a draft, as the app would.
+        """
+        record = self._patient_record(patient)
+        preps = tuple(dm.Preparation(label, tuple(dm.Component(c["_code"], c["volume_ml"], c["_lot"])
+                                                  for c in components if c["preparation_id"] == pid))
+                      for pid, label in prep_labels.items())
+        domain_sites = tuple(dm.Site(
+            number=x["number"], view=x["view"], x=x["x"], y=x["y"], region_code=x["region_code"],
+            muscle_id=x["muscle_id"], muscle=x["muscle"], side=x["side"], technique=x["technique"],
+            preparation_label=prep_labels.get(x["preparation_id"]), volume_ml=x["volume_ml"],
+            needles_in=x["needles_in"], needles_out=x["needles_out"],
+            estim=dm.EStim(x["estim_frequency_hz"], x["estim_pulse_width_us"], x["estim_intensity_ma"],
+                           x["estim_minutes"], x["estim_attended"]) if x["estim_frequency_hz"] else None,
+        ) for x in sites)
+        chart = SimpleNamespace(sites=domain_sites, preparations=preps, performed_start=session["performed_start"],
+                                consent_type=session["consent_type"], timeout_done=session["timeout_done"],
+                                timeout_at=session["timeout_at"])
+        rules = rules_for(session["performed_start"].date())
+        found = evaluate(SafetyInput(record, chart, self.formulary, self.atlas, rules, tuple(self.history)))
+        found = apply_overrides(list({f.key: f for f in found}.values()),
+                                tuple(FindingOverride(f.code, f.subject, OVERRIDE_REASON) for f in found if f.overridable))
+        if status == "signed" and any(f.blocks_signing for f in found):
+            status = "draft"
+        if status == "signed":
+            doses = dose_summary(chart, self.formulary, None)
+            self.history.append(PastSession(session["id"], session["performed_start"],
+                                            any(x.technique == "injection" for x in domain_sites),
+                                            frozenset((x.muscle_id, x.side) for x in domain_sites
+                                                      if x.technique == "injection"),
+                                            steroid_mpe(doses, self.formulary)))
+        rows = [{"session_id": session["id"], "rule_code": f.code, "subject": f.subject, "severity": f.severity,
+                 "message": f.message, "source": f.source, "override_reason": f.override_reason,
+                 "overridden_by_id": session["physician_id"] if f.override_reason else None,
+                 "overridden_at": session["performed_start"] if f.override_reason else None} for f in found]
+        return rows, status
+
+    def _patient_record(self, patient: Any) -> PatientRecord:
+        return PatientRecord(mrn="", family_name="", given_name="", birth_date=patient.birth_date, sex=patient.sex,
+                             weight_kg=patient.weight_kg, allergies=patient.allergies,
+                             anticoagulant=patient.anticoagulant, bleeding_disorder=patient.bleeding_disorder,
+                             diabetes=patient.diabetes, pregnant=patient.pregnant, breastfeeding=patient.breastfeeding,
+                             implanted_device=patient.implanted_device, id=patient.id)

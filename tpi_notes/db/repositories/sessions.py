@@ -17,12 +17,14 @@ from tpi_notes.db.models import (
     PreparationComponent,
     ProcedureSession,
     SessionDiagnosis,
+    SessionFinding,
     Site,
     User,
 )
 from tpi_notes.db.repositories.session_records import _PLAIN_FIELDS, _site
 from tpi_notes.domain import session as d
 from tpi_notes.domain.addenda import StoredAddendum, signed_record_problem
+from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.session import SessionSummary
 
 BATCH = 500
@@ -105,7 +107,7 @@ def records_for_checking(s: Session, ids: Sequence[int]) -> dict[int, d.SessionR
     """The sessions ``ids`` as SessionRecords, a batch in a handful of queries.
 
     Built with session_records.load's own field list and site conversion, so the content (and hence
-    ``record_sha256``) is the same as load's; tests hold the two equal. Findings are not read.
+    ``record_sha256``) is the same as load's; tests hold the two equal.
     """
     if not ids:
         return {}
@@ -141,6 +143,11 @@ def records_for_checking(s: Session, ids: Sequence[int]) -> dict[int, d.SessionR
     for a in stored_addenda(s, ids):
         addenda[a.session_id].append(d.Addendum(a.kind, a.text, users.get(a.author_id, ""), a.created_at,
                                                 a.content_sha256))
+    findings: dict[int, list[Finding]] = defaultdict(list)
+    for f in s.execute(select(SessionFinding.__table__).where(SessionFinding.session_id.in_(ids))
+                       .order_by(SessionFinding.id)):
+        findings[f.session_id].append(Finding(f.rule_code, f.severity, f.message, f.source, f.subject,
+                                              bool(f.override_reason), f.override_reason))
     records = {}
     for row in s.execute(select(table).where(table.c.id.in_(ids))):
         values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
@@ -152,7 +159,8 @@ def records_for_checking(s: Session, ids: Sequence[int]) -> dict[int, d.SessionR
             exam_findings=tuple(d.ExamFinding(**f) for f in row.exam_findings or ()),
             consent_risks=tuple(row.consent_risks or ()),
             preparations=tuple(d.Preparation(label, tuple(components[pid])) for pid, label in preparations[row.id]),
-            sites=tuple(sites[row.id]), addenda=tuple(addenda[row.id]), signed_by=users.get(row.signed_by_id, ""),
+            sites=tuple(sites[row.id]), addenda=tuple(addenda[row.id]), findings=tuple(findings[row.id]),
+            signed_by=users.get(row.signed_by_id, ""),
             **values,
         )
     return records
