@@ -87,6 +87,7 @@ def main_window(app: QApplication, folder: Path) -> None:
     patient_dialog(app, window)
     if patient_id is not None:
         session_editor(app, ctx, patient_id)
+    session_editor_findings(app, ctx)
     window.close()
     ctx.close()
 
@@ -211,6 +212,31 @@ def session_editor(app: QApplication, ctx: AppContext, patient_id: int) -> None:
     settle(app)
     save(editor, "session-editor-invalid.png")
     editor._baseline = editor.current_draft()  # noqa: SLF001 - close without the unsaved-changes question
+    editor.close()
+
+
+def session_editor_findings(app: QApplication, ctx: AppContext) -> None:
+    """The findings panel: a pregnant patient's stop (with "Proceed with reason…") and the suggested codes."""
+    from dataclasses import replace
+    from datetime import date
+
+    from tpi_notes.domain.patient import PatientInput
+    from tpi_notes.services import drafts
+    from tpi_notes.ui.editor.reference import load_reference
+    from tpi_notes.ui.editor.window import SessionEditor
+
+    patient = patient_service.create_patient(ctx, PatientInput(
+        mrn="F-2024", family_name="Moreau", given_name="Claire", birth_date=date(1992, 5, 21), sex="female",
+        weight_kg=64.0, pregnant=True))
+    saved = drafts.save_draft(ctx, replace(showcase_draft(ctx, patient.id), pain_after=None))
+    editor = SessionEditor(ctx, saved, load_reference(ctx, patient.id), baseline=saved)
+    editor.resize(1500, 950)
+    editor.show()
+    settle(app)
+    editor.diagram.view.fit()
+    editor.tabs.setCurrentWidget(editor.tab_pages["post"])
+    settle(app)
+    save(editor, "session-editor-findings.png")
     editor.close()
 
 

@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
             draft = draft_from_record(record)
             return self._track(open_editor(self.ctx, draft, self, baseline=draft))
         name = self.current_patient.display_name if self.current_patient else ""
-        window = SessionWindow(record, name, formulary, self, tampered=tampered)
+        window = SessionWindow(record, name, formulary, self, tampered=tampered, ctx=self.ctx)
         window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         window.show()
         return window

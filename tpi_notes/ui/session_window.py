@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from tpi_notes.anatomy import load_atlas
+from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord
+from tpi_notes.services import sessions, staff
+from tpi_notes.services.context import AppContext
+from tpi_notes.ui.addendum_dialog import AddendumDialog
 from tpi_notes.ui.diagram.document import SiteDocument
 from tpi_notes.ui.diagram.widget import BodyDiagramWidget
+from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.style import DANGER, set_role
 
 
@@ -69,10 +74,13 @@ class SessionWindow(QWidget):
     """A top-level, read-only window on one session."""
 
     def __init__(self, record: SessionRecord, patient_name: str, formulary: dict[str, FormularyItem],
-                 parent: QWidget | None = None, *, tampered: bool = False) -> None:
+                 parent: QWidget | None = None, *, tampered: bool = False, ctx: AppContext | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.record = record
         self.tampered = tampered
+        self.ctx = ctx
+        self.formulary = formulary
+        self.active_dialog: QWidget | None = None
         self.setWindowTitle(("TAMPERED — " if tampered else "") + f"Session {_when(record.performed_start)} — "
                             f"{patient_name}")
         self.setObjectName("session_window")
@@ -80,6 +88,14 @@ class SessionWindow(QWidget):
         set_role(title, "title")
         status = QLabel(status_line(record))
         status.setObjectName("session_status")
+        self.addendum_button = QPushButton("Add addendum…", self)
+        self.addendum_button.setObjectName("add_addendum")
+        self.addendum_button.setToolTip("Add a signed addendum, correction or late entry (the note stays as signed)")
+        self.addendum_button.clicked.connect(self.add_addendum)
+        self.addendum_button.setVisible(ctx is not None and record.is_signed)
+        header = QHBoxLayout()
+        header.addWidget(status, 1)
+        header.addWidget(self.addendum_button)
         atlas = load_atlas(record.atlas_version)
         self.document = SiteDocument(list(record.sites), self)
         self.diagram = BodyDiagramWidget(atlas, self.document, parent=self, editable=False)
@@ -101,6 +117,35 @@ class SessionWindow(QWidget):
         self.tampered_banner.setVisible(tampered)
         layout.addWidget(self.tampered_banner)
         layout.addWidget(title)
-        layout.addWidget(status)
+        layout.addLayout(header)
         layout.addWidget(splitter, 1)
         self.resize(1300, 900)
+
+    @Slot()
+    def add_addendum(self) -> QWidget | None:
+        """The addendum dialog (for a signed session); the details show the addendum once it is signed."""
+        if self.ctx is None or not self.record.is_signed:
+            return None
+        try:
+            physicians = staff.list_staff(self.ctx, "physician")
+        except TpiError as exc:
+            show_error(self, exc)
+            return None
+        dialog = AddendumDialog(self.ctx, self.record.id, physicians, self.record.physician_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.added.connect(lambda _added: self.refresh())
+        dialog.finished.connect(lambda _r: setattr(self, "active_dialog", None))
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def refresh(self) -> None:
+        """Read the session again (its addenda) and show it."""
+        if self.ctx is None:
+            return
+        try:
+            self.record = sessions.get_session(self.ctx, self.record.id)
+        except TpiError as exc:
+            show_error(self, exc)
+            return
+        self.details.setHtml(details_html(self.record, self.formulary))

@@ -1,4 +1,4 @@
-"""The editor's toolbar and Session menu: Save, templates, copy-forward, the signing actions to come, Close."""
+"""The editor's toolbar and Session menu: Save, templates, copy-forward, Sign, Preview note, Print aftercare, Close."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton,
 
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.services import drafts
-from tpi_notes.ui.editor import reuse
+from tpi_notes.ui.editor import reuse, signing_dialog
 from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.pdf_preview import preview_note, print_aftercare
 
 if TYPE_CHECKING:
     from tpi_notes.ui.editor.window import SessionEditor
 
-COMING = {"sign": "Coming with signing (issue 5)", "preview": "Coming with the procedure note (issue 6)",
-          "aftercare": "Coming with the aftercare sheet (issue 6)"}
+SAVE_FIRST = "Save the draft first"
 
 
 class EditorActions(QObject):
@@ -32,9 +32,13 @@ class EditorActions(QObject):
                                          "Take the sites and syringes of this patient's most recent session")
         self.save_template = self._action("Save as &template…", lambda: reuse.save_as_template(editor), None,
                                           "Keep these sites and syringes as a starting point for other sessions")
-        self.sign = self._coming("Sign…", "sign")
-        self.preview = self._coming("Preview note", "preview")
-        self.aftercare = self._coming("Print aftercare", "aftercare")
+        self.sign = self._action("Si&gn…", lambda: signing_dialog.sign(editor), "Ctrl+Shift+S",
+                                 "Check the note is complete, then sign and lock it with your password")
+        self.preview = self._action("&Preview note", self.preview_note, None,
+                                    "Preview the procedure note of the saved draft")
+        self.aftercare = self._action("Print &aftercare…", self.print_aftercare, None,
+                                      "Print the patient's aftercare sheet for the saved draft")
+        self._tips = {a: a.toolTip() for a in (self.sign, self.preview, self.aftercare)}
         self.close = self._action("&Close", editor.close, "Ctrl+W", "Close this session")
         self.undo = editor.undo_stack.createUndoAction(self, "&Undo")
         self.undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -61,12 +65,22 @@ class EditorActions(QObject):
         self.editor.addAction(action)
         return action
 
-    def _coming(self, text: str, key: str) -> QAction:
-        action = QAction(text, self.editor)
-        action.setEnabled(False)
-        action.setToolTip(COMING[key])
-        action.setStatusTip(COMING[key])
-        return action
+    def _enable(self, action: QAction, enabled: bool, why_not: str) -> None:
+        action.setEnabled(enabled)
+        action.setToolTip(self._tips[action] if enabled else f"{self._tips[action]} — {why_not}")
+
+    @Slot()
+    def preview_note(self) -> None:
+        if self.editor.draft_id is not None:
+            self.editor.preview_window = preview_note(self.editor.ctx, self.editor.draft_id, self.editor)
+
+    @Slot()
+    def print_aftercare(self) -> None:
+        if self.editor.draft_id is not None:
+            shown = print_aftercare(self.editor.ctx, self.editor.draft_id, self.editor.reference.patient.language,
+                                    self.editor)
+            if isinstance(shown, QWidget):
+                self.editor.preview_window = shown
 
     def _toolbar(self) -> None:
         bar = QToolBar("Session", self.editor)
@@ -125,6 +139,9 @@ class EditorActions(QObject):
         else:
             text, colour = ("Draft saved, not signed" if saved else "New session: nothing entered yet"), "#5f6b7a"
         self.state_label.setText(text)
+        self._enable(self.sign, saved and not dirty, "save the changes first" if saved else SAVE_FIRST)
+        self._enable(self.preview, saved, SAVE_FIRST)
+        self._enable(self.aftercare, saved, SAVE_FIRST)
         self.state_label.setStyleSheet(f"color: {colour}; font-weight: 600;")
 
     @Slot()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.domain.draft import SessionDraft
+from tpi_notes.domain.findings import FindingOverride
 from tpi_notes.domain.sites import site_near_lung
 from tpi_notes.recovery import RecoveryStore
 from tpi_notes.services.context import AppContext
@@ -34,6 +35,7 @@ from tpi_notes.ui.editor.diagram import EditorDiagram
 from tpi_notes.ui.editor.dose_panel import DosePanel, SiteDoseTips, site_dose_text
 from tpi_notes.ui.editor.editor_actions import EditorActions
 from tpi_notes.ui.editor.fields import INVALID_SPIN_STYLE, register_arrows
+from tpi_notes.ui.editor.findings_panel import FindingsPanel
 from tpi_notes.ui.editor.post_procedure import PostProcedurePanel
 from tpi_notes.ui.editor.pre_procedure import PreProcedurePanel
 from tpi_notes.ui.editor.reference import EditorReference
@@ -70,6 +72,8 @@ class SessionEditor(QMainWindow):
 
     session_saved = Signal(int, int)
     """The draft was saved: (session id, patient id)."""
+    session_signed = Signal(int, int)
+    """The session was signed (and the editor is closing): (session id, patient id)."""
 
     def __init__(self, ctx: AppContext, draft: SessionDraft, reference: EditorReference, *,
                  baseline: SessionDraft | None, store: RecoveryStore | None = None, key: str | None = None,
@@ -86,6 +90,8 @@ class SessionEditor(QMainWindow):
         self._loading = False
         self._day: date = draft.performed_start.date()
         self.active_dialog: QWidget | None = None
+        self.signed_window: QWidget | None = None
+        self.preview_window: QWidget | None = None
         self.undo_stack = QUndoStack(self)
         self.diagram = EditorDiagram(self.atlas, self.undo_stack, self._first_syringe, self)
         self.document: SiteDocument = self.diagram.document
@@ -94,6 +100,7 @@ class SessionEditor(QMainWindow):
         self.site_details = SiteDetailsPanel(self.atlas, self.document, self.undo_stack, self)
         self.post = PostProcedurePanel(self)
         self.dose = DosePanel(self)
+        self.findings = FindingsPanel(ctx, self.current_draft, self)
         self.banners = EditorBanners(self)
         self.strip = PatientStrip(reference.patient, self)
         self.tabs = QTabWidget(self)
@@ -120,6 +127,8 @@ class SessionEditor(QMainWindow):
         column.setSpacing(8)
         column.addWidget(self.tabs, 1)
         column.addWidget(self.dose)
+        column.addWidget(self.findings)
+        self.findings.setMinimumHeight(250)  # a stop and the codes stay in view beside the forms
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("editor_splitter")
         splitter.setChildrenCollapsible(False)
@@ -149,6 +158,7 @@ class SessionEditor(QMainWindow):
         self.syringes.labels_changed.connect(self.site_details.set_syringes)
         self.diagram.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.banners.reload_requested.connect(lambda: saving.reload(self))
+        self.findings.override_given.connect(self.set_override)
 
     # -- the draft ------------------------------------------------------------------------------------
     def current_draft(self) -> SessionDraft:
@@ -182,6 +192,7 @@ class SessionEditor(QMainWindow):
             self._loading = False
         self._baseline = baseline
         self.refresh_derived()
+        self.findings.refresh_now()
 
     def mark_saved(self, saved: SessionDraft) -> None:
         """After a save: adopt the stored identity and whatever the service tidied (trimmed text, lots)."""
@@ -223,6 +234,7 @@ class SessionEditor(QMainWindow):
             self._day = draft.performed_start.date()
             self.syringes.refresh_expiry()
         self.dose.show_draft(draft, self.reference)
+        self.findings.schedule()
         site = self.site_details.site()
         given = site_dose_text(site, draft, self.reference) if site is not None else ""
         self.site_details.set_doses(f"Given here: {given}" if given else "")
@@ -235,6 +247,14 @@ class SessionEditor(QMainWindow):
         self.setWindowModified(dirty)
         self.editor_actions.show_state(draft.id is not None, dirty)
         return dirty
+
+    @Slot(str, str, str)
+    def set_override(self, code: str, subject: str, reason: str) -> None:
+        """Record the physician's reason to proceed despite a stop (saved with the draft)."""
+        kept = tuple(o for o in self._base.overrides if (o.code, o.subject) != (code, subject))
+        self._base = replace(self._base, overrides=(*kept, FindingOverride(code, subject, reason.strip())))
+        self._on_changed()
+        self.findings.refresh_now()
 
     # -- sites ----------------------------------------------------------------------------------------
     def _first_syringe(self) -> str | None:

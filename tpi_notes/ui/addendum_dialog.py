@@ -1,0 +1,108 @@
+"""Adding an addendum (addendum / correction / late entry) to a signed session; the original stays as signed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes.domain.errors import TpiError, ValidationError
+from tpi_notes.domain.session import ADDENDUM_KINDS
+from tpi_notes.domain.staff import StaffMember
+from tpi_notes.services import addenda
+from tpi_notes.services.context import AppContext
+from tpi_notes.ui.style import set_role
+
+
+class AddendumDialog(QDialog):
+    """Kind, text, the signing physician and their password; nothing is written until all check out."""
+
+    added = Signal(object)
+    """The stored Addendum."""
+
+    def __init__(self, ctx: AppContext, session_id: int, physicians: list[StaffMember], default_author: int | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._session_id = session_id
+        self.setObjectName("addendum_dialog")
+        self.setWindowTitle("Add an addendum")
+        intro = QLabel("The signed note stays exactly as it was signed; the addendum is added after it, dated now "
+                       "and signed with your password.", self)
+        intro.setWordWrap(True)
+        set_role(intro, "hint")
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("addendum_kind")
+        for code, label in ADDENDUM_KINDS.items():
+            self.kind.addItem(label, code)
+        self.text = QPlainTextEdit(self)
+        self.text.setObjectName("addendum_text")
+        self.text.setPlaceholderText("What is added or corrected, in full sentences.")
+        self.author = QComboBox(self)
+        self.author.setObjectName("addendum_author")
+        for member in physicians:
+            self.author.addItem(member.label, member.id)
+        if default_author is not None:
+            self.author.setCurrentIndex(max(0, self.author.findData(default_author)))
+        self.password = QLineEdit(self)
+        self.password.setObjectName("addendum_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel(self)
+        self.error.setObjectName("addendum_error")
+        self.error.setWordWrap(True)
+        set_role(self.error, "field-error")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow("Kind:", self.kind)
+        form.addRow("Text:", self.text)
+        form.addRow("Signed by:", self.author)
+        form.addRow("Password:", self.password)
+        buttons = QDialogButtonBox(self)
+        self.sign_button = buttons.addButton("Sign addendum", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(520, 360)
+        self.text.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _refuse(self, message: str, field: QWidget) -> None:
+        self.error.setText(message)
+        self.error.show()
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def save(self) -> None:
+        self.error.hide()
+        author = self.author.currentData()
+        if author is None:
+            self._refuse("There is no physician to sign the addendum.", self.author)
+            return
+        if not self.password.text():
+            self._refuse("Type the password of the physician signing the addendum.", self.password)
+            return
+        try:
+            added = addenda.add_addendum(self._ctx, self._session_id, str(self.kind.currentData()),
+                                         self.text.toPlainText(), int(author), self.password.text())
+        except ValidationError as exc:
+            self._refuse(" ".join(exc.errors.values()), self.text if "text" in exc.errors else self.kind)
+            return
+        except TpiError as exc:
+            self.password.clear()
+            self._refuse(str(exc), self.password)
+            return
+        self.added.emit(added)
+        self.accept()

@@ -1,0 +1,254 @@
+"""The live findings panel (product.md §4): safety stops, warnings and information, and the suggested codes.
+
+The panel asks ``services.assessment.assess`` about the editor's draft a moment (debounced) after each change.
+An overridable stop offers "Proceed with reason…": the reason, required, goes into the draft's overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes.domain.coding import Coding
+from tpi_notes.domain.draft import SessionDraft
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.findings import Finding
+from tpi_notes.services.assessment import Assessment, assess
+from tpi_notes.services.context import AppContext
+from tpi_notes.ui.style import DANGER, MUTED, set_role
+
+DEBOUNCE_MS = 300
+AMBER = "#9a3412"
+SEVERITY_STYLE = {  # colour, tint, word
+    "stop": (DANGER, "#fde8e7", "STOP"),
+    "warn": (AMBER, "#fff4e5", "Warning"),
+    "info": (MUTED, "#f1f3f5", "Note"),
+}
+
+
+def finding_key(finding: Finding) -> str:
+    """The key a missing item uses for this finding: ``finding:<code>:<subject>``."""
+    return f"finding:{finding.code}:{finding.subject}"
+
+
+def codes_lines(coding: Coding) -> list[str]:
+    """Plain lines: each code with its reason, then the notes (bundled local anesthetic…)."""
+    lines = []
+    for line in coding.cpt + coding.hcpcs:
+        lines.append(f"{line.text} — {line.reason}" if line.reason else line.text)
+    lines += [f"Note: {note}" for note in coding.notes]
+    return lines
+
+
+def codes_html(coding: Coding) -> str:
+    """The same as :func:`codes_lines`, with each code in bold (escaped rich text for the panel)."""
+    lines = [f"<b>{escape(line.text)}</b>" + (f" — {escape(line.reason)}" if line.reason else "")
+             for line in coding.cpt + coding.hcpcs]
+    lines += [f"<span style='color:{MUTED}'>Note: {escape(note)}</span>" for note in coding.notes]
+    return "<br>".join(lines)
+
+
+class ReasonDialog(QDialog):
+    """Asks why the physician proceeds despite a stop; a blank reason is refused."""
+
+    reason_given = Signal(str)
+
+    def __init__(self, finding: Finding, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("override_reason_dialog")
+        self.setWindowTitle("Proceed with reason")
+        intro = QLabel(f"<b>Stop:</b> {escape(finding.message)}<br><br>Document why you proceed. The reason is "
+                       "saved with the note and printed on it.", self)
+        intro.setWordWrap(True)
+        self.reason = QPlainTextEdit(finding.override_reason, self)
+        self.reason.setObjectName("override_reason")
+        self.reason.setPlaceholderText("e.g. Discussed with the obstetrician; benefit outweighs risk; "
+                                       "lidocaine only, no corticosteroid.")
+        self.error = QLabel("Write the reason to proceed (it cannot be blank).", self)
+        set_role(self.error, "field-error")
+        self.error.hide()
+        buttons = QDialogButtonBox(self)
+        self.ok_button = buttons.addButton("Proceed", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(460, 260)
+        self.reason.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def accept(self) -> None:
+        text = self.reason.toPlainText().strip()
+        if not text:
+            self.error.show()
+            self.reason.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self.reason_given.emit(text)
+        super().accept()
+
+
+class FindingsPanel(QFrame):
+    """Stops, warnings, information and codes for the draft as it stands, recomputed after changes."""
+
+    override_given = Signal(str, str, str)
+    """A reason to proceed despite a stop: (code, subject, reason)."""
+
+    def __init__(self, ctx: AppContext, draft: Callable[[], SessionDraft], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self._ctx = ctx
+        self._draft = draft
+        self.assessment: Assessment | None = None
+        self.active_dialog: ReasonDialog | None = None
+        self.buttons: dict[str, QPushButton] = {}
+        self.rows: dict[str, QLabel] = {}
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(DEBOUNCE_MS)
+        self.timer.timeout.connect(self.refresh_now)
+        title = QLabel("FINDINGS AND CODES", self)
+        set_role(title, "section")
+        self.body = QWidget()
+        self.body.setObjectName("findings_body")
+        self.body.setAutoFillBackground(False)
+        self.findings_layout = QVBoxLayout()
+        self.findings_layout.setContentsMargins(0, 0, 0, 0)
+        self.findings_layout.setSpacing(3)
+        self.none_label = QLabel("No safety findings.", self.body)
+        set_role(self.none_label, "hint")
+        codes_title = QLabel("Suggested codes", self.body)
+        codes_title.setStyleSheet("font-weight: 600;")
+        self.codes_label = QLabel(self.body)
+        self.codes_label.setObjectName("codes_label")
+        self.codes_label.setWordWrap(True)
+        self.codes_label.setTextFormat(Qt.TextFormat.RichText)
+        self.codes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 4, 0)
+        body.setSpacing(4)
+        body.addLayout(self.findings_layout)
+        body.addWidget(self.none_label)
+        body.addWidget(codes_title)
+        body.addWidget(self.codes_label)
+        body.addStretch(1)
+        self.scroll = QScrollArea(self)
+        self.scroll.setObjectName("findings_scroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.body)
+        self.scroll.viewport().setAutoFillBackground(False)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 8)
+        layout.setSpacing(4)
+        layout.addWidget(title)
+        layout.addWidget(self.scroll, 1)
+
+    # -- recomputing ----------------------------------------------------------------------------------
+    def schedule(self) -> None:
+        """Recompute a moment after the last change (typing does not query the database per keystroke)."""
+        self.timer.start()
+
+    @Slot()
+    def refresh_now(self) -> Assessment | None:
+        self.timer.stop()
+        try:
+            assessment = assess(self._ctx, self._draft())
+        except TpiError as exc:
+            self._show_error(str(exc))
+            return None
+        self.show_assessment(assessment)
+        return assessment
+
+    def _show_error(self, message: str) -> None:
+        self._clear()
+        self.assessment = None
+        self.none_label.setText(f"The findings cannot be computed yet: {message}")
+        self.none_label.show()
+        self.codes_label.setText("—")
+
+    def _clear(self) -> None:
+        while self.findings_layout.count():
+            item = self.findings_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self.buttons.clear()
+        self.rows.clear()
+
+    def show_assessment(self, assessment: Assessment) -> None:
+        self._clear()
+        self.assessment = assessment
+        order = {"stop": 0, "warn": 1, "info": 2}
+        for finding in sorted(assessment.findings, key=lambda f: order.get(f.severity, 3)):
+            self.findings_layout.addWidget(self._row(finding))
+        self.none_label.setText("No safety findings.")
+        self.none_label.setVisible(not assessment.findings)
+        self.codes_label.setText(codes_html(assessment.coding) or "No codes yet: mark sites on the diagram.")
+
+    def _row(self, finding: Finding) -> QWidget:
+        colour, tint, word = SEVERITY_STYLE.get(finding.severity, SEVERITY_STYLE["info"])
+        key = finding_key(finding)
+        row = QFrame(self.body)
+        row.setObjectName(f"finding_row_{finding.code}")
+        row.setStyleSheet(f"QFrame#{row.objectName()} {{ background: {tint}; border-left: 4px solid {colour};"
+                          " border-radius: 3px; }")
+        text = f"<b style='color:{colour}'>{word}:</b> {escape(finding.message)}"
+        if finding.override_reason:
+            text += f"<br><i>Proceeding — reason: {escape(finding.override_reason)}</i>"
+        label = QLabel(text, row)
+        label.setObjectName(f"finding_{finding.code}")
+        label.setWordWrap(True)
+        label.setToolTip(f"Source: {finding.source}" if finding.source else "")
+        label.setProperty("severity", finding.severity)
+        line = QHBoxLayout(row)
+        line.setContentsMargins(8, 4, 6, 4)
+        line.addWidget(label, 1)
+        if finding.severity == "stop" and finding.overridable:
+            button = QPushButton("Change reason…" if finding.override_reason else "Proceed with reason…", row)
+            button.setObjectName(f"override_{finding.code}")
+            button.setToolTip("Document why you proceed despite this stop (saved with the note)")
+            button.clicked.connect(lambda _c=False, f=finding: self.ask_reason(f))
+            line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+            self.buttons[key] = button
+        self.rows[key] = label
+        return row
+
+    # -- overrides ------------------------------------------------------------------------------------
+    def ask_reason(self, finding: Finding) -> ReasonDialog:
+        dialog = ReasonDialog(finding, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.reason_given.connect(lambda reason: self.override_given.emit(finding.code, finding.subject, reason))
+        dialog.finished.connect(lambda _r: setattr(self, "active_dialog", None))
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def focus_finding(self, key: str) -> None:
+        """Bring a finding (``finding:<code>:<subject>``) into view and give its button, or the panel, focus."""
+        if self.timer.isActive() or key not in self.rows:
+            self.refresh_now()
+        target: QWidget = self.buttons.get(key) or self.scroll
+        label = self.rows.get(key)
+        if label is not None:
+            self.scroll.ensureWidgetVisible(label, 10, 10)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
