@@ -6,12 +6,10 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -20,6 +18,7 @@ from tpi_notes.domain.session import ADDENDUM_KINDS
 from tpi_notes.domain.staff import StaffMember
 from tpi_notes.services import addenda
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui.dialog_layout import cancelable_buttons, stack
 from tpi_notes.ui.style import set_role
 
 
@@ -66,17 +65,9 @@ class AddendumDialog(QDialog):
         form.addRow("Text:", self.text)
         form.addRow("Signed by:", self.author)
         form.addRow("Password:", self.password)
-        buttons = QDialogButtonBox(self)
-        self.sign_button = buttons.addButton("Sign addendum", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons, self.sign_button = cancelable_buttons(self, "Sign addendum")
         buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-        self.resize(520, 360)
+        stack(self, intro, form, self.error, buttons, (520, 360))
         self.text.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _refuse(self, message: str, field: QWidget) -> None:

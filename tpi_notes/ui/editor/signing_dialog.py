@@ -29,6 +29,7 @@ from tpi_notes.domain.session import SessionRecord
 from tpi_notes.services import accounts
 from tpi_notes.services.assessment import assess
 from tpi_notes.services.signing import NotReadyToSign, sign_session
+from tpi_notes.ui.dialog_layout import stack
 from tpi_notes.ui.editor import saving
 from tpi_notes.ui.editor.error_routing import route
 from tpi_notes.ui.errors import show_error
@@ -111,12 +112,7 @@ class PasswordDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-        self.resize(420, 160)
+        stack(self, intro, form, self.error, buttons, (420, 160))
 
     def accept(self) -> None:
         text = self.password.text()

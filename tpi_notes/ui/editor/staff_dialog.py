@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QWidget
 
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.services import staff
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui.dialog_layout import cancelable_buttons, stack
 from tpi_notes.ui.editor.fields import FieldErrors
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.style import set_role
@@ -34,18 +35,9 @@ class AddPhysicianDialog(QDialog):
         form.addRow("Full name:", self.errors.cell("full_name", self.full_name, self))
         form.addRow("Credentials:", self.errors.cell("credentials", self.credentials, self))
         self.general = self.errors.label("roles", self)
-        buttons = QDialogButtonBox(self)
-        self.add_button = buttons.addButton("Add physician", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.add_button.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons, self.add_button = cancelable_buttons(self, "Add physician")
         buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.general)
-        layout.addWidget(buttons)
-        self.resize(440, 200)
+        stack(self, intro, form, self.general, buttons, (440, 200))
         self.full_name.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot()
