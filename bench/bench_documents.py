@@ -15,6 +15,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from acting import BENCH
+
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.domain.patient import PatientInput
 from tpi_notes.domain.session import Component, Diagnosis, ExamFinding, Preparation
@@ -37,7 +39,7 @@ def _clinic(state: dict) -> Path:
         with sqlite3.connect(big) as src, sqlite3.connect(target) as dst:
             src.backup(dst)
         return target
-    ctx = open_clinic(str(target))
+    ctx = open_clinic(str(target), principal=BENCH)
     try:
         build_demo(ctx, patients=50, sessions=300, seed=7)
     finally:
@@ -85,7 +87,7 @@ def _median_ms(action: object) -> float:
 
 
 def run(state: dict) -> list[dict]:
-    ctx = open_clinic(str(_clinic(state)))
+    ctx = open_clinic(str(_clinic(state)), principal=BENCH)
     try:
         session_id = _ten_site_session(ctx)
         note = _median_ms(lambda: documents.procedure_note_pdf(ctx, session_id))

@@ -7,6 +7,8 @@ import statistics
 import time
 from dataclasses import replace
 
+from acting import BENCH
+
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.domain.session import Component, Preparation
 from tpi_notes.domain.sites import place_site
@@ -20,7 +22,7 @@ def run(state: dict) -> list[dict]:
     source.backup(target)  # measure on a copy: the shared clinic stays as the demo made it
     source.close()
     target.close()
-    ctx = open_clinic(str(path))
+    ctx = open_clinic(str(path), principal=BENCH)
     try:
         atlas = load_atlas()
         regions = [r for r in atlas.regions if r.view == "posterior"][:10]

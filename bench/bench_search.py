@@ -5,6 +5,8 @@ from __future__ import annotations
 import statistics
 import time
 
+from acting import BENCH
+
 from tpi_notes.services.context import open_clinic
 from tpi_notes.services.patients import search_patients
 
@@ -13,7 +15,7 @@ TYPED = ["g", "ga", "gar", "garc", "s", "sm", "smi", "smit", "1", "10", "100", "
 
 
 def run(state: dict) -> list[dict]:
-    ctx = open_clinic(str(state["big_db"]))
+    ctx = open_clinic(str(state["big_db"]), principal=BENCH)
     try:
         search_patients(ctx, "")
         times = []

@@ -10,6 +10,7 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from principals import ALL_PERMISSIONS  # noqa: E402
 
 from tpi_notes.services.context import AppContext, open_clinic  # noqa: E402
 
@@ -31,6 +32,6 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def ctx(db_path: Path) -> Iterator[AppContext]:
     """A freshly migrated clinic database in a temporary file."""
-    context = open_clinic(str(db_path))
+    context = open_clinic(str(db_path), principal=ALL_PERMISSIONS)
     yield context
     context.close()

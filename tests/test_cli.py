@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from principals import ALL_PERMISSIONS
 
 from tpi_notes import __version__
 
@@ -107,13 +108,13 @@ def test_demo_refuses_a_database_with_real_patients(tmp_path: Path) -> None:
     from tpi_notes.services.patients import create_patient
 
     path = tmp_path / "real.db"
-    ctx = open_clinic(str(path))
+    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
     create_patient(ctx, PatientInput(mrn="R1", family_name="Real", given_name="Person",
                                      birth_date=date(1960, 5, 5)))
     ctx.close()
     result = run("demo", "--db", str(path))
     assert result.returncode == 1 and "not a demo clinic" in result.stderr
-    ctx = open_clinic(str(path))
+    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
     from tpi_notes.services.patients import count_patients
 
     assert count_patients(ctx) == 1

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from principals import ALL_PERMISSIONS
 from PySide6.QtWidgets import QMessageBox
 
 from tpi_notes.domain.patient import PatientInput
@@ -26,12 +27,14 @@ CHILD = textwrap.dedent("""
     from PySide6.QtWidgets import QApplication
     import tpi_notes.ui.editor.autosave as autosave
     autosave.DEBOUNCE_MS = 200
+    from tpi_notes.domain.permissions import Permission, Principal
     from tpi_notes.services.context import open_clinic
     from tpi_notes.ui.app import create_main_window
+    ALL_PERMISSIONS = Principal("test:child", "test child", frozenset(Permission))
     from tpi_notes.ui.editor.opening import new_session
 
     app = QApplication([])
-    ctx = open_clinic(sys.argv[1])
+    ctx = open_clinic(sys.argv[1], principal=ALL_PERMISSIONS)
     window = create_main_window(ctx)
     editor = new_session(ctx, int(sys.argv[2]), window)
     editor.show()
@@ -46,7 +49,7 @@ CHILD = textwrap.dedent("""
 @pytest.mark.slow
 def test_kill_9_loses_no_saved_data_and_offers_the_draft(tmp_path: Path, qtbot, monkeypatch) -> None:  # noqa: ANN001
     db = tmp_path / "clinic.sqlite"
-    ctx = open_clinic(str(db))
+    ctx = open_clinic(str(db), principal=ALL_PERMISSIONS)
     staff.add_staff(ctx, "Amelia Hart", "MD", ("physician",))
     patient = patients.create_patient(ctx, PatientInput(mrn="K9", family_name="Петрова", given_name="Ирина",
                                                         birth_date=date(1980, 1, 1), weight_kg=60.0))
@@ -64,7 +67,7 @@ def test_kill_9_loses_no_saved_data_and_offers_the_draft(tmp_path: Path, qtbot, 
         child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
 
-    ctx = open_clinic(str(db))
+    ctx = open_clinic(str(db), principal=ALL_PERMISSIONS)
     try:
         [summary] = patients.list_patient_sessions(ctx, patient.id)
         assert drafts.get_draft(ctx, summary.id).indication == "Neck pain, saved before the crash"

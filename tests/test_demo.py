@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from principals import ALL_PERMISSIONS
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.domain.signing import content_sha256, session_content
@@ -17,7 +18,7 @@ from tpi_notes.services.demo import DEMO_END, DemoError, build_demo
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    ctx = open_clinic(str(path))
+    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
     summary = build_demo(ctx, patients=200, sessions=1000, seed=7)
     ctx.close()
     assert summary.sessions == 1000 and summary.signed + summary.drafts == 1000
@@ -147,7 +148,7 @@ def test_signed_demo_notes_carry_the_findings_the_rules_give(demo_db: Path) -> N
 
 
 def test_demo_refuses_a_database_with_patients(demo_db: Path) -> None:
-    ctx = open_clinic(str(demo_db))
+    ctx = open_clinic(str(demo_db), principal=ALL_PERMISSIONS)
     with pytest.raises(DemoError):
         build_demo(ctx, patients=5, sessions=5, seed=1)
     ctx.close()

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
+from principals import ALL_PERMISSIONS
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, ValidationError
@@ -98,7 +99,7 @@ def test_invalid_drafts_are_refused_at_the_field_and_nothing_is_written(clinic, 
 
 
 def test_expired_lot_is_refused(tmp_path) -> None:  # noqa: ANN001
-    ctx = open_clinic(str(tmp_path / "demo.db"))
+    ctx = open_clinic(str(tmp_path / "demo.db"), principal=ALL_PERMISSIONS)
     build_demo(ctx, patients=3, sessions=3, seed=1)
     expired = next(x for x in list_lots(ctx) if x.item_code == "lidocaine-1" and x.expiry < date(2026, 1, 1))
     doctor = staff.list_staff(ctx, "physician")[0]
@@ -113,7 +114,7 @@ def test_expired_lot_is_refused(tmp_path) -> None:  # noqa: ANN001
 def test_two_workstations_cannot_overwrite_each_other(clinic, db_path) -> None:  # noqa: ANN001
     ctx, patient_id, doctor_id = clinic
     saved = drafts.save_draft(ctx, full_draft(ctx, patient_id, doctor_id))
-    other = open_clinic(str(db_path))
+    other = open_clinic(str(db_path), principal=ALL_PERMISSIONS)
     try:
         mine, theirs = drafts.get_draft(ctx, saved.id), drafts.get_draft(other, saved.id)
         drafts.save_draft(other, replace(theirs, comments="saved on workstation 2"))

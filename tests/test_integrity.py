@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from principals import ALL_PERMISSIONS
 
 from tpi_notes.db.repositories import session_records
 from tpi_notes.db.repositories import sessions as session_repo
@@ -182,7 +183,7 @@ def test_a_draft_is_always_intact(clinic: AppContext, db_path: Path) -> None:
     conn.commit()
     conn.close()
     assert integrity.session_is_intact(clinic, draft)
-    ctx = open_clinic(str(db_path))
+    ctx = open_clinic(str(db_path), principal=ALL_PERMISSIONS)
     assert draft not in integrity.tampered_session_ids(ctx)
     ctx.close()
 

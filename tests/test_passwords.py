@@ -15,6 +15,7 @@ from tpi_notes.domain.passwords import (
     needs_rehash,
     verify_password,
 )
+from tpi_notes.domain.permissions import Principal
 from tpi_notes.services import accounts, staff
 from tpi_notes.services.context import AppContext
 
@@ -102,8 +103,13 @@ def test_a_weak_password_is_refused_and_nothing_changes(ctx: AppContext, db_path
     assert _user_row(db_path, doctor) == (None, 0)
 
 
+def _as_doctor(ctx: AppContext, doctor: int) -> None:
+    ctx.act_as(Principal.for_user(doctor, "doctor", "The Doctor", ("physician",)))
+
+
 def test_changing_a_password_needs_the_current_one(ctx: AppContext, db_path: Path, doctor: int) -> None:
     accounts.set_password(ctx, doctor, GOOD)
+    _as_doctor(ctx, doctor)  # one's own password: the current one is asked for
     with pytest.raises(ValidationError, match="current password"):
         accounts.set_password(ctx, doctor, "Another horse 7")
     with pytest.raises(accounts.WrongPasswordError):
@@ -123,8 +129,11 @@ def test_locked_after_five_failures_until_an_admin_resets(ctx: AppContext, db_pa
     # the sixth attempt is refused even with the right password, and is not counted further
     with pytest.raises(accounts.AccountLockedError, match="locked after 5 wrong passwords"):
         accounts.verify_user_password(ctx, doctor, GOOD)
+    fixture = ctx.principal
+    _as_doctor(ctx, doctor)
     with pytest.raises(accounts.AccountLockedError):
         accounts.set_password(ctx, doctor, "Another horse 7", current_password=GOOD)
+    ctx.act_as(fixture)
     assert _user_row(db_path, doctor)[1] == accounts.MAX_FAILED_ATTEMPTS
     assert ("login", "password check: refused, account locked") in _audit_details(db_path)
 
@@ -137,10 +146,10 @@ def test_locked_after_five_failures_until_an_admin_resets(ctx: AppContext, db_pa
 def test_only_an_admin_unlocks_when_a_user_is_logged_in(ctx: AppContext, doctor: int) -> None:
     nurse = staff.add_staff(ctx, "Nia Brooks", "RN", ("nurse",)).id
     admin = staff.add_staff(ctx, "Ada Office", "", ("admin",)).id
-    ctx.user_id = nurse
-    with pytest.raises(TpiError, match="Only an administrator"):
+    ctx.act_as(Principal.for_user(nurse, "nurse", "Nia Brooks", ("nurse",)))
+    with pytest.raises(TpiError, match="may not manage users"):
         accounts.reset_failed_attempts(ctx, doctor)
-    ctx.user_id = admin
+    ctx.act_as(Principal.for_user(admin, "admin", "Ada Office", ("admin",)))
     accounts.reset_failed_attempts(ctx, doctor)
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from principals import ALL_PERMISSIONS
 
 from tpi_notes.domain.errors import ConcurrentEditError, ValidationError
 from tpi_notes.domain.patient import PatientInput
@@ -89,7 +90,7 @@ def test_update_changes_the_record_and_bumps_its_version(ctx: AppContext) -> Non
 
 
 def test_second_workstation_cannot_silently_overwrite(db_path) -> None:  # noqa: ANN001
-    one, two = open_clinic(str(db_path)), open_clinic(str(db_path))
+    one, two = open_clinic(str(db_path), principal=ALL_PERMISSIONS), open_clinic(str(db_path), principal=ALL_PERMISSIONS)
     try:
         created = create_patient(one, BASE)
         opened_on_two = get_patient(two, created.id)

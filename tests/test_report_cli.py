@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from principals import ALL_PERMISSIONS
 from test_report_support import flat, pdf_pages
 
 from tpi_notes.services.context import open_clinic
@@ -27,7 +28,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("cli") / "demo.sqlite"
-    ctx = open_clinic(str(path))
+    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
     try:
         build_demo(ctx, patients=4, sessions=12, seed=2)
     finally:

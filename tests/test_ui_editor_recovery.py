@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 pytest.register_assert_rewrite("test_ui_editor_fixtures")
+from principals import ALL_PERMISSIONS  # noqa: E402
 from test_ui_editor_fixtures import (  # noqa: E402
     Clinic,
     click_region,
@@ -90,7 +91,7 @@ def test_recovered_drafts_are_offered_at_start(qtbot, clinic: Clinic, answers,  
 
 def test_a_second_workstation_cannot_overwrite(qtbot, make_editor, clinic: Clinic, db_path: Path) -> None:  # noqa: ANN001
     first = drafts.save_draft(clinic.ctx, drafts.new_draft(clinic.ctx, clinic.patient_id))
-    other_ctx = open_clinic(str(db_path))  # another workstation on the same file
+    other_ctx = open_clinic(str(db_path), principal=ALL_PERMISSIONS)  # another workstation on the same file
     try:
         here = make_editor(drafts.get_draft(clinic.ctx, first.id))
         there = make_editor(drafts.get_draft(other_ctx, first.id), ctx=other_ctx)

@@ -13,6 +13,7 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
+from principals import ALL_PERMISSIONS  # noqa: E402
 from PySide6.QtCore import QEvent, Qt  # noqa: E402
 from PySide6.QtGui import QKeyEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
@@ -39,7 +40,7 @@ def ui_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def clinic_ctx(tmp_path: Path, ui_data_dir: Path) -> Iterator[AppContext]:
     """A freshly migrated, empty clinic in a temporary SQLite file."""
-    ctx = open_clinic(str(tmp_path / "t.db"))
+    ctx = open_clinic(str(tmp_path / "t.db"), principal=ALL_PERMISSIONS)
     yield ctx
     ctx.close()
 

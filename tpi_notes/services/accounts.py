@@ -13,9 +13,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import User
-from tpi_notes.db.repositories import audit, staff
+from tpi_notes.db.repositories import audit
 from tpi_notes.domain.errors import NotFoundError, TpiError, ValidationError
 from tpi_notes.domain.passwords import check_strength, hash_password, needs_rehash, verify_password
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.services.context import AppContext
 
 MAX_FAILED_ATTEMPTS = 5
@@ -102,8 +103,13 @@ def verify_user_password(ctx: AppContext, user_id: int, password: str, *, purpos
 
 
 def set_password(ctx: AppContext, user_id: int, new_password: str, *, current_password: str | None = None) -> None:
-    """Give the user a new password. When they already have one, the current password is required and
-    checked (a wrong one counts towards the lock)."""
+    """Give a user a new password.
+
+    Changing one's own password needs the current one (a wrong one counts towards the lock). An administrator
+    sets or resets another user's password without it; nobody else may touch another user's password."""
+    own = ctx.user_id is not None and ctx.user_id == user_id
+    if not own:
+        ctx.require(Permission.MANAGE_USERS)
     problem = check_strength(new_password)
     if problem:
         raise ValidationError({"password": problem})
@@ -111,22 +117,22 @@ def set_password(ctx: AppContext, user_id: int, new_password: str, *, current_pa
         user = _user(s, user_id)
         attempt = Attempt(Outcome.OK, user.full_name)
         first = not user.password_hash
-        if not first:
+        if own and not first:
             if current_password is None:
                 raise ValidationError({"current_password": "Give the current password to change it."})
             attempt = password_attempt(s, ctx, user_id, current_password, "password change")
         if attempt.ok:
             user.password_hash = hash_password(new_password)
+            detail = "password set" if first else ("password changed" if own else "password reset by an administrator")
             audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="user",
-                         entity_id=user.id, detail="password set" if first else "password changed")
+                         entity_id=user.id, detail=detail)
     attempt.raise_if_refused()
 
 
 def reset_failed_attempts(ctx: AppContext, user_id: int) -> None:
-    """Unlock an account (an administrator's action; the command line acts as the operating-system user)."""
+    """Unlock an account locked by wrong passwords (an administrator's action)."""
+    ctx.require(Permission.MANAGE_USERS)
     with ctx.transaction() as s:
-        if ctx.user_id is not None and not staff.has_role(s, ctx.user_id, "admin"):
-            raise TpiError("Only an administrator can unlock an account.")
         user = s.get(User, user_id)
         if user is None:
             raise NotFoundError(f"User {user_id} does not exist.")

@@ -13,6 +13,7 @@ from tpi_notes.db.models import ProcedureSession, User
 from tpi_notes.db.repositories import audit, staff
 from tpi_notes.domain.addenda import addendum_content_sha256, clean_addendum
 from tpi_notes.domain.errors import NotFoundError, TpiError
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import Addendum
 from tpi_notes.services.accounts import password_attempt
 from tpi_notes.services.context import AppContext
@@ -29,6 +30,7 @@ def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_
     Raises ValidationError (kind, text), NotFoundError, AddendumRefused, WrongPasswordError (the wrong
     password is counted) or AccountLockedError. Nothing is written unless everything checks out.
     """
+    ctx.require(Permission.ADDENDUM)
     cleaned = clean_addendum(kind, text)
     with ctx.transaction() as s:
         session = s.get(ProcedureSession, session_id)

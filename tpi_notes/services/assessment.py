@@ -14,6 +14,7 @@ from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.errors import NotFoundError
 from tpi_notes.domain.findings import Finding, apply_overrides
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.safety import SafetyInput, evaluate
 from tpi_notes.services.context import AppContext
@@ -59,5 +60,6 @@ def assess_in(s: Session, draft: SessionDraft) -> Assessment:
 
 def assess(ctx: AppContext, draft: SessionDraft) -> Assessment:
     """Findings, doses, codes and missing items for the draft as it stands (nothing is written)."""
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         return assess_in(s, draft)

@@ -16,18 +16,37 @@ from tpi_notes.db.engine import make_session_factory, resolve_database_url, sqli
 from tpi_notes.db.migrate import prepare_database
 from tpi_notes.db.repositories import reference
 from tpi_notes.domain.formulary import load_default_formulary
+from tpi_notes.domain.permissions import Permission, Principal
 
 
 @dataclass
 class AppContext:
-    """An open clinic database and who is acting (an app user, or the operating-system user)."""
+    """An open clinic database and who is acting (a signed-in app user, or the operating-system user)."""
 
     url: str
     engine: Engine
     factory: sessionmaker[Session]
-    actor: str
-    user_id: int | None = None
+    principal: Principal
     backup: Path | None = None
+
+    @property
+    def actor(self) -> str:
+        return self.principal.actor
+
+    @property
+    def user_id(self) -> int | None:
+        return self.principal.user_id
+
+    def require(self, permission: Permission) -> None:
+        """Raise PermissionDenied unless the acting principal may do this (every service action checks)."""
+        self.principal.require(permission)
+
+    def can(self, permission: Permission) -> bool:
+        return self.principal.can(permission)
+
+    def act_as(self, principal: Principal) -> None:
+        """Sign a user in (after login), or back to the operating-system user (after sign-out)."""
+        self.principal = principal
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -46,18 +65,23 @@ class AppContext:
         self.engine.dispose()
 
 
-def os_user() -> str:
+def os_user() -> Principal:
+    """The operating-system user the command line acts as (product.md §7)."""
     try:
-        return f"os:{getpass.getuser()}"
+        login = getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in some containers
-        return "os:unknown"
+        login = "unknown"
+    return Principal.operating_system(login)
 
 
-def open_clinic(db: str | None = None, *, actor: str | None = None) -> AppContext:
-    """Resolve ``db``, migrate it to head (backing it up first) and load first-run reference data."""
+def open_clinic(db: str | None = None, *, principal: Principal | None = None) -> AppContext:
+    """Resolve ``db``, migrate it to head (backing it up first) and load first-run reference data.
+
+    The context acts as ``principal``, by default the operating-system user; the app signs a user in
+    with ``act_as`` after login."""
     url = resolve_database_url(db)
     engine, backup = prepare_database(url)
-    ctx = AppContext(url, engine, make_session_factory(engine), actor or os_user(), backup=backup)
+    ctx = AppContext(url, engine, make_session_factory(engine), principal or os_user(), backup=backup)
     ensure_reference_data(ctx)
     return ctx
 

@@ -32,6 +32,7 @@ from tpi_notes.db.models import (
 from tpi_notes.db.repositories import audit, reference
 from tpi_notes.db.repositories import patients as patient_repo
 from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import demo_data as D
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.demo_sessions import SessionMaker
@@ -65,6 +66,7 @@ def _insert(conn, model, rows: list[dict]) -> None:  # noqa: ANN001 - Connection
 
 def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, seed: int = 7) -> DemoSummary:
     """Fill an empty database with a demo clinic; refuses a database that already has patients."""
+    ctx.require(Permission.LOAD_DEMO)
     validate_demo_request(patients, sessions)
     started = time.perf_counter()
     rng = random.Random(seed)

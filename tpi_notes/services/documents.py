@@ -27,6 +27,7 @@ from tpi_notes.domain.errors import NotFoundError
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.patient import PatientRecord
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.reports.aftercare_sheet import render_aftercare
@@ -71,6 +72,7 @@ def _assessment(s: Session, chart: _Chart) -> tuple[DoseSummary, Coding, tuple[F
 
 def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
     """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"); audited as a print."""
+    ctx.require(Permission.PRINT)
     with ctx.transaction() as s:
         chart = _chart(s, session_id)
         doses, coding, findings = _assessment(s, chart)
@@ -95,6 +97,7 @@ def _record_version(s: Session, session_id: int, version: str) -> bool:
 
 def set_aftercare_version(ctx: AppContext, session_id: int, version: str) -> bool:
     """Record which aftercare text a draft's patient was given; False (nothing written) when signed or same."""
+    ctx.require(Permission.PRINT)
     with ctx.transaction() as s:
         state = session_records.status_and_version(s, session_id)
         if state is None:
@@ -104,6 +107,7 @@ def set_aftercare_version(ctx: AppContext, session_id: int, version: str) -> boo
 
 def aftercare_pdf(ctx: AppContext, session_id: int, lang: str | None = None, large_print: bool = False) -> bytes:
     """The aftercare sheet in ``lang`` (default: the patient's language), optionally in large print."""
+    ctx.require(Permission.PRINT)
     library = load_library()
     with ctx.transaction() as s:
         chart = _chart(s, session_id)

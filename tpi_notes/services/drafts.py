@@ -11,6 +11,7 @@ from tpi_notes.domain import icd10
 from tpi_notes.domain.draft import DEFAULT_RISKS, SessionDraft, draft_from_record
 from tpi_notes.domain.draft_rules import validate_draft
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError, ValidationError
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.templates import TemplateSummary, from_template_body, merge_into, template_body
 from tpi_notes.services.context import AppContext
 
@@ -26,6 +27,7 @@ def _now_rounded() -> datetime:
 
 def new_draft(ctx: AppContext, patient_id: int) -> SessionDraft:
     """A blank draft for the patient, not yet saved, with the clinic's defaults."""
+    ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.transaction() as s:
         settings = reference.settings(s)
         physicians = staff.with_role(s, "physician")
@@ -38,6 +40,7 @@ def new_draft(ctx: AppContext, patient_id: int) -> SessionDraft:
 
 
 def get_draft(ctx: AppContext, session_id: int) -> SessionDraft:
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         record = session_records.load(s, session_id)
         if record is None:
@@ -58,6 +61,7 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
     Raises ValidationError (nothing written), ConcurrentEditError when someone saved it since it was
     opened, SignedSessionError for a signed session, NotFoundError when it was deleted.
     """
+    ctx.require(Permission.PREPARE_DRAFTS)
     try:
         atlas = load_atlas(draft.atlas_version)
     except ValueError as exc:
@@ -96,6 +100,7 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
 
 def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
     """The draft with the sites and syringes of the patient's most recent other session."""
+    ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.transaction() as s:
         last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id)
         if last_id is None:
@@ -111,11 +116,13 @@ def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
 
 
 def list_templates(ctx: AppContext) -> list[TemplateSummary]:
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         return templates.summaries(s)
 
 
 def apply_template(ctx: AppContext, template_id: int, draft: SessionDraft) -> SessionDraft:
+    ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.transaction() as s:
         body = templates.body(s, template_id)
         lots = reference.list_lots(s)
@@ -128,6 +135,7 @@ def apply_template(ctx: AppContext, template_id: int, draft: SessionDraft) -> Se
 
 def save_template(ctx: AppContext, name: str, description: str, draft: SessionDraft) -> TemplateSummary:
     """Keep this draft's sites and syringes (no lots, notes, scores or findings) under ``name``."""
+    ctx.require(Permission.PREPARE_DRAFTS)
     name = " ".join(name.split())
     if not name or len(name) > 120:
         raise ValidationError({"name": "A template needs a name of at most 120 characters."})

@@ -19,6 +19,7 @@ from tpi_notes.db.repositories import sessions as session_repo
 from tpi_notes.domain.addenda import signed_record_problem
 from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
 from tpi_notes.domain.errors import NotFoundError
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.services.context import AppContext
 
 BATCH = session_repo.BATCH
@@ -52,6 +53,7 @@ class VerifyReport:
 
 def session_is_intact(ctx: AppContext, session_id: int) -> bool:
     """A signed session whose content and addenda still match their hashes (a draft is always intact)."""
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         record = session_records.load(s, session_id)
         if record is None:
@@ -64,12 +66,14 @@ def session_is_intact(ctx: AppContext, session_id: int) -> bool:
 
 def tampered_session_ids(ctx: AppContext, patient_id: int | None = None) -> set[int]:
     """Ids of the signed sessions (of one patient, or all) that no longer match their signature."""
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         return {sid for sid, _mrn, _reason in _tampered(s, patient_id, None)}
 
 
 def verify_database(ctx: AppContext) -> VerifyReport:
     """Check every signed session and the whole audit chain (read only; see ``record_verification``)."""
+    ctx.require(Permission.VERIFY)
     report = VerifyReport()
     with ctx.transaction() as s:
         report.tampered = _tampered(s, None, report)
@@ -81,6 +85,7 @@ def verify_database(ctx: AppContext) -> VerifyReport:
 
 def record_verification(ctx: AppContext, report: VerifyReport) -> None:
     """The audit event saying that the database was verified, and what was found."""
+    ctx.require(Permission.VERIFY)
     detail = (f"{report.sessions_checked} signed sessions, {report.audit_events_checked} audit events: "
               + ("all intact" if report.ok else
                  f"{len(report.tampered)} tampered sessions, {len(report.audit_problems)} audit problems, "

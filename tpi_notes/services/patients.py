@@ -5,6 +5,7 @@ from __future__ import annotations
 from tpi_notes.db.repositories import audit, patients, sessions
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, ValidationError
 from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, validate_patient
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionSummary
 from tpi_notes.services.context import AppContext
 
@@ -13,17 +14,20 @@ SEARCH_LIMIT = 500
 
 def search_patients(ctx: AppContext, text: str, limit: int = SEARCH_LIMIT) -> list[PatientSummary]:
     """Patients matching every word typed (name start, MRN start, or date of birth), by name."""
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         return patients.search(s, text, limit)
 
 
 def count_patients(ctx: AppContext) -> int:
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         return patients.count(s)
 
 
 def get_patient(ctx: AppContext, patient_id: int) -> PatientRecord:
     """Open a patient's record (an audited view)."""
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         row = patients.get(s, patient_id)
         if row is None:
@@ -41,6 +45,7 @@ def _check_mrn_free(s, mrn: str, patient_id: int | None) -> None:  # noqa: ANN00
 
 def create_patient(ctx: AppContext, data: PatientInput) -> PatientRecord:
     """Register a patient; invalid input raises ValidationError and writes nothing."""
+    ctx.require(Permission.EDIT_PATIENTS)
     clean = validate_patient(data, ctx.today())
     with ctx.transaction() as s:
         _check_mrn_free(s, clean.mrn, None)
@@ -52,6 +57,7 @@ def create_patient(ctx: AppContext, data: PatientInput) -> PatientRecord:
 
 def update_patient(ctx: AppContext, patient_id: int, data: PatientInput, row_version: int) -> PatientRecord:
     """Save changes to a patient opened at ``row_version``; a newer save by someone else is refused."""
+    ctx.require(Permission.EDIT_PATIENTS)
     clean = validate_patient(data, ctx.today())
     with ctx.transaction() as s:
         row = patients.get(s, patient_id)
@@ -73,5 +79,6 @@ def update_patient(ctx: AppContext, patient_id: int, data: PatientInput, row_ver
 
 
 def list_patient_sessions(ctx: AppContext, patient_id: int) -> list[SessionSummary]:
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         return sessions.summaries_for_patient(s, patient_id)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from tpi_notes.db.repositories import audit, session_records
 from tpi_notes.domain.errors import NotFoundError
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.services.context import AppContext
 
 
 def get_session(ctx: AppContext, session_id: int) -> SessionRecord:
     """A whole session (an audited view)."""
+    ctx.require(Permission.VIEW_RECORDS)
     with ctx.transaction() as s:
         record = session_records.load(s, session_id)
         if record is None:

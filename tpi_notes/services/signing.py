@@ -12,6 +12,7 @@ from tpi_notes.db.repositories import audit, session_records, staff
 from tpi_notes.domain.completeness import MissingItem
 from tpi_notes.domain.draft import draft_from_record
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.signing import record_sha256
 from tpi_notes.services.assessment import assess_in
@@ -29,6 +30,7 @@ class NotReadyToSign(TpiError):
 def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: str, *,
                  row_version: int) -> SessionRecord:
     """Sign a saved draft as ``physician_id`` (who must be its physician and give their password)."""
+    ctx.require(Permission.SIGN)
     from tpi_notes.services.accounts import verify_user_password
 
     if not verify_user_password(ctx, physician_id, password):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tpi_notes.db.repositories import audit, staff
 from tpi_notes.domain.errors import ValidationError
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.staff import ROLES, StaffMember
 from tpi_notes.services.context import AppContext
 
@@ -18,6 +19,7 @@ def list_staff(ctx: AppContext, role: str) -> list[StaffMember]:
 
 def add_staff(ctx: AppContext, full_name: str, credentials: str, roles: tuple[str, ...]) -> StaffMember:
     """A new staff member without a password yet (logins are set up under clinic administration)."""
+    ctx.require(Permission.MANAGE_USERS)
     name = " ".join(full_name.split())
     errors = {}
     if not name:

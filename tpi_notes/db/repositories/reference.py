@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import ClinicSettings, FormularyItem, Lot
 from tpi_notes.domain import formulary as f
-from tpi_notes.domain.clinic import ClinicInfo
+from tpi_notes.domain.clinic import ClinicDetails, ClinicInfo
 
 
 def item_count(s: Session) -> int:
@@ -44,6 +44,13 @@ def settings(s: Session) -> ClinicSettings:
         s.add(row)
         s.flush()
     return row
+
+
+def update_clinic_details(s: Session, details: ClinicDetails) -> None:
+    row = settings(s)
+    row.name, row.address, row.phone, row.after_hours_phone = (details.name, details.address, details.phone,
+                                                               details.after_hours_phone)
+    s.flush()
 
 
 def clinic_info(s: Session) -> ClinicInfo:

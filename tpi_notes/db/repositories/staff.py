@@ -36,8 +36,8 @@ def unique_username(s: Session, full_name: str) -> str:
     return name
 
 
-def add(s: Session, full_name: str, credentials: str, roles: tuple[str, ...]) -> User:
-    user = User(username=unique_username(s, full_name), full_name=full_name, credentials=credentials,
+def add(s: Session, full_name: str, credentials: str, roles: tuple[str, ...], username: str | None = None) -> User:
+    user = User(username=username or unique_username(s, full_name), full_name=full_name, credentials=credentials,
                 roles=[UserRole(role=r) for r in roles])
     s.add(user)
     s.flush()

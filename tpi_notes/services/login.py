@@ -1,0 +1,151 @@
+"""First-run setup, login, the inactivity lock and sign-out.
+
+Login turns a user name and password into the principal the context acts as; every later service call is
+checked against that principal's roles. A wrong password counts towards the lock of ``accounts``; an unknown
+user name gets the same message as a wrong password, so the login screen does not reveal who has an account.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tpi_notes.db.models import User, UserRole
+from tpi_notes.db.repositories import audit, reference, staff
+from tpi_notes.domain.clinic import ClinicDetails, validate_clinic_details
+from tpi_notes.domain.errors import TpiError, ValidationError
+from tpi_notes.domain.passwords import check_strength, hash_password
+from tpi_notes.domain.permissions import PermissionDenied, Principal
+from tpi_notes.domain.staff import ROLES, StaffMember
+from tpi_notes.services.accounts import AccountLockedError, WrongPasswordError, password_attempt
+from tpi_notes.services.context import AppContext, os_user
+
+USERNAME_MAX = 64
+
+
+class LoginRefused(TpiError):
+    """The user name and password do not match an active account (which one is wrong is not said)."""
+
+
+def needs_setup(ctx: AppContext) -> bool:
+    """True until the clinic has an active administrator who can log in (first run, or an imported file)."""
+    with ctx.transaction() as s:
+        return s.scalar(select(func.count(User.id)).join(UserRole)
+                        .where(UserRole.role == "admin", User.active.is_(True), User.password_hash.is_not(None))) == 0
+
+
+def login_names(ctx: AppContext) -> list[str]:
+    """The user names that can log in, for the login screen's completer (no roles, no details)."""
+    with ctx.transaction() as s:
+        return list(s.scalars(select(User.username).where(User.active.is_(True), User.password_hash.is_not(None))
+                              .order_by(User.username)))
+
+
+def _clean_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def validate_username(username: str) -> str | None:
+    name = _clean_username(username)
+    if not name:
+        return "Choose a user name."
+    if len(name) > USERNAME_MAX:
+        return f"A user name can be at most {USERNAME_MAX} characters."
+    if not all(ch.isalnum() or ch in "._-" for ch in name):
+        return "Use letters, digits, dots, dashes and underscores only."
+    return None
+
+
+def setup_clinic(ctx: AppContext, details: ClinicDetails, full_name: str, credentials: str, username: str,
+                 password: str, roles: tuple[str, ...] = ()) -> StaffMember:
+    """First run: the clinic's details and its first user, who is always an administrator (and may also be a
+    physician or nurse). Refused once the clinic has an administrator who can log in."""
+    clean = validate_clinic_details(details)
+    errors: dict[str, str] = {}
+    name = " ".join(full_name.split())
+    if not name:
+        errors["full_name"] = "The name is required."
+    elif len(name) > 200:
+        errors["full_name"] = "The name can be at most 200 characters."
+    if len(credentials.strip()) > 40:
+        errors["credentials"] = "Credentials can be at most 40 characters."
+    problem = validate_username(username)
+    if problem:
+        errors["username"] = problem
+    problem = check_strength(password)
+    if problem:
+        errors["password"] = problem
+    if any(r not in ROLES for r in roles):
+        errors["roles"] = f"Roles are {', '.join(ROLES)}."
+    if errors:
+        raise ValidationError(errors)
+    if not needs_setup(ctx):
+        raise PermissionDenied("This clinic is already set up; an administrator adds further users.")
+    all_roles = tuple(sorted({"admin", *roles}))
+    with ctx.transaction() as s:
+        if s.scalar(select(User.id).where(func.lower(User.username) == _clean_username(username))) is not None:
+            raise ValidationError({"username": "That user name is taken."})
+        reference.update_clinic_details(s, clean)
+        user = staff.add(s, name, credentials.strip(), all_roles, username=_clean_username(username))
+        user.password_hash = hash_password(password)
+        s.flush()
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="clinic",
+                     detail="first-run setup: clinic details")
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create", entity="user", entity_id=user.id,
+                     detail=f"first user, roles: {', '.join(all_roles)}; password set")
+        return staff.to_member(user)
+
+
+def login(ctx: AppContext, username: str, password: str) -> Principal:
+    """Check the user name and password; on success the context acts as that user from now on.
+
+    Raises LoginRefused (unknown name, wrong password or deactivated account, all with one message) or
+    AccountLockedError after too many wrong passwords."""
+    name = _clean_username(username)
+    with ctx.transaction() as s:
+        user = s.scalar(select(User).where(func.lower(User.username) == name)) if name else None
+        if user is None or not user.active or not user.password_hash:
+            audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="login", entity="user",
+                         entity_id=user.id if user is not None else None,
+                         detail=f"login refused for user name {name[:USERNAME_MAX]!r}")
+            attempt = None
+        else:
+            attempt = password_attempt(s, ctx, user.id, password, "login")
+            principal = Principal.for_user(user.id, user.username, user.full_name,
+                                           tuple(r.role for r in user.roles))
+    if attempt is None:
+        raise LoginRefused("The user name or the password is not correct.")
+    try:
+        attempt.raise_if_refused()
+    except WrongPasswordError:
+        raise LoginRefused("The user name or the password is not correct.") from None
+    ctx.act_as(principal)
+    return principal
+
+
+def lock(ctx: AppContext, reason: str = "inactivity") -> None:
+    """The screen was locked (open work stays open); an audit event, no change of principal."""
+    with ctx.transaction() as s:
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="lock", entity="user",
+                     entity_id=ctx.user_id, detail=f"screen locked ({reason})")
+
+
+def unlock(ctx: AppContext, password: str) -> None:
+    """Unlock the screen as the same signed-in user. Raises WrongPasswordError (counted) or AccountLockedError."""
+    if ctx.user_id is None:
+        raise TpiError("Nobody is signed in.")
+    with ctx.transaction() as s:
+        attempt = password_attempt(s, ctx, ctx.user_id, password, "unlock")
+    attempt.raise_if_refused()
+
+
+def sign_out(ctx: AppContext) -> None:
+    """End the user's session; the context acts as the operating-system user again (which may not chart)."""
+    if ctx.user_id is not None:
+        with ctx.transaction() as s:
+            audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="logout", entity="user",
+                         entity_id=ctx.user_id, detail="signed out")
+    ctx.act_as(os_user())
+
+
+__all__ = ["AccountLockedError", "LoginRefused", "WrongPasswordError", "login", "lock", "needs_setup",
+           "setup_clinic", "sign_out", "unlock"]
