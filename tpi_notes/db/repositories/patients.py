@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import ColumnElement, and_, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import Patient
@@ -83,7 +83,17 @@ def _like_escape(text: str) -> str:
 
 def search(s: Session, text: str, limit: int) -> list[PatientSummary]:
     """Patients whose every typed word starts a name word, starts the MRN, or is the date of birth."""
-    conditions = []
+    conditions = search_conditions(text)
+    query = select(*_SUMMARY_COLUMNS)
+    if conditions:
+        query = query.where(and_(*conditions))
+    rows = s.execute(query.order_by(Patient.search_key, Patient.id).limit(limit))
+    return [_summary(r) for r in rows]
+
+
+def search_conditions(text: str) -> list[ColumnElement[bool]]:
+    """One condition on Patient per typed word (shared by the patient search and the history filter)."""
+    conditions: list[ColumnElement[bool]] = []
     for token in text.split():
         when = parse_date_token(token)
         if when is not None:
@@ -97,8 +107,4 @@ def search(s: Session, text: str, limit: int) -> list[PatientSummary]:
         if re.fullmatch(r"\d{4}", token):
             options.append(extract("year", Patient.birth_date) == int(token))
         conditions.append(or_(*options))
-    query = select(*_SUMMARY_COLUMNS)
-    if conditions:
-        query = query.where(and_(*conditions))
-    rows = s.execute(query.order_by(Patient.search_key, Patient.id).limit(limit))
-    return [_summary(r) for r in rows]
+    return conditions
