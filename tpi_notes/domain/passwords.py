@@ -23,6 +23,17 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+def hash_password_with_salt(password: str, salt: bytes) -> str:
+    """An Argon2id hash with a given salt, same parameters as ``hash_password``. Only for reproducible demo
+    clinics (the same seed gives the same file); real passwords always get a fresh random salt."""
+    from argon2.low_level import hash_secret
+
+    if len(salt) < 16:
+        raise ValueError("an Argon2 salt of at least 16 bytes")
+    return hash_secret(password.encode(), salt, time_cost=_HASHER.time_cost, memory_cost=_HASHER.memory_cost,
+                       parallelism=_HASHER.parallelism, hash_len=_HASHER.hash_len, type=Type.ID).decode()
+
+
 def verify_password(password_hash: str, password: str) -> bool:
     """Whether ``password`` matches ``password_hash``; a malformed or foreign hash is simply False."""
     try:

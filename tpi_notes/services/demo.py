@@ -7,6 +7,7 @@ take well under a minute and an interrupted run leaves nothing behind.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from tpi_notes.db.models import (
 from tpi_notes.db.repositories import audit, reference
 from tpi_notes.db.repositories import patients as patient_repo
 from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.passwords import hash_password_with_salt
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import demo_data as D
 from tpi_notes.services.context import AppContext
@@ -85,7 +87,7 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         for row in (settings, *items.values()):
             row.created_at = row.updated_at = opened
         s.flush()
-        staff = _add_staff(conn)
+        staff = _add_staff(conn, seed)
         lots = _add_lots(conn, rng, items)
         people = _add_patients(conn, rng, patients)
         maker = SessionMaker(rng, atlas, items, lots, staff, DEMO_END, DEMO_YEARS)
@@ -108,13 +110,15 @@ def _stamp(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 7, 30)
 
 
-def _add_staff(conn) -> dict[str, list[int]]:  # noqa: ANN001
+def _add_staff(conn, seed: int) -> dict[str, list[int]]:  # noqa: ANN001
+    """The demo staff, all with the published demo password (hashed once, with a salt from the seed)."""
     created = _stamp(DEMO_END - timedelta(days=365 * DEMO_YEARS + 30))
+    demo_hash = hash_password_with_salt(D.DEMO_PASSWORD, hashlib.sha256(f"demo-{seed}".encode()).digest()[:16])
     users, roles = [], []
     by_role: dict[str, list[int]] = {"physician": [], "nurse": [], "admin": []}
     for uid, (username, name, credentials, user_roles) in enumerate(D.STAFF, start=1):
         users.append({"id": uid, "username": username, "full_name": name, "credentials": credentials,
-                      "password_hash": None, "active": True, "failed_attempts": 0,
+                      "password_hash": demo_hash, "active": True, "failed_attempts": 0,
                       "created_at": created, "updated_at": created})
         for role in user_roles:
             roles.append({"user_id": uid, "role": role})

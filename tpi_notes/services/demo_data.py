@@ -55,6 +55,9 @@ NAME_POOLS = {
 }
 NAME_WEIGHTS = {"english": 60, "spanish": 20, "german_nordic_french": 8, "vietnamese": 6, "cyrillic": 3, "greek": 3}
 
+# Every demo user logs in with this password; the login screen of a demo clinic says so. Never a real clinic's.
+DEMO_PASSWORD = "demo clinic 2026"
+
 STAFF = (
     # username, full name, credentials, roles
     ("ahart", "Amelia Hart", "MD", ("physician", "admin")),

@@ -59,8 +59,11 @@ def setup_clinic(ctx: AppContext, details: ClinicDetails, full_name: str, creden
                  password: str, roles: tuple[str, ...] = ()) -> StaffMember:
     """First run: the clinic's details and its first user, who is always an administrator (and may also be a
     physician or nurse). Refused once the clinic has an administrator who can log in."""
-    clean = validate_clinic_details(details)
     errors: dict[str, str] = {}
+    try:
+        clean = validate_clinic_details(details)
+    except ValidationError as exc:
+        errors.update(exc.errors)
     name = " ".join(full_name.split())
     if not name:
         errors["full_name"] = "The name is required."
