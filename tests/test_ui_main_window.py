@@ -13,9 +13,8 @@ from datetime import date, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QSize, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QSize, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QIcon, QKeySequence  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 pytest.register_assert_rewrite("ui_fixtures")
@@ -34,7 +33,6 @@ from tpi_notes.domain.patient import PatientRecord  # noqa: E402
 from tpi_notes.domain.session import SessionSummary  # noqa: E402
 from tpi_notes.services import patients as patient_service  # noqa: E402
 from tpi_notes.services.context import AppContext  # noqa: E402
-from tpi_notes.ui.app import run_app  # noqa: E402
 from tpi_notes.ui.pain_chart import PainChart  # noqa: E402
 from tpi_notes.ui.patient_view import PatientView  # noqa: E402
 from tpi_notes.ui.session_list import AGENTS, MUSCLES, STATUS, SessionTableModel  # noqa: E402
@@ -264,21 +262,6 @@ def test_menus_shortcuts_title_and_about(make_window: MakeWindow, message_boxes:
     window.about_action.trigger()
     kind, text = message_boxes[-1]
     assert kind == "about" and tpi_notes.__version__ in text and "t.db" in text
-
-
-def test_run_app_shows_the_window_and_returns_the_exit_code(clinic_ctx: AppContext, qapp: object) -> None:
-    shown: list[str] = []
-
-    def look_then_quit() -> None:
-        shown.extend(w.objectName() for w in QApplication.topLevelWidgets() if w.isVisible())
-        QApplication.exit(3)
-
-    QTimer.singleShot(0, look_then_quit)
-    assert run_app(clinic_ctx) == 3
-    assert "main_window" in shown
-    assert QApplication.applicationName() == "tpi-notes"
-    for widget in QApplication.topLevelWidgets():
-        widget.close()
 
 
 def test_window_layout_is_remembered(make_window: MakeWindow, qtbot: QtBot, ui_data_dir: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 
 from tpi_notes import __version__
 from tpi_notes.paths import APP_AUTHOR, APP_NAME
@@ -32,9 +32,38 @@ def create_main_window(ctx: AppContext) -> MainWindow:
     return MainWindow(ctx)
 
 
+def sign_in(ctx: AppContext) -> bool:
+    """First-run setup when the clinic has no administrator yet, then the login screen; True once a user is
+    signed in (``ctx`` then acts as them), False when the person cancelled."""
+    from tpi_notes.services import clinic, login
+    from tpi_notes.services.demo_data import DEMO_PASSWORD, STAFF
+    from tpi_notes.ui.login_dialog import LoginDialog
+    from tpi_notes.ui.setup_dialog import SetupDialog
+
+    username = ""
+    if login.needs_setup(ctx):
+        setup = SetupDialog(ctx)
+        if setup.exec() != QDialog.DialogCode.Accepted:
+            return False
+        username = setup.created.username if setup.created else ""
+    info = clinic.get_clinic_info(ctx)
+    hint = ""
+    if info.demo:
+        names = ", ".join(f"{u} ({' and '.join(roles)})" for u, _n, _c, roles in STAFF[:1] + STAFF[4:5] + STAFF[-1:])
+        hint = (f"Demo clinic — made-up data. Log in as {names}; every demo user's password is "
+                f"“{DEMO_PASSWORD}”.")
+    dialog = LoginDialog(ctx, info.name, hint)
+    dialog.username.setText(username)
+    if username:
+        dialog.password.setFocus()
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
 def run_app(ctx: AppContext, argv: list[str] | None = None) -> int:
-    """Show the main window and run the event loop; returns the exit code."""
+    """Set up or log in, then show the main window and run the event loop; returns the exit code."""
     app = ensure_application(argv)
+    if not sign_in(ctx):
+        return 0
     window = create_main_window(ctx)
     window.show()
     window.offer_recovered_drafts()

@@ -21,6 +21,8 @@ from tpi_notes import __version__
 from tpi_notes.domain.draft import draft_from_record
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import PatientRecord
+from tpi_notes.domain.permissions import Permission
+from tpi_notes.domain.staff import ROLES
 from tpi_notes.services import clinic, integrity
 from tpi_notes.services import patients as patient_service
 from tpi_notes.services import sessions as session_service
@@ -34,6 +36,7 @@ from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.patient_dialog import PatientDialog
 from tpi_notes.ui.patient_list import PatientListPanel
 from tpi_notes.ui.patient_view import PatientView
+from tpi_notes.ui.screen_lock import ScreenLock
 from tpi_notes.ui.session_window import SessionWindow
 from tpi_notes.ui.settings import restore_layout, save_layout
 from tpi_notes.ui.style import set_role
@@ -85,6 +88,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self._make_actions()
         self._make_menus()
+        self._apply_permissions()
+        self.screen_lock: ScreenLock | None = None
+        if ctx.user_id is not None:  # a signed-in user: lock after the clinic's inactivity minutes
+            self.screen_lock = ScreenLock(ctx, clinic.get_clinic_info(ctx).inactivity_lock_minutes, self)
 
         self.patient_list.patient_selected.connect(self._on_patient_selected)
         self.patient_list.patient_activated.connect(self._on_patient_activated)
@@ -130,6 +137,8 @@ class MainWindow(QMainWindow):
         self.load_demo_action = self._action("Load &demo clinic…", self.load_demo, None,
                                              "Fill an empty database with made-up patients and sessions")
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        self.lock_action = self._action("&Lock screen", self.lock_screen, "Ctrl+L",
+                                        "Cover the screen until you type your password again (open work is kept)")
         self.find_action = self._action("&Find patient", self.focus_search, "Ctrl+F",
                                         "Search by name, MRN or date of birth")
         self.refresh_action = self._action("&Refresh", self.refresh, "F5", "Reload from the database")
@@ -148,7 +157,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.load_demo_action)
         file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
+        file_menu.addActions([self.lock_action, self.quit_action])
         session_menu = bar.addMenu("&Session")
         session_menu.addAction(self.new_session_action)
         session_menu.addSeparator()
@@ -162,6 +171,31 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
+    def _apply_permissions(self) -> None:
+        """Hide what the signed-in user's roles do not allow (the services refuse it regardless)."""
+        can = self.ctx.can
+        self.new_patient_action.setVisible(can(Permission.EDIT_PATIENTS))
+        self.edit_patient_action.setVisible(can(Permission.EDIT_PATIENTS))
+        self.new_session_action.setVisible(can(Permission.PREPARE_DRAFTS))
+        self.load_demo_action.setVisible(can(Permission.LOAD_DEMO))
+        self.preview_note_action.setVisible(can(Permission.PRINT))
+        self.print_aftercare_action.setVisible(can(Permission.PRINT))
+        self.lock_action.setVisible(self.ctx.user_id is not None)
+        self.empty_state.register_button.setVisible(can(Permission.EDIT_PATIENTS))
+        self.empty_state.demo_button.setVisible(can(Permission.LOAD_DEMO))
+        self.patient_view.new_session_button.setVisible(can(Permission.PREPARE_DRAFTS))
+        who = self.ctx.principal
+        if who.is_user:
+            label = QLabel(f"Signed in as {who.name} ({', '.join(ROLES[r] for r in who.roles)})", self)
+            label.setObjectName("signed_in_as")
+            set_role(label, "hint")
+            self.statusBar().addPermanentWidget(label)
+
+    @Slot()
+    def lock_screen(self) -> None:
+        if self.screen_lock is not None:
+            self.screen_lock.lock()
+
     # -- refreshing ----------------------------------------------------------------------------------------
     @Slot()
     def refresh(self) -> None:
@@ -172,7 +206,7 @@ class MainWindow(QMainWindow):
         except TpiError as exc:
             show_error(self, exc)
             return
-        self.load_demo_action.setEnabled(empty)
+        self.load_demo_action.setEnabled(empty and self.ctx.can(Permission.LOAD_DEMO))
         if empty:
             self._show_patient(None)
             self.right_stack.setCurrentWidget(self.empty_state)
@@ -264,7 +298,7 @@ class MainWindow(QMainWindow):
         except TpiError as exc:
             show_error(self, exc)
             return None
-        if not record.is_signed:
+        if not record.is_signed and self.ctx.can(Permission.PREPARE_DRAFTS):
             draft = draft_from_record(record)
             return self._track(open_editor(self.ctx, draft, self, baseline=draft))
         name = self.current_patient.display_name if self.current_patient else ""

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QText
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord
 from tpi_notes.services import sessions, staff
 from tpi_notes.services.context import AppContext
@@ -92,7 +93,7 @@ class SessionWindow(QWidget):
         self.addendum_button.setObjectName("add_addendum")
         self.addendum_button.setToolTip("Add a signed addendum, correction or late entry (the note stays as signed)")
         self.addendum_button.clicked.connect(self.add_addendum)
-        self.addendum_button.setVisible(ctx is not None and record.is_signed)
+        self.addendum_button.setVisible(ctx is not None and record.is_signed and ctx.can(Permission.ADDENDUM))
         header = QHBoxLayout()
         header.addWidget(status, 1)
         header.addWidget(self.addendum_button)

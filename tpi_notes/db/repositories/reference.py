@@ -64,4 +64,5 @@ def clinic_info(s: Session) -> ClinicInfo:
         inactivity_lock_minutes=row.inactivity_lock_minutes,
         steroid_12_month_limit_mg=row.steroid_12_month_limit_mg,
         formulary_version=row.formulary_version,
+        demo=row.demo_seed is not None,
     )

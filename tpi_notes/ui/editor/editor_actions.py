@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
 from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import drafts
 from tpi_notes.ui.editor import reuse, signing_dialog
 from tpi_notes.ui.errors import show_error
@@ -53,6 +54,10 @@ class EditorActions(QObject):
         self.template_menu.aboutToShow.connect(self.fill_template_menu)
         self._toolbar()
         self._menus()
+        # A nurse prepares the draft; only a physician sees Sign (the service refuses anyone else anyway).
+        self.sign.setVisible(editor.ctx.can(Permission.SIGN))
+        for action in (self.preview, self.aftercare):
+            action.setVisible(editor.ctx.can(Permission.PRINT))
 
     def _action(self, text: str, slot: Callable[[], object], shortcut: str | None, tip: str) -> QAction:
         action = QAction(text, self.editor)

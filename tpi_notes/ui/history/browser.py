@@ -1,0 +1,317 @@
+"""The session history browser (product.md §2): every session, filtered, sorted and paged by the database."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tpi_notes.domain.errors import TpiError, ValidationError
+from tpi_notes.domain.history import HistoryFilter, Sort
+from tpi_notes.domain.permissions import Permission
+from tpi_notes.services import history as history_service
+from tpi_notes.services.context import AppContext
+from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.history.chart import HistoryChart
+from tpi_notes.ui.history.filter_bar import FilterBar
+from tpi_notes.ui.history.model import (
+    AGENTS,
+    COLUMN_OF_SORT,
+    DATE,
+    MRN,
+    MUSCLES,
+    PAIN,
+    PATIENT,
+    PHYSICIAN,
+    SITES,
+    SORT_COLUMNS,
+    STATUS,
+    HistoryTableModel,
+)
+from tpi_notes.ui.settings import ui_settings
+from tpi_notes.ui.style import set_role
+
+# (format passed to exports.export_to_file, menu text, file suffix, file-dialog filter)
+EXPORT_FORMATS = (
+    ("csv", "CSV (spreadsheet)…", ".csv", "CSV files (*.csv)"),
+    ("jsonl", "JSON Lines…", ".jsonl", "JSON Lines files (*.jsonl)"),
+    ("fhir", "FHIR R4 bundle…", ".json", "FHIR JSON files (*.json)"),
+)
+DESCENDING_FIRST = {"performed", "sites"}  # a first click on these shows the newest / the most first
+SETTINGS_GROUP = "history_window"
+
+
+class HistoryBrowser(QMainWindow):
+    """A window of its own: filter bar, a paged table of sessions, the count, a small chart, Export…."""
+
+    session_activated = Signal(int)
+    """A session was double-clicked or Enter was pressed on it: open it (its id)."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self.setWindowTitle("Session history")
+        self.setObjectName("history_browser")
+        self.filter_bar = FilterBar(self)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("history_count")
+        set_role(self.count_label, "count")
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setObjectName("history_export")
+        self.export_button.setToolTip("Export the sessions this filter matches")
+        menu = QMenu(self.export_button)
+        for fmt, text, _suffix, _pattern in EXPORT_FORMATS:
+            action = menu.addAction(text)
+            action.setObjectName(f"history_export_{fmt}")
+            action.triggered.connect(partial(self.export, fmt))
+        self.export_button.setMenu(menu)
+        self.export_button.setVisible(ctx.can(Permission.EXPORT))
+
+        self.model = HistoryTableModel(ctx, self)
+        self.view = self._make_view()
+        self.hint_label = QLabel(self)
+        self.hint_label.setObjectName("history_hint")
+        self.hint_label.setWordWrap(True)
+        self.hint_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.hint_label.setContentsMargins(12, 32, 12, 12)
+        set_role(self.hint_label, "hint")
+        self._stack = QStackedWidget(self)
+        self._stack.addWidget(self.view)
+        self._stack.addWidget(self.hint_label)
+        self.chart = HistoryChart(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("history_splitter")
+        self.splitter.addWidget(self._stack)
+        self.splitter.addWidget(self.chart)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(12, 10, 12, 12)
+        layout.setSpacing(8)
+        layout.addWidget(self.filter_bar)
+        counts = QHBoxLayout()
+        counts.addWidget(self.count_label)
+        counts.addStretch(1)
+        counts.addWidget(self.export_button)
+        layout.addLayout(counts)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self._chart_timer = QTimer(self)
+        self._chart_timer.setSingleShot(True)
+        self._chart_timer.setInterval(0)  # after the table has painted
+        self._chart_timer.timeout.connect(self.refresh_chart)
+        self.filter_bar.changed.connect(self.refresh)
+        self.model.load_failed.connect(lambda error: show_error(self, error))
+        self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+        self.view.doubleClicked.connect(self._on_double_clicked)
+        self.view.installEventFilter(self)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(self.focus_patient_filter)
+        refresh = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
+        refresh.activated.connect(self.refresh)
+
+        self._restore_layout()
+        self._load_choices()
+        self.refresh()
+
+    def _make_view(self) -> QTableView:
+        view = QTableView(self)
+        view.setObjectName("history_view")
+        view.setModel(self.model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setAlternatingRowColors(True)
+        view.setShowGrid(False)
+        view.setWordWrap(False)
+        view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        view.verticalHeader().hide()
+        view.verticalHeader().setDefaultSectionSize(28)
+        header = view.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(44)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(DATE, Qt.SortOrder.DescendingOrder)
+        for column, width in ((DATE, 132), (PATIENT, 170), (MRN, 92), (PHYSICIAN, 140), (STATUS, 96),
+                              (SITES, 56), (PAIN, 64)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(MUSCLES, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(AGENTS, QHeaderView.ResizeMode.Stretch)
+        header.sectionClicked.connect(self._on_header_clicked)
+        return view
+
+    # -- querying ----------------------------------------------------------------------------------------
+    def _load_choices(self) -> None:
+        try:
+            self.filter_bar.set_choices(history_service.filter_choices(self._ctx))
+        except TpiError as error:
+            show_error(self, error)
+
+    @Slot()
+    def refresh(self) -> None:
+        """Run the filter bar's filter with the current sort: first page, count, then the chart."""
+        self.run(self.filter_bar.current_filter(), self.model.sort_order)
+
+    def run(self, flt: HistoryFilter, sort: Sort) -> None:
+        problems = flt.problems()
+        self.filter_bar.show_problems(problems)
+        if problems:
+            self.count_label.setText(" ".join(problems.values()))
+            return
+        try:
+            self.model.load(flt, sort)
+        except ValidationError as error:
+            self.filter_bar.show_problems(error.errors)
+            self.count_label.setText(" ".join(error.errors.values()))
+            return
+        except TpiError as error:
+            show_error(self, error)
+            return
+        self.view.horizontalHeader().setSortIndicator(
+            COLUMN_OF_SORT[sort.key], Qt.SortOrder.DescendingOrder if sort.descending else Qt.SortOrder.AscendingOrder)
+        self.view.scrollToTop()
+        self._chart_timer.start()
+
+    def set_filter(self, flt: HistoryFilter) -> None:
+        """Show ``flt`` in the filter bar and run it (the patient id is not a bar control and is ignored)."""
+        self.filter_bar.set_filter(flt)
+
+    @property
+    def chart_pending(self) -> bool:
+        """True between a query and the chart it starts."""
+        return self._chart_timer.isActive()
+
+    @Slot()
+    def refresh_chart(self) -> None:
+        self._chart_timer.stop()
+        try:
+            self.chart.set_data(history_service.chart(self._ctx, self.model.filter))
+        except TpiError as error:
+            self.chart.set_data(None)
+            show_error(self, error)
+
+    @Slot()
+    def _update_count(self) -> None:
+        total = self.model.total
+        if total == 0:
+            self.count_label.setText("No sessions match")
+            self.hint_label.setText("No sessions match these filters.\n\nWiden the dates, or press "
+                                    "“Clear filters” to see every session.")
+        else:
+            self.count_label.setText(f"{total:,} session{'s' if total != 1 else ''}")
+        self._stack.setCurrentWidget(self.view if total else self.hint_label)
+
+    @Slot(int)
+    def _on_header_clicked(self, column: int) -> None:
+        current = self.model.sort_order
+        key = SORT_COLUMNS.get(column)
+        if key is None:
+            sort = current  # not sortable: put the indicator back where the rows are sorted
+        elif key == current.key:
+            sort = Sort(key, not current.descending)
+        else:
+            sort = Sort(key, key in DESCENDING_FIRST)
+        self.view.horizontalHeader().setSortIndicator(
+            COLUMN_OF_SORT[sort.key], Qt.SortOrder.DescendingOrder if sort.descending else Qt.SortOrder.AscendingOrder)
+        if sort != current:
+            self.run(self.model.filter, sort)
+
+    # -- opening a session -------------------------------------------------------------------------------
+    def current_session_id(self) -> int | None:
+        row = self.model.row_at(self.view.currentIndex().row())
+        return row.id if row is not None else None
+
+    @Slot(QModelIndex)
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index.row())
+        if row is not None:
+            self.session_activated.emit(row.id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.view and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            session_id = self.current_session_id()
+            if session_id is not None:
+                self.session_activated.emit(session_id)
+                return True
+        return super().eventFilter(watched, event)
+
+    @Slot()
+    def focus_patient_filter(self) -> None:
+        self.filter_bar.patient.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_bar.patient.selectAll()
+
+    # -- export ------------------------------------------------------------------------------------------
+    def export(self, fmt: str) -> Path | None:
+        """Ask for a file and export the sessions of the filter shown (not a half-typed one) as ``fmt``."""
+        self.filter_bar.apply_patient_now()
+        _fmt, text, suffix, pattern = next(f for f in EXPORT_FORMATS if f[0] == fmt)
+        suggested = Path.home() / f"tpi-sessions-{date.today().isoformat()}{suffix}"
+        chosen, _ = QFileDialog.getSaveFileName(self, f"Export sessions as {text.rstrip('…')}", str(suggested),
+                                                pattern)
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if not path.suffix:
+            path = path.with_suffix(suffix)
+        from tpi_notes.services import exports  # written alongside the browser; imported when used
+
+        try:
+            exports.export_to_file(self._ctx, fmt, path, self.model.filter)
+        except TpiError as error:
+            show_error(self, error, "Export failed")
+            return None
+        except OSError as error:
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {error.strerror or error}.")
+            return None
+        QMessageBox.information(self, "Export finished",
+                                f"Exported {self.model.total:,} session{'s' if self.model.total != 1 else ''} "
+                                f"to\n{path}")
+        return path
+
+    # -- layout ------------------------------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        settings = ui_settings()
+        geometry = settings.value(f"{SETTINGS_GROUP}/geometry")
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            self.resize(1300, 800)
+        state = settings.value(f"{SETTINGS_GROUP}/splitter")
+        if not (isinstance(state, QByteArray) and self.splitter.restoreState(state)):
+            self.splitter.setSizes([940, 340])
+
+    def save_layout(self) -> None:
+        settings = ui_settings()
+        settings.setValue(f"{SETTINGS_GROUP}/geometry", self.saveGeometry())
+        settings.setValue(f"{SETTINGS_GROUP}/splitter", self.splitter.saveState())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.save_layout()
+        super().closeEvent(event)

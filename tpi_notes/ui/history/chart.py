@@ -1,0 +1,181 @@
+"""The history browser's small chart: sessions per month as bars, and sessions by agent as a bar list."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from tpi_notes.domain.history import AGENT_CLASS_LABELS, ChartData
+from tpi_notes.ui.style import ACCENT, BORDER, MUTED, TEXT
+
+CLASS_COLOURS = {"local_anesthetic": ACCENT, "corticosteroid": "#c2410c", "saline": "#7b8794"}
+MONTHS_HEIGHT = 190
+AGENT_ROW = 22
+EMPTY_MESSAGE = "No sessions match the filters."
+
+
+class HistoryChart(QWidget):
+    """Bars per month over the filtered range, then one bar per agent (coloured by class)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("history_chart")
+        self.setMinimumSize(260, 260)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.data: ChartData | None = None
+        self._bars: list[tuple[QRectF, str]] = []  # hit areas for tooltips
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(340, 520)
+
+    def set_data(self, data: ChartData | None) -> None:
+        self.data = data
+        self.update()
+
+    # -- painting ----------------------------------------------------------------------------------------
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("#ffffff"))
+        painter.setPen(QPen(QColor(BORDER), 1))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        self._bars = []
+        metrics = QFontMetrics(self.font())
+        if self.data is None:
+            painter.end()
+            return
+        if not self.data.months:
+            painter.setPen(QColor(MUTED))
+            painter.drawText(QRectF(self.rect()).adjusted(16, 16, -16, -16),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, EMPTY_MESSAGE)
+            painter.end()
+            return
+        months_box = QRectF(14, 10, self.width() - 28, MONTHS_HEIGHT)
+        self._draw_months(painter, metrics, months_box)
+        agents_box = QRectF(14, months_box.bottom() + 16, self.width() - 28,
+                            self.height() - months_box.bottom() - 26)
+        self._draw_agents(painter, metrics, agents_box)
+        painter.end()
+
+    def _title(self, painter: QPainter, box: QRectF, text: str, note: str = "") -> float:
+        bold = QFont(self.font())
+        bold.setBold(True)
+        height = QFontMetrics(bold).height() + 4
+        painter.setFont(bold)
+        painter.setPen(QColor(TEXT))
+        painter.drawText(QRectF(box.left(), box.top(), box.width(), height),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+        painter.setFont(self.font())
+        if note:
+            painter.setPen(QColor(MUTED))
+            painter.drawText(QRectF(box.left(), box.top(), box.width(), height),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, note)
+        return box.top() + height
+
+    def _draw_months(self, painter: QPainter, metrics: QFontMetrics, box: QRectF) -> None:
+        assert self.data is not None
+        months = self.data.months
+        top = self._title(painter, box, "Sessions per month", f"{self.data.total:,} in all")
+        peak = max(m.sessions for m in months) or 1
+        label_width = metrics.horizontalAdvance(f"{peak:,}") + 6
+        plot = QRectF(box.left() + label_width, top + 8, box.width() - label_width,
+                      box.bottom() - top - 8 - metrics.height() - 6)
+        painter.setPen(QPen(QColor("#edf0f3"), 1))
+        painter.drawLine(QPointF(plot.left(), plot.top()), QPointF(plot.right(), plot.top()))
+        painter.setPen(QPen(QColor(BORDER), 1))
+        painter.drawLine(QPointF(plot.left(), plot.bottom()), QPointF(plot.right(), plot.bottom()))
+        painter.setPen(QColor(MUTED))
+        painter.drawText(QRectF(box.left(), plot.top() - metrics.height() / 2, label_width - 6, metrics.height()),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{peak:,}")
+        painter.drawText(QRectF(box.left(), plot.bottom() - metrics.height() / 2, label_width - 6,
+                                metrics.height()), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, "0")
+        step = plot.width() / len(months)
+        gap = min(3.0, step * 0.25)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(ACCENT))
+        for i, month in enumerate(months):
+            height = month.sessions / peak * plot.height()
+            bar = QRectF(plot.left() + i * step + gap / 2, plot.bottom() - height, max(step - gap, 1.0), height)
+            if month.sessions:
+                painter.drawRect(bar)
+            hit = QRectF(plot.left() + i * step, plot.top(), step, plot.height())
+            self._bars.append((hit, f"{month.label}: {month.sessions:,} session{'s' if month.sessions != 1 else ''}"))
+        painter.setPen(QColor(MUTED))
+        label_top = plot.bottom() + 4
+        first, last = months[0].label, months[-1].label
+        painter.drawText(QRectF(plot.left(), label_top, plot.width(), metrics.height()),
+                         Qt.AlignmentFlag.AlignLeft, first)
+        if len(months) > 1:
+            painter.drawText(QRectF(plot.left(), label_top, plot.width(), metrics.height()),
+                             Qt.AlignmentFlag.AlignRight, last)
+        # A tick and the year at each January inside the range, where the label has room.
+        used = (plot.left() + metrics.horizontalAdvance(first) + 8,
+                plot.right() - metrics.horizontalAdvance(last) - 8)
+        for i, month in enumerate(months[1:], start=1):
+            if month.month != 1:
+                continue
+            x = plot.left() + i * step
+            painter.setPen(QPen(QColor(BORDER), 1))
+            painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 3))
+            half = metrics.horizontalAdvance("0000") / 2 + 2
+            if used[0] < x - half and x + half < used[1]:
+                painter.setPen(QColor(MUTED))
+                painter.drawText(QRectF(x - half, label_top, 2 * half, metrics.height()),
+                                 Qt.AlignmentFlag.AlignHCenter, str(month.year))
+
+    def _draw_agents(self, painter: QPainter, metrics: QFontMetrics, box: QRectF) -> None:
+        assert self.data is not None
+        top = self._title(painter, box, "Sessions by agent") + 6
+        agents = self.data.agents
+        if not agents:
+            painter.setPen(QColor(MUTED))
+            painter.drawText(QRectF(box.left(), top, box.width(), metrics.height() * 2),
+                             Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
+                             "No drugs were drawn up in these sessions.")
+            return
+        rows = max(int((box.bottom() - top) // AGENT_ROW), 1)
+        shown = agents[:rows]
+        peak = max(a.sessions for a in agents) or 1
+        name_width = min(max(metrics.horizontalAdvance(a.name) for a in shown) + 8, box.width() * 0.5)
+        count_width = metrics.horizontalAdvance(f"{peak:,}") + 8
+        bar_left = box.left() + name_width
+        bar_room = max(box.right() - count_width - bar_left, 10)
+        for i, agent in enumerate(shown):
+            y = top + i * AGENT_ROW
+            if i == len(shown) - 1 and len(agents) > len(shown):
+                painter.setPen(QColor(MUTED))
+                painter.drawText(QRectF(box.left(), y, box.width(), AGENT_ROW),
+                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                                 f"and {len(agents) - len(shown) + 1} more")
+                break
+            painter.setPen(QColor(TEXT))
+            name = metrics.elidedText(agent.name, Qt.TextElideMode.ElideRight, int(name_width - 8))
+            painter.drawText(QRectF(box.left(), y, name_width - 8, AGENT_ROW),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+            width = max(agent.sessions / peak * bar_room, 2.0)
+            bar = QRectF(bar_left, y + 5, width, AGENT_ROW - 10)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(CLASS_COLOURS.get(agent.agent_class, MUTED)))
+            painter.drawRoundedRect(bar, 2, 2)
+            painter.setPen(QColor(MUTED))
+            painter.drawText(QRectF(bar.right() + 4, y, count_width, AGENT_ROW),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{agent.sessions:,}")
+            label = AGENT_CLASS_LABELS.get(agent.agent_class, agent.agent_class)
+            self._bars.append((QRectF(box.left(), y, box.width(), AGENT_ROW),
+                               f"{agent.name} ({label.lower()}): {agent.sessions:,} sessions"))
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(QPointF(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)
+
+    def tooltip_at(self, point: QPointF) -> str | None:
+        """The month or agent under ``point`` in words (after a paint), or None."""
+        return next((text for rect, text in self._bars if rect.contains(point)), None)

@@ -1,0 +1,179 @@
+"""The automatic lock after inactivity (product.md §9; HIPAA automatic logoff): open work stays open.
+
+Any key, click, wheel or touch restarts the countdown. When it runs out, every window of the app is covered by
+a blank curtain (no patient data stays on screen) and an application-modal dialog asks the signed-in user's
+password. Nothing is closed, hidden or saved on the user's behalf: editors, dialogs and their unsaved text are
+exactly as they were when the password is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.services import login
+from tpi_notes.services.context import AppContext
+from tpi_notes.ui.dialog_layout import stack
+from tpi_notes.ui.style import set_role
+
+ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
+            QEvent.Type.TouchBegin}
+
+
+class Curtain(QWidget):
+    """An opaque cover over one window while the app is locked; follows the window's size."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self.setObjectName("lock_curtain")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setGeometry(window.rect())
+        window.installEventFilter(self)
+        self.raise_()
+        self.show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
+            self.setGeometry(self.parentWidget().rect())
+        return False
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#2b3440"))
+        painter.setPen(QColor("#e8edf2"))
+        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "tpi-notes is locked")
+
+
+class UnlockDialog(QDialog):
+    """The signed-in user's password, and nothing else; Escape and the close button do nothing."""
+
+    unlocked = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self.setObjectName("unlock_dialog")
+        self.setWindowTitle("tpi-notes is locked")
+        self.setWindowModality(Qt.WindowModality.ApplicationModal)
+        self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
+        intro = QLabel(f"Locked after inactivity. <b>{_escape(ctx.principal.name)}</b>, type your password to "
+                       "continue; your open work is kept exactly as you left it.", self)
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        self.password = QLineEdit(self)
+        self.password.setObjectName("unlock_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel(self)
+        self.error.setObjectName("unlock_error")
+        self.error.setWordWrap(True)
+        set_role(self.error, "field-error")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow("Password:", self.password)
+        buttons = QDialogButtonBox(self)
+        self.unlock_button = QPushButton("Unlock", self)
+        self.unlock_button.setDefault(True)
+        buttons.addButton(self.unlock_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.try_unlock)
+        stack(self, intro, form, self.error, buttons, (440, 190))
+
+    @Slot()
+    def try_unlock(self) -> None:
+        try:
+            login.unlock(self._ctx, self.password.text())
+        except TpiError as exc:
+            self.password.clear()
+            self.error.setText(str(exc))
+            self.error.show()
+            self.password.setFocus()
+            return
+        self.unlocked.emit()
+        self.accept()
+
+    def reject(self) -> None:  # Escape must not unlock
+        pass
+
+
+class ScreenLock(QObject):
+    """Watches the whole application's input; locks after ``minutes`` without any (0 turns it off)."""
+
+    locked_changed = Signal(bool)
+
+    def __init__(self, ctx: AppContext, minutes: int, parent: QObject | None = None, *,
+                 interval_ms: int | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self.curtains: list[Curtain] = []
+        self.dialog: UnlockDialog | None = None
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(interval_ms if interval_ms is not None else max(0, minutes) * 60_000)
+        self.timer.timeout.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+        if self.timer.interval() > 0:
+            self.timer.start()
+
+    @property
+    def is_locked(self) -> bool:
+        return self.dialog is not None
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in ACTIVITY and not self.is_locked and self.timer.interval() > 0:
+            self.timer.start()
+        return False
+
+    @Slot()
+    def lock(self) -> None:
+        """Cover every window and ask for the password (also the "Lock now" action)."""
+        if self.is_locked or self._ctx.user_id is None:
+            return
+        self.timer.stop()
+        with contextlib.suppress(TpiError):  # locking the screen must never fail because the audit write did
+            login.lock(self._ctx)
+        self.curtains = [Curtain(w) for w in QApplication.topLevelWidgets()
+                         if w.isVisible() and not isinstance(w, UnlockDialog)
+                         and w.windowType() != Qt.WindowType.ToolTip]
+        self.dialog = UnlockDialog(self._ctx)
+        self.dialog.unlocked.connect(self._unlocked)
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+        self.locked_changed.emit(True)
+
+    @Slot()
+    def _unlocked(self) -> None:
+        for curtain in self.curtains:
+            curtain.hide()
+            curtain.deleteLater()
+        self.curtains = []
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = None
+        if self.timer.interval() > 0:
+            self.timer.start()
+        self.locked_changed.emit(False)
+
+    def stop(self) -> None:
+        self.timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
