@@ -45,7 +45,7 @@ def validate_clinic_details(details: ClinicDetails) -> ClinicDetails:
     after = " ".join(details.after_hours_phone.split())
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "The clinic's name is required; it heads every note and aftercare sheet."
+        errors["name"] = "Required: it heads every note and aftercare sheet."
     elif len(name) > 200:
         errors["name"] = "The name can be at most 200 characters."
     if len(address) > 500:
@@ -53,7 +53,7 @@ def validate_clinic_details(details: ClinicDetails) -> ClinicDetails:
     for key, value, required in (("phone", phone, True), ("after_hours_phone", after, False)):
         if not value:
             if required:
-                errors[key] = "The clinic's phone number is required; patients find it on the aftercare sheet."
+                errors[key] = "Required: patients find it on the aftercare sheet."
         elif len(value) > 40 or not set(value.lower()) <= PHONE_CHARS or sum(c.isdigit() for c in value) < 3:
             errors[key] = "Enter a phone number: digits, spaces, + - ( ) and 'ext' only, at most 40 characters."
     if errors:

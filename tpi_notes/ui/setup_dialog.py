@@ -132,6 +132,10 @@ class SetupDialog(QDialog):
         other = [msg for key, msg in errors.items() if key not in self.fields]
         self.message.setText(" ".join(other))
         self.message.setVisible(bool(other))
+        self.layout().activate()  # the messages take room: grow rather than squeeze them
+        hint = self.sizeHint()
+        if hint.height() > self.height():
+            self.resize(self.width(), hint.height())
 
     @Slot()
     def create(self) -> None:
