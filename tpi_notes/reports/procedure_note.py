@@ -19,11 +19,11 @@ from tpi_notes.reports.note_model import ProcedureNoteVM
 from tpi_notes.reports.page import PageDecor, render_pdf
 from tpi_notes.reports.styles import (
     ALERT_RULE,
-    DIAGRAM_WIDTH,
     FRAME_WIDTH,
     QR_SIZE,
     RULE,
     STOP_FILL,
+    TOP_DIAGRAM_WIDTH,
     WARN_FILL,
     note_styles,
 )
@@ -63,15 +63,42 @@ def _header(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     return out
 
 
-def _patient_and_encounter(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
+def _indication(vm: ProcedureNoteVM, st: StyleSheet1, total: float, heading: bool = True) -> list[Flowable]:
+    title = para("Indication and diagnoses", st["Section"])
+    return [*([title] if not heading else _section("Indication and diagnoses", st)),
+            key_values(vm.indication, st, columns=1, label_share=0.26, total=total), Spacer(1, 3),
+            grid(("ICD-10-CM", "Diagnosis"), vm.diagnoses or (("—", "No diagnosis recorded"),), (1, 4.5), st,
+                 total=total)]
+
+
+def _short_indication(vm: ProcedureNoteVM) -> bool:
+    """Whether indication and diagnoses are short enough to sit beside the diagram (a table cell cannot
+    run onto the next page, so long free text goes below, full width)."""
+    text = sum(len(str(v or "")) for _k, v in vm.indication) + sum(len(str(d)) for row in vm.diagnoses for d in row)
+    return text <= 700 and len(vm.diagnoses) <= 5
+
+
+def _top(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
+    """Patient and encounter (and a short indication) on the left, the body diagram on the right."""
+    gap = 8.0
+    left_width = FRAME_WIDTH - TOP_DIAGRAM_WIDTH - gap
     identity = (("Name", vm.patient_name), ("Date of birth", vm.patient_dob), ("MRN", vm.patient_mrn))
-    return [
-        *_section("Patient", st), key_values(identity + vm.patient_facts, st, columns=3, label_share=0.36),
-        *_section("Encounter", st), key_values(vm.encounter, st, columns=2, label_share=0.3),
-        *_section("Indication and diagnoses", st), key_values(vm.indication, st, columns=1, label_share=0.2),
-        Spacer(1, 3),
-        grid(("ICD-10-CM", "Diagnosis"), vm.diagnoses or (("—", "No diagnosis recorded"),), (1, 6), st),
+    left: list[Flowable] = [
+        para("Patient", st["Section"]),
+        key_values(identity + vm.patient_facts, st, columns=2, label_share=0.36, total=left_width),
+        para("Encounter", st["Section"]), key_values(vm.encounter, st, columns=2, label_share=0.36, total=left_width),
     ]
+    short = _short_indication(vm)
+    if short:
+        left += _indication(vm, st, left_width, heading=False)
+    drawing = body_diagram_drawing(load_atlas(vm.atlas_version), vm.markers, TOP_DIAGRAM_WIDTH)
+    right = [para(Markup("Body diagram"), st["Section"]),
+             para("Numbered markers match the site table; sides are the patient's.", st["Muted"]), drawing]
+    table = Table([[left, right]], colWidths=[left_width + gap, TOP_DIAGRAM_WIDTH], hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (0, 0), gap)]))
+    return [table] + ([] if short else _indication(vm, st, FRAME_WIDTH))
 
 
 def _pre_procedure(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
@@ -87,14 +114,6 @@ def _pre_procedure(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
                 grid(("Muscle", "Taut band", "Hypersensitive spot", "Referred pain", "Twitch", "Core criteria"),
                      vm.exam, (5, 2, 2.6, 2.2, 1.8, 2.2), st)]
     return out
-
-
-def _diagram(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
-    drawing = body_diagram_drawing(load_atlas(vm.atlas_version), vm.markers, DIAGRAM_WIDTH)
-    drawing.hAlign = "CENTER"
-    heading = Markup('Body diagram <font size="8" color="#555555">— numbered markers match the site table; sides '
-                     "are the patient's</font>")
-    return [KeepTogether([para(heading, st["Section"]), drawing])]
 
 
 def _sites(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
@@ -199,7 +218,7 @@ def _addenda(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
 
 def build_story(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     story: list[Flowable] = []
-    for part in (_header, _patient_and_encounter, _pre_procedure, _diagram, _sites, _medications, _estim_and_post,
+    for part in (_header, _top, _pre_procedure, _sites, _medications, _estim_and_post,
                  _findings_and_codes, _signature, _addenda):
         story.extend(part(vm, st))
     return story

@@ -49,14 +49,14 @@ def fit_widths(shares: Sequence[float], minimums: Sequence[float], total: float 
 
 
 def grid(header: Sequence[str], rows: Sequence[Sequence[Cell]], widths: Sequence[float], styles: StyleSheet1,
-         *, fills: dict[int, Color] | None = None, font: str = "Cell") -> Table:
+         *, fills: dict[int, Color] | None = None, font: str = "Cell", total: float = FRAME_WIDTH) -> Table:
     """A ruled table with a shaded header row repeated on every page it spans.
 
     ``widths`` are shares of the frame; a column is widened to its longest word (header or cell) so that
     words are never broken mid-word, taking the room from columns that have some to spare."""
     minimums = [max(_min_width([h], styles["HeadCell"]), _min_width([r[i] for r in rows], styles[font]))
                 for i, h in enumerate(header)]
-    col_widths = fit_widths(widths, minimums)
+    col_widths = fit_widths(widths, minimums, total)
     data = [[_cell(h, "HeadCell", styles) for h in header]]
     data += [[_cell(v, font, styles) for v in row] for row in rows]
     commands: list[tuple] = [
@@ -80,9 +80,9 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[Cell]], widths: Sequence
 
 
 def key_values(pairs: Sequence[tuple[str, object]], styles: StyleSheet1, *, columns: int = 2,
-               label_share: float = 0.34) -> Table:
+               label_share: float = 0.34, total: float = FRAME_WIDTH) -> Table:
     """Label/value pairs in ``columns`` side-by-side columns (labels bold); empty values print as "—"."""
-    width = FRAME_WIDTH / columns
+    width = total / columns
     col_widths = [width * label_share, width * (1 - label_share)] * columns
     rows: list[list[Flowable | str]] = []
     for start in range(0, len(pairs), columns):
