@@ -62,11 +62,63 @@ def pick_showcase_patient(ctx: AppContext) -> int | None:
 
 
 def empty_state(app: QApplication, folder: Path) -> None:
+    """First run: the setup dialog (with its messages after an empty submit), then the empty clinic."""
+    from tpi_notes.domain.clinic import ClinicDetails
+    from tpi_notes.services import login
+    from tpi_notes.ui.setup_dialog import SetupDialog
+
     ctx = open_clinic(str(folder / "empty.sqlite"))
+    setup = SetupDialog(ctx)
+    setup.show()
+    settle(app)
+    save(setup, "first-run-setup.png")
+    setup.close()
+    login.setup_clinic(ctx, ClinicDetails("Lakeside Pain Clinic", "1 Lake Road", "(555) 123-4567"), "Grace Hopper",
+                       "MD", "ghopper", "First admin pass 1", ("physician",))
+    login.login(ctx, "ghopper", "First admin pass 1")
     window = open_window(app, ctx)
     save(window, "empty-state.png")
     window.close()
     ctx.close()
+
+
+def sign_in_demo(app: QApplication, ctx: AppContext, username: str = "ahart") -> None:
+    """The login screen of the demo clinic, then log in as ``username``."""
+    from tpi_notes.services import clinic
+    from tpi_notes.services.demo_data import DEMO_PASSWORD
+    from tpi_notes.ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog(ctx, clinic.get_clinic_info(ctx).name, f"Demo clinic: every password is “{DEMO_PASSWORD}”.")
+    dialog.username.setText(username)
+    dialog.show()
+    settle(app)
+    save(dialog, "login.png")
+    dialog.password.setText(DEMO_PASSWORD)
+    dialog.try_login()
+    assert ctx.user_id is not None, "the demo login failed"
+
+
+def locked(app: QApplication, window: MainWindow) -> None:
+    """The inactivity lock: every window covered, the password asked."""
+    assert window.screen_lock is not None
+    window.screen_lock.lock()
+    settle(app)
+    dialog = window.screen_lock.dialog
+    assert dialog is not None
+    dialog.move(window.width() // 2 - dialog.width() // 2, window.height() // 2 - dialog.height() // 2)
+    shot = window.grab()
+    from PySide6.QtGui import QPainter
+
+    painter = QPainter(shot)
+    painter.drawPixmap(dialog.pos(), dialog.grab())
+    painter.end()
+    OUT.mkdir(parents=True, exist_ok=True)
+    shot.save(str(OUT / "locked.png"))
+    print("wrote docs/screenshots/locked.png")
+    from tpi_notes.services.demo_data import DEMO_PASSWORD
+
+    dialog.password.setText(DEMO_PASSWORD)
+    dialog.try_unlock()
 
 
 def main_window(app: QApplication, folder: Path) -> None:
@@ -77,6 +129,7 @@ def main_window(app: QApplication, folder: Path) -> None:
         return
     ctx = open_clinic(str(folder / "demo.sqlite"))
     build_demo(ctx, patients=60, sessions=240, seed=7)
+    sign_in_demo(app, ctx)
     window = open_window(app, ctx)
     patient_id = pick_showcase_patient(ctx)
     if patient_id is not None:
@@ -88,6 +141,7 @@ def main_window(app: QApplication, folder: Path) -> None:
     if patient_id is not None:
         session_editor(app, ctx, patient_id)
     session_editor_findings(app, ctx)
+    locked(app, window)
     window.close()
     ctx.close()
 
@@ -289,11 +343,14 @@ def documents(folder: Path) -> None:
     """The procedure note and the aftercare sheet of a signed demo session with several sites."""
     import sqlite3
 
+    from tpi_notes.services import login
     from tpi_notes.services.demo import build_demo
+    from tpi_notes.services.demo_data import DEMO_PASSWORD
     from tpi_notes.services.documents import aftercare_pdf, procedure_note_pdf
 
     ctx = open_clinic(str(folder / "documents.sqlite"))
     build_demo(ctx, patients=30, sessions=120, seed=11)
+    login.login(ctx, "jsoto", DEMO_PASSWORD)  # the nurse prints
     conn = sqlite3.connect(folder / "documents.sqlite")
     session_id = conn.execute(
         "SELECT s.id FROM procedure_session s JOIN site ON site.session_id = s.id WHERE s.status = 'signed' "

@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "aftercare":
             doc.add_argument("--lang", choices=sorted(LANGUAGES), help="language (default: the patient's)")
             doc.add_argument("--large-print", action="store_true", help="18 pt bold type, 1.5 line spacing")
+    backup = sub.add_parser("backup", help="copy the database to a file, checked (SQLite only)")
+    backup.add_argument("--db", dest="sub_db", help="database file path (default: as for the app)")
+    backup.add_argument("-o", "--output", required=True, metavar="OUT", help="the backup file to write")
     return parser
 
 
@@ -67,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _verify(args)
         if args.command in ("note", "aftercare"):
             return _document(args)
+        if args.command == "backup":
+            return _backup(args)
         return _open_app(args.db)
     except TpiError as exc:
         sys.stderr.write(f"{PROG}: {exc}\n")
@@ -175,6 +180,27 @@ def _document(args: argparse.Namespace) -> int:
         raise TpiError(f"cannot write {out}: {exc.strerror or exc}") from None
     kind = "procedure note" if args.command == "note" else "aftercare sheet"
     print(f"Wrote the {kind} of session {args.session_id} to {out} ({len(pdf):,} bytes).")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    """`backup`: a checked copy written whole or not at all (services.backup), one line either way."""
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.services.backup import backup_to
+    from tpi_notes.services.context import open_clinic
+
+    db = args.sub_db or args.db
+    path = sqlite_path(resolve_database_url(db))
+    if path is None:
+        raise TpiError("backup copies an SQLite database file; back up a PostgreSQL clinic with pg_dump.")
+    if not path.exists():
+        raise TpiError(f"{path} does not exist; there is nothing to back up.")
+    ctx = open_clinic(db)
+    try:
+        result = backup_to(ctx, Path(args.output))
+    finally:
+        ctx.close()
+    print(result.summary)
     return 0
 
 

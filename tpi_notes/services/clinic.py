@@ -19,6 +19,16 @@ def is_empty(ctx: AppContext) -> bool:
         return patients.count(s) == 0
 
 
+def demo_allowed(ctx: AppContext) -> bool:
+    """Whether the demo clinic may be loaded here: a database with no patients and no users yet."""
+    from sqlalchemy import func, select
+
+    from tpi_notes.db.models import User
+
+    with ctx.transaction() as s:
+        return patients.count(s) == 0 and s.scalar(select(func.count(User.id))) == 0
+
+
 def list_formulary(ctx: AppContext, include_retired: bool = False) -> list[FormularyItem]:
     with ctx.transaction() as s:
         return reference.list_items(s, include_retired)

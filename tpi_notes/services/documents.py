@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tpi_notes.anatomy import Atlas, load_atlas
@@ -102,7 +102,13 @@ def set_aftercare_version(ctx: AppContext, session_id: int, version: str) -> boo
         state = session_records.status_and_version(s, session_id)
         if state is None:
             raise NotFoundError(f"Session {session_id} does not exist.")
-        return _record_version(s, session_id, version)
+        recorded = _record_version(s, session_id, version)
+        if recorded:
+            patient_id = s.scalar(select(ProcedureSession.patient_id).where(ProcedureSession.id == session_id))
+            audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="session",
+                         entity_id=session_id, patient_id=patient_id,
+                         detail=f"aftercare library version {version} recorded on the draft")
+        return recorded
 
 
 def aftercare_pdf(ctx: AppContext, session_id: int, lang: str | None = None, large_print: bool = False) -> bytes:

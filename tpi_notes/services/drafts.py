@@ -122,13 +122,18 @@ def list_templates(ctx: AppContext) -> list[TemplateSummary]:
 
 
 def apply_template(ctx: AppContext, template_id: int, draft: SessionDraft) -> SessionDraft:
+    """The draft with the template's sites and syringes added (audited; the draft is saved as usual)."""
     ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.transaction() as s:
         body = templates.body(s, template_id)
         lots = reference.list_lots(s)
-    if body is None:
-        raise NotFoundError("That template no longer exists.")
-    preps, sites = from_template_body(body)
+        if body is None:
+            raise NotFoundError("That template no longer exists.")
+        preps, sites = from_template_body(body)
+        target = f"session {draft.id}" if draft.id is not None else "a new draft"
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="template",
+                     entity_id=template_id, patient_id=draft.patient_id,
+                     detail=f"applied to {target}: {len(sites)} sites, {len(preps)} syringes")
     return merge_into(draft, preps, sites, load_atlas(draft.atlas_version), replace_existing=False, lots=lots,
                       day=draft.performed_start.date())
 
@@ -142,7 +147,8 @@ def save_template(ctx: AppContext, name: str, description: str, draft: SessionDr
     if not draft.sites and not draft.preparations:
         raise ValidationError({"name": "Place at least one site or draw up a syringe before saving a template."})
     with ctx.transaction() as s:
+        existed = templates.by_name(s, name) is not None
         summary = templates.save(s, name, description.strip(), template_body(draft), ctx.user_id)
-        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="template",
-                     entity_id=summary.id, detail=name)
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change" if existed else "create",
+                     entity="template", entity_id=summary.id, detail=name)
         return summary

@@ -120,6 +120,9 @@ class AuditTableModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.InitialSortOrderRole:
+            # A first click on Time shows the newest first; on the other columns, A to Z.
+            return Qt.SortOrder.DescendingOrder if section == 0 else Qt.SortOrder.AscendingOrder
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             return f"Sort by {HEADERS[section].lower()} (click again to reverse)"
         return None
@@ -142,6 +145,7 @@ class AuditTableModel(QAbstractTableModel):
 
 
 def _cells(event: AuditRow) -> tuple[str, ...]:
-    record = f"{event.entity} {event.entity_id}" if event.entity_id is not None else event.entity
+    entity = event.entity.replace("_", " ")  # "audit_trail" reads as "audit trail"
+    record = f"{entity} {event.entity_id}" if event.entity_id is not None else entity
     return (event.at.strftime("%Y-%m-%d %H:%M:%S"), event.user, event.action, record, event.patient,
             " ".join(event.detail.split()))

@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QDateEdit,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QStackedWidget,
     QTableView,
@@ -37,38 +35,12 @@ from tpi_notes.services import audit_trail, integrity
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.integrity import VerifyReport
 from tpi_notes.ui.audit_model import DETAIL_COLUMN, AuditTableModel
+from tpi_notes.ui.audit_widgets import OptionalDateEdit, VerifyPanel
 from tpi_notes.ui.errors import error_text, show_error
-from tpi_notes.ui.style import ACCENT, BORDER, DANGER, DANGER_TINT, set_invalid, set_role
+from tpi_notes.ui.style import ACCENT, DANGER, set_invalid, set_role
 
 FILTER_DELAY_MS = 300
-_NO_DATE = QDate(2000, 1, 1)  # the minimum of the date fields, shown as "Any"
 _COLUMN_WIDTHS = (150, 170, 80, 120, 230)
-
-
-class OptionalDateEdit(QDateEdit):
-    """A date field that can be empty ("Any"); its calendar opens on this month while empty."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
-        self.setMinimumDate(_NO_DATE)
-        self.setSpecialValueText("Any")
-        self.setDate(_NO_DATE)
-        self.setMinimumWidth(120)
-        self.calendarWidget().installEventFilter(self)
-
-    def value(self) -> date | None:
-        return None if self.date() == _NO_DATE else self.date().toPython()
-
-    def set_value(self, day: date | None) -> None:
-        self.setDate(QDate(day) if day else _NO_DATE)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if watched is self.calendarWidget() and event.type() == QEvent.Type.Show and self.value() is None:
-            today = QDate.currentDate()
-            self.calendarWidget().setCurrentPage(today.year(), today.month())
-        return super().eventFilter(watched, event)
 
 
 class AuditTrailScreen(QWidget):
@@ -82,7 +54,8 @@ class AuditTrailScreen(QWidget):
         self._build_filter_bar()
         self._build_actions()
         self._build_table()
-        self._build_verify_panel()
+        self.verify_panel = VerifyPanel(self)
+        self.verify_label, self.problem_list = self.verify_panel.label, self.verify_panel.problem_list
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -216,25 +189,6 @@ class AuditTrailScreen(QWidget):
         self._stack.addWidget(self.view)
         self._stack.addWidget(self._hint_card)
 
-    def _build_verify_panel(self) -> None:
-        self.verify_panel = QFrame(self)
-        self.verify_panel.setObjectName("audit_verify_panel")
-        self.verify_label = QLabel(self.verify_panel)
-        self.verify_label.setObjectName("audit_verify_result")
-        self.verify_label.setWordWrap(True)
-        self.problem_list = QListWidget(self.verify_panel)
-        self.problem_list.setObjectName("audit_problems")
-        close = QPushButton("Hide", self.verify_panel)
-        close.clicked.connect(self.verify_panel.hide)
-        top = QHBoxLayout()
-        top.addWidget(self.verify_label, 1)
-        top.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self.verify_panel)
-        layout.setContentsMargins(10, 8, 10, 8)
-        layout.addLayout(top)
-        layout.addWidget(self.problem_list)
-        self.verify_panel.hide()
-
     def _combo(self, name: str, width: int) -> QComboBox:
         combo = QComboBox(self)
         combo.setObjectName(name)
@@ -263,7 +217,7 @@ class AuditTrailScreen(QWidget):
         for combo, everything, items in (
             (self.user_combo, "All users", [(u.label, u) for u in users]),
             (self.action_combo, "All actions", [(a, a) for a in actions]),
-            (self.entity_combo, "All records", [(e, e) for e in entities]),
+            (self.entity_combo, "All records", [(e.replace("_", " "), e) for e in entities]),
         ):
             keep = combo.currentData()
             combo.blockSignals(True)
@@ -335,8 +289,9 @@ class AuditTrailScreen(QWidget):
             self._stack.setCurrentWidget(self.view)
             self.view.scrollToTop()
         else:
-            self.hint_label.setText("No audit event matches these filters. Widen the dates, or press Clear filters." if self.model.filter != AuditFilter()
-                                    else "The audit trail is empty.")
+            filtered = self.model.filter != AuditFilter()
+            self.hint_label.setText("No audit event matches these filters. Widen the dates, or press Clear filters."
+                                    if filtered else "The audit trail is empty.")
             self._stack.setCurrentWidget(self._hint_card)
 
     @Slot()
@@ -387,30 +342,7 @@ class AuditTrailScreen(QWidget):
         return report
 
     def show_report(self, report: VerifyReport) -> None:
-        self.problem_list.clear()
-        checked = (f"{report.audit_events_checked:,} audit events and {report.sessions_checked:,} signed sessions "
-                   "checked")
-        if report.ok:
-            self.verify_label.setText(f"Intact: {checked}. Every event links to the one before it and matches its "
-                                      "hash; every signed note matches its signature.")
-            self.verify_panel.setStyleSheet(f"QFrame#audit_verify_panel {{ background: #ffffff; border: 1px solid "
-                                            f"{BORDER}; border-left: 4px solid {ACCENT}; border-radius: 4px; }}")
-            self.problem_list.hide()
-        else:
-            lines = ([f"Audit event {eid}: {reason}" for eid, reason in report.audit_problems]
-                     + [f"Session {sid} (patient MRN {mrn}): {reason}" for sid, mrn, reason in report.tampered]
-                     + [f"Lock trigger {name} is missing: the database no longer refuses changes it should refuse"
-                        for name in report.missing_locks])
-            self.verify_label.setText(f"<b>{len(lines)} problem{'s' if len(lines) != 1 else ''} found</b> "
-                                      f"({checked}): the record was changed outside tpi-notes.")
-            self.verify_panel.setStyleSheet(f"QFrame#audit_verify_panel {{ background: {DANGER_TINT}; border: 1px "
-                                            f"solid #f5b5b0; border-left: 4px solid {DANGER}; border-radius: 4px; }}")
-            self.problem_list.addItems(lines)
-            shown = min(len(lines), 6)  # the list scrolls beyond six lines
-            frame = 2 * self.problem_list.frameWidth() + 4
-            self.problem_list.setFixedHeight(shown * self.problem_list.sizeHintForRow(0) + frame)
-            self.problem_list.show()
-        self.verify_panel.show()
+        self.verify_panel.show_report(report)
 
     @Slot()
     def export_csv(self) -> int | None:
@@ -449,4 +381,4 @@ def render_audit_screenshot(ctx: AppContext, path: str | Path, size: tuple[int, 
     return out
 
 
-__all__ = ["DETAIL_COLUMN", "AuditTrailScreen", "OptionalDateEdit", "render_audit_screenshot"]
+__all__ = ["DETAIL_COLUMN", "AuditTrailScreen", "render_audit_screenshot"]

@@ -18,6 +18,7 @@ NEXT_STEP = (
     "This clinic has no patients yet. Register the first patient, or load a demo clinic with made-up "
     "patients and sessions to look around. The demo can only be loaded into an empty database."
 )
+NEXT_STEP_NO_DEMO = "This clinic has no patients yet. Register the first patient to begin."
 
 
 class EmptyState(QWidget):
@@ -39,7 +40,7 @@ class EmptyState(QWidget):
         set_role(title, "title")
         intro = QLabel(INTRO, card)
         intro.setWordWrap(True)
-        next_step = QLabel(NEXT_STEP, card)
+        next_step = self.next_step = QLabel(NEXT_STEP, card)
         next_step.setWordWrap(True)
         set_role(next_step, "hint")
 
@@ -83,6 +84,11 @@ class EmptyState(QWidget):
         outer.addStretch(2)
         # Narrow windows (half a laptop screen) stack the buttons instead of refusing to shrink.
         self.setMinimumWidth(360)
+
+    def set_demo_available(self, available: bool) -> None:
+        """Offer the demo only where it may be loaded (a database without users or patients)."""
+        self.demo_button.setVisible(available)
+        self.next_step.setText(NEXT_STEP if available else NEXT_STEP_NO_DEMO)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         wide = event.size().width() >= STACK_BELOW_WIDTH

@@ -177,12 +177,14 @@ class MainWindow(QMainWindow):
         self.new_patient_action.setVisible(can(Permission.EDIT_PATIENTS))
         self.edit_patient_action.setVisible(can(Permission.EDIT_PATIENTS))
         self.new_session_action.setVisible(can(Permission.PREPARE_DRAFTS))
-        self.load_demo_action.setVisible(can(Permission.LOAD_DEMO))
+        self.demo_allowed = can(Permission.LOAD_DEMO) and clinic.demo_allowed(self.ctx)
+        self.load_demo_action.setVisible(self.demo_allowed)
         self.preview_note_action.setVisible(can(Permission.PRINT))
         self.print_aftercare_action.setVisible(can(Permission.PRINT))
         self.lock_action.setVisible(self.ctx.user_id is not None)
         self.empty_state.register_button.setVisible(can(Permission.EDIT_PATIENTS))
-        self.empty_state.demo_button.setVisible(can(Permission.LOAD_DEMO))
+        self.empty_state.set_demo_available(self.demo_allowed)
+        self.patient_list.demo_available = self.demo_allowed
         self.patient_view.new_session_button.setVisible(can(Permission.PREPARE_DRAFTS))
         who = self.ctx.principal
         if who.is_user:
@@ -206,7 +208,7 @@ class MainWindow(QMainWindow):
         except TpiError as exc:
             show_error(self, exc)
             return
-        self.load_demo_action.setEnabled(empty and self.ctx.can(Permission.LOAD_DEMO))
+        self.load_demo_action.setEnabled(empty and self.demo_allowed)
         if empty:
             self._show_patient(None)
             self.right_stack.setCurrentWidget(self.empty_state)

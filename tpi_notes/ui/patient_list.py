@@ -101,6 +101,7 @@ class PatientListPanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        self.demo_available = True
         self._announced: int | None = None
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("patient_search")
@@ -194,7 +195,8 @@ class PatientListPanel(QWidget):
             if total == 0:
                 self.count_label.setText("No patients yet")
                 self.hint_label.setText("Press Ctrl+N to register the first patient, or load the demo clinic "
-                                        "to look around.")
+                                        "to look around." if self.demo_available else
+                                        "Press Ctrl+N to register the first patient.")
             elif total > len(rows):
                 self.count_label.setText(f"Showing first {len(rows):,} of {total:,} — refine the search")
             else:

@@ -32,6 +32,9 @@ class ProcedureSession(Timestamps, Base):
         ),
         Index("ix_procedure_session_patient", "patient_id", "performed_start"),
         Index("ix_procedure_session_performed", "performed_start"),
+        # The history browser (migration 0006): a physician's or a status's sessions in date order.
+        Index("ix_procedure_session_physician", "physician_id", "performed_start"),
+        Index("ix_procedure_session_status", "status", "performed_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,7 +43,7 @@ class ProcedureSession(Timestamps, Base):
     performed_end: Mapped[datetime | None]
     location: Mapped[str] = mapped_column(String(120), default="")
     # A nurse may prepare a draft before the physician is chosen; a signed session always names one.
-    physician_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"), index=True)
+    physician_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
     assistant_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
     indication: Mapped[str] = mapped_column(Text, default="")
     conservative_care: Mapped[str] = mapped_column(Text, default="")
@@ -114,7 +117,11 @@ class Preparation(Base):
 
 class PreparationComponent(Base):
     __tablename__ = "preparation_component"
-    __table_args__ = (CheckConstraint("volume_ml > 0 AND volume_ml <= 60", name="volume"),)
+    __table_args__ = (
+        CheckConstraint("volume_ml > 0 AND volume_ml <= 60", name="volume"),
+        # The history browser's agent filter and chart: an item's syringes, without reading the rows.
+        Index("ix_preparation_component_item", "item_id", "preparation_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     preparation_id: Mapped[int] = mapped_column(ForeignKey("preparation.id", ondelete="CASCADE"), index=True)
@@ -143,11 +150,14 @@ class Site(Base):
         _between("estim_pulse_width_us", 0, 10000),
         _between("estim_intensity_ma", 0, 100),
         _between("estim_minutes", 0, 120),
-        Index("ix_site_muscle", "muscle_id", "side"),
+        # The history browser's muscle and technique filters read the session ids from these alone.
+        Index("ix_site_muscle_session", "muscle_id", "session_id"),
+        Index("ix_site_technique_session", "technique", "session_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("procedure_session.id", ondelete="CASCADE"), index=True)
+    # Looked up through the (session_id, number) unique index; no index of its own (0006).
+    session_id: Mapped[int] = mapped_column(ForeignKey("procedure_session.id", ondelete="CASCADE"))
     number: Mapped[int]
     view: Mapped[str] = mapped_column(String(9))
     x: Mapped[float]

@@ -1,10 +1,16 @@
-"""The history filter as SQL: which sessions match, shared by the history browser and the exports."""
+"""The history filter as SQL: which sessions match, shared by the history browser and the exports.
+
+Conditions on a session's children (sites, syringes) and on its patient are ``id IN (subquery)`` rather
+than correlated ``EXISTS``: the subquery runs once over a covering index (migration 0006) and drives
+rowid lookups, so a narrow filter (one muscle, one drug, a patient's name) costs what it matches, not
+the size of the history.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy import ColumnElement, Select, and_, select
 
 from tpi_notes.db.models import (
     FormularyItem,
@@ -18,8 +24,14 @@ from tpi_notes.db.repositories.patients import search_conditions
 from tpi_notes.domain.history import AGENT_CLASSES, HistoryFilter
 
 
+def agent_item_ids(agent: str) -> Select[tuple[int]]:
+    """Formulary item ids an agent filter names: one item by code, or every item of an agent class."""
+    item = FormularyItem.agent_class == agent if agent in AGENT_CLASSES else FormularyItem.code == agent
+    return select(FormularyItem.id).where(item)
+
+
 def conditions(f: HistoryFilter) -> list[ColumnElement[bool]]:
-    """WHERE conditions on ProcedureSession (patient text needs the Patient join of ``matching_ids``)."""
+    """WHERE conditions on ProcedureSession alone (no join needed, patient text included)."""
     found: list[ColumnElement[bool]] = []
     if f.date_from is not None:
         found.append(ProcedureSession.performed_start >= datetime.combine(f.date_from, time.min))
@@ -32,18 +44,23 @@ def conditions(f: HistoryFilter) -> list[ColumnElement[bool]]:
     if f.patient_id is not None:
         found.append(ProcedureSession.patient_id == f.patient_id)
     if f.technique is not None:
-        found.append(exists().where(Site.session_id == ProcedureSession.id, Site.technique == f.technique))
+        found.append(ProcedureSession.id.in_(select(Site.session_id).where(Site.technique == f.technique)))
     if f.muscle_id is not None:
-        found.append(exists().where(Site.session_id == ProcedureSession.id, Site.muscle_id == f.muscle_id))
+        found.append(ProcedureSession.id.in_(select(Site.session_id).where(Site.muscle_id == f.muscle_id)))
     if f.agent:
-        item = FormularyItem.agent_class == f.agent if f.agent in AGENT_CLASSES else FormularyItem.code == f.agent
-        found.append(exists().where(Preparation.session_id == ProcedureSession.id,
-                                    PreparationComponent.preparation_id == Preparation.id,
-                                    FormularyItem.id == PreparationComponent.item_id, item))
-    if f.patient_text.strip():
-        found.append(exists().where(Patient.id == ProcedureSession.patient_id,
-                                    and_(*search_conditions(f.patient_text))))
+        found.append(ProcedureSession.id.in_(
+            select(Preparation.session_id)
+            .join(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
+            .where(PreparationComponent.item_id.in_(agent_item_ids(f.agent)))))
+    patient = search_conditions(f.patient_text) if f.patient_text.strip() else []
+    if patient:
+        found.append(ProcedureSession.patient_id.in_(select(Patient.id).where(and_(*patient))))
     return found
+
+
+def has_child_conditions(f: HistoryFilter) -> bool:
+    """True when the filter looks beyond the session row itself (sites, syringes, the patient's name)."""
+    return bool(f.technique or f.muscle_id or f.agent or f.patient_text.strip())
 
 
 def matching_ids(f: HistoryFilter) -> Select[tuple[int]]:
@@ -51,5 +68,3 @@ def matching_ids(f: HistoryFilter) -> Select[tuple[int]]:
     query = select(ProcedureSession.id)
     where = conditions(f)
     return query.where(and_(*where)) if where else query
-
-

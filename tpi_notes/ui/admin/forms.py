@@ -5,13 +5,19 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.ui.editor.fields import FieldErrors
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.style import set_role
 
+# The app's stylesheet gives enabled and disabled buttons and fields one look; here a disabled one is greyed.
+DISABLED_STYLE = (
+    "QPushButton:disabled { color: #9aa5b1; background: #f3f5f7; border-color: #e1e6eb; }"
+    "QLineEdit:disabled { color: #9aa5b1; background: #eef1f4; border-color: #e1e6eb; }"
+    "QCheckBox:disabled { color: #9aa5b1; }"
+)
 _NUMBER = re.compile(r"^\d{1,6}(?:[.,]\d{1,4})?$")
 
 
@@ -60,7 +66,7 @@ def read_number(edit: QLineEdit, name: str, errors: dict[str, str], what: str) -
     return float(text.replace(",", "."))
 
 
-def show_refusal(dialog: QDialog, errors: FieldErrors, exc: TpiError, general: QLabel | None = None) -> None:
+def show_refusal(dialog: QWidget, errors: FieldErrors, exc: TpiError, general: QLabel | None = None) -> None:
     """A ValidationError at its fields (the first one focused), anything else in a message box."""
     if not isinstance(exc, ValidationError):
         show_error(dialog, exc)

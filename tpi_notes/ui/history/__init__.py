@@ -27,7 +27,7 @@ def render_history_screenshot(ctx: AppContext, path: Path, size: tuple[int, int]
     browser = HistoryBrowser(ctx)
     try:
         browser.resize(*size)
-        browser.splitter.setSizes([size[0] - 360, 340])
+        browser.splitter.setSizes([size[1] - 330, 220])
         months = history_service.chart(ctx, HistoryFilter()).months
         if months:
             last = date(months[-1].year, months[-1].month, 1) + timedelta(days=31)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer,
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.domain.history import HistoryFilter, Sort
 from tpi_notes.domain.permissions import Permission
+from tpi_notes.services import exports
 from tpi_notes.services import history as history_service
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.errors import show_error
@@ -50,11 +52,11 @@ from tpi_notes.ui.history.model import (
 from tpi_notes.ui.settings import ui_settings
 from tpi_notes.ui.style import set_role
 
-# (format passed to exports.export_to_file, menu text, file suffix, file-dialog filter)
+# (format passed to exports.export_to_file, menu text, file-dialog filter)
 EXPORT_FORMATS = (
-    ("csv", "CSV (spreadsheet)…", ".csv", "CSV files (*.csv)"),
-    ("jsonl", "JSON Lines…", ".jsonl", "JSON Lines files (*.jsonl)"),
-    ("fhir", "FHIR R4 bundle…", ".json", "FHIR JSON files (*.json)"),
+    ("csv", "CSV (spreadsheet)…", "CSV files (*.csv)"),
+    ("jsonl", "JSON Lines…", "JSON Lines files (*.jsonl)"),
+    ("fhir", "FHIR R4 bundle…", "FHIR JSON files (*.json)"),
 )
 DESCENDING_FIRST = {"performed", "sites"}  # a first click on these shows the newest / the most first
 SETTINGS_GROUP = "history_window"
@@ -79,7 +81,7 @@ class HistoryBrowser(QMainWindow):
         self.export_button.setObjectName("history_export")
         self.export_button.setToolTip("Export the sessions this filter matches")
         menu = QMenu(self.export_button)
-        for fmt, text, _suffix, _pattern in EXPORT_FORMATS:
+        for fmt, text, _pattern in EXPORT_FORMATS:
             action = menu.addAction(text)
             action.setObjectName(f"history_export_{fmt}")
             action.triggered.connect(partial(self.export, fmt))
@@ -98,7 +100,7 @@ class HistoryBrowser(QMainWindow):
         self._stack.addWidget(self.view)
         self._stack.addWidget(self.hint_label)
         self.chart = HistoryChart(self)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("history_splitter")
         self.splitter.addWidget(self._stack)
         self.splitter.addWidget(self.chart)
@@ -137,6 +139,7 @@ class HistoryBrowser(QMainWindow):
         self._restore_layout()
         self._load_choices()
         self.refresh()
+        self.view.setFocus()
 
     def _make_view(self) -> QTableView:
         view = QTableView(self)
@@ -158,8 +161,8 @@ class HistoryBrowser(QMainWindow):
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(DATE, Qt.SortOrder.DescendingOrder)
-        for column, width in ((DATE, 132), (PATIENT, 170), (MRN, 92), (PHYSICIAN, 140), (STATUS, 96),
-                              (SITES, 56), (PAIN, 64)):
+        for column, width in ((DATE, 128), (PATIENT, 170), (MRN, 84), (PHYSICIAN, 150), (STATUS, 100),
+                              (SITES, 52), (PAIN, 64)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, width)
         header.setSectionResizeMode(MUSCLES, QHeaderView.ResizeMode.Stretch)
@@ -227,6 +230,8 @@ class HistoryBrowser(QMainWindow):
         else:
             self.count_label.setText(f"{total:,} session{'s' if total != 1 else ''}")
         self._stack.setCurrentWidget(self.view if total else self.hint_label)
+        self.chart.setVisible(total > 0)  # nothing to chart: the hint says so once
+        self.export_button.setEnabled(total > 0)
 
     @Slot(int)
     def _on_header_clicked(self, column: int) -> None:
@@ -272,7 +277,8 @@ class HistoryBrowser(QMainWindow):
     def export(self, fmt: str) -> Path | None:
         """Ask for a file and export the sessions of the filter shown (not a half-typed one) as ``fmt``."""
         self.filter_bar.apply_patient_now()
-        _fmt, text, suffix, pattern = next(f for f in EXPORT_FORMATS if f[0] == fmt)
+        _fmt, text, pattern = next(f for f in EXPORT_FORMATS if f[0] == fmt)
+        suffix = exports.SUFFIXES[fmt]
         suggested = Path.home() / f"tpi-sessions-{date.today().isoformat()}{suffix}"
         chosen, _ = QFileDialog.getSaveFileName(self, f"Export sessions as {text.rstrip('…')}", str(suggested),
                                                 pattern)
@@ -281,19 +287,20 @@ class HistoryBrowser(QMainWindow):
         path = Path(chosen)
         if not path.suffix:
             path = path.with_suffix(suffix)
-        from tpi_notes.services import exports  # written alongside the browser; imported when used
-
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            exports.export_to_file(self._ctx, fmt, path, self.model.filter)
+            summary = exports.export_to_file(self._ctx, fmt, path, self.model.filter)
         except TpiError as error:
+            QApplication.restoreOverrideCursor()
             show_error(self, error, "Export failed")
             return None
-        except OSError as error:
-            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {error.strerror or error}.")
-            return None
+        except BaseException:
+            QApplication.restoreOverrideCursor()
+            raise
+        QApplication.restoreOverrideCursor()
+        count = summary.sessions
         QMessageBox.information(self, "Export finished",
-                                f"Exported {self.model.total:,} session{'s' if self.model.total != 1 else ''} "
-                                f"to\n{path}")
+                                f"Exported {count:,} session{'s' if count != 1 else ''} to\n{path}")
         return path
 
     # -- layout ------------------------------------------------------------------------------------------
@@ -304,7 +311,7 @@ class HistoryBrowser(QMainWindow):
             self.resize(1300, 800)
         state = settings.value(f"{SETTINGS_GROUP}/splitter")
         if not (isinstance(state, QByteArray) and self.splitter.restoreState(state)):
-            self.splitter.setSizes([940, 340])
+            self.splitter.setSizes([560, 220])
 
     def save_layout(self) -> None:
         settings = ui_settings()

@@ -12,6 +12,7 @@ from tpi_notes.ui.style import ACCENT, BORDER, MUTED, TEXT
 CLASS_COLOURS = {"local_anesthetic": ACCENT, "corticosteroid": "#c2410c", "saline": "#7b8794"}
 MONTHS_HEIGHT = 190
 AGENT_ROW = 22
+AGENT_COLUMN = 230  # the narrowest column of the agent list
 EMPTY_MESSAGE = "No sessions match the filters."
 
 
@@ -21,13 +22,13 @@ class HistoryChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("history_chart")
-        self.setMinimumSize(260, 260)
+        self.setMinimumSize(260, 150)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.data: ChartData | None = None
         self._bars: list[tuple[QRectF, str]] = []  # hit areas for tooltips
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(340, 520)
+        return QSize(900, 210)
 
     def set_data(self, data: ChartData | None) -> None:
         self.data = data
@@ -51,10 +52,16 @@ class HistoryChart(QWidget):
                              Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, EMPTY_MESSAGE)
             painter.end()
             return
-        months_box = QRectF(14, 10, self.width() - 28, MONTHS_HEIGHT)
+        area = QRectF(self.rect()).adjusted(14, 10, -14, -10)
+        if area.width() >= 1.8 * area.height():  # a wide strip: months on the left, agents on the right
+            split = area.width() * 0.55
+            months_box = QRectF(area.left(), area.top(), split - 12, area.height())
+            agents_box = QRectF(area.left() + split + 12, area.top(), area.width() - split - 12, area.height())
+        else:  # a tall panel: months above agents
+            months_box = QRectF(area.left(), area.top(), area.width(), min(MONTHS_HEIGHT, area.height() * 0.5))
+            agents_box = QRectF(area.left(), months_box.bottom() + 16, area.width(),
+                                area.bottom() - months_box.bottom() - 16)
         self._draw_months(painter, metrics, months_box)
-        agents_box = QRectF(14, months_box.bottom() + 16, self.width() - 28,
-                            self.height() - months_box.bottom() - 26)
         self._draw_agents(painter, metrics, agents_box)
         painter.end()
 
@@ -135,26 +142,27 @@ class HistoryChart(QWidget):
                              "No drugs were drawn up in these sessions.")
             return
         rows = max(int((box.bottom() - top) // AGENT_ROW), 1)
-        shown = agents[:rows]
+        columns = max(1, min(int(box.width() // AGENT_COLUMN), -(-len(agents) // rows)))
+        capacity = rows * columns
+        shown = list(agents[:capacity])
+        more = len(agents) - len(shown)
+        if more:
+            shown = shown[:-1]  # the last slot says how many are left out
+            more += 1
         peak = max(a.sessions for a in agents) or 1
-        name_width = min(max(metrics.horizontalAdvance(a.name) for a in shown) + 8, box.width() * 0.5)
+        width = (box.width() - (columns - 1) * 16) / columns
+        names = [metrics.horizontalAdvance(a.name) for a in shown] or [0]
+        name_width = min(max(names) + 10, width * 0.55)
         count_width = metrics.horizontalAdvance(f"{peak:,}") + 8
-        bar_left = box.left() + name_width
-        bar_room = max(box.right() - count_width - bar_left, 10)
+        bar_room = max(width - name_width - count_width, 10)
         for i, agent in enumerate(shown):
-            y = top + i * AGENT_ROW
-            if i == len(shown) - 1 and len(agents) > len(shown):
-                painter.setPen(QColor(MUTED))
-                painter.drawText(QRectF(box.left(), y, box.width(), AGENT_ROW),
-                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                                 f"and {len(agents) - len(shown) + 1} more")
-                break
+            left = box.left() + (i // rows) * (width + 16)
+            y = top + (i % rows) * AGENT_ROW
             painter.setPen(QColor(TEXT))
-            name = metrics.elidedText(agent.name, Qt.TextElideMode.ElideRight, int(name_width - 8))
-            painter.drawText(QRectF(box.left(), y, name_width - 8, AGENT_ROW),
+            name = metrics.elidedText(agent.name, Qt.TextElideMode.ElideRight, int(name_width - 10))
+            painter.drawText(QRectF(left, y, name_width - 10, AGENT_ROW),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-            width = max(agent.sessions / peak * bar_room, 2.0)
-            bar = QRectF(bar_left, y + 5, width, AGENT_ROW - 10)
+            bar = QRectF(left + name_width, y + 5, max(agent.sessions / peak * bar_room, 2.0), AGENT_ROW - 10)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(CLASS_COLOURS.get(agent.agent_class, MUTED)))
             painter.drawRoundedRect(bar, 2, 2)
@@ -162,8 +170,14 @@ class HistoryChart(QWidget):
             painter.drawText(QRectF(bar.right() + 4, y, count_width, AGENT_ROW),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{agent.sessions:,}")
             label = AGENT_CLASS_LABELS.get(agent.agent_class, agent.agent_class)
-            self._bars.append((QRectF(box.left(), y, box.width(), AGENT_ROW),
+            self._bars.append((QRectF(left, y, width, AGENT_ROW),
                                f"{agent.name} ({label.lower()}): {agent.sessions:,} sessions"))
+        if more:
+            i = len(shown)
+            painter.setPen(QColor(MUTED))
+            painter.drawText(QRectF(box.left() + (i // rows) * (width + 16), top + (i % rows) * AGENT_ROW, width,
+                                    AGENT_ROW), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             f"and {more} more")
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
     QDateEdit,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -19,10 +18,21 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.domain.history import TECHNIQUE_LABELS, FilterChoices, HistoryFilter
-from tpi_notes.ui.style import set_invalid
+from tpi_notes.ui.flow_layout import FlowLayout
+from tpi_notes.ui.style import ACCENT, BORDER, DANGER, set_invalid
 
 PATIENT_DELAY_MS = 250
 ANY_DATE = QDate(1900, 1, 1)
+PAIR_HEIGHT = 32
+# The app's stylesheet rounds line edits and combo boxes; date edits get the same look here.
+DATE_STYLE = f"""
+QDateEdit {{ padding: 4px 6px; border: 1px solid {BORDER}; border-radius: 4px; background: #ffffff;
+             min-height: 20px; }}
+QDateEdit:focus {{ border: 1px solid {ACCENT}; }}
+QDateEdit[invalid="true"] {{ border: 2px solid {DANGER}; }}
+QDateEdit::drop-down {{ subcontrol-origin: padding; subcontrol-position: center right; width: 22px; border: none; }}
+QDateEdit::down-arrow {{ image: url(tpi-ui:chevron-down.png); width: 10px; height: 6px; }}
+"""
 CLASS_ENTRIES = {"local_anesthetic": "Any local anesthetic", "corticosteroid": "Any corticosteroid",
                  "saline": "Any saline"}
 
@@ -84,6 +94,8 @@ class FilterBar(QWidget):
         self.date_to.setToolTip("Performed on or before this day; Ctrl+Backspace: any")
         self.physician = QComboBox(self)
         self.physician.setObjectName("history_physician")
+        self.physician.setMinimumContentsLength(18)
+        self.physician.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.status = QComboBox(self)
         self.status.setObjectName("history_status")
         for label, value in (("Any status", None), ("Draft", "draft"), ("Signed", "signed")):
@@ -95,13 +107,13 @@ class FilterBar(QWidget):
             self.technique.addItem(label, code)
         self.agent = QComboBox(self)
         self.agent.setObjectName("history_agent")
-        self.agent.setMinimumContentsLength(18)
+        self.agent.setMinimumContentsLength(22)
         self.agent.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.muscle = QComboBox(self)
         self.muscle.setObjectName("history_muscle")
         self.muscle.setEditable(True)
         self.muscle.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.muscle.setMinimumContentsLength(18)
+        self.muscle.setMinimumContentsLength(22)
         self.muscle.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.muscle.lineEdit().setPlaceholderText("Any muscle")
         self.muscle.setToolTip("Type part of a muscle's name, then pick it from the list")
@@ -109,37 +121,23 @@ class FilterBar(QWidget):
         self.patient.setObjectName("history_patient")
         self.patient.setPlaceholderText("Patient name or MRN (Ctrl+F)")
         self.patient.setClearButtonEnabled(True)
-        self.patient.setMinimumWidth(200)
+        self.patient.setMinimumWidth(230)
         self.patient.setMaxLength(200)
         self.clear_button = QPushButton("Clear filters", self)
         self.clear_button.setObjectName("history_clear")
         self.set_choices(FilterChoices((), (), (), ()))
 
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(6)
-        dates = QHBoxLayout()
-        dates.setSpacing(6)
-        dates.addWidget(self.date_from)
-        dates.addWidget(QLabel("to", self))
-        dates.addWidget(self.date_to)
-        grid.addWidget(QLabel("Performed", self), 0, 0)
-        grid.addLayout(dates, 0, 1)
-        grid.addWidget(QLabel("Physician", self), 0, 2)
-        grid.addWidget(self.physician, 0, 3)
-        grid.addWidget(QLabel("Status", self), 0, 4)
-        grid.addWidget(self.status, 0, 5)
-        grid.addWidget(QLabel("Technique", self), 0, 6)
-        grid.addWidget(self.technique, 0, 7)
-        grid.addWidget(QLabel("Patient", self), 1, 0)
-        grid.addWidget(self.patient, 1, 1)
-        grid.addWidget(QLabel("Agent", self), 1, 2)
-        grid.addWidget(self.agent, 1, 3)
-        grid.addWidget(QLabel("Muscle", self), 1, 4)
-        grid.addWidget(self.muscle, 1, 5, 1, 3)
-        grid.addWidget(self.clear_button, 1, 8)
-        grid.setColumnStretch(9, 1)
+        # Label and control stay together; the pairs wrap onto a new line when the window is narrow.
+        flow = FlowLayout(self, spacing=10)
+        flow.addWidget(self._pair("Patient", self.patient))
+        flow.addWidget(self._pair("Performed", self.date_from, QLabel("to", self), self.date_to))
+        flow.addWidget(self._pair("Physician", self.physician))
+        flow.addWidget(self._pair("Status", self.status))
+        flow.addWidget(self._pair("Technique", self.technique))
+        flow.addWidget(self._pair("Agent", self.agent))
+        flow.addWidget(self._pair("Muscle", self.muscle))
+        flow.addWidget(self._pair("", self.clear_button))
+        self.setStyleSheet(DATE_STYLE)
 
         self._patient_timer = QTimer(self)
         self._patient_timer.setSingleShot(True)
@@ -154,6 +152,20 @@ class FilterBar(QWidget):
             combo.currentIndexChanged.connect(self._emit_changed)
         self.muscle.lineEdit().editingFinished.connect(self._settle_muscle_text)
         self.clear_button.clicked.connect(self.clear)
+
+    def _pair(self, label: str, *widgets: QWidget) -> QWidget:
+        box = QWidget(self)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        box.setMinimumHeight(PAIR_HEIGHT)  # every pair as tall as a combo box, so the rows line up
+        if label:
+            caption = QLabel(label, box)
+            caption.setBuddy(widgets[0])
+            row.addWidget(caption)
+        for widget in widgets:
+            row.addWidget(widget)
+        return box
 
     # -- choices -----------------------------------------------------------------------------------------
     def set_choices(self, choices: FilterChoices) -> None:

@@ -1,0 +1,256 @@
+"""The session history a page at a time: rows for a filter and sort, the filter's count, and its chart.
+
+Built to stay fast on 100,000 sessions (product.md §11):
+
+* a page is two steps: the page's ids (LIMIT/OFFSET over an index-ordered scan where the sort allows),
+  then the rows of just those ids, with their sites, syringes and addenda in one batched query each;
+* the count and the chart are aggregates in the database; sessions per month are counted one index range
+  per month when the filter is on the session row alone (no temporary B-tree), grouped otherwise;
+* filters on sites, syringes and the patient's name are ``id IN (subquery)`` (session_filter.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from tpi_notes.db.models import (
+    Addendum,
+    FormularyItem,
+    Patient,
+    Preparation,
+    PreparationComponent,
+    ProcedureSession,
+    Site,
+    User,
+    UserRole,
+)
+from tpi_notes.db.repositories.session_filter import conditions, has_child_conditions, matching_ids
+from tpi_notes.domain.history import (
+    SORT_KEYS,
+    AgentCount,
+    HistoryFilter,
+    HistoryRow,
+    MonthCount,
+    Sort,
+)
+
+PS = ProcedureSession
+
+
+def _where(query: Select, flt: HistoryFilter) -> Select:
+    found = conditions(flt)
+    return query.where(and_(*found)) if found else query
+
+
+def _site_count() -> ColumnElement[int]:
+    return select(func.count(Site.id)).where(Site.session_id == PS.id).correlate(PS).scalar_subquery()
+
+
+def page_ids(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int,
+             with_total: bool = False) -> tuple[list[int], int | None]:
+    """The ids of one page of matching sessions in ``sort`` order (ties: newest first, then highest id),
+    and with ``with_total`` the number of sessions the filter matches (else None)."""
+    if sort.key not in SORT_KEYS:
+        raise ValueError(f"unknown sort key {sort.key!r}")
+    # A filter on sites, syringes or names must gather all its matches to sort them anyway: count them in
+    # the same pass. Otherwise the page stops early on an index and a separate count is cheaper.
+    windowed = with_total and has_child_conditions(flt)
+    columns = (PS.id, func.count().over().label("total")) if windowed else (PS.id,)
+    query = _where(select(*columns), flt)
+
+    def direction(column: ColumnElement) -> ColumnElement:
+        return column.desc() if sort.descending else column.asc()
+
+    newest = [PS.performed_start.desc(), PS.id.desc()]
+    if sort.key == "performed":
+        order = [direction(PS.performed_start), direction(PS.id)]
+    elif sort.key == "patient":
+        # Walks ix_patient_name and each patient's sessions through ix_procedure_session_patient.
+        query = query.join(Patient, Patient.id == PS.patient_id)
+        order = [direction(Patient.family_name), direction(Patient.given_name), direction(Patient.id), *newest]
+    elif sort.key == "physician":
+        query = query.outerjoin(User, User.id == PS.physician_id)
+        order = [direction(User.full_name).nulls_last(), direction(PS.physician_id), *newest]
+    elif sort.key == "status":
+        order = [direction(PS.status), *newest]
+    else:  # sites
+        order = [direction(_site_count()), *newest]
+    rows = s.execute(query.order_by(*order).offset(offset).limit(limit)).all()
+    ids = [row[0] for row in rows]
+    if windowed:
+        return ids, (rows[0][1] if rows else (0 if offset == 0 else count(s, flt)))
+    if not with_total:
+        return ids, None
+    if offset == 0 and len(ids) < limit:
+        return ids, len(ids)  # a short first page is the whole answer
+    return ids, count(s, flt)
+
+
+def rows_for(s: Session, ids: Sequence[int]) -> list[HistoryRow]:
+    """The history rows of ``ids``, in the order given (ids that no longer exist are left out)."""
+    if not ids:
+        return []
+    heads = {
+        row.id: row
+        for row in s.execute(
+            select(PS.id, PS.performed_start, PS.patient_id, PS.status, PS.pain_before, PS.pain_after,
+                   Patient.family_name, Patient.given_name, Patient.mrn, User.full_name, User.credentials)
+            .join(Patient, Patient.id == PS.patient_id)
+            .outerjoin(User, User.id == PS.physician_id)
+            .where(PS.id.in_(ids))
+        )
+    }
+    muscles: dict[int, list[str]] = defaultdict(list)
+    techniques: dict[int, set[str]] = defaultdict(set)
+    sites: dict[int, int] = defaultdict(int)
+    for sid, side, muscle, technique in s.execute(
+        select(Site.session_id, Site.side, Site.muscle, Site.technique)
+        .where(Site.session_id.in_(ids)).order_by(Site.session_id, Site.number)
+    ):
+        label = f"{side} {muscle.lower()}"
+        if label not in muscles[sid]:
+            muscles[sid].append(label)
+        techniques[sid].add(technique)
+        sites[sid] += 1
+    agents: dict[int, list[str]] = defaultdict(list)
+    for sid, name in s.execute(
+        select(Preparation.session_id, FormularyItem.name)
+        .join(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
+        .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
+        .where(Preparation.session_id.in_(ids))
+        .order_by(Preparation.session_id, Preparation.label, PreparationComponent.position)
+    ):
+        if name not in agents[sid]:
+            agents[sid].append(name)
+    addenda = dict(s.execute(select(Addendum.session_id, func.count(Addendum.id))
+                             .where(Addendum.session_id.in_(ids)).group_by(Addendum.session_id)).all())
+    rows = []
+    for sid in ids:
+        head = heads.get(sid)
+        if head is None:
+            continue
+        physician = f"{head.full_name}, {head.credentials}" if head.credentials else head.full_name or ""
+        rows.append(HistoryRow(
+            id=sid, performed_start=head.performed_start, patient_id=head.patient_id,
+            patient_name=f"{head.family_name}, {head.given_name}", mrn=head.mrn, physician=physician,
+            status=head.status, techniques=tuple(sorted(techniques[sid])), muscles=tuple(muscles[sid]),
+            agents=tuple(agents[sid]), site_count=sites[sid], pain_before=head.pain_before,
+            pain_after=head.pain_after, addenda=addenda.get(sid, 0),
+        ))
+    return rows
+
+
+def page(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int,
+         with_total: bool = False) -> tuple[list[HistoryRow], int | None]:
+    """One page of rows, and with ``with_total`` the filter's session count."""
+    ids, total = page_ids(s, flt, sort, offset, limit, with_total)
+    return rows_for(s, ids), total
+
+
+def count(s: Session, flt: HistoryFilter) -> int:
+    return s.scalar(_where(select(func.count()).select_from(PS), flt)) or 0
+
+
+# -- the chart ----------------------------------------------------------------------------------------------
+
+def _month_start(day: date) -> date:
+    return date(day.year, day.month, 1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.fromisoformat(str(value)).date()
+
+
+def _months_between(first: date, last: date) -> list[date]:
+    months, month = [], _month_start(first)
+    while month <= last:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+def _month_key(s: Session) -> ColumnElement[str]:
+    if s.get_bind().dialect.name == "sqlite":
+        return func.strftime("%Y-%m", PS.performed_start)
+    return func.to_char(PS.performed_start, "YYYY-MM")
+
+
+def per_month(s: Session, flt: HistoryFilter) -> list[MonthCount]:
+    """Sessions per calendar month from the first to the last matching one (empty months included)."""
+    if has_child_conditions(flt):
+        # A subquery filter is evaluated once and its matches grouped (per-month ranges would re-run it).
+        key = _month_key(s)
+        found = {str(k): int(n) for k, n in
+                 s.execute(_where(select(key, func.count()).select_from(PS), flt).group_by(key))}
+        if not found:
+            return []
+        first, last = (datetime.strptime(k, "%Y-%m").date() for k in (min(found), max(found)))
+        return [MonthCount(m.year, m.month, found.get(m.strftime("%Y-%m"), 0)) for m in _months_between(first, last)]
+    # On the session row alone: one index range count per month, all in one statement.
+    first = s.scalar(_where(select(func.min(PS.performed_start)), flt))
+    if first is None:
+        return []
+    last = s.scalar(_where(select(func.max(PS.performed_start)), flt))
+    months = _months_between(_as_date(first), _as_date(last))
+    where = conditions(flt)
+    parts = [
+        select(literal(i).label("i"), func.count().label("n")).select_from(PS)
+        .where(PS.performed_start >= datetime.combine(m, datetime.min.time()),
+               PS.performed_start < datetime.combine(_next_month(m), datetime.min.time()), *where)
+        for i, m in enumerate(months)
+    ]
+    counts: dict[int, int] = {}
+    for chunk in range(0, len(parts), 200):  # SQLite allows 500 terms in one compound SELECT
+        counts.update(s.execute(union_all(*parts[chunk:chunk + 200])).all())
+    return [MonthCount(m.year, m.month, int(counts.get(i, 0))) for i, m in enumerate(months)]
+
+
+def by_agent(s: Session, flt: HistoryFilter) -> list[AgentCount]:
+    """Matching sessions per formulary item (a session counts once per item), most used first."""
+    query = (select(PreparationComponent.item_id, func.count(distinct(Preparation.session_id)))
+             .join(Preparation, Preparation.id == PreparationComponent.preparation_id)
+             .group_by(PreparationComponent.item_id))
+    if not flt.is_empty:
+        query = query.where(Preparation.session_id.in_(matching_ids(flt)))
+    counts = dict(s.execute(query).all())
+    if not counts:
+        return []
+    items = s.execute(select(FormularyItem.id, FormularyItem.code, FormularyItem.name, FormularyItem.agent_class)
+                      .where(FormularyItem.id.in_(list(counts))))
+    found = [AgentCount(code, name, agent_class, int(counts[item_id])) for item_id, code, name, agent_class in items]
+    return sorted(found, key=lambda a: (-a.sessions, a.name))
+
+
+# -- filter choices -----------------------------------------------------------------------------------------
+
+def physicians(s: Session) -> list[tuple[int, str]]:
+    """(id, "Name, MD") of everyone who holds the physician role or performed a session, by name."""
+    query = (select(User.id, User.full_name, User.credentials)
+             .where(or_(exists().where(UserRole.user_id == User.id, UserRole.role == "physician"),
+                        exists().where(PS.physician_id == User.id)))
+             .order_by(User.full_name, User.id))
+    return [(uid, f"{name}, {cred}" if cred else name) for uid, name, cred in s.execute(query)]
+
+
+def user_label(s: Session, user_id: int) -> str:
+    row = s.execute(select(User.full_name, User.credentials).where(User.id == user_id)).first()
+    if row is None:
+        return ""
+    return f"{row[0]}, {row[1]}" if row[1] else row[0]
+
+
+def agent_name(s: Session, code: str) -> str:
+    return s.scalar(select(FormularyItem.name).where(FormularyItem.code == code)) or ""

@@ -1,0 +1,148 @@
+"""Exporting the session history (product.md §8): CSV, JSON Lines or a FHIR R4 Bundle, streamed.
+
+The sessions a ``HistoryFilter`` matches (the history browser's filter, so "export what I see" is exact) are
+read and written 500 at a time in the order performed, never held whole: memory stays flat whatever the range.
+Every session is dosed at its patient's weight and coded by the rules of its date, as its note is. One audit
+event records the export (format, filter, count; never a patient's name).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from tpi_notes.db.repositories import audit, export_rows, reference
+from tpi_notes.domain.errors import TpiError, ValidationError
+from tpi_notes.domain.export_csv import CsvWriter
+from tpi_notes.domain.export_fhir import FhirBundleWriter
+from tpi_notes.domain.export_jsonl import JsonLinesWriter
+from tpi_notes.domain.export_records import ExportRecord, export_record
+from tpi_notes.domain.history import HistoryFilter
+from tpi_notes.domain.permissions import Permission
+from tpi_notes.services import export_helpers
+from tpi_notes.services.context import AppContext
+
+FORMATS = {"csv": "CSV", "jsonl": "JSON Lines", "fhir": "FHIR R4 Bundle"}
+SUFFIXES = {"csv": ".csv", "jsonl": ".jsonl", "fhir": ".json"}
+# Helper processes pay about a second to start: worth it from a few tens of thousands of sessions on.
+PARALLEL_FROM = 20_000
+MAX_HELPERS = 2
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    fmt: str
+    sessions: int
+    bytes: int
+
+
+class _Writer(Protocol):
+    def begin(self) -> bytes: ...
+    def rows(self, records: list[ExportRecord]) -> bytes: ...
+    def end(self) -> bytes: ...
+
+
+def describe_filter(flt: HistoryFilter) -> str:
+    """The filter in words for the audit trail: ids and codes only, never a patient's name or search text."""
+    parts = []
+    if flt.date_from:
+        parts.append(f"from {flt.date_from.isoformat()}")
+    if flt.date_to:
+        parts.append(f"to {flt.date_to.isoformat()}")
+    for label, value in (("status", flt.status), ("technique", flt.technique), ("agent", flt.agent),
+                         ("muscle", flt.muscle_id), ("physician id", flt.physician_id),
+                         ("patient id", flt.patient_id)):
+        if value is not None and value != "":
+            parts.append(f"{label} {value}")
+    if flt.patient_text.strip():
+        parts.append("a patient search")
+    return ", ".join(parts) or "all sessions"
+
+
+def _writer(fmt: str, clinic: str, zone: tzinfo | None) -> _Writer:
+    if fmt == "csv":
+        return CsvWriter()
+    if fmt == "jsonl":
+        return JsonLinesWriter(zone)
+    return FhirBundleWriter(clinic, datetime.now(), zone)
+
+
+def _helpers(ctx: AppContext, fmt: str, total: int, workers: int | None) -> int:
+    """How many helper processes to use: none for FHIR, small exports, one core or an in-memory database."""
+    if fmt == "fhir":
+        return 0
+    if workers is not None:
+        return workers
+    shared = ctx.database_path is not None or not ctx.url.startswith("sqlite")  # not an in-memory database
+    cores = os.cpu_count() or 1
+    if not (shared and export_helpers.available() and cores >= 2 and total >= PARALLEL_FROM):
+        return 0
+    return min(cores, MAX_HELPERS)
+
+
+def export_sessions(ctx: AppContext, fmt: str, out: BinaryIO, flt: HistoryFilter | None = None,
+                    zone: tzinfo | None = None, workers: int | None = None) -> ExportSummary:
+    """Write the sessions ``flt`` matches (all when None) to ``out`` in ``fmt`` ("csv", "jsonl" or "fhir").
+
+    ``zone`` is the clinic's time zone for the UTC offsets of JSON Lines and FHIR times (default: this
+    computer's). ``workers``: helper processes for CSV and JSON Lines (default: up to two when the export is
+    large, see ``export_helpers``; 0 for none). Writes batch by batch; on an error part of the output may already
+    be written (``export_to_file`` is all-or-nothing)."""
+    ctx.require(Permission.EXPORT)
+    if fmt not in FORMATS:
+        raise ValidationError({"format": f"Choose one of {', '.join(FORMATS)} (not {fmt!r})."})
+    flt = flt or HistoryFilter()
+    problems = flt.problems()
+    if problems:
+        raise ValidationError(problems)
+    written = 0
+    sessions = 0
+    with ctx.transaction() as s:
+        settings = reference.settings(s)
+        helpers = _helpers(ctx, fmt, export_rows.count(s, flt) if workers is None else 0, workers)
+        writer = _writer(fmt, settings.name, zone)
+        written += out.write(writer.begin()) or 0
+        if helpers:
+            ids = export_rows.ordered_ids(s, flt)
+            for found, chunk in export_helpers.encoded_batches(ctx.url, fmt, zone, ids, helpers):
+                written += out.write(chunk) or 0
+                sessions += found
+        else:
+            formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
+            for batch in export_rows.batches(s, flt):
+                records = [export_record(x, formulary, settings.estim_payer_profile) for x in batch]
+                written += out.write(writer.rows(records)) or 0
+                sessions += len(batch)
+        written += out.write(writer.end()) or 0
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="export", entity="session_history",
+                     patient_id=flt.patient_id,
+                     detail=f"{FORMATS[fmt]} export of {sessions} session{'s' if sessions != 1 else ''} "
+                            f"({describe_filter(flt)}), {written} bytes")
+    return ExportSummary(fmt, sessions, written)
+
+
+def export_to_file(ctx: AppContext, fmt: str, path: Path, flt: HistoryFilter | None = None,
+                   zone: tzinfo | None = None, workers: int | None = None) -> ExportSummary:
+    """Export to ``path``, whole or not at all: written to a ``.partial`` sibling, then renamed over ``path``."""
+    ctx.require(Permission.EXPORT)
+    path = Path(path).expanduser()
+    if path.is_dir() or not path.parent.is_dir():
+        why = "it is a folder" if path.is_dir() else f"the folder {path.parent} does not exist"
+        raise TpiError(f"Cannot write {path}: {why}.")
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("wb") as fh:
+            summary = export_sessions(ctx, fmt, fh, flt, zone, workers)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise TpiError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return summary

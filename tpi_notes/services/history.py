@@ -1,0 +1,104 @@
+"""The history browser's actions: browse a page of sessions, chart the filter, offer the filter's choices.
+
+Applying a filter (the first page of a query) is one audit event, "query" on "history", with the filter in
+words; later pages of the same query are not audited again.
+"""
+
+from __future__ import annotations
+
+from tpi_notes.anatomy import load_atlas
+from tpi_notes.db.repositories import audit, patients, reference, session_history
+from tpi_notes.domain.errors import NotFoundError, ValidationError
+from tpi_notes.domain.formulary import AGENT_CLASSES
+from tpi_notes.domain.history import (
+    SORT_KEYS,
+    AgentChoice,
+    ChartData,
+    FilterChoices,
+    HistoryFilter,
+    HistoryPage,
+    Sort,
+    describe_filter,
+)
+from tpi_notes.domain.permissions import Permission
+from tpi_notes.services.context import AppContext
+
+PAGE_SIZE = 200
+MAX_PAGE = 1000
+
+
+def _check(flt: HistoryFilter, sort: Sort | None = None) -> None:
+    problems = flt.problems()
+    if sort is not None and sort.key not in SORT_KEYS:
+        problems["sort"] = f"Sort by one of {', '.join(SORT_KEYS)}."
+    if problems:
+        raise ValidationError(problems)
+
+
+def browse(ctx: AppContext, flt: HistoryFilter, sort: Sort | None = None, offset: int = 0,
+           limit: int = PAGE_SIZE) -> HistoryPage:
+    """One page of the sessions ``flt`` matches, in ``sort`` order (newest first by default).
+
+    The first page (``offset`` 0) applies the filter: it carries the total and is audited. Later pages
+    carry ``total=None`` (the caller keeps the first page's) and are not audited.
+    """
+    ctx.require(Permission.VIEW_RECORDS)
+    sort = sort or Sort()
+    _check(flt, sort)
+    if offset < 0 or not 1 <= limit <= MAX_PAGE:
+        raise ValidationError({"page": f"A page starts at 0 or later and holds 1 to {MAX_PAGE} sessions."})
+    with ctx.transaction() as s:
+        if offset == 0 and flt.patient_id is not None and patients.get(s, flt.patient_id) is None:
+            raise NotFoundError(f"Patient {flt.patient_id} does not exist.")
+        rows, total = session_history.page(s, flt, sort, offset, limit, with_total=offset == 0)
+        if offset == 0:
+            audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="query", entity="history",
+                         patient_id=flt.patient_id, detail=_in_words(s, flt))
+        return HistoryPage(tuple(rows), offset, total)
+
+
+def count(ctx: AppContext, flt: HistoryFilter) -> int:
+    """How many sessions ``flt`` matches."""
+    ctx.require(Permission.VIEW_RECORDS)
+    _check(flt)
+    with ctx.transaction() as s:
+        return session_history.count(s, flt)
+
+
+def chart(ctx: AppContext, flt: HistoryFilter) -> ChartData:
+    """Sessions per month over the matching range and per agent, for the browser's small chart."""
+    ctx.require(Permission.VIEW_RECORDS)
+    _check(flt)
+    with ctx.transaction() as s:
+        months = session_history.per_month(s, flt)
+        agents = session_history.by_agent(s, flt) if months else []
+        return ChartData(tuple(months), tuple(agents), sum(m.sessions for m in months))
+
+
+def filter_choices(ctx: AppContext) -> FilterChoices:
+    """Physicians, formulary agents (retired ones too: old sessions used them), agent classes and muscles."""
+    ctx.require(Permission.VIEW_RECORDS)
+    with ctx.transaction() as s:
+        physicians = session_history.physicians(s)
+        items = reference.list_items(s, include_retired=True)
+    agents = tuple(sorted((AgentChoice(i.code, i.name, i.agent_class) for i in items),
+                          key=lambda a: (list(AGENT_CLASSES).index(a.agent_class)
+                                         if a.agent_class in AGENT_CLASSES else 99, a.name.lower())))
+    return FilterChoices(tuple(physicians), agents, tuple(AGENT_CLASSES.items()), muscle_choices())
+
+
+def muscle_choices() -> tuple[tuple[str, str], ...]:
+    """(muscle id, name) of every muscle in the atlas (deep alternatives included), by name."""
+    names: dict[str, str] = {}
+    for region in load_atlas().regions:
+        names.setdefault(region.muscle_id, region.muscle)
+        for deep in region.deep:
+            names.setdefault(deep.muscle_id, deep.muscle)
+    return tuple(sorted(names.items(), key=lambda item: item[1].lower()))
+
+
+def _in_words(s, flt: HistoryFilter) -> str:  # noqa: ANN001 - Session
+    physician = session_history.user_label(s, flt.physician_id) if flt.physician_id is not None else ""
+    agent = session_history.agent_name(s, flt.agent) if flt.agent else ""
+    muscle = dict(muscle_choices()).get(flt.muscle_id, "") if flt.muscle_id else ""
+    return describe_filter(flt, physician=physician, agent=agent, muscle=muscle)
