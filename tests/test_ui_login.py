@@ -220,3 +220,25 @@ def test_the_admin_reads_but_never_edits_clinical_content(staffed, qtbot: QtBot)
     opened = window.open_session(ids["draft"])  # a draft opens read-only, not in the editor
     assert isinstance(opened, SessionWindow) and not opened.addendum_button.isVisible()
     assert window.editors == []
+
+
+def test_the_admin_reaches_administration_and_the_audit_trail(staffed, qtbot: QtBot) -> None:  # noqa: ANN001
+    ctx, _ids = staffed
+    window = _window_as(qtbot, ctx, "lgrant")
+    for action in (window.admin_action, window.audit_action, window.backup_action, window.history_action):
+        assert action.isVisible(), action.text()
+    admin = window.open_audit()
+    qtbot.addWidget(admin)
+    assert admin.tab_titles()[-1] == "Audit trail" and admin.tabs.tabText(admin.tabs.currentIndex()) == "Audit trail"
+    assert window.open_admin() is admin  # one window, raised again
+
+
+def test_nurse_and_physician_see_no_administration(staffed, qtbot: QtBot) -> None:  # noqa: ANN001
+    ctx, _ids = staffed
+    for username in ("jsoto", "ahart"):
+        login.sign_out(ctx)
+        window = _window_as(qtbot, ctx, username)
+        hidden = (window.admin_action, window.audit_action, window.backup_action)
+        assert not any(a.isVisible() for a in hidden), username
+        assert window.history_action.isVisible()
+        window.close()

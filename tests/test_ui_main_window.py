@@ -255,7 +255,7 @@ def test_menus_shortcuts_title_and_about(make_window: MakeWindow, message_boxes:
     for action, keys in shortcuts.items():
         assert action.shortcut() == QKeySequence(keys), action.text()
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Session", "&View", "&Help"]
+    assert menus == ["&File", "&Session", "&Clinic", "&View", "&Help"]
     assert window.windowTitle() == "tpi-notes — t.db"
     window.find_action.trigger()
     assert window.focusWidget() is window.patient_list.search_edit

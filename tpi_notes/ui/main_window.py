@@ -63,6 +63,8 @@ class MainWindow(QMainWindow):
         self.current_patient: PatientRecord | None = None
         self.active_dialog: PatientDialog | None = None
         self.editors: list[SessionEditor] = []
+        self.history_window: QWidget | None = None
+        self.admin_window: QWidget | None = None
         self.setObjectName("main_window")
         self.setWindowTitle(f"{APP_TITLE} — {database_label(ctx)}")
 
@@ -149,6 +151,14 @@ class MainWindow(QMainWindow):
                                                 "Show the selected session's procedure note (print or save it)")
         self.print_aftercare_action = self._action("Print &aftercare…", self.print_aftercare, "Ctrl+P",
                                                    "Print the selected session's aftercare sheet for the patient")
+        self.history_action = self._action("Session &history…", self.open_history, "Ctrl+H",
+                                           "All sessions: filter, sort, chart and export")
+        self.admin_action = self._action("Clinic &administration…", self.open_admin, None,
+                                         "Users and roles, clinic details, formulary and lots")
+        self.audit_action = self._action("Audit &trail…", self.open_audit, None,
+                                         "Who viewed, changed, signed, printed or exported what, and when")
+        self.backup_action = self._action("&Back up database…", self.backup, None,
+                                          "Write a consistent copy of the clinic database to a file")
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -166,6 +176,11 @@ class MainWindow(QMainWindow):
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         table.addActions([self.preview_note_action, self.print_aftercare_action])
         table.selectionModel().currentRowChanged.connect(self._update_document_actions)
+        clinic_menu = bar.addMenu("&Clinic")
+        clinic_menu.addAction(self.history_action)
+        clinic_menu.addSeparator()
+        clinic_menu.addActions([self.admin_action, self.audit_action, self.backup_action])
+        self.clinic_menu = clinic_menu
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.find_action, self.refresh_action])
         help_menu = bar.addMenu("&Help")
@@ -182,6 +197,11 @@ class MainWindow(QMainWindow):
         self.preview_note_action.setVisible(can(Permission.PRINT))
         self.print_aftercare_action.setVisible(can(Permission.PRINT))
         self.lock_action.setVisible(self.ctx.user_id is not None)
+        self.history_action.setVisible(can(Permission.VIEW_RECORDS))
+        self.admin_action.setVisible(any(can(p) for p in (Permission.MANAGE_USERS, Permission.MANAGE_CLINIC,
+                                                           Permission.MANAGE_FORMULARY)))
+        self.audit_action.setVisible(can(Permission.VIEW_AUDIT))
+        self.backup_action.setVisible(can(Permission.BACKUP))
         self.empty_state.register_button.setVisible(can(Permission.EDIT_PATIENTS))
         self.empty_state.set_demo_available(self.demo_allowed)
         self.patient_list.demo_available = self.demo_allowed
@@ -192,6 +212,67 @@ class MainWindow(QMainWindow):
             label.setObjectName("signed_in_as")
             set_role(label, "hint")
             self.statusBar().addPermanentWidget(label)
+
+    @Slot()
+    def open_history(self) -> QWidget:
+        """The session history browser (one window; raised when already open)."""
+        from tpi_notes.ui.history import HistoryBrowser
+
+        if self.history_window is None:
+            self.history_window = HistoryBrowser(self.ctx, self)
+            self.history_window.session_activated.connect(self.open_session_anywhere)
+        return _raise(self.history_window)
+
+    def _admin(self) -> QWidget:
+        from tpi_notes.ui.admin import AdminWindow
+        from tpi_notes.ui.audit_screen import AuditTrailScreen
+
+        if self.admin_window is None:
+            self.admin_window = AdminWindow(self.ctx, self)
+            if self.ctx.can(Permission.VIEW_AUDIT):
+                self.admin_window.add_tab(AuditTrailScreen(self.ctx, self.admin_window), "Audit trail")
+            if self.admin_window.clinic_tab is not None:
+                self.admin_window.clinic_tab.settings_saved.connect(self._on_settings_saved)
+        return self.admin_window
+
+    @Slot()
+    def open_admin(self) -> QWidget:
+        return _raise(self._admin())
+
+    @Slot()
+    def open_audit(self) -> QWidget:
+        window = self._admin()
+        window.show_tab("Audit trail")
+        return _raise(window)
+
+    @Slot()
+    def backup(self) -> None:
+        from tpi_notes.ui.admin import backup_database
+
+        backup_database(self.ctx, self)
+
+    @Slot(object)
+    def _on_settings_saved(self, _data: object) -> None:
+        """New clinic settings: the lock follows the new inactivity minutes at once."""
+        minutes = clinic.get_clinic_info(self.ctx).inactivity_lock_minutes
+        if self.screen_lock is not None:
+            self.screen_lock.set_minutes(minutes)
+
+    @Slot(int)
+    def open_session_anywhere(self, session_id: int) -> QWidget | None:
+        """Open a session from the history browser: select its patient here, then open it."""
+        try:
+            record = session_service.get_session(self.ctx, session_id)
+        except TpiError as exc:
+            show_error(self, exc)
+            return None
+        if self.current_patient is None or self.current_patient.id != record.patient_id:
+            if not self.patient_list.select_patient(record.patient_id):
+                self.patient_list.search_edit.clear()
+                self.patient_list.refresh()
+                self.patient_list.select_patient(record.patient_id)
+            self._show_patient(record.patient_id)
+        return self.open_session(session_id)
 
     @Slot()
     def lock_screen(self) -> None:
@@ -385,6 +466,11 @@ class MainWindow(QMainWindow):
             if editor.isVisible() and not editor.close():
                 event.ignore()
                 return
+        for window in (self.history_window, self.admin_window):
+            if window is not None:
+                window.close()
+        if self.screen_lock is not None:
+            self.screen_lock.stop()
         save_layout(self, self._splitters())
         super().closeEvent(event)
 
@@ -395,6 +481,13 @@ def _padded(widget: QWidget, left: int, top: int, right: int, bottom: int) -> QW
     layout.setContentsMargins(left, top, right, bottom)
     layout.addWidget(widget)
     return holder
+
+
+def _raise(window: QWidget) -> QWidget:
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    return window
 
 
 def _html_escape(text: str) -> str:

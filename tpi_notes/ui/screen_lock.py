@@ -128,6 +128,14 @@ class ScreenLock(QObject):
         if self.timer.interval() > 0:
             self.timer.start()
 
+    def set_minutes(self, minutes: int) -> None:
+        """The clinic changed its inactivity minutes: restart the countdown with the new length (0: off)."""
+        self.timer.setInterval(max(0, minutes) * 60_000)
+        if self.timer.interval() > 0 and not self.is_locked:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
     @property
     def is_locked(self) -> bool:
         return self.dialog is not None
