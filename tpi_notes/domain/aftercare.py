@@ -81,6 +81,7 @@ class AftercareDoc:
     markers: tuple[tuple[int, str, float, float, str, bool], ...]
     atlas_version: str
     labels: Mapping[str, str] = field(default_factory=dict)
+    clinic_logo: bytes | None = None
 
     @property
     def block_ids(self) -> tuple[str, ...]:
@@ -244,4 +245,5 @@ def compose_aftercare(session: SessionRecord, patient: PatientRecord, clinic: Cl
         patient_dob=patient.birth_date.isoformat() if patient.birth_date else "", visit_date=_visit_date(session, text),
         clinic_name=clinic.name, phone=clinic.phone, after_hours=clinic.after_hours_phone, blocks=tuple(blocks),
         markers=markers, atlas_version=session.atlas_version, labels=dict(text["labels"]),
+        clinic_logo=clinic.logo_png,
     )

@@ -16,6 +16,7 @@ class ClinicInfo:
     steroid_12_month_limit_mg: float = 200.0
     formulary_version: str = ""
     demo: bool = False
+    logo_png: bytes | None = None
 
     @property
     def is_configured(self) -> bool:

@@ -10,11 +10,13 @@ library version the words came from.
 from __future__ import annotations
 
 from reportlab.lib.styles import StyleSheet1
+from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.domain.aftercare import AftercareBlock, AftercareDoc
 from tpi_notes.reports.body_diagram import body_diagram_drawing
+from tpi_notes.reports.logo import logo_flowable
 from tpi_notes.reports.page import PageDecor, render_pdf
 from tpi_notes.reports.styles import (
     AFTERCARE_DIAGRAM_WIDTH,
@@ -106,7 +108,9 @@ def _identity(doc: AftercareDoc, st: StyleSheet1, large: bool) -> Flowable:
 
 def build_story(doc: AftercareDoc, large_print: bool = False) -> list[Flowable]:
     st = aftercare_styles(large_print)
-    story: list[Flowable] = [para(doc.title, st["Title"]), _identity(doc, st, large_print), Spacer(1, 4)]
+    logo = logo_flowable(doc.clinic_logo, 16 * mm if large_print else 12 * mm, FRAME_WIDTH * 0.4)
+    story: list[Flowable] = [logo, Spacer(1, 4)] if logo else []
+    story += [para(doc.title, st["Title"]), _identity(doc, st, large_print), Spacer(1, 4)]
     blocks = list(doc.blocks)
     first = blocks.pop(0) if blocks and blocks[0].id == "what_was_done" else None
     if first is not None:

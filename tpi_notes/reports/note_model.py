@@ -130,6 +130,7 @@ class ProcedureNoteVM:
     attestation: str
     signature: Signature | None
     addenda: tuple[AddendumBlock, ...]
+    clinic_logo: bytes | None = None
 
     @property
     def signed(self) -> bool:
@@ -260,6 +261,7 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
     display = {d.code: d.display for d in record.diagnoses}
     return ProcedureNoteVM(
         session_id=record.id, title=procedure_title(record.sites), clinic_name=clinic.name or "Clinic",
+        clinic_logo=clinic.logo_png,
         clinic_lines=tuple(x for x in (*clinic.address.splitlines(), _phones(clinic)) if x.strip()),
         patient_name=patient.display_name, patient_dob=date_text(patient.birth_date), patient_mrn=patient.mrn,
         patient_facts=(("Sex", patient.sex.title()), ("Age", "" if age is None else f"{age} years"),

@@ -11,10 +11,12 @@ from __future__ import annotations
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.styles import StyleSheet1
+from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, HRFlowable, KeepTogether, Spacer, Table, TableStyle
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.reports.body_diagram import body_diagram_drawing
+from tpi_notes.reports.logo import logo_flowable
 from tpi_notes.reports.note_model import ProcedureNoteVM
 from tpi_notes.reports.page import PageDecor, render_pdf
 from tpi_notes.reports.styles import (
@@ -50,8 +52,10 @@ def _sub(title: str, st: StyleSheet1, need: float = 40) -> list[Flowable]:
 
 def _header(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     lines = [para(line, st["ClinicLine"]) for line in vm.clinic_lines]
-    top = Table([[para(vm.clinic_name, st["ClinicName"]), lines]], colWidths=[FRAME_WIDTH * 0.55, FRAME_WIDTH * 0.45],
-                hAlign="LEFT")
+    logo = logo_flowable(vm.clinic_logo, 14 * mm, FRAME_WIDTH * 0.3)
+    name: list[Flowable] = [logo, Spacer(1, 3)] if logo else []
+    name.append(para(vm.clinic_name, st["ClinicName"]))
+    top = Table([[name, lines]], colWidths=[FRAME_WIDTH * 0.55, FRAME_WIDTH * 0.45], hAlign="LEFT")
     top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                              ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
     out: list[Flowable] = [top, HRFlowable(width="100%", thickness=0.8, color=RULE, spaceBefore=2, spaceAfter=5)]

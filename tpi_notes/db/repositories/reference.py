@@ -65,4 +65,5 @@ def clinic_info(s: Session) -> ClinicInfo:
         steroid_12_month_limit_mg=row.steroid_12_month_limit_mg,
         formulary_version=row.formulary_version,
         demo=row.demo_seed is not None,
+        logo_png=row.logo_png,
     )
