@@ -7,6 +7,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from tpi_notes import __version__
@@ -58,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="copy the database to a file, checked (SQLite only)")
     backup.add_argument("--db", dest="sub_db", help="database file path (default: as for the app)")
     backup.add_argument("-o", "--output", required=True, metavar="OUT", help="the backup file to write")
+    export = sub.add_parser("export", help="export the session history as CSV, JSON Lines or a FHIR R4 Bundle")
+    export.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
+    export.add_argument("--format", required=True, choices=("csv", "jsonl", "fhir"), help="the file format")
+    export.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD", help="first day (inclusive)")
+    export.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD", help="last day (inclusive)")
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
     return parser
 
 
@@ -72,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _document(args)
         if args.command == "backup":
             return _backup(args)
+        if args.command == "export":
+            return _export(args)
         return _open_app(args.db)
     except TpiError as exc:
         sys.stderr.write(f"{PROG}: {exc}\n")
@@ -201,6 +210,38 @@ def _backup(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     print(result.summary)
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _export(args: argparse.Namespace) -> int:
+    """`export`: the sessions performed in the date range, written whole or not at all (services.exports)."""
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.domain.history import HistoryFilter
+    from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.exports import FORMATS, export_to_file
+
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        sys.stderr.write(f"{PROG}: --from {args.date_from} is after --to {args.date_to} (see {PROG} --help)\n")
+        return 2
+    db = args.sub_db or args.db
+    path = sqlite_path(resolve_database_url(db))
+    if path is not None and not path.exists():
+        raise TpiError(f"{path} does not exist; there is nothing to export.")
+    out = Path(args.output).expanduser()
+    ctx = open_clinic(db)
+    try:
+        summary = export_to_file(ctx, args.format, out, HistoryFilter(date_from=args.date_from, date_to=args.date_to))
+    finally:
+        ctx.close()
+    noun = "session" if summary.sessions == 1 else "sessions"
+    print(f"Exported {summary.sessions:,} {noun} as {FORMATS[args.format]} to {out} ({summary.bytes:,} bytes).")
     return 0
 
 

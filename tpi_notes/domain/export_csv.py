@@ -40,7 +40,7 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("local_anesthetic_mg", "Total local anesthetic, mg (all local anesthetics together)."),
     ("corticosteroid_mg", "Total corticosteroid, mg of the drug as labelled (not methylprednisolone-equivalent)."),
     ("diagnoses", "ICD-10-CM codes of the indication."),
-    ("cpt", "CPT codes with modifiers and units: \"20553 x1; 97032 x2\"."),
+    ("cpt", "Procedure codes with modifiers and units: \"20553 x1; 97032 x2\" (CPT; G0283 is HCPCS Level II)."),
     ("hcpcs", "HCPCS drug codes with modifiers and billing units: \"J3301-JZ x4\"."),
     ("pain_before", "Pain before the procedure, 0-10 numeric rating scale; empty if not recorded."),
     ("pain_after", "Pain after the procedure, 0-10; empty if not recorded."),

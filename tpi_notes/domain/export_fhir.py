@@ -5,7 +5,7 @@ session one Procedure and one MedicationAdministration per agent and lot, ``part
 (docs/export-format.md has the full mapping):
 
 - Procedure.status: "completed" for a signed note, "in-progress" for a draft (the record is not final).
-- Procedure.code: every CPT code derived for the session, plus a plain-text summary.
+- Procedure.code: every procedure code derived for the session (CPT; HCPCS Level II for G0283), and a summary.
 - bodySite: one CodeableConcept per treated muscle and side, holding the atlas muscle and the SNOMED CT
   laterality qualifier (7771000 Left, 24028007 Right) as two codings; the text says both ("Left upper trapezius").
 - Medication: contained in its MedicationAdministration, with batch.lotNumber and expirationDate; the dose is in
@@ -26,6 +26,7 @@ from tpi_notes.domain.export_records import Clinician, ExportPatient, ExportReco
 
 SNOMED = "http://snomed.info/sct"
 CPT = "http://www.ama-assn.org/go/cpt"
+HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"  # Level II: a letter and four digits
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 UCUM = "http://unitsofmeasure.org"
 IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
@@ -37,11 +38,16 @@ USER_ID_SYSTEM = "urn:tpi-notes:user"
 
 LATERALITY = {"L": ("7771000", "Left"), "R": ("24028007", "Right")}
 ROUTE_INTRAMUSCULAR = ("78421000", "Intramuscular route")
-CPT_TEXT = {
+CODE_TEXT = {
     "20552": "Trigger point injection, 1 or 2 muscles",
     "20553": "Trigger point injection, 3 or more muscles",
     "20560": "Dry needling, 1 or 2 muscles",
     "20561": "Dry needling, 3 or more muscles",
+    "97032": "Electrical stimulation, attended, each 15 minutes",
+    "97014": "Electrical stimulation, unattended",
+    "G0283": "Electrical stimulation, unattended",
+    "97813": "Acupuncture with electrical stimulation, first 15 minutes",
+    "97814": "Acupuncture with electrical stimulation, each additional 15 minutes",
 }
 _SEX_TO_GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
 
@@ -80,6 +86,11 @@ def _coding(system: str, code: str, display: str | None = None) -> dict[str, str
     if display:
         found["display"] = display
     return found
+
+
+def procedure_coding(code: str) -> dict[str, str]:
+    """A procedure code in its system: CPT (five digits) or HCPCS Level II (G0283 and the like)."""
+    return _coding(HCPCS if code[:1].isalpha() else CPT, code, CODE_TEXT.get(code))
 
 
 def patient_resource(p: ExportPatient, ids: FhirIds) -> dict[str, Any]:
@@ -152,14 +163,14 @@ def procedure_resource(record: ExportRecord, ids: FhirIds, zone: tzinfo | None =
     s = record.session
     cpt = record.coding.cpt
     techniques = sorted({site.technique.replace("_", " ") for site in s.sites})
-    summary = "; ".join(CPT_TEXT.get(c.code, c.code) for c in cpt) or (
+    summary = "; ".join(CODE_TEXT.get(c.code, c.code) for c in cpt) or (
         " and ".join(techniques).capitalize() or "Trigger point injection or dry needling session")
     resource: dict[str, Any] = {
         "resourceType": "Procedure",
         "id": ids.procedure(s.id),
         "identifier": [{"system": SESSION_ID_SYSTEM, "value": str(s.id)}],
         "status": "completed" if s.is_signed else "in-progress",
-        "code": {"coding": [_coding(CPT, c.code, CPT_TEXT.get(c.code)) for c in cpt], "text": summary},
+        "code": {"coding": [procedure_coding(c.code) for c in cpt], "text": summary},
         "subject": _ref(ids.patient(s.patient), f"{s.patient.given_name} {s.patient.family_name}"),
         "performedPeriod": _period(s.performed_start, s.performed_end, zone),
     }

@@ -14,6 +14,7 @@ Practitioner is written once per export, which needs one writer).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import struct
@@ -60,7 +61,7 @@ class _Helper:
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-        self.errors = tempfile.TemporaryFile()
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close(), outlives this method
         self.proc = subprocess.Popen([sys.executable, "-m", "tpi_notes.services.export_helpers"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors, env=env)
         self.send(config)
@@ -89,12 +90,10 @@ class _Helper:
         raise TpiError(f"The export could not finish: a helper process failed: {why}{detail}.")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             if self.proc.stdin is not None:
                 _send(self.proc.stdin, None)
                 self.proc.stdin.close()
-        except OSError:
-            pass
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -172,10 +171,8 @@ def main() -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - reported to the exporting process, which raises it
-        try:
+        with contextlib.suppress(OSError):
             _send(out, ("error", f"{type(exc).__name__}: {exc}"))
-        except OSError:
-            pass
         return 1
 
 

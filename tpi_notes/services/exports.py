@@ -2,8 +2,9 @@
 
 The sessions a ``HistoryFilter`` matches (the history browser's filter, so "export what I see" is exact) are
 read and written 500 at a time in the order performed, never held whole: memory stays flat whatever the range.
-Every session is dosed at its patient's weight and coded by the rules of its date, as its note is. One audit
-event records the export (format, filter, count; never a patient's name).
+Every session is dosed at its patient's weight and coded by the rules of its date, as its note is; large CSV
+and JSON Lines exports share that work with helper processes (``export_helpers``). One audit event records
+the export (format, filter, count; never a patient's name).
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def _writer(fmt: str, clinic: str, zone: tzinfo | None) -> _Writer:
     return FhirBundleWriter(clinic, datetime.now(), zone)
 
 
+def _write(out: BinaryIO, chunk: bytes) -> int:
+    out.write(chunk)
+    return len(chunk)
+
+
 def _helpers(ctx: AppContext, fmt: str, total: int, workers: int | None) -> int:
     """How many helper processes to use: none for FHIR, small exports, one core or an in-memory database."""
     if fmt == "fhir":
@@ -104,19 +110,19 @@ def export_sessions(ctx: AppContext, fmt: str, out: BinaryIO, flt: HistoryFilter
         settings = reference.settings(s)
         helpers = _helpers(ctx, fmt, export_rows.count(s, flt) if workers is None else 0, workers)
         writer = _writer(fmt, settings.name, zone)
-        written += out.write(writer.begin()) or 0
+        written += _write(out, writer.begin())
         if helpers:
             ids = export_rows.ordered_ids(s, flt)
             for found, chunk in export_helpers.encoded_batches(ctx.url, fmt, zone, ids, helpers):
-                written += out.write(chunk) or 0
+                written += _write(out, chunk)
                 sessions += found
         else:
             formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
             for batch in export_rows.batches(s, flt):
                 records = [export_record(x, formulary, settings.estim_payer_profile) for x in batch]
-                written += out.write(writer.rows(records)) or 0
+                written += _write(out, writer.rows(records))
                 sessions += len(batch)
-        written += out.write(writer.end()) or 0
+        written += _write(out, writer.end())
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="export", entity="session_history",
                      patient_id=flt.patient_id,
                      detail=f"{FORMATS[fmt]} export of {sessions} session{'s' if sessions != 1 else ''} "
