@@ -39,8 +39,11 @@ def browse(ctx: AppContext, flt: HistoryFilter, sort: Sort | None = None, offset
            limit: int = PAGE_SIZE) -> HistoryPage:
     """One page of the sessions ``flt`` matches, in ``sort`` order (newest first by default).
 
-    The first page (``offset`` 0) applies the filter: it carries the total and is audited. Later pages
-    carry ``total=None`` (the caller keeps the first page's) and are not audited.
+    The first page (``offset`` 0) applies the filter: it is audited and carries the total. Later pages
+    are not audited and carry ``total=None`` (the caller keeps the first page's). So does the first page of
+    a broad filter on sites or syringes (say "all injections"): counting it visits most of the history, so
+    the count is left to :func:`chart` (whose months add up to it) or :func:`count`, asked for after the
+    rows are on screen.
     """
     ctx.require(Permission.VIEW_RECORDS)
     sort = sort or Sort()
@@ -71,8 +74,9 @@ def chart(ctx: AppContext, flt: HistoryFilter) -> ChartData:
     _check(flt)
     with ctx.transaction() as s:
         months = session_history.per_month(s, flt)
-        agents = session_history.by_agent(s, flt) if months else []
-        return ChartData(tuple(months), tuple(agents), sum(m.sessions for m in months))
+        total = sum(m.sessions for m in months)
+        agents = session_history.by_agent(s, flt, matching=total) if total else []
+        return ChartData(tuple(months), tuple(agents), total)
 
 
 def filter_choices(ctx: AppContext) -> FilterChoices:

@@ -12,7 +12,12 @@ from tpi_notes.db.models.base import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_patient", "patient_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_event_patient", "patient_id", "at"),
+        Index("ix_audit_event_user", "user_id", "at"),
+        Index("ix_audit_event_action", "action", "at"),
+        Index("ix_audit_event_entity", "entity", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)

@@ -1,16 +1,16 @@
 """The history filter as SQL: which sessions match, shared by the history browser and the exports.
 
-Conditions on a session's children (sites, syringes) and on its patient are ``id IN (subquery)`` rather
-than correlated ``EXISTS``: the subquery runs once over a covering index (migration 0006) and drives
-rowid lookups, so a narrow filter (one muscle, one drug, a patient's name) costs what it matches, not
-the size of the history.
+Conditions on a session's children (sites, syringes) and on its patient are ``id IN (subquery)`` by
+default: the subquery runs once over a covering index (migration 0006) and drives rowid lookups, so a
+narrow filter (one muscle, one drug, a patient's name) costs what it matches, not the size of the
+history. ``conditions(f, correlated=True)`` gives per-session ``EXISTS`` probes for broad filters.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, select
 
 from tpi_notes.db.models import (
     FormularyItem,
@@ -30,8 +30,12 @@ def agent_item_ids(agent: str) -> Select[tuple[int]]:
     return select(FormularyItem.id).where(item)
 
 
-def conditions(f: HistoryFilter) -> list[ColumnElement[bool]]:
-    """WHERE conditions on ProcedureSession alone (no join needed, patient text included)."""
+def conditions(f: HistoryFilter, correlated: bool = False) -> list[ColumnElement[bool]]:
+    """WHERE conditions on ProcedureSession alone (no join needed, patient text included).
+
+    ``correlated`` writes the site and syringe conditions as per-session ``EXISTS`` probes instead: the
+    better plan when they match a large share of the history and rows are read in index order (the first
+    page stops after a few hundred probes instead of gathering every match)."""
     found: list[ColumnElement[bool]] = []
     if f.date_from is not None:
         found.append(ProcedureSession.performed_start >= datetime.combine(f.date_from, time.min))
@@ -43,15 +47,26 @@ def conditions(f: HistoryFilter) -> list[ColumnElement[bool]]:
         found.append(ProcedureSession.status == f.status)
     if f.patient_id is not None:
         found.append(ProcedureSession.patient_id == f.patient_id)
-    if f.technique is not None:
-        found.append(ProcedureSession.id.in_(select(Site.session_id).where(Site.technique == f.technique)))
-    if f.muscle_id is not None:
-        found.append(ProcedureSession.id.in_(select(Site.session_id).where(Site.muscle_id == f.muscle_id)))
+    for column, value in ((Site.technique, f.technique), (Site.muscle_id, f.muscle_id)):
+        if value is None:
+            continue
+        if correlated:  # probes ix_site_technique_session / ix_site_muscle_session
+            found.append(exists().where(column == value, Site.session_id == ProcedureSession.id))
+        else:
+            found.append(ProcedureSession.id.in_(select(Site.session_id).where(column == value)))
     if f.agent:
-        found.append(ProcedureSession.id.in_(
-            select(Preparation.session_id)
-            .join(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
-            .where(PreparationComponent.item_id.in_(agent_item_ids(f.agent)))))
+        items = agent_item_ids(f.agent)
+        if correlated:
+            # Nested, so that each session's syringes are probed (never every syringe of the item per session).
+            found.append(exists().where(
+                Preparation.session_id == ProcedureSession.id,
+                exists().where(PreparationComponent.preparation_id == Preparation.id,
+                               PreparationComponent.item_id.in_(items))))
+        else:
+            found.append(ProcedureSession.id.in_(
+                select(Preparation.session_id)
+                .join(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
+                .where(PreparationComponent.item_id.in_(items))))
     patient = search_conditions(f.patient_text) if f.patient_text.strip() else []
     if patient:
         found.append(ProcedureSession.patient_id.in_(select(Patient.id).where(and_(*patient))))

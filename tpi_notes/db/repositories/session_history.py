@@ -29,7 +29,12 @@ from tpi_notes.db.models import (
     User,
     UserRole,
 )
-from tpi_notes.db.repositories.session_filter import conditions, has_child_conditions, matching_ids
+from tpi_notes.db.repositories.session_filter import (
+    agent_item_ids,
+    conditions,
+    has_child_conditions,
+    matching_ids,
+)
 from tpi_notes.domain.history import (
     SORT_KEYS,
     AgentCount,
@@ -40,11 +45,39 @@ from tpi_notes.domain.history import (
 )
 
 PS = ProcedureSession
+COMPLEMENT_SHARE = 0.6  # a session-row filter keeping more than this share is charted as all minus the rest
+PROBE_ROWS = 2_000  # site or syringe rows beyond which a page is read by probing sessions in index order
+BROAD_ROWS = 20_000  # ... and beyond which the first page leaves the count to the chart
 
 
-def _where(query: Select, flt: HistoryFilter) -> Select:
-    found = conditions(flt)
+def _where(query: Select, flt: HistoryFilter, correlated: bool = False) -> Select:
+    found = conditions(flt, correlated)
     return query.where(and_(*found)) if found else query
+
+
+def child_rows(s: Session, flt: HistoryFilter) -> int | None:
+    """How many site or syringe rows the filter's narrowest child condition matches, counted up to
+    BROAD_ROWS on the covering indexes (a millisecond or two); None when the filter has no such condition
+    or also names a patient (then it is narrow whatever the rest says)."""
+    if not has_child_conditions(flt) or flt.patient_text.strip() or flt.patient_id is not None:
+        return None
+    probes: list[Select] = []
+    if flt.technique:
+        probes.append(select(Site.id).where(Site.technique == flt.technique))
+    if flt.muscle_id:
+        probes.append(select(Site.id).where(Site.muscle_id == flt.muscle_id))
+    if flt.agent:
+        probes.append(select(PreparationComponent.id)
+                      .where(PreparationComponent.item_id.in_(agent_item_ids(flt.agent))))
+    return min(s.scalar(select(func.count()).select_from(probe.limit(BROAD_ROWS).subquery())) or 0
+               for probe in probes)
+
+
+def is_broad(s: Session, flt: HistoryFilter) -> bool:
+    """True when every site or syringe condition matches at least BROAD_ROWS rows: a large share of the
+    history, whose count the first page leaves to the chart."""
+    size = child_rows(s, flt)
+    return size is not None and size >= BROAD_ROWS
 
 
 def _site_count() -> ColumnElement[int]:
@@ -54,14 +87,25 @@ def _site_count() -> ColumnElement[int]:
 def page_ids(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int,
              with_total: bool = False) -> tuple[list[int], int | None]:
     """The ids of one page of matching sessions in ``sort`` order (ties: newest first, then highest id),
-    and with ``with_total`` the number of sessions the filter matches (else None)."""
+    and with ``with_total`` the number of sessions the filter matches.
+
+    The count is left out (None) for a broad site or syringe filter combined with other conditions
+    (:func:`is_broad`): its page is read in index order with per-session probes and stops early, while
+    counting it means visiting most of the history; the chart (:func:`per_month`) counts it."""
     if sort.key not in SORT_KEYS:
         raise ValueError(f"unknown sort key {sort.key!r}")
-    # A filter on sites, syringes or names must gather all its matches to sort them anyway: count them in
-    # the same pass. Otherwise the page stops early on an index and a separate count is cheaper.
-    windowed = with_total and has_child_conditions(flt)
+    size = child_rows(s, flt)
+    broad = size is not None and size >= BROAD_ROWS
+    # Past PROBE_ROWS matches, a page in index order is found faster by probing each session in turn
+    # (it stops after the page) than by gathering and sorting every match.
+    probing = size is not None and size >= PROBE_ROWS and sort.key in ("performed", "patient", "status")
+    # A filter on sites, syringes or names that gathers all its matches to sort them anyway counts them in
+    # the same pass (unless one index counts it directly). Otherwise the page stops early on an index and
+    # a separate count is cheaper.
+    direct = _direct_count(flt)
+    windowed = with_total and direct is None and not probing and has_child_conditions(flt)
     columns = (PS.id, func.count().over().label("total")) if windowed else (PS.id,)
-    query = _where(select(*columns), flt)
+    query = _where(select(*columns), flt, correlated=probing)
 
     def direction(column: ColumnElement) -> ColumnElement:
         return column.desc() if sort.descending else column.asc()
@@ -82,12 +126,14 @@ def page_ids(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int
         order = [direction(_site_count()), *newest]
     rows = s.execute(query.order_by(*order).offset(offset).limit(limit)).all()
     ids = [row[0] for row in rows]
-    if windowed:
-        return ids, (rows[0][1] if rows else (0 if offset == 0 else count(s, flt)))
     if not with_total:
         return ids, None
     if offset == 0 and len(ids) < limit:
         return ids, len(ids)  # a short first page is the whole answer
+    if windowed and rows:
+        return ids, rows[0][1]
+    if broad and direct is None:
+        return ids, None
     return ids, count(s, flt)
 
 
@@ -152,8 +198,27 @@ def page(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int,
     return rows_for(s, ids), total
 
 
+def _direct_count(flt: HistoryFilter) -> Select | None:
+    """For a filter of one site or syringe condition and nothing else: its distinct sessions, counted on
+    the covering index alone (5 to 10 times faster than going through the sessions)."""
+    if [bool(flt.technique), bool(flt.muscle_id), bool(flt.agent)].count(True) != 1:
+        return None
+    if HistoryFilter(technique=flt.technique, muscle_id=flt.muscle_id, agent=flt.agent) != flt:
+        return None
+    if flt.agent:
+        return (select(func.count(distinct(Preparation.session_id))).select_from(PreparationComponent)
+                .join(Preparation, Preparation.id == PreparationComponent.preparation_id)
+                .where(PreparationComponent.item_id.in_(agent_item_ids(flt.agent))))
+    column, value = (Site.technique, flt.technique) if flt.technique else (Site.muscle_id, flt.muscle_id)
+    return select(func.count(distinct(Site.session_id))).where(column == value)
+
+
 def count(s: Session, flt: HistoryFilter) -> int:
-    return s.scalar(_where(select(func.count()).select_from(PS), flt)) or 0
+    """How many sessions ``flt`` matches."""
+    query = _direct_count(flt)
+    if query is None:
+        query = _where(select(func.count()).select_from(PS), flt)
+    return s.scalar(query) or 0
 
 
 # -- the chart ----------------------------------------------------------------------------------------------
@@ -218,19 +283,37 @@ def per_month(s: Session, flt: HistoryFilter) -> list[MonthCount]:
     return [MonthCount(m.year, m.month, int(counts.get(i, 0))) for i, m in enumerate(months)]
 
 
-def by_agent(s: Session, flt: HistoryFilter) -> list[AgentCount]:
-    """Matching sessions per formulary item (a session counts once per item), most used first."""
+def _agent_counts(s: Session, sessions: Select | None) -> dict[int, int]:
+    """item id → distinct sessions among ``sessions`` (a SELECT of session ids; None: every session)."""
     query = (select(PreparationComponent.item_id, func.count(distinct(Preparation.session_id)))
              .join(Preparation, Preparation.id == PreparationComponent.preparation_id)
              .group_by(PreparationComponent.item_id))
-    if not flt.is_empty:
-        query = query.where(Preparation.session_id.in_(matching_ids(flt)))
-    counts = dict(s.execute(query).all())
+    if sessions is not None:
+        query = query.where(Preparation.session_id.in_(sessions))
+    return {item: int(n) for item, n in s.execute(query)}
+
+
+def by_agent(s: Session, flt: HistoryFilter, matching: int | None = None) -> list[AgentCount]:
+    """Matching sessions per formulary item (a session counts once per item), most used first.
+
+    ``matching`` (the filter's count, when known) lets a filter on the session row that keeps most of the
+    history be counted as everything minus the few sessions it leaves out."""
+    if flt.is_empty:
+        counts = _agent_counts(s, None)
+    elif matching is not None and not has_child_conditions(flt) and \
+            matching > COMPLEMENT_SHARE * (s.scalar(select(func.count()).select_from(PS)) or 0):
+        left_out = select(PS.id).where(func.coalesce(and_(*conditions(flt)), False).is_(False))
+        counts = _agent_counts(s, None)
+        for item, n in _agent_counts(s, left_out).items():
+            counts[item] -= n
+        counts = {item: n for item, n in counts.items() if n > 0}
+    else:
+        counts = _agent_counts(s, matching_ids(flt))
     if not counts:
         return []
     items = s.execute(select(FormularyItem.id, FormularyItem.code, FormularyItem.name, FormularyItem.agent_class)
                       .where(FormularyItem.id.in_(list(counts))))
-    found = [AgentCount(code, name, agent_class, int(counts[item_id])) for item_id, code, name, agent_class in items]
+    found = [AgentCount(code, name, agent_class, counts[item_id]) for item_id, code, name, agent_class in items]
     return sorted(found, key=lambda a: (-a.sessions, a.name))
 
 

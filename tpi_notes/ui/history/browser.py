@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -71,6 +71,7 @@ class HistoryBrowser(QMainWindow):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        self._stale = False
         self.setWindowTitle("Session history")
         self.setObjectName("history_browser")
         self.filter_bar = FilterBar(self)
@@ -213,17 +214,26 @@ class HistoryBrowser(QMainWindow):
 
     @Slot()
     def refresh_chart(self) -> None:
+        """Chart the shown filter; its months also count a broad filter the first page left uncounted."""
         self._chart_timer.stop()
         try:
-            self.chart.set_data(history_service.chart(self._ctx, self.model.filter))
+            data = history_service.chart(self._ctx, self.model.filter)
         except TpiError as error:
             self.chart.set_data(None)
             show_error(self, error)
+            return
+        self.chart.set_data(data)
+        if self.model.total is None:
+            self.model.set_total(data.total)
+            self._update_count()
 
     @Slot()
     def _update_count(self) -> None:
         total = self.model.total
-        if total == 0:
+        if total is None:
+            self.count_label.setText("Counting…")
+            total = self.model.rowCount()
+        elif total == 0:
             self.count_label.setText("No sessions match")
             self.hint_label.setText("No sessions match these filters.\n\nWiden the dates, or press "
                                     "“Clear filters” to see every session.")
@@ -321,4 +331,12 @@ class HistoryBrowser(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_layout()
+        self._stale = True  # sessions may be saved while the window is closed
         super().closeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self._stale:  # shown again after a close: run the filter again on today's data
+            self._stale = False
+            self._load_choices()
+            self.refresh()

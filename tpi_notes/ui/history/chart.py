@@ -152,14 +152,14 @@ class HistoryChart(QWidget):
         peak = max(a.sessions for a in agents) or 1
         width = (box.width() - (columns - 1) * 16) / columns
         names = [metrics.horizontalAdvance(a.name) for a in shown] or [0]
-        name_width = min(max(names) + 10, width * 0.55)
+        name_width = min(max(names) + 10, width * 0.6)
         count_width = metrics.horizontalAdvance(f"{peak:,}") + 8
         bar_room = max(width - name_width - count_width, 10)
         for i, agent in enumerate(shown):
             left = box.left() + (i // rows) * (width + 16)
             y = top + (i % rows) * AGENT_ROW
             painter.setPen(QColor(TEXT))
-            name = metrics.elidedText(agent.name, Qt.TextElideMode.ElideRight, int(name_width - 10))
+            name = metrics.elidedText(agent.name, Qt.TextElideMode.ElideMiddle, int(name_width - 10))  # keeps the strength
             painter.drawText(QRectF(left, y, name_width - 10, AGENT_ROW),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
             bar = QRectF(left + name_width, y + 5, max(agent.sessions / peak * bar_room, 2.0), AGENT_ROW - 10)

@@ -44,15 +44,16 @@ class HistoryTableModel(QAbstractTableModel):
         self._ctx = ctx
         self._rows: list[HistoryRow] = []
         self._ids: set[int] = set()
-        self._total = 0
+        self._total: int | None = 0
         self._exhausted = True
         self.filter = HistoryFilter()
         self.sort_order = Sort()
         self._lock: QIcon | None = None
 
     # -- loading -----------------------------------------------------------------------------------------
-    def load(self, flt: HistoryFilter, sort: Sort | None = None) -> int:
-        """Run ``flt`` (audited by the service) and show its first page; returns the total.
+    def load(self, flt: HistoryFilter, sort: Sort | None = None) -> int | None:
+        """Run ``flt`` (audited by the service) and show its first page; returns the total (None: not
+        counted yet, see :meth:`set_total`).
 
         Raises the service's TpiError and keeps the current rows when the filter is refused."""
         sort = sort or self.sort_order
@@ -61,18 +62,24 @@ class HistoryTableModel(QAbstractTableModel):
         self.filter, self.sort_order = flt, sort
         self._rows = list(page.rows)
         self._ids = {r.id for r in self._rows}
-        self._total = page.total if page.total is not None else len(self._rows)
+        self._total = page.total
         self._exhausted = len(self._rows) < PAGE_SIZE
         self.endResetModel()
         return self._total
 
     @property
-    def total(self) -> int:
-        """The number of sessions the filter matches (rows loaded so far: ``rowCount``)."""
+    def total(self) -> int | None:
+        """The number of sessions the filter matches, None until counted (rows loaded so far: ``rowCount``)."""
         return self._total
 
+    def set_total(self, total: int) -> None:
+        """The count of a broad filter, known once its chart is in (it does not change the rows)."""
+        self._total = total
+
     def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008, N802 - Qt API
-        return not parent.isValid() and not self._exhausted and len(self._rows) < self._total
+        if parent.isValid() or self._exhausted:
+            return False
+        return self._total is None or len(self._rows) < self._total
 
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008, N802 - Qt API
         if not self.canFetchMore(parent):

@@ -1,0 +1,315 @@
+"""The history browser window: rows page in from the service, filters and header sorts re-query the database,
+a session opens on double-click or Enter, the chart follows the filter, Export writes the filtered sessions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from principals import ALL_PERMISSIONS
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog
+from pytestqt.qtbot import QtBot
+
+from tpi_notes.domain.history import HistoryFilter, Sort
+from tpi_notes.domain.permissions import Principal
+from tpi_notes.services import history
+from tpi_notes.services.context import AppContext, open_clinic
+from tpi_notes.services.demo import build_demo
+from tpi_notes.ui.history import HistoryBrowser, render_history_screenshot
+from tpi_notes.ui.history.model import AGENTS, DATE, MRN, PATIENT, SITES, STATUS
+
+pytest_plugins = ["ui_fixtures"]  # message_boxes
+SESSIONS = 450
+Open = Callable[[], HistoryBrowser]
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("history-ui") / "demo.sqlite"
+    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
+    build_demo(ctx, patients=50, sessions=SESSIONS, seed=5)
+    ctx.close()
+    return path
+
+
+@pytest.fixture
+def clinic(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppContext]:
+    monkeypatch.setenv("TPI_NOTES_DATA_DIR", str(tmp_path / "userdata"))
+    copy = tmp_path / "clinic.sqlite"
+    shutil.copy(demo_file, copy)
+    ctx = open_clinic(str(copy), principal=ALL_PERMISSIONS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def open_browser(qtbot: QtBot, clinic: AppContext) -> Open:
+    def make() -> HistoryBrowser:
+        browser = HistoryBrowser(clinic)
+        qtbot.addWidget(browser)
+        browser.show()
+        qtbot.waitExposed(browser)
+        return browser
+    return make
+
+
+def all_ids(ctx: AppContext, flt: HistoryFilter, sort: Sort = Sort()) -> list[int]:  # noqa: B008
+    return [r.id for r in history.browse(ctx, flt, sort, limit=1000).rows]
+
+
+def shown_ids(browser: HistoryBrowser) -> list[int]:
+    return [browser.model.row_at(i).id for i in range(browser.model.rowCount())]  # type: ignore[union-attr]
+
+
+def click_header(qtbot: QtBot, browser: HistoryBrowser, column: int) -> None:
+    header = browser.view.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+
+def test_first_page_then_more_as_the_view_scrolls(open_browser: Open, clinic: AppContext, qtbot: QtBot) -> None:
+    browser = open_browser()
+    assert browser.windowTitle() == "Session history"
+    assert browser.model.rowCount() == 200  # one page, never the whole history
+    assert browser.count_label.text() == f"{SESSIONS} sessions"
+    assert shown_ids(browser) == all_ids(clinic, HistoryFilter())[:200]
+    assert browser.model.canFetchMore()
+    browser.view.scrollToBottom()
+    qtbot.waitUntil(lambda: browser.model.rowCount() > 200)
+    for _ in range(5):
+        browser.view.scrollToBottom()
+        QApplication.processEvents()
+    assert browser.model.rowCount() == SESSIONS and not browser.model.canFetchMore()
+    assert shown_ids(browser) == all_ids(clinic, HistoryFilter())
+
+
+def test_model_passes_the_qt_model_checks(open_browser: Open, qtmodeltester) -> None:  # noqa: ANN001
+    browser = open_browser()
+    qtmodeltester.check(browser.model)
+
+
+def test_a_filter_change_updates_rows_count_and_chart(open_browser: Open, clinic: AppContext,
+                                                      qtbot: QtBot) -> None:
+    browser = open_browser()
+    qtbot.waitUntil(lambda: not browser.chart_pending)
+    assert browser.chart.data is not None and browser.chart.data.total == SESSIONS
+    bar = browser.filter_bar
+    bar.status.setCurrentIndex(bar.status.findData("draft"))
+    drafts = all_ids(clinic, HistoryFilter(status="draft"))
+    assert 0 < len(drafts) < 200
+    assert shown_ids(browser) == drafts
+    assert browser.count_label.text() == f"{len(drafts)} sessions"
+    assert all(browser.model.row_at(i).status == "draft" for i in range(browser.model.rowCount()))  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: not browser.chart_pending)
+    assert browser.chart.data.total == len(drafts)  # type: ignore[union-attr]
+    bar.agent.setCurrentIndex(bar.agent.findData("corticosteroid"))
+    expected = all_ids(clinic, HistoryFilter(status="draft", agent="corticosteroid"))
+    assert shown_ids(browser) == expected and len(expected) < len(drafts)
+    bar.clear_button.click()
+    assert browser.model.total == SESSIONS and bar.current_filter() == HistoryFilter()
+
+
+def test_a_broad_filter_shows_rows_first_and_its_count_with_the_chart(
+        open_browser: Open, clinic: AppContext, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tpi_notes.db.repositories import session_history
+
+    browser = open_browser()
+    monkeypatch.setattr(session_history, "PROBE_ROWS", 5)
+    monkeypatch.setattr(session_history, "BROAD_ROWS", 5)
+    bar = browser.filter_bar
+    bar.status.setCurrentIndex(bar.status.findData("signed"))
+    bar.technique.setCurrentIndex(bar.technique.findData("injection"))
+    expected = history.count(clinic, HistoryFilter(technique="injection", status="signed"))
+    assert browser.model.rowCount() == 200 and browser.model.total is None
+    assert browser.count_label.text() == "Counting…" and browser.chart_pending
+    qtbot.waitUntil(lambda: not browser.chart_pending)
+    assert browser.model.total == expected and browser.count_label.text() == f"{expected} sessions"
+    while browser.model.canFetchMore():
+        browser.model.fetchMore()
+    assert browser.model.rowCount() == expected
+
+
+def test_patient_text_waits_for_a_pause_and_escape_clears_it(open_browser: Open, clinic: AppContext,
+                                                             qtbot: QtBot) -> None:
+    browser = open_browser()
+    # QTest types ASCII only: pick a patient whose family name is plain ASCII
+    row = next(r for r in (browser.model.row_at(i) for i in range(200))
+               if r is not None and r.patient_name.split(",")[0].isascii())
+    family = row.patient_name.split(",")[0]
+    browser.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is browser)
+    qtbot.keyClick(browser.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert browser.filter_bar.patient.hasFocus()
+    qtbot.keyClicks(browser.filter_bar.patient, family)
+    assert browser.filter_bar.patient_pending and browser.model.total == SESSIONS  # not yet: still typing
+    qtbot.waitUntil(lambda: not browser.filter_bar.patient_pending)
+    expected = all_ids(clinic, HistoryFilter(patient_text=family))
+    assert shown_ids(browser) == expected and row.id in expected and len(expected) < SESSIONS
+    qtbot.keyClick(browser.filter_bar.patient, Qt.Key.Key_Escape)
+    assert browser.filter_bar.patient.text() == ""
+    assert browser.model.total == SESSIONS
+
+
+def test_muscle_is_picked_by_typing_part_of_its_name(open_browser: Open, clinic: AppContext) -> None:
+    browser = open_browser()
+    muscle = browser.filter_bar.muscle
+    muscle.lineEdit().setFocus()
+    muscle.setEditText("upper trapezius")
+    muscle.lineEdit().editingFinished.emit()
+    assert muscle.currentData() == "upper_trapezius"
+    assert shown_ids(browser)[:50] == all_ids(clinic, HistoryFilter(muscle_id="upper_trapezius"))[:50]
+    muscle.setEditText("no such muscle")
+    muscle.lineEdit().editingFinished.emit()
+    assert muscle.currentData() == "upper_trapezius" and muscle.currentText() == "Upper trapezius"
+    muscle.setEditText("")
+    muscle.lineEdit().editingFinished.emit()
+    assert muscle.currentData() is None and browser.model.total == SESSIONS
+
+
+def test_an_end_date_before_the_start_is_marked_not_run(open_browser: Open) -> None:
+    browser = open_browser()
+    bar = browser.filter_bar
+    from datetime import date
+    bar.date_from.set_value(date(2026, 5, 1))
+    bar.date_to.set_value(date(2026, 4, 1))
+    assert bar.date_to.property("invalid") is True
+    assert "end date" in browser.count_label.text()
+    bar.date_to.set_value(date(2026, 5, 31))
+    assert bar.date_to.property("invalid") is False
+    assert all(r.performed_start.month == 5 for r in (browser.model.row_at(i) for i in range(browser.model.rowCount())))
+
+
+def test_header_click_sorts_on_the_server_and_only_sortable_columns_sort(open_browser: Open, clinic: AppContext,
+                                                                         qtbot: QtBot) -> None:
+    browser = open_browser()
+    header = browser.view.horizontalHeader()
+    click_header(qtbot, browser, PATIENT)
+    assert browser.model.sort_order == Sort("patient", descending=False)
+    assert shown_ids(browser) == all_ids(clinic, HistoryFilter(), Sort("patient", False))[:200]
+    assert header.sortIndicatorSection() == PATIENT
+    assert header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    click_header(qtbot, browser, PATIENT)
+    assert browser.model.sort_order == Sort("patient", descending=True)
+    click_header(qtbot, browser, SITES)
+    assert browser.model.sort_order == Sort("sites", descending=True)
+    counts = [browser.model.row_at(i).site_count for i in range(200)]  # type: ignore[union-attr]
+    assert counts == sorted(counts, reverse=True)
+    for column in (MRN, AGENTS):  # not sort keys: nothing changes, the indicator stays on Sites
+        click_header(qtbot, browser, column)
+        assert browser.model.sort_order == Sort("sites", descending=True)
+        assert header.sortIndicatorSection() == SITES
+    click_header(qtbot, browser, STATUS)
+    click_header(qtbot, browser, DATE)
+    assert browser.model.sort_order == Sort("performed", descending=True)
+
+
+def test_double_click_or_enter_opens_the_session(open_browser: Open, qtbot: QtBot) -> None:
+    browser = open_browser()
+    row = browser.model.row_at(2)
+    assert row is not None
+    rect = browser.view.visualRect(browser.model.index(2, PATIENT))
+    qtbot.mouseClick(browser.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    with qtbot.waitSignal(browser.session_activated) as opened:
+        qtbot.mouseDClick(browser.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args == [row.id]
+    browser.view.setCurrentIndex(browser.model.index(4, DATE))
+    browser.view.setFocus()
+    with qtbot.waitSignal(browser.session_activated) as opened:
+        qtbot.keyClick(browser.view, Qt.Key.Key_Return)
+    assert opened.args == [browser.model.row_at(4).id]  # type: ignore[union-attr]
+
+
+def test_no_matches_show_a_hint_and_hide_the_chart(open_browser: Open, qtbot: QtBot) -> None:
+    browser = open_browser()
+    browser.set_filter(HistoryFilter(patient_text="zzzqqq"))
+    assert browser.count_label.text() == "No sessions match"
+    assert browser.hint_label.isVisible() and not browser.view.isVisible()
+    assert not browser.chart.isVisible() and not browser.export_button.isEnabled()
+
+
+def test_export_is_hidden_from_a_nurse(clinic: AppContext, qtbot: QtBot) -> None:
+    clinic.act_as(Principal.for_user(1, "nurse", "Nora Nurse", ("nurse",)))
+    browser = HistoryBrowser(clinic)
+    qtbot.addWidget(browser)
+    browser.show()
+    assert browser.export_button.isHidden()
+    assert browser.model.total == SESSIONS  # a nurse may still browse
+    clinic.act_as(Principal.for_user(2, "admin", "Ada Admin", ("admin",)))
+    shown = HistoryBrowser(clinic)
+    qtbot.addWidget(shown)
+    assert not shown.export_button.isHidden()
+
+
+def test_export_writes_the_filtered_sessions(open_browser: Open, clinic: AppContext, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch, message_boxes: list) -> None:
+    browser = open_browser()
+    browser.set_filter(HistoryFilter(status="draft"))
+    target = tmp_path / "drafts"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    written = browser.export("jsonl")
+    assert written == target.with_suffix(".jsonl") and written.exists()
+    lines = written.read_text(encoding="utf-8").splitlines()
+    assert {json.loads(line)["session_id"] for line in lines} == set(all_ids(clinic, HistoryFilter(status="draft")))
+    assert message_boxes[-1][0] == "information" and f"{len(lines)} sessions" in message_boxes[-1][1]
+
+
+def test_cancelled_export_writes_nothing(open_browser: Open, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    browser = open_browser()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))
+    assert browser.export("csv") is None
+
+
+def test_reopening_the_window_runs_the_filter_again(open_browser: Open, clinic: AppContext, qtbot: QtBot) -> None:
+    from sqlalchemy import func, select
+
+    from tpi_notes.db.models import AuditEvent
+
+    def queries() -> int:
+        with clinic.transaction() as s:
+            return s.scalar(select(func.count()).where(AuditEvent.action == "query")) or 0
+
+    browser = open_browser()
+    browser.filter_bar.status.setCurrentIndex(browser.filter_bar.status.findData("draft"))
+    before = queries()
+    browser.close()
+    browser.show()
+    qtbot.waitExposed(browser)
+    assert queries() == before + 1  # the same filter, run again (and audited) on today's data
+    assert browser.model.filter == HistoryFilter(status="draft")
+
+
+def test_window_size_is_remembered(open_browser: Open, qtbot: QtBot) -> None:
+    browser = open_browser()
+    browser.resize(731, 517)  # the offscreen screen is 800 x 600: a larger window would be fitted to it
+    browser.close()
+    again = open_browser()
+    assert (again.width(), again.height()) == (731, 517)
+
+
+def test_screenshot_helper_saves_a_png(clinic: AppContext, tmp_path: Path, qtbot: QtBot) -> None:
+    path = render_history_screenshot(clinic, tmp_path / "shots" / "history.png")
+    assert path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_chart_draws_a_bar_per_month_with_its_count_on_hover(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QPointF
+
+    from tpi_notes.domain.history import AgentCount, ChartData, MonthCount
+    from tpi_notes.ui.history.chart import HistoryChart
+
+    chart = HistoryChart()
+    qtbot.addWidget(chart)
+    chart.resize(900, 220)
+    months = (MonthCount(2025, 11, 4), MonthCount(2025, 12, 0), MonthCount(2026, 1, 9))
+    chart.set_data(ChartData(months, (AgentCount("lidocaine-1", "Lidocaine 1 %", "local_anesthetic", 11),), 13))
+    image = chart.grab().toImage()  # paints offscreen, placing the hover areas
+    texts = [chart.tooltip_at(QPointF(x, 120)) for x in range(0, 480, 4)]
+    assert [t for t in dict.fromkeys(texts) if t] == ["2025-11: 4 sessions", "2025-12: 0 sessions",
+                                                      "2026-01: 9 sessions"]
+    agent_tips = {chart.tooltip_at(QPointF(x, y)) for x in range(500, 880, 20) for y in range(20, 100, 4)}
+    assert "Lidocaine 1 % (local anesthetic): 11 sessions" in agent_tips
+    assert image.pixelColor(60, 150) != image.pixelColor(60, 30)  # something was drawn in the plot
