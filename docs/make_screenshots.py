@@ -143,7 +143,20 @@ def main_window(app: QApplication, folder: Path) -> None:
     session_editor_findings(app, ctx)
     locked(app, window)
     window.close()
+    administration(ctx)
     ctx.close()
+
+
+def administration(ctx: AppContext) -> None:
+    """The history browser, the audit trail and the administration tabs (ahart is physician and admin)."""
+    from tpi_notes.ui.admin.screenshots import render_admin_screenshots
+    from tpi_notes.ui.audit_screen import render_audit_screenshot
+    from tpi_notes.ui.history import render_history_screenshot
+
+    for path in (render_history_screenshot(ctx, OUT / "history.png"),
+                 render_audit_screenshot(ctx, OUT / "audit-trail.png"),
+                 *render_admin_screenshots(ctx, OUT)):
+        print(f"wrote {Path(path).relative_to(ROOT)}")
 
 
 def session_diagram(app: QApplication, window: MainWindow) -> None:
