@@ -26,6 +26,19 @@ def _rss_mb(usage: resource.struct_rusage) -> float:
     return usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak resident memory. VmHWM belongs to the process image, while ru_maxrss carries over
+    the parent's size from fork across exec (the bench runner is large by the time this runs)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return _rss_mb(resource.getrusage(resource.RUSAGE_SELF))
+
+
 def _current_rss_mb() -> float:
     try:
         with open("/proc/self/statm", encoding="ascii") as fh:
@@ -61,7 +74,7 @@ def _child(db: str, out: str, workers: str, sessions: str) -> None:
     seconds = time.perf_counter() - started
     ctx.close()
     print(json.dumps({"seconds": seconds, "sessions": summary.sessions, "bytes": summary.bytes,
-                      "growth_mb": _rss_mb(resource.getrusage(resource.RUSAGE_SELF)) - before,
+                      "growth_mb": _peak_rss_mb() - before,
                       "helper_peak_mb": _rss_mb(resource.getrusage(resource.RUSAGE_CHILDREN))}))
 
 
