@@ -237,3 +237,12 @@ def test_an_override_prints_with_its_reason(ctx: AppContext) -> None:
     text = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, session_id))))
     assert "STOP The patient is recorded as breastfeeding" in text
     assert f"Overridden: {reason}" in text
+
+
+def test_a_draft_without_sites_does_not_claim_dry_needling(ctx: AppContext) -> None:
+    doctor = setup_clinic(ctx)
+    patient = add_patient(ctx)
+    session_id = save_session(ctx, patient.id, doctor, 0)
+    text = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, session_id))))
+    assert "Medications None recorded (no sites yet)." in text
+    assert "dry needling only" not in text

@@ -132,7 +132,8 @@ def _sites(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
 
 def _medications(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     if not vm.medications:
-        return [*_section("Medications", st), para("None: dry needling only.", st["Body"])]
+        why = "None: dry needling only." if vm.sites else "None recorded (no sites yet)."
+        return [*_section("Medications", st), para(why, st["Body"])]
     rows = [(m.drug, m.concentration, m.lots, m.expiry, m.total_ml, m.total_mg, m.pct_max) for m in vm.medications]
     out: list[Flowable] = [
         *_section("Medications", st),
