@@ -242,3 +242,15 @@ def test_nurse_and_physician_see_no_administration(staffed, qtbot: QtBot) -> Non
         assert not any(a.isVisible() for a in hidden), username
         assert window.history_action.isVisible()
         window.close()
+
+
+def test_a_session_double_clicked_in_the_history_opens_with_its_patient(staffed, qtbot: QtBot) -> None:  # noqa: ANN001
+    ctx, ids = staffed
+    window = _window_as(qtbot, ctx, "ahart")
+    assert window.current_patient is None
+    browser = window.open_history()
+    qtbot.addWidget(browser)
+    assert window.open_history() is browser  # one browser, raised again
+    browser.session_activated.emit(ids["draft"])
+    assert window.current_patient is not None and window.current_patient.id == ids["patient"]
+    assert [e.draft_id for e in window.editors] == [ids["draft"]]
