@@ -12,6 +12,7 @@ from tpi_notes.domain.staff import ROLES
 
 NAME_MAX = 200
 CREDENTIALS_MAX = 40
+USERNAME_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,31 @@ def clean_person(full_name: str, credentials: str, roles: tuple[str, ...] | list
     else:
         errors.update(found)
     return name, creds, clean_roles
+
+
+def validate_username(username: str) -> str | None:
+    """Why ``username`` cannot be a user name (compared without case and outer spaces), or None."""
+    name = username.strip().lower()
+    if not name:
+        return "Choose a user name."
+    if len(name) > USERNAME_MAX:
+        return f"A user name can be at most {USERNAME_MAX} characters."
+    if not all(ch.isalnum() or ch in "._-" for ch in name):
+        return "Use letters, digits, dots, dashes and underscores only."
+    return None
+
+
+def check_new_account(full_name: str, credentials: str, username: str, password: str,
+                      roles: tuple[str, ...] | list[str], errors: dict[str, str]) -> tuple[str, str, tuple[str, ...], str]:
+    """Everything a new account needs, checked at once: (name, credentials, roles, user name) tidied, and every
+    problem added to ``errors`` under its field (the caller raises ValidationError when it is not empty)."""
+    from tpi_notes.domain.passwords import check_strength
+
+    name, creds, clean_roles = clean_person(full_name, credentials, roles, errors)
+    for key, problem in (("username", validate_username(username)), ("password", check_strength(password))):
+        if problem:
+            errors[key] = problem
+    return name, creds, clean_roles, username.strip().lower()
 
 
 def describe_changes(before: UserAccount, name: str, credentials: str, roles: tuple[str, ...],

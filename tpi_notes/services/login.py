@@ -13,13 +13,12 @@ from tpi_notes.db.models import User, UserRole
 from tpi_notes.db.repositories import audit, reference, staff
 from tpi_notes.domain.clinic import ClinicDetails, validate_clinic_details
 from tpi_notes.domain.errors import TpiError, ValidationError
-from tpi_notes.domain.passwords import check_strength, hash_password
+from tpi_notes.domain.passwords import hash_password
 from tpi_notes.domain.permissions import PermissionDenied, Principal
-from tpi_notes.domain.staff import ROLES, StaffMember
+from tpi_notes.domain.staff import StaffMember
+from tpi_notes.domain.users import USERNAME_MAX, check_new_account, validate_username
 from tpi_notes.services.accounts import AccountLockedError, WrongPasswordError, password_attempt
 from tpi_notes.services.context import AppContext, os_user
-
-USERNAME_MAX = 64
 
 
 class LoginRefused(TpiError):
@@ -44,17 +43,6 @@ def _clean_username(username: str) -> str:
     return username.strip().lower()
 
 
-def validate_username(username: str) -> str | None:
-    name = _clean_username(username)
-    if not name:
-        return "Choose a user name."
-    if len(name) > USERNAME_MAX:
-        return f"A user name can be at most {USERNAME_MAX} characters."
-    if not all(ch.isalnum() or ch in "._-" for ch in name):
-        return "Use letters, digits, dots, dashes and underscores only."
-    return None
-
-
 def setup_clinic(ctx: AppContext, details: ClinicDetails, full_name: str, credentials: str, username: str,
                  password: str, roles: tuple[str, ...] = ()) -> StaffMember:
     """First run: the clinic's details and its first user, who is always an administrator (and may also be a
@@ -64,31 +52,17 @@ def setup_clinic(ctx: AppContext, details: ClinicDetails, full_name: str, creden
         clean = validate_clinic_details(details)
     except ValidationError as exc:
         errors.update(exc.errors)
-    name = " ".join(full_name.split())
-    if not name:
-        errors["full_name"] = "The name is required."
-    elif len(name) > 200:
-        errors["full_name"] = "The name can be at most 200 characters."
-    if len(credentials.strip()) > 40:
-        errors["credentials"] = "Credentials can be at most 40 characters."
-    problem = validate_username(username)
-    if problem:
-        errors["username"] = problem
-    problem = check_strength(password)
-    if problem:
-        errors["password"] = problem
-    if any(r not in ROLES for r in roles):
-        errors["roles"] = f"Roles are {', '.join(ROLES)}."
+    name, credentials, all_roles, _login = check_new_account(full_name, credentials, username, password,
+                                                             ("admin", *roles), errors)
     if errors:
         raise ValidationError(errors)
     if not needs_setup(ctx):
         raise PermissionDenied("This clinic is already set up; an administrator adds further users.")
-    all_roles = tuple(sorted({"admin", *roles}))
     with ctx.transaction() as s:
         if s.scalar(select(User.id).where(func.lower(User.username) == _clean_username(username))) is not None:
             raise ValidationError({"username": "That user name is taken."})
         reference.update_clinic_details(s, clean)
-        user = staff.add(s, name, credentials.strip(), all_roles, username=_clean_username(username))
+        user = staff.add(s, name, credentials, all_roles, username=_clean_username(username))
         user.password_hash = hash_password(password)
         s.flush()
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="clinic",
@@ -150,5 +124,5 @@ def sign_out(ctx: AppContext) -> None:
     ctx.act_as(os_user())
 
 
-__all__ = ["AccountLockedError", "LoginRefused", "WrongPasswordError", "login", "lock", "needs_setup",
-           "setup_clinic", "sign_out", "unlock"]
+__all__ = ["USERNAME_MAX", "AccountLockedError", "LoginRefused", "WrongPasswordError", "login", "lock",
+           "needs_setup", "setup_clinic", "sign_out", "unlock", "validate_username"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tpi_notes.db.repositories import audit, staff
-from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.staff import ROLES, StaffMember
+from tpi_notes.domain.users import clean_person
 from tpi_notes.services.context import AppContext
 
 
@@ -20,18 +20,7 @@ def list_staff(ctx: AppContext, role: str) -> list[StaffMember]:
 def add_staff(ctx: AppContext, full_name: str, credentials: str, roles: tuple[str, ...]) -> StaffMember:
     """A new staff member without a password yet (logins are set up under clinic administration)."""
     ctx.require(Permission.MANAGE_USERS)
-    name = " ".join(full_name.split())
-    errors = {}
-    if not name:
-        errors["full_name"] = "The name is required."
-    elif len(name) > 200:
-        errors["full_name"] = "The name can be at most 200 characters."
-    if len(credentials.strip()) > 40:
-        errors["credentials"] = "Credentials can be at most 40 characters."
-    if not roles or any(r not in ROLES for r in roles):
-        errors["roles"] = f"Choose at least one role of {', '.join(ROLES)}."
-    if errors:
-        raise ValidationError(errors)
+    name, credentials, roles = clean_person(full_name, credentials, roles)
     with ctx.transaction() as s:
         user = staff.add(s, name, credentials.strip(), tuple(sorted(set(roles))))
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create", entity="user", entity_id=user.id,

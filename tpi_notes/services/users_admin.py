@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 from tpi_notes.db.models import User, UserRole
 from tpi_notes.db.repositories import audit, staff
 from tpi_notes.domain.errors import NotFoundError, ValidationError
-from tpi_notes.domain.passwords import check_strength, hash_password
+from tpi_notes.domain.passwords import hash_password
 from tpi_notes.domain.permissions import Permission
-from tpi_notes.domain.users import UserAccount, clean_person, describe_changes, roles_text
+from tpi_notes.domain.users import UserAccount, check_new_account, clean_person, describe_changes, roles_text
 from tpi_notes.services import accounts
 from tpi_notes.services.context import AppContext
-from tpi_notes.services.login import validate_username
 
 
 def _account(user: User) -> UserAccount:
@@ -68,14 +67,7 @@ def add_user(ctx: AppContext, full_name: str, credentials: str, username: str, r
     """A new account that can sign in at once. The user name is unique whatever its case."""
     ctx.require(Permission.MANAGE_USERS)
     errors: dict[str, str] = {}
-    name, creds, clean_roles = clean_person(full_name, credentials, roles, errors)
-    login = username.strip().lower()
-    problem = validate_username(username)
-    if problem:
-        errors["username"] = problem
-    problem = check_strength(password)
-    if problem:
-        errors["password"] = problem
+    name, creds, clean_roles, login = check_new_account(full_name, credentials, username, password, roles, errors)
     if errors:
         raise ValidationError(errors)
     password_hash = hash_password(password)  # slow on purpose: outside the write transaction
