@@ -11,7 +11,6 @@ Built to stay fast on 100,000 sessions (product.md §11):
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -19,7 +18,6 @@ from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, lite
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import (
-    Addendum,
     FormularyItem,
     Patient,
     Preparation,
@@ -35,6 +33,7 @@ from tpi_notes.db.repositories.session_filter import (
     has_child_conditions,
     matching_ids,
 )
+from tpi_notes.db.repositories.sessions import session_contents
 from tpi_notes.domain.history import (
     SORT_KEYS,
     AgentCount,
@@ -151,30 +150,7 @@ def rows_for(s: Session, ids: Sequence[int]) -> list[HistoryRow]:
             .where(PS.id.in_(ids))
         )
     }
-    muscles: dict[int, list[str]] = defaultdict(list)
-    techniques: dict[int, set[str]] = defaultdict(set)
-    sites: dict[int, int] = defaultdict(int)
-    for sid, side, muscle, technique in s.execute(
-        select(Site.session_id, Site.side, Site.muscle, Site.technique)
-        .where(Site.session_id.in_(ids)).order_by(Site.session_id, Site.number)
-    ):
-        label = f"{side} {muscle.lower()}"
-        if label not in muscles[sid]:
-            muscles[sid].append(label)
-        techniques[sid].add(technique)
-        sites[sid] += 1
-    agents: dict[int, list[str]] = defaultdict(list)
-    for sid, name in s.execute(
-        select(Preparation.session_id, FormularyItem.name)
-        .join(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
-        .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
-        .where(Preparation.session_id.in_(ids))
-        .order_by(Preparation.session_id, Preparation.label, PreparationComponent.position)
-    ):
-        if name not in agents[sid]:
-            agents[sid].append(name)
-    addenda = dict(s.execute(select(Addendum.session_id, func.count(Addendum.id))
-                             .where(Addendum.session_id.in_(ids)).group_by(Addendum.session_id)).all())
+    c = session_contents(s, ids)
     rows = []
     for sid in ids:
         head = heads.get(sid)
@@ -184,9 +160,9 @@ def rows_for(s: Session, ids: Sequence[int]) -> list[HistoryRow]:
         rows.append(HistoryRow(
             id=sid, performed_start=head.performed_start, patient_id=head.patient_id,
             patient_name=f"{head.family_name}, {head.given_name}", mrn=head.mrn, physician=physician,
-            status=head.status, techniques=tuple(sorted(techniques[sid])), muscles=tuple(muscles[sid]),
-            agents=tuple(agents[sid]), site_count=sites[sid], pain_before=head.pain_before,
-            pain_after=head.pain_after, addenda=addenda.get(sid, 0),
+            status=head.status, techniques=tuple(sorted(c.techniques[sid])), muscles=tuple(c.muscles[sid]),
+            agents=tuple(c.agents[sid]), site_count=c.sites[sid], pain_before=head.pain_before,
+            pain_after=head.pain_after, addenda=c.addenda.get(sid, 0),
         ))
     return rows
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,29 +31,33 @@ from tpi_notes.domain.session import SessionSummary
 BATCH = 500
 
 
-def summaries_for_patient(s: Session, patient_id: int) -> list[SessionSummary]:
-    sessions = s.execute(
-        select(ProcedureSession, User.full_name, User.credentials)
-        .outerjoin(User, User.id == ProcedureSession.physician_id)
-        .where(ProcedureSession.patient_id == patient_id)
-        .order_by(ProcedureSession.performed_start.desc(), ProcedureSession.id.desc())
-    ).all()
-    ids = [row[0].id for row in sessions]
-    if not ids:
-        return []
+@dataclass(frozen=True)
+class SessionContents:
+    """What a list row shows of each session: muscles with sides in site order, techniques, site count, agents
+    in syringe order, addenda count (keyed by session id)."""
+
+    muscles: dict[int, list[str]]
+    techniques: dict[int, set[str]]
+    sites: dict[int, int]
+    agents: dict[int, list[str]]
+    addenda: dict[int, int]
+
+
+def session_contents(s: Session, ids: Sequence[int]) -> SessionContents:
+    """The list-row contents of the sessions ``ids``, in three queries (shared by the patient's session list and
+    the history browser)."""
     muscles: dict[int, list[str]] = defaultdict(list)
     techniques: dict[int, set[str]] = defaultdict(set)
-    counts: dict[int, int] = defaultdict(int)
+    sites: dict[int, int] = defaultdict(int)
     for sid, side, muscle, technique in s.execute(
         select(Site.session_id, Site.side, Site.muscle, Site.technique)
-        .where(Site.session_id.in_(ids))
-        .order_by(Site.session_id, Site.number)
+        .where(Site.session_id.in_(ids)).order_by(Site.session_id, Site.number)
     ):
         label = f"{side} {muscle.lower()}"
         if label not in muscles[sid]:
             muscles[sid].append(label)
         techniques[sid].add(technique)
-        counts[sid] += 1
+        sites[sid] += 1
     agents: dict[int, list[str]] = defaultdict(list)
     for sid, name in s.execute(
         select(Preparation.session_id, FormularyItem.name)
@@ -63,13 +68,22 @@ def summaries_for_patient(s: Session, patient_id: int) -> list[SessionSummary]:
     ):
         if name not in agents[sid]:
             agents[sid].append(name)
-    addenda = dict(
-        s.execute(
-            select(Addendum.session_id, func.count(Addendum.id))
-            .where(Addendum.session_id.in_(ids))
-            .group_by(Addendum.session_id)
-        ).all()
-    )
+    addenda = dict(s.execute(select(Addendum.session_id, func.count(Addendum.id))
+                             .where(Addendum.session_id.in_(ids)).group_by(Addendum.session_id)).all())
+    return SessionContents(muscles, techniques, sites, agents, addenda)
+
+
+def summaries_for_patient(s: Session, patient_id: int) -> list[SessionSummary]:
+    sessions = s.execute(
+        select(ProcedureSession, User.full_name, User.credentials)
+        .outerjoin(User, User.id == ProcedureSession.physician_id)
+        .where(ProcedureSession.patient_id == patient_id)
+        .order_by(ProcedureSession.performed_start.desc(), ProcedureSession.id.desc())
+    ).all()
+    ids = [row[0].id for row in sessions]
+    if not ids:
+        return []
+    contents = session_contents(s, ids)
     problems = tampered_among(s, [row[0].id for row in sessions if row[0].status == "signed"])
     result = []
     for row, name, credentials in sessions:
@@ -80,13 +94,13 @@ def summaries_for_patient(s: Session, patient_id: int) -> list[SessionSummary]:
                 performed_start=row.performed_start,
                 status=row.status,
                 physician=physician,
-                muscles=tuple(muscles[row.id]),
-                agents=tuple(agents[row.id]),
-                techniques=tuple(sorted(techniques[row.id])),
+                muscles=tuple(contents.muscles[row.id]),
+                agents=tuple(contents.agents[row.id]),
+                techniques=tuple(sorted(contents.techniques[row.id])),
                 pain_before=row.pain_before,
                 pain_after=row.pain_after,
-                site_count=counts[row.id],
-                addenda=addenda.get(row.id, 0),
+                site_count=contents.sites[row.id],
+                addenda=contents.addenda.get(row.id, 0),
                 tampered=row.id in problems,
             )
         )
