@@ -209,6 +209,8 @@ def test_the_nurse_prepares_but_does_not_sign(staffed, qtbot: QtBot) -> None:  #
     assert window.print_aftercare_action.isVisible()
     editor = window.open_session(ids["draft"])
     assert editor.editor_actions.save.isVisible() and not editor.editor_actions.sign.isVisible()
+    editor.close()
+    qtbot.waitUntil(lambda: window.editors == [])
 
 
 def test_the_admin_reads_but_never_edits_clinical_content(staffed, qtbot: QtBot) -> None:  # noqa: ANN001
@@ -254,3 +256,24 @@ def test_a_session_double_clicked_in_the_history_opens_with_its_patient(staffed,
     browser.session_activated.emit(ids["draft"])
     assert window.current_patient is not None and window.current_patient.id == ids["patient"]
     assert [e.draft_id for e in window.editors] == [ids["draft"]]
+
+
+def test_a_user_changes_their_own_password(staffed, qtbot: QtBot) -> None:  # noqa: ANN001
+    ctx, ids = staffed
+    window = _window_as(qtbot, ctx, "jsoto")
+    assert window.password_action.isVisible()
+    dialog = window.change_password()
+    dialog.current.setText("not my password")
+    dialog.new.setText("Nurse new pass 1")
+    dialog.repeat.setText("Nurse new pass 1")
+    dialog.change_button.click()
+    assert dialog.isVisible() and "not correct" in dialog.error.text()  # counted, nothing changed
+    dialog.current.setText(PASSWORD)
+    dialog.repeat.setText("Nurse new pass 2")
+    dialog.change_button.click()
+    assert "differ" in dialog.error.text()
+    dialog.repeat.setText("Nurse new pass 1")
+    dialog.change_button.click()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    login.sign_out(ctx)
+    assert login.login(ctx, "jsoto", "Nurse new pass 1").user_id == ids["nurse"]

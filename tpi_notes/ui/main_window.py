@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -139,6 +140,8 @@ class MainWindow(QMainWindow):
         self.load_demo_action = self._action("Load &demo clinic…", self.load_demo, None,
                                              "Fill an empty database with made-up patients and sessions")
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        self.password_action = self._action("Change &password…", self.change_password, None,
+                                            "Change your own password (the current one is asked)")
         self.lock_action = self._action("&Lock screen", self.lock_screen, "Ctrl+L",
                                         "Cover the screen until you type your password again (open work is kept)")
         self.find_action = self._action("&Find patient", self.focus_search, "Ctrl+F",
@@ -167,7 +170,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.load_demo_action)
         file_menu.addSeparator()
-        file_menu.addActions([self.lock_action, self.quit_action])
+        file_menu.addActions([self.password_action, self.lock_action, self.quit_action])
         session_menu = bar.addMenu("&Session")
         session_menu.addAction(self.new_session_action)
         session_menu.addSeparator()
@@ -197,6 +200,7 @@ class MainWindow(QMainWindow):
         self.preview_note_action.setVisible(can(Permission.PRINT))
         self.print_aftercare_action.setVisible(can(Permission.PRINT))
         self.lock_action.setVisible(self.ctx.user_id is not None)
+        self.password_action.setVisible(self.ctx.user_id is not None)
         self.history_action.setVisible(can(Permission.VIEW_RECORDS))
         self.admin_action.setVisible(any(can(p) for p in (Permission.MANAGE_USERS, Permission.MANAGE_CLINIC,
                                                            Permission.MANAGE_FORMULARY)))
@@ -273,6 +277,20 @@ class MainWindow(QMainWindow):
                 self.patient_list.select_patient(record.patient_id)
             self._show_patient(record.patient_id)
         return self.open_session(session_id)
+
+    @Slot()
+    def change_password(self) -> QWidget:
+        from tpi_notes.ui.password_dialog import ChangePasswordDialog
+
+        dialog = ChangePasswordDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._password_changed)  # a bound slot: a lambda on a self-deleting dialog crashes
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def _password_changed(self) -> None:
+        self.statusBar().showMessage("Your password was changed", 5000)
 
     @Slot()
     def lock_screen(self) -> None:
@@ -404,11 +422,11 @@ class MainWindow(QMainWindow):
     def _track(self, editor: SessionEditor | None) -> SessionEditor | None:
         if editor is not None:
             self.editors.append(editor)
+            editor.destroyed.connect(functools.partial(self._forget, editor))
             editor.session_saved.connect(self._on_session_saved)
-            editor.destroyed.connect(lambda _obj=None, e=editor: self._forget(e))
         return editor
 
-    def _forget(self, editor: SessionEditor) -> None:
+    def _forget(self, editor: SessionEditor, _gone: object = None) -> None:
         if editor in self.editors:
             self.editors.remove(editor)
 
