@@ -219,6 +219,7 @@ def test_the_admin_reads_but_never_edits_clinical_content(staffed, qtbot: QtBot)
     for action in (window.new_patient_action, window.edit_patient_action, window.new_session_action,
                    window.print_aftercare_action):
         assert not action.isVisible(), action.text()
+    assert "Ctrl+N" not in window.no_selection.text()
     opened = window.open_session(ids["draft"])  # a draft opens read-only, not in the editor
     assert isinstance(opened, SessionWindow) and not opened.addendum_button.isVisible()
     assert window.editors == []

@@ -208,6 +208,8 @@ class MainWindow(QMainWindow):
         self.backup_action.setVisible(can(Permission.BACKUP))
         self.empty_state.register_button.setVisible(can(Permission.EDIT_PATIENTS))
         self.empty_state.set_demo_available(self.demo_allowed)
+        if not can(Permission.EDIT_PATIENTS):
+            self.no_selection.setText("Select a patient on the left.")
         self.patient_list.demo_available = self.demo_allowed
         self.patient_view.new_session_button.setVisible(can(Permission.PREPARE_DRAFTS))
         who = self.ctx.principal
