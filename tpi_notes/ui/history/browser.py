@@ -10,7 +10,6 @@ from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer,
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -32,6 +31,7 @@ from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import exports
 from tpi_notes.services import history as history_service
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui.background import run_with_progress
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.history.chart import HistoryChart
 from tpi_notes.ui.history.filter_bar import FilterBar
@@ -297,17 +297,13 @@ class HistoryBrowser(QMainWindow):
         path = Path(chosen)
         if not path.suffix:
             path = path.with_suffix(suffix)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        flt = self.model.filter
         try:
-            summary = exports.export_to_file(self._ctx, fmt, path, self.model.filter)
+            summary = run_with_progress(self, f"Exporting the sessions to {path.name}…",
+                                        partial(exports.export_to_file, self._ctx, fmt, path, flt))
         except TpiError as error:
-            QApplication.restoreOverrideCursor()
             show_error(self, error, "Export failed")
             return None
-        except BaseException:
-            QApplication.restoreOverrideCursor()
-            raise
-        QApplication.restoreOverrideCursor()
         count = summary.sessions
         QMessageBox.information(self, "Export finished",
                                 f"Exported {count:,} session{'s' if count != 1 else ''} to\n{path}")
