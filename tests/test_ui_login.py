@@ -278,3 +278,48 @@ def test_a_user_changes_their_own_password(staffed, qtbot: QtBot) -> None:  # no
     assert dialog.result() == QDialog.DialogCode.Accepted
     login.sign_out(ctx)
     assert login.login(ctx, "jsoto", "Nurse new pass 1").user_id == ids["nurse"]
+
+
+def test_signing_out_from_the_lock_keeps_unsaved_charting_for_the_next_sign_in(staffed, qtbot: QtBot,  # noqa: ANN001
+                                                                                message_boxes: list) -> None:  # noqa: F811
+    from tpi_notes.recovery import RecoveryStore
+
+    ctx, ids = staffed
+    window = _window_as(qtbot, ctx, "ahart")
+    editor = window.open_session(ids["draft"])
+    qtbot.waitExposed(editor)
+    editor.post.comments.setPlainText("typed by Dr Hart before she left")
+    assert window.screen_lock is not None
+    window.screen_lock.lock()
+    window.screen_lock.dialog.sign_out_button.click()  # the nurse needs the computer
+    assert message_boxes[-1][0] == "question" and "Unsaved sessions are kept" in message_boxes[-1][1]
+    assert window.signed_out and not window.isVisible() and not editor.isVisible()
+    assert ctx.user_id is None and not window.screen_lock.is_locked
+    [kept] = RecoveryStore.for_database(ctx.url).pending()
+    assert kept.draft.comments == "typed by Dr Hart before she left"
+    with sqlite3.connect(ctx.database_path) as conn:
+        assert conn.execute("SELECT count(*) FROM audit_event WHERE action = 'logout'").fetchone()[0] == 1
+
+
+def test_sign_out_returns_to_the_login_screen(staffed, qapp: QApplication) -> None:  # noqa: ANN001
+    ctx, _ids = staffed
+    logins: list[str] = []
+
+    def log_in(dialog: LoginDialog) -> None:
+        logins.append("shown")
+        if len(logins) == 2:
+            dialog.reject()  # the second time: nobody logs in, the app ends
+            return
+        dialog.username.setText("jsoto")
+        dialog.password.setText(PASSWORD)
+        dialog.login_button.click()
+        _when_shown(MainWindow, sign_out)
+
+    def sign_out(window: MainWindow) -> None:
+        assert window.sign_out_action.isVisible()
+        window.sign_out_action.trigger()
+        _when_shown(LoginDialog, log_in)
+
+    _when_shown(LoginDialog, log_in)
+    assert run_app(ctx) == 0
+    assert logins == ["shown", "shown"] and ctx.user_id is None

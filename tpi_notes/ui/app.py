@@ -62,9 +62,13 @@ def sign_in(ctx: AppContext) -> bool:
 def run_app(ctx: AppContext, argv: list[str] | None = None) -> int:
     """Set up or log in, then show the main window and run the event loop; returns the exit code."""
     app = ensure_application(argv)
-    if not sign_in(ctx):
-        return 0
-    window = create_main_window(ctx)
-    window.show()
-    window.offer_recovered_drafts()
-    return app.exec()
+    while True:  # after Sign out, the login screen again
+        if not sign_in(ctx):
+            return 0
+        window = create_main_window(ctx)
+        window.show()
+        window.offer_recovered_drafts()
+        code = app.exec()
+        if not window.signed_out:
+            return code
+        window.deleteLater()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -24,7 +25,7 @@ from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.staff import ROLES
-from tpi_notes.services import clinic, integrity
+from tpi_notes.services import clinic, integrity, login
 from tpi_notes.services import patients as patient_service
 from tpi_notes.services import sessions as session_service
 from tpi_notes.services.context import AppContext
@@ -93,8 +94,10 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self._apply_permissions()
         self.screen_lock: ScreenLock | None = None
+        self.signed_out = False
         if ctx.user_id is not None:  # a signed-in user: lock after the clinic's inactivity minutes
             self.screen_lock = ScreenLock(ctx, clinic.get_clinic_info(ctx).inactivity_lock_minutes, self)
+            self.screen_lock.sign_out_requested.connect(self.sign_out_from_lock)
 
         self.patient_list.patient_selected.connect(self._on_patient_selected)
         self.patient_list.patient_activated.connect(self._on_patient_activated)
@@ -142,6 +145,8 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.password_action = self._action("Change &password…", self.change_password, None,
                                             "Change your own password (the current one is asked)")
+        self.sign_out_action = self._action("Sign &out", self.sign_out, None,
+                                            "End your session and return to the login screen")
         self.lock_action = self._action("&Lock screen", self.lock_screen, "Ctrl+L",
                                         "Cover the screen until you type your password again (open work is kept)")
         self.find_action = self._action("&Find patient", self.focus_search, "Ctrl+F",
@@ -170,7 +175,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.load_demo_action)
         file_menu.addSeparator()
-        file_menu.addActions([self.password_action, self.lock_action, self.quit_action])
+        file_menu.addActions([self.password_action, self.lock_action, self.sign_out_action, self.quit_action])
         session_menu = bar.addMenu("&Session")
         session_menu.addAction(self.new_session_action)
         session_menu.addSeparator()
@@ -201,6 +206,7 @@ class MainWindow(QMainWindow):
         self.print_aftercare_action.setVisible(can(Permission.PRINT))
         self.lock_action.setVisible(self.ctx.user_id is not None)
         self.password_action.setVisible(self.ctx.user_id is not None)
+        self.sign_out_action.setVisible(self.ctx.user_id is not None)
         self.history_action.setVisible(can(Permission.VIEW_RECORDS))
         self.admin_action.setVisible(any(can(p) for p in (Permission.MANAGE_USERS, Permission.MANAGE_CLINIC,
                                                            Permission.MANAGE_FORMULARY)))
@@ -289,6 +295,45 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(self._password_changed)  # a bound slot: a lambda on a self-deleting dialog crashes
         dialog.open()
         return dialog
+
+    @Slot()
+    def sign_out(self) -> bool:
+        """File → Sign out: close everything (each editor asks about unsaved changes), then back to the login."""
+        for editor in list(self.editors):
+            if editor.isVisible() and not editor.close():
+                return False
+        return self._end_session()
+
+    @Slot()
+    def sign_out_from_lock(self) -> bool:
+        """Sign out from the lock screen: the person who typed is not there, so nothing is asked and unsaved
+        sessions stay in the recovery journal, offered at the next sign-in."""
+        answer = QMessageBox.question(
+            self.screen_lock.dialog if self.screen_lock and self.screen_lock.dialog else self, "Sign out?",
+            f"Sign {self.ctx.principal.name} out? Unsaved sessions are kept and offered again at the next sign-in; "
+            "an unsaved patient form is closed without saving.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        if self.screen_lock is not None:
+            self.screen_lock.release()  # curtains off first: they watch the windows about to close
+        for editor in list(self.editors):
+            editor.close_keeping_journal()
+        return self._end_session()
+
+    def _end_session(self) -> bool:
+        if self.screen_lock is not None:
+            self.screen_lock.release()
+        for widget in QApplication.topLevelWidgets():
+            if widget is not self and widget.isVisible():
+                widget.close()
+        try:
+            login.sign_out(self.ctx)
+        except TpiError as exc:
+            show_error(self, exc)
+        self.signed_out = True
+        self.close()
+        return True
 
     @Slot()
     def _password_changed(self) -> None:
@@ -419,6 +464,8 @@ class MainWindow(QMainWindow):
 
     def offer_recovered_drafts(self) -> list[SessionEditor]:
         """After start-up: offer to reopen drafts that a crash left unsaved (from the recovery journal)."""
+        if not self.ctx.can(Permission.PREPARE_DRAFTS):
+            return []  # kept for someone who may chart
         return [e for e in (self._track(editor) for editor in offer_recovered(self.ctx, self)) if e is not None]
 
     def _track(self, editor: SessionEditor | None) -> SessionEditor | None:

@@ -38,6 +38,7 @@ class Curtain(QWidget):
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
+        self._window = window
         self.setObjectName("lock_curtain")
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setGeometry(window.rect())
@@ -46,9 +47,15 @@ class Curtain(QWidget):
         self.show()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
+        if event.type() == QEvent.Type.Resize and watched is self._window:
+            self.setGeometry(self._window.rect())
         return False
+
+    def detach(self) -> None:
+        """Stop following the window and go (before the window itself may be closed and deleted)."""
+        self._window.removeEventFilter(self)
+        self.hide()
+        self.deleteLater()
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)
@@ -61,6 +68,7 @@ class UnlockDialog(QDialog):
     """The signed-in user's password, and nothing else; Escape and the close button do nothing."""
 
     unlocked = Signal()
+    sign_out_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +96,14 @@ class UnlockDialog(QDialog):
         self.unlock_button.setDefault(True)
         buttons.addButton(self.unlock_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.accepted.connect(self.try_unlock)
+        # Someone else needs this workstation: sign the locked-out user out; their unsaved charting stays in
+        # the recovery journal and is offered at the next sign-in.
+        self.sign_out_button = QPushButton("Sign out…", self)
+        self.sign_out_button.setObjectName("lock_sign_out")
+        self.sign_out_button.setToolTip("Another user needs this computer: sign out; unsaved sessions are kept for "
+                                        "recovery")
+        buttons.addButton(self.sign_out_button, QDialogButtonBox.ButtonRole.ResetRole)
+        self.sign_out_button.clicked.connect(self.sign_out_requested)
         stack(self, intro, form, self.error, buttons, (440, 190))
 
     @Slot()
@@ -111,6 +127,7 @@ class ScreenLock(QObject):
     """Watches the whole application's input; locks after ``minutes`` without any (0 turns it off)."""
 
     locked_changed = Signal(bool)
+    sign_out_requested = Signal()
 
     def __init__(self, ctx: AppContext, minutes: int, parent: QObject | None = None, *,
                  interval_ms: int | None = None) -> None:
@@ -158,16 +175,23 @@ class ScreenLock(QObject):
                          and w.windowType() != Qt.WindowType.ToolTip]
         self.dialog = UnlockDialog(self._ctx)
         self.dialog.unlocked.connect(self._unlocked)
+        self.dialog.sign_out_requested.connect(self.sign_out_requested)
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
         self.locked_changed.emit(True)
 
+    def release(self) -> None:
+        """Take the curtains and the dialog away without a password (the user is being signed out)."""
+        if self.dialog is not None:
+            self.dialog.hide()
+        self._unlocked()
+        self.stop()
+
     @Slot()
     def _unlocked(self) -> None:
         for curtain in self.curtains:
-            curtain.hide()
-            curtain.deleteLater()
+            curtain.detach()
         self.curtains = []
         if self.dialog is not None:
             self.dialog.deleteLater()

@@ -293,7 +293,19 @@ class SessionEditor(QMainWindow):
     def save(self) -> bool:
         return saving.save(self)
 
+    def close_keeping_journal(self) -> bool:
+        """Close without asking, leaving unsaved changes in the recovery journal (signing out from the lock
+        screen, when the person who typed them is not there to answer); they are offered at the next sign-in."""
+        if self.is_dirty():
+            self.autosave.write_now()
+        self._keep_journal = True
+        return self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if getattr(self, "_keep_journal", False):
+            self.autosave.timer.stop()
+            super().closeEvent(event)
+            return
         if self.is_dirty():
             answer = QMessageBox.question(
                 self, "Unsaved changes", "This session has changes that are not saved. Save them before closing?",
