@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tpi_notes.db.repositories import patients, reference
+from tpi_notes.db.repositories import patients, reference, staff
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.formulary import FormularyItem, Lot
 from tpi_notes.services.context import AppContext
@@ -21,12 +21,8 @@ def is_empty(ctx: AppContext) -> bool:
 
 def demo_allowed(ctx: AppContext) -> bool:
     """Whether the demo clinic may be loaded here: a database with no patients and no users yet."""
-    from sqlalchemy import func, select
-
-    from tpi_notes.db.models import User
-
     with ctx.transaction() as s:
-        return patients.count(s) == 0 and s.scalar(select(func.count(User.id))) == 0
+        return patients.count(s) == 0 and staff.count(s) == 0
 
 
 def list_formulary(ctx: AppContext, include_retired: bool = False) -> list[FormularyItem]:

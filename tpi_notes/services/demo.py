@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, select, text
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.db.models import (
@@ -32,6 +32,7 @@ from tpi_notes.db.models import (
 )
 from tpi_notes.db.repositories import audit, reference
 from tpi_notes.db.repositories import patients as patient_repo
+from tpi_notes.db.repositories import staff as staff_repo
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.passwords import hash_password_with_salt
 from tpi_notes.domain.permissions import Permission
@@ -76,7 +77,7 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
     with ctx.transaction() as s:
         if patient_repo.count(s) > 0:
             raise DemoError("This database already holds patients; the demo writes only to a new database.")
-        if s.scalar(select(func.count(User.id))) > 0:
+        if staff_repo.count(s) > 0:
             raise DemoError("This clinic is already set up with its own users; the demo writes only to a new "
                             "database (use `tpi-notes demo --db NEW_FILE`).")
         conn = s.connection()

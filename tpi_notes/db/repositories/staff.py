@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import User, UserRole
@@ -20,6 +20,11 @@ def with_role(s: Session, role: str) -> list[StaffMember]:
     rows = s.scalars(select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
                      .order_by(User.full_name))
     return [to_member(u) for u in rows]
+
+
+def count(s: Session) -> int:
+    """Every account, active or not (a clinic that has any is set up: the demo stays out of it)."""
+    return s.scalar(select(func.count(User.id))) or 0
 
 
 def has_role(s: Session, user_id: int, role: str) -> bool:
