@@ -10,6 +10,9 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+
+# Shared helper modules hold assertions too; rewrite them whichever test file imports them first.
+pytest.register_assert_rewrite("ui_fixtures", "test_report_support", "test_ui_editor_fixtures")
 from principals import ALL_PERMISSIONS  # noqa: E402
 
 from tpi_notes.services.context import AppContext, open_clinic  # noqa: E402

@@ -230,10 +230,10 @@ def test_the_admin_reaches_administration_and_the_audit_trail(staffed, qtbot: Qt
     window = _window_as(qtbot, ctx, "lgrant")
     for action in (window.admin_action, window.audit_action, window.backup_action, window.history_action):
         assert action.isVisible(), action.text()
-    admin = window.open_audit()
+    admin = window.clinic_windows.open_audit()
     qtbot.addWidget(admin)
     assert admin.tab_titles()[-1] == "Audit trail" and admin.tabs.tabText(admin.tabs.currentIndex()) == "Audit trail"
-    assert window.open_admin() is admin  # one window, raised again
+    assert window.clinic_windows.open_admin() is admin  # one window, raised again
 
 
 def test_nurse_and_physician_see_no_administration(staffed, qtbot: QtBot) -> None:  # noqa: ANN001
@@ -251,9 +251,9 @@ def test_a_session_double_clicked_in_the_history_opens_with_its_patient(staffed,
     ctx, ids = staffed
     window = _window_as(qtbot, ctx, "ahart")
     assert window.current_patient is None
-    browser = window.open_history()
+    browser = window.clinic_windows.open_history()
     qtbot.addWidget(browser)
-    assert window.open_history() is browser  # one browser, raised again
+    assert window.clinic_windows.open_history() is browser  # one browser, raised again
     browser.session_activated.emit(ids["draft"])
     assert window.current_patient is not None and window.current_patient.id == ids["patient"]
     assert [e.draft_id for e in window.editors] == [ids["draft"]]

@@ -30,11 +30,13 @@ from tpi_notes.services import patients as patient_service
 from tpi_notes.services import sessions as session_service
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui import pdf_preview
+from tpi_notes.ui.clinic_windows import ClinicWindows
 from tpi_notes.ui.demo import load_demo_clinic
 from tpi_notes.ui.editor.opening import new_session, offer_recovered, open_editor
 from tpi_notes.ui.editor.window import SessionEditor
 from tpi_notes.ui.empty_state import EmptyState
 from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.password_dialog import open_change_password
 from tpi_notes.ui.patient_dialog import PatientDialog
 from tpi_notes.ui.patient_list import PatientListPanel
 from tpi_notes.ui.patient_view import PatientView
@@ -65,8 +67,9 @@ class MainWindow(QMainWindow):
         self.current_patient: PatientRecord | None = None
         self.active_dialog: PatientDialog | None = None
         self.editors: list[SessionEditor] = []
-        self.history_window: QWidget | None = None
-        self.admin_window: QWidget | None = None
+        self.clinic_windows = ClinicWindows(ctx, self)
+        self.clinic_windows.session_activated.connect(self.open_session_anywhere)
+        self.clinic_windows.settings_saved.connect(self._on_settings_saved)
         self.setObjectName("main_window")
         self.setWindowTitle(f"{APP_TITLE} — {database_label(ctx)}")
 
@@ -159,13 +162,13 @@ class MainWindow(QMainWindow):
                                                 "Show the selected session's procedure note (print or save it)")
         self.print_aftercare_action = self._action("Print &aftercare…", self.print_aftercare, "Ctrl+P",
                                                    "Print the selected session's aftercare sheet for the patient")
-        self.history_action = self._action("Session &history…", self.open_history, "Ctrl+H",
+        self.history_action = self._action("Session &history…", self.clinic_windows.open_history, "Ctrl+H",
                                            "All sessions: filter, sort, chart and export")
-        self.admin_action = self._action("Clinic &administration…", self.open_admin, None,
+        self.admin_action = self._action("Clinic &administration…", self.clinic_windows.open_admin, None,
                                          "Users and roles, clinic details, formulary and lots")
-        self.audit_action = self._action("Audit &trail…", self.open_audit, None,
+        self.audit_action = self._action("Audit &trail…", self.clinic_windows.open_audit, None,
                                          "Who viewed, changed, signed, printed or exported what, and when")
-        self.backup_action = self._action("&Back up database…", self.backup, None,
+        self.backup_action = self._action("&Back up database…", self.clinic_windows.backup, None,
                                           "Write a consistent copy of the clinic database to a file")
 
     def _make_menus(self) -> None:
@@ -226,49 +229,10 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
 
     @Slot()
-    def open_history(self) -> QWidget:
-        """The session history browser (one window; raised when already open)."""
-        from tpi_notes.ui.history import HistoryBrowser
-
-        if self.history_window is None:
-            self.history_window = HistoryBrowser(self.ctx, self)
-            self.history_window.session_activated.connect(self.open_session_anywhere)
-        return _raise(self.history_window)
-
-    def _admin(self) -> QWidget:
-        from tpi_notes.ui.admin import AdminWindow
-        from tpi_notes.ui.audit_screen import AuditTrailScreen
-
-        if self.admin_window is None:
-            self.admin_window = AdminWindow(self.ctx, self)
-            if self.ctx.can(Permission.VIEW_AUDIT):
-                self.admin_window.add_tab(AuditTrailScreen(self.ctx, self.admin_window), "Audit trail")
-            if self.admin_window.clinic_tab is not None:
-                self.admin_window.clinic_tab.settings_saved.connect(self._on_settings_saved)
-        return self.admin_window
-
-    @Slot()
-    def open_admin(self) -> QWidget:
-        return _raise(self._admin())
-
-    @Slot()
-    def open_audit(self) -> QWidget:
-        window = self._admin()
-        window.show_tab("Audit trail")
-        return _raise(window)
-
-    @Slot()
-    def backup(self) -> None:
-        from tpi_notes.ui.admin import backup_database
-
-        backup_database(self.ctx, self)
-
-    @Slot(object)
-    def _on_settings_saved(self, _data: object) -> None:
+    def _on_settings_saved(self) -> None:
         """New clinic settings: the lock follows the new inactivity minutes at once."""
-        minutes = clinic.get_clinic_info(self.ctx).inactivity_lock_minutes
         if self.screen_lock is not None:
-            self.screen_lock.set_minutes(minutes)
+            self.screen_lock.set_minutes(clinic.get_clinic_info(self.ctx).inactivity_lock_minutes)
 
     @Slot(int)
     def open_session_anywhere(self, session_id: int) -> QWidget | None:
@@ -288,13 +252,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def change_password(self) -> QWidget:
-        from tpi_notes.ui.password_dialog import ChangePasswordDialog
-
-        dialog = ChangePasswordDialog(self.ctx, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(self._password_changed)  # a bound slot: a lambda on a self-deleting dialog crashes
-        dialog.open()
-        return dialog
+        return open_change_password(self.ctx, self)
 
     @Slot()
     def sign_out(self) -> bool:
@@ -334,10 +292,6 @@ class MainWindow(QMainWindow):
         self.signed_out = True
         self.close()
         return True
-
-    @Slot()
-    def _password_changed(self) -> None:
-        self.statusBar().showMessage("Your password was changed", 5000)
 
     @Slot()
     def lock_screen(self) -> None:
@@ -533,9 +487,7 @@ class MainWindow(QMainWindow):
             if editor.isVisible() and not editor.close():
                 event.ignore()
                 return
-        for window in (self.history_window, self.admin_window):
-            if window is not None:
-                window.close()
+        self.clinic_windows.close_all()
         if self.screen_lock is not None:
             self.screen_lock.stop()
         save_layout(self, self._splitters())
@@ -548,13 +500,6 @@ def _padded(widget: QWidget, left: int, top: int, right: int, bottom: int) -> QW
     layout.setContentsMargins(left, top, right, bottom)
     layout.addWidget(widget)
     return holder
-
-
-def _raise(window: QWidget) -> QWidget:
-    window.show()
-    window.raise_()
-    window.activateWindow()
-    return window
 
 
 def _html_escape(text: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QMainWindow, QWidget
 
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.services import accounts
@@ -72,3 +74,13 @@ class ChangePasswordDialog(QDialog):
             self._refuse(str(exc), self.current)
             return
         self.accept()
+
+
+def open_change_password(ctx: AppContext, window: QMainWindow) -> ChangePasswordDialog:
+    """The dialog, opened over ``window``; its status bar confirms the change."""
+    dialog = ChangePasswordDialog(ctx, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    # A partial, not a lambda: a lambda connected to a dialog that deletes itself crashed PySide.
+    dialog.accepted.connect(partial(window.statusBar().showMessage, "Your password was changed", 5000))
+    dialog.open()
+    return dialog
