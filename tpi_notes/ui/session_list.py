@@ -7,10 +7,11 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 from tpi_notes.domain.session import TECHNIQUES, SessionSummary
 from tpi_notes.ui.style import DANGER, DANGER_TINT, lock_icon
+from tpi_notes.ui.table_view import read_only_table
 
 COLUMNS = ("Date", "Status", "Muscles", "Agents", "Pain", "Sites")
 DATE, STATUS, MUSCLES, AGENTS, PAIN, SITES = range(len(COLUMNS))
@@ -147,22 +148,8 @@ class SessionTableModel(QAbstractTableModel):
 
 def make_session_table(model: SessionTableModel, parent: QWidget | None = None) -> QTableView:
     """The sessions view: whole-row selection; muscles and agents share the spare width."""
-    view = QTableView(parent)
-    view.setObjectName("session_view")
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setShowGrid(False)
-    view.setWordWrap(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(28)
+    view = read_only_table(model, "session_view", parent, min_section=48)
     header = view.horizontalHeader()
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setStretchLastSection(False)
-    header.setMinimumSectionSize(48)
     for column, width in ((DATE, 136), (STATUS, 124), (PAIN, 70), (SITES, 56)):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(column, width)

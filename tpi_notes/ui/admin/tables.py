@@ -7,9 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QHeaderView, QTableView, QWidget
 
 from tpi_notes.ui.style import DANGER, DANGER_TINT, MUTED
+from tpi_notes.ui.table_view import read_only_table
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 AMBER = "#8a5a00"
@@ -95,22 +96,10 @@ class RowsModel(QAbstractTableModel):
 
 def make_table(model: RowsModel, name: str, parent: QWidget, stretch: int = 0) -> QTableView:
     """A single-selection, read-only table in the app's style; column ``stretch`` takes the spare width."""
-    view = QTableView(parent)
-    view.setObjectName(name)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setShowGrid(False)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(30)
+    view = read_only_table(model, name, parent, row_height=30)
     header = view.horizontalHeader()
     header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(False)
     model.modelReset.connect(lambda: _fit(view, stretch))
     return view
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -51,6 +50,7 @@ from tpi_notes.ui.history.model import (
 )
 from tpi_notes.ui.settings import ui_settings
 from tpi_notes.ui.style import set_role
+from tpi_notes.ui.table_view import read_only_table
 
 # (format passed to exports.export_to_file, menu text, file-dialog filter)
 EXPORT_FORMATS = (
@@ -143,22 +143,8 @@ class HistoryBrowser(QMainWindow):
         self.view.setFocus()
 
     def _make_view(self) -> QTableView:
-        view = QTableView(self)
-        view.setObjectName("history_view")
-        view.setModel(self.model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setAlternatingRowColors(True)
-        view.setShowGrid(False)
-        view.setWordWrap(False)
-        view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        view.verticalHeader().hide()
-        view.verticalHeader().setDefaultSectionSize(28)
+        view = read_only_table(self.model, "history_view", self)
         header = view.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setStretchLastSection(False)
-        header.setMinimumSectionSize(44)
         header.setSectionsClickable(True)
         header.setSortIndicatorShown(True)
         header.setSortIndicator(DATE, Qt.SortOrder.DescendingOrder)
