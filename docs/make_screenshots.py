@@ -365,11 +365,15 @@ def documents(folder: Path) -> None:
     build_demo(ctx, patients=30, sessions=120, seed=11)
     login.login(ctx, "jsoto", DEMO_PASSWORD)  # the nurse prints
     conn = sqlite3.connect(folder / "documents.sqlite")
-    session_id = conn.execute(
-        "SELECT s.id FROM procedure_session s JOIN site ON site.session_id = s.id WHERE s.status = 'signed' "
-        "GROUP BY s.id HAVING count(*) >= 6 ORDER BY s.id LIMIT 1").fetchone()[0]
+    signed_by_sites = ("SELECT s.id FROM procedure_session s JOIN site ON site.session_id = s.id "
+                       "WHERE s.status = 'signed' GROUP BY s.id HAVING count(*) {} ORDER BY s.id LIMIT 1")
+    session_id = conn.execute(signed_by_sites.format(">= 6")).fetchone()[0]
+    short_id = conn.execute(signed_by_sites.format("= 1")).fetchone()[0]
     conn.close()
-    pdf_page_png(procedure_note_pdf(ctx, session_id), 0, "note-page1.png")
+    pdf_page_png(procedure_note_pdf(ctx, short_id), 0, "note-one-page.png", dpi=90)
+    long_note = procedure_note_pdf(ctx, session_id)
+    pdf_page_png(long_note, 0, "note-page1.png")
+    pdf_page_png(long_note, 1, "note-page2.png")
     pdf_page_png(aftercare_pdf(ctx, session_id, lang="en"), 0, "aftercare-en.png")
     pdf_page_png(aftercare_pdf(ctx, session_id, lang="es"), 0, "aftercare-es.png")
     pdf_page_png(aftercare_pdf(ctx, session_id, lang="en", large_print=True), 0, "aftercare-large.png")

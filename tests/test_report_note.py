@@ -194,6 +194,38 @@ def test_a_twenty_site_note_splits_its_tables_cleanly(ctx: AppContext) -> None:
     assert len(pages) <= 5
 
 
+def test_a_short_signed_note_is_one_page_with_everything_on_it(ctx: AppContext) -> None:
+    """The routine case (one muscle, dry needling) is a one-page chart copy: letterhead with the patient's
+    identifiers, the diagram, the tables and the signature box all on page 1 of 1."""
+    doctor = setup_clinic(ctx)
+    patient = add_patient(ctx)
+    session_id = save_session(ctx, patient.id, doctor, 1, technique="dry_needling")
+    sign(ctx, session_id, doctor)
+    record = get_session(ctx, session_id)
+    pages = pdf_pages(documents.procedure_note_pdf(ctx, session_id))
+    assert len(pages) == 1
+    page = flat(pages[0])
+    assert f"{patient.display_name} · DOB 1961-03-09 · MRN P-100" in page
+    assert "Page 1 of 1" in page
+    for heading in ("Patient and encounter", "Body diagram", "Indication and diagnoses", "Pre-procedure",
+                    "Sites (1)", "Medications None: dry needling only.", "Post-procedure",
+                    "Safety findings", "Codes", "Attestation and signature"):
+        assert heading in page
+    assert record.content_sha256 and record.content_sha256 in _joined(page)
+
+
+def test_a_long_indication_moves_below_the_diagram_at_full_width(ctx: AppContext) -> None:
+    """Free text too long to sit beside the diagram (a table cell cannot run onto the next page) is
+    printed in full below it, never cut."""
+    doctor = setup_clinic(ctx)
+    patient = add_patient(ctx)
+    story = " ".join(f"Sentence {i} of a long history & <details>." for i in range(60))
+    session_id = save_session(ctx, patient.id, doctor, 2, indication=story)
+    text = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, session_id))))
+    assert story in text
+    assert text.index("Body diagram") < text.index("Indication and diagnoses")
+
+
 def test_the_note_is_deterministic_and_every_print_is_audited(ctx: AppContext) -> None:
     doctor = setup_clinic(ctx)
     patient = add_patient(ctx)

@@ -153,7 +153,7 @@ def _site_row(site: Site) -> SiteRow:
         number=str(site.number), muscle=site.muscle, side=site.side, view=site.view.title(),
         technique=technique_label(site), syringe=site.preparation_label or "",
         volume="" if site.volume_ml is None else num(site.volume_ml), needle=site.needle, aspiration=aspiration,
-        passes=count, dwell="" if site.dwell_minutes is None else num(site.dwell_minutes), twitch=yes_no(site.twitch),
+        passes=count, dwell="" if site.dwell_minutes is None else f"{num(site.dwell_minutes)} min", twitch=yes_no(site.twitch),
     )
 
 

@@ -24,8 +24,8 @@ from tpi_notes.reports.fonts import register_fonts
 from tpi_notes.reports.styles import DRAFT_INK, INK, MARGIN_LEFT, MARGIN_RIGHT, MUTED, PAGE_SIZE, RULE
 from tpi_notes.reports.text import draw_string, fit_string
 
-TOP_EDGE = 9 * mm
-BOTTOM_EDGE = 8 * mm
+TOP_EDGE = 8 * mm
+BOTTOM_EDGE = 7 * mm
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,17 @@ class PageDecor:
     watermark: str = ""
     footer: str = ""  # a line left of the page number (e.g. the aftercare library version)
     font_size: float = 8.0
+    # False when the story opens with its own letterhead carrying the clinic and the patient's identifiers:
+    # the first page then skips the running header and its room goes to the content.
+    first_page_header: bool = True
 
     @property
     def top_margin(self) -> float:
-        return TOP_EDGE + self.font_size * 2.5 + 4 * mm
+        return TOP_EDGE + self.font_size * 2.5 + 3 * mm
 
     @property
     def bottom_margin(self) -> float:
-        return BOTTOM_EDGE + self.font_size * 1.2 + 5 * mm
+        return BOTTOM_EDGE + self.font_size * 1.2 + 3.5 * mm
 
 
 def _draw_furniture(canvas: Canvas, decor: PageDecor, page: int, pages: int) -> None:
@@ -55,17 +58,18 @@ def _draw_furniture(canvas: Canvas, decor: PageDecor, page: int, pages: int) -> 
     size = decor.font_size
     left, right = MARGIN_LEFT, width - MARGIN_RIGHT
     canvas.saveState()
-    canvas.setFillColor(INK)
-    y = height - TOP_EDGE - size
-    title_width = draw_string(canvas, right, y, decor.title, fonts.sans, size, anchor="right")
-    clinic = fit_string(canvas, decor.clinic, fonts.sans_bold, size, right - left - title_width - 6 * mm)
-    draw_string(canvas, left, y, clinic, fonts.sans_bold, size)
-    y -= size * 1.3
-    identity = fit_string(canvas, decor.identity, fonts.sans_bold, size, right - left)
-    draw_string(canvas, left, y, identity, fonts.sans_bold, size)
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.6)
-    canvas.line(left, y - size * 0.55, right, y - size * 0.55)
+    if page > 1 or decor.first_page_header:
+        canvas.setFillColor(INK)
+        y = height - TOP_EDGE - size
+        title_width = draw_string(canvas, right, y, decor.title, fonts.sans, size, anchor="right")
+        clinic = fit_string(canvas, decor.clinic, fonts.sans_bold, size, right - left - title_width - 6 * mm)
+        draw_string(canvas, left, y, clinic, fonts.sans_bold, size)
+        y -= size * 1.3
+        identity = fit_string(canvas, decor.identity, fonts.sans_bold, size, right - left)
+        draw_string(canvas, left, y, identity, fonts.sans_bold, size)
+        canvas.line(left, y - size * 0.55, right, y - size * 0.55)
     foot_y = BOTTOM_EDGE
     canvas.line(left, foot_y + size * 1.25, right, foot_y + size * 1.25)
     canvas.setFillColor(MUTED)
@@ -125,6 +129,12 @@ def render_pdf(story: Sequence[Flowable], decor: PageDecor, *, title: str, subje
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body", leftPadding=0,
                   rightPadding=0, topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+    later = PageTemplate(id="page", frames=[frame])
+    if decor.first_page_header:
+        doc.addPageTemplates([later])
+    else:  # the first page's frame reaches up to where the running header would have been
+        tall = Frame(doc.leftMargin, doc.bottomMargin, doc.width, PAGE_SIZE[1] - TOP_EDGE - doc.bottomMargin,
+                     id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        doc.addPageTemplates([PageTemplate(id="first", frames=[tall], autoNextPageTemplate="page"), later])
     doc.build(list(story), canvasmaker=_canvas_class(decor))
     return buf.getvalue()

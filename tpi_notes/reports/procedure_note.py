@@ -22,20 +22,22 @@ from tpi_notes.reports.page import PageDecor, render_pdf
 from tpi_notes.reports.styles import (
     ALERT_RULE,
     FRAME_WIDTH,
+    INK,
     QR_SIZE,
     RULE,
     STOP_FILL,
+    TOP_DIAGRAM_MIN_WIDTH,
     TOP_DIAGRAM_WIDTH,
     WARN_FILL,
     note_styles,
 )
-from tpi_notes.reports.tables import grid, key_values
-from tpi_notes.reports.text import Markup, bold, labelled, para
+from tpi_notes.reports.tables import grid, key_values, pair_rows
+from tpi_notes.reports.text import Markup, bold, fmt, labelled, para
 
 DRAFT_MARK = "DRAFT — NOT SIGNED"
 SITE_HEADER = ("#", "Muscle", "Side", "View", "Technique", "Syringe", "mL", "Needle", "Aspiration",
-               "Passes / needles", "Dwell (min)", "Twitch")
-SITE_WIDTHS = (2.8, 15, 4.4, 7.4, 9.4, 6.4, 3.6, 10, 8.4, 8.4, 5.6, 5.6)
+               "Passes / needles", "Dwell", "Twitch")
+SITE_WIDTHS = (2.8, 15, 4.2, 6.4, 9, 5.6, 3.4, 11.5, 8.2, 8.2, 5.4, 5.4)
 
 
 def _section(title: str, st: StyleSheet1, need: float = 50) -> list[Flowable]:
@@ -51,28 +53,38 @@ def _sub(title: str, st: StyleSheet1, need: float = 40) -> list[Flowable]:
 
 
 def _header(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
-    lines = [para(line, st["ClinicLine"]) for line in vm.clinic_lines]
-    logo = logo_flowable(vm.clinic_logo, 14 * mm, FRAME_WIDTH * 0.3)
-    name: list[Flowable] = [logo, Spacer(1, 3)] if logo else []
-    name.append(para(vm.clinic_name, st["ClinicName"]))
-    top = Table([[name, lines]], colWidths=[FRAME_WIDTH * 0.55, FRAME_WIDTH * 0.45], hAlign="LEFT")
-    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                             ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
-    out: list[Flowable] = [top, HRFlowable(width="100%", thickness=0.8, color=RULE, spaceBefore=2, spaceAfter=5)]
-    out.append(para(f"Procedure note: {vm.title}", st["Title"]))
+    """Clinic and document title on the left, the clinic's address and phones on the right."""
+    logo = logo_flowable(vm.clinic_logo, 12 * mm, FRAME_WIDTH * 0.3)
+    left: list[Flowable] = [logo, Spacer(1, 2)] if logo else []
+    left += [para(vm.clinic_name, st["ClinicName"]), para(f"Procedure note: {vm.title}", st["Title"]),
+             para(vm.identity_line, st["Identity"])]
     if vm.signature:
-        out.append(para([bold("Signed "), f"{vm.signature.signed_at} by {vm.signature.signer}"], st["Body"]))
+        left.append(para([bold("Signed "), f"{vm.signature.signed_at} by {vm.signature.signer}"], st["Body"]))
     else:
-        out.append(para([bold(DRAFT_MARK), " — a draft, printed for review."], st["Body"]))
-    return out
+        left.append(para([bold(DRAFT_MARK), " — a draft, printed for review."], st["Body"]))
+    lines = [para(line, st["ClinicLine"]) for line in vm.clinic_lines]
+    lines.append(para(f"Session #{vm.session_id}", st["ClinicLine"]))
+    top = Table([[left, lines]], colWidths=[FRAME_WIDTH * 0.6, FRAME_WIDTH * 0.4], hAlign="LEFT")
+    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                             ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                             ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return [top, HRFlowable(width="100%", thickness=0.8, color=RULE, spaceBefore=3, spaceAfter=1)]
+
+
+def _inline_section(title: str, text: str, st: StyleSheet1) -> list[Flowable]:
+    """A section with nothing to list, on one line: the heading and then, in body type, why it is empty."""
+    body = st["Body"]
+    return [CondPageBreak(24), para(Markup(f'{fmt(title)}<font name="{body.fontName}" size="{body.fontSize}" '
+                                           f'color="{INK.hexval()[2:].join(("#", ""))}">  {fmt(text)}</font>'),
+                                    st["Section"])]
 
 
 def _indication(vm: ProcedureNoteVM, st: StyleSheet1, total: float, heading: bool = True) -> list[Flowable]:
     title = para("Indication and diagnoses", st["Section"])
+    diagnoses = "\n".join(f"{code}  {display}".strip() for code, display in vm.diagnoses) or "No diagnosis recorded"
+    pairs = (*vm.indication, ("Diagnoses (ICD-10-CM)", diagnoses))
     return [*([title] if not heading else _section("Indication and diagnoses", st)),
-            key_values(vm.indication, st, columns=1, label_share=0.26, total=total), Spacer(1, 3),
-            grid(("ICD-10-CM", "Diagnosis"), vm.diagnoses or (("—", "No diagnosis recorded"),), (1, 4.5), st,
-                 total=total)]
+            key_values(pairs, st, columns=1, label_share=96 / total, total=total)]
 
 
 def _short_indication(vm: ProcedureNoteVM) -> bool:
@@ -82,23 +94,47 @@ def _short_indication(vm: ProcedureNoteVM) -> bool:
     return text <= 700 and len(vm.diagnoses) <= 5
 
 
+def _least_diagram_width(markers: int) -> float:
+    """The narrowest the note's diagram may be: a few markers stay legible on a small diagram; a crowd
+    (more than ten) gets the full width so neighbouring numbers do not overlap."""
+    if markers <= 4:
+        return TOP_DIAGRAM_MIN_WIDTH
+    share = min(1.0, (markers - 4) / 6)
+    return TOP_DIAGRAM_MIN_WIDTH + share * (TOP_DIAGRAM_WIDTH - TOP_DIAGRAM_MIN_WIDTH)
+
+
 def _top(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
-    """Patient and encounter (and a short indication) on the left, the body diagram on the right."""
+    """Patient and encounter (and a short indication) on the left, the body diagram on the right.
+
+    The diagram takes the width (within limits) at which the two columns end closest together, so a
+    short left column does not leave a tall diagram standing over empty space, and a long one gets a
+    larger diagram beside it."""
     gap = 8.0
-    left_width = FRAME_WIDTH - TOP_DIAGRAM_WIDTH - gap
-    identity = (("Name", vm.patient_name), ("Date of birth", vm.patient_dob), ("MRN", vm.patient_mrn))
-    left: list[Flowable] = [
-        para("Patient", st["Section"]),
-        key_values(identity + vm.patient_facts, st, columns=2, label_share=0.36, total=left_width),
-        para("Encounter", st["Section"]), key_values(vm.encounter, st, columns=2, label_share=0.36, total=left_width),
-    ]
     short = _short_indication(vm)
-    if short:
-        left += _indication(vm, st, left_width, heading=False)
-    drawing = body_diagram_drawing(load_atlas(vm.atlas_version), vm.markers, TOP_DIAGRAM_WIDTH)
-    right = [para(Markup("Body diagram"), st["Section"]),
-             para("Numbered markers match the site table; sides are the patient's.", st["Muted"]), drawing]
-    table = Table([[left, right]], colWidths=[left_width + gap, TOP_DIAGRAM_WIDTH], hAlign="LEFT")
+    atlas = load_atlas(vm.atlas_version)
+    heading = para(Markup("Body diagram"), st["Section"])
+    _w, heading_height = heading.wrap(TOP_DIAGRAM_WIDTH, 1000)
+    heading_height += st["Section"].spaceBefore + st["Section"].spaceAfter
+
+    def left_column(width: float) -> list[Flowable]:
+        identity = (("Name", vm.patient_name), ("Date of birth", vm.patient_dob), ("MRN", vm.patient_mrn))
+        out: list[Flowable] = [
+            para("Patient and encounter", st["Section"]),
+            key_values(identity + vm.patient_facts + vm.encounter, st, columns=2, label_share=0.42, total=width),
+        ]
+        return out + (_indication(vm, st, width, heading=False) if short else [])
+
+    def heights(diagram_width: float) -> tuple[float, float]:
+        width = FRAME_WIDTH - diagram_width - gap
+        left = sum(f.wrap(width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in left_column(width))
+        return left, heading_height + body_diagram_drawing(atlas, vm.markers, diagram_width).height
+
+    least = _least_diagram_width(len(vm.markers))
+    steps = [least + i * 2 * mm for i in range(int((TOP_DIAGRAM_WIDTH - least) / (2 * mm)) + 1)]
+    diagram_width = min(steps, key=lambda w: (max(heights(w)), -w))
+    left_width = FRAME_WIDTH - diagram_width - gap
+    right = [heading, body_diagram_drawing(atlas, vm.markers, diagram_width)]
+    table = Table([[left_column(left_width), right]], colWidths=[left_width + gap, diagram_width], hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (0, 0), gap)]))
@@ -106,25 +142,23 @@ def _top(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
 
 
 def _pre_procedure(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
-    out: list[Flowable] = [
-        *_section("Pre-procedure", st), *_sub("History and risks", st),
-        key_values(vm.history, st, columns=2, label_share=0.42),
-        *_sub("Consent, time-out and preparation", st),
-        key_values(vm.preparation[:2], st, columns=1, label_share=0.2),
-        key_values(vm.preparation[2:], st, columns=2, label_share=0.4),
-    ]
+    out: list[Flowable] = [*_section("Pre-procedure: history, consent, time-out and preparation", st),
+                           *pair_rows(vm.history + vm.preparation, st)]
     if vm.exam:
         out += [*_sub("Examination: trigger point criteria per muscle", st),
                 grid(("Muscle", "Taut band", "Hypersensitive spot", "Referred pain", "Twitch", "Core criteria"),
-                     vm.exam, (5, 2, 2.6, 2.2, 1.8, 2.2), st)]
+                     vm.exam, (4.4, 1.9, 3, 2.4, 1.6, 2.3), st)]
     return out
 
 
 def _sites(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     rows = [(r.number, r.muscle, r.side, r.view, r.technique, r.syringe, r.volume, r.needle, r.aspiration,
              r.passes, r.dwell, r.twitch) for r in vm.sites]
+    needled = {" in / " in r.passes for r in vm.sites if r.passes}
+    count = {frozenset({True}): "Needles", frozenset({False}): "Passes"}.get(frozenset(needled), SITE_HEADER[9])
+    header = SITE_HEADER[:9] + (count,) + SITE_HEADER[10:]
     out: list[Flowable] = [*_section(f"Sites ({len(vm.sites)})", st)]
-    out.append(grid(SITE_HEADER, rows or [("—",) + ("",) * 11], SITE_WIDTHS, st))
+    out.append(grid(header, rows or [("—",) + ("",) * 11], SITE_WIDTHS, st))
     for label, note in vm.site_notes:
         out.append(labelled(label, note, st["Small"]))
     return out
@@ -133,13 +167,13 @@ def _sites(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
 def _medications(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     if not vm.medications:
         why = "None: dry needling only." if vm.sites else "None recorded (no sites yet)."
-        return [*_section("Medications", st), para(why, st["Body"])]
+        return _inline_section("Medications", why, st)
     rows = [(m.drug, m.concentration, m.lots, m.expiry, m.total_ml, m.total_mg, m.pct_max) for m in vm.medications]
     out: list[Flowable] = [
         *_section("Medications", st),
         grid(("Drug", "Concentration", "Lot", "Expiry", "Total mL", "Total mg", "% of max"), rows,
-             (6, 4.2, 3.6, 3, 2.2, 2.2, 6.5), st),
-        *_sub("Syringes", st), key_values(vm.syringes, st, columns=1, label_share=0.14),
+             (5, 3.8, 3.4, 2.8, 2.4, 2.4, 8), st),
+        Spacer(1, 2), key_values(vm.syringes, st, columns=1, label_share=0.14),
     ]
     out += [para(note, st["Small"]) for note in vm.dose_notes]
     return out
@@ -151,20 +185,23 @@ def _estim_and_post(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
         out += [*_section("Electrical stimulation", st),
                 grid(("Site", "Muscle", "Frequency Hz", "Pulse width µs", "Intensity mA", "Minutes", "Billing"),
                      vm.estim, (1.4, 6, 2.4, 2.6, 2.4, 2, 2.6), st)]
-    out += [*_section("Post-procedure", st), key_values(vm.post, st, columns=2, label_share=0.36)]
+    out += [*_section("Post-procedure", st), *pair_rows(vm.post, st)]
     return out
 
 
 def _findings_and_codes(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
-    out: list[Flowable] = [*_section("Safety findings", st)]
+    out: list[Flowable] = []
     if vm.findings:
+        out += _section("Safety findings", st)
         fills = {i: STOP_FILL if f.severity == "STOP" else WARN_FILL
                  for i, f in enumerate(vm.findings) if f.severity in ("STOP", "Warning")}
         rows = [(bold(f.severity), f.message, f.source, f.override or ("Open — blocks signing" if f.open_stop else ""))
                 for f in vm.findings]
-        out.append(grid(("Severity", "Finding", "Source", "Override / reason"), rows, (2, 9, 5, 5), st, fills=fills))
+        overridden = any(r[3] for r in rows)
+        widths = (2, 9, 5, 5) if overridden else (2, 12.4, 4.2, 3.8)
+        out.append(grid(("Severity", "Finding", "Source", "Override / reason"), rows, widths, st, fills=fills))
     else:
-        out.append(para("No safety findings.", st["Body"]))
+        out += _inline_section("Safety findings", "No safety findings.", st)
     out += _section("Codes", st)
     cpt = [(c.code, c.units, c.modifiers, c.reason) for c in vm.cpt] or [("—", "", "", "No procedure code")]
     out.append(grid(("CPT", "Units", "Modifiers", "Reason"), cpt, (2, 1.2, 1.8, 12), st))
@@ -172,7 +209,7 @@ def _findings_and_codes(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
         out.append(Spacer(1, 4))
         out.append(grid(("HCPCS", "Units", "Modifiers", "Reason"),
                         [(c.code, c.units, c.modifiers, c.reason) for c in vm.hcpcs], (2, 1.2, 1.8, 12), st))
-    icd = "; ".join(f"{code} {display}".strip() for code, display in vm.icd10) or "none recorded"
+    icd = ", ".join(code for code, _display in vm.icd10) or "none recorded"
     out.append(labelled("ICD-10-CM", icd, st["Small"]))
     out += [para(note, st["Small"]) for note in vm.coding_notes]
     return out
@@ -187,22 +224,22 @@ def _qr(payload: str, size: float) -> Drawing:
 
 
 def _signature(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
-    block: list[Flowable] = [para("Attestation and signature", st["Section"]), para(vm.attestation, st["Attest"])]
+    """The attestation, and for a signed note the e-signature, hash and QR code in one ruled box."""
+    heading = para("Attestation and signature", st["Section"])
     sig = vm.signature
     if sig is None:
-        return [KeepTogether(block)]
-    details = [labelled("Signed electronically by", sig.signer, st["Body"]),
-               labelled("Date and time", sig.signed_at, st["Body"]),
-               para(bold("Content SHA-256:"), st["Body"]), para(sig.sha256, st["Hash"]),
+        return [KeepTogether([heading, para(vm.attestation, st["Attest"])])]
+    details = [para(vm.attestation, st["Attest"]), Spacer(1, 1.5),
+               para([bold("Signed electronically by: "), sig.signer, " · ", bold("Date and time: "), sig.signed_at],
+                    st["Body"]),
+               para([bold("Content SHA-256: "), sig.sha256], st["Hash"]),
                para(f"The QR code holds session #{vm.session_id} and this hash.", st["Muted"])]
     table = Table([[details, _qr(sig.qr_payload, QR_SIZE)]], colWidths=[FRAME_WIDTH - QR_SIZE - 10, QR_SIZE + 10],
                   hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("BOX", (0, 0), (-1, -1), 0.6, RULE), ("LEFTPADDING", (0, 0), (0, 0), 5),
                                ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
-    block.append(Spacer(1, 4))
-    block.append(table)
-    return [KeepTogether(block)]
+    return [KeepTogether([heading, table])]
 
 
 def _addenda(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
@@ -236,6 +273,6 @@ def render_procedure_note(vm: ProcedureNoteVM) -> bytes:
     footer = f"Signed {vm.signature.signed_at} · SHA-256 {vm.signature.sha256[:16]}…" if vm.signature else DRAFT_MARK
     decor = PageDecor(clinic=vm.clinic_name, identity=vm.identity_line,
                       title=f"Procedure note · session #{vm.session_id}", watermark="" if signed else DRAFT_MARK,
-                      footer=footer)
+                      footer=footer, first_page_header=False)
     return render_pdf(build_story(vm, st), decor, title=f"Procedure note — {vm.patient_name}",
                       subject=vm.title, author=vm.signature.signer if vm.signature else "")

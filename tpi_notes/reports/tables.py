@@ -98,8 +98,38 @@ def key_values(pairs: Sequence[tuple[str, object]], styles: StyleSheet1, *, colu
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.6),
+        ("TOPPADDING", (0, 0), (-1, -1), 0.9),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.3),
         ("LINEBELOW", (0, 0), (-1, -1), 0.2, RULE),
     ]))
     return table
+
+
+def pair_rows(pairs: Sequence[tuple[str, object]], styles: StyleSheet1, *, columns: int = 3,
+              long_first: bool = False, total: float = FRAME_WIDTH) -> list[Table]:
+    """Label/value pairs packed densely. The labels get the width of the widest one (within limits) so
+    they line up and rarely wrap; values that fit one line of their cell go ``columns`` to a row (two if
+    three would leave the values too little room); longer ones (free text) get full-width rows of their
+    own. The order is kept within each kind; the long rows come after the short ones unless ``long_first``.
+    """
+    cell, head = styles["Cell"], styles["CellBold"]
+    widest = max((stringWidth(str(k), head.fontName, head.fontSize) for k, _v in pairs), default=0.0)
+    label_width = min(max(widest + 9, 60.0), 132.0)
+    while columns > 1 and total / columns - label_width < 72:
+        columns -= 1
+    room = total / columns - label_width - 6
+
+    def fits(value: object) -> bool:
+        text = "" if value is None else str(value)
+        return "\n" not in text and stringWidth(text, cell.fontName, cell.fontSize) <= room
+
+    short = [(k, v) for k, v in pairs if fits(v)]
+    long = [(k, v) for k, v in pairs if not fits(v)]
+    out = []
+    if short:
+        out.append(key_values(short, styles, columns=columns, label_share=label_width * columns / total,
+                              total=total))
+    if long:
+        wide = key_values(long, styles, columns=1, label_share=label_width / total, total=total)
+        out.insert(0 if long_first else len(out), wide)
+    return out
