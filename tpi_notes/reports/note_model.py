@@ -246,7 +246,8 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
     if record.consent_form_id:
         consent += f" (form {record.consent_form_id})"
     dose_notes = list(doses.warnings)
-    if doses.local_anesthetic_pct is not None:
+    anesthetics = sum(1 for row in doses.rows if row.agent_class == "local_anesthetic")
+    if doses.local_anesthetic_pct is not None and anesthetics > 1:  # one agent: its own row says it all
         dose_notes.insert(0, f"All local anesthetics together: {num(doses.local_anesthetic_pct, 1)} % of the "
                              "combined maximum for this patient's weight.")
     signature = None

@@ -172,7 +172,7 @@ def _medications(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     out: list[Flowable] = [
         *_section("Medications", st),
         grid(("Drug", "Concentration", "Lot", "Expiry", "Total mL", "Total mg", "% of max"), rows,
-             (5, 3.8, 3.4, 2.8, 2.4, 2.4, 8), st),
+             (5, 3.4, 3, 2.8, 2.6, 2.6, 9.6), st),
         Spacer(1, 2), key_values(vm.syringes, st, columns=1, label_share=0.14),
     ]
     out += [para(note, st["Small"]) for note in vm.dose_notes]
@@ -203,12 +203,9 @@ def _findings_and_codes(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     else:
         out += _inline_section("Safety findings", "No safety findings.", st)
     out += _section("Codes", st)
-    cpt = [(c.code, c.units, c.modifiers, c.reason) for c in vm.cpt] or [("—", "", "", "No procedure code")]
-    out.append(grid(("CPT", "Units", "Modifiers", "Reason"), cpt, (2, 1.2, 1.8, 12), st))
-    if vm.hcpcs:
-        out.append(Spacer(1, 4))
-        out.append(grid(("HCPCS", "Units", "Modifiers", "Reason"),
-                        [(c.code, c.units, c.modifiers, c.reason) for c in vm.hcpcs], (2, 1.2, 1.8, 12), st))
+    codes = [(f"CPT {c.code}", c.units, c.modifiers, c.reason) for c in vm.cpt] or [("CPT —", "", "", "No procedure code")]
+    codes += [(f"HCPCS {c.code}", c.units, c.modifiers, c.reason) for c in vm.hcpcs]
+    out.append(grid(("Code", "Units", "Modifiers", "Reason"), codes, (2.4, 1.2, 1.8, 12), st))
     icd = ", ".join(code for code, _display in vm.icd10) or "none recorded"
     out.append(labelled("ICD-10-CM", icd, st["Small"]))
     out += [para(note, st["Small"]) for note in vm.coding_notes]
