@@ -329,17 +329,29 @@ def patient_dialog(app: QApplication, window: MainWindow) -> None:
     dialog.reject()
 
 
-def pdf_page_png(pdf: bytes, page: int, name: str, dpi: int = 70) -> None:
-    """Render one page of a PDF to docs/screenshots through QtPdf (no poppler needed)."""
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
-    from PySide6.QtGui import QColor, QImage, QPainter
+def _pdf_document(pdf: bytes):  # noqa: ANN202 - a QPdfDocument, imported late like the rest of Qt here
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
     from PySide6.QtPdf import QPdfDocument
 
-    data = QByteArray(pdf)
-    device = QBuffer(data)
+    device = QBuffer()
+    device.setData(QByteArray(pdf))
     device.open(QIODevice.OpenModeFlag.ReadOnly)
     document = QPdfDocument()
     document.load(device)
+    document.setProperty("source", device)  # keep the buffer alive as long as the document
+    return document
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    return _pdf_document(pdf).pageCount()
+
+
+def pdf_page_png(pdf: bytes, page: int, name: str, dpi: int = 70) -> None:
+    """Render one page of a PDF to docs/screenshots through QtPdf (no poppler needed)."""
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    document = _pdf_document(pdf)
     size = document.pagePointSize(page)
     image = document.render(page, QSize(int(size.width() * dpi / 72), int(size.height() * dpi / 72)))
     paper = QImage(image.size(), QImage.Format.Format_RGB32)  # pages render transparent: put them on paper
@@ -366,11 +378,15 @@ def documents(folder: Path) -> None:
     login.login(ctx, "jsoto", DEMO_PASSWORD)  # the nurse prints
     conn = sqlite3.connect(folder / "documents.sqlite")
     signed_by_sites = ("SELECT s.id FROM procedure_session s JOIN site ON site.session_id = s.id "
-                       "WHERE s.status = 'signed' GROUP BY s.id HAVING count(*) {} ORDER BY s.id LIMIT 1")
+                       "WHERE s.status = 'signed' GROUP BY s.id HAVING count(*) {} ORDER BY s.id")
     session_id = conn.execute(signed_by_sites.format(">= 6")).fetchone()[0]
-    short_id = conn.execute(signed_by_sites.format("= 1")).fetchone()[0]
+    short_ids = [row[0] for row in conn.execute(signed_by_sites.format("<= 2"))]
     conn.close()
-    pdf_page_png(procedure_note_pdf(ctx, short_id), 0, "note-one-page.png", dpi=90)
+    short_notes = (procedure_note_pdf(ctx, short_id) for short_id in short_ids)
+    one_page = next((pdf for pdf in short_notes if pdf_page_count(pdf) == 1), None)
+    if one_page is None:
+        raise SystemExit("no signed demo session prints on one page: the note's layout has grown")
+    pdf_page_png(one_page, 0, "note-one-page.png", dpi=90)
     long_note = procedure_note_pdf(ctx, session_id)
     pdf_page_png(long_note, 0, "note-page1.png")
     pdf_page_png(long_note, 1, "note-page2.png")

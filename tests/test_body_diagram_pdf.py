@@ -92,3 +92,15 @@ def test_labels_can_be_left_out() -> None:
 def test_width_must_be_positive() -> None:
     with pytest.raises(ValueError):
         body_diagram_drawing(load_atlas(), [], 0)
+
+
+def test_the_layout_height_matches_the_drawn_diagram() -> None:
+    """The note sizes its diagram from body_diagram_height; a drift would leave the columns uneven or cut."""
+    from tpi_notes.anatomy import load_atlas
+    from tpi_notes.reports.body_diagram import body_diagram_drawing, body_diagram_height
+
+    atlas = load_atlas()
+    marker = (1, "anterior", 0.5, 0.4, "injection")
+    for width in (130.0, 176.0, 210.0, 290.0):
+        assert body_diagram_height(atlas, width, with_legend=False) == body_diagram_drawing(atlas, [], width).height
+        assert body_diagram_height(atlas, width) == body_diagram_drawing(atlas, [marker], width).height

@@ -138,6 +138,24 @@ def _legend(used: Iterable[str], left: float, y: float, radius: float, scale: fl
     return g
 
 
+def _geometry(atlas: Atlas, width_pt: float, legend: bool) -> tuple[float, float, float, float, float, float]:
+    """(scale, gap, panel width, figure height, legend band, total height) of a diagram ``width_pt`` wide."""
+    if width_pt <= 0:
+        raise ValueError("width_pt must be positive")
+    scale = max(0.6, min(1.6, width_pt / 420.0))
+    gap = width_pt * 0.06
+    panel = (width_pt - gap) / 2.0
+    height = min(panel / atlas.aspect(v) for v in (ANTERIOR, POSTERIOR))
+    caption_band = 18 * scale
+    legend_band = 16 * scale if legend else 0.0
+    return scale, gap, panel, height, legend_band, height + caption_band + legend_band
+
+
+def body_diagram_height(atlas: Atlas, width_pt: float, *, with_legend: bool = True) -> float:
+    """How tall :func:`body_diagram_drawing` is at ``width_pt``, without drawing it (for layout)."""
+    return _geometry(atlas, width_pt, with_legend)[-1]
+
+
 def body_diagram_drawing(
     atlas: Atlas, markers: Sequence[Any], width_pt: float, *, show_labels: bool = True
 ) -> Drawing:
@@ -147,16 +165,8 @@ def body_diagram_drawing(
     ``"dry_needling"``); positions are normalised to their view. ``show_labels`` draws the patient-side
     labels and the colour legend.
     """
-    if width_pt <= 0:
-        raise ValueError("width_pt must be positive")
     sites = [_as_marker(m) for m in markers]
-    scale = max(0.6, min(1.6, width_pt / 420.0))
-    gap = width_pt * 0.06
-    panel = (width_pt - gap) / 2.0
-    height = min(panel / atlas.aspect(v) for v in (ANTERIOR, POSTERIOR))
-    caption_band = 18 * scale
-    legend_band = 16 * scale if show_labels and sites else 0.0
-    total = height + caption_band + legend_band
+    scale, gap, panel, height, legend_band, total = _geometry(atlas, width_pt, show_labels and bool(sites))
     drawing = Drawing(width_pt, total)
     radius = max(4.5, 6.0 * scale)
     frames: dict[str, _ViewFrame] = {}

@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, HRFlowable, KeepTogether, Spacer, Table, TableStyle
 
 from tpi_notes.anatomy import load_atlas
-from tpi_notes.reports.body_diagram import body_diagram_drawing
+from tpi_notes.reports.body_diagram import body_diagram_drawing, body_diagram_height
 from tpi_notes.reports.logo import logo_flowable
 from tpi_notes.reports.note_model import ProcedureNoteVM
 from tpi_notes.reports.page import PageDecor, render_pdf
@@ -127,7 +127,7 @@ def _top(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     def heights(diagram_width: float) -> tuple[float, float]:
         width = FRAME_WIDTH - diagram_width - gap
         left = sum(f.wrap(width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in left_column(width))
-        return left, heading_height + body_diagram_drawing(atlas, vm.markers, diagram_width).height
+        return left, heading_height + body_diagram_height(atlas, diagram_width, with_legend=bool(vm.markers))
 
     least = _least_diagram_width(len(vm.markers))
     steps = [least + i * 2 * mm for i in range(int((TOP_DIAGRAM_WIDTH - least) / (2 * mm)) + 1)]
