@@ -134,7 +134,17 @@ def test_signed_hashes_match_their_content(demo_db: Path) -> None:
         findings = [dict(f) for f in conn.execute(
             "SELECT rule_code AS code, subject, severity, message, override_reason FROM session_finding "
             "WHERE session_id = ?", (row["id"],))]
-        assert content_sha256(session_content(session, diagnoses, preps, sites, findings)) == row["content_sha256"]
+        # signed as the app signs (content version 2): with the patient and clinic as they stood
+        assert row["content_version"] == 2
+        context = json.loads(row["signed_context"])
+        patient = conn.execute("SELECT mrn, family_name, weight_kg FROM patient WHERE id = ?",
+                               (row["patient_id"],)).fetchone()
+        assert (context["patient"]["mrn"], context["patient"]["family_name"], context["patient"]["weight_kg"]) == \
+            (patient["mrn"], patient["family_name"], patient["weight_kg"])
+        assert context["clinic"]["name"] == conn.execute("SELECT name FROM clinic_settings").fetchone()[0]
+        content = session_content(session, diagnoses, preps, sites, findings, signed_context=context)
+        assert content_sha256(content, 2) == row["content_sha256"]
+        assert content_sha256(session_content(session, diagnoses, preps, sites, findings)) != row["content_sha256"]
     conn.close()
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from tpi_notes.domain.findings import Finding
 
@@ -173,6 +175,10 @@ class SessionRecord:
     formulary_version: str = ""
     aftercare_version: str = ""
     row_version: int = 1
+    # The patient and clinic as they were at signing (domain/signed_context.py) and the content version
+    # the hash was made with: None on drafts and on sessions signed before the context existed (version 1).
+    signed_context: Mapping[str, Any] | None = None
+    content_version: int | None = None
 
     @property
     def is_signed(self) -> bool:

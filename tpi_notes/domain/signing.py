@@ -2,6 +2,10 @@
 
 The content is a plain mapping built from the stored values only (never from derived or display
 text), so that the same record always hashes the same way, whoever reads it back.
+
+Content version 1 is the session's own fields; version 2 adds the signed context (the patient and
+clinic as they were at signing, ``domain/signed_context.py``). Each session keeps the version it was
+signed with, so older signatures verify exactly as before.
 """
 
 from __future__ import annotations
@@ -30,13 +34,13 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def canonical_bytes(content: Mapping[str, Any]) -> bytes:
-    payload = {"canonical_version": CANONICAL_VERSION, "content": _normalise(content)}
+def canonical_bytes(content: Mapping[str, Any], version: int = CANONICAL_VERSION) -> bytes:
+    payload = {"canonical_version": version, "content": _normalise(content)}
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def content_sha256(content: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_bytes(content)).hexdigest()
+def content_sha256(content: Mapping[str, Any], version: int = CANONICAL_VERSION) -> str:
+    return hashlib.sha256(canonical_bytes(content, version)).hexdigest()
 
 
 # What a signature covers, by stored field name. Identity, status and bookkeeping (ids, row
@@ -63,9 +67,11 @@ def session_content(
     preparations: list[tuple[str, list[Mapping[str, Any]]]],
     sites: list[Mapping[str, Any]],
     findings: list[Mapping[str, Any]] | None = None,
+    signed_context: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The signed content from plain stored values; sites name their syringe by label."""
-    return {
+    """The signed content from plain stored values; sites name their syringe by label. The signed
+    context (content version 2) is included when given."""
+    content = {
         "findings": sorted(({k: f.get(k) for k in FINDING_FIELDS} for f in findings or ()),
                            key=lambda f: (str(f["code"]), str(f["subject"]))),
         "session": {k: session.get(k) for k in SESSION_FIELDS},
@@ -76,6 +82,9 @@ def session_content(
         ],
         "sites": [{k: site.get(k) for k in SITE_FIELDS} for site in sorted(sites, key=lambda x: x["number"])],
     }
+    if signed_context is not None:
+        content["signed_context"] = signed_context
+    return content
 
 
 def record_content(record: Any) -> dict[str, Any]:
@@ -106,8 +115,10 @@ def record_content(record: Any) -> dict[str, Any]:
         sites.append(row)
     findings = [{"code": f.code, "subject": f.subject, "severity": f.severity, "message": f.message,
                  "override_reason": f.override_reason} for f in record.findings]
-    return session_content(session, diagnoses, preparations, sites, findings)
+    version = getattr(record, "content_version", None) or CANONICAL_VERSION
+    context = (getattr(record, "signed_context", None) or {}) if version >= 2 else None
+    return session_content(session, diagnoses, preparations, sites, findings, signed_context=context)
 
 
 def record_sha256(record: Any) -> str:
-    return content_sha256(record_content(record))
+    return content_sha256(record_content(record), getattr(record, "content_version", None) or CANONICAL_VERSION)

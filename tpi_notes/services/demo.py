@@ -36,6 +36,7 @@ from tpi_notes.db.repositories import staff as staff_repo
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.passwords import hash_password_with_salt
 from tpi_notes.domain.permissions import Permission
+from tpi_notes.domain.signed_context import clinic_context
 from tpi_notes.services import demo_data as D
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.demo_sessions import SessionMaker
@@ -94,7 +95,9 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         staff = _add_staff(conn, seed)
         lots = _add_lots(conn, rng, items)
         people = _add_patients(conn, rng, patients)
-        maker = SessionMaker(rng, atlas, items, lots, staff, DEMO_END, DEMO_YEARS)
+        s.flush()
+        maker = SessionMaker(rng, atlas, items, lots, staff, DEMO_END, DEMO_YEARS,
+                             letterhead=clinic_context(reference.clinic_info(s)))
         totals = _add_sessions(conn, rng, maker, people, sessions)
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
                      detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
@@ -170,6 +173,7 @@ class DemoPatient:
     allergies: tuple[str, ...]
     profile: str
     bleeding_disorder: bool = False
+    signed_as: dict | None = None  # the patient part of a signed session's context (domain/signed_context.py)
 
 
 def _pick_name(rng: random.Random) -> tuple[str, str, str, str]:
@@ -186,6 +190,7 @@ def _pick_name(rng: random.Random) -> tuple[str, str, str, str]:
 
 def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  # noqa: ANN001
     from tpi_notes.domain.patient import search_key
+    from tpi_notes.domain.signed_context import patient_context
 
     rows, people = [], []
     profiles = list(D.PROFILE_WEIGHTS)
@@ -221,7 +226,7 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
             "created_at": created, "updated_at": created,
         })
         people.append(DemoPatient(pid, birth, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding,
-                                  device, tuple(allergies), profile, bleeding))
+                                  device, tuple(allergies), profile, bleeding, patient_context(rows[-1])))
     for start in range(0, len(rows), BATCH):
         _insert(conn, Patient, rows[start:start + BATCH])
     return people

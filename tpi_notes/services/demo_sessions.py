@@ -24,6 +24,7 @@ from tpi_notes.domain.formulary import load_default_formulary
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.safety import PastSession, SafetyInput, evaluate, steroid_mpe
+from tpi_notes.domain.signed_context import SIGNED_CONTEXT_VERSION
 from tpi_notes.domain.signing import content_sha256, session_content
 from tpi_notes.services import demo_data as D
 
@@ -36,8 +37,9 @@ RISKS = ["bleeding or bruising", "infection", "post-needling soreness", "vasovag
 
 class SessionMaker:
     def __init__(self, rng: random.Random, atlas: Any, items: dict, lots: dict, staff: dict,
-                 end: date, years: int) -> None:
+                 end: date, years: int, *, letterhead: dict | None = None) -> None:
         self.rng = rng
+        self.letterhead = letterhead or {}  # the clinic part of a signed session's context
         self.atlas = atlas
         self.items = items
         self.lots = lots
@@ -230,7 +232,8 @@ class SessionMaker:
                                      "Follow up in 4 weeks; continue physical therapy."]),
             "comments": "", "status": status, "atlas_version": self.atlas.version, "formulary_version": "2024.04",
             "aftercare_version": "", "row_version": 1, "signed_by_id": None, "signed_at": None,
-            "content_sha256": None, "created_at": start, "updated_at": end,
+            "content_sha256": None, "signed_context": None, "content_version": None, "created_at": start,
+            "updated_at": end,
         }
         diagnoses = [{"session_id": sid, "position": i, "code": c, "display": d}
                      for i, (c, d) in enumerate(profile["diagnoses"])]
@@ -248,8 +251,12 @@ class SessionMaker:
             site_content = [dict(s, preparation=prep_labels.get(s["preparation_id"])) for s in sites]
             finding_content = [{"code": f["rule_code"], "subject": f["subject"], "severity": f["severity"],
                                 "message": f["message"], "override_reason": f["override_reason"]} for f in findings]
-            session["content_sha256"] = content_sha256(session_content(session, diagnoses, by_prep, site_content,
-                                                                       finding_content))
+            # signed as the app signs: with the patient and clinic as they stand (content version 2)
+            session["signed_context"] = {"patient": patient.signed_as, "clinic": self.letterhead}
+            session["content_version"] = SIGNED_CONTEXT_VERSION
+            session["content_sha256"] = content_sha256(session_content(
+                session, diagnoses, by_prep, site_content, finding_content, signed_context=session["signed_context"]),
+                SIGNED_CONTEXT_VERSION)
             if rng.random() < 0.03:
                 kind, text = rng.choice(D.ADDENDA)
                 created = session["signed_at"] + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))

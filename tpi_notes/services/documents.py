@@ -2,7 +2,9 @@
 
 The data comes from the existing repositories. A draft is assessed as it stands (findings, doses and
 codes, the same as the editor shows); a signed session prints the findings stored at signing, with
-doses and codes recomputed from its record by the rules of its date. The aftercare sheet records the
+doses and codes recomputed from its record by the rules of its date, and the patient (and, on the note,
+the clinic letterhead) as they were at signing. The aftercare sheet of a signed session keeps the
+clinic's current phone numbers: the patient should call the numbers that work today. The aftercare sheet records the
 library version it used: on a draft in the session's ``aftercare_version`` (outside the row version, so
 an editor open on the draft is not disturbed; the signature later covers it); a signed session is
 never changed — its print event names the version instead.
@@ -30,6 +32,7 @@ from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.session import SessionRecord
+from tpi_notes.domain.signed_context import clinic_as_signed, patient_as_signed
 from tpi_notes.reports.aftercare_sheet import render_aftercare
 from tpi_notes.reports.note_model import build_note_vm
 from tpi_notes.reports.procedure_note import render_procedure_note
@@ -46,6 +49,9 @@ class _Chart:
 
 
 def _chart(s: Session, session_id: int) -> _Chart:
+    """The session with its patient and clinic; a signed session's patient is the one it was signed with
+    (weight, history, identifiers: domain/signed_context.py). The clinic is the current one here: callers
+    that print the signed letterhead apply :func:`clinic_as_signed` themselves."""
     record = session_records.load(s, session_id)
     if record is None:
         raise NotFoundError(f"Session {session_id} does not exist.")
@@ -53,8 +59,8 @@ def _chart(s: Session, session_id: int) -> _Chart:
     if row is None:
         raise NotFoundError(f"Patient {record.patient_id} of session {session_id} does not exist.")
     formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
-    return _Chart(record, patients.to_record(row), reference.clinic_info(s), formulary,
-                  load_atlas(record.atlas_version))
+    patient = patient_as_signed(patients.to_record(row), record.signed_context)
+    return _Chart(record, patient, reference.clinic_info(s), formulary, load_atlas(record.atlas_version))
 
 
 def _assessment(s: Session, chart: _Chart) -> tuple[DoseSummary, Coding, tuple[Finding, ...]]:
@@ -76,7 +82,8 @@ def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
     with ctx.transaction() as s:
         chart = _chart(s, session_id)
         doses, coding, findings = _assessment(s, chart)
-        vm = build_note_vm(chart.record, chart.patient, chart.clinic, chart.formulary, chart.atlas,
+        clinic = clinic_as_signed(chart.clinic, chart.record.signed_context)  # the letterhead it was signed under
+        vm = build_note_vm(chart.record, chart.patient, clinic, chart.formulary, chart.atlas,
                            doses=doses, coding=coding, findings=findings)
         pdf = render_procedure_note(vm)
         state = "signed" if chart.record.is_signed else "draft"

@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy import update
 
 from tpi_notes.db.models import ProcedureSession, SessionFinding
-from tpi_notes.db.repositories import audit, session_records, staff
+from tpi_notes.db.repositories import audit, patients, reference, session_records, staff
 from tpi_notes.domain.completeness import MissingItem
 from tpi_notes.domain.draft import draft_from_record
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionRecord
+from tpi_notes.domain.signed_context import SIGNED_CONTEXT_VERSION, capture
 from tpi_notes.domain.signing import record_sha256
 from tpi_notes.services.assessment import assess_in
 from tpi_notes.services.context import AppContext
@@ -54,10 +55,15 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
             raise NotReadyToSign(list(assessment.missing))
         row = s.get(ProcedureSession, session_id)
         assert row is not None
+        patient = patients.get(s, record.patient_id)
+        assert patient is not None
         now = datetime.now().replace(microsecond=0)
         row.physician_id = physician_id
         row.signed_by_id = physician_id
         row.signed_at = now
+        # The patient and clinic as they are now, under the signature: a reprint says what was signed.
+        row.signed_context = capture(patients.to_record(patient), reference.clinic_info(s))
+        row.content_version = SIGNED_CONTEXT_VERSION
         row.findings.clear()
         s.flush()
         row.findings.extend(SessionFinding(rule_code=f.code, subject=f.subject, severity=f.severity,

@@ -76,6 +76,9 @@ class ProcedureSession(Timestamps, Base):
     formulary_version: Mapped[str] = mapped_column(String(32), default="")
     aftercare_version: Mapped[str] = mapped_column(String(32), default="")
     row_version: Mapped[int] = mapped_column(default=1)
+    # Set at signing (migration 0008): the patient and clinic as signed, and the hash's content version.
+    signed_context: Mapped[dict | None] = mapped_column(JSON)
+    content_version: Mapped[int | None]
 
     diagnoses: Mapped[list[SessionDiagnosis]] = relationship(
         order_by="SessionDiagnosis.position", cascade="all, delete-orphan"

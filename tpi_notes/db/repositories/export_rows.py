@@ -44,6 +44,7 @@ from tpi_notes.domain.export_records import (
 )
 from tpi_notes.domain.history import HistoryFilter
 from tpi_notes.domain.session import EStim
+from tpi_notes.domain.signed_context import export_patient_as_signed
 
 BATCH = 500
 PS = ProcedureSession
@@ -54,7 +55,7 @@ _SESSIONS = (select(PS.id, PS.status, PS.performed_start, PS.performed_end, PS.l
                     PS.indication, PS.pain_before, PS.pain_after, PS.relief_pct, PS.complications, PS.follow_up,
                     PS.comments, Patient.id, Patient.mrn, Patient.family_name, Patient.given_name,
                     Patient.birth_date, Patient.sex, Patient.weight_kg, Patient.diabetes, Patient.anticoagulant,
-                    Patient.pregnant, Patient.breastfeeding)
+                    Patient.pregnant, Patient.breastfeeding, PS.signed_context)
              .join(Patient, Patient.id == PS.patient_id).where(PS.id.in_(IDS)))
 _DIAGNOSES = (select(SessionDiagnosis.session_id, SessionDiagnosis.code, SessionDiagnosis.display)
               .where(SessionDiagnosis.session_id.in_(IDS))
@@ -131,9 +132,11 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
             continue
         (_, status, start, end, location, physician_id, assistant_id, signer_id, signed_at, digest, atlas,
          indication, pain_before, pain_after, relief, complications, follow_up, comments,
-         pid, mrn, family, given, born, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding) = row
+         pid, mrn, family, given, born, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding, context) = row
         patient = ExportPatient(pid, mrn, family, given, born, sex, weight, bool(diabetes), anticoagulant or "",
                                 bool(pregnant), bool(breastfeeding))
+        if context:  # a signed session exports the patient it was signed with, as its note prints
+            patient = export_patient_as_signed(patient, context)
         out.append(ExportSession(
             sid, status, start, end, location or "", patient,
             people.get(physician_id) if physician_id is not None else None,

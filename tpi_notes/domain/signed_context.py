@@ -1,0 +1,98 @@
+"""What a signature also fixes besides the session itself: the patient and the clinic as they were.
+
+A procedure note prints the patient's identifiers, weight and risk history and the clinic's letterhead, and
+its "% of maximum" is worked out from the weight. Those live in the patient and clinic records, which keep
+changing after the session (a new weight, a newly found allergy, a clinic that moves). A reprint of a signed
+note must still say what the physician signed, so signing copies these values into the session as its
+*signed context*, and the content hash covers them (content version 2).
+
+Sessions signed before this existed (content version 1) have no signed context; they print the current
+patient and clinic, as they always did, and verify as before.
+
+The patient's preferred language and the clinic's logo are deliberately not captured: the language is a
+preference for the next printout, and the logo is the clinic's mark, not part of the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from typing import Any, TypeVar
+
+from tpi_notes.domain.clinic import ClinicInfo
+from tpi_notes.domain.patient import PatientRecord
+
+# The content version of a session signed with its context; 1 is the session's own fields only.
+SIGNED_CONTEXT_VERSION = 2
+
+PATIENT_FIELDS = (
+    "mrn", "family_name", "given_name", "birth_date", "sex", "weight_kg", "weight_date", "allergies",
+    "anticoagulant", "bleeding_disorder", "diabetes", "insulin", "pregnant", "breastfeeding", "immunosuppressed",
+    "implanted_device",
+)
+CLINIC_FIELDS = ("name", "address", "phone", "after_hours_phone")
+_DATES = ("birth_date", "weight_date")
+
+
+def patient_context(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The patient part of a signed context from stored patient values (a row or a record's fields)."""
+    out: dict[str, Any] = {}
+    for name in PATIENT_FIELDS:
+        value = values.get(name)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, tuple | list):
+            value = list(value)
+        out[name] = value
+    return out
+
+
+def clinic_context(clinic: ClinicInfo) -> dict[str, Any]:
+    return {name: getattr(clinic, name) for name in CLINIC_FIELDS}
+
+
+def capture(patient: PatientRecord, clinic: ClinicInfo) -> dict[str, Any]:
+    """The signed context as plain JSON-ready values (dates as ISO text, lists for tuples)."""
+    return {"patient": patient_context({name: getattr(patient, name) for name in PATIENT_FIELDS}),
+            "clinic": clinic_context(clinic)}
+
+
+def patient_as_signed(patient: PatientRecord, context: Mapping[str, Any] | None) -> PatientRecord:
+    """``patient`` with the values it had at signing (unchanged when there is no signed context)."""
+    if not context or "patient" not in context:
+        return patient
+    stored = context["patient"]
+    values: dict[str, Any] = {}
+    for name in PATIENT_FIELDS:
+        if name not in stored:
+            continue
+        value = stored[name]
+        if name in _DATES and value is not None:
+            value = date.fromisoformat(value)
+        elif name == "allergies":
+            value = tuple(value or ())
+        values[name] = value
+    return replace(patient, **values)
+
+
+def clinic_as_signed(clinic: ClinicInfo, context: Mapping[str, Any] | None) -> ClinicInfo:
+    """``clinic`` with the letterhead it had at signing (its settings and logo stay current)."""
+    if not context or "clinic" not in context:
+        return clinic
+    stored = context["clinic"]
+    return replace(clinic, **{name: stored[name] for name in CLINIC_FIELDS if name in stored})
+
+
+_Row = TypeVar("_Row")
+_EXPORTED = ("mrn", "family_name", "given_name", "birth_date", "sex", "weight_kg", "diabetes", "anticoagulant",
+             "pregnant", "breastfeeding")
+
+
+def export_patient_as_signed(patient: _Row, context: Mapping[str, Any]) -> _Row:
+    """An export's patient tuple (a NamedTuple with some of :data:`PATIENT_FIELDS`) as it was at signing."""
+    stored = context.get("patient") or {}
+    values = {name: stored[name] for name in _EXPORTED if name in stored and name in patient._fields}  # type: ignore[attr-defined]
+    if values.get("birth_date") is not None:
+        values["birth_date"] = date.fromisoformat(values["birth_date"])
+    return patient._replace(**values)  # type: ignore[attr-defined]
