@@ -7,6 +7,7 @@ Every first page it reads is itself an audited view of the trail; the export is 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
@@ -36,6 +37,7 @@ from tpi_notes.services.context import AppContext
 from tpi_notes.services.integrity import VerifyReport
 from tpi_notes.ui.audit_model import DETAIL_COLUMN, AuditTableModel
 from tpi_notes.ui.audit_widgets import OptionalDateEdit, VerifyPanel
+from tpi_notes.ui.background import run_with_progress
 from tpi_notes.ui.errors import error_text, show_error
 from tpi_notes.ui.style import ACCENT, DANGER, set_invalid, set_role
 
@@ -51,6 +53,7 @@ class AuditTrailScreen(QWidget):
         self.setObjectName("audit_trail_screen")
         self._ctx = ctx
         self._focused = False
+        self._verifying = False
         self._build_filter_bar()
         self._build_actions()
         self._build_table()
@@ -326,18 +329,38 @@ class AuditTrailScreen(QWidget):
         self._stack.setCurrentWidget(self._hint_card)
 
     # -- verify and export ---------------------------------------------------------------------------------
+    @property
+    def verifying(self) -> bool:
+        """True while a verify runs on its worker thread (the button is disabled meanwhile)."""
+        return self._verifying
+
     @Slot()
     def verify_chain(self) -> VerifyReport | None:
-        """Check the whole chain and every signed session (recorded as a "verify" event); show what was found."""
+        """Check the whole chain and every signed session (recorded as a "verify" event); show what was found.
+
+        The check runs on a worker thread (100,000 sessions take a while) while the window stays painted;
+        a second verify cannot start until this one is done.
+        """
+        if self._verifying:
+            return None
+        self._verifying = True
+        enabled = self.verify_button.isEnabled()
+        self.verify_button.setEnabled(False)
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            report = integrity.verify_database(self._ctx)
-            integrity.record_verification(self._ctx, report)
+            report = run_with_progress(self, "Verifying the audit chain and the signed sessions…",
+                                       partial(_verify_and_record, self._ctx))
         except TpiError as exc:
-            show_error(self, exc)
-            return None
+            failure: TpiError | None = exc
+        else:
+            failure = None
         finally:
             QApplication.restoreOverrideCursor()
+            self.verify_button.setEnabled(enabled)
+            self._verifying = False
+        if failure is not None:
+            show_error(self, failure)
+            return None
         self.show_report(report)
         return report
 
@@ -361,6 +384,13 @@ class AuditTrailScreen(QWidget):
             QApplication.restoreOverrideCursor()
         self._say(f"Exported {written:,} event{'s' if written != 1 else ''} to {path}")
         return written
+
+
+def _verify_and_record(ctx: AppContext) -> VerifyReport:
+    """The worker's part of Verify chain: the check, then its "verify" audit event (no widgets here)."""
+    report = integrity.verify_database(ctx)
+    integrity.record_verification(ctx, report)
+    return report
 
 
 def render_audit_screenshot(ctx: AppContext, path: str | Path, size: tuple[int, int] = (1300, 800)) -> Path:

@@ -34,6 +34,7 @@ def run_with_progress(parent: QWidget, label: str, work: Callable[[], T]) -> T:
     progress.setCancelButton(None)  # an export is written whole or not at all; it cannot stop halfway
     progress.setWindowModality(Qt.WindowModality.WindowModal)
     progress.setMinimumDuration(SHOW_AFTER_MS)
+    progress.setValue(0)  # starts the clock: without a value Qt shows the box only after its own 4 s
     progress.setWindowTitle("Please wait")
     worker.start()
     loop = QEventLoop()

@@ -1,7 +1,13 @@
-"""Back up the clinic database from the app: a save dialog, the checked copy, and what came of it."""
+"""Back up the clinic database from the app: a save dialog, the checked copy, and what came of it.
+
+The copy itself runs on a worker thread (``run_with_progress``) so the window stays painted on a large
+clinic; the dialogs and message boxes stay on the UI thread, before and after. One backup at a time:
+while one runs, asking for another (from the admin window or the Clinic menu) only says so.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
@@ -10,7 +16,19 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.services.backup import BackupResult, backup_to, default_backup_name
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui.background import run_with_progress
 from tpi_notes.ui.errors import show_error
+
+_running = False  # a backup is being made (the UI thread sets and clears it)
+
+
+def backup_running() -> bool:
+    """True while a backup started from the app is being made."""
+    return _running
+
+
+def _say_busy(parent: QWidget | None) -> None:
+    QMessageBox.information(parent, "Backup", "A backup is already being made; wait for it to finish.")
 
 
 def default_backup_path(ctx: AppContext) -> Path:
@@ -21,15 +39,27 @@ def default_backup_path(ctx: AppContext) -> Path:
 
 
 def run_backup(ctx: AppContext, path: Path, parent: QWidget | None) -> BackupResult | None:
-    """Back up to ``path`` with a busy cursor; the result (or the refusal) is shown in a message box."""
+    """Back up to ``path`` on a worker thread, with a busy cursor; the result (or the refusal) is shown in a
+    message box. None when it failed, or when another backup is still being made."""
+    global _running
+    if _running:
+        _say_busy(parent)
+        return None
+    _running = True
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        result = backup_to(ctx, path)
+        result = run_with_progress(parent, f"Backing up the clinic database to {path.name}…",  # type: ignore[arg-type]
+                                   partial(backup_to, ctx, path))
     except TpiError as exc:
+        failure: TpiError | None = exc
+    else:
+        failure = None
+    finally:
         QApplication.restoreOverrideCursor()
-        show_error(parent, exc, "Backup failed")
+        _running = False
+    if failure is not None:
+        show_error(parent, failure, "Backup failed")
         return None
-    QApplication.restoreOverrideCursor()
     QMessageBox.information(parent, "Backup complete",
                             f"{result.summary}\n\nKeep the copy somewhere safe and private: it holds every "
                             "patient's record.")
@@ -41,6 +71,9 @@ def backup_database(ctx: AppContext, parent: QWidget | None = None) -> Path | No
     if ctx.database_path is None:
         show_error(parent, TpiError("This clinic's database is on a database server (PostgreSQL): back it up "
                                     "there with pg_dump."), "Backup")
+        return None
+    if _running:
+        _say_busy(parent)
         return None
     name, _filter = QFileDialog.getSaveFileName(parent, "Back up the clinic database", str(default_backup_path(ctx)),
                                                 "SQLite database (*.sqlite);;All files (*)")
