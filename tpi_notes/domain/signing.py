@@ -19,7 +19,19 @@ from typing import Any
 CANONICAL_VERSION = 1
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def _normalise(value: Any) -> Any:
+    # The exact built-in types first (a signature hashes thousands of these: the demo signs 100,000 sessions);
+    # the isinstance checks below give the same result for them, only slower.
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict:
+        return {str(k): _normalise(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_normalise(v) for v in value]
     if isinstance(value, datetime):
         return value.replace(microsecond=0).isoformat()
     if isinstance(value, date):
