@@ -28,14 +28,14 @@ from tpi_notes.services.sessions import get_session
 
 def _signed_then_changed(ctx: AppContext) -> tuple[int, PatientRecord]:
     """A signed 2-site lidocaine session (patient 70 kg, not diabetic); afterwards the patient and the clinic
-    change: new weight, diabetes, an allergy, a new family name, a new clinic name and address."""
+    change: new weight, diabetes, an allergy, a new family name and MRN, a new clinic name and address."""
     doctor = setup_clinic(ctx)
     patient = add_patient(ctx)
     session_id = save_session(ctx, patient.id, doctor, 2, syringe=(("lidocaine-1", 8.0),))
     sign(ctx, session_id, doctor)
     data = PatientInput(**{f: getattr(patient, f) for f in PatientInput.__dataclass_fields__})
     changed = replace(data, weight_kg=50.0, weight_date=date.today(), diabetes=True, allergies=("latex",),
-                      family_name="Trần")
+                      family_name="Trần", mrn="P-200")
     patients.update_patient(ctx, patient.id, changed, patient.row_version)
     settings = clinic_settings.get_settings(ctx)
     clinic_settings.update_settings(ctx, replace(settings, name="Harbor Spine Center", address="99 New Street"))
@@ -45,7 +45,7 @@ def _signed_then_changed(ctx: AppContext) -> tuple[int, PatientRecord]:
 def test_a_reprinted_signed_note_shows_the_patient_and_clinic_as_signed(ctx: AppContext) -> None:
     session_id, before = _signed_then_changed(ctx)
     text = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, session_id))))
-    assert f"{before.display_name} · DOB" in text and "Trần" not in text
+    assert f"{before.display_name} · DOB 1961-03-09 · MRN P-100" in text and "Trần" not in text and "P-200" not in text
     assert "70 kg" in text and "50 kg" not in text
     # 2 mL of lidocaine 1 % = 20 mg against the 300 mg ceiling (4.5 mg/kg × 70 kg = 315 mg), not 225 mg at 50 kg
     assert "6.7 % of max 300 mg" in text and "4.5 mg/kg × 70 kg" in text and "8.9 %" not in text
@@ -82,6 +82,22 @@ def test_the_export_carries_the_patient_as_signed(ctx: AppContext) -> None:
     row = next(r for r in rows if r.get("session_id", r.get("id")) == session_id)
     assert row["patient"]["weight_kg"] == 70.0
     assert row["patient"]["family_name"] == before.family_name
+
+
+def test_the_fhir_bundle_describes_the_patient_as_they_are_now(ctx: AppContext) -> None:
+    """One Patient resource per person, with today's MRN and name, and every reference resolving to it,
+    even though the signed session was signed under the old MRN."""
+    session_id, _ = _signed_then_changed(ctx)
+    out = io.BytesIO()
+    export_sessions(ctx, "fhir", out)
+    bundle = json.loads(out.getvalue())
+    people = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"]
+    assert len(people) == 1
+    person = people[0]["resource"]
+    assert person["identifier"][0]["value"] == "P-200" and person["name"][0]["family"] == "Trần"
+    urls = {e["fullUrl"] for e in bundle["entry"]}
+    subjects = [e["resource"]["subject"]["reference"] for e in bundle["entry"] if "subject" in e["resource"]]
+    assert subjects and all(ref == people[0]["fullUrl"] and ref in urls for ref in subjects)
 
 
 def test_the_signed_context_is_under_the_hash(ctx: AppContext, db_path: Path) -> None:

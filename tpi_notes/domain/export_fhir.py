@@ -171,7 +171,7 @@ def procedure_resource(record: ExportRecord, ids: FhirIds, zone: tzinfo | None =
         "identifier": [{"system": SESSION_ID_SYSTEM, "value": str(s.id)}],
         "status": "completed" if s.is_signed else "in-progress",
         "code": {"coding": [procedure_coding(c.code) for c in cpt], "text": summary},
-        "subject": _ref(ids.patient(s.patient), f"{s.patient.given_name} {s.patient.family_name}"),
+        "subject": _ref(ids.patient(s.person), f"{s.person.given_name} {s.person.family_name}"),
         "performedPeriod": _period(s.performed_start, s.performed_end, zone),
     }
     if not resource["code"]["coding"]:
@@ -239,7 +239,7 @@ def administration_resource(record: ExportRecord, m: MedicationLine, ids: FhirId
         "contained": [medication],
         "status": "completed" if s.is_signed else "in-progress",
         "medicationReference": {"reference": "#medication", "display": m.name},
-        "subject": _ref(ids.patient(s.patient)),
+        "subject": _ref(ids.patient(s.person)),
         "effectivePeriod": _period(s.performed_start, s.performed_end, zone),
         "partOf": [_ref(ids.procedure(s.id))],
         "dosage": {
@@ -278,9 +278,9 @@ class FhirBundleWriter:
         """(uuid, resource) for one session, newly seen patient and practitioners first."""
         s = record.session
         found: list[tuple[str, dict[str, Any]]] = []
-        if s.patient.id not in self._patients:
-            self._patients.add(s.patient.id)
-            found.append((self.ids.patient(s.patient), patient_resource(s.patient, self.ids)))
+        if s.person.id not in self._patients:
+            self._patients.add(s.person.id)
+            found.append((self.ids.patient(s.person), patient_resource(s.person, self.ids)))
         for person in (s.physician, s.assistant):
             if person is not None and person.id not in self._practitioners:
                 self._practitioners.add(person.id)

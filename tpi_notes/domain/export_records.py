@@ -126,10 +126,18 @@ class ExportSession(NamedTuple):
     sites: tuple[ExportSite, ...]
     findings: tuple[ExportFinding, ...]
     addenda: tuple[ExportAddendum, ...]
+    # The patient's record as it is now, when ``patient`` holds the values the session was signed with
+    # (domain/signed_context.py); None when the two are the same (drafts, sessions signed before).
+    patient_now: ExportPatient | None = None
 
     @property
     def is_signed(self) -> bool:
         return self.status == "signed"
+
+    @property
+    def person(self) -> ExportPatient:
+        """Who the patient is now (a FHIR Patient resource describes the person, not a past note)."""
+        return self.patient_now or self.patient
 
     @property
     def has_complication(self) -> bool:

@@ -135,8 +135,9 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
          pid, mrn, family, given, born, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding, context) = row
         patient = ExportPatient(pid, mrn, family, given, born, sex, weight, bool(diabetes), anticoagulant or "",
                                 bool(pregnant), bool(breastfeeding))
+        now = None
         if context:  # a signed session exports the patient it was signed with, as its note prints
-            patient = export_patient_as_signed(patient, context)
+            now, patient = patient, export_patient_as_signed(patient, context)
         out.append(ExportSession(
             sid, status, start, end, location or "", patient,
             people.get(physician_id) if physician_id is not None else None,
@@ -145,7 +146,7 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
             signed_at, digest, atlas, indication or "", pain_before, pain_after, relief, complications or "",
             follow_up or "", comments or "",
             tuple(diagnoses.get(sid, empty)), tuple(preparations.get(sid, empty)), tuple(sites.get(sid, empty)),
-            tuple(findings.get(sid, empty)), tuple(addenda.get(sid, empty)),
+            tuple(findings.get(sid, empty)), tuple(addenda.get(sid, empty)), now,
         ))
     return out
 
