@@ -131,6 +131,8 @@ class ProcedureNoteVM:
     signature: Signature | None
     addenda: tuple[AddendumBlock, ...]
     clinic_logo: bytes | None = None
+    # Set when a signed session no longer matches its signature: the note then says so on every page.
+    integrity_problem: str | None = None
 
     @property
     def signed(self) -> bool:

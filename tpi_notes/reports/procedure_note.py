@@ -35,6 +35,7 @@ from tpi_notes.reports.tables import grid, key_values, pair_rows
 from tpi_notes.reports.text import Markup, bold, fmt, labelled, para
 
 DRAFT_MARK = "DRAFT — NOT SIGNED"
+ALTERED_MARK = "ALTERED AFTER SIGNING"
 SITE_HEADER = ("#", "Muscle", "Side", "View", "Technique", "Syringe", "mL", "Needle", "Aspiration",
                "Passes / needles", "Dwell", "Twitch")
 SITE_WIDTHS = (2.8, 15, 4.2, 6.4, 9, 5.6, 3.4, 11.5, 8.2, 8.2, 5.4, 5.4)
@@ -68,7 +69,20 @@ def _header(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                              ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                              ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
-    return [top, HRFlowable(width="100%", thickness=0.8, color=RULE, spaceBefore=3, spaceAfter=1)]
+    out: list[Flowable] = [top, HRFlowable(width="100%", thickness=0.8, color=RULE, spaceBefore=3, spaceAfter=1)]
+    if vm.integrity_problem:
+        out.append(_alert(f"{ALTERED_MARK}: this record no longer matches its signature ({vm.integrity_problem}). "
+                          "Do not rely on it. Tell the clinic's administrator, who can compare it with a backup "
+                          "and the audit trail.", st))
+    return out
+
+
+def _alert(text: str, st: StyleSheet1) -> Table:
+    box = Table([[para([bold(text)], st["Body"])]], colWidths=[FRAME_WIDTH], hAlign="LEFT")
+    box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 1.2, ALERT_RULE), ("BACKGROUND", (0, 0), (-1, -1), STOP_FILL),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 5), ("TOPPADDING", (0, 0), (-1, -1), 3),
+                             ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    return box
 
 
 def _inline_section(title: str, text: str, st: StyleSheet1) -> list[Flowable]:
@@ -268,8 +282,11 @@ def render_procedure_note(vm: ProcedureNoteVM) -> bytes:
     st = note_styles()
     signed = vm.signature is not None
     footer = f"Signed {vm.signature.signed_at} · SHA-256 {vm.signature.sha256[:16]}…" if vm.signature else DRAFT_MARK
+    watermark = "" if signed else DRAFT_MARK
+    if vm.integrity_problem:
+        footer, watermark = f"{ALTERED_MARK} — does not match its signature", ALTERED_MARK
     decor = PageDecor(clinic=vm.clinic_name, identity=vm.identity_line,
-                      title=f"Procedure note · session #{vm.session_id}", watermark="" if signed else DRAFT_MARK,
+                      title=f"Procedure note · session #{vm.session_id}", watermark=watermark,
                       footer=footer, first_page_header=False)
     return render_pdf(build_story(vm, st), decor, title=f"Procedure note — {vm.patient_name}",
                       subject=vm.title, author=vm.signature.signer if vm.signature else "")

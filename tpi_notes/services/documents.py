@@ -12,7 +12,7 @@ never changed — its print event names the version instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from tpi_notes.anatomy import Atlas, load_atlas
 from tpi_notes.db.models import ProcedureSession
 from tpi_notes.db.repositories import audit, patients, reference, session_records
+from tpi_notes.db.repositories import sessions as session_repo
+from tpi_notes.domain.addenda import signed_record_problem
 from tpi_notes.domain.aftercare import compose_aftercare, load_library
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.coding import Coding, derive_codes
@@ -76,6 +78,13 @@ def _assessment(s: Session, chart: _Chart) -> tuple[DoseSummary, Coding, tuple[F
     return doses, coding, record.findings
 
 
+def _integrity_problem(s: Session, record: SessionRecord) -> str | None:
+    """Why a signed session no longer matches its signature (None when intact, and for drafts)."""
+    if not record.is_signed:
+        return None
+    return signed_record_problem(record, record.content_sha256, session_repo.stored_addenda(s, [record.id]))
+
+
 def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
     """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"); audited as a print."""
     ctx.require(Permission.PRINT)
@@ -85,8 +94,13 @@ def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
         clinic = clinic_as_signed(chart.clinic, chart.record.signed_context)  # the letterhead it was signed under
         vm = build_note_vm(chart.record, chart.patient, clinic, chart.formulary, chart.atlas,
                            doses=doses, coding=coding, findings=findings)
+        problem = _integrity_problem(s, chart.record)
+        if problem:  # loud on paper: every page says the record was altered after signing
+            vm = replace(vm, integrity_problem=problem)
         pdf = render_procedure_note(vm)
         state = "signed" if chart.record.is_signed else "draft"
+        if problem:
+            state += f", ALTERED AFTER SIGNING: {problem}"
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="print", entity="session",
                      entity_id=session_id, patient_id=chart.record.patient_id,
                      detail=f"procedure note ({state}, {len(pdf)} bytes)")
