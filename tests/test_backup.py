@@ -60,7 +60,7 @@ def test_the_backup_opens_as_the_same_clinic(demo: AppContext, db_path: Path, tm
     assert (result.path, result.patients, result.sessions) == (target, 20, 60)
     assert result.size_bytes == target.stat().st_size > 0
     assert "20 patients and 60 sessions" in result.summary and "integrity check passed" in result.summary
-    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]  # one self-contained file
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name, target.name + ".anchor.json"]  # one self-contained file
     conn = sqlite3.connect(target)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]

@@ -210,7 +210,7 @@ def test_backup_from_the_window_writes_a_checked_copy_on_a_worker(qtbot: QtBot, 
         assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert copy.execute("SELECT count(*) FROM patient").fetchone()[0] == 10
         assert copy.execute("SELECT count(*) FROM procedure_session").fetchone()[0] == 40
-    assert sorted(p.name for p in target.parent.iterdir()) == ["clinic.sqlite"]  # no partial file left beside it
+    assert sorted(p.name for p in target.parent.iterdir()) == ["clinic.sqlite", "clinic.sqlite.anchor.json"]  # no partial file left beside it
     assert [thread for thread, sql in seen if sql.startswith("INSERT INTO audit_event")] == [WORKER]
     assert message_boxes[-1][0] == "information" and message_boxes[-1][1].startswith(
         f"Backed up 10 patients and 40 sessions to {target} (") and "integrity check passed" in message_boxes[-1][1]

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from tpi_notes import __version__
+from tpi_notes.domain.audit_anchor import Anchor
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
 from tpi_notes.paths import user_data_dir
@@ -47,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     verify = sub.add_parser("verify", help="check every signed session and the audit trail; exit 0 when intact")
     verify.add_argument("--db", dest="sub_db", required=True, help="the database to check (file path or URL)")
+    verify.add_argument("--anchor", action="append", type=_anchor_file, default=[], metavar="FILE",
+                        help="also check that the audit trail still holds the event of this anchor file with its "
+                             "hash (repeatable; see `tpi-notes anchor`)")
+    anchor = sub.add_parser("anchor", help="write the audit chain's head to a file to keep outside the database")
+    anchor.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
+    anchor.add_argument("-o", "--output", required=True, metavar="FILE", help="the anchor file to write (JSON)")
+    anchor.add_argument("--force", action="store_true", help="replace FILE if it exists")
     for name, what in (("note", "write a session's procedure note as PDF"),
                        ("aftercare", "write a session's aftercare sheet as PDF")):
         doc = sub.add_parser(name, help=what)
@@ -56,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "aftercare":
             doc.add_argument("--lang", choices=sorted(LANGUAGES), help="language (default: the patient's)")
             doc.add_argument("--large-print", action="store_true", help="18 pt bold type, 1.5 line spacing")
+    printout = sub.add_parser("check-printout", help="check a printed note's QR code (or its session number and "
+                              "footer hash) against the record; exit 0 when genuine and intact")
+    printout.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
+    printout.add_argument("printed", nargs="+", metavar="TEXT",
+                          help="the scanned QR text, or the session number and the hash from the footer")
     backup = sub.add_parser("backup", help="copy the database to a file, checked (SQLite only)")
     backup.add_argument("--db", dest="sub_db", help="database file path (default: as for the app)")
     backup.add_argument("-o", "--output", required=True, metavar="OUT", help="the backup file to write")
@@ -75,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "anchor":
+            return _anchor(args)
+        if args.command == "check-printout":
+            return _check_printout(args)
         if args.command in ("note", "aftercare"):
             return _document(args)
         if args.command == "backup":
@@ -124,7 +141,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from tpi_notes.db.engine import resolve_database_url, sqlite_path
     from tpi_notes.services.context import open_clinic
-    from tpi_notes.services.integrity import record_verification, verify_database
+    from tpi_notes.services.integrity import check_anchors, record_verification, verify_database
 
     path = sqlite_path(resolve_database_url(args.sub_db))
     if path is not None and not path.exists():
@@ -132,23 +149,85 @@ def _verify(args: argparse.Namespace) -> int:
     ctx = open_clinic(args.sub_db)
     try:
         report = verify_database(ctx)
-        record_verification(ctx, report)
+        anchored = check_anchors(ctx, [anchor for _name, anchor in args.anchor])
+        anchor_problems = sum(len(found) for found in anchored)
+        record_verification(ctx, report, anchors=len(anchored), anchor_problems=anchor_problems)
     finally:
         ctx.close()
     print(f"Checked {report.sessions_checked} signed sessions and {report.audit_events_checked} audit events.")
+    print(report.head.line if report.head else "Audit chain head: none (the audit trail is empty)")
+    for (name, anchor), found in zip(args.anchor, anchored, strict=True):
+        if not found:
+            print(f"Anchor {name}: the trail still holds event {anchor.event_id} with its anchored hash.")
+        for problem in found:
+            print(f"ANCHOR {name}: {problem}")
     for session_id, mrn, reason in report.tampered:
         print(f"TAMPERED session {session_id} (patient MRN {mrn}): {reason}")
     for event_id, reason in report.audit_problems:
         print(f"AUDIT event {event_id}: {reason}")
     for name in report.missing_locks:
         print(f"LOCK trigger {name} is missing: the database no longer refuses changes it should refuse")
-    if report.ok:
+    if report.ok and not anchor_problems:
         print("Every signed session and the audit trail check out.")
         return 0
-    problems = len(report.tampered) + len(report.audit_problems) + len(report.missing_locks)
+    problems = len(report.tampered) + len(report.audit_problems) + len(report.missing_locks) + anchor_problems
     sys.stderr.write(f"{PROG}: verification failed: {problems} problem{'s' if problems != 1 else ''} "
                      "(listed above)\n")
     return 1
+
+
+def _anchor_file(text: str) -> tuple[str, Anchor]:
+    """``--anchor FILE``: read and parsed while the arguments are (a bad file is a usage error, exit 2)."""
+    from tpi_notes.domain.audit_anchor import AnchorFormatError, read_anchor
+
+    try:
+        return text, read_anchor(text)
+    except AnchorFormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _anchor(args: argparse.Namespace) -> int:
+    """`anchor`: the current chain head written to a file, whole or not at all, never over an existing one
+    unless --force; the writing is itself a "verify" audit event (after the head it names)."""
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.integrity import write_anchor
+
+    out = Path(args.output).expanduser()
+    if out.exists() and not args.force and not out.is_dir():
+        raise TpiError(f"{out} already exists; an anchor is never overwritten unless asked to (--force).")
+    db = args.sub_db or args.db
+    path = sqlite_path(resolve_database_url(db))
+    if path is not None and not path.exists():
+        raise TpiError(f"{path} does not exist; there is no audit trail to anchor.")
+    ctx = open_clinic(db)
+    try:
+        anchor = write_anchor(ctx, out, force=args.force)
+    finally:
+        ctx.close()
+    print(f"Wrote the anchor of the audit chain to {out}: {anchor.head.line.removeprefix('Audit chain head: ')}.")
+    return 0
+
+
+def _check_printout(args: argparse.Namespace) -> int:
+    """`check-printout`: exit 0 when the paper is what was signed and the record is intact, 1 otherwise,
+    2 when the text cannot be read."""
+    from tpi_notes.domain.errors import ValidationError
+    from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.printout_check import check_printout
+
+    ctx = open_clinic(args.sub_db or args.db)
+    try:
+        result = check_printout(ctx, " ".join(args.printed))
+    except ValidationError as exc:
+        sys.stderr.write(f"{PROG}: {next(iter(exc.errors.values()))}\n")
+        return 2
+    finally:
+        ctx.close()
+    print(result.message)
+    if result.patient:
+        print(f"Patient: {result.patient}")
+    return 0 if result.ok else 1
 
 
 def _session_id(text: str) -> int:

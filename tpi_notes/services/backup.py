@@ -4,6 +4,11 @@ The copy is made with SQLite's online backup (safe while other workstations read
 temporary file beside the target; it is checked with ``PRAGMA integrity_check`` and only then renamed over
 the target, so the target is written whole or not at all. The copy is a single self-contained file
 (rollback journal, no -wal beside it) that opens as a clinic. A PostgreSQL clinic is backed up with pg_dump.
+
+Beside the copy goes ``<backup>.anchor.json`` (0600): the head of the copy's audit chain (docs/audit-anchor.md).
+Every backup then also anchors the trail as it was: someone who later deletes the newest audit events from
+the live file, or rewrites the trail and recomputes its hashes, must also find and edit every copy and
+every anchor, or `tpi-notes verify --anchor` shows it.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from pathlib import Path
 
 from tpi_notes.db.migrate import backup_sqlite
 from tpi_notes.db.repositories import audit
+from tpi_notes.domain.audit_anchor import partial_anchor_file
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services.context import AppContext
+from tpi_notes.services.integrity import anchor_of_copy
 
 
 class BackupError(TpiError):
@@ -33,18 +40,24 @@ class BackupResult:
     patients: int
     sessions: int
     seconds: float
+    anchor: Path | None = None  # <backup>.anchor.json, the head of the copy's audit chain (None: empty trail)
 
     @property
     def summary(self) -> str:
         return (f"Backed up {self.patients:,} patient{'s' if self.patients != 1 else ''} and {self.sessions:,} "
                 f"session{'s' if self.sessions != 1 else ''} to {self.path} ({_size(self.size_bytes)}, "
-                f"integrity check passed).")
+                f"integrity check passed)." + (f" Audit chain anchor: {self.anchor}." if self.anchor else ""))
 
 
 def _size(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / 1024 / 1024:.1f} MB"
     return f"{max(n // 1024, 1):,} kB"
+
+
+def anchor_path(backup: Path) -> Path:
+    """Where the anchor of ``backup`` goes: ``<backup>.anchor.json`` beside it."""
+    return backup.with_name(backup.name + ".anchor.json")
 
 
 def default_backup_name(day: object) -> str:
@@ -98,21 +111,36 @@ def backup_to(ctx: AppContext, path: Path) -> BackupResult:
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.close(fd)
     partial = Path(name)
+    anchor_file = anchor_path(target)
+    anchor_partial: Path | None = None
     try:
         try:
             backup_sqlite(source, partial)
         except sqlite3.Error as exc:
             raise BackupError(f"The database could not be copied: {exc}; nothing was written.") from None
         patients, sessions = _check_copy(partial)
+        anchor = anchor_of_copy(partial)
+        if anchor is not None:  # written before the copy is put in place: only renames are left after
+            try:
+                anchor_partial = partial_anchor_file(anchor, target.parent, anchor_file.name)
+            except TpiError as exc:
+                raise BackupError(str(exc)) from None
         os.replace(partial, target)
+        if anchor_partial is not None:
+            os.replace(anchor_partial, anchor_file)
+        else:  # an empty trail: no anchor, and none left from an earlier backup of this name
+            anchor_file.unlink(missing_ok=True)
     except OSError as exc:
         raise BackupError(f"Cannot write {target}: {exc.strerror or exc}; nothing was written.") from None
     finally:
-        for leftover in (partial, partial.with_name(partial.name + "-journal")):
-            leftover.unlink(missing_ok=True)
-    result = BackupResult(target, target.stat().st_size, patients, sessions, time.perf_counter() - started)
+        for leftover in (partial, partial.with_name(partial.name + "-journal"), anchor_partial):
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
+    result = BackupResult(target, target.stat().st_size, patients, sessions, time.perf_counter() - started,
+                          anchor_file if anchor is not None else None)
+    anchored = f"; audit chain anchor: event {anchor.event_id}" if anchor is not None else ""
     with ctx.transaction() as s:
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="backup", entity="clinic",
                      detail=f"database backed up to {target} ({result.size_bytes:,} bytes, {patients} patients, "
-                            f"{sessions} sessions)")
+                            f"{sessions} sessions){anchored}")
     return result

@@ -2,23 +2,32 @@
 
 Everything streams in id order, a batch at a time, inside one read transaction (a consistent snapshot),
 so checking 100,000 sessions needs the memory of one batch.
+
+The chain alone cannot show that its newest events were deleted, or that it was rewritten with every
+later hash recomputed; an anchor kept outside the database can (``chain_head``, ``write_anchor``,
+``check_anchor``; domain/audit_anchor.py, docs/audit-anchor.md).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from tpi_notes.db.models import Addendum, AuditEvent, Patient, ProcedureSession
+from tpi_notes.db.models import Addendum, AuditEvent, ClinicSettings, Patient, ProcedureSession
 from tpi_notes.db.repositories import audit, session_records
 from tpi_notes.db.repositories import sessions as session_repo
 from tpi_notes.domain.addenda import signed_record_problem
 from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
-from tpi_notes.domain.errors import NotFoundError
+from tpi_notes.domain.audit_anchor import Anchor, ChainHead, write_anchor_file
+from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services.context import AppContext
 
@@ -45,6 +54,7 @@ class VerifyReport:
     audit_events_checked: int = 0
     audit_problems: list[tuple[int, str]] = field(default_factory=list)  # (event id, reason)
     missing_locks: list[str] = field(default_factory=list)  # lock triggers of migration 0003 no longer there
+    head: ChainHead | None = None  # the newest event checked (None: the trail is empty)
 
     @property
     def ok(self) -> bool:
@@ -83,13 +93,18 @@ def verify_database(ctx: AppContext) -> VerifyReport:
     return report
 
 
-def record_verification(ctx: AppContext, report: VerifyReport) -> None:
-    """The audit event saying that the database was verified, and what was found."""
+def record_verification(ctx: AppContext, report: VerifyReport, *, anchors: int = 0, anchor_problems: int = 0) -> None:
+    """The audit event saying that the database was verified, and what was found (``anchors``: how many
+    anchor files were checked as well, with how many problems)."""
     ctx.require(Permission.VERIFY)
     detail = (f"{report.sessions_checked} signed sessions, {report.audit_events_checked} audit events: "
               + ("all intact" if report.ok else
                  f"{len(report.tampered)} tampered sessions, {len(report.audit_problems)} audit problems, "
                  f"{len(report.missing_locks)} missing lock triggers"))
+    if anchors:
+        detail += (f"; {anchors} anchor{'s' if anchors != 1 else ''}: "
+                   + (f"{anchor_problems} problem{'s' if anchor_problems != 1 else ''}" if anchor_problems
+                      else "all match"))
     with ctx.transaction() as s:
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="verify", entity="database", detail=detail)
 
@@ -139,6 +154,7 @@ def _check_audit_chain(s: Session, report: VerifyReport) -> tuple[list[tuple[int
             previous = digest
         report.audit_events_checked += len(rows)
         after = rows[-1][0]
+        report.head = ChainHead(after, rows[-1][1], rows[-1][-1])
     return problems, signed, added
 
 
@@ -178,3 +194,128 @@ def _missing_locks(s: Session) -> list[str]:
         return []
     present = set(s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
     return [name for name in LOCK_TRIGGERS + REFERENCE_TRIGGERS if name not in present]
+
+
+# -- the anchor: the chain head kept outside the database (docs/audit-anchor.md) ---------------------------
+
+def chain_head(ctx: AppContext) -> ChainHead | None:
+    """The newest audit event (id, time, hash) as stored; None while the trail is empty. Read only."""
+    ctx.require(Permission.VERIFY)
+    with ctx.transaction() as s:
+        return _head(s)
+
+
+def write_anchor(ctx: AppContext, path: Path | str, *, force: bool = False) -> Anchor:
+    """Write the anchor of the current chain head to ``path``, whole or not at all; audited as "verify".
+
+    The anchor names the head *before* its own audit event, so it stays in the trail and a later check
+    passes. An existing file is replaced only with ``force``. The file holds no patient data."""
+    ctx.require(Permission.VERIFY)
+    target = Path(path).expanduser()
+    placed = False
+    try:
+        with ctx.transaction() as s:
+            head = _head(s)
+            if head is None:
+                raise TpiError("The audit trail is empty: there is no event to anchor yet.")
+            anchor = Anchor.of(head, _clinic_name(s), datetime.now().astimezone().replace(microsecond=0))
+            audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="verify", entity="audit_anchor",
+                         entity_id=head.event_id, detail=f"anchor of the audit chain written to {target}: "
+                                                         f"event {head.event_id}, SHA-256 {head.sha256}")
+            write_anchor_file(anchor, target, overwrite=force)
+            placed = True
+    except BaseException:
+        if placed:  # the file is there but its audit event is not: take the file back
+            target.unlink(missing_ok=True)
+        raise
+    return anchor
+
+
+def check_anchor(ctx: AppContext, anchor: Anchor) -> list[str]:
+    """What is wrong between the trail and one anchor, in words (empty: the trail still reaches the anchored
+    hash at the anchored event). Read only."""
+    return check_anchors(ctx, [anchor])[0]
+
+
+def check_anchors(ctx: AppContext, anchors: Sequence[Anchor]) -> list[list[str]]:
+    """``check_anchor`` for several anchors, reading the trail once.
+
+    The chain is recomputed from each event's content (not from the stored hashes) up to the newest
+    anchored event: a trail edited with every later hash recomputed reaches another hash, and so does one
+    edited without recomputing anything."""
+    ctx.require(Permission.VERIFY)
+    if not anchors:
+        return []
+    wanted = {a.event_id for a in anchors}
+    found: dict[int, tuple[datetime, str]] = {}
+    with ctx.transaction() as s:
+        clinic = _clinic_name(s)
+        last = _head(s)
+        running, after, until = GENESIS_HASH, 0, max(wanted)
+        columns = (AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.user_id, AuditEvent.action,
+                   AuditEvent.entity, AuditEvent.entity_id, AuditEvent.patient_id, AuditEvent.detail)
+        while rows := s.execute(select(*columns).where(AuditEvent.id > after, AuditEvent.id <= until)
+                                .order_by(AuditEvent.id).limit(BATCH)).all():
+            for eid, at, actor, user_id, action, entity, entity_id, patient_id, detail in rows:
+                running = chain_hash(AuditEntry(at=at, actor=actor, user_id=user_id, action=action, entity=entity,
+                                                entity_id=entity_id, patient_id=patient_id, detail=detail,
+                                                prev_hash=running))
+                if eid in wanted:
+                    found[eid] = (at, running)
+            after = rows[-1][0]
+    return [_anchor_problems(a, found.get(a.event_id), last, clinic) for a in anchors]
+
+
+def anchor_of_copy(path: Path, taken_at: datetime | None = None) -> Anchor | None:
+    """The anchor of a database file that no one else uses (a fresh backup copy), read without migrating
+    or changing it; None when its trail is empty. No permission: the caller already made the copy."""
+    engine = create_engine(URL.create("sqlite", database=str(path)))
+    try:
+        with Session(engine) as s:
+            head = _head(s)
+            clinic = _clinic_name(s)
+    finally:
+        engine.dispose()
+    if head is None:
+        return None
+    return Anchor.of(head, clinic, taken_at or datetime.now().astimezone().replace(microsecond=0))
+
+
+def _head(s: Session) -> ChainHead | None:
+    row = s.execute(select(AuditEvent.id, AuditEvent.at, AuditEvent.hash).order_by(AuditEvent.id.desc())
+                    .limit(1)).first()
+    return ChainHead(row[0], row[1], row[2]) if row else None
+
+
+def _clinic_name(s: Session) -> str:
+    return s.scalar(select(ClinicSettings.name).where(ClinicSettings.id == 1)) or ""
+
+
+def _anchor_problems(anchor: Anchor, found: tuple[datetime, str] | None, last: ChainHead | None,
+                     clinic: str) -> list[str]:
+    n = anchor.event_id
+    written = _when(anchor.event_at)
+    if found is None:
+        if last is None:
+            return [f"event {n} of the anchor is missing: the audit trail is empty (it was cut back to nothing; "
+                    f"the anchored event was written {written})"]
+        if last.event_id < n:
+            return [f"event {n} of the anchor is missing: the audit trail was cut back to before {written} "
+                    f"(it now ends at event {last.event_id} of {_when(last.at)})"]
+        return [f"event {n} of the anchor is missing although later events exist: it was deleted from the trail "
+                f"(it was written {written})"]
+    at, recomputed = found
+    if recomputed == anchor.sha256:
+        return []
+    notes = [f"recomputed SHA-256 {recomputed[:16]}…, anchored {anchor.sha256[:16]}…"]
+    if at != anchor.event_at:
+        notes.append(f"the event is now dated {_when(at)}, the anchor says {written}: the trail may have been "
+                     "cut back and written again")
+    if anchor.clinic != clinic:
+        notes.append(f"the anchor was taken for clinic {anchor.clinic!r}, this database is {clinic!r}: "
+                     "is it the right anchor?")
+    return [f"event {n} no longer has the anchored hash: the trail was rewritten ({'; '.join(notes)})"]
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")

@@ -1,10 +1,12 @@
-"""Two small parts of the audit-trail screen: a date field that may be empty, and the Verify chain result."""
+"""Two small parts of the audit-trail screen: a date field that may be empty, and the Verify chain result
+(with the chain head, to write down or paste as an outside anchor: docs/audit-anchor.md)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDateEdit,
     QFrame,
@@ -16,8 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpi_notes.domain.audit_anchor import ChainHead
 from tpi_notes.services.integrity import VerifyReport
-from tpi_notes.ui.style import ACCENT, BORDER, DANGER, DANGER_TINT
+from tpi_notes.ui.style import ACCENT, BORDER, DANGER, DANGER_TINT, set_role
 
 _NO_DATE = QDate(2000, 1, 1)  # the minimum of the date fields, shown as "Any"
 _PROBLEM_LINES = 6  # the problem list scrolls beyond this
@@ -65,14 +68,53 @@ class VerifyPanel(QFrame):
         top = QHBoxLayout()
         top.addWidget(self.label, 1)
         top.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self.head_label = QLabel(self)
+        self.head_label.setObjectName("audit_chain_head")
+        self.head_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        set_role(self.head_label, "hint")
+        self.copy_button = QPushButton("Copy", self)
+        self.copy_button.setObjectName("audit_copy_head")
+        self.copy_button.setToolTip("Copy the chain head with its whole hash, to write down or paste into an e-mail "
+                                    "(kept away from the database, it shows later whether the trail was cut back "
+                                    "or rewritten)")
+        self.copy_button.clicked.connect(self.copy_head)
+        self._head: ChainHead | None = None
+        head_row = QHBoxLayout()
+        head_row.setSpacing(8)
+        head_row.addWidget(self.head_label)
+        head_row.addWidget(self.copy_button)
+        head_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.addLayout(top)
+        layout.addLayout(head_row)
         layout.addWidget(self.problem_list)
         self.hide()
 
+    @property
+    def head_line(self) -> str:
+        """The line the Copy button copies ("Audit chain head: event N, time, SHA-256 <hash>"), or ""."""
+        return self._head.line if self._head else ""
+
+    @Slot()
+    def copy_head(self) -> None:
+        if self._head is not None:
+            QGuiApplication.clipboard().setText(self._head.line)
+            self.copy_button.setText("Copied")
+
+    def _show_head(self, head: ChainHead | None) -> None:
+        self._head = head
+        self.copy_button.setText("Copy")
+        self.head_label.setVisible(head is not None)
+        self.copy_button.setVisible(head is not None)
+        if head is not None:
+            self.head_label.setText(f"Chain head: event {head.event_id:,} · {head.at:%Y-%m-%d %H:%M:%S} · "
+                                    f"SHA-256 {head.sha256[:16]}…")
+            self.head_label.setToolTip(head.line)
+
     def show_report(self, report: VerifyReport) -> None:
         self.problem_list.clear()
+        self._show_head(report.head)
         checked = (f"{report.audit_events_checked:,} audit events and {report.sessions_checked:,} signed sessions "
                    "checked")
         if report.ok:

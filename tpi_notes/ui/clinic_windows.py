@@ -1,4 +1,5 @@
-"""The Clinic menu's windows: the session history, clinic administration with the audit trail, and backups.
+"""The Clinic menu's windows: the session history, the printed-note check, clinic administration with the audit
+trail, and backups.
 
 One of each at a time: asking again raises the open one. The main window owns this object and connects its two
 signals (a session chosen in the history, new clinic settings).
@@ -28,6 +29,7 @@ class ClinicWindows(QObject):
         self._parent = parent
         self.history: QWidget | None = None
         self.admin: QWidget | None = None
+        self.printout_check: QWidget | None = None
 
     @Slot()
     def open_history(self) -> QWidget:
@@ -38,6 +40,15 @@ class ClinicWindows(QObject):
             self.history = HistoryBrowser(self._ctx, self._parent)
             self.history.session_activated.connect(self.session_activated)
         return _raise(self.history)
+
+    @Slot()
+    def open_printout_check(self) -> QWidget:
+        """Check a printed note against the record (stays open for the next paper)."""
+        from tpi_notes.ui.printout_dialog import PrintoutCheckDialog
+
+        if self.printout_check is None:
+            self.printout_check = PrintoutCheckDialog(self._ctx, self._parent)
+        return _raise(self.printout_check)
 
     def _admin(self) -> QWidget:
         from tpi_notes.ui.admin import AdminWindow

@@ -164,6 +164,8 @@ class MainWindow(QMainWindow):
                                                    "Print the selected session's aftercare sheet for the patient")
         self.history_action = self._action("Session &history…", self.clinic_windows.open_history, "Ctrl+H",
                                            "All sessions: filter, sort, chart and export")
+        self.printout_action = self._action("Check a &printed note…", self.clinic_windows.open_printout_check, None,
+                                            "Scan a paper note's QR code: is it what was signed, is the record intact?")
         self.admin_action = self._action("Clinic &administration…", self.clinic_windows.open_admin, None,
                                          "Users and roles, clinic details, formulary and lots")
         self.audit_action = self._action("Audit &trail…", self.clinic_windows.open_audit, None,
@@ -188,7 +190,7 @@ class MainWindow(QMainWindow):
         table.addActions([self.preview_note_action, self.print_aftercare_action])
         table.selectionModel().currentRowChanged.connect(self._update_document_actions)
         clinic_menu = bar.addMenu("&Clinic")
-        clinic_menu.addAction(self.history_action)
+        clinic_menu.addActions([self.history_action, self.printout_action])
         clinic_menu.addSeparator()
         clinic_menu.addActions([self.admin_action, self.audit_action, self.backup_action])
         self.clinic_menu = clinic_menu
@@ -211,6 +213,7 @@ class MainWindow(QMainWindow):
         self.password_action.setVisible(self.ctx.user_id is not None)
         self.sign_out_action.setVisible(self.ctx.user_id is not None)
         self.history_action.setVisible(can(Permission.VIEW_RECORDS))
+        self.printout_action.setVisible(can(Permission.VIEW_RECORDS))
         self.admin_action.setVisible(any(can(p) for p in (Permission.MANAGE_USERS, Permission.MANAGE_CLINIC,
                                                            Permission.MANAGE_FORMULARY)))
         self.audit_action.setVisible(can(Permission.VIEW_AUDIT))
