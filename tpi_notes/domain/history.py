@@ -16,6 +16,9 @@ AGENT_CLASSES = ("local_anesthetic", "saline", "corticosteroid")
 SORT_KEYS = ("performed", "patient", "physician", "status", "sites")
 
 
+LOT_NUMBER_MAX = 40  # as the lot table stores it
+
+
 @dataclass(frozen=True)
 class HistoryFilter:
     """Every field optional; an empty filter is the whole history. Dates are inclusive days."""
@@ -29,6 +32,7 @@ class HistoryFilter:
     muscle_id: str | None = None       # an atlas muscle id: at least one site in that muscle
     patient_id: int | None = None
     patient_text: str = ""             # name / MRN as typed in the patient search
+    lot_number: str = ""               # a lot recall: sessions whose syringes drew from this lot (exact number)
 
     def problems(self) -> dict[str, str]:
         """Field → message for a filter that cannot be run (an empty dict when it can)."""
@@ -41,6 +45,8 @@ class HistoryFilter:
             found["technique"] = f"Technique is one of {', '.join(TECHNIQUES)}."
         if len(self.patient_text) > 200:
             found["patient_text"] = "Search for at most 200 characters."
+        if len(self.lot_number.strip()) > LOT_NUMBER_MAX:
+            found["lot_number"] = f"A lot number has at most {LOT_NUMBER_MAX} characters."
         return found
 
     @property
@@ -187,4 +193,6 @@ def describe_filter(f: HistoryFilter, *, physician: str = "", agent: str = "", m
         parts.append(f"patient #{f.patient_id}")
     if f.patient_text.strip():
         parts.append(f"patient matching “{f.patient_text.strip()}”")
+    if f.lot_number.strip():
+        parts.append(f"lot {f.lot_number.strip()}")
     return "; ".join(parts) or "all sessions"

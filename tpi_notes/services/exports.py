@@ -60,6 +60,8 @@ def describe_filter(flt: HistoryFilter) -> str:
             parts.append(f"{label} {value}")
     if flt.patient_text.strip():
         parts.append("a patient search")
+    if flt.lot_number.strip():
+        parts.append(f"lot {flt.lot_number.strip()}")
     return ", ".join(parts) or "all sessions"
 
 

@@ -41,6 +41,15 @@ class ClinicWindows(QObject):
             self.history.session_activated.connect(self.session_activated)
         return _raise(self.history)
 
+    @Slot(str)
+    def recall_lot(self, lot_number: str) -> QWidget:
+        """The session history filtered to one lot: who received it, when, from whom (a recall)."""
+        from tpi_notes.domain.history import HistoryFilter
+
+        browser = self.open_history()
+        browser.set_filter(HistoryFilter(lot_number=lot_number))
+        return browser
+
     @Slot()
     def open_printout_check(self) -> QWidget:
         """Check a printed note against the record (stays open for the next paper)."""
@@ -60,6 +69,8 @@ class ClinicWindows(QObject):
                 self.admin.add_tab(AuditTrailScreen(self._ctx, self.admin), AUDIT_TAB)
             if self.admin.clinic_tab is not None:
                 self.admin.clinic_tab.settings_saved.connect(self._on_settings_saved)
+            if self.admin.formulary_tab is not None:
+                self.admin.formulary_tab.recall_requested.connect(self.recall_lot)
         return self.admin
 
     @Slot()

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, select
 
 from tpi_notes.db.models import (
     FormularyItem,
+    Lot,
     Patient,
     Preparation,
     PreparationComponent,
@@ -67,6 +68,12 @@ def conditions(f: HistoryFilter, correlated: bool = False) -> list[ColumnElement
                 select(Preparation.session_id)
                 .join(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
                 .where(PreparationComponent.item_id.in_(items))))
+    lot = f.lot_number.strip()
+    if lot:  # a recall: narrow whatever else the filter says, so always the subquery over ix_*_lot_id
+        found.append(ProcedureSession.id.in_(
+            select(Preparation.session_id)
+            .join(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
+            .where(PreparationComponent.lot_id.in_(select(Lot.id).where(Lot.lot_number == lot)))))
     patient = search_conditions(f.patient_text) if f.patient_text.strip() else []
     if patient:
         found.append(ProcedureSession.patient_id.in_(select(Patient.id).where(and_(*patient))))
@@ -75,7 +82,7 @@ def conditions(f: HistoryFilter, correlated: bool = False) -> list[ColumnElement
 
 def has_child_conditions(f: HistoryFilter) -> bool:
     """True when the filter looks beyond the session row itself (sites, syringes, the patient's name)."""
-    return bool(f.technique or f.muscle_id or f.agent or f.patient_text.strip())
+    return bool(f.technique or f.muscle_id or f.agent or f.patient_text.strip() or f.lot_number.strip())
 
 
 def matching_ids(f: HistoryFilter) -> Select[tuple[int]]:

@@ -58,7 +58,8 @@ def child_rows(s: Session, flt: HistoryFilter) -> int | None:
     """How many site or syringe rows the filter's narrowest child condition matches, counted up to
     BROAD_ROWS on the covering indexes (a millisecond or two); None when the filter has no such condition
     or also names a patient (then it is narrow whatever the rest says)."""
-    if not has_child_conditions(flt) or flt.patient_text.strip() or flt.patient_id is not None:
+    if not has_child_conditions(flt) or flt.patient_text.strip() or flt.patient_id is not None \
+            or flt.lot_number.strip():
         return None
     probes: list[Select] = []
     if flt.technique:

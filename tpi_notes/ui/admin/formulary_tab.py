@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Slot
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.formulary_input import ItemUse, LotUse
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import formulary_admin
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.admin.forms import intro
@@ -35,6 +36,9 @@ def _button(text: str, name: str, parent: QWidget) -> QPushButton:
 class FormularyTab(QWidget):
     """Formulary and lots (Permission.MANAGE_FORMULARY). Retired items and lots stay for the signed notes that
     used them but are no longer offered in the editor."""
+
+    recall_requested = Signal(str)
+    """"Sessions with this lot…": the lot number whose sessions the history browser should list (a recall)."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +70,10 @@ class FormularyTab(QWidget):
         self.add_lot_button = _button("Add lot…", "add_lot_button", self)
         self.edit_lot_button = _button("Edit lot…", "edit_lot_button", self)
         self.retire_lot_button = _button("Retire lot", "retire_lot_button", self)
+        self.recall_button = _button("Sessions with this lot…", "recall_button", self)
+        self.recall_button.setToolTip("A recall: open the session history filtered to this lot (its patients, dates "
+                                      "and physicians; export it from there)")
+        self.recall_button.clicked.connect(self.recall_lot)
         self.add_lot_button.clicked.connect(self.add_lot)
         self.edit_lot_button.clicked.connect(self.edit_lot)
         self.retire_lot_button.clicked.connect(self.toggle_lot)
@@ -81,8 +89,8 @@ class FormularyTab(QWidget):
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 6, 0, 0)
         bottom_layout.setSpacing(8)
-        bottom_layout.addLayout(self._bar((self.add_lot_button, self.edit_lot_button, self.retire_lot_button),
-                                          None, self.lots_title))
+        bottom_layout.addLayout(self._bar((self.add_lot_button, self.edit_lot_button, self.retire_lot_button,
+                                           self.recall_button), None, self.lots_title))
         bottom_layout.addWidget(self.lots_view, 1)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setChildrenCollapsible(False)
@@ -183,8 +191,17 @@ class FormularyTab(QWidget):
         self.edit_lot_button.setEnabled(use is not None and use.signed_notes == 0)
         self.retire_lot_button.setEnabled(use is not None)
         self.retire_lot_button.setText("Restore lot" if use is not None and use.lot.retired else "Retire lot")
+        self.recall_button.setEnabled(use is not None and self._ctx.can(Permission.VIEW_RECORDS))
 
     # -- actions ---------------------------------------------------------------------------------------------
+    @Slot()
+    def recall_lot(self) -> str | None:
+        use = self.selected_lot()
+        if use is None:
+            return None
+        self.recall_requested.emit(use.lot.lot_number)
+        return use.lot.lot_number
+
     def _run(self, dialog: QDialog) -> bool:
         self.active_dialog = dialog
         try:

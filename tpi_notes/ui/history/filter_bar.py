@@ -1,4 +1,4 @@
-"""The history browser's filter bar: dates, physician, status, technique, agent, muscle and patient text."""
+"""The history browser's filter bar: dates, physician, status, technique, agent, muscle, lot and patient text."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpi_notes.domain.history import TECHNIQUE_LABELS, FilterChoices, HistoryFilter
+from tpi_notes.domain.history import LOT_NUMBER_MAX, TECHNIQUE_LABELS, FilterChoices, HistoryFilter
 from tpi_notes.ui.flow_layout import FlowLayout
 from tpi_notes.ui.style import ACCENT, BORDER, DANGER, set_invalid
 
@@ -123,6 +123,13 @@ class FilterBar(QWidget):
         self.patient.setClearButtonEnabled(True)
         self.patient.setMinimumWidth(230)
         self.patient.setMaxLength(200)
+        self.lot = QLineEdit(self)
+        self.lot.setObjectName("history_lot")
+        self.lot.setPlaceholderText("Any lot")
+        self.lot.setToolTip("A lot recall: the sessions whose syringes drew from this lot number (exact)")
+        self.lot.setClearButtonEnabled(True)
+        self.lot.setMaxLength(LOT_NUMBER_MAX)
+        self.lot.setMinimumWidth(130)
         self.clear_button = QPushButton("Clear filters", self)
         self.clear_button.setObjectName("history_clear")
         self.set_choices(FilterChoices((), (), (), ()))
@@ -136,6 +143,7 @@ class FilterBar(QWidget):
         flow.addWidget(self._pair("Technique", self.technique))
         flow.addWidget(self._pair("Agent", self.agent))
         flow.addWidget(self._pair("Muscle", self.muscle))
+        flow.addWidget(self._pair("Lot", self.lot))
         flow.addWidget(self._pair("", self.clear_button))
         self.setStyleSheet(DATE_STYLE)
 
@@ -145,6 +153,8 @@ class FilterBar(QWidget):
         self._patient_timer.timeout.connect(self._emit_changed)
         self.patient.textChanged.connect(self._patient_timer.start)
         self.patient.returnPressed.connect(self.apply_patient_now)
+        self.lot.textChanged.connect(self._patient_timer.start)  # typed text waits for a pause, like the patient
+        self.lot.returnPressed.connect(self.apply_patient_now)
         self.patient.installEventFilter(self)
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self._emit_changed)
@@ -213,6 +223,7 @@ class FilterBar(QWidget):
             agent=self.agent.currentData(),
             muscle_id=self.muscle.currentData(),
             patient_text=self.patient.text().strip(),
+            lot_number=self.lot.text().strip(),
         )
 
     def set_filter(self, flt: HistoryFilter) -> None:
@@ -228,6 +239,7 @@ class FilterBar(QWidget):
                 combo.setCurrentIndex(found if found >= 0 else 0)
             self.muscle.setEditText("" if self.muscle.currentIndex() == 0 else self.muscle.currentText())
             self.patient.setText(flt.patient_text)
+            self.lot.setText(flt.lot_number)
             self._patient_timer.stop()
         finally:
             self._quiet = False
