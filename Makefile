@@ -9,7 +9,8 @@ OFFSCREEN := QT_QPA_PLATFORM=offscreen
 
 help:
 	@echo "make run          create .venv, install, open the app on the default database"
-	@echo "make test         create .venv, install, run ruff and the whole test suite"
+	@echo "make test         create .venv, install, run ruff and the whole test suite (PostgreSQL included"
+	@echo "                  when a throwaway server can be started: root, or PostgreSQL installed)"
 	@echo "make bench        measure against the performance budget (product.md §11)"
 	@echo "make screenshots  regenerate the README's pictures (docs/screenshots)"
 
@@ -30,7 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 test: $(STAMP) lint
-	$(OFFSCREEN) $(PY) -m pytest
+	$(OFFSCREEN) bash .ci/with-postgres.sh $(PY) -m pytest
 
 bench: $(STAMP)
 	$(OFFSCREEN) $(PY) bench/run.py

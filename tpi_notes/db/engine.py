@@ -1,4 +1,4 @@
-"""The engine: where the database is, and the SQLite settings every connection gets."""
+"""The engine: where the database is, and the settings every SQLite or PostgreSQL connection gets."""
 
 from __future__ import annotations
 
@@ -70,14 +70,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.close()
 
 
+def _postgres_session(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI connection
+    # CURRENT_TIMESTAMP (created_at, updated_at) is stored in the session's time zone; UTC, as SQLite stores it,
+    # so that workstations with different time zones (PGTZ, the server's default) write comparable times.
+    # Outside a transaction: a SET inside one would be undone when the pool rolls the connection back.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.autocommit = autocommit
+
+
 def make_engine(url: str) -> Engine:
-    """Build (never at import time) an engine for ``url``, with the SQLite settings applied."""
+    """Build (never at import time) an engine for ``url``, with the SQLite or PostgreSQL settings applied."""
     path = sqlite_path(url)
     if path is not None:
         check_sqlite_file(path)
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ImportError as exc:  # the URL's driver is not installed (psycopg for postgresql+psycopg://)
+        extra = ("; PostgreSQL is used through postgresql+psycopg://… with psycopg installed "
+                 "(pip install 'tpi-notes[postgres]')" if make_url(url).get_backend_name() == "postgresql" else "")
+        raise DatabaseOpenError(f"The database driver for this URL is not installed ({exc.name}){extra}.") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_session)
     return engine
 
 

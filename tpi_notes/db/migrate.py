@@ -10,13 +10,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from tpi_notes.db.engine import make_engine, sqlite_path
 from tpi_notes.domain.errors import DatabaseOpenError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# PostgreSQL advisory lock held while one workstation upgrades the schema (any constant bigint of its own).
+MIGRATION_LOCK = 0x7470_695F_6D69_6772  # "tpi_migr"
 
 
 def alembic_config(script_location: Path = MIGRATIONS_DIR) -> Config:
@@ -98,6 +100,10 @@ def _upgrade(engine: Engine, script_location: Path) -> None:
     cfg = alembic_config(script_location)
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
+        if conn.dialect.name == "postgresql":
+            # Workstations starting together on a new or older database: one upgrades, the others wait here
+            # until it commits and then find the database at head (Alembic reads the revision after the lock).
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         if sqlite:
             # Batch mode rebuilds tables; foreign keys must be off meanwhile and checked afterwards.
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")

@@ -33,6 +33,7 @@ from tpi_notes.db.models import (
 from tpi_notes.db.repositories import audit, reference
 from tpi_notes.db.repositories import patients as patient_repo
 from tpi_notes.db.repositories import staff as staff_repo
+from tpi_notes.db.sequences import advance_id_sequences
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.passwords import hash_password_with_salt
 from tpi_notes.domain.permissions import Permission
@@ -99,6 +100,7 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         maker = SessionMaker(rng, atlas, items, lots, staff, DEMO_END, DEMO_YEARS,
                              letterhead=clinic_context(reference.clinic_info(s)))
         totals = _add_sessions(conn, rng, maker, people, sessions)
+        advance_id_sequences(conn)  # the rows above carry their own ids; PostgreSQL's sequences must follow
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
                      detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
     made = totals[1] + totals[2]

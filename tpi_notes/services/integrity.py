@@ -43,6 +43,13 @@ LOCK_TRIGGERS = tuple(
 # Migration 0005: reference data a signed note used keeps its identity.
 REFERENCE_TRIGGERS = ("trg_formulary_item_code_used", "trg_lot_number_used", "trg_formulary_item_delete_used",
                       "trg_lot_delete_used")
+# The same locks on PostgreSQL: one trigger per table and kind of statement (0003) and the two of 0005.
+PG_LOCK_TRIGGERS = tuple(
+    [f"trg_{table}_locked" for table in ("procedure_session", "site", "preparation", "session_diagnosis",
+                                          "session_finding", "preparation_component", "addendum", "audit_event")]
+    + [f"trg_{table}_no_truncate" for table in ("procedure_session", "site", "preparation", "preparation_component",
+                                                "session_diagnosis", "session_finding", "addendum", "audit_event")]
+    + ["trg_formulary_item_code_used", "trg_lot_number_used"])
 # services.addenda writes "<kind> to session <id>, sha256 …" as the detail of its audit event.
 _ADDENDUM_SESSION = re.compile(r"\bto session (\d+)\b")
 
@@ -189,11 +196,15 @@ def _missing_since_audited(s: Session, signed: dict[int, tuple[int, int | None]]
 
 
 def _missing_locks(s: Session) -> list[str]:
-    """Lock triggers someone dropped (SQLite; on PostgreSQL only a superuser or the owner can)."""
-    if s.get_bind().dialect.name != "sqlite":
-        return []
-    present = set(s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
-    return [name for name in LOCK_TRIGGERS + REFERENCE_TRIGGERS if name not in present]
+    """Lock triggers someone dropped (migrations 0003 and 0005, each database's own set of names)."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "sqlite":
+        present = set(s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+        return [name for name in LOCK_TRIGGERS + REFERENCE_TRIGGERS if name not in present]
+    if dialect == "postgresql":
+        present = set(s.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
+        return [name for name in PG_LOCK_TRIGGERS if name not in present]
+    return []
 
 
 # -- the anchor: the chain head kept outside the database (docs/audit-anchor.md) ---------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import ClinicSettings, FormularyItem, Lot
@@ -37,8 +37,18 @@ def list_lots(s: Session) -> list[f.Lot]:
     return [f.Lot(code, lot.lot_number, lot.expiry, lot.ndc, lot.retired, lot.id) for lot, code in rows]
 
 
+# PostgreSQL advisory lock for the first run's settings row and formulary (any constant bigint of its own).
+FIRST_RUN_LOCK = 0x7470_695F_6669_7273  # "tpi_firs"
+
+
 def settings(s: Session) -> ClinicSettings:
     row = s.get(ClinicSettings, 1)
+    if row is None and s.get_bind().dialect.name == "postgresql":
+        # The first run on a server: workstations starting together would each insert the row (and then the
+        # formulary, services.context.ensure_reference_data). The others wait here for the first to commit,
+        # then find its row; the lock lasts until this transaction ends.
+        s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FIRST_RUN_LOCK})
+        row = s.get(ClinicSettings, 1)
     if row is None:
         row = ClinicSettings(id=1)
         s.add(row)

@@ -44,9 +44,11 @@ def upgrade() -> None:
         ("lot_number_used", "lot",
          f"(TG_OP = 'DELETE' OR NEW.lot_number <> OLD.lot_number OR NEW.item_id <> OLD.item_id) AND {USED_LOT}", "lot"),
     ):
+        # A BEFORE UPDATE trigger's return value is the row written: OLD would silently undo every update
+        # (retiring an item too), so an update returns NEW and only a delete returns OLD.
         op.execute(f"""CREATE FUNCTION tpi_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN IF {condition} THEN RAISE EXCEPTION '{MESSAGE.format(what=what)}' USING ERRCODE = '23000';
-            END IF; RETURN OLD; END $$""")
+            END IF; IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$""")
         op.execute(f"CREATE TRIGGER trg_{name} BEFORE UPDATE OR DELETE ON {table} "
                    f"FOR EACH ROW EXECUTE FUNCTION tpi_{name}()")
 
