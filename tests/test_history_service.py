@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from tpi_notes.db.models import AuditEvent
 from tpi_notes.domain.errors import NotFoundError, ValidationError
 from tpi_notes.domain.history import SORT_KEYS, HistoryFilter, HistoryRow, Sort
+from tpi_notes.domain.patient import search_key
 from tpi_notes.domain.permissions import PermissionDenied, Principal
 from tpi_notes.services import history
 from tpi_notes.services.context import AppContext, open_clinic
@@ -168,7 +169,8 @@ def test_default_order_is_newest_first(clinic: AppContext) -> None:
 @pytest.mark.parametrize("key", SORT_KEYS)
 def test_each_sort_key_orders_the_whole_history_both_ways(clinic: AppContext, key: str) -> None:
     def value(r: HistoryRow) -> object:
-        return {"performed": r.performed_start, "patient": r.patient_name.split(", "), "status": r.status,
+        return {"performed": r.performed_start, "patient": search_key(*r.patient_name.split(", ", 1)),
+                "status": r.status,
                 "physician": r.physician, "sites": r.site_count}[key]
 
     ascending = everything(clinic, sort=Sort(key, descending=False))
@@ -177,6 +179,19 @@ def test_each_sort_key_orders_the_whole_history_both_ways(clinic: AppContext, ke
     assert [value(r) for r in descending] == sorted((value(r) for r in descending), reverse=True)
     assert sorted(r.id for r in ascending) == sorted(r.id for r in descending)
     assert len(ascending) == SESSIONS
+
+
+def test_patients_sort_by_their_folded_names_not_their_bytes(ctx: AppContext) -> None:
+    """"Álvarez" sorts with the A's and "de la Cruz" with the D's, as the patient list sorts them."""
+    from test_report_support import add_patient, save_session, setup_clinic
+
+    doctor = setup_clinic(ctx)
+    for number, (family, given) in enumerate((("Zhou", "Wei"), ("Álvarez", "Lucía"), ("de la Cruz", "Ana"),
+                                              ("Bauer", "Jonas"), ("Øvrebø", "Kari"))):
+        patient = add_patient(ctx, family, given, mrn=f"S-{number}")
+        save_session(ctx, patient.id, doctor, 1)
+    names = [r.patient_name.split(",")[0] for r in history.browse(ctx, HistoryFilter(), Sort("patient", False)).rows]
+    assert names == ["Álvarez", "Bauer", "de la Cruz", "Øvrebø", "Zhou"]
 
 
 def test_pages_follow_each_other_without_gaps_or_repeats(clinic: AppContext) -> None:

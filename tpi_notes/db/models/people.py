@@ -22,6 +22,7 @@ class Patient(Timestamps, Base):
         CheckConstraint("insulin = 0 OR diabetes = 1", name="insulin_needs_diabetes"),
         Index("ix_patient_birth_date", "birth_date"),
         Index("ix_patient_name", "family_name", "given_name"),
+        Index("ix_patient_sort", "search_key", "id"),  # the history's patient order (migration 0009)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

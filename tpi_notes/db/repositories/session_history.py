@@ -114,9 +114,10 @@ def page_ids(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int
     if sort.key == "performed":
         order = [direction(PS.performed_start), direction(PS.id)]
     elif sort.key == "patient":
-        # Walks ix_patient_name and each patient's sessions through ix_procedure_session_patient.
+        # Case- and accent-folded names, as the patient list sorts ("Álvarez" with the A's): walks
+        # ix_patient_sort and each patient's sessions through ix_procedure_session_patient.
         query = query.join(Patient, Patient.id == PS.patient_id)
-        order = [direction(Patient.family_name), direction(Patient.given_name), direction(Patient.id), *newest]
+        order = [direction(Patient.search_key), direction(Patient.id), *newest]
     elif sort.key == "physician":
         query = query.outerjoin(User, User.id == PS.physician_id)
         order = [direction(User.full_name).nulls_last(), direction(PS.physician_id), *newest]
