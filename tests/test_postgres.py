@@ -130,7 +130,7 @@ def _migration(number: str):  # noqa: ANN202 - a module
 def test_an_empty_database_is_migrated_to_head_and_matches_the_models(opener: Callable[[], AppContext]) -> None:
     ctx = opener()
     assert ctx.database_path is None and ctx.backup is None  # a server: no file, no file backup
-    assert current_revision(ctx.engine) == head_revision() == "0008"
+    assert current_revision(ctx.engine) == head_revision()  # every revision, the newest included
     with ctx.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         server = conn.exec_driver_sql("SHOW server_version").scalar()
