@@ -22,7 +22,7 @@ from tpi_notes.reports.page import PageDecor, render_pdf
 from tpi_notes.reports.styles import (
     ALERT_RULE,
     FRAME_WIDTH,
-    INK,
+    INK_HEX,
     QR_SIZE,
     RULE,
     STOP_FILL,
@@ -89,7 +89,7 @@ def _inline_section(title: str, text: str, st: StyleSheet1) -> list[Flowable]:
     """A section with nothing to list, on one line: the heading and then, in body type, why it is empty."""
     body = st["Body"]
     return [CondPageBreak(24), para(Markup(f'{fmt(title)}<font name="{body.fontName}" size="{body.fontSize}" '
-                                           f'color="{INK.hexval()[2:].join(("#", ""))}">  {fmt(text)}</font>'),
+                                           f'color="{INK_HEX}">  {fmt(text)}</font>'),
                                     st["Section"])]
 
 

@@ -31,7 +31,8 @@ AFTERCARE_DIAGRAM_WIDTH = 84 * mm  # the smaller diagram on the patient's sheet
 LARGE_DIAGRAM_WIDTH = 125 * mm
 QR_SIZE = 19 * mm
 
-INK = colors.HexColor("#1d1d1d")
+INK_HEX = "#1d1d1d"  # body text; also written into paragraph markup
+INK = colors.HexColor(INK_HEX)
 SECTION_INK = colors.HexColor("#12355b")
 MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#9aa5b1")

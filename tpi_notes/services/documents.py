@@ -20,8 +20,6 @@ from sqlalchemy.orm import Session
 from tpi_notes.anatomy import Atlas, load_atlas
 from tpi_notes.db.models import ProcedureSession
 from tpi_notes.db.repositories import audit, patients, reference, session_records
-from tpi_notes.db.repositories import sessions as session_repo
-from tpi_notes.domain.addenda import signed_record_problem
 from tpi_notes.domain.aftercare import compose_aftercare, load_library
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.coding import Coding, derive_codes
@@ -39,6 +37,7 @@ from tpi_notes.reports.aftercare_sheet import render_aftercare
 from tpi_notes.reports.note_model import build_note_vm
 from tpi_notes.reports.procedure_note import render_procedure_note
 from tpi_notes.services.context import AppContext
+from tpi_notes.services.integrity import signature_problem
 
 
 @dataclass(frozen=True)
@@ -78,13 +77,6 @@ def _assessment(s: Session, chart: _Chart) -> tuple[DoseSummary, Coding, tuple[F
     return doses, coding, record.findings
 
 
-def _integrity_problem(s: Session, record: SessionRecord) -> str | None:
-    """Why a signed session no longer matches its signature (None when intact, and for drafts)."""
-    if not record.is_signed:
-        return None
-    return signed_record_problem(record, record.content_sha256, session_repo.stored_addenda(s, [record.id]))
-
-
 def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
     """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"); audited as a print."""
     ctx.require(Permission.PRINT)
@@ -94,7 +86,7 @@ def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
         clinic = clinic_as_signed(chart.clinic, chart.record.signed_context)  # the letterhead it was signed under
         vm = build_note_vm(chart.record, chart.patient, clinic, chart.formulary, chart.atlas,
                            doses=doses, coding=coding, findings=findings)
-        problem = _integrity_problem(s, chart.record)
+        problem = signature_problem(s, chart.record)
         if problem:  # loud on paper: every page says the record was altered after signing
             vm = replace(vm, integrity_problem=problem)
         pdf = render_procedure_note(vm)

@@ -29,6 +29,7 @@ from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
 from tpi_notes.domain.audit_anchor import Anchor, ChainHead, write_anchor_file
 from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
+from tpi_notes.domain.session import SessionRecord
 from tpi_notes.services.context import AppContext
 
 BATCH = session_repo.BATCH
@@ -68,6 +69,13 @@ class VerifyReport:
         return not self.tampered and not self.audit_problems and not self.missing_locks
 
 
+def signature_problem(s: Session, record: SessionRecord) -> str | None:
+    """Why a signed session (read in ``s``) no longer matches its signature; None when intact or a draft."""
+    if not record.is_signed:
+        return None
+    return signed_record_problem(record, record.content_sha256, session_repo.stored_addenda(s, [record.id]))
+
+
 def session_is_intact(ctx: AppContext, session_id: int) -> bool:
     """A signed session whose content and addenda still match their hashes (a draft is always intact)."""
     ctx.require(Permission.VIEW_RECORDS)
@@ -75,10 +83,7 @@ def session_is_intact(ctx: AppContext, session_id: int) -> bool:
         record = session_records.load(s, session_id)
         if record is None:
             raise NotFoundError(f"Session {session_id} does not exist.")
-        if record.status != "signed":
-            return True
-        addenda = session_repo.stored_addenda(s, [session_id])
-        return signed_record_problem(record, record.content_sha256, addenda) is None
+        return signature_problem(s, record) is None
 
 
 def tampered_session_ids(ctx: AppContext, patient_id: int | None = None) -> set[int]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tpi_notes.db.repositories import audit, patients, session_records
-from tpi_notes.db.repositories import sessions as session_repo
-from tpi_notes.domain.addenda import signed_record_problem
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.printout import parse_printout
 from tpi_notes.services.context import AppContext
+from tpi_notes.services.integrity import signature_problem
 
 # The verdicts, most reassuring first.
 MATCHES = "matches"  # the paper shows the signed content and the record is intact
@@ -61,7 +60,7 @@ def check_printout(ctx: AppContext, text: str) -> PrintoutCheck:
                                                  f"({printed.sha256[:16]}…) is not the signed one ({stored[:16]}…). "
                                                  "Treat the paper as not genuine and tell the clinic's administrator.",
                                  who, addenda)
-        problem = signed_record_problem(record, stored, session_repo.stored_addenda(s, [sid]))
+        problem = signature_problem(s, record)
         if problem:
             return PrintoutCheck(RECORD_ALTERED, sid, f"The paper shows what was signed, but the database copy of "
                                                       f"session {sid} has been altered since ({problem}). Keep the "
