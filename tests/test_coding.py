@@ -95,4 +95,4 @@ def test_estim_code_from_the_payer_profile(profile: str, attended: bool, expecte
 
 def test_no_codes_before_the_rules_began() -> None:
     with pytest.raises(ValueError):
-        rules_for(datetime(2019, 1, 1).date())
+        rules_for(datetime(1999, 12, 31).date())

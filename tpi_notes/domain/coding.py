@@ -121,6 +121,9 @@ def derive_codes(draft: object, formulary: Mapping[str, FormularyItem], rules: R
     if any(r.agent_class == "local_anesthetic" for r in doses.rows):
         notes.append("Local anesthetic is bundled with the procedure and not billed separately.")
     icd = tuple(d.code for d in getattr(draft, "diagnoses", ()))
+    if icd and rules.diagnosis_code_set != "ICD-10-CM":
+        notes.append(f"Diagnoses are recorded in ICD-10-CM; a claim for this date of service used "
+                     f"{rules.diagnosis_code_set} (cross-walk the codes).")
     return Coding(tuple(cpt), tuple(hcpcs), icd, tuple(notes))
 
 

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.draft import CONSENT_TYPES, GUIDANCE, SessionDraft
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.formulary import FormularyItem, Lot
+from tpi_notes.domain.rules import earliest_rules_date
 from tpi_notes.domain.session import TECHNIQUES, VIEWS, Component, Diagnosis, Preparation, Site
 
 MAX_SITE_ML = 20.0  # more at one trigger point is not an injection volume anyone means
 MAX_COMPONENT_ML = 60.0
 MAX_SYRINGE_ML = 60.0
 MAX_SESSION_HOURS = 12
+MAX_DAYS_AHEAD = 7  # a draft prepared for an appointment this week; further ahead is a mistyped year
 SHORT_TEXT, LONG_TEXT = 200, 10_000
 SHORT_FIELDS = ("location", "consent_form_id", "position", "antisepsis", "tolerance", "blood_loss")
 LONG_FIELDS = ("indication", "conservative_care", "complications", "respiratory_check", "disposition",
@@ -35,9 +37,26 @@ def _in_range(errors: dict[str, str], key: str, value: float | None, low: float,
         errors[key] = f"{what} must be between {low:g} and {high:g} (it is {value:g})."
 
 
+def session_date_problem(day: date, today: date) -> str | None:
+    """Why a session cannot be dated ``day``: before the earliest rule set (its codes and limits would be
+    unknown) or more than a week ahead (a procedure note records what was done)."""
+    earliest = earliest_rules_date()
+    if day < earliest:
+        return (f"Sessions can be dated from {earliest.isoformat()}, the earliest day the coding and safety "
+                f"rules cover (this one is {day.isoformat()}).")
+    if day > today + timedelta(days=MAX_DAYS_AHEAD):
+        return (f"The date {day.isoformat()} is more than {MAX_DAYS_AHEAD} days ahead; a session is dated when "
+                "it is performed. Check the year.")
+    return None
+
+
 def validate_draft(draft: SessionDraft, *, formulary: Mapping[str, FormularyItem], lots: Sequence[Lot],
-                   atlas: Atlas, lookup_code: Callable[[str], Diagnosis | None]) -> SessionDraft:
+                   atlas: Atlas, lookup_code: Callable[[str], Diagnosis | None],
+                   today: date | None = None) -> SessionDraft:
     errors: dict[str, str] = {}
+    when = session_date_problem(draft.performed_start.date(), today or date.today())
+    if when:
+        errors["performed_start"] = when
     values: dict[str, object] = {}
     for name in SHORT_FIELDS + LONG_FIELDS:
         text = " ".join(str(getattr(draft, name) or "").split()) if name in SHORT_FIELDS else \

@@ -12,10 +12,11 @@ from tpi_notes.domain.coding import Coding, derive_codes
 from tpi_notes.domain.completeness import MissingItem, missing_for_signing
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.draft import SessionDraft
-from tpi_notes.domain.errors import NotFoundError
+from tpi_notes.domain.draft_rules import session_date_problem
+from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.findings import Finding, apply_overrides
 from tpi_notes.domain.permissions import Permission
-from tpi_notes.domain.rules import rules_for
+from tpi_notes.domain.rules import earliest_rules_date, rules_for
 from tpi_notes.domain.safety import SafetyInput, evaluate
 from tpi_notes.services.context import AppContext
 
@@ -46,7 +47,10 @@ def assess_in(s: Session, draft: SessionDraft) -> Assessment:
     formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
     lot_expiry = {(lot.item_code, lot.lot_number): lot.expiry for lot in reference.list_lots(s)}
     atlas = load_atlas(draft.atlas_version)
-    rules = rules_for(draft.performed_start.date())
+    day = draft.performed_start.date()
+    if day < earliest_rules_date():  # no codes or limits for that day: say so instead of failing
+        raise TpiError(session_date_problem(day, day) or "")
+    rules = rules_for(day)
     past = history.past_sessions(s, draft.patient_id, formulary, exclude_id=draft.id)
     found = evaluate(SafetyInput(patient, draft, formulary, atlas, rules, past,
                                  settings.steroid_12_month_limit_mg, lot_expiry))

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.db.repositories import audit, reference, session_records, session_writer, staff, templates
+from tpi_notes.db.repositories import patients as patient_rows
 from tpi_notes.domain import icd10
 from tpi_notes.domain.draft import DEFAULT_RISKS, SessionDraft, draft_from_record
 from tpi_notes.domain.draft_rules import validate_draft
@@ -50,6 +51,24 @@ def get_draft(ctx: AppContext, session_id: int) -> SessionDraft:
         return draft_from_record(record)
 
 
+def recovery_problem(ctx: AppContext, draft: SessionDraft) -> str | None:
+    """Why a draft from the recovery journal cannot be reopened in this clinic (its patient or its session is
+    gone, or the session now belongs to someone else), or None. Reads no clinical content: not audited."""
+    ctx.require(Permission.PREPARE_DRAFTS)
+    if not all(0 < n < 2**63 for n in (draft.patient_id, draft.id or 1)):
+        return "its patient or session number is out of range"
+    with ctx.transaction() as s:
+        if patient_rows.get(s, draft.patient_id) is None:
+            return f"its patient (number {draft.patient_id}) is not in this clinic's record"
+        if draft.id is not None:
+            owner = session_records.patient_of(s, draft.id)
+            if owner is None:
+                return f"its session {draft.id} is not in this clinic's record"
+            if owner != draft.patient_id:
+                return f"its session {draft.id} belongs to another patient"
+    return None
+
+
 def _context_for_rules(ctx: AppContext, s) -> tuple[dict, list]:  # noqa: ANN001 - Session
     formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
     return formulary, reference.list_lots(s)
@@ -68,7 +87,8 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
         raise ValidationError({"atlas_version": str(exc)}) from None
     with ctx.transaction() as s:
         formulary, lots = _context_for_rules(ctx, s)
-        clean = validate_draft(draft, formulary=formulary, lots=lots, atlas=atlas, lookup_code=icd10.lookup)
+        clean = validate_draft(draft, formulary=formulary, lots=lots, atlas=atlas, lookup_code=icd10.lookup,
+                               today=ctx.today())
         if clean.physician_id is not None and not staff.has_role(s, clean.physician_id, "physician"):
             raise ValidationError({"physician_id": "Choose a physician from the clinic's staff."})
         row = None
