@@ -11,6 +11,7 @@ from tpi_notes.paths import APP_AUTHOR, APP_NAME
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.main_window import MainWindow
 from tpi_notes.ui.style import apply_theme
+from tpi_notes.ui.wheel_guard import install_wheel_guard
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
@@ -23,6 +24,7 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(APP_AUTHOR)
     app.setApplicationVersion(__version__)
     apply_theme(app)
+    install_wheel_guard(app)  # the wheel scrolls forms, never a field the user is not editing
     return app
 
 
