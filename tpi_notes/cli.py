@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD", help="first day (inclusive)")
     export.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD", help="last day (inclusive)")
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
+    upgrade = sub.add_parser("upgrade", help="bring a database from an older version of tpi-notes to the current "
+                             "schema, keeping a backup copy beside it (the other commands never upgrade)")
+    upgrade.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
     return parser
 
 
@@ -98,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _backup(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "upgrade":
+            return _upgrade(args)
         return _open_app(args.db)
     except TpiError as exc:
         sys.stderr.write(f"{PROG}: {exc}\n")
@@ -140,13 +145,19 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from tpi_notes.db.engine import resolve_database_url, sqlite_path
-    from tpi_notes.services.context import open_clinic
+    from tpi_notes.domain.errors import DatabaseDamagedError
+    from tpi_notes.services.context import open_existing_clinic
     from tpi_notes.services.integrity import check_anchors, record_verification, verify_database
 
     path = sqlite_path(resolve_database_url(args.sub_db))
     if path is not None and not path.exists():
         raise TpiError(f"{path} does not exist; there is nothing to verify.")
-    ctx = open_clinic(args.sub_db)
+    try:
+        ctx = open_existing_clinic(args.sub_db, quick_check=True)
+    except DatabaseDamagedError as exc:  # every finding on stdout, the verdict on stderr; no audit event into it
+        for problem in exc.problems:
+            print(f"DAMAGED: {problem}")
+        raise
     try:
         report = verify_database(ctx)
         anchored = check_anchors(ctx, [anchor for _name, anchor in args.anchor])
@@ -190,7 +201,7 @@ def _anchor(args: argparse.Namespace) -> int:
     """`anchor`: the current chain head written to a file, whole or not at all, never over an existing one
     unless --force; the writing is itself a "verify" audit event (after the head it names)."""
     from tpi_notes.db.engine import resolve_database_url, sqlite_path
-    from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.context import open_existing_clinic
     from tpi_notes.services.integrity import write_anchor
 
     out = Path(args.output).expanduser()
@@ -200,7 +211,7 @@ def _anchor(args: argparse.Namespace) -> int:
     path = sqlite_path(resolve_database_url(db))
     if path is not None and not path.exists():
         raise TpiError(f"{path} does not exist; there is no audit trail to anchor.")
-    ctx = open_clinic(db)
+    ctx = open_existing_clinic(db)
     try:
         anchor = write_anchor(ctx, out, force=args.force)
     finally:
@@ -213,10 +224,10 @@ def _check_printout(args: argparse.Namespace) -> int:
     """`check-printout`: exit 0 when the paper is what was signed and the record is intact, 1 otherwise,
     2 when the text cannot be read."""
     from tpi_notes.domain.errors import ValidationError
-    from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.context import open_existing_clinic
     from tpi_notes.services.printout_check import check_printout
 
-    ctx = open_clinic(args.sub_db or args.db)
+    ctx = open_existing_clinic(args.sub_db or args.db)
     try:
         result = check_printout(ctx, " ".join(args.printed))
     except ValidationError as exc:
@@ -241,7 +252,7 @@ def _document(args: argparse.Namespace) -> int:
     """`note` and `aftercare`: the PDF is written whole (via a temporary file) or not at all."""
     from tpi_notes.db.engine import resolve_database_url, sqlite_path
     from tpi_notes.services import documents
-    from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.context import open_existing_clinic
 
     out = Path(args.output).expanduser()
     if out.is_dir() or not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
@@ -251,7 +262,7 @@ def _document(args: argparse.Namespace) -> int:
     path = sqlite_path(resolve_database_url(db))
     if path is not None and not path.exists():
         raise TpiError(f"{path} does not exist; there is no session to print.")
-    ctx = open_clinic(db)
+    ctx = open_existing_clinic(db)
     try:
         if args.command == "note":
             pdf = documents.procedure_note_pdf(ctx, args.session_id)
@@ -274,8 +285,9 @@ def _document(args: argparse.Namespace) -> int:
 def _backup(args: argparse.Namespace) -> int:
     """`backup`: a checked copy written whole or not at all (services.backup), one line either way."""
     from tpi_notes.db.engine import resolve_database_url, sqlite_path
-    from tpi_notes.services.backup import backup_to
-    from tpi_notes.services.context import open_clinic
+    from tpi_notes.domain.errors import DatabaseDamagedError
+    from tpi_notes.services.backup import NOT_COPIED, backup_to
+    from tpi_notes.services.context import open_existing_clinic
 
     db = args.sub_db or args.db
     path = sqlite_path(resolve_database_url(db))
@@ -283,7 +295,10 @@ def _backup(args: argparse.Namespace) -> int:
         raise TpiError("backup copies an SQLite database file; back up a PostgreSQL clinic with pg_dump.")
     if not path.exists():
         raise TpiError(f"{path} does not exist; there is nothing to back up.")
-    ctx = open_clinic(db)
+    try:
+        ctx = open_existing_clinic(db, quick_check=True)
+    except DatabaseDamagedError as exc:
+        raise DatabaseDamagedError(exc.where, exc.problems, NOT_COPIED) from None
     try:
         result = backup_to(ctx, Path(args.output))
     finally:
@@ -303,7 +318,7 @@ def _export(args: argparse.Namespace) -> int:
     """`export`: the sessions performed in the date range, written whole or not at all (services.exports)."""
     from tpi_notes.db.engine import resolve_database_url, sqlite_path
     from tpi_notes.domain.history import HistoryFilter
-    from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.context import open_existing_clinic
     from tpi_notes.services.exports import FORMATS, export_to_file
 
     if args.date_from and args.date_to and args.date_from > args.date_to:
@@ -314,13 +329,21 @@ def _export(args: argparse.Namespace) -> int:
     if path is not None and not path.exists():
         raise TpiError(f"{path} does not exist; there is nothing to export.")
     out = Path(args.output).expanduser()
-    ctx = open_clinic(db)
+    ctx = open_existing_clinic(db)
     try:
         summary = export_to_file(ctx, args.format, out, HistoryFilter(date_from=args.date_from, date_to=args.date_to))
     finally:
         ctx.close()
     noun = "session" if summary.sessions == 1 else "sessions"
     print(f"Exported {summary.sessions:,} {noun} as {FORMATS[args.format]} to {out} ({summary.bytes:,} bytes).")
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    """`upgrade`: the one command that migrates an older database (with the backup copy start-up makes)."""
+    from tpi_notes.services.context import upgrade_database
+
+    print(upgrade_database(args.sub_db or args.db))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
+from tpi_notes.db.database_file import inspect_file
 from tpi_notes.db.engine import make_engine, sqlite_path
 from tpi_notes.domain.errors import DatabaseOpenError
 
@@ -59,41 +62,90 @@ def _backup_name(path: Path, revision: str) -> Path:
     return path.with_name(f"{path.stem}.before-upgrade-{revision}-{stamp}{path.suffix or '.sqlite'}")
 
 
-def prepare_database(url: str, script_location: Path = MIGRATIONS_DIR) -> tuple[Engine, Path | None]:
-    """Open ``url``, upgrading its schema to head; returns the engine and any backup made.
+@dataclass(frozen=True)
+class OpenedDatabase:
+    """An engine on a database at head, and what opening it did."""
 
-    A new or empty file is created at head without a backup. A file from an older revision is
-    copied beside itself first. A file that is not ours, or is newer than this program, is refused
-    unchanged with a DatabaseOpenError.
+    engine: Engine
+    backup: Path | None  # the copy written before an upgrade
+    from_revision: str | None  # the revision found (None: a new database, created at head)
+    head: str
+
+    @property
+    def upgraded(self) -> bool:
+        return self.from_revision != self.head
+
+
+def prepare_database(url: str, script_location: Path = MIGRATIONS_DIR) -> tuple[Engine, Path | None]:
+    """Open ``url``, creating or upgrading it to head (start-up); returns the engine and any backup made."""
+    opened = open_database(url, script_location)
+    return opened.engine, opened.backup
+
+
+def open_database(url: str, script_location: Path = MIGRATIONS_DIR, *, create: bool = True,
+                  upgrade: bool = True, quick_check: bool = False) -> OpenedDatabase:
+    """Open ``url`` at head.
+
+    A new or empty file is created at head without a backup (only with ``create``). A file from an older
+    revision is copied beside itself first, then upgraded (only with ``upgrade``; otherwise it is refused
+    with the command that upgrades it). A file that is not ours, or is newer than this program, is refused
+    unchanged with a DatabaseOpenError. An SQLite file is inspected read-only (db/database_file.py) before
+    any engine touches it, so whatever is refused is left exactly as it was; with ``quick_check`` a damaged
+    one is refused too (DatabaseDamagedError).
     """
-    engine = make_engine(url)
     path = sqlite_path(url)
     head = head_revision(script_location)
     script = ScriptDirectory.from_config(alembic_config(script_location))
+    if path is not None:
+        found = inspect_file(path, quick_check=quick_check)
+        if found.new and not create:
+            raise DatabaseOpenError(found.new_file_problem())
+        _refuse_unknown(script, found.revision, head)
+        _refuse_older(found.revision, head, upgrade, str(path))
+    engine = make_engine(url)
     try:
         tables = set(inspect(engine).get_table_names())
         current = current_revision(engine) if "alembic_version" in tables else None
     except SADatabaseError as exc:
         engine.dispose()
         raise DatabaseOpenError(f"Cannot open the database: {exc.orig}.") from None
-    if current is None and tables - {"alembic_version"}:
+    try:
+        if current is None and tables - {"alembic_version"}:
+            raise DatabaseOpenError("This database was not made by tpi-notes (it has other tables); "
+                                    "nothing was changed.")
+        if current is None and not create:
+            raise DatabaseOpenError("This database holds no tpi-notes tables; it is not a tpi-notes database.")
+        _refuse_unknown(script, current, head)
+        _refuse_older(current, head, upgrade, make_url(url).render_as_string(hide_password=True))
+    except DatabaseOpenError:
         engine.dispose()
-        raise DatabaseOpenError("This database was not made by tpi-notes (it has other tables); nothing was changed.")
-    if current is not None and current != head:
-        try:
-            script.get_revision(current)
-        except Exception:
-            engine.dispose()
-            raise DatabaseOpenError(
-                f"This database is at schema revision {current}, which this version of tpi-notes does not "
-                "know (it was probably made by a newer version); nothing was changed."
-            ) from None
+        raise
     backup = None
     if current is not None and current != head and path is not None:
         backup = backup_sqlite(path, _backup_name(path, current))
     if current != head:
         _upgrade(engine, script_location)
-    return engine, backup
+    return OpenedDatabase(engine, backup, current, head)
+
+
+def _refuse_unknown(script: ScriptDirectory, current: str | None, head: str) -> None:
+    if current is None or current == head:
+        return
+    try:
+        script.get_revision(current)
+    except Exception:
+        raise DatabaseOpenError(
+            f"This database is at schema revision {current}, which this version of tpi-notes does not "
+            "know (it was probably made by a newer version); nothing was changed."
+        ) from None
+
+
+def _refuse_older(current: str | None, head: str, upgrade: bool, where: str) -> None:
+    if upgrade or current is None or current == head:
+        return
+    raise DatabaseOpenError(f"{where} is at schema revision {current}, older than this version of tpi-notes "
+                            f"({head}); upgrade it first with `tpi-notes upgrade --db {where}` (it keeps a backup "
+                            "copy); nothing was changed.")
 
 
 def _upgrade(engine: Engine, script_location: Path) -> None:

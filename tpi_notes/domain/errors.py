@@ -25,3 +25,13 @@ class ConcurrentEditError(TpiError):
 
 class DatabaseOpenError(TpiError):
     """The database could not be opened, created or upgraded; nothing was changed."""
+
+
+class DatabaseDamagedError(DatabaseOpenError):
+    """SQLite's ``PRAGMA quick_check`` found damage in the database file (``problems``, SQLite's own words)."""
+
+    def __init__(self, where: str, problems: list[str], consequence: str = "nothing was written to it") -> None:
+        self.where, self.problems, self.consequence = where, list(problems), consequence
+        more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+        super().__init__(f"DAMAGED DATABASE: {where} failed SQLite's PRAGMA quick_check ({problems[0]}{more}); "
+                         f"{consequence}. Keep the file as it is, stop using it, and restore the latest backup.")

@@ -23,14 +23,20 @@ from pathlib import Path
 from tpi_notes.db.migrate import backup_sqlite
 from tpi_notes.db.repositories import audit
 from tpi_notes.domain.audit_anchor import partial_anchor_file
-from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.errors import DatabaseDamagedError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services.context import AppContext
+from tpi_notes.services.database_health import require_undamaged
 from tpi_notes.services.integrity import anchor_of_copy
 
 
 class BackupError(TpiError):
     """The backup could not be made; the target was left as it was."""
+
+
+# A damaged file is not copied: a copy would pass for a good backup, and replace the last good one of that name.
+NOT_COPIED = ("nothing was written: a copy of a damaged file would pass for a good backup (to salvage what can be "
+              "read, copy the file by hand while the app is closed)")
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,10 @@ def backup_to(ctx: AppContext, path: Path) -> BackupResult:
         raise BackupError(f"The database {source} does not exist; there is nothing to back up.")
     target = Path(path).expanduser()
     _check_target(target, source)
+    try:
+        require_undamaged(ctx, NOT_COPIED)
+    except DatabaseDamagedError as exc:
+        raise BackupError(str(exc)) from None
     started = time.perf_counter()
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.close(fd)

@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from tpi_notes.db.engine import make_session_factory, resolve_database_url, sqlite_path
-from tpi_notes.db.migrate import prepare_database
-from tpi_notes.db.repositories import reference
+from tpi_notes.db.migrate import open_database, prepare_database
+from tpi_notes.db import transactions
+from tpi_notes.db.repositories import audit, reference
 from tpi_notes.domain.formulary import load_default_formulary
 from tpi_notes.domain.permissions import Permission, Principal
 
@@ -50,9 +52,31 @@ class AppContext:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One user action = one transaction: committed on success, rolled back on any error."""
-        with self.factory.begin() as s:
+        """One user action = one transaction: committed on success, rolled back on any error.
+
+        It may write: on SQLite it takes the write lock at once (BEGIN IMMEDIATE), so what it reads (a row
+        version, the audit chain's head) stays true until it commits. A lost race reaches the user as
+        ConcurrentEditError, a lock wait that ran out as DatabaseBusyError (db/transactions.py)."""
+        with transactions.plain_refusals(), self.factory.begin() as s:
+            s.connection(execution_options=transactions.options(self.engine.dialect.name, write=True))
             yield s
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read: one consistent snapshot that never holds the write lock, so a long export or verify never
+        makes a Save wait and a session read in several SELECTs is never half of a concurrent save.
+
+        Nothing in it is committed. The audit events it appends (an audited view, print or export) are written
+        when it ends, in a short write transaction of their own (repositories/audit.py, AFTER_READ)."""
+        pending: list[dict] = []
+        with transactions.plain_refusals(), self.factory() as s:
+            s.info[audit.AFTER_READ] = pending
+            s.connection(execution_options=transactions.options(self.engine.dialect.name, write=False))
+            yield s
+        if pending:
+            with self.transaction() as s:
+                for event in pending:
+                    audit.append(s, **event)
 
     @property
     def database_path(self) -> Path | None:
@@ -84,6 +108,31 @@ def open_clinic(db: str | None = None, *, principal: Principal | None = None) ->
     ctx = AppContext(url, engine, make_session_factory(engine), principal or os_user(), backup=backup)
     ensure_reference_data(ctx)
     return ctx
+
+
+def open_existing_clinic(db: str | None = None, *, principal: Principal | None = None,
+                         quick_check: bool = False) -> AppContext:
+    """The clinic as it is, for the commands that read it (note, export, verify, backup…): never created,
+    never upgraded. A missing, empty, foreign or older file is refused before anything touches it (an older one
+    with the `tpi-notes upgrade` command to run); with ``quick_check`` a damaged file is refused too."""
+    url = resolve_database_url(db)
+    opened = open_database(url, create=False, upgrade=False, quick_check=quick_check)
+    ctx = AppContext(url, opened.engine, make_session_factory(opened.engine), principal or os_user())
+    ensure_reference_data(ctx)
+    return ctx
+
+
+def upgrade_database(db: str | None = None) -> str:
+    """`tpi-notes upgrade`: an existing database brought to the current schema, with the backup copy start-up
+    makes; returns what was done, in one line."""
+    url = resolve_database_url(db)
+    opened = open_database(url, create=False)
+    opened.engine.dispose()
+    where = sqlite_path(url) or make_url(url).render_as_string(hide_password=True)
+    if not opened.upgraded:
+        return f"{where} is already at the current revision {opened.head}; nothing to do."
+    copy = f"; the copy from before the upgrade is {opened.backup}" if opened.backup else ""
+    return f"Upgraded {where} from revision {opened.from_revision} to {opened.head}{copy}."
 
 
 def ensure_reference_data(ctx: AppContext) -> None:

@@ -286,6 +286,7 @@ def prepare_demo_target(db: str) -> None:
     """Make room for a demo: a new file is fine, an earlier demo is rebuilt, real data is refused."""
     from pathlib import Path
 
+    from tpi_notes.db.database_file import read_only_connection
     from tpi_notes.db.engine import check_sqlite_file, resolve_database_url, sqlite_path
 
     path = sqlite_path(resolve_database_url(db))
@@ -294,7 +295,10 @@ def prepare_demo_target(db: str) -> None:
     check_sqlite_file(path)
     import sqlite3
 
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:  # read-only, leaving no -wal or -shm beside a file that is then refused
+        conn = read_only_connection(path)
+    except sqlite3.DatabaseError as exc:
+        raise DemoError(f"{path} cannot be read as a database: {exc}.") from None
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not tables:
