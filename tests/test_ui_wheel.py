@@ -38,8 +38,9 @@ pytest.register_assert_rewrite("test_ui_editor_fixtures")
 from test_ui_editor_fixtures import Clinic, click_region, region  # noqa: E402
 from ui_fixtures import MakeWindow, open_new_dialog  # noqa: E402
 
-from tpi_notes.services import formulary_admin  # noqa: E402
+from tpi_notes.services import formulary_admin, staff  # noqa: E402
 from tpi_notes.services.context import AppContext  # noqa: E402
+from tpi_notes.ui.addendum_dialog import AddendumDialog  # noqa: E402
 from tpi_notes.ui.admin import AdminWindow  # noqa: E402
 from tpi_notes.ui.admin.formulary_dialogs import ItemDialog, LotDialog  # noqa: E402
 from tpi_notes.ui.admin.user_dialogs import UserDialog  # noqa: E402
@@ -250,10 +251,12 @@ def open_windows(qtbot: QtBot, clinic: Clinic) -> dict[str, Callable[[], QWidget
         "history": lambda: HistoryBrowser(clinic.ctx),
         "audit": lambda: AuditTrailScreen(clinic.ctx),
         "aftercare": lambda: AftercareOptions("en"),
+        "addendum": lambda: AddendumDialog(clinic.ctx, 1, [*staff.list_staff(clinic.ctx, "physician"),
+                                                         *staff.list_staff(clinic.ctx, "nurse")], None),
     }
 
 
-@pytest.mark.parametrize("name", ["history", "audit", "aftercare"])
+@pytest.mark.parametrize("name", ["history", "audit", "aftercare", "addendum"])
 def test_filters_and_options(qtbot: QtBot, open_windows: dict, name: str, answers: dict) -> None:
     window = _shown(qtbot, open_windows[name]())
     assert_wheel_scrolls_past(window)

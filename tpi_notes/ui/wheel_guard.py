@@ -17,6 +17,8 @@ The body diagram zooms with the wheel; it is not a value field and is left alone
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
@@ -34,9 +36,10 @@ VALUE_FIELDS = (QAbstractSpinBox, QComboBox, QAbstractSlider, QTabBar)
 sliders. Scroll bars are sliders too but are what scrolling is for; they are excluded in ``is_value_field``."""
 
 GUARD_NAME = "wheel_guard"
+WATCHED = (QEvent.Type.Wheel, QEvent.Type.Polish)
 
 
-def is_value_field(obj: QObject) -> bool:
+def is_value_field(obj: QObject) -> TypeGuard[QWidget]:
     """True for a widget the wheel would change a value of (not a scroll bar)."""
     return isinstance(obj, VALUE_FIELDS) and not isinstance(obj, QScrollBar)
 
@@ -79,13 +82,16 @@ class WheelGuard(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         kind = event.type()
-        if kind == QEvent.Type.Polish and is_value_field(watched):
-            calm_focus(watched)  # type: ignore[arg-type]
-        elif kind == QEvent.Type.Wheel and is_value_field(watched) and not has_keyboard_focus(watched):  # type: ignore[arg-type]
-            pass_to_parents(watched, event)  # type: ignore[arg-type]
-            event.accept()  # taken here: Qt must not pass it on a second time
-            return True
-        return False
+        if kind not in WATCHED or not is_value_field(watched):
+            return False
+        if kind == QEvent.Type.Polish:
+            calm_focus(watched)
+            return False
+        if has_keyboard_focus(watched) or not isinstance(event, QWheelEvent):
+            return False
+        pass_to_parents(watched, event)
+        event.accept()  # taken here, wherever it went: Qt must not pass it on a second time
+        return True
 
 
 def install_wheel_guard(app: QApplication) -> WheelGuard:
