@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from tpi_notes import __version__
 from tpi_notes.paths import APP_AUTHOR, APP_NAME
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui.database_check import check_database_after_start
 from tpi_notes.ui.main_window import MainWindow
 from tpi_notes.ui.style import apply_theme
 from tpi_notes.ui.wheel_guard import install_wheel_guard
@@ -69,6 +70,7 @@ def run_app(ctx: AppContext, argv: list[str] | None = None) -> int:
             return 0
         window = create_main_window(ctx)
         window.show()
+        check_database_after_start(window, ctx)  # in the background, once the window is up (quick_check)
         window.offer_recovered_drafts()
         code = app.exec()
         if not window.signed_out:
