@@ -17,7 +17,6 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from tpi_notes.db.engine import check_sqlite_file
 from tpi_notes.domain.errors import DatabaseDamagedError, DatabaseOpenError
@@ -51,7 +50,7 @@ class DatabaseFile:
 def read_only_connection(path: Path) -> sqlite3.Connection:
     """A connection that cannot change ``path`` nor leave anything beside it (see the module's docstring)."""
     in_use = any(Path(f"{path}{suffix}").exists() for suffix in SIDE_FILES)
-    uri = f"file:{quote(str(path.resolve()))}?{'mode=ro' if in_use else 'immutable=1'}"
+    uri = f"{path.resolve().as_uri()}?{'mode=ro' if in_use else 'immutable=1'}"
     return sqlite3.connect(uri, uri=True)
 
 
