@@ -1,4 +1,9 @@
-"""Tables for the documents: every cell is a wrapped, escaped Paragraph; long tables repeat their header."""
+"""Tables for the documents: every cell is a wrapped, escaped Paragraph; long tables repeat their header.
+
+A table breaks across pages only between rows, so a cell taller than a page (free text at its 10,000-character
+maximum) would stop the document. Such a cell is cut between its lines into pieces (:func:`cut_rows`), each
+in a row of its own: the rows of one entry share its shading and carry no rule between them.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,37 @@ from tpi_notes.reports.text import Markup, bold, para
 
 Cell = str | Paragraph | Flowable
 PADDING = 3.0
+PIECE_HEIGHT = 160.0  # points: a cell taller than this is cut into pieces of at most this height
+
+
+def _pieces(cell: Flowable | str, width: float, limit: float = PIECE_HEIGHT) -> list[Flowable | str]:
+    """A Paragraph taller than ``limit`` at ``width``, cut between its lines; anything else as it is."""
+    if not isinstance(cell, Paragraph):
+        return [cell]
+    out: list[Flowable | str] = []
+    rest: Paragraph = cell
+    while True:
+        _w, height = rest.wrap(width, limit)
+        parts = rest.split(width, limit) if height > limit else []
+        if len(parts) < 2:
+            out.append(rest)
+            return out
+        out.append(parts[0])
+        rest = parts[1]
+
+
+def cut_rows(rows: Sequence[Sequence[Flowable | str]], widths: Sequence[float],
+             padding: float) -> tuple[list[list[Flowable | str]], list[tuple[int, int]]]:
+    """The table rows with every tall cell cut into pieces, one row per piece (the other cells of the entry
+    in its first row), and for each entry the (first, last) row it now spans."""
+    out: list[list[Flowable | str]] = []
+    spans: list[tuple[int, int]] = []
+    for row in rows:
+        cut = [_pieces(cell, max(1.0, w - padding)) for cell, w in zip(row, widths, strict=True)]
+        tall = max(len(c) for c in cut)
+        spans.append((len(out), len(out) + tall - 1))
+        out += [[c[i] if i < len(c) else "" for c in cut] for i in range(tall)]
+    return out, spans
 
 
 def _cell(value: Cell, style_name: str, styles: StyleSheet1) -> Flowable:
@@ -57,23 +93,28 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[Cell]], widths: Sequence
     minimums = [max(_min_width([h], styles["HeadCell"]), _min_width([r[i] for r in rows], styles[font]))
                 for i, h in enumerate(header)]
     col_widths = fit_widths(widths, minimums, total)
-    data = [[_cell(h, "HeadCell", styles) for h in header]]
-    data += [[_cell(v, font, styles) for v in row] for row in rows]
+    body, spans = cut_rows([[_cell(v, font, styles) for v in row] for row in rows], col_widths, 2 * PADDING)
+    data = [[_cell(h, "HeadCell", styles) for h in header], *body]
     commands: list[tuple] = [
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, RULE),
         ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-        ("INNERGRID", (0, 1), (-1, -1), 0.25, RULE),
+        ("LINEAFTER", (0, 1), (-2, -1), 0.25, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
         ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), 2.2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.6),
     ]
-    for i in range(2, len(data), 2):
-        commands.append(("BACKGROUND", (0, i), (-1, i), ZEBRA_FILL))
-    for index, colour in (fills or {}).items():
-        commands.append(("BACKGROUND", (0, index + 1), (-1, index + 1), colour))
+    for index, (first, last) in enumerate(spans):
+        colour = (fills or {}).get(index, ZEBRA_FILL if index % 2 else None)
+        if colour is not None:
+            commands.append(("BACKGROUND", (0, first + 1), (-1, last + 1), colour))
+        if index < len(spans) - 1:
+            commands.append(("LINEBELOW", (0, last + 1), (-1, last + 1), 0.25, RULE))
+        if last > first:  # the pieces of one entry read as one cell
+            commands += [("TOPPADDING", (0, first + 2), (-1, last + 1), 0),
+                         ("BOTTOMPADDING", (0, first + 1), (-1, last), 0)]
     table = Table(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT", splitByRow=1)
     table.setStyle(TableStyle(commands))
     return table
@@ -93,15 +134,20 @@ def key_values(pairs: Sequence[tuple[str, object]], styles: StyleSheet1, *, colu
                     para(value if isinstance(value, Markup) else (shown.strip() or "—"), styles["Cell"])]
         row += [""] * (2 * columns - len(row))
         rows.append(row)
-    table = Table(rows, colWidths=col_widths, hAlign="LEFT", splitByRow=1)
-    table.setStyle(TableStyle([
+    rows, spans = cut_rows(rows, col_widths, 6)
+    commands: list[tuple] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
         ("TOPPADDING", (0, 0), (-1, -1), 0.9),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 1.3),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.2, RULE),
-    ]))
+    ]
+    for first, last in spans:
+        commands.append(("LINEBELOW", (0, last), (-1, last), 0.2, RULE))
+        if last > first:
+            commands += [("TOPPADDING", (0, first + 1), (-1, last), 0), ("BOTTOMPADDING", (0, first), (-1, last - 1), 0)]
+    table = Table(rows, colWidths=col_widths, hAlign="LEFT", splitByRow=1)
+    table.setStyle(TableStyle(commands))
     return table
 
 
