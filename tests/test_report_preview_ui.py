@@ -19,7 +19,7 @@ from tpi_notes.db.models import AuditEvent  # noqa: E402
 from tpi_notes.services import documents  # noqa: E402
 from tpi_notes.services.context import AppContext  # noqa: E402
 from tpi_notes.services.demo import build_demo  # noqa: E402
-from tpi_notes.ui import pdf_preview  # noqa: E402
+from tpi_notes.ui import file_dialogs, pdf_preview  # noqa: E402
 from tpi_notes.ui.app import create_main_window  # noqa: E402
 
 
@@ -70,14 +70,13 @@ def test_save_as_writes_the_document_or_says_why_not(qtbot, note_pdf: bytes, tmp
     window = pdf_preview.PdfPreview(note_pdf, "Procedure note", "note.pdf")
     qtbot.addWidget(window)
     target = tmp_path / "saved.pdf"
-    monkeypatch.setattr(pdf_preview.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)"))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *a, **k: target)
     assert window.save_as() is True and target.read_bytes() == note_pdf
     errors: list[str] = []
     monkeypatch.setattr(pdf_preview, "show_error", lambda _parent, exc, *a: errors.append(str(exc)))
-    monkeypatch.setattr(pdf_preview.QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(tmp_path / "missing" / "x.pdf"), ""))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *a, **k: tmp_path / "missing" / "x.pdf")
     assert window.save_as() is False and errors and "Cannot save" in errors[0]
-    monkeypatch.setattr(pdf_preview.QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *a, **k: None)
     assert window.save_as() is False
 
 

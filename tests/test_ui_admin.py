@@ -14,12 +14,13 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QColor, QImage  # noqa: E402
-from PySide6.QtWidgets import QFileDialog, QLabel, QWidget  # noqa: E402
+from PySide6.QtWidgets import QLabel, QWidget  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 from tpi_notes.domain.permissions import Principal  # noqa: E402
 from tpi_notes.services import clinic, clinic_settings, formulary_admin, login, users_admin  # noqa: E402
 from tpi_notes.services.context import AppContext  # noqa: E402
+from tpi_notes.ui import file_dialogs  # noqa: E402
 from tpi_notes.ui.admin import AdminWindow, backup_database  # noqa: E402
 from tpi_notes.ui.admin.formulary_cells import expiry_cell  # noqa: E402
 from tpi_notes.ui.admin.tables import AMBER  # noqa: E402
@@ -220,18 +221,17 @@ def test_backing_up_from_the_window(qtbot: QtBot, admin_window: AdminWindow, cli
                                     message_boxes: list, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     offered: list[str] = []
 
-    def save_dialog(_parent: object, _title: str, suggested: str, _filter: str) -> tuple[str, str]:
+    def save_dialog(_parent: object, _title: str, suggested: str, _filter: str) -> Path:
         offered.append(suggested)
-        return str(tmp_path / "copy"), ""
+        return tmp_path / "copy"
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_dialog))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", save_dialog)
     written = backup_database(clinic_ctx, admin_window)
     assert Path(offered[0]).name == f"tpi-notes-backup-{clinic_ctx.today().isoformat()}.sqlite"
     assert written == tmp_path / "copy.sqlite" and written.exists()
     assert message_boxes and message_boxes[-1][0] == "information" and "integrity check passed" in \
         message_boxes[-1][1]
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *_args: (str(tmp_path / "nowhere" / "b.sqlite"), "")))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *_args: tmp_path / "nowhere" / "b.sqlite")
     assert backup_database(clinic_ctx, admin_window) is None
     assert message_boxes[-1][0] == "warning" and "does not exist" in message_boxes[-1][1]

@@ -21,7 +21,7 @@ from tpi_notes.domain.permissions import Principal  # noqa: E402
 from tpi_notes.services import audit_trail  # noqa: E402
 from tpi_notes.services.context import AppContext  # noqa: E402
 from tpi_notes.services.demo import build_demo  # noqa: E402
-from tpi_notes.ui import audit_screen  # noqa: E402
+from tpi_notes.ui import file_dialogs  # noqa: E402
 from tpi_notes.ui.audit_model import DETAIL_COLUMN, EVENT_ID_ROLE, HEADERS, AuditTableModel  # noqa: E402
 from tpi_notes.ui.audit_screen import AuditTrailScreen, render_audit_screenshot  # noqa: E402
 
@@ -184,9 +184,9 @@ def test_export_csv_writes_what_the_filter_shows(qtbot: QtBot, trail: AppContext
     screen.action_combo.setCurrentIndex(screen.action_combo.findText("login"))
     target = tmp_path / "out" / "trail.csv"
     target.parent.mkdir()
-    monkeypatch.setattr(audit_screen.QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *a, **k: None)
     assert screen.export_csv() is None and not target.exists()  # cancelled
-    monkeypatch.setattr(audit_screen.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "CSV"))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *a, **k: target)
     qtbot.mouseClick(screen.export_button, Qt.MouseButton.LeftButton)
     raw = target.read_bytes()
     lines = raw.decode("utf-8-sig").splitlines()

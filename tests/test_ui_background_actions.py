@@ -20,7 +20,6 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QFileDialog  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 from ui_fixtures import message_boxes, ui_data_dir  # noqa: E402, F401
@@ -29,6 +28,7 @@ from tpi_notes.domain.permissions import PermissionDenied, Principal  # noqa: E4
 from tpi_notes.services import integrity  # noqa: E402
 from tpi_notes.services.context import AppContext  # noqa: E402
 from tpi_notes.services.demo import build_demo  # noqa: E402
+from tpi_notes.ui import file_dialogs  # noqa: E402
 from tpi_notes.ui.admin import AdminWindow, backup_database  # noqa: E402
 from tpi_notes.ui.admin.backup import backup_running  # noqa: E402
 from tpi_notes.ui.audit_screen import AuditTrailScreen  # noqa: E402
@@ -188,11 +188,11 @@ def _save_to(monkeypatch: pytest.MonkeyPatch, path: Path) -> list[str]:
     """Answer the save dialog with ``path`` (no real dialog); returns the list of the dialogs' titles."""
     asked: list[str] = []
 
-    def save_dialog(_parent: object, title: str, _suggested: str, _filter: str) -> tuple[str, str]:
+    def save_dialog(_parent: object, title: str, _suggested: str, _filter: str) -> Path:
         asked.append(title)
-        return str(path), ""
+        return path
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_dialog))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", save_dialog)
     return asked
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from principals import ALL_PERMISSIONS
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tpi_notes.domain.history import HistoryFilter, Sort
@@ -19,6 +19,7 @@ from tpi_notes.domain.permissions import Principal
 from tpi_notes.services import history
 from tpi_notes.services.context import AppContext, open_clinic
 from tpi_notes.services.demo import build_demo
+from tpi_notes.ui import file_dialogs
 from tpi_notes.ui.history import HistoryBrowser, render_history_screenshot
 from tpi_notes.ui.history.model import AGENTS, DATE, MRN, PATIENT, SITES, STATUS
 
@@ -249,7 +250,7 @@ def test_export_writes_the_filtered_sessions(open_browser: Open, clinic: AppCont
     browser = open_browser()
     browser.set_filter(HistoryFilter(status="draft"))
     target = tmp_path / "drafts"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *a, **k: target)
     written = browser.export("jsonl")
     assert written == target.with_suffix(".jsonl") and written.exists()
     lines = written.read_text(encoding="utf-8").splitlines()
@@ -259,7 +260,7 @@ def test_export_writes_the_filtered_sessions(open_browser: Open, clinic: AppCont
 
 def test_cancelled_export_writes_nothing(open_browser: Open, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     browser = open_browser()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))
+    monkeypatch.setattr(file_dialogs, "ask_save_path", lambda *a, **k: None)
     assert browser.export("csv") is None
 
 

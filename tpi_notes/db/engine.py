@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tpi_notes import open_databases
 from tpi_notes.domain.errors import DatabaseOpenError
 from tpi_notes.paths import default_database_path
 
@@ -42,19 +46,40 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def check_sqlite_file(path: Path) -> None:
-    """Refuse, without touching it, a path whose folder is missing or a file that is not SQLite."""
+    """Refuse, without touching it, a path whose folder is missing or a file that is not SQLite.
+
+    The header is read through SQLite itself, never with open(): SQLite's locks are POSIX locks, which belong to
+    the process, so closing ANY descriptor of the file drops every lock an engine of this process holds on it
+    (a second engine on the same file, for a backup, a verify or an export, used to do exactly that here), and
+    another process may then checkpoint and delete the -wal that engine is still writing to. SQLite keeps one
+    record per file (device and inode) for all its connections in a process and holds back the close of a
+    descriptor while any of them has a lock on that file, so its reads are safe whoever else has the file open
+    (engines, backups, sqlite3 connections), with no registry of ours to keep in step with their lifetimes."""
     if not path.parent.is_dir():
         raise DatabaseOpenError(f"The folder {path.parent} does not exist; create it or choose another --db.")
     if path.is_dir():
         raise DatabaseOpenError(f"{path} is a folder, not a database file.")
     if path.exists() and path.stat().st_size > 0:
-        try:
-            with path.open("rb") as fh:
-                head = fh.read(len(SQLITE_MAGIC))
-        except OSError as exc:
-            raise DatabaseOpenError(f"Cannot read {path}: {exc.strerror}.") from None
-        if head != SQLITE_MAGIC:
-            raise DatabaseOpenError(f"{path} is not a tpi-notes database (it is not an SQLite file).")
+        _check_sqlite_header(path)
+
+
+def _check_sqlite_header(path: Path) -> None:
+    """SQLite reads page 1 (``immutable``: no lock taken, no -wal, -shm or -journal made) and says whether it
+    starts with its magic string and a sane header (SQLITE_NOTADB when not). A file that is SQLite but damaged
+    further on passes here; opening it (db/database_file.py, ``quick_check``) says what is wrong."""
+    if not os.access(path, os.R_OK):
+        raise DatabaseOpenError(f"Cannot read {path}: {os.strerror(errno.EACCES)}.")
+    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?immutable=1", uri=True)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_NOTADB:
+            raise DatabaseOpenError(f"{path} is not a tpi-notes database (it is not an SQLite file).") from None
+        if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+            raise DatabaseOpenError(f"Cannot read {path}: {exc}.") from None
+    finally:
+        conn.close()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI connection
@@ -87,6 +112,7 @@ def make_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         check_sqlite_file(path)
+        open_databases.note(path)  # so that file dialogs never open it behind SQLite's back
     try:
         engine = create_engine(url)
     except ImportError as exc:  # the URL's driver is not installed (psycopg for postgresql+psycopg://)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -35,6 +34,7 @@ from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.services import audit_trail, integrity
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.integrity import VerifyReport
+from tpi_notes.ui import file_dialogs
 from tpi_notes.ui.audit_model import DETAIL_COLUMN, AuditTableModel
 from tpi_notes.ui.audit_widgets import OptionalDateEdit, VerifyPanel
 from tpi_notes.ui.background import run_with_progress
@@ -370,9 +370,9 @@ class AuditTrailScreen(QWidget):
     @Slot()
     def export_csv(self) -> int | None:
         """Ask where, then write the events the filter matches (as loaded: nothing newer) to a CSV file."""
-        suggested = str(Path.home() / f"audit-trail-{date.today().isoformat()}.csv")
-        path, _chosen = QFileDialog.getSaveFileName(self, "Export the audit trail", suggested, "CSV files (*.csv)")
-        if not path:
+        suggested = f"audit-trail-{date.today().isoformat()}.csv"
+        path = file_dialogs.ask_save_path(self, "Export the audit trail", suggested, "CSV files (*.csv)")
+        if path is None:
             return None
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QMainWindow,
@@ -31,6 +30,7 @@ from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
 from tpi_notes.services import documents
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui import file_dialogs
 from tpi_notes.ui.errors import show_error
 
 MAX_PRINT_DPI = 600
@@ -148,8 +148,8 @@ class PdfPreview(QMainWindow):
 
     @Slot()
     def save_as(self) -> bool:
-        path, _filter = QFileDialog.getSaveFileName(self, f"Save {self.title}", self.file_name, "PDF (*.pdf)")
-        if not path:
+        path = file_dialogs.ask_save_path(self, f"Save {self.title}", self.file_name, "PDF (*.pdf)")
+        if path is None:
             return False
         try:
             with open(path, "wb") as fh:

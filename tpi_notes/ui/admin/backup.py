@@ -10,12 +10,13 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.services.backup import BackupResult, backup_to, default_backup_name
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui import file_dialogs
 from tpi_notes.ui.background import run_with_progress
 from tpi_notes.ui.errors import show_error
 
@@ -33,9 +34,7 @@ def _say_busy(parent: QWidget | None) -> None:
 
 def default_backup_path(ctx: AppContext) -> Path:
     """``~/Documents/tpi-notes-backup-YYYY-MM-DD.sqlite`` (the home folder when there is no Documents)."""
-    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    folder = Path(documents) if documents and Path(documents).is_dir() else Path.home()
-    return folder / default_backup_name(ctx.today().isoformat())
+    return file_dialogs.documents_folder() / default_backup_name(ctx.today().isoformat())
 
 
 def run_backup(ctx: AppContext, path: Path, parent: QWidget | None) -> BackupResult | None:
@@ -75,11 +74,10 @@ def backup_database(ctx: AppContext, parent: QWidget | None = None) -> Path | No
     if _running:
         _say_busy(parent)
         return None
-    name, _filter = QFileDialog.getSaveFileName(parent, "Back up the clinic database", str(default_backup_path(ctx)),
-                                                "SQLite database (*.sqlite);;All files (*)")
-    if not name:
+    path = file_dialogs.ask_save_path(parent, "Back up the clinic database", default_backup_path(ctx).name,
+                                      "SQLite database (*.sqlite);;All files (*)")
+    if path is None:
         return None
-    path = Path(name)
     if not path.suffix:
         path = path.with_suffix(".sqlite")
     result = run_backup(ctx, path, parent)

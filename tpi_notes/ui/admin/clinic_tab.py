@@ -9,7 +9,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,6 +30,7 @@ from tpi_notes.domain.clinic import (
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.services import clinic_settings
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui import file_dialogs
 from tpi_notes.ui.admin.forms import form_layout, intro, line, section, show_refusal
 from tpi_notes.ui.editor.fields import FieldErrors
 from tpi_notes.ui.errors import show_error
@@ -239,10 +239,9 @@ class ClinicTab(QWidget):
 
     @Slot()
     def choose_logo(self) -> None:
-        name, _filter = QFileDialog.getOpenFileName(self, "Choose the clinic's logo", str(Path.home()),
-                                                    "PNG images (*.png)")
-        if name:
-            self.load_logo_file(Path(name))
+        path = file_dialogs.ask_open_path(self, "Choose the clinic's logo", "PNG images (*.png)")
+        if path is not None:
+            self.load_logo_file(path)
 
     @Slot()
     def remove_logo(self) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +29,7 @@ from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import exports
 from tpi_notes.services import history as history_service
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui import file_dialogs
 from tpi_notes.ui.background import run_with_progress
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.history.chart import HistoryChart
@@ -275,12 +275,10 @@ class HistoryBrowser(QMainWindow):
         self.filter_bar.apply_patient_now()
         _fmt, text, pattern = next(f for f in EXPORT_FORMATS if f[0] == fmt)
         suffix = exports.SUFFIXES[fmt]
-        suggested = Path.home() / f"tpi-sessions-{date.today().isoformat()}{suffix}"
-        chosen, _ = QFileDialog.getSaveFileName(self, f"Export sessions as {text.rstrip('…')}", str(suggested),
-                                                pattern)
-        if not chosen:
+        suggested = f"tpi-sessions-{date.today().isoformat()}{suffix}"
+        path = file_dialogs.ask_save_path(self, f"Export sessions as {text.rstrip('…')}", suggested, pattern)
+        if path is None:
             return None
-        path = Path(chosen)
         if not path.suffix:
             path = path.with_suffix(suffix)
         flt = self.model.filter

@@ -1,0 +1,94 @@
+"""Every file dialog of the app: Qt's own dialog, which never reads the files it lists, opened in Documents.
+
+Why: SQLite's locks are POSIX locks, and those belong to the process: closing ANY descriptor of the database
+file or of its -shm drops every lock SQLite holds on it. Qt's file dialogs guess each listed file's icon and type
+from its contents (QMimeDatabase opens, reads and closes it), and the platforms' native dialogs (GTK, KDE,
+portals) do the same inside our process; so a dialog merely showing the database's folder left the app holding no
+lock, and a `tpi-notes verify` run meanwhile took the file as unused and deleted the -wal the app was still
+writing to (saved patients were lost after a crash). Hence, for every dialog:
+
+- Qt's widget dialog, never the native one, with an icon provider that answers from the entry's kind (folder
+  or file) and its name only (``NameOnlyIconProvider``);
+- a start in the user's Documents folder (the home folder when there is none), never the working directory or
+  the folder last visited, so that it never needs to list the database's folder unasked;
+- a chosen path that is an open database, or its -wal, -shm or -journal, is refused before anything opens it
+  (writing a PDF over it would destroy it; reading it as a logo would drop the locks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QFileInfo, QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
+
+from tpi_notes import open_databases
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.ui.errors import show_error
+
+Kind = QFileIconProvider.IconType
+
+
+class NameOnlyIconProvider(QFileIconProvider):
+    """Icons and type names from what ``stat`` and the name say: a file's contents are never read."""
+
+    def icon(self, which: QFileIconProvider.IconType | QFileInfo):  # type: ignore[override]  # noqa: ANN201
+        if isinstance(which, QFileInfo):
+            which = Kind.Drive if which.isRoot() else Kind.Folder if which.isDir() else Kind.File
+        return super().icon(which)
+
+    def type(self, info: QFileInfo) -> str:
+        if info.isDir():
+            return "Folder"
+        suffix = info.suffix()
+        return f"{suffix.upper()} file" if suffix else "File"
+
+
+def documents_folder() -> Path:
+    """The user's Documents folder (Qt's DocumentsLocation), or the home folder when there is none."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
+
+
+def _dialog(parent: QWidget | None, caption: str, start: Path, filters: str) -> QFileDialog:
+    dialog = QFileDialog(parent, caption, str(start.parent), filters)
+    # Before any event is processed: the folder the constructor lists gets this provider's icons.
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setOption(QFileDialog.Option.DontUseCustomDirectoryIcons, True)
+    dialog.icon_provider = NameOnlyIconProvider()  # the dialog does not own it: kept alive with the dialog
+    dialog.setIconProvider(dialog.icon_provider)
+    dialog.setObjectName("file_dialog")
+    return dialog
+
+
+def _chosen(parent: QWidget | None, dialog: QFileDialog) -> Path | None:
+    try:
+        if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return None
+        path = Path(dialog.selectedFiles()[0])
+    finally:
+        dialog.deleteLater()
+    if open_databases.database_file_at(path) is not None:
+        show_error(parent, TpiError(f"{path.name} is the clinic's database or one of its working files; it was "
+                                    "left untouched. Choose another file."))
+        return None
+    return path
+
+
+def ask_save_path(parent: QWidget | None, caption: str, suggested: str, filters: str) -> Path | None:
+    """Where to save: ``suggested`` is the file name offered, in the Documents folder (only its name is used);
+    None when the user cancels or chose the database itself."""
+    start = documents_folder() / Path(suggested).name
+    dialog = _dialog(parent, caption, start, filters)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.selectFile(start.name)
+    return _chosen(parent, dialog)
+
+
+def ask_open_path(parent: QWidget | None, caption: str, filters: str) -> Path | None:
+    """Which existing file to read, starting in the Documents folder; None when cancelled (or the database)."""
+    dialog = _dialog(parent, caption, documents_folder() / "_", filters)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    return _chosen(parent, dialog)
