@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OFFSCREEN := QT_QPA_PLATFORM=offscreen
 
-.PHONY: run test lint bench screenshots system-deps clean help
+.PHONY: run test lint bench resilience screenshots system-deps clean help
 
 help:
 	@echo "make run          create .venv, install, open the app on the default database"
 	@echo "make test         create .venv, install, run ruff and the whole test suite (PostgreSQL included"
 	@echo "                  when a throwaway server can be started: root, or PostgreSQL installed)"
 	@echo "make bench        measure against the performance budget (product.md §11)"
+	@echo "make resilience   kill -9, concurrent-save and bad-input campaigns at full size (issue 12; ~15 min)"
 	@echo "make screenshots  regenerate the README's pictures (docs/screenshots)"
 
 $(STAMP): pyproject.toml
@@ -35,6 +36,9 @@ test: $(STAMP) lint
 
 bench: $(STAMP)
 	$(OFFSCREEN) $(PY) bench/run.py
+
+resilience: $(STAMP)
+	$(OFFSCREEN) bash .ci/with-postgres.sh $(PY) tests/resilience/run.py --full
 
 screenshots: $(STAMP)
 	$(OFFSCREEN) $(PY) docs/make_screenshots.py

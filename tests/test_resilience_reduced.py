@@ -1,0 +1,116 @@
+"""The resilience campaigns of issue 12 at a reduced size (tests/resilience; `make resilience` runs them full):
+30 kill -9 during saves, signing and addenda; 2 processes x 100 saves on SQLite and on PostgreSQL; 500 bad
+inputs through the services and the command line. Each campaign runs once per module; each test asserts one
+of the acceptance figures, and a failure lists the first problems the campaign found."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from resilience import bad_inputs, concurrency, kills
+
+PG_URL = os.environ.get("TPI_NOTES_PG_URL", "")
+KILLS, SAVES, INPUTS = 30, 100, 500
+
+
+def _problems(figures) -> str:  # noqa: ANN001 - any campaign's figures
+    return "\n".join(["", *figures.examples])
+
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory: pytest.TempPathFactory) -> kills.KillFigures:
+    return kills.run(tmp_path_factory.mktemp("kills"), kills=KILLS, max_delay=0.3)
+
+
+@pytest.fixture(scope="module")
+def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> concurrency.ConcurrencyFigures:
+    return concurrency.run_sqlite(tmp_path_factory.mktemp("concurrent"), saves=SAVES)
+
+
+@pytest.fixture(scope="module")
+def on_postgres(tmp_path_factory: pytest.TempPathFactory) -> concurrency.ConcurrencyFigures:
+    if not PG_URL:
+        pytest.skip("the PostgreSQL campaign needs TPI_NOTES_PG_URL (.ci/with-postgres.sh starts a throwaway server)")
+    return concurrency.run_postgres(PG_URL, tmp_path_factory.mktemp("concurrent-pg"), saves=SAVES)
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory: pytest.TempPathFactory) -> bad_inputs.BadInputFigures:
+    return bad_inputs.run(tmp_path_factory.mktemp("bad-inputs"), inputs=INPUTS, cli_processes=1)
+
+
+# -- (a) kill -9 -----------------------------------------------------------------------------------------------
+
+def test_kills_land_during_saves_signing_and_addenda(killed: kills.KillFigures) -> None:
+    assert killed.kills == KILLS and killed.worker_failures == 0, _problems(killed)
+    assert killed.reported_commits > KILLS  # the workers got work done between kills
+    assert killed.during["save"] and killed.during["sign"], killed.during
+
+
+def test_no_committed_record_is_lost_to_a_kill(killed: kills.KillFigures) -> None:
+    assert killed.lost == 0, _problems(killed)
+
+
+def test_a_kill_leaves_no_partial_write(killed: kills.KillFigures) -> None:
+    assert killed.partial == 0, _problems(killed)
+
+
+def test_after_every_kill_the_file_is_intact_and_verifies(killed: kills.KillFigures) -> None:
+    assert (killed.integrity_failures, killed.verify_failures) == (0, 0), _problems(killed)
+
+
+# -- (b) two processes saving at once --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_concurrent_saves_lose_nothing_and_refuse_clearly(backend: str, request: pytest.FixtureRequest) -> None:
+    figures: concurrency.ConcurrencyFigures = request.getfixturevalue(
+        "on_sqlite" if backend == "sqlite" else "on_postgres")
+    assert figures.saves == 2 * SAVES and figures.worker_failures == 0, _problems(figures)
+    assert figures.saved > SAVES  # most saves go through; the refusals are real conflicts
+    assert figures.lost == 0, _problems(figures)
+    assert sum(figures.raw_errors.values()) == 0, f"raw errors {dict(figures.raw_errors)}" + _problems(figures)
+    assert figures.torn_reads == 0, _problems(figures)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_concurrent_appends_keep_one_unbroken_audit_chain(backend: str, request: pytest.FixtureRequest) -> None:
+    figures: concurrency.ConcurrencyFigures = request.getfixturevalue(
+        "on_sqlite" if backend == "sqlite" else "on_postgres")
+    assert figures.chain_breaks == 0 and figures.verify_ok, _problems(figures)
+
+
+# -- (c) bad input ---------------------------------------------------------------------------------------------
+
+def test_bad_input_never_crashes(bad: bad_inputs.BadInputFigures) -> None:
+    assert bad.inputs >= INPUTS
+    assert bad.crashes == 0, _problems(bad)
+
+
+def test_refused_input_writes_nothing(bad: bad_inputs.BadInputFigures) -> None:
+    assert bad.refused > bad.accepted  # the generated input is bad: most of it is refused
+    assert bad.partial_writes == 0, _problems(bad)
+
+
+def test_refused_files_stay_untouched(bad: bad_inputs.BadInputFigures) -> None:
+    assert bad.refused_files >= INPUTS // 10
+    assert bad.modified_refused == 0, _problems(bad)
+    assert bad.refused_files_accepted == 0, _problems(bad)
+
+
+def test_the_table_names_every_figure(killed: kills.KillFigures, on_sqlite: concurrency.ConcurrencyFigures,
+                                      bad: bad_inputs.BadInputFigures) -> None:
+    """`make resilience` prints these figures as one table with a verdict per target."""
+    import io
+
+    from resilience import run
+
+    rows = run.kill_rows(killed, KILLS) + run.concurrency_rows(on_sqlite, "SQLite", 2 * SAVES) \
+        + run.concurrency_rows(None, "PostgreSQL", 2 * SAVES) + run.bad_input_rows(bad, INPUTS)
+    out = io.StringIO()
+    run.print_table(rows, out)
+    table = out.getvalue()
+    for figure in ("committed records lost", "partial writes", "integrity_check failures", "verify failures",
+                   "lost updates", "raw errors", "audit chain breaks", "crashes", "modified refused files"):
+        assert figure in table
+    assert "skipped: no TPI_NOTES_PG_URL" in table
