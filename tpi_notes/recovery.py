@@ -3,22 +3,54 @@
 Each entry is one JSON file, written to a temporary name, fsynced and renamed over the old one, so a
 kill at any moment leaves either the previous or the new snapshot, never half of one. The journal
 lives in the user data folder, one sub-folder per database, and never touches the database itself.
+
+Whatever else is found there (a file another program or version wrote, a disk error, a hand edit) must not
+stop the offer of the good entries: each bad one is moved, unchanged, into the ``damaged/`` sub-folder and
+reported, never deleted (it may still hold someone's typing). A ``.tmp`` left by a kill mid-write is removed
+once it is stale.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
-from dataclasses import dataclass
-from datetime import datetime
+import time
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.draft_json import draft_from_dict, draft_to_dict
 from tpi_notes.paths import user_data_dir
 
 FORMAT = 1
+DAMAGED = "damaged"  # sub-folder for entries that cannot be used, kept for a person to look at
+MAX_ENTRY_BYTES = 8 * 1024 * 1024  # a draft with every text field full is well under 1 MB
+STALE_TEMPORARY_SECONDS = 10  # a write takes milliseconds; an older .tmp was left by a kill
+
+
+class BadEntry(ValueError):
+    """A journal file that is not a usable entry of this version (the message says why)."""
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A journal file that could not be used: where it went (None if even moving it failed) and why."""
+
+    name: str
+    reason: str
+    moved_to: Path | None
+
+
+@dataclass
+class RecoveryScan:
+    entries: list[RecoveryEntry] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -58,24 +90,125 @@ class RecoveryStore:
         _fsync_folder(self.folder)
 
     def pending(self) -> list[RecoveryEntry]:
-        """Entries left by an earlier run, oldest first; unreadable files are skipped (and kept)."""
-        entries = []
-        if not self.folder.is_dir():
-            return entries
-        for path in sorted(self.folder.glob("*.json")):
-            try:
-                payload = json.loads(path.read_text(encoding="utf-8"))
-                if payload.get("format") != FORMAT:
-                    continue
-                entries.append(RecoveryEntry(payload["key"], draft_from_dict(payload["draft"]),
-                                             payload.get("patient_label", ""),
-                                             datetime.fromisoformat(payload["saved_at"])))
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-        return sorted(entries, key=lambda e: e.saved_at)
+        """Entries left by an earlier run, oldest first (bad files are set aside, see ``scan``)."""
+        return self.scan().entries
+
+    def scan(self) -> RecoveryScan:
+        """The usable entries, oldest first, and the files set aside into ``damaged/`` on the way."""
+        scan = RecoveryScan()
+        try:
+            paths = sorted(self.folder.iterdir()) if self.folder.is_dir() else []
+        except OSError:
+            return scan  # a folder that cannot be listed holds nothing this run can offer
+        for path in paths:
+            if path.suffix == ".tmp":
+                _remove_if_stale(path)
+            elif path.suffix == ".json":
+                try:
+                    scan.entries.append(_read_entry(path))
+                except BadEntry as exc:
+                    scan.set_aside.append(SetAside(path.name, str(exc), self._move_aside(path)))
+        scan.entries.sort(key=lambda e: e.saved_at)
+        return scan
+
+    def set_aside(self, key: str) -> Path | None:
+        """Move an entry the app cannot use (its patient or session is gone) into ``damaged/``."""
+        return self._move_aside(self._path(key))
+
+    @property
+    def damaged_folder(self) -> Path:
+        return self.folder / DAMAGED
+
+    def _move_aside(self, path: Path) -> Path | None:
+        """``path`` renamed, unchanged, into ``damaged/`` under a name that never replaces an earlier one."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        try:
+            self.damaged_folder.mkdir(exist_ok=True)
+            for n in range(1, 1000):
+                target = self.damaged_folder / (f"{stamp}-{path.name}" if n == 1 else f"{stamp}-{n}-{path.name}")
+                if not target.exists() and not target.is_symlink():
+                    os.rename(path, target)
+                    return target
+        except OSError:
+            pass
+        return None
 
     def discard(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+
+def _read_entry(path: Path) -> RecoveryEntry:
+    """One journal file as an entry, or ``BadEntry`` saying why not (never any other exception)."""
+    try:
+        if path.stat().st_size > MAX_ENTRY_BYTES:
+            raise BadEntry("too large to be a recovery entry")
+        text = path.read_bytes().decode("utf-8")
+        payload = json.loads(text)
+    except BadEntry:
+        raise
+    except OSError as exc:
+        raise BadEntry(f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise BadEntry("not UTF-8 text") from None
+    except (ValueError, RecursionError):
+        raise BadEntry("not complete JSON (cut short or damaged)") from None
+    if not isinstance(payload, dict) or "draft" not in payload or "format" not in payload:
+        raise BadEntry("not a tpi-notes recovery entry")
+    if payload["format"] != FORMAT or isinstance(payload["format"], bool):
+        raise BadEntry(f"written in another journal format ({str(payload['format'])[:20]}; this version reads "
+                       f"{FORMAT})")
+    key, label, saved_at, raw = (payload.get("key"), payload.get("patient_label", ""), payload.get("saved_at"),
+                                 payload.get("draft"))
+    if key != path.stem:
+        raise BadEntry("its key does not match its file name")
+    if not isinstance(label, str) or not isinstance(saved_at, str) or not isinstance(raw, dict):
+        raise BadEntry("not a tpi-notes recovery entry")
+    try:
+        when = datetime.fromisoformat(saved_at)
+        draft = draft_from_dict(raw)
+        _check_types(draft)
+    except Exception as exc:  # noqa: BLE001 - any shape error in someone else's JSON is a bad entry, not a crash
+        raise BadEntry(f"its draft cannot be read ({type(exc).__name__}: {str(exc)[:80]})") from None
+    return RecoveryEntry(key, draft, label, when)
+
+
+def _check_types(value: Any) -> None:
+    """Raise TypeError unless every field of the (nested) dataclass ``value`` has its annotated type: JSON
+    another program wrote may hold text where the editor expects a number."""
+    for name, hint in typing.get_type_hints(type(value)).items():
+        if not _matches(getattr(value, name), hint):
+            raise TypeError(f"{type(value).__name__}.{name} is not {hint}")
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        return any(_matches(value, arg) for arg in args)
+    if origin is tuple:
+        return isinstance(value, tuple) and all(_matches(v, args[0]) for v in value)
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, hint):
+            return False
+        _check_types(value)
+        return True
+    return isinstance(value, hint)
+
+
+def _remove_if_stale(path: Path) -> None:
+    """A temporary a kill left mid-write (older than any write in progress by another window) is removed."""
+    try:
+        if time.time() - path.stat().st_mtime > STALE_TEMPORARY_SECONDS:
+            path.unlink()
+    except OSError:
+        pass
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -6,7 +6,15 @@ from dataclasses import replace
 from datetime import datetime
 
 from tpi_notes.anatomy import load_atlas
-from tpi_notes.db.repositories import audit, reference, session_records, session_writer, staff, templates
+from tpi_notes.db.repositories import (
+    audit,
+    locks,
+    reference,
+    session_records,
+    session_writer,
+    staff,
+    templates,
+)
 from tpi_notes.db.repositories import patients as patient_rows
 from tpi_notes.domain import icd10
 from tpi_notes.domain.draft import DEFAULT_RISKS, SessionDraft, draft_from_record
@@ -42,7 +50,7 @@ def new_draft(ctx: AppContext, patient_id: int) -> SessionDraft:
 
 def get_draft(ctx: AppContext, session_id: int) -> SessionDraft:
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         record = session_records.load(s, session_id)
         if record is None:
             raise NotFoundError(f"Session {session_id} does not exist.")
@@ -93,6 +101,7 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
             raise ValidationError({"physician_id": "Choose a physician from the clinic's staff."})
         row = None
         if not clean.is_new:
+            locks.session_row(s, clean.id)  # type: ignore[arg-type]  # another save of it waits (PostgreSQL)
             state = session_records.status_and_version(s, clean.id)  # type: ignore[arg-type]
             if state is None:
                 raise NotFoundError(f"Session {clean.id} no longer exists.")
@@ -121,7 +130,7 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
 def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
     """The draft with the sites and syringes of the patient's most recent other session."""
     ctx.require(Permission.PREPARE_DRAFTS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id)
         if last_id is None:
             raise NotFoundError("This patient has no earlier session to copy from.")
@@ -137,7 +146,7 @@ def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
 
 def list_templates(ctx: AppContext) -> list[TemplateSummary]:
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return templates.summaries(s)
 
 

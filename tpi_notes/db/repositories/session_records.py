@@ -109,3 +109,8 @@ def status_and_version(s: Session, session_id: int) -> tuple[str, int] | None:
     row = s.execute(select(ProcedureSession.status, ProcedureSession.row_version)
                     .where(ProcedureSession.id == session_id)).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+def patient_of(s: Session, session_id: int) -> int | None:
+    """The id of the session's patient, or None when there is no such session."""
+    return s.scalar(select(ProcedureSession.patient_id).where(ProcedureSession.id == session_id))

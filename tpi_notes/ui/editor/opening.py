@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from tpi_notes.domain import icd10
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.errors import TpiError
-from tpi_notes.recovery import RecoveryEntry, RecoveryStore
+from tpi_notes.recovery import RecoveryEntry, RecoveryStore, SetAside
 from tpi_notes.services import drafts
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.editor.reference import load_reference
@@ -49,11 +49,42 @@ def recovery_question(entry: RecoveryEntry) -> str:
             "No discards it.")
 
 
+def set_aside_message(store: RecoveryStore, set_aside: list[SetAside]) -> str:
+    """One message for every journal file that could not be used: how many, where they are, why."""
+    count = len(set_aside)
+    files = "file" if count == 1 else "files"
+    lines = [f"{count} recovery journal {files} could not be used and {'was' if count == 1 else 'were'} set aside, "
+             f"not deleted, in {store.damaged_folder}. The other unsaved sessions are offered as usual.", ""]
+    lines += [f"• {a.name}: {a.reason}" + ("" if a.moved_to else " (could not be moved; left where it is)")
+              for a in set_aside[:8]]
+    if count > 8:
+        lines.append(f"• … and {count - 8} more")
+    return "\n".join(lines)
+
+
 def offer_recovered(ctx: AppContext, parent: QWidget | None) -> list[SessionEditor]:
-    """Ask about each draft the recovery journal still holds; open the ones the user wants back."""
+    """Ask about each draft the recovery journal still holds; open the ones the user wants back.
+
+    A file that cannot be used (damaged, foreign, another version's, or a draft whose patient or session is no
+    longer in the record) is set aside into the journal's ``damaged/`` folder with one message, never a crash.
+    """
     store = RecoveryStore.for_database(ctx.url)
+    scan = store.scan()
+    usable: list[RecoveryEntry] = []
+    for entry in scan.entries:
+        try:
+            problem = drafts.recovery_problem(ctx, entry.draft)
+        except TpiError as exc:  # the database cannot answer now: keep the entry for the next start
+            show_error(parent, exc)
+            return []
+        if problem is None:
+            usable.append(entry)
+        else:
+            scan.set_aside.append(SetAside(f"{entry.key}.json", problem, store.set_aside(entry.key)))
+    if scan.set_aside:
+        QMessageBox.warning(parent, "Recovery files set aside", set_aside_message(store, scan.set_aside))
     opened: list[SessionEditor] = []
-    for entry in store.pending():
+    for entry in usable:
         answer = QMessageBox.question(parent, "Recover unsaved session", recovery_question(entry),
                                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.Yes)
