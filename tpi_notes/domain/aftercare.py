@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tpi_notes.anatomy import Atlas
+from tpi_notes.domain.bleeding import anticoagulant_taken, bleeding_risk
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.formulary import FormularyItem
@@ -177,8 +178,8 @@ def aftercare_facts(session: SessionRecord, patient: PatientRecord, clinic: Clin
     la = "local_anesthetic" in classes
     facts = {
         "injected": bool(classes), "local_anesthetic": la, "steroid": steroid,
-        "steroid_diabetes": steroid and patient.diabetes, "anticoagulant": bool(patient.anticoagulant),
-        "bleeding_risk": bool(patient.anticoagulant) or patient.bleeding_disorder,
+        "steroid_diabetes": steroid and patient.diabetes, "anticoagulant": bool(anticoagulant_taken(patient)),
+        "bleeding_risk": bleeding_risk(patient, session.sites),  # the same predicate as the safety finding
         "near_lung": any(_near_lung(atlas, s) for s in session.sites), "needling": needling,
         "needling_only": needling and not injection_sites, "needling_mixed": needling and injection_sites,
         "estim": any(s.technique == "dry_needling" and s.estim for s in session.sites),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from tpi_notes.domain.errors import ValidationError
+from tpi_notes.domain.none_answers import named_or_empty
 
 SEXES = ("female", "male", "other", "unknown")
 LANGUAGES = {"en": "English", "es": "Spanish"}
@@ -67,8 +68,8 @@ class PatientRecord(PatientInput):
     def risk_badges(self) -> list[str]:
         """Short labels for the header: what changes how a procedure is done or followed up."""
         badges = []
-        if self.anticoagulant:
-            badges.append(f"Anticoagulant: {self.anticoagulant}")
+        if named_or_empty(self.anticoagulant):  # a stored "None" or "n/a" is no drug
+            badges.append(f"Anticoagulant: {named_or_empty(self.anticoagulant)}")
         if self.bleeding_disorder:
             badges.append("Bleeding disorder")
         if self.diabetes:
@@ -150,7 +151,7 @@ def validate_patient(data: PatientInput, today: date) -> PatientInput:
     allergies = tuple(a for a in (_clean(x) for x in data.allergies) if a)
     if any(len(a) > 100 for a in allergies):
         errors["allergies"] = "Each allergy can be at most 100 characters."
-    anticoagulant = _clean(data.anticoagulant)
+    anticoagulant = named_or_empty(_clean(data.anticoagulant))  # "None", "n/a", "—" are stored as nothing
     if len(anticoagulant) > 100:
         errors["anticoagulant"] = "The anticoagulant can be at most 100 characters."
     if errors:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tpi_notes.anatomy import Atlas
+from tpi_notes.domain.bleeding import bleeding_risk, bleeding_risk_reason
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
@@ -94,11 +95,16 @@ def evaluate(data: SafetyInput) -> list[Finding]:
                 out.append(Finding("expired_lot", "stop", f"Lot {c.lot_number} in syringe {prep.label} expired on "
                                    f"{expiry}.", "product.md §4 (expired lot)", subject=c.lot_number))
     out.extend(_dose_findings(doses, data, rules))
-    if injected and (p.anticoagulant or p.bleeding_disorder):
-        what = f"takes {p.anticoagulant}" if p.anticoagulant else "has a bleeding disorder"
-        out.append(Finding("bleeding_risk", "warn", f"The patient {what}: document the bleeding-risk discussion "
-                           "(with the prescriber where needed) in the note.", "clinical-reference §4.2"))
+    if bleeding_risk(p, sites):  # every needle, dry needling too; the sheet's bleeding block reads the same
+        out.append(Finding("bleeding_risk", "warn", f"The patient {bleeding_risk_reason(p)}: document the "
+                           "bleeding-risk discussion (with the prescriber where needed) in the note.",
+                           "clinical-reference §4.2 (anticoagulants and antiplatelets; any needle, product.md §4)"))
     steroid = steroid_mpe(doses, data.formulary)
+    if p.immunosuppressed and any(r.agent_class == "corticosteroid" and r.total_mg > 0 for r in doses.rows):
+        out.append(Finding("immunosuppressed_steroid", "info", "Immunosuppressed patient receiving a "
+                           "corticosteroid: a higher risk of infection at the injection site; check the skin and "
+                           "make sure the patient knows the signs of infection.",
+                           "clinical-reference §4.2 (immunosuppression), §4.3 (infection), §3.4 (corticosteroids)"))
     if steroid > 0 and p.diabetes:
         out.append(Finding("diabetes_steroid", "warn", "Diabetic patient receiving a corticosteroid: blood sugar "
                            "may rise for several days; the aftercare sheet adds the glucose block.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from tpi_notes.domain.bleeding import anticoagulant_taken
 from tpi_notes.domain.draft import CONSENT_TYPES, GUIDANCE
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.session import Site
@@ -76,7 +77,7 @@ def patient_history(patient: PatientRecord) -> tuple[tuple[str, str], ...]:
     diabetes = "Yes, on insulin" if patient.diabetes and patient.insulin else yes_no(patient.diabetes)
     return (
         ("Allergies", ", ".join(patient.allergies) or "No known allergies"),
-        ("Anticoagulant / antiplatelet", patient.anticoagulant or "None recorded"),
+        ("Anticoagulant / antiplatelet", anticoagulant_taken(patient) or "None recorded"),
         ("Bleeding disorder", yes_no(patient.bleeding_disorder)),
         ("Pregnancy / breastfeeding", pregnancy),
         ("Diabetes", diabetes),

@@ -7,6 +7,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
+from tpi_notes.domain.bleeding import anticoagulant_taken
 from tpi_notes.domain.patient import LANGUAGES, PatientRecord
 from tpi_notes.domain.text_input import age_text, short_date
 from tpi_notes.ui.flow_layout import FlowLayout
@@ -16,8 +17,9 @@ from tpi_notes.ui.style import BADGE_COLOURS, set_role
 def risk_badges(record: PatientRecord) -> list[tuple[str, str]]:
     """(text, kind) for each risk pill, in the order a clinician scans them."""
     badges: list[tuple[str, str]] = []
-    if record.anticoagulant:
-        badges.append((f"Anticoagulant: {record.anticoagulant}", "bleeding"))
+    drug = anticoagulant_taken(record)  # "None", "n/a", "—" typed as the drug are no drug
+    if drug:
+        badges.append((f"Anticoagulant: {drug}", "bleeding"))
     if record.bleeding_disorder:
         badges.append(("Bleeding disorder", "bleeding"))
     if record.diabetes:

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import Patient
+from tpi_notes.domain.none_answers import named_or_empty
 from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, fold, search_key
 from tpi_notes.domain.text_input import ParseError, parse_date
 
@@ -32,7 +33,7 @@ def _summary(row) -> PatientSummary:  # noqa: ANN001 - a Row of _SUMMARY_COLUMNS
     (pid, mrn, family, given, birth, sex, anticoagulant, bleeding, diabetes, pregnant, breastfeeding,
      allergies) = row
     flags = []
-    if anticoagulant or bleeding:
+    if named_or_empty(anticoagulant) or bleeding:  # a stored "None" is no anticoagulant
         flags.append("bleeding")
     if diabetes:
         flags.append("diabetes")
