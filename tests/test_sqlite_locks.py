@@ -20,8 +20,11 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtPrintSupport import QPrintDialog  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
+    QAbstractButton,
     QApplication,
+    QComboBox,
     QFileDialog,
     QFileSystemModel,
     QLineEdit,
@@ -99,7 +102,8 @@ def browse_database_folder(qtbot: QtBot, open_dialog: Callable[[], object], fold
             return
         try:
             seen["start"] = Path(dialog.directory().absolutePath())
-            seen["native"] = not dialog.testOption(QFileDialog.Option.DontUseNativeDialog)
+            seen["native"] = not (dialog.testOption(QFileDialog.Option.DontUseNativeDialog)
+                                  or QApplication.testAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs))
             model = dialog.findChild(QFileSystemModel)
             name_box = dialog.findChild(QLineEdit, "fileNameEdit")
             with qtbot.waitSignal(model.directoryLoaded, timeout=5000,
@@ -130,6 +134,31 @@ def _preview_save_as(qtbot: QtBot, window: object, ctx: AppContext, session_id: 
     return preview.save_action.trigger
 
 
+def _preview_print_to_file(qtbot: QtBot, window: object, ctx: AppContext, session_id: int) -> Callable[[], object]:
+    """The preview's Print…, then the print dialog's "Print to file" browse button (Qt's own file dialog)."""
+    preview = preview_note(ctx, session_id)
+    assert preview is not None
+    qtbot.addWidget(preview)
+
+    def in_print_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QPrintDialog):
+            QTimer.singleShot(10, in_print_dialog)
+            return
+        try:
+            printers = dialog.findChild(QComboBox, "printers")
+            printers.setCurrentIndex(max(0, printers.findText("PDF", Qt.MatchFlag.MatchContains)))
+            qtbot.mouseClick(dialog.findChild(QAbstractButton, "fileBrowser"), Qt.MouseButton.LeftButton)
+        finally:
+            dialog.reject()
+
+    def open_dialog() -> None:
+        QTimer.singleShot(0, in_print_dialog)
+        preview.print_action.trigger()
+
+    return open_dialog
+
+
 def _backup(qtbot: QtBot, window: object, ctx: AppContext, session_id: int) -> Callable[[], object]:
     return window.backup_action.trigger  # type: ignore[attr-defined]
 
@@ -155,6 +184,7 @@ def _audit_export(qtbot: QtBot, window: object, ctx: AppContext, session_id: int
 
 DIALOGS = {
     "preview Save as…": _preview_save_as,
+    "preview Print… to file": _preview_print_to_file,
     "Back up database…": _backup,
     "clinic logo Choose PNG…": _logo,
     "history Export CSV…": _history_export,
@@ -172,7 +202,8 @@ def test_every_file_dialog_browsing_the_database_folder_leaves_the_locks_held(
     assert held_locks(db) == {db.name, f"{db.name}-shm"}  # what an open WAL database holds
     seen = browse_database_folder(qtbot, DIALOGS[dialog](qtbot, window, ctx, session_id), db.parent)
     assert held_locks(db) == {db.name, f"{db.name}-shm"}
-    assert seen["start"] == documents  # never the database's folder, nor the working directory
+    if dialog != "preview Print… to file":  # Qt's print dialog starts its own where its output file would go
+        assert seen["start"] == documents  # never the database's folder, nor the working directory
     assert seen["native"] is False  # a platform dialog would sniff the files in our process too
 
 

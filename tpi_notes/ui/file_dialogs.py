@@ -13,14 +13,19 @@ writing to (saved patients were lost after a crash). Hence, for every dialog:
   the folder last visited, so that it never needs to list the database's folder unasked;
 - a chosen path that is an open database, or its -wal, -shm or -journal, is refused before anything opens it
   (writing a PDF over it would destroy it; reading it as a logo would drop the locks).
+
+Qt's own dialogs open file dialogs of their own (the print dialog's "Print to file" browse button):
+``qt_dialogs_guarded()`` makes those non-native and gives them the same icon provider while they run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QFileInfo, QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QWidget
+from PySide6.QtCore import QEvent, QFileInfo, QObject, QStandardPaths, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QFileIconProvider, QWidget
 
 from tpi_notes import open_databases
 from tpi_notes.domain.errors import TpiError
@@ -84,6 +89,38 @@ def ask_save_path(parent: QWidget | None, caption: str, suggested: str, filters:
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)
     dialog.selectFile(start.name)
     return _chosen(parent, dialog)
+
+
+class _FileDialogGuard(QObject):
+    """Gives every QFileDialog shown the name-only icon provider (before its event loop runs, so before it
+    looks at any file). Application-wide, so it is installed only while a dialog of Qt's making is open."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Show and isinstance(watched, QFileDialog) \
+                and not isinstance(watched.iconProvider(), NameOnlyIconProvider):
+            watched.icon_provider = NameOnlyIconProvider()
+            watched.setIconProvider(watched.icon_provider)
+        return False
+
+
+@contextmanager
+def qt_dialogs_guarded() -> Iterator[None]:
+    """While Qt's own dialogs run (QPrintDialog's "Print to file" "…" opens Qt's file dialog): every file
+    dialog is Qt's widget one (Qt::AA_DontUseNativeDialogs) with the name-only icon provider."""
+    app = QApplication.instance()
+    if app is None:
+        yield
+        return
+    native_allowed = not app.testAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs)
+    guard = _FileDialogGuard()
+    app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, True)
+    app.installEventFilter(guard)
+    try:
+        yield
+    finally:
+        app.removeEventFilter(guard)
+        if native_allowed:
+            app.setAttribute(Qt.ApplicationAttribute.AA_DontUseNativeDialogs, False)
 
 
 def ask_open_path(parent: QWidget | None, caption: str, filters: str) -> Path | None:

@@ -83,7 +83,9 @@ def print_with_dialog(pdf: bytes, parent: QWidget | None, title: str) -> bool:
         dialog = QPrintDialog(printer, parent)
         dialog.setWindowTitle(f"Print {title}")
         dialog.setMinMax(1, max(1, document.pageCount()))
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        with file_dialogs.qt_dialogs_guarded():  # its "Print to file" browse button opens Qt's file dialog
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        if not accepted:
             return False
         print_pdf(document, printer)
         return True
