@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 import reportlab
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -52,9 +52,26 @@ def _font_dir() -> tuple[Path, dict[str, str]] | None:
     return None
 
 
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """ReportLab's ToUnicode map with characters beyond U+FFFF written as UTF-16 (a surrogate pair).
+
+    ReportLab writes their code point as it is ("<1F600>", an odd number of hex digits), which PDF readers
+    cannot decode: an emoji the font draws would copy, search and extract as garbage."""
+    cmap = _reportlab_to_unicode_cmap(fontname, subset)
+    for index, code in enumerate(subset):
+        if code > 0xFFFF:
+            cmap = cmap.replace("<%02X> <%04X>" % (index, code),  # noqa: UP031 - ReportLab's own format
+                                "<%02X> <%s>" % (index, chr(code).encode("utf-16-be").hex().upper()))  # noqa: UP031
+    return cmap
+
+
+_reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+
+
 @cache
 def register_fonts() -> FontSet:
     """Register the document fonts (once) and return their names; bold works through the family."""
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     found = _font_dir()
     if found is None:
         log.warning("DejaVu fonts not found (install fonts-dejavu-core); using ReportLab's Vera, which has "

@@ -2,9 +2,12 @@
 
 A ReportLab Paragraph reads its text as markup: an unescaped "<" silently drops what follows and an
 "&" can raise (code-style.md §5.5). So the document code never builds a Paragraph itself; it calls
-:func:`para`, which escapes each user string, turns newlines into ``<br/>`` and sets runs of CJK
-characters in a CID font. Markup written by the program (a bold label) is wrapped in :class:`Markup`
-so it is the only text that passes through unescaped.
+:func:`para`, which escapes each user string, turns newlines into ``<br/>``, sets runs of CJK
+characters in a CID font (a serif paragraph with letters the serif faces lack, such as Arabic or Hebrew, is
+set in sans), and prepares
+any script for the page (script.py: Arabic joined, right-to-left lines drawn in reading order, characters no
+font has shown as their code points). Markup written by the program (a bold label) is wrapped in
+:class:`Markup` so it is the only text that passes through unescaped.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from tpi_notes.reports.fonts import split_runs
+from tpi_notes.reports.fonts import register_fonts, split_runs
+from tpi_notes.reports.script import BidiParagraph, prepare, serif_lacks, visual_line
 
 
 class Markup(str):
@@ -28,12 +32,24 @@ class Markup(str):
 def fmt(text: object) -> Markup:
     """User text as safe Paragraph markup: escaped, newlines kept, CJK runs in a CID font."""
     value = "" if text is None else str(text)
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = prepare(value.replace("\r\n", "\n").replace("\r", "\n"))
     parts = []
     for run, cid in split_runs(value):
-        safe = escape(run).replace("\n", "<br/>")
-        parts.append(f'<font name="{cid}">{safe}</font>' if cid else safe)
-    return Markup("".join(parts))
+        parts.append(f'<font name="{cid}">{escape(run)}</font>' if cid else escape(run))
+    return Markup("".join(parts).replace("\n", "<br/>"))
+
+
+def _style_for(markup: str, style: ParagraphStyle) -> ParagraphStyle:
+    """``style``, or its sans twin when it is set in serif and the text has letters the serif faces lack
+    (a clinic name or a signer in Hebrew or Arabic): the whole paragraph changes face, bold kept."""
+    fonts = register_fonts()
+    twin = {fonts.serif: fonts.sans, fonts.serif_bold: fonts.sans_bold}.get(style.fontName)
+    if twin is None or twin == style.fontName:
+        return style
+    lacks = serif_lacks()
+    if not any(ord(ch) in lacks for ch in markup):
+        return style
+    return ParagraphStyle(f"{style.name}-sans", parent=style, fontName=twin)
 
 
 def bold(text: object) -> Markup:
@@ -55,7 +71,7 @@ def para(text: str | Sequence[str], style: ParagraphStyle, *, bullet: str | None
         markup = fmt(text)
     else:
         markup = join(text)
-    return Paragraph(markup, style, bulletText=escape(bullet) if bullet else None)
+    return BidiParagraph(markup, _style_for(markup, style), bulletText=escape(bullet) if bullet else None)
 
 
 def labelled(label: str, value: object, style: ParagraphStyle, empty: str = "—") -> Paragraph:
@@ -66,8 +82,9 @@ def labelled(label: str, value: object, style: ParagraphStyle, empty: str = "—
 
 def draw_string(canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
                 anchor: str = "left") -> float:
-    """Draw ``text`` on the canvas (headers, footers) with CJK runs in a CID font; returns its width."""
-    runs = [(run, cid or font) for run, cid in split_runs(text)]
+    """Draw ``text`` on the canvas (headers, footers) with CJK runs in a CID font, right-to-left runs in
+    reading order; returns its width."""
+    runs = [(run, cid or font) for run, cid in split_runs(visual_line(prepare(text)))]
     width = sum(canvas.stringWidth(run, name, size) for run, name in runs)
     if anchor == "right":
         x -= width
@@ -81,10 +98,11 @@ def draw_string(canvas: Canvas, x: float, y: float, text: str, font: str, size: 
 
 
 def fit_string(canvas: Canvas, text: str, font: str, size: float, max_width: float) -> str:
-    """``text`` shortened with an ellipsis to fit ``max_width`` (for one-line headers)."""
+    """``text`` shortened with an ellipsis to fit ``max_width`` (for one-line headers), in logical order."""
     def width(value: str) -> float:
         return sum(canvas.stringWidth(run, cid or font, size) for run, cid in split_runs(value))
 
+    text = prepare(text)
     if width(text) <= max_width:
         return text
     while text and width(text + "…") > max_width:
