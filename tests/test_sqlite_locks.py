@@ -294,3 +294,24 @@ def test_the_database_itself_is_refused_as_the_file_to_save(
     assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
     assert held_locks(db) == {db.name, f"{db.name}-shm"}
     assert message_boxes[-1][0] == "warning" and "is the clinic's database" in message_boxes[-1][1]
+
+
+@pytest.mark.parametrize("command", ["note", "aftercare", "export", "anchor"])
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_a_command_never_writes_over_the_database_it_reads(
+        ctx: AppContext, capsys: pytest.CaptureFixture[str], command: str, suffix: str) -> None:
+    """`tpi-notes note 1 -o clinic.sqlite` (or its -wal) used to replace the clinic with a PDF."""
+    from tpi_notes.cli import main
+
+    session_id = save_session(ctx, add_patient(ctx).id, setup_clinic(ctx), 3)
+    db = ctx.database_path
+    assert db is not None
+    target = Path(f"{db}{suffix}")
+    before = os.stat(target)
+    more = {"note": [str(session_id)], "aftercare": [str(session_id)], "export": ["--format", "csv"],
+            "anchor": ["--force"]}[command]
+    assert main([command, "--db", str(db), *more, "-o", str(target)]) == 1
+    assert "is the clinic's database or one of its working files" in capsys.readouterr().err
+    after = os.stat(target)
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    assert held_locks(db) == {db.name, f"{db.name}-shm"}

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from tpi_notes import __version__
+from tpi_notes import __version__, open_databases
 from tpi_notes.domain.audit_anchor import Anchor
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
@@ -260,6 +260,9 @@ def _document(args: argparse.Namespace) -> int:
         raise TpiError(f"cannot write {out}: {why}")
     db = args.sub_db or args.db
     path = sqlite_path(resolve_database_url(db))
+    if path is not None:
+        open_databases.note(path)  # the file this command reads is never the one it writes
+    open_databases.refuse_as_target(out)
     if path is not None and not path.exists():
         raise TpiError(f"{path} does not exist; there is no session to print.")
     ctx = open_existing_clinic(db)

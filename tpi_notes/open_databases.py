@@ -14,6 +14,8 @@ import os
 import threading
 from pathlib import Path
 
+from tpi_notes.domain.errors import TpiError
+
 SIDE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 _lock = threading.Lock()
@@ -47,3 +49,11 @@ def database_file_at(path: Path | str) -> Path | None:
             if chosen == own or resolved == own.resolve() or _same_file(chosen, own):
                 return db
     return None
+
+
+def refuse_as_target(path: Path | str) -> None:
+    """``TpiError`` when ``path`` is an open database or one of its working files: an export, a PDF or a logo
+    chosen there would replace the clinic's records, or drop SQLite's locks by reading them."""
+    if database_file_at(path) is not None:
+        raise TpiError(f"{Path(path).name} is the clinic's database or one of its working files; it was left "
+                       "untouched. Choose another file.")

@@ -12,6 +12,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from tpi_notes import open_databases
 from tpi_notes.db.models import AuditEvent
 from tpi_notes.db.repositories import audit
 from tpi_notes.db.repositories import audit_query as repo
@@ -100,6 +101,7 @@ def export_events_csv(ctx: AppContext, flt: AuditFilter, path: str | Path) -> in
     _check(flt)
     out = Path(path).expanduser()
     _writable_target(out)
+    open_databases.refuse_as_target(out)  # never over the database (or its -wal) being read
     partial = out.with_name(f".{out.name}.partial")
     placed = False
     try:

@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from tpi_notes import open_databases
 from tpi_notes.db.repositories import audit, export_rows, reference
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.domain.export_csv import CsvWriter
@@ -140,6 +141,7 @@ def export_to_file(ctx: AppContext, fmt: str, path: Path, flt: HistoryFilter | N
     if path.is_dir() or not path.parent.is_dir():
         why = "it is a folder" if path.is_dir() else f"the folder {path.parent} does not exist"
         raise TpiError(f"Cannot write {path}: {why}.")
+    open_databases.refuse_as_target(path)  # never over the database (or its -wal) being read
     partial = path.with_name(f".{path.name}.partial")
     try:
         with partial.open("wb") as fh:

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from tpi_notes import open_databases
 from tpi_notes.db.models import Addendum, AuditEvent, ClinicSettings, Patient, ProcedureSession
 from tpi_notes.db.repositories import audit, session_records
 from tpi_notes.db.repositories import sessions as session_repo
@@ -228,6 +229,7 @@ def write_anchor(ctx: AppContext, path: Path | str, *, force: bool = False) -> A
     passes. An existing file is replaced only with ``force``. The file holds no patient data."""
     ctx.require(Permission.VERIFY)
     target = Path(path).expanduser()
+    open_databases.refuse_as_target(target)  # never over the database (or its -wal), even with --force
     placed = False
     try:
         with ctx.transaction() as s:

@@ -73,9 +73,10 @@ def _chosen(parent: QWidget | None, dialog: QFileDialog) -> Path | None:
         path = Path(dialog.selectedFiles()[0])
     finally:
         dialog.deleteLater()
-    if open_databases.database_file_at(path) is not None:
-        show_error(parent, TpiError(f"{path.name} is the clinic's database or one of its working files; it was "
-                                    "left untouched. Choose another file."))
+    try:
+        open_databases.refuse_as_target(path)
+    except TpiError as exc:
+        show_error(parent, exc)
         return None
     return path
 
