@@ -36,28 +36,38 @@ _KEPT = frozenset("\n\t")
 
 
 @cache
+def _covered(*names: str) -> frozenset[int]:
+    """Code points every one of the registered TrueType faces ``names`` has a glyph for."""
+    maps = [pdfmetrics.getFont(name).face.charToGlyph for name in names]
+    return frozenset(set(maps[0]).intersection(*maps[1:]))
+
+
 def _printable() -> frozenset[int]:
-    """Code points both sans faces (regular and bold) have glyphs for."""
+    """Code points both sans faces (regular and bold) have glyphs for (DejaVu, or Vera where it is missing)."""
     fonts = register_fonts()
-    regular, bold = (pdfmetrics.getFont(name).face.charToGlyph for name in (fonts.sans, fonts.sans_bold))
-    return frozenset(regular.keys() & bold.keys())
+    return _covered(fonts.sans, fonts.sans_bold)
 
 
-@cache
 def serif_lacks() -> frozenset[int]:
     """Code points the sans faces have and the serif faces do not (set in sans wherever they occur)."""
     fonts = register_fonts()
-    serif = set(pdfmetrics.getFont(fonts.serif).face.charToGlyph) & set(
-        pdfmetrics.getFont(fonts.serif_bold).face.charToGlyph)
-    return frozenset(_printable() - serif)
+    return _difference(_printable(), _covered(fonts.serif, fonts.serif_bold))
 
 
 @cache
+def _difference(have: frozenset[int], lack: frozenset[int]) -> frozenset[int]:
+    return have - lack
+
+
 def _reshaper() -> arabic_reshaper.ArabicReshaper:
+    return _reshaper_for(_printable())
+
+
+@cache
+def _reshaper_for(printable: frozenset[int]) -> arabic_reshaper.ArabicReshaper:
     """Arabic joining with the vowel marks kept (moved so they land on their letter once reversed) and only
     the ligatures whose glyphs the font has (lam-alef yes; a word ligature such as U+FDF2 would print as
     its code point)."""
-    printable = _printable()
     config: dict[str, bool] = {"delete_harakat": False, "shift_harakat_position": True}
     for name, (_match, forms) in LIGATURES:
         config[name] = all(ord(ch) in printable for ch in "".join(forms))
