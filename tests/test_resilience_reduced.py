@@ -20,7 +20,7 @@ def _problems(figures) -> str:  # noqa: ANN001 - any campaign's figures
 
 @pytest.fixture(scope="module")
 def killed(tmp_path_factory: pytest.TempPathFactory) -> kills.KillFigures:
-    return kills.run(tmp_path_factory.mktemp("kills"), kills=KILLS, max_delay=0.3)
+    return kills.run(tmp_path_factory.mktemp("kills"), kills=KILLS, max_delay=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +114,35 @@ def test_the_table_names_every_figure(killed: kills.KillFigures, on_sqlite: conc
                    "lost updates", "raw errors", "audit chain breaks", "crashes", "modified refused files"):
         assert figure in table
     assert "skipped: no TPI_NOTES_PG_URL" in table
+
+
+# -- the campaigns' own checks catch what they count ------------------------------------------------------------
+
+def test_the_kill_checks_catch_a_lost_commit_and_a_half_written_session(tmp_path) -> None:  # noqa: ANN001
+    from resilience.common import PRINCIPAL, build_clinic, signable_draft
+    from sqlalchemy import text
+
+    from tpi_notes.services import drafts
+    from tpi_notes.services.context import open_clinic
+
+    db = tmp_path / "clinic.sqlite"
+    ctx = open_clinic(str(db), principal=PRINCIPAL)
+    clinic = build_clinic(ctx, 1)
+    saved = drafts.save_draft(ctx, signable_draft(ctx, clinic, clinic.patient_ids[0], "x", 1))  # two sites
+    with ctx.engine.begin() as conn:
+        conn.execute(text("DELETE FROM site WHERE session_id = :s AND number = 2"), {"s": saved.id})
+    ctx.close()
+    figures = kills.KillFigures()
+    reported = [["save", str(saved.id), str(saved.row_version), saved.comments], ["sign", str(saved.id)],
+                ["save", "999", "1", "never written"]]
+    kills._check(db, 0, reported, 3, 0, figures)
+    assert (figures.partial, figures.lost, figures.reported_commits) == (1, 2, 3), figures.examples
+
+
+def test_the_lost_update_count_catches_two_saves_of_one_version() -> None:
+    figures = concurrency.ConcurrencyFigures("test")
+    # both saves of session 5 reported version 3; the session went from 1 to 3 with two audited saves
+    assert concurrency._lost(5, 1, (3, "b"), [(2, "a"), (3, "b"), (3, "c")], 2, figures) == 1
+    assert concurrency._lost(5, 1, (3, "b"), [(2, "a"), (3, "b")], 2, figures) == 0
+    assert concurrency._lost(5, 1, (3, "x"), [(2, "a"), (3, "b")], 2, figures) == 1  # the final content differs
+    assert concurrency._lost(5, 1, (3, "b"), [(2, "a"), (3, "b")], 3, figures) == 1  # the history says 3 saves

@@ -86,8 +86,9 @@ def run(folder: Path, *, inputs: int = 500, seed: int = 12, cli_processes: int =
         gc.freeze()  # what exists now is never garbage: run_cli's collections only look at what is new
         try:
             _services(folder / "services", inputs - n_cli - n_files, rng, figures)
-            _command_lines(folder / "cli", n_cli, rng, figures)
-            _refused_files(folder / "files", n_files, cli_processes, rng, figures)
+            clinic, sid = _clinic_file(folder / "clinic")
+            _command_lines(folder / "cli", clinic, sid, n_cli, rng, figures)
+            _refused_files(folder / "files", clinic, n_files, cli_processes, rng, figures)
         finally:
             gc.unfreeze()
     figures.seconds = time.monotonic() - started
@@ -237,7 +238,7 @@ def run_cli(argv: list[str]) -> Outcome:
             raise
         except BaseException as exc:  # noqa: BLE001 - the crash being counted
             crash = f"raised {describe(exc)}"
-    gc.collect()  # an engine the command forgot closes here, as it would when the process ends
+    gc.collect(1)  # an engine the command forgot closes here, as it would when the process ends
     return _judge(code, out.getvalue(), err.getvalue(), crash)
 
 
@@ -289,10 +290,11 @@ def _file_checksum(db: Path) -> str:
         engine.dispose()
 
 
-def _command_lines(folder: Path, count: int, rng: random.Random, figures: BadInputFigures) -> None:
-    db, sid = _clinic_file(folder / "clinic")
-    pristine = folder / "pristine.sqlite"
-    shutil.copyfile(db, pristine)
+def _command_lines(folder: Path, clinic: Path, sid: int, count: int, rng: random.Random,
+                   figures: BadInputFigures) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    db, pristine = folder / "clinic.sqlite", clinic
+    shutil.copyfile(pristine, db)
     outputs = folder / "out"
     fixed = [["demo"], ["demo", "--db", str(db)], ["demo", "--db", str(folder / "new.sqlite"), "--patients", "-1"],
              ["demo", "--db", str(folder / "new.sqlite"), "--seed", "abc"], ["--frob"], ["frobnicate"],
@@ -378,9 +380,9 @@ def _newer_clinic(clinic: bytes, path: Path) -> bytes:
     return data
 
 
-def _refused_kinds(folder: Path, rng: random.Random) -> dict[str, Callable[[], bytes]]:
-    db, _sid = _clinic_file(folder / "source")
-    clinic = db.read_bytes()
+def _refused_kinds(folder: Path, source: Path, rng: random.Random) -> dict[str, Callable[[], bytes]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    clinic = source.read_bytes()
     foreign = _foreign_sqlite(folder / "foreign.sqlite", wal=False)
     foreign_wal = _foreign_sqlite(folder / "foreign-wal.sqlite", wal=True)
     newer = _newer_clinic(clinic, folder / "newer.sqlite")
@@ -416,8 +418,9 @@ def _fingerprint(folder: Path) -> list[tuple[str, int, str]]:
                   for p in folder.iterdir() if p.is_file())
 
 
-def _refused_files(folder: Path, count: int, processes: int, rng: random.Random, figures: BadInputFigures) -> None:
-    kinds = _refused_kinds(folder / "kinds", rng)
+def _refused_files(folder: Path, clinic: Path, count: int, processes: int, rng: random.Random,
+                   figures: BadInputFigures) -> None:
+    kinds = _refused_kinds(folder / "kinds", clinic, rng)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     names = sorted(kinds)
     for k in range(count):
@@ -429,11 +432,14 @@ def _refused_files(folder: Path, count: int, processes: int, rng: random.Random,
         path = home / "clinic.sqlite"
         path.write_bytes(kinds[kind]())
         commands = _refused_commands(path, out_dir / "out.file")
-        argv = commands[(k // len(names)) % len(commands)]
+        argv = commands[rng.randrange(len(commands))]
         before = _fingerprint(home)
         in_process = k >= processes
         outcome = run_cli(argv) if in_process else run_cli_process(argv, env)
         after = _fingerprint(home)
+        if after != before and in_process:
+            gc.collect()  # an engine left for the oldest generation closes now (the process would have ended)
+            after = _fingerprint(home)
         figures.inputs += 1
         figures.refused_files += 1
         figures.by_family["refused file" + ("" if in_process else " (own process)")] += 1

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 
 from tpi_notes.anatomy import load_atlas
@@ -126,25 +126,19 @@ def signable_draft(ctx: AppContext, clinic: Clinic, patient_id: int, tag: str, s
 # -- measuring -------------------------------------------------------------------------------------------------
 
 def table_checksum(engine: Engine, *, skip_logins: bool = False) -> str:
-    """SHA-256 over the rows of every table of the schema (and Alembic's), in a stable order.
+    """SHA-256 over the rows of every table of the schema (and Alembic's), each in primary-key order.
 
     ``skip_logins``: leave out the accounts and the "login" audit events, which a password check writes (and
     commits) by design before the action it guards is refused."""
     digest = hashlib.sha256()
     with engine.connect() as conn:
-        for table in [*Base.metadata.sorted_tables, None]:
-            if table is None:
-                rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
-                name = "alembic_version"
-            elif skip_logins and table.name == "app_user":
+        for name in [*(t.name for t in Base.metadata.sorted_tables), "alembic_version"]:
+            if skip_logins and name == "app_user":
                 continue
-            else:
-                rows, name = conn.execute(select(table)).all(), table.name
-                if skip_logins and table.name == "audit_event":
-                    rows = [r for r in rows if r._mapping["action"] != "login"]
+            where = " WHERE action != 'login'" if skip_logins and name == "audit_event" else ""
             digest.update(name.encode())
-            for row in sorted(repr(tuple(r)) for r in rows):
-                digest.update(row.encode())
+            for row in conn.exec_driver_sql(f"SELECT * FROM {name}{where} ORDER BY 1"):
+                digest.update(repr(tuple(row)).encode())
     return digest.hexdigest()
 
 

@@ -1,9 +1,11 @@
 """Campaign (a): kill -9 at random moments while a worker process saves drafts, signs and adds addenda.
 
-A worker (a forked process of its own, with its own engine on the real SQLite file) loops: save a new complete
-draft, save it again 0-3 times with other content, sign it (70 %), add 0-2 addenda. Before each call it appends
-``begin <action>`` to its report file and, after the call has returned (committed), one line naming what was
-committed. The parent chooses a delay from its own seeded generator, sends SIGKILL, and then checks the file:
+Each worker is a process of its own, forked warm from a template process (``_template``), with its own
+connections to the real SQLite file. It loops: save a new complete draft, save it again 0-3 times with other
+content, sign it (70 %), add 0-2 addenda. Before each call it appends ``begin <action>`` to its report file
+and, once the call has returned (committed), one line naming what was committed. The parent waits for the
+worker to be running, chooses a delay from its own seeded generator, sends SIGKILL, and then opens the file
+again as the app would after a crash and checks:
 
 committed-vs-present (``lost``): every save reported is still there, at that row version with that content or a
   later one; every signature reported is still signed; every addendum reported is there with its hash.
@@ -23,6 +25,7 @@ verify (``verify_failures``): ``services.integrity.verify_database`` finds every
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -88,67 +91,96 @@ def run(folder: Path, *, kills: int = 30, seed: int = 12, max_delay: float = 0.8
     figures = KillFigures()
     rng = random.Random(seed)
     mp = process_context()
+    to_template, to_parent = mp.Pipe()
+    template = mp.Process(target=_template, args=(str(db), clinic, seed, str(folder), to_parent), daemon=True)
+    template.start()
     checked_up_to = 0  # sessions up to this id had their content checked after an earlier kill
-    for cycle in range(kills):
-        report = folder / f"worker-{cycle}.tsv"
-        ready_in, ready_out = mp.Pipe(duplex=False)
-        worker = mp.Process(target=_work, args=(str(db), clinic, seed * 100_003 + cycle, str(report), ready_out),
-                            daemon=True)
-        worker.start()
-        ready_out.close()
-        delay = rng.uniform(0.0, max_delay)
-        if not ready_in.poll(60):
-            figures.worker_failures += 1
-            figures.note(f"kill {cycle}: the worker did not start")
-        ready_in.close()
-        time.sleep(delay)  # the random moment: the worker is somewhere in its loop
-        if worker.is_alive():
-            os.kill(worker.pid, signal.SIGKILL)
-        worker.join(60)
-        if worker.exitcode != -signal.SIGKILL:
-            figures.worker_failures += 1
-            figures.note(f"kill {cycle}: the worker ended by itself (exit {worker.exitcode}): "
-                         f"{_last_error(read_report(report))}")
-        else:
-            figures.kills += 1
-        lines = read_report(report)
-        figures.during[_in_flight(lines)] += 1
-        checked_up_to = _check(db, cycle, lines, bump, checked_up_to, figures)
+    try:
+        for cycle in range(kills):
+            to_template.send(cycle)
+            heard: dict[str, int] = {}
+            while "exit" not in heard and not ("pid" in heard and "ready" in heard):
+                if not to_template.poll(120) or not template.is_alive():
+                    raise RuntimeError(f"the kill campaign's template process stopped (exit {template.exitcode})")
+                what, value = to_template.recv()
+                heard[what] = value
+            if "exit" not in heard:
+                time.sleep(rng.uniform(0.0, max_delay))  # the random moment: the worker is somewhere in its loop
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(heard["pid"], signal.SIGKILL)
+                while "exit" not in heard:
+                    what, value = to_template.recv()
+                    heard[what] = value
+            report = folder / f"worker-{cycle}.tsv"
+            lines = read_report(report)
+            if heard["exit"] == -signal.SIGKILL:
+                figures.kills += 1
+            else:
+                figures.worker_failures += 1
+                figures.note(f"kill {cycle}: the worker ended by itself (exit {heard['exit']}): {_last_error(lines)}")
+            figures.during[_in_flight(lines)] += 1
+            checked_up_to = _check(db, cycle, lines, bump, checked_up_to, figures)
+    finally:
+        to_template.send(None)
+        template.join(30)
     figures.seconds = time.monotonic() - started
     return figures
 
 
-def _work(url: str, clinic: Clinic, seed: int, report_path: str, ready) -> None:  # noqa: ANN001 - a Connection
-    """The worker: real service calls on the real file until it is killed."""
-    from tpi_notes.services import addenda, drafts, signing
+def _template(url: str, clinic: Clinic, seed: int, folder: str, parent) -> None:  # noqa: ANN001 - a Connection
+    """Opens the clinic and charts one session (reported with the first worker's), so that SQLAlchemy has
+    compiled every statement, closes its connections, then forks one worker per kill: each starts warm, on
+    connections of its own, within milliseconds. Tells the parent each worker's pid, when it is ready and how
+    it ended."""
     from tpi_notes.services.context import open_clinic
 
-    out = Reporter(Path(report_path))
-    rng = random.Random(seed)
+    ctx = open_clinic(url, principal=PRINCIPAL)
+    _chart(ctx, clinic, random.Random(seed), Reporter(Path(folder) / "worker-0.tsv"), f"t{seed}", forever=False)
+    ctx.engine.dispose()  # no descriptor of the database is open when a worker is forked
+    while (cycle := parent.recv()) is not None:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                ctx.engine.dispose(close=False)
+                parent.send(("ready", 0))
+                _chart(ctx, clinic, random.Random(seed * 100_003 + cycle),
+                       Reporter(Path(folder) / f"worker-{cycle}.tsv"), f"w{cycle}", forever=True)
+            finally:
+                os._exit(code)
+        parent.send(("pid", pid))
+        parent.send(("exit", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])))
+
+
+def _chart(ctx, clinic: Clinic, rng: random.Random, out: Reporter, tag: str, *, forever: bool) -> None:  # noqa: ANN001
+    """Real service calls on the real file: save a new draft, save it again 0-3 times, sign it (70 %), add
+    0-2 addenda; again and again until killed (or once)."""
+    from tpi_notes.services import addenda, drafts, signing
+
+    seq = 0
     try:
-        ctx = open_clinic(url, principal=PRINCIPAL)
-        ready.send("ready")
-        seq = 0
         while True:
             seq += 1
             out.line("begin", "save", "new")
             saved = drafts.save_draft(ctx, signable_draft(ctx, clinic, rng.choice(clinic.patient_ids),
-                                                          f"w{seed}.{seq}", seq))
+                                                          f"{tag}.{seq}", seq))
             out.line("save", saved.id, saved.row_version, saved.comments)
             for _ in range(rng.randint(0, 3)):
                 seq += 1
                 out.line("begin", "save", saved.id)
-                saved = drafts.save_draft(ctx, with_content(saved, f"w{seed}.{seq}", seq))
+                saved = drafts.save_draft(ctx, with_content(saved, f"{tag}.{seq}", seq))
                 out.line("save", saved.id, saved.row_version, saved.comments)
-            if rng.random() < 0.7:
+            if not forever or rng.random() < 0.7:
                 out.line("begin", "sign", saved.id)
                 signing.sign_session(ctx, saved.id, clinic.physician_id, PASSWORD, row_version=saved.row_version)
                 out.line("sign", saved.id)
-                for k in range(rng.randint(0, 2)):
+                for k in range(rng.randint(0, 2) if forever else 1):
                     out.line("begin", "addendum", saved.id)
-                    added = addenda.add_addendum(ctx, saved.id, "addendum", f"Called the patient ({seed}.{seq}.{k}).",
+                    added = addenda.add_addendum(ctx, saved.id, "addendum", f"Called the patient ({tag}.{seq}.{k}).",
                                                  clinic.physician_id, PASSWORD)
                     out.line("addendum", saved.id, added.content_sha256)
+            if not forever:
+                return
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which counts it
         out.line("error", describe(exc))
         raise
