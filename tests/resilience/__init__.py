@@ -7,6 +7,8 @@
 - ``bad_inputs``: generated bad input through the services and the command line, and files that are not a
   clinic database; crashes, partial writes and modified refused files are counted.
 
-``python -m tests.resilience --full`` (``make resilience``) runs all three at the issue's sizes and prints one
-table; ``tests/test_resilience_reduced.py`` runs them small inside ``make test``.
+``python tests/resilience/run.py --full`` (``make resilience``) runs all three at the issue's sizes and prints
+one table; ``tests/test_resilience_reduced.py`` runs them small inside ``make test``. (Not ``python -m
+tests.resilience``: an installed test dependency, textstat, ships a top-level package named ``tests``.) The
+package is imported as ``resilience``, with tests/ on the path, as pytest has it.
 """

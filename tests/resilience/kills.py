@@ -70,12 +70,24 @@ class KillFigures:
         add_example(self.examples, what, 12)
 
 
-def run(folder: Path, *, kills: int = 30, seed: int = 12, max_delay: float = 0.8) -> KillFigures:
-    """``kills`` workers killed, each after a delay between 0 and ``max_delay`` seconds once it has started."""
+def run(folder: Path, *, kills: int = 30, seed: int = 12, max_delay: float = 0.8, per_file: int = 50) -> KillFigures:
+    """``kills`` workers killed, each after a delay between 0 and ``max_delay`` seconds once it is running; a new
+    clinic file every ``per_file`` kills, so that ``verify`` after each kill checks a clinic of bounded size."""
+    started = time.monotonic()
+    figures = KillFigures()
+    rng = random.Random(seed)
+    for first in range(0, kills, per_file):
+        _one_file(folder / f"file-{first // per_file}", range(first, min(kills, first + per_file)), seed, rng,
+                  max_delay, figures)
+    figures.seconds = time.monotonic() - started
+    return figures
+
+
+def _one_file(folder: Path, cycles: range, seed: int, rng: random.Random, max_delay: float,
+              figures: KillFigures) -> None:
     from tpi_notes.services import drafts, signing
     from tpi_notes.services.context import open_clinic
 
-    started = time.monotonic()
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "kills.sqlite"
     ctx = open_clinic(str(db), principal=PRINCIPAL)
@@ -88,15 +100,14 @@ def run(folder: Path, *, kills: int = 30, seed: int = 12, max_delay: float = 0.8
     finally:
         ctx.close()
 
-    figures = KillFigures()
-    rng = random.Random(seed)
     mp = process_context()
     to_template, to_parent = mp.Pipe()
-    template = mp.Process(target=_template, args=(str(db), clinic, seed, str(folder), to_parent), daemon=True)
+    template = mp.Process(target=_template, args=(str(db), clinic, seed, cycles.start, str(folder), to_parent),
+                          daemon=True)
     template.start()
     checked_up_to = 0  # sessions up to this id had their content checked after an earlier kill
     try:
-        for cycle in range(kills):
+        for cycle in cycles:
             to_template.send(cycle)
             heard: dict[str, int] = {}
             while "exit" not in heard and not ("pid" in heard and "ready" in heard):
@@ -111,8 +122,7 @@ def run(folder: Path, *, kills: int = 30, seed: int = 12, max_delay: float = 0.8
                 while "exit" not in heard:
                     what, value = to_template.recv()
                     heard[what] = value
-            report = folder / f"worker-{cycle}.tsv"
-            lines = read_report(report)
+            lines = read_report(folder / f"worker-{cycle}.tsv")
             if heard["exit"] == -signal.SIGKILL:
                 figures.kills += 1
             else:
@@ -123,11 +133,9 @@ def run(folder: Path, *, kills: int = 30, seed: int = 12, max_delay: float = 0.8
     finally:
         to_template.send(None)
         template.join(30)
-    figures.seconds = time.monotonic() - started
-    return figures
 
 
-def _template(url: str, clinic: Clinic, seed: int, folder: str, parent) -> None:  # noqa: ANN001 - a Connection
+def _template(url: str, clinic: Clinic, seed: int, first: int, folder: str, parent) -> None:  # noqa: ANN001
     """Opens the clinic and charts one session (reported with the first worker's), so that SQLAlchemy has
     compiled every statement, closes its connections, then forks one worker per kill: each starts warm, on
     connections of its own, within milliseconds. Tells the parent each worker's pid, when it is ready and how
@@ -135,7 +143,8 @@ def _template(url: str, clinic: Clinic, seed: int, folder: str, parent) -> None:
     from tpi_notes.services.context import open_clinic
 
     ctx = open_clinic(url, principal=PRINCIPAL)
-    _chart(ctx, clinic, random.Random(seed), Reporter(Path(folder) / "worker-0.tsv"), f"t{seed}", forever=False)
+    _chart(ctx, clinic, random.Random(seed), Reporter(Path(folder) / f"worker-{first}.tsv"),
+           f"t{first}", forever=False)
     ctx.engine.dispose()  # no descriptor of the database is open when a worker is forked
     while (cycle := parent.recv()) is not None:
         pid = os.fork()

@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += concurrency_rows(fp, "PostgreSQL", n_saves * 2)
         if "c" in only:
             fc = bad_inputs.run(folder / "inputs", inputs=n_inputs, seed=args.seed,
-                                cli_processes=40 if args.size == "full" else 2)
+                                cli_processes=20 if args.size == "full" else 2)
             rows += bad_input_rows(fc, n_inputs)
             examples += [f"(c) {e}" for e in fc.examples]
     finally:
