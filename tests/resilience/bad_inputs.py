@@ -161,7 +161,7 @@ def _services(folder: Path, count: int, rng: random.Random, figures: BadInputFig
             if kind < 0.83:
                 sid = rng.choice([*IDS, signed.id, draft_id])
                 who = rng.choice([clinic.physician_id, nurse, 999_999])
-                version = rng.choice([0, 1, 10 ** 6])
+                version = rng.choice([0, -1, 10 ** 6])  # never the draft's own: it must stay a draft
                 return Call("sign", f"sign_session({sid}, by {who}, version {version})",
                             lambda: signing.sign_session(ctx, sid, who, PASSWORD, row_version=version))
             if kind < 0.88:
