@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from export_fixtures import DEMO_SESSIONS, add_session, demo_clinic, export, jsonl_sessions
 
+from tpi_notes.anatomy import load_atlas
+from tpi_notes.domain.patient import PatientInput
+from tpi_notes.domain.sites import place_site
+from tpi_notes.services import drafts, patients, staff
 from tpi_notes.services.context import AppContext
 
 Bundle = pytest.importorskip("fhir.resources.R4B.bundle").Bundle
+BodyStructure = pytest.importorskip("fhir.resources.R4B.bodystructure").BodyStructure
 
 SNOMED = "http://snomed.info/sct"
 LEFT, RIGHT = "7771000", "24028007"
+TARGET_BODY_STRUCTURE = "http://hl7.org/fhir/StructureDefinition/procedure-targetBodyStructure"
 
 @pytest.fixture
 def demo(ctx: AppContext) -> AppContext:
@@ -63,21 +71,73 @@ def test_patients_and_practitioners_appear_once_and_every_reference_resolves(exp
         assert procedure["subject"]["reference"] == given["subject"]["reference"]
 
 
-def test_body_sites_carry_the_patient_side_as_snomed_laterality(exported: tuple) -> None:
+def target_body_structures(procedure: dict) -> list[dict]:
+    """The BodyStructures the Procedure's ``procedure-targetBodyStructure`` extensions point to (contained)."""
+    contained = {f"#{r['id']}": r for r in procedure.get("contained", [])}
+    found = []
+    for extension in procedure.get("extension", []):
+        if extension["url"] == TARGET_BODY_STRUCTURE:
+            structure = contained[extension["valueReference"]["reference"]]
+            assert structure["resourceType"] == "BodyStructure"
+            found.append(structure)
+    assert len(found) == len(contained)  # every contained resource is referenced (FHIR dom-3)
+    return found
+
+
+def muscles_and_sides(procedure: dict) -> list[tuple[str, str]]:
+    """(muscle id, side) as a receiving system reads them: BodyStructure.location and its locationQualifier."""
+    out = []
+    for structure in target_body_structures(procedure):
+        BodyStructure.model_validate(structure) if hasattr(BodyStructure, "model_validate") else \
+            BodyStructure.parse_obj(structure)
+        (muscle,) = structure["location"]["coding"]
+        (qualifier,) = structure["locationQualifier"]
+        (laterality,) = qualifier["coding"]
+        assert laterality["system"] == SNOMED and laterality["code"] in (LEFT, RIGHT)
+        side = "L" if laterality["code"] == LEFT else "R"
+        assert qualifier["text"] == ("Left" if side == "L" else "Right")
+        assert structure["patient"] == {"reference": procedure["subject"]["reference"]}
+        out.append((muscle["code"], side))
+    return out
+
+
+def test_each_muscle_and_side_is_a_body_structure_with_a_snomed_laterality_qualifier(exported: tuple) -> None:
     bundle, sessions = exported
     by_id = {str(s["session_id"]): s for s in sessions}
+    views, sides = set(), set()
     for procedure in resources(bundle, "Procedure"):
         session = by_id[procedure["identifier"][0]["value"]]
-        expected = {(site["muscle"], site["side"]) for site in session["sites"]}
-        found = set()
-        for body_site in procedure.get("bodySite", []):
-            muscle = next(c for c in body_site["coding"] if c["system"] != SNOMED)
-            (laterality,) = [c for c in body_site["coding"] if c["system"] == SNOMED]
-            assert laterality["code"] in (LEFT, RIGHT)
-            side = "L" if laterality["code"] == LEFT else "R"
+        expected = {(site["muscle_id"], site["side"]) for site in session["sites"]}
+        views |= {site["view"] for site in session["sites"]}
+        sides |= {site["side"] for site in session["sites"]}
+        found = muscles_and_sides(procedure)
+        assert len(found) == len(set(found)) and set(found) == expected
+        # bodySite is the muscle alone: one coding (no laterality posing as an alternative code), side in text
+        assert len(procedure.get("bodySite", [])) == len(found)
+        for body_site, (muscle_id, side) in zip(procedure.get("bodySite", []), found, strict=True):
+            (coding,) = body_site["coding"]
+            assert coding["code"] == muscle_id and coding["system"] == "urn:tpi-notes:atlas-muscle"
             assert body_site["text"].startswith("Left " if side == "L" else "Right ")
-            found.add((muscle["display"], side))
-        assert found == expected
+    assert views == {"anterior", "posterior"} and sides == {"L", "R"}  # the demo covers front and back, both sides
+
+
+@pytest.mark.parametrize("view", ["anterior", "posterior"])
+def test_muscle_and_side_survive_front_and_back(ctx: AppContext, tmp_path: Path, view: str) -> None:
+    atlas = load_atlas()
+    chosen = [r for r in atlas.regions if r.view == view and r.muscle_id in ("upper_trapezius", "deltoid")]
+    assert {r.side for r in chosen} == {"L", "R"}
+    doctor = staff.add_staff(ctx, "Doctor V", "MD", ("physician",))
+    person = patients.create_patient(ctx, PatientInput(mrn="V2", family_name="Ode", given_name="Ana",
+                                                       birth_date=date(1970, 5, 1), weight_kg=70.0))
+    sites = tuple(replace(place_site(atlas, view, *r.anchor, n, "dry_needling"), needles_in=1, needles_out=1)
+                  for n, r in enumerate(chosen, start=1))
+    start = datetime(2026, 3, 2, 9, 0)
+    drafts.save_draft(ctx, replace(drafts.new_draft(ctx, person.id), performed_start=start, physician_id=doctor.id,
+                                   sites=sites))
+    raw = export(ctx, "fhir", tmp_path).read_bytes()
+    Bundle.model_validate_json(raw) if hasattr(Bundle, "model_validate_json") else Bundle.parse_raw(raw)
+    (procedure,) = resources(json.loads(raw), "Procedure")
+    assert sorted(muscles_and_sides(procedure)) == sorted((r.muscle_id, r.side) for r in chosen)
 
 
 def test_status_codes_doses_and_lots_follow_the_session(exported: tuple) -> None:
@@ -128,6 +188,8 @@ def test_a_draft_with_a_complication_and_both_sides(ctx: AppContext, tmp_path: P
     assert [c["code"] for c in procedure["code"]["coding"]] == ["20553"]
     sides = sorted(b["text"] for b in procedure["bodySite"])
     assert sides == ["Left levator scapulae", "Left upper trapezius", "Right upper trapezius"]
+    assert sorted(muscles_and_sides(procedure)) == [("levator_scapulae", "L"), ("upper_trapezius", "L"),
+                                                    ("upper_trapezius", "R")]
     (patient,) = resources(json.loads(raw), "Patient")
     assert patient["name"][0]["family"] == "Nguyễn"
     Bundle.model_validate_json(raw) if hasattr(Bundle, "model_validate_json") else Bundle.parse_raw(raw)

@@ -6,8 +6,10 @@ session one Procedure and one MedicationAdministration per agent and lot, ``part
 
 - Procedure.status: "completed" for a signed note, "in-progress" for a draft (the record is not final).
 - Procedure.code: every procedure code derived for the session (CPT; HCPCS Level II for G0283), and a summary.
-- bodySite: one CodeableConcept per treated muscle and side, holding the atlas muscle and the SNOMED CT
-  laterality qualifier (7771000 Left, 24028007 Right) as two codings; the text says both ("Left upper trapezius").
+- Laterality: one contained BodyStructure per treated muscle and side, named by the R4 extension
+  ``procedure-targetBodyStructure``: ``location`` the atlas muscle, ``locationQualifier`` the SNOMED CT side
+  (7771000 Left, 24028007 Right). ``bodySite`` keeps one CodeableConcept per muscle and side holding the muscle
+  alone; its text names the side too ("Left upper trapezius").
 - Medication: contained in its MedicationAdministration, with batch.lotNumber and expirationDate; the dose is in
   mg (saline, and anything without a concentration, in mL); route intramuscular (SNOMED CT 78421000).
 - fullUrl: ``urn:uuid:`` + a name-based UUID (version 5) of the clinic, the resource type and its natural key
@@ -25,6 +27,7 @@ from typing import Any
 from tpi_notes.domain.export_records import Clinician, ExportPatient, ExportRecord, MedicationLine, local_iso
 
 SNOMED = "http://snomed.info/sct"
+TARGET_BODY_STRUCTURE = "http://hl7.org/fhir/StructureDefinition/procedure-targetBodyStructure"
 CPT = "http://www.ama-assn.org/go/cpt"
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"  # Level II: a letter and four digits
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -124,20 +127,41 @@ def _period(start: datetime, end: datetime | None, zone: tzinfo | None) -> dict[
     return period
 
 
-def _body_sites(record: ExportRecord) -> list[dict[str, Any]]:
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
+def _treated(record: ExportRecord) -> list[tuple[str, str, str]]:
+    """(muscle id, muscle name, side) of each treated muscle and side, in site order."""
+    seen: dict[tuple[str, str], tuple[str, str, str]] = {}
     for site in record.session.sites:
-        key = (site.muscle_id, site.side)
-        if key in seen:
-            continue
-        code, side = LATERALITY[site.side]
-        seen[key] = {
-            "coding": [{**_coding(MUSCLE_SYSTEM, site.muscle_id, site.muscle),
-                        "version": record.session.atlas_version},
-                       _coding(SNOMED, code, side)],
-            "text": f"{side} {site.muscle.lower()}",
-        }
+        seen.setdefault((site.muscle_id, site.side), (site.muscle_id, site.muscle, site.side))
     return list(seen.values())
+
+
+def _muscle_concept(record: ExportRecord, muscle_id: str, muscle: str, text: str) -> dict[str, Any]:
+    return {"coding": [{**_coding(MUSCLE_SYSTEM, muscle_id, muscle), "version": record.session.atlas_version}],
+            "text": text}
+
+
+def _body_sites(record: ExportRecord) -> list[dict[str, Any]]:
+    """One bodySite per muscle and side: the muscle's one concept; the side is only in ``text`` (the coded side
+    is in the matching BodyStructure, a second coding would read as another code for the same muscle)."""
+    return [_muscle_concept(record, muscle_id, muscle, f"{LATERALITY[side][1]} {muscle.lower()}")
+            for muscle_id, muscle, side in _treated(record)]
+
+
+def _body_structures(record: ExportRecord, ids: FhirIds) -> list[dict[str, Any]]:
+    """Contained BodyStructures, one per muscle and side: ``location`` the muscle, ``locationQualifier`` the
+    patient's side (SNOMED CT), so a receiving system keeps both (clinical-reference §6.2-6.3)."""
+    structures = []
+    for number, (muscle_id, muscle, side) in enumerate(_treated(record), start=1):
+        code, word = LATERALITY[side]
+        structures.append({
+            "resourceType": "BodyStructure",
+            "id": f"body-structure-{number}",
+            "description": f"{word} {muscle.lower()}",
+            "location": _muscle_concept(record, muscle_id, muscle, muscle),
+            "locationQualifier": [{"coding": [_coding(SNOMED, code, word)], "text": word}],
+            "patient": _ref(ids.patient(record.session.person)),
+        })
+    return structures
 
 
 def _notes(record: ExportRecord, zone: tzinfo | None) -> list[dict[str, Any]]:
@@ -193,6 +217,11 @@ def procedure_resource(record: ExportRecord, ids: FhirIds, zone: tzinfo | None =
     body_sites = _body_sites(record)
     if body_sites:
         resource["bodySite"] = body_sites
+        structures = _body_structures(record, ids)
+        head = {"resourceType": "Procedure", "id": resource.pop("id"), "contained": structures,
+                "extension": [{"url": TARGET_BODY_STRUCTURE, "valueReference": {"reference": f"#{b['id']}"}}
+                              for b in structures]}
+        resource = {**head, **resource}  # in FHIR's element order: contained and extension come first
     outcome = []
     if s.pain_before is not None or s.pain_after is not None:
         before = "-" if s.pain_before is None else s.pain_before

@@ -98,7 +98,7 @@ def evaluate(data: SafetyInput) -> list[Finding]:
     if bleeding_risk(p, sites):  # every needle, dry needling too; the sheet's bleeding block reads the same
         out.append(Finding("bleeding_risk", "warn", f"The patient {bleeding_risk_reason(p)}: document the "
                            "bleeding-risk discussion (with the prescriber where needed) in the note.",
-                           "clinical-reference §4.2 (anticoagulants and antiplatelets; any needle, product.md §4)"))
+                           "clinical-reference §4.2; product.md §4 (any needle)"))
     steroid = steroid_mpe(doses, data.formulary)
     if p.immunosuppressed and any(r.agent_class == "corticosteroid" and r.total_mg > 0 for r in doses.rows):
         out.append(Finding("immunosuppressed_steroid", "info", "Immunosuppressed patient receiving a "
