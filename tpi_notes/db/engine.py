@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tpi_notes import open_databases
+from tpi_notes.db import sqlite_transactions
 from tpi_notes.domain.errors import DatabaseOpenError
 from tpi_notes.paths import default_database_path
 
@@ -121,6 +122,7 @@ def make_engine(url: str) -> Engine:
         raise DatabaseOpenError(f"The database driver for this URL is not installed ({exc.name}){extra}.") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        sqlite_transactions.install(engine)  # BEGIN IMMEDIATE for writes, so appends and saves serialise
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_session)
     return engine

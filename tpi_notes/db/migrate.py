@@ -15,6 +15,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
+from tpi_notes.db import sqlite_transactions
 from tpi_notes.db.database_file import inspect_file
 from tpi_notes.db.engine import make_engine, sqlite_path
 from tpi_notes.domain.errors import DatabaseOpenError
@@ -150,20 +151,22 @@ def _refuse_older(current: str | None, head: str, upgrade: bool, where: str) -> 
 
 def _upgrade(engine: Engine, script_location: Path) -> None:
     cfg = alembic_config(script_location)
-    with engine.connect() as conn:
+    with engine.connect().execution_options(**sqlite_transactions.WRITE) as conn:
         sqlite = conn.dialect.name == "sqlite"
         if conn.dialect.name == "postgresql":
             # Workstations starting together on a new or older database: one upgrades, the others wait here
             # until it commits and then find the database at head (Alembic reads the revision after the lock).
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         if sqlite:
-            # Batch mode rebuilds tables; foreign keys must be off meanwhile and checked afterwards.
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # Batch mode rebuilds tables; foreign keys must be off meanwhile and checked afterwards (both PRAGMAs
+            # outside a transaction: SQLite ignores them inside one).
+            sqlite_transactions.outside_transaction(conn, "PRAGMA foreign_keys=OFF")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
         conn.commit()
         if sqlite:
             problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.rollback()
+            sqlite_transactions.outside_transaction(conn, "PRAGMA foreign_keys=ON")
             if problems:
                 raise DatabaseOpenError(f"The upgrade left {len(problems)} broken references; restore the backup.")

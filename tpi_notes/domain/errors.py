@@ -23,6 +23,10 @@ class ConcurrentEditError(TpiError):
     """Someone else saved this record since it was opened; reload before saving again."""
 
 
+class DatabaseBusyError(TpiError):
+    """Another workstation held the database (or the record) too long; nothing was saved, try again."""
+
+
 class DatabaseOpenError(TpiError):
     """The database could not be opened, created or upgraded; nothing was changed."""
 

@@ -47,7 +47,7 @@ def list_events(ctx: AppContext, flt: AuditFilter, sort_key: str = "time", desce
     _check(flt, sort_key)
     if offset < 0 or not 1 <= limit <= MAX_PAGE:
         raise ValidationError({"limit": f"Ask for 1 to {MAX_PAGE} events from offset 0 or later."})
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         # One read transaction is a consistent snapshot already; up_to_id holds it across later pages.
         up_to_id = flt.up_to_id if flt.up_to_id is not None else repo.newest_id(s)
         rows = repo.page(s, flt, sort_key, descending, offset, limit)
@@ -64,21 +64,21 @@ def list_events(ctx: AppContext, flt: AuditFilter, sort_key: str = "time", desce
 def action_choices(ctx: AppContext) -> list[str]:
     """The actions the trail holds (view, create, change, sign, …), alphabetically."""
     ctx.require(Permission.VIEW_AUDIT)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return repo.distinct_values(s, AuditEvent.action)
 
 
 def entity_choices(ctx: AppContext) -> list[str]:
     """The kinds of record the trail names (patient, session, addendum, user, …), alphabetically."""
     ctx.require(Permission.VIEW_AUDIT)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return repo.distinct_values(s, AuditEvent.entity)
 
 
 def user_choices(ctx: AppContext) -> list[UserChoice]:
     """App users by name, then the actors without an app user (the command line's ``os:<login>``)."""
     ctx.require(Permission.VIEW_AUDIT)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return repo.user_choices(s)
 
 

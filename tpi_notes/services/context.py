@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from tpi_notes.db import transactions
 from tpi_notes.db.engine import make_session_factory, resolve_database_url, sqlite_path
 from tpi_notes.db.migrate import open_database, prepare_database
-from tpi_notes.db.repositories import reference
+from tpi_notes.db.repositories import audit, reference
 from tpi_notes.domain.formulary import load_default_formulary
 from tpi_notes.domain.permissions import Permission, Principal
 
@@ -51,9 +52,31 @@ class AppContext:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One user action = one transaction: committed on success, rolled back on any error."""
-        with self.factory.begin() as s:
+        """One user action = one transaction: committed on success, rolled back on any error.
+
+        It may write: on SQLite it takes the write lock at once (BEGIN IMMEDIATE), so what it reads (a row
+        version, the audit chain's head) stays true until it commits. A lost race reaches the user as
+        ConcurrentEditError, a lock wait that ran out as DatabaseBusyError (db/transactions.py)."""
+        with transactions.plain_refusals(), self.factory.begin() as s:
+            s.connection(execution_options=transactions.options(self.engine.dialect.name, write=True))
             yield s
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read: one consistent snapshot that never holds the write lock, so a long export or verify never
+        makes a Save wait and a session read in several SELECTs is never half of a concurrent save.
+
+        Nothing in it is committed. The audit events it appends (an audited view, print or export) are written
+        when it ends, in a short write transaction of their own (repositories/audit.py, AFTER_READ)."""
+        pending: list[dict] = []
+        with transactions.plain_refusals(), self.factory() as s:
+            s.info[audit.AFTER_READ] = pending
+            s.connection(execution_options=transactions.options(self.engine.dialect.name, write=False))
+            yield s
+        if pending:
+            with self.transaction() as s:
+                for event in pending:
+                    audit.append(s, **event)
 
     @property
     def database_path(self) -> Path | None:

@@ -80,7 +80,7 @@ def _assessment(s: Session, chart: _Chart) -> tuple[DoseSummary, Coding, tuple[F
 def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
     """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"); audited as a print."""
     ctx.require(Permission.PRINT)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         chart = _chart(s, session_id)
         doses, coding, findings = _assessment(s, chart)
         clinic = clinic_as_signed(chart.clinic, chart.record.signed_context)  # the letterhead it was signed under

@@ -109,7 +109,7 @@ def export_sessions(ctx: AppContext, fmt: str, out: BinaryIO, flt: HistoryFilter
         raise ValidationError(problems)
     written = 0
     sessions = 0
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         settings = reference.settings(s)
         helpers = _helpers(ctx, fmt, export_rows.count(s, flt) if workers is None else 0, workers)
         writer = _writer(fmt, settings.name, zone)

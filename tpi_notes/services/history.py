@@ -50,7 +50,7 @@ def browse(ctx: AppContext, flt: HistoryFilter, sort: Sort | None = None, offset
     _check(flt, sort)
     if offset < 0 or not 1 <= limit <= MAX_PAGE:
         raise ValidationError({"page": f"A page starts at 0 or later and holds 1 to {MAX_PAGE} sessions."})
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         if offset == 0 and flt.patient_id is not None and patients.get(s, flt.patient_id) is None:
             raise NotFoundError(f"Patient {flt.patient_id} does not exist.")
         rows, total = session_history.page(s, flt, sort, offset, limit, with_total=offset == 0)
@@ -64,7 +64,7 @@ def count(ctx: AppContext, flt: HistoryFilter) -> int:
     """How many sessions ``flt`` matches."""
     ctx.require(Permission.VIEW_RECORDS)
     _check(flt)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return session_history.count(s, flt)
 
 
@@ -72,7 +72,7 @@ def chart(ctx: AppContext, flt: HistoryFilter) -> ChartData:
     """Sessions per month over the matching range and per agent, for the browser's small chart."""
     ctx.require(Permission.VIEW_RECORDS)
     _check(flt)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         months = session_history.per_month(s, flt)
         total = sum(m.sessions for m in months)
         agents = session_history.by_agent(s, flt, matching=total) if total else []
@@ -82,7 +82,7 @@ def chart(ctx: AppContext, flt: HistoryFilter) -> ChartData:
 def filter_choices(ctx: AppContext) -> FilterChoices:
     """Physicians, formulary agents (retired ones too: old sessions used them), agent classes and muscles."""
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         physicians = session_history.physicians(s)
         items = reference.list_items(s, include_retired=True)
     agents = tuple(sorted((AgentChoice(i.code, i.name, i.agent_class) for i in items),

@@ -80,7 +80,7 @@ def signature_problem(s: Session, record: SessionRecord) -> str | None:
 def session_is_intact(ctx: AppContext, session_id: int) -> bool:
     """A signed session whose content and addenda still match their hashes (a draft is always intact)."""
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         record = session_records.load(s, session_id)
         if record is None:
             raise NotFoundError(f"Session {session_id} does not exist.")
@@ -90,7 +90,7 @@ def session_is_intact(ctx: AppContext, session_id: int) -> bool:
 def tampered_session_ids(ctx: AppContext, patient_id: int | None = None) -> set[int]:
     """Ids of the signed sessions (of one patient, or all) that no longer match their signature."""
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return {sid for sid, _mrn, _reason in _tampered(s, patient_id, None)}
 
 
@@ -98,7 +98,7 @@ def verify_database(ctx: AppContext) -> VerifyReport:
     """Check every signed session and the whole audit chain (read only; see ``record_verification``)."""
     ctx.require(Permission.VERIFY)
     report = VerifyReport()
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         report.tampered = _tampered(s, None, report)
         report.audit_problems, signed, added = _check_audit_chain(s, report)
         report.tampered += _missing_since_audited(s, signed, added)
@@ -218,7 +218,7 @@ def _missing_locks(s: Session) -> list[str]:
 def chain_head(ctx: AppContext) -> ChainHead | None:
     """The newest audit event (id, time, hash) as stored; None while the trail is empty. Read only."""
     ctx.require(Permission.VERIFY)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return _head(s)
 
 
@@ -266,7 +266,7 @@ def check_anchors(ctx: AppContext, anchors: Sequence[Anchor]) -> list[list[str]]
         return []
     wanted = {a.event_id for a in anchors}
     found: dict[int, tuple[datetime, str]] = {}
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         clinic = _clinic_name(s)
         last = _head(s)
         running, after, until = GENESIS_HASH, 0, max(wanted)

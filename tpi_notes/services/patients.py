@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tpi_notes.db.repositories import audit, patients, sessions
+from tpi_notes.db.repositories import audit, locks, patients, sessions
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, ValidationError
 from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, validate_patient
 from tpi_notes.domain.permissions import Permission
@@ -15,20 +15,20 @@ SEARCH_LIMIT = 500
 def search_patients(ctx: AppContext, text: str, limit: int = SEARCH_LIMIT) -> list[PatientSummary]:
     """Patients matching every word typed (name start, MRN start, or date of birth), by name."""
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return patients.search(s, text, limit)
 
 
 def count_patients(ctx: AppContext) -> int:
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return patients.count(s)
 
 
 def get_patient(ctx: AppContext, patient_id: int) -> PatientRecord:
     """Open a patient's record (an audited view)."""
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         row = patients.get(s, patient_id)
         if row is None:
             raise NotFoundError(f"Patient {patient_id} does not exist.")
@@ -60,6 +60,7 @@ def update_patient(ctx: AppContext, patient_id: int, data: PatientInput, row_ver
     ctx.require(Permission.EDIT_PATIENTS)
     clean = validate_patient(data, ctx.today())
     with ctx.transaction() as s:
+        locks.patient_row(s, patient_id)  # another save of this patient waits (PostgreSQL)
         row = patients.get(s, patient_id)
         if row is None:
             raise NotFoundError(f"Patient {patient_id} does not exist.")
@@ -80,5 +81,5 @@ def update_patient(ctx: AppContext, patient_id: int, data: PatientInput, row_ver
 
 def list_patient_sessions(ctx: AppContext, patient_id: int) -> list[SessionSummary]:
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return sessions.summaries_for_patient(s, patient_id)

@@ -37,7 +37,7 @@ def check_printout(ctx: AppContext, text: str) -> PrintoutCheck:
     ctx.require(Permission.VIEW_RECORDS)
     printed = parse_printout(text)
     sid = printed.session_id
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         record = session_records.load(s, sid)
         if record is None:
             return PrintoutCheck(UNKNOWN, sid, f"There is no session {sid} in this clinic's database. The note "

@@ -12,7 +12,7 @@ from tpi_notes.services.context import AppContext
 def get_session(ctx: AppContext, session_id: int) -> SessionRecord:
     """A whole session (an audited view)."""
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         record = session_records.load(s, session_id)
         if record is None:
             raise NotFoundError(f"Session {session_id} does not exist.")

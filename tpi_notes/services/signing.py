@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import update
 
 from tpi_notes.db.models import ProcedureSession, SessionFinding
-from tpi_notes.db.repositories import audit, patients, reference, session_records, staff
+from tpi_notes.db.repositories import audit, locks, patients, reference, session_records, staff
 from tpi_notes.domain.completeness import MissingItem
 from tpi_notes.domain.draft import draft_from_record
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError
@@ -37,6 +37,7 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
     if not verify_user_password(ctx, physician_id, password):
         raise TpiError("The password is not correct; the note was not signed.")
     with ctx.transaction() as s:
+        locks.session_row(s, session_id)  # a save of it on another workstation waits (PostgreSQL)
         record = session_records.load(s, session_id)
         if record is None:
             raise NotFoundError(f"Session {session_id} does not exist.")

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError, ValidationError
+from tpi_notes.domain.errors import (
+    ConcurrentEditError,
+    DatabaseBusyError,
+    NotFoundError,
+    TpiError,
+    ValidationError,
+)
 
 _TITLES: dict[type[TpiError], str] = {
     ValidationError: "Please check the entry",
     ConcurrentEditError: "Changed on another workstation",
+    DatabaseBusyError: "Database busy",
     NotFoundError: "No longer there",
 }
 

@@ -14,10 +14,18 @@ from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
 AUDIT_APPEND_LOCK = 0x7470_695F_6175_6474  # "tpi_audt"
 
 
+# In a read transaction (ctx.read()) this ``Session.info`` key holds the audit events the read appends: they are
+# written when the read ends, in a short write transaction of their own (AppContext.read), so a long audited read
+# (an export, verify) never holds the write lock, and the chain head is never read from an old snapshot.
+AFTER_READ = "tpi_audit_after_read"
+
+
 def _serialise_appends(s: Session) -> None:
-    """Two workstations appending at once would both read the same last hash and fork the chain. SQLite lets
-    one writer at a time in; PostgreSQL lets both, so each append waits here until the other's transaction
-    ends (the lock is released at commit or rollback); the newest hash is read after it, in a new snapshot."""
+    """Two workstations appending at once would both read the same last hash and fork the chain. On SQLite a
+    write transaction begins IMMEDIATE (db/sqlite_transactions.py): one writer at a time, from its first read
+    (any other transaction is a real snapshot, whose write SQLite refuses if the chain moved on). PostgreSQL
+    lets both in, so each append waits here until the other's transaction ends (the lock is released at commit
+    or rollback); the newest hash is read after it, in a new snapshot (READ COMMITTED)."""
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_APPEND_LOCK})
 
@@ -38,7 +46,13 @@ def append(
     detail: str = "",
     user_id: int | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
+) -> AuditEntry | None:
+    """Append one event to the chain (None: in a read, the event waits for the read's end; see AFTER_READ)."""
+    waiting = s.info.get(AFTER_READ)
+    if waiting is not None:
+        waiting.append({"actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
+                        "patient_id": patient_id, "detail": detail, "user_id": user_id, "at": at or datetime.now()})
+        return None
     _serialise_appends(s)
     entry = AuditEntry(
         at=(at or datetime.now()).replace(microsecond=0),
