@@ -10,7 +10,8 @@ command line: ``tpi_notes.cli.main`` with bad arguments (unknown commands, sessi
   sample through the real ``python -m tpi_notes`` process.
 refused files: every command pointed at a file that is not a clinic database (zero-length, text, random bytes,
   a foreign SQLite database, a clinic database cut short, an SQLite header over garbage, a clinic of a newer
-  schema); the file and its folder listing (names, sizes, SHA-256) are hashed before and after.
+  schema), and every reading command at a clinic of an older schema; the file and its folder listing (names,
+  sizes, SHA-256) are hashed before and after.
 
 Figures: ``crashes`` (an exception that is not a ``TpiError``; a command that raises, exits with another status
 than 0, 1 or 2, or prints "unexpected error" or a traceback), ``partial_writes`` (a refused call or command after
@@ -380,12 +381,31 @@ def _newer_clinic(clinic: bytes, path: Path) -> bytes:
     return data
 
 
+def _older_clinic(path: Path) -> bytes:
+    """A clinic file of the first release (revision 0001): a reading command must not upgrade it."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from tpi_notes.db.migrate import alembic_config
+
+    engine = create_engine(f"sqlite:///{path}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    engine.dispose()
+    data = path.read_bytes()
+    path.unlink()
+    return data
+
+
 def _refused_kinds(folder: Path, source: Path, rng: random.Random) -> dict[str, Callable[[], bytes]]:
     folder.mkdir(parents=True, exist_ok=True)
     clinic = source.read_bytes()
     foreign = _foreign_sqlite(folder / "foreign.sqlite", wal=False)
     foreign_wal = _foreign_sqlite(folder / "foreign-wal.sqlite", wal=True)
     newer = _newer_clinic(clinic, folder / "newer.sqlite")
+    older = _older_clinic(folder / "older.sqlite")
     return {
         "zero-length": lambda: b"",
         "text": lambda: b"Patient list\nDoe, Jane, 1970-01-01\n" * rng.randint(1, 200),
@@ -395,6 +415,7 @@ def _refused_kinds(folder: Path, source: Path, rng: random.Random) -> dict[str, 
         "foreign SQLite (WAL)": lambda: foreign_wal,
         "clinic cut short": lambda: clinic[:rng.choice([100, 1024, 4096, len(clinic) // 2, len(clinic) - 4096])],
         "clinic of a newer schema": lambda: newer,
+        "clinic of an older schema": lambda: older,  # only `upgrade` may change it
     }
 
 
@@ -405,7 +426,8 @@ def _refused_commands(path: Path, out: Path) -> list[list[str]]:
     commands = [["verify", "--db", f], ["note", "1", "--db", f, "-o", o], ["aftercare", "1", "--db", f, "-o", o],
                 ["export", "--db", f, "--format", "csv", "-o", o], ["backup", "--db", f, "-o", o],
                 ["anchor", "--db", f, "-o", o], ["check-printout", "--db", f, "1", "deadbeef"],
-                ["--db", f, "export", "--format", "jsonl", "-o", o], ["demo", "--db", f]]
+                ["--db", f, "export", "--format", "jsonl", "-o", o],
+                ["demo", "--db", f, "--patients", "3", "--sessions", "1"]]
     known = {"upgrade": ["upgrade", "--db", f]}  # commands other parts of issue 12 add, tried once they exist
     parser = cli.build_parser()
     names = next((set(a.choices) for a in parser._actions if getattr(a, "choices", None) and a.dest == "command"),
@@ -416,6 +438,11 @@ def _refused_commands(path: Path, out: Path) -> list[list[str]]:
 def _fingerprint(folder: Path) -> list[tuple[str, int, str]]:
     return sorted((p.name, p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
                   for p in folder.iterdir() if p.is_file())
+
+
+# Changes a command makes on purpose: `upgrade` upgrades an older clinic; `demo` builds in an empty file or
+# over a clinic without patients (services.demo.prepare_demo_target).
+BY_DESIGN = {("clinic of an older schema", "upgrade"), ("clinic of an older schema", "demo"), ("zero-length", "demo")}
 
 
 def _refused_files(folder: Path, clinic: Path, count: int, processes: int, rng: random.Random,
@@ -433,6 +460,8 @@ def _refused_files(folder: Path, clinic: Path, count: int, processes: int, rng: 
         path.write_bytes(kinds[kind]())
         commands = _refused_commands(path, out_dir / "out.file")
         argv = commands[rng.randrange(len(commands))]
+        if (kind, argv[0]) in BY_DESIGN:
+            argv = commands[0]
         before = _fingerprint(home)
         in_process = k >= processes
         outcome = run_cli(argv) if in_process else run_cli_process(argv, env)
