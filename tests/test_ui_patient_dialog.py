@@ -95,6 +95,22 @@ def test_enter_in_the_anticoagulant_combo_saves(make_window: MakeWindow, qtbot: 
     assert patient_service.get_patient(clinic_ctx, dialog.saved.id).anticoagulant == "apixaban"
 
 
+@pytest.mark.parametrize("typed", ["None", "n/a", "-", "Denies"])  # "—" is in test_bleeding_risk.py
+def test_none_typed_as_the_anticoagulant_is_no_anticoagulant(make_window: MakeWindow, qtbot: QtBot,
+                                                             clinic_ctx: AppContext, typed: str) -> None:
+    window = make_window()
+    dialog = open_new_dialog(qtbot, window)
+    fill_valid(qtbot, dialog)
+    line = dialog.form.anticoagulant.lineEdit()
+    qtbot.keyClicks(line, typed)
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert dialog.saved is not None
+    assert patient_service.get_patient(clinic_ctx, dialog.saved.id).anticoagulant == ""
+    window.patient_list.select_patient(dialog.saved.id)
+    assert not any("Anticoagulant" in text for text in window.patient_view.header.badge_texts())
+
+
 def test_names_in_any_script_round_trip_and_are_found(make_window: MakeWindow, qtbot: QtBot,
                                                       clinic_ctx: AppContext) -> None:
     window = make_window()
