@@ -19,7 +19,7 @@ from tpi_notes.reports.text import Markup, bold, para
 
 Cell = str | Paragraph | Flowable
 PADDING = 3.0
-PIECE_HEIGHT = 160.0  # points: a cell taller than this is cut into pieces of at most this height
+PIECE_HEIGHT = 96.0  # points (about ten lines): a taller cell is cut into pieces of at most this height
 
 
 def _pieces(cell: Flowable | str, width: float, limit: float = PIECE_HEIGHT) -> list[Flowable | str]:
