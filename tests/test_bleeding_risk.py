@@ -146,3 +146,23 @@ def test_anticoagulated_dry_needling_note_and_sheet_agree(ctx: AppContext, tmp_p
     assert "Bleeding" in sheet and "blood thinner" in sheet
     none = add_patient(ctx, mrn="P-200", anticoagulant="None")
     assert patients.get_patient(ctx, none.id).anticoagulant == ""
+
+
+def test_a_none_stored_before_this_change_is_read_as_none(ctx: AppContext) -> None:
+    """Records saved before saving normalised keep "None": the list flag, the note and the sheet read it as none."""
+    from sqlalchemy import update
+
+    from tpi_notes.db.models import Patient
+
+    doctor = setup_clinic(ctx)
+    p = add_patient(ctx)
+    with ctx.transaction() as s:
+        s.execute(update(Patient).where(Patient.id == p.id).values(anticoagulant="None"))
+    assert patients.get_patient(ctx, p.id).anticoagulant == "None"  # as stored, not rewritten by reading
+    [row] = patients.search_patients(ctx, "Nguy")
+    assert "bleeding" not in row.flags
+    sid = save_session(ctx, p.id, doctor, 2, technique="dry_needling")
+    note = flat(" ".join(pdf_pages(documents.procedure_note_pdf(ctx, sid))))
+    sheet = flat(" ".join(pdf_pages(documents.aftercare_pdf(ctx, sid, "en"))))
+    assert "bleeding-risk discussion" not in note and "Anticoagulant / antiplatelet None recorded" in note
+    assert "blood thinner" not in sheet and "You bleed more easily" not in sheet
