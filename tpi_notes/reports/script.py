@@ -123,10 +123,10 @@ def _visual_frag_line(line: Any) -> Any:
     frags = line.words
     if any(hasattr(f, "cbDefn") or not isinstance(getattr(f, "text", None), str) for f in frags):
         return line
-    owner = [n for n, f in enumerate(frags) for _ch in f.text]
     text = "".join(f.text for f in frags)
     if not has_rtl(text):
         return line
+    owner = [n for n, f in enumerate(frags) for _ch in f.text]
     pieces: list[Any] = []
     for index, ch in visual_order(text):
         source = frags[owner[index]]
