@@ -342,7 +342,7 @@ def test_anchor_never_overwrites_unless_forced(clinic: AppContext, db_path: Path
 
     for target, words in ((tmp_path / "no-folder" / "a.json", "does not exist"), (tmp_path, "is a folder")):
         failed = _anchor(db_path, target)
-        assert failed.returncode == 1 and words in failed.stderr and failed.stderr.count("\n") == 1
+        assert failed.returncode == 2 and words in failed.stderr and failed.stderr.count("\n") == 1  # usage
     assert _last_event(db_path) == events + 1  # only the forced anchor was audited
     usage = run("anchor", "--db", str(db_path))
     assert usage.returncode == 2 and "-o" in usage.stderr

@@ -152,14 +152,14 @@ def test_cli_backup_exit_codes(tmp_path: Path) -> None:
     assert _count(out, "SELECT count(*) FROM patient") == 5
     assert _audit(db)[-1][1] == "backup"
 
-    for args, words in (
-        (("--db", str(tmp_path / "missing.sqlite"), "-o", str(tmp_path / "x.sqlite")), "does not exist"),
-        (("--db", str(db), "-o", str(tmp_path / "no-folder" / "x.sqlite")), "does not exist"),
-        (("--db", str(db), "-o", str(tmp_path)), "is a folder"),
-        (("--db", "postgresql+psycopg://clinic@db.example/tpi", "-o", str(tmp_path / "x.sqlite")), "pg_dump"),
+    for args, words, code in (
+        (("--db", str(tmp_path / "missing.sqlite"), "-o", str(tmp_path / "x.sqlite")), "does not exist", 1),
+        (("--db", str(db), "-o", str(tmp_path / "no-folder" / "x.sqlite")), "does not exist", 2),  # usage
+        (("--db", str(db), "-o", str(tmp_path)), "is a folder", 2),
+        (("--db", "postgresql+psycopg://clinic@db.example/tpi", "-o", str(tmp_path / "x.sqlite")), "pg_dump", 1),
     ):
         failed = run("backup", *args)
-        assert failed.returncode == 1, failed.stdout
+        assert failed.returncode == code, failed.stdout
         assert failed.stderr.count("\n") == 1 and words in failed.stderr and "Traceback" not in failed.stderr
     assert not (tmp_path / "missing.sqlite").exists() and not (tmp_path / "x.sqlite").exists()
 
@@ -179,4 +179,4 @@ def test_cli_backup_to_a_read_only_folder(tmp_path: Path) -> None:
         failed = run("backup", "--db", str(db), "-o", str(folder / "x.sqlite"))
     finally:
         folder.chmod(0o700)
-    assert failed.returncode == 1 and "not writable" in failed.stderr
+    assert failed.returncode == 2 and "not writable" in failed.stderr  # a usage error, told before anything

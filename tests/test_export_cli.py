@@ -96,8 +96,8 @@ def test_a_missing_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert not missing.exists() and not (tmp_path / "h.csv").exists()
 
 
-def test_a_missing_output_folder_is_one_line_and_exit_1(clinic: Path, tmp_path: Path) -> None:
+def test_a_missing_output_folder_is_one_line_and_exit_2(clinic: Path, tmp_path: Path) -> None:
     result = run("export", "--db", str(clinic), "--format", "csv", "-o", str(tmp_path / "no" / "h.csv"))
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error (product.md §7), told before the database is opened
     assert result.stderr.count("\n") == 1 and "does not exist" in result.stderr
     assert export_events(clinic) == []

@@ -77,10 +77,10 @@ def test_unknown_session_exits_1(demo_db: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", ["note", "aftercare"])
-def test_unwritable_output_exits_1(demo_db: Path, tmp_path: Path, command: str) -> None:
+def test_unwritable_output_is_a_usage_error(demo_db: Path, tmp_path: Path, command: str) -> None:
     for target in (tmp_path / "missing" / "x.pdf", tmp_path):
         result = run(command, "--db", str(demo_db), "1", "-o", str(target))
-        assert result.returncode == 1
+        assert result.returncode == 2
         assert "cannot write" in _one_line(result)
     assert not (tmp_path / "missing").exists()
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from tpi_notes import __version__, open_databases
+from tpi_notes import __version__, cli_args, open_databases
 from tpi_notes.domain.audit_anchor import Anchor
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
@@ -21,18 +21,9 @@ PROG = "tpi-notes"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{PROG}: {message} (see {PROG} --help)\n")
+        one_line = " ".join(message.split())  # a value with a line break must not make a second line
+        sys.stderr.write(f"{PROG}: {one_line} (see {PROG} --help)\n")
         raise SystemExit(2)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} is negative")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,9 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     demo = sub.add_parser("demo", help="build a demo clinic in a new database")
     demo.add_argument("--db", dest="sub_db", required=True, help="the new database (file path or URL)")
-    demo.add_argument("--patients", type=_positive, default=200)
-    demo.add_argument("--sessions", type=_positive, default=1000)
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--patients", type=cli_args.demo_patients, default=200)
+    demo.add_argument("--sessions", type=cli_args.demo_sessions, default=1000)
+    demo.add_argument("--seed", type=cli_args.seed, default=7)
     verify = sub.add_parser("verify", help="check every signed session and the audit trail; exit 0 when intact")
     verify.add_argument("--db", dest="sub_db", required=True, help="the database to check (file path or URL)")
     verify.add_argument("--anchor", action="append", type=_anchor_file, default=[], metavar="FILE",
@@ -59,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
                        ("aftercare", "write a session's aftercare sheet as PDF")):
         doc = sub.add_parser(name, help=what)
         doc.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
-        doc.add_argument("session_id", metavar="SESSION_ID", type=_session_id, help="the session's number")
+        doc.add_argument("session_id", metavar="SESSION_ID", type=cli_args.session_number, help="the session's number")
         doc.add_argument("-o", "--output", required=True, metavar="OUT.pdf", help="the PDF file to write")
         if name == "aftercare":
             doc.add_argument("--lang", choices=sorted(LANGUAGES), help="language (default: the patient's)")
@@ -85,7 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    problem = cli_args.argument_problem(args)
+    if problem:
+        parser.error(problem)  # one line, exit 2, before any database is opened or file written
     try:
         if args.command == "demo":
             return _demo(args)
@@ -239,13 +234,6 @@ def _check_printout(args: argparse.Namespace) -> int:
     if result.patient:
         print(f"Patient: {result.patient}")
     return 0 if result.ok else 1
-
-
-def _session_id(text: str) -> int:
-    value = _positive(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("session numbers start at 1")
-    return value
 
 
 def _document(args: argparse.Namespace) -> int:

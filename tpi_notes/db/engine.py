@@ -29,13 +29,35 @@ def resolve_database_url(db: str | None) -> str:
         path = default_database_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{path}"
+    problem = database_url_problem(chosen)
+    if problem:
+        raise DatabaseOpenError(problem)
     if "://" in chosen:
-        try:
-            make_url(chosen)
-        except ArgumentError as exc:
-            raise DatabaseOpenError(f"{chosen!r} is not a valid database URL: {exc}") from None
         return chosen
     return f"sqlite:///{Path(chosen).expanduser().resolve()}"
+
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def database_url_problem(db: str) -> str | None:
+    """Why ``db`` (a ``--db`` value: a file path or an SQLAlchemy URL) cannot name a tpi-notes database, or
+    None. Reads nothing and opens nothing: a mistyped value is a usage error, told before anything starts."""
+    if not db.strip():
+        return "--db is empty; give a database file path or a URL"
+    if "\0" in db:
+        return "--db contains a NUL character"
+    if "://" not in db:
+        return None
+    try:
+        url = make_url(db)
+        url.get_dialect()  # an unknown kind of database (a typo in the scheme) fails here, not at connect
+    except (ArgumentError, ValueError) as exc:  # NoSuchModuleError is an ArgumentError; a bad port a ValueError
+        return f"{db!r} is not a valid database URL: {exc}"
+    if url.get_backend_name() not in SUPPORTED_BACKENDS:
+        return (f"{db!r} names a {url.get_backend_name()} database; tpi-notes works with SQLite files and "
+                "PostgreSQL servers (postgresql+psycopg://…)")
+    return None
 
 
 def sqlite_path(url: str) -> Path | None:
