@@ -105,7 +105,7 @@ def export_events_csv(ctx: AppContext, flt: AuditFilter, path: str | Path) -> in
     partial = out.with_name(f".{out.name}.partial")
     placed = False
     try:
-        with ctx.transaction() as s:
+        with ctx.read() as s:  # a long export never holds the write lock; its event is appended as it ends
             snapshot = replace(flt, up_to_id=flt.up_to_id if flt.up_to_id is not None else repo.newest_id(s))
             written = 0
             with partial.open("w", encoding="utf-8-sig", newline="") as fh:
