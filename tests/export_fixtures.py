@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.db.models import AuditEvent
 from tpi_notes.domain.export_csv import BOM
+from tpi_notes.domain.history_answers import History
 from tpi_notes.domain.patient import PatientInput
 from tpi_notes.domain.session import Component, Diagnosis, Preparation
 from tpi_notes.domain.sites import place_site
@@ -37,7 +38,8 @@ def add_session(ctx: AppContext, family: str, given: str, *, mrn: str, day: date
     """A patient called ``family``/``given`` with one saved draft: lidocaine 1 % into ``muscles``."""
     doctor = staff.add_staff(ctx, f"Doctor {mrn}", "MD", ("physician",))
     patient = patients.create_patient(ctx, PatientInput(mrn=mrn, family_name=family, given_name=given,
-                                                        birth_date=date(1970, 5, 1), weight_kg=70.0))
+                                                        birth_date=date(1970, 5, 1), weight_kg=70.0,
+                                                        history=History.of(allergies="no", pregnant="no", breastfeeding="no")))
     atlas = load_atlas()
     sites = []
     for number, (muscle, side) in enumerate(muscles, start=1):

@@ -15,6 +15,7 @@ from tpi_notes.anatomy import load_atlas
 from tpi_notes.db.models import FormularyItem, Lot
 from tpi_notes.db.repositories import reference
 from tpi_notes.domain.draft import DEFAULT_RISKS, NEAR_LUNG_RISK, STEROID_RISKS
+from tpi_notes.domain.history_answers import History
 from tpi_notes.domain.patient import PatientInput, PatientRecord
 from tpi_notes.domain.session import Component, Diagnosis, EStim, ExamFinding, Preparation
 from tpi_notes.domain.sites import place_site
@@ -62,7 +63,7 @@ def setup_clinic(ctx: AppContext, *, after_hours: str = "(555) 010-9999", hours:
 def add_patient(ctx: AppContext, family: str = "Nguyễn", given: str = "Thị Ánh", mrn: str = "P-100",
                 **fields: Any) -> PatientRecord:
     data = PatientInput(mrn=mrn, family_name=family, given_name=given, birth_date=date(1961, 3, 9), sex="female",
-                        weight_kg=70.0)
+                        weight_kg=70.0, history=History.of(allergies="no", pregnant="no", breastfeeding="no"))  # asked, all denied
     return patients.create_patient(ctx, replace(data, **fields))
 
 

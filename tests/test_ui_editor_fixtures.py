@@ -20,6 +20,7 @@ from sqlalchemy import select  # noqa: E402
 from tpi_notes.anatomy import Region, load_atlas  # noqa: E402
 from tpi_notes.db.models import FormularyItem, Lot  # noqa: E402
 from tpi_notes.domain.draft import SessionDraft  # noqa: E402
+from tpi_notes.domain.history_answers import History
 from tpi_notes.domain.patient import PatientInput  # noqa: E402
 from tpi_notes.services import drafts, staff  # noqa: E402
 from tpi_notes.services import patients as patient_service  # noqa: E402
@@ -60,7 +61,7 @@ def clinic(ctx: AppContext) -> Clinic:
     ensure_application()
     patient = patient_service.create_patient(ctx, PatientInput(
         mrn="E-100", family_name="Okafor", given_name="Ada", birth_date=date(1975, 6, 2), sex="female",
-        weight_kg=70.0))
+        weight_kg=70.0, history=History.of(allergies="no", pregnant="no", breastfeeding="no")))
     physician = staff.add_staff(ctx, "Amelia Hart", "MD", ("physician",))
     nurse = staff.add_staff(ctx, "Ben Ruiz", "RN", ("nurse",))
     add_lots(ctx)

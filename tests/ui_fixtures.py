@@ -19,6 +19,7 @@ from PySide6.QtGui import QKeyEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
+from tpi_notes.domain.history_answers import History
 from tpi_notes.domain.patient import PatientInput, PatientRecord  # noqa: E402
 from tpi_notes.services import patients as patient_service  # noqa: E402
 from tpi_notes.services.context import AppContext, open_clinic  # noqa: E402
@@ -87,6 +88,7 @@ BASE = PatientInput(
     given_name="Jane",
     birth_date=date(1980, 3, 14),
     sex="female",
+    history=History.of(allergies="no", pregnant="no", breastfeeding="no"),  # asked, all denied
 )
 
 

@@ -20,6 +20,7 @@ from tpi_notes.db.models import Base, FormularyItem, Lot
 from tpi_notes.db.repositories import reference
 from tpi_notes.domain.draft import DEFAULT_RISKS, NEAR_LUNG_RISK, STEROID_RISKS, SessionDraft
 from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.history_answers import History
 from tpi_notes.domain.patient import PatientInput
 from tpi_notes.domain.permissions import Permission, Principal
 from tpi_notes.domain.session import Component, Diagnosis, ExamFinding, Preparation
@@ -54,7 +55,7 @@ def build_clinic(ctx: AppContext, n_patients: int = 3) -> Clinic:
     set_password(ctx, doctor.id, PASSWORD)
     ids = tuple(patients.create_patient(ctx, PatientInput(
         mrn=f"R-{n}", family_name=f"Patient{n}", given_name="Test", birth_date=date(1970, 1, 1 + n % 28),
-        sex="female", weight_kg=70.0)).id for n in range(n_patients))
+        sex="female", weight_kg=70.0, history=History.of(allergies="no", pregnant="no", breastfeeding="no"))).id for n in range(n_patients))
     return Clinic(doctor.id, ids)
 
 

@@ -5,13 +5,24 @@ Each missing item names the editor field it belongs to, so the editor can take t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.history_answers import unanswered_for_signing
 from tpi_notes.domain.sites import site_near_lung
 
 CRITERIA = ("taut_band", "hypersensitive_spot", "referred_pain", "twitch")
+# A respiratory check that says it was not done ("Not indicated: no muscle over the lung treated", "N/A"):
+# right for a buttock, a contradiction when a muscle over the lung was treated.
+DECLINED_CHECK = re.compile(r"\bnot\s+(indicated|needed|required|applicable|done)\b|^\s*n\s*/?\s*a\b|"
+                            r"\bno muscle over the lung\b", re.IGNORECASE)
+
+
+def respiratory_check_declined(text: str) -> bool:
+    """The respiratory check records that none was needed or done."""
+    return bool(DECLINED_CHECK.search(text or ""))
 
 
 @dataclass(frozen=True)
@@ -20,9 +31,13 @@ class MissingItem:
     message: str
 
 
-def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas) -> list[MissingItem]:
+def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas,
+                        patient: object | None = None) -> list[MissingItem]:
     d = draft
     out: list[MissingItem] = []
+    if patient is not None:  # history answers live on the patient: "patient.<item>" opens the patient form
+        day = d.performed_start.date()  # type: ignore[attr-defined]
+        out.extend(MissingItem(f"patient.{item}", message) for item, message in unanswered_for_signing(patient, day))
 
     def need(ok: object, field: str, message: str) -> None:
         if not ok:
@@ -44,6 +59,9 @@ def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas) ->
     if any(site_near_lung(atlas, s) for s in sites):
         need(d.respiratory_check, "respiratory_check",  # type: ignore[attr-defined]
              "A muscle over the lung was treated: record the respiratory check.")
+        if respiratory_check_declined(d.respiratory_check):  # type: ignore[attr-defined]
+            out.append(MissingItem("respiratory_check", "A muscle over the lung was treated: the respiratory check "
+                                   "cannot be \"not indicated\"; record breath sounds or SpO2."))
     for s in sites:
         key = f"sites[{s.number}]"
         if s.technique == "injection":

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from tpi_notes.domain.errors import ValidationError
+from tpi_notes.domain.history_answers import Answer, History
 from tpi_notes.domain.none_answers import named_or_empty
 
 SEXES = ("female", "male", "other", "unknown")
@@ -44,6 +45,8 @@ class PatientInput:
     breastfeeding: bool = False
     immunosuppressed: bool = False
     implanted_device: bool = False
+    # The recorded answer to each history item: tells "asked, no" from "not asked" (domain/history_answers.py).
+    history: History = field(default_factory=History)
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,9 @@ def validate_patient(data: PatientInput, today: date) -> PatientInput:
     if any(len(a) > 100 for a in allergies):
         errors["allergies"] = "Each allergy can be at most 100 characters."
     anticoagulant = named_or_empty(_clean(data.anticoagulant))  # "None", "n/a", "—" are stored as nothing
+    history = data.history
+    if _clean(data.anticoagulant) and not anticoagulant:  # "None" typed is an answer: no anticoagulant
+        history = history.with_answers({"anticoagulant": Answer("no")})
     if len(anticoagulant) > 100:
         errors["anticoagulant"] = "The anticoagulant can be at most 100 characters."
     if errors:
@@ -168,6 +174,7 @@ def validate_patient(data: PatientInput, today: date) -> PatientInput:
         allergies=allergies,
         anticoagulant=anticoagulant,
         weight_date=weight_date,
+        history=history,
     )
 
 

@@ -9,6 +9,11 @@ note must still say what the physician signed, so signing copies these values in
 Sessions signed before this existed (content version 1) have no signed context; they print the current
 patient and clinic, as they always did, and verify as before.
 
+Content version 3 adds the patient's ``history``: each history item's answer (yes / no / unknown) with who
+recorded it and when (domain/history_answers.py), so a reprint tells "asked, no" from "not asked". A version 2
+context has no answers: its negatives were never asserted, so it reprints them as "Not recorded"; what it
+hashes is unchanged.
+
 The patient's preferred language and the clinic's logo are deliberately not captured: the language is a
 preference for the next printout, and the logo is the clinic's mark, not part of the record.
 """
@@ -21,10 +26,12 @@ from datetime import date
 from typing import Any, TypeVar
 
 from tpi_notes.domain.clinic import ClinicInfo
+from tpi_notes.domain.history_answers import History, history_context
 from tpi_notes.domain.patient import PatientRecord
 
-# The content version of a session signed with its context; 1 is the session's own fields only.
-SIGNED_CONTEXT_VERSION = 2
+# The content version of a session signed with its context; 1 is the session's own fields only, 2 the
+# context without history answers, 3 with them.
+SIGNED_CONTEXT_VERSION = 3
 
 PATIENT_FIELDS = (
     "mrn", "family_name", "given_name", "birth_date", "sex", "weight_kg", "weight_date", "allergies",
@@ -54,8 +61,9 @@ def clinic_context(clinic: ClinicInfo) -> dict[str, Any]:
 
 def capture(patient: PatientRecord, clinic: ClinicInfo) -> dict[str, Any]:
     """The signed context as plain JSON-ready values (dates as ISO text, lists for tuples)."""
-    return {"patient": patient_context({name: getattr(patient, name) for name in PATIENT_FIELDS}),
-            "clinic": clinic_context(clinic)}
+    values = patient_context({name: getattr(patient, name) for name in PATIENT_FIELDS})
+    values["history"] = history_context(patient)  # content version 3
+    return {"patient": values, "clinic": clinic_context(clinic)}
 
 
 def patient_as_signed(patient: PatientRecord, context: Mapping[str, Any] | None) -> PatientRecord:
@@ -73,6 +81,8 @@ def patient_as_signed(patient: PatientRecord, context: Mapping[str, Any] | None)
         elif name == "allergies":
             value = tuple(value or ())
         values[name] = value
+    # Answers as signed; a context from before them (version 2) asserted no negative: all unknown.
+    values["history"] = History.from_json(stored.get("history"))
     return replace(patient, **values)
 
 

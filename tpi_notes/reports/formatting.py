@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from tpi_notes.domain.bleeding import anticoagulant_taken
 from tpi_notes.domain.draft import CONSENT_TYPES, GUIDANCE
+from tpi_notes.domain.history_answers import (
+    allergies_text,
+    anticoagulant_text,
+    pregnancy_relevant,
+    pregnancy_text,
+    yes_no_unknown,
+)
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.session import Site
 
@@ -64,23 +70,19 @@ def procedure_title(sites: Sequence[Site]) -> str:
     return title
 
 
-def patient_history(patient: PatientRecord) -> tuple[tuple[str, str], ...]:
-    """The pre-procedure history the note must show (clinical-reference §1.2)."""
-    if patient.pregnant:
-        pregnancy = "Pregnant"
-    elif patient.breastfeeding:
-        pregnancy = "Breastfeeding"
-    elif patient.sex == "male":
-        pregnancy = "Not applicable"
-    else:
-        pregnancy = "Not pregnant, not breastfeeding"
-    diabetes = "Yes, on insulin" if patient.diabetes and patient.insulin else yes_no(patient.diabetes)
+def patient_history(patient: PatientRecord, day: date | None = None) -> tuple[tuple[str, str], ...]:
+    """The pre-procedure history the note must show (clinical-reference §1.2). A question nobody answered
+    prints "Not recorded", never a negative; pregnant and breastfeeding print both."""
+    relevant = pregnancy_relevant(patient.sex, patient.birth_date, day or date.today())
+    diabetes = yes_no_unknown(patient, "diabetes")
+    if diabetes == "Yes" and patient.insulin:
+        diabetes = "Yes, on insulin"
     return (
-        ("Allergies", ", ".join(patient.allergies) or "No known allergies"),
-        ("Anticoagulant / antiplatelet", anticoagulant_taken(patient) or "None recorded"),
-        ("Bleeding disorder", yes_no(patient.bleeding_disorder)),
-        ("Pregnancy / breastfeeding", pregnancy),
+        ("Allergies", allergies_text(patient)),
+        ("Anticoagulant / antiplatelet", anticoagulant_text(patient)),
+        ("Bleeding disorder", yes_no_unknown(patient, "bleeding_disorder")),
+        ("Pregnancy / breastfeeding", pregnancy_text(patient, relevant)),
         ("Diabetes", diabetes),
-        ("Immunosuppressed", yes_no(patient.immunosuppressed)),
-        ("Implanted electronic device", yes_no(patient.implanted_device)),
+        ("Immunosuppressed", yes_no_unknown(patient, "immunosuppressed")),
+        ("Implanted electronic device", yes_no_unknown(patient, "implanted_device")),
     )

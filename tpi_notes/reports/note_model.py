@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.clinic import ClinicInfo
@@ -160,7 +161,7 @@ def _site_row(site: Site) -> SiteRow:
 
 
 def _medications(record: SessionRecord, formulary: Mapping[str, FormularyItem], doses: DoseSummary,
-                 weight_kg: float | None) -> tuple[MedicationRow, ...]:
+                 weight_kg: float | None, weight_date: date | None = None) -> tuple[MedicationRow, ...]:
     rows = []
     for dose in doses.rows:
         item = formulary.get(dose.item_code)
@@ -172,6 +173,8 @@ def _medications(record: SessionRecord, formulary: Mapping[str, FormularyItem], 
                     expiries.append(date_text(c.lot_expiry) if c.lot_expiry else "—")
         if dose.pct_of_max is not None and dose.max_mg is not None:
             pct = f"{num(dose.pct_of_max, 1)} % of max {num(dose.max_mg, 0)} mg ({_basis(item, weight_kg)})"
+            if item is not None and item.max_mg_per_kg is not None and weight_kg is not None:
+                pct += f"; {_weight_text(weight_kg, weight_date)}"  # how fresh the weight behind the maximum is
         else:
             pct = "no maximum" if dose.agent_class != "local_anesthetic" else "weight missing"
         strength = ""
@@ -181,6 +184,12 @@ def _medications(record: SessionRecord, formulary: Mapping[str, FormularyItem], 
         rows.append(MedicationRow(dose.name, strength, ", ".join(lots) or "not recorded", ", ".join(expiries) or "—",
                                   num(dose.total_ml), num(dose.total_mg), pct))
     return tuple(rows)
+
+
+def _weight_text(weight_kg: float, weight_date: date | None) -> str:
+    """"weight 70 kg (recorded 2026-10-01)": a three-year-old weight behind "% of max" shows on paper."""
+    when = f"recorded {weight_date.isoformat()}" if weight_date else "date not recorded"
+    return f"weight {num(weight_kg)} kg ({when})"
 
 
 def _basis(item: FormularyItem | None, weight_kg: float | None) -> str:
@@ -274,7 +283,7 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
                    ("Location", record.location), ("Session", f"#{record.id} ({record.status})")),
         indication=(("Indication", record.indication), ("Conservative care tried", record.conservative_care)),
         diagnoses=tuple((d.code, d.display) for d in record.diagnoses),
-        history=patient_history(patient),
+        history=patient_history(patient, day),
         preparation=(("Consent", consent), ("Risks discussed", ", ".join(record.consent_risks)),
                      ("Time-out", f"done at {time_text(record.timeout_at)}" if record.timeout_done and
                       record.timeout_at else "not recorded"),
@@ -285,7 +294,7 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
         markers=tuple(DiagramMarker(s.number, s.view, s.x, s.y, s.technique, bool(s.estim)) for s in record.sites),
         sites=tuple(_site_row(s) for s in record.sites),
         site_notes=tuple((f"Site {s.number}", s.note) for s in record.sites if s.note.strip()),
-        medications=_medications(record, formulary, doses, patient.weight_kg),
+        medications=_medications(record, formulary, doses, patient.weight_kg, patient.weight_date),
         syringes=_syringes(record, formulary), dose_notes=tuple(dose_notes),
         estim=tuple((str(s.number), f"{s.side} {s.muscle.lower()}", num(s.estim.frequency_hz),
                      num(s.estim.pulse_width_us), num(s.estim.intensity_ma), num(s.estim.minutes),

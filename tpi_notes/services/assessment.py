@@ -58,12 +58,12 @@ def assess_in(s: Session, draft: SessionDraft) -> Assessment:
     findings = apply_overrides(unique, draft.overrides)
     doses = dose_summary(draft, formulary, patient.weight_kg)
     coding = derive_codes(draft, formulary, rules, settings.estim_payer_profile)
-    missing = missing_for_signing(draft, findings, atlas)
+    missing = missing_for_signing(draft, findings, atlas, patient)
     return Assessment(tuple(findings), doses, coding, tuple(missing))
 
 
 def assess(ctx: AppContext, draft: SessionDraft) -> Assessment:
     """Findings, doses, codes and missing items for the draft as it stands (nothing is written)."""
     ctx.require(Permission.VIEW_RECORDS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return assess_in(s, draft)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from tpi_notes.db.repositories import audit, locks, patients, sessions
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, ValidationError
+from tpi_notes.domain.history_answers import recorded
 from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, validate_patient
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionSummary
@@ -47,6 +51,8 @@ def create_patient(ctx: AppContext, data: PatientInput) -> PatientRecord:
     """Register a patient; invalid input raises ValidationError and writes nothing."""
     ctx.require(Permission.EDIT_PATIENTS)
     clean = validate_patient(data, ctx.today())
+    # Each answered history item is stamped with who recorded it and when (unanswered ones stay unknown).
+    clean = replace(clean, history=recorded(None, clean, ctx.actor, datetime.now().replace(microsecond=0)))
     with ctx.transaction() as s:
         _check_mrn_free(s, clean.mrn, None)
         row = patients.add(s, clean)
@@ -71,6 +77,8 @@ def update_patient(ctx: AppContext, patient_id: int, data: PatientInput, row_ver
             )
         _check_mrn_free(s, clean.mrn, patient_id)
         before = patients.to_record(row)
+        # An answer that changed is stamped now by this user; the others keep who recorded them and when.
+        clean = replace(clean, history=recorded(before, clean, ctx.actor, datetime.now().replace(microsecond=0)))
         patients.apply_input(row, clean)
         s.flush()
         changed = [k for k in PatientInput.__dataclass_fields__ if getattr(before, k) != getattr(clean, k)]

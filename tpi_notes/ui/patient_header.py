@@ -8,10 +8,21 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from tpi_notes.domain.bleeding import anticoagulant_taken
+from tpi_notes.domain.history_answers import state_of
 from tpi_notes.domain.patient import LANGUAGES, PatientRecord
 from tpi_notes.domain.text_input import age_text, short_date
 from tpi_notes.ui.flow_layout import FlowLayout
 from tpi_notes.ui.style import BADGE_COLOURS, set_role
+
+
+def allergy_badge(record: PatientRecord) -> tuple[str, str]:
+    """(text, kind) of the allergy pill: the list, "No known allergies" only when chosen, else not recorded."""
+    state = state_of(record, "allergies")
+    if state == "yes":
+        return "Allergies: " + ", ".join(record.allergies), "allergy"
+    if state == "no":
+        return "No known allergies", "no_allergy"
+    return "Allergies: not recorded", "not_recorded"
 
 
 def risk_badges(record: PatientRecord) -> list[tuple[str, str]]:
@@ -108,10 +119,7 @@ class PatientHeader(QFrame):
             if widget is not None:
                 widget.deleteLater()
         self.badges = []
-        if record.allergies:
-            self.badges.append(Badge("Allergies: " + ", ".join(record.allergies), "allergy", self))
-        else:
-            self.badges.append(Badge("No known allergies", "no_allergy", self))
+        self.badges.append(Badge(*allergy_badge(record), self))
         self.badges.extend(Badge(text, kind, self) for text, kind in risk_badges(record))
         for badge in self.badges:
             self.badge_row.addWidget(badge)

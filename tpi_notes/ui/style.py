@@ -33,6 +33,7 @@ BADGE_COLOURS: dict[str, tuple[str, str, str]] = {
     "pregnancy": ("#fdf2f8", "#9d174d", "#f1b5d3"),
     "immunosuppressed": ("#ecfdf5", "#065f46", "#9ad8bd"),
     "device": ("#f1f5f9", "#334155", "#b8c2cf"),
+    "not_recorded": ("#fffbeb", "#854d0e", "#e9c46a"),  # a history question nobody answered yet
 }
 
 STYLESHEET = f"""

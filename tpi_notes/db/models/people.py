@@ -47,6 +47,9 @@ class Patient(Timestamps, Base):
     breastfeeding: Mapped[bool] = mapped_column(default=False)
     immunosuppressed: Mapped[bool] = mapped_column(default=False)
     implanted_device: Mapped[bool] = mapped_column(default=False)
+    # Each history item's answer {"item": {"state": yes/no/unknown, "recorded_by", "recorded_at"}}; an item
+    # not in it is unknown ("not asked" is never "no"; migration 0010, domain/history_answers.py).
+    history: Mapped[dict | None] = mapped_column(JSON, default=dict)
     # Optimistic concurrency: an UPDATE names the version it read; a stale one matches no row.
     row_version: Mapped[int] = mapped_column(default=1)
 

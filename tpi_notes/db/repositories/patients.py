@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import Patient
+from tpi_notes.domain.history_answers import History
 from tpi_notes.domain.none_answers import named_or_empty
 from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, fold, search_key
 from tpi_notes.domain.text_input import ParseError, parse_date
@@ -19,6 +20,7 @@ _INPUT_FIELDS = tuple(PatientInput.__dataclass_fields__)
 def to_record(row: Patient) -> PatientRecord:
     values = {name: getattr(row, name) for name in _INPUT_FIELDS}
     values["allergies"] = tuple(row.allergies or ())
+    values["history"] = History.from_json(row.history)
     return PatientRecord(**values, id=row.id, row_version=row.row_version)
 
 
@@ -47,6 +49,8 @@ def _summary(row) -> PatientSummary:  # noqa: ANN001 - a Row of _SUMMARY_COLUMNS
 def apply_input(row: Patient, data: PatientInput) -> None:
     for name in _INPUT_FIELDS:
         value = getattr(data, name)
+        if name == "history":
+            value = value.to_json()
         setattr(row, name, list(value) if name == "allergies" else value)
     row.search_key = search_key(data.family_name, data.given_name)
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from tpi_notes.domain.patient import PatientRecord
-from tpi_notes.ui.patient_header import Badge, PatientHeader, risk_badges
+from tpi_notes.ui.patient_header import Badge, PatientHeader, allergy_badge, risk_badges
 from tpi_notes.ui.style import set_role
 
 
@@ -29,8 +29,7 @@ class PatientStrip(QFrame):
         row.setSpacing(10)
         row.addWidget(name)
         row.addWidget(details, 1)
-        allergy = (Badge("Allergies: " + ", ".join(patient.allergies), "allergy", self) if patient.allergies
-                   else Badge("No known allergies", "no_allergy", self))
+        allergy = Badge(*allergy_badge(patient), self)  # "not recorded" until someone asks
         row.addWidget(allergy)
         for text, kind in risk_badges(patient):
             row.addWidget(Badge(text, kind, self))
