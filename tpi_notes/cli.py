@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from tpi_notes import __version__, cli_args, open_databases
+from tpi_notes import __version__, atomic_output, cli_args, open_databases
 from tpi_notes.domain.audit_anchor import Anchor
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
@@ -261,12 +261,9 @@ def _document(args: argparse.Namespace) -> int:
             pdf = documents.aftercare_pdf(ctx, args.session_id, args.lang, args.large_print)
     finally:
         ctx.close()
-    partial = out.with_name(f".{out.name}.partial")
     try:
-        partial.write_bytes(pdf)
-        os.replace(partial, out)
+        atomic_output.write_bytes(out, pdf)  # .NAME.partial, fsynced, renamed: whole or not at all
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise TpiError(f"cannot write {out}: {exc.strerror or exc}") from None
     kind = "procedure note" if args.command == "note" else "aftercare sheet"
     print(f"Wrote the {kind} of session {args.session_id} to {out} ({len(pdf):,} bytes).")

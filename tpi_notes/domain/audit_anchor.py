@@ -22,12 +22,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tpi_notes.atomic_output import open_partial
 from tpi_notes.domain.errors import TpiError
 
 FORMAT = "tpi-notes-audit-anchor"
@@ -175,11 +175,10 @@ def write_anchor_file(anchor: Anchor, path: Path | str, *, overwrite: bool = Fal
 
 def partial_anchor_file(anchor: Anchor, folder: Path, name: str) -> Path:
     """``anchor`` written to a new temporary file (0600) in ``folder``, for the caller to rename into place."""
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
+    try:  # .NAME.partial (a leftover from a killed run removed first), owner-only
+        fd, partial = open_partial(folder / name, private=True)
     except OSError as exc:
         raise TpiError(f"Cannot write in {folder}: {exc.strerror or exc}; nothing was written.") from None
-    partial = Path(temp)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(anchor.to_json())

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from tpi_notes import open_databases
+from tpi_notes.atomic_output import atomic_file
 from tpi_notes.db.models import AuditEvent
 from tpi_notes.db.repositories import audit
 from tpi_notes.db.repositories import audit_query as repo
@@ -102,30 +103,26 @@ def export_events_csv(ctx: AppContext, flt: AuditFilter, path: str | Path) -> in
     out = Path(path).expanduser()
     _writable_target(out)
     open_databases.refuse_as_target(out)  # never over the database (or its -wal) being read
-    partial = out.with_name(f".{out.name}.partial")
     placed = False
     try:
         with ctx.read() as s:  # a long export never holds the write lock; its event is appended as it ends
             snapshot = replace(flt, up_to_id=flt.up_to_id if flt.up_to_id is not None else repo.newest_id(s))
             written = 0
-            with partial.open("w", encoding="utf-8-sig", newline="") as fh:
+            with atomic_file(out, "w", encoding="utf-8-sig", newline="") as fh:  # placed whole, or not at all
                 writer = csv.writer(fh)
                 writer.writerow(repo.EXPORT_COLUMNS)
                 for values in repo.export_rows(s, snapshot):
                     writer.writerow([safe_cell(v) for v in values])
                     written += 1
-            who = repo.user_name(s, flt.user_id) if flt.user_id is not None else None
-            audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="export", entity=ENTITY,
-                         detail=f"{written} events ({flt.describe(who)}) to {out}")
-            os.replace(partial, out)
+                who = repo.user_name(s, flt.user_id) if flt.user_id is not None else None
+                audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="export", entity=ENTITY,
+                             detail=f"{written} events ({flt.describe(who)}) to {out}")
             placed = True
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         if placed:
             out.unlink(missing_ok=True)
         raise TpiError(f"Cannot write {out}: {exc.strerror or exc}") from None
     except BaseException:
-        partial.unlink(missing_ok=True)
         if placed:  # the file without its audit event would be an unrecorded export
             out.unlink(missing_ok=True)
         raise

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tpi_notes.atomic_output import open_partial, place
 from tpi_notes.db.migrate import backup_sqlite
 from tpi_notes.db.repositories import audit
 from tpi_notes.domain.audit_anchor import partial_anchor_file
@@ -118,9 +118,11 @@ def backup_to(ctx: AppContext, path: Path) -> BackupResult:
     except DatabaseDamagedError as exc:
         raise BackupError(str(exc)) from None
     started = time.perf_counter()
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    try:  # .NAME.partial, owner-only: a leftover from a killed backup of this name is removed here
+        fd, partial = open_partial(target, private=True)
+    except OSError as exc:
+        raise BackupError(f"Cannot write {target}: {exc.strerror or exc}; nothing was written.") from None
     os.close(fd)
-    partial = Path(name)
     anchor_file = anchor_path(target)
     anchor_partial: Path | None = None
     try:
@@ -135,9 +137,9 @@ def backup_to(ctx: AppContext, path: Path) -> BackupResult:
                 anchor_partial = partial_anchor_file(anchor, target.parent, anchor_file.name)
             except TpiError as exc:
                 raise BackupError(str(exc)) from None
-        os.replace(partial, target)
+        place(partial, target)
         if anchor_partial is not None:
-            os.replace(anchor_partial, anchor_file)
+            place(anchor_partial, anchor_file)
         else:  # an empty trail: no anchor, and none left from an earlier backup of this name
             anchor_file.unlink(missing_ok=True)
     except OSError as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from tpi_notes import open_databases
+from tpi_notes.atomic_output import atomic_file
 from tpi_notes.db.repositories import audit, export_rows, reference
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.domain.export_csv import CsvWriter
@@ -135,24 +136,17 @@ def export_sessions(ctx: AppContext, fmt: str, out: BinaryIO, flt: HistoryFilter
 
 def export_to_file(ctx: AppContext, fmt: str, path: Path, flt: HistoryFilter | None = None,
                    zone: tzinfo | None = None, workers: int | None = None) -> ExportSummary:
-    """Export to ``path``, whole or not at all: written to a ``.partial`` sibling, then renamed over ``path``."""
+    """Export to ``path``, whole or not at all: written to ``.NAME.partial`` beside it, fsynced, then renamed
+    over ``path`` (atomic_output); a leftover from a killed export is removed first."""
     ctx.require(Permission.EXPORT)
     path = Path(path).expanduser()
     if path.is_dir() or not path.parent.is_dir():
         why = "it is a folder" if path.is_dir() else f"the folder {path.parent} does not exist"
         raise TpiError(f"Cannot write {path}: {why}.")
     open_databases.refuse_as_target(path)  # never over the database (or its -wal) being read
-    partial = path.with_name(f".{path.name}.partial")
     try:
-        with partial.open("wb") as fh:
+        with atomic_file(path, "wb") as fh:
             summary = export_sessions(ctx, fmt, fh, flt, zone, workers)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(partial, path)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise TpiError(f"Cannot write {path}: {exc.strerror or exc}.") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     return summary

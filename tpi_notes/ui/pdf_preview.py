@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpi_notes.atomic_output import write_bytes as write_whole_file
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
 from tpi_notes.services import documents
@@ -154,8 +155,7 @@ class PdfPreview(QMainWindow):
         if path is None:
             return False
         try:
-            with open(path, "wb") as fh:
-                fh.write(self.pdf)
+            write_whole_file(path, self.pdf)  # whole or not at all: an old file stays until then
         except OSError as exc:
             show_error(self, TpiError(f"Cannot save {path}: {exc.strerror or exc}"))
             return False

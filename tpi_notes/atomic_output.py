@@ -1,0 +1,102 @@
+"""Every file tpi-notes writes for the user (exports, PDFs, backups, anchors) appears only when complete.
+
+The content goes to ``.NAME.partial`` beside the target (same folder, so the rename is atomic), is fsynced,
+then renamed over ``NAME`` and the folder fsynced: a kill or a full disk at any moment leaves the previous
+file or the new one, never half of one. On an error the temporary is removed; one left by a kill (``kill -9``
+cannot be caught) has a name that says which file it was for, and the next write of that file removes it.
+
+No Qt and no database here: the command line, the services, the domain's anchor files and the widgets all
+use it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def partial_path(target: Path | str) -> Path:
+    """Where ``target`` is written before it is complete: ``.NAME.partial`` in the same folder."""
+    target = Path(target)
+    return target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
+
+
+def open_partial(target: Path | str, *, private: bool = False) -> tuple[int, Path]:
+    """A new, empty temporary for ``target`` (any leftover from a killed run removed first): an OS file
+    descriptor and its path. ``private`` makes it readable by its owner only (0600), as backups are."""
+    partial = partial_path(target)
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                 0o600 if private else 0o666)
+    return fd, partial
+
+
+def place(partial: Path, target: Path | str) -> None:
+    """Rename the complete temporary over ``target``, durably (the folder's entry is fsynced too)."""
+    target = Path(target)
+    os.replace(partial, target)
+    fsync_folder(target.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` survive a power cut (a no-op where folders cannot be opened, as on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_file(target: Path | str, mode: str = "wb", *, private: bool = False, **open_kwargs: Any) -> Iterator[IO]:
+    """``with atomic_file(path) as fh: fh.write(...)``: ``path`` appears, whole, when the block ends without an
+    exception; otherwise it is left as it was and the temporary is removed. ``mode`` is "wb" or "w"."""
+    if mode not in ("wb", "w"):
+        raise ValueError(f"atomic_file writes a whole new file (mode 'wb' or 'w'), not {mode!r}")
+    fd, partial = open_partial(target, private=private)
+    try:
+        with os.fdopen(fd, mode, **open_kwargs) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        place(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_path(target: Path | str, *, private: bool = False) -> Iterator[Path]:
+    """For writers that take a path (SQLite's online backup): write to the yielded temporary path; it is
+    fsynced and renamed over ``target`` when the block ends, or removed (with any -journal) on an exception."""
+    fd, partial = open_partial(target, private=private)
+    os.close(fd)
+    try:
+        yield partial
+        fd = os.open(partial, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        place(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    finally:
+        partial.with_name(partial.name + "-journal").unlink(missing_ok=True)
+
+
+def write_bytes(target: Path | str, data: bytes, *, private: bool = False) -> None:
+    """``target`` replaced by ``data``, whole or not at all."""
+    with atomic_file(target, "wb", private=private) as fh:
+        fh.write(data)
