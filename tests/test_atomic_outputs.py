@@ -134,3 +134,20 @@ def test_a_write_that_fails_half_way_keeps_the_old_file(tmp_path: Path) -> None:
         raise RuntimeError("the export failed")
     assert target.read_text() == "the complete earlier report\n"
     assert _leftovers(tmp_path) == []
+
+
+def test_a_copy_by_path_that_fails_leaves_neither_copy_nor_temporary(tmp_path: Path) -> None:
+    """SQLite's online backup writes to a path (services/backup.py, the copy before an upgrade in db/migrate.py)."""
+    import sqlite3
+
+    target = tmp_path / "clinic.before-upgrade-0009-20261203-010000.sqlite"
+    with pytest.raises(sqlite3.OperationalError), atomic_output.atomic_path(target) as partial:
+        conn = sqlite3.connect(partial)
+        conn.execute("CREATE TABLE t (x)")
+        conn.commit()
+        conn.close()
+        raise sqlite3.OperationalError("disk I/O error")  # the copy failed half-way
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    with atomic_output.atomic_path(target) as partial:
+        sqlite3.connect(partial).close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
+from tpi_notes.atomic_output import atomic_path
 from tpi_notes.db import sqlite_transactions
 from tpi_notes.db.database_file import inspect_file
 from tpi_notes.db.engine import make_engine, sqlite_path
@@ -123,7 +124,9 @@ def open_database(url: str, script_location: Path = MIGRATIONS_DIR, *, create: b
         raise
     backup = None
     if current is not None and current != head and path is not None:
-        backup = backup_sqlite(path, _backup_name(path, current))
+        backup = _backup_name(path, current)
+        with atomic_path(backup) as partial:  # a kill mid-copy never leaves half a copy under a backup's name
+            backup_sqlite(path, partial)
     if current != head:
         _upgrade(engine, script_location)
     return OpenedDatabase(engine, backup, current, head)
