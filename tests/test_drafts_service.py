@@ -9,6 +9,7 @@ import pytest
 from principals import ALL_PERMISSIONS
 
 from tpi_notes.anatomy import load_atlas
+from tpi_notes.domain.draft import DEFAULT_RISKS, NEAR_LUNG_RISK, STEROID_RISKS
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, ValidationError
 from tpi_notes.domain.patient import PatientInput
 from tpi_notes.domain.session import Component, Diagnosis, EStim, ExamFinding, Preparation
@@ -50,6 +51,7 @@ def full_draft(ctx: AppContext, patient_id: int, doctor_id: int):  # noqa: ANN20
         draft, performed_start=start, performed_end=start + timedelta(minutes=25), location="Room 2",
         physician_id=doctor_id, indication="Neck pain for 6 months", conservative_care="PT 8 weeks",
         diagnoses=(Diagnosis("M79.12", ""), Diagnosis("M54.2", "")), consent_type="written",
+        consent_risks=DEFAULT_RISKS + (NEAR_LUNG_RISK, *STEROID_RISKS),  # what trapezius and triamcinolone carry
         exam_findings=(ExamFinding(sites[0].region_code, taut_band=True, referred_pain=True),),
         timeout_done=True, timeout_at=start + timedelta(minutes=2), position="Prone", pain_before=7, pain_after=3,
         relief_pct=57, complications="None", tolerance="Tolerated well", blood_loss="Minimal",

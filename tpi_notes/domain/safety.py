@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.bleeding import bleeding_risk, bleeding_risk_reason
+from tpi_notes.domain.consent_risks import unticked_risk_findings
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
@@ -146,6 +147,13 @@ def evaluate(data: SafetyInput) -> list[Finding]:
     if sites and not (getattr(d, "timeout_done", False) and getattr(d, "timeout_at", None)):
         out.append(Finding("timeout_missing", "stop", "The time-out (patient, procedure, sites and sides) is not "
                            "recorded with its time.", "Universal Protocol (clinical-reference §1.3)"))
+    timeout_at = getattr(d, "timeout_at", None)
+    if timeout_at is not None and timeout_at < start:
+        out.append(Finding("timeout_before_start", "warn", f"The time-out is recorded at {timeout_at:%H:%M}"
+                           f"{'' if timeout_at.date() == start.date() else f' on {timeout_at:%Y-%m-%d}'}, before the "
+                           f"procedure's start at {start:%H:%M}: check both times.",
+                           "Universal Protocol (clinical-reference §1.3): the time-out is part of the procedure"))
+    out.extend(unticked_risk_findings(d, data.formulary, data.atlas))
     return out
 
 
@@ -171,4 +179,36 @@ def _dose_findings(doses: DoseSummary, data: SafetyInput, rules: RuleSet) -> lis
     elif pct >= warn:
         out.append(Finding("la_near_max", "warn", f"Local anesthetic {pct:.0f} % of the maximum for "
                            f"{data.patient.weight_kg:g} kg ({detail}).", SRC_LABEL))
+    start: datetime = data.draft.performed_start  # type: ignore[attr-defined]
+    reasons = _reduced_max_reasons(data.patient, start, rules)
+    fraction = float(rules.threshold("reduced_max_la_fraction"))
+    if reasons and pct > 100 * fraction:
+        out.append(Finding("la_reduced_max", "warn", f"Local anesthetic {pct:.0f} % of the adult maximum, over the "
+                           f"{100 * fraction:.0f} % the clinic uses when the patient {' and '.join(reasons)}: lower "
+                           "maxima apply; consider a smaller volume or a weaker solution.",
+                           rules.sources.get("reduced_la_maximum", SRC_LABEL)))
+    weighed = data.patient.weight_date
+    max_days = int(rules.threshold("weight_max_age_days"))
+    if weighed is not None and (start.date() - weighed).days > max_days and \
+            pct > float(rules.threshold("stale_weight_la_pct")):
+        days = (start.date() - weighed).days
+        age = f"{days // 365} year{'s' if days >= 730 else ''}" if days >= 365 else f"{days} days"
+        out.append(Finding("weight_stale", "warn", f"The weight ({data.patient.weight_kg:g} kg) was recorded on "
+                           f"{weighed.isoformat()}, {age} before this session, and local anesthetic is {pct:.0f} % "
+                           "of the maximum it gives: weigh the patient again.",
+                           rules.sources.get("stale_weight", SRC_LABEL)))
+    return out
+
+
+def _reduced_max_reasons(p: PatientRecord, start: datetime, rules: RuleSet) -> list[str]:
+    """Why lower local-anesthetic maxima apply to this patient, as the rule set lists them ("is 90 years
+    old", "is pregnant"); hepatic and cardiac disease count once the patient record holds them."""
+    out = []
+    conditions = rules.threshold("reduced_max_conditions")
+    age = p.age_on(start.date())
+    if "age" in conditions and age is not None and age >= int(rules.threshold("reduced_max_age_years")):
+        out.append(f"is {age} years old")
+    words = {"pregnant": "is pregnant", "hepatic_disease": "has hepatic disease",
+             "cardiac_disease": "has cardiac disease"}
+    out.extend(words[c] for c in conditions if c in words and getattr(p, c, False) is True)
     return out

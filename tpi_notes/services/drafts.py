@@ -17,6 +17,7 @@ from tpi_notes.db.repositories import (
 )
 from tpi_notes.db.repositories import patients as patient_rows
 from tpi_notes.domain import icd10
+from tpi_notes.domain.consent_risks import pretick
 from tpi_notes.domain.draft import DEFAULT_RISKS, SessionDraft, draft_from_record
 from tpi_notes.domain.draft_rules import validate_draft
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError, ValidationError
@@ -100,6 +101,7 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
         if clean.physician_id is not None and not staff.has_role(s, clean.physician_id, "physician"):
             raise ValidationError({"physician_id": "Choose a physician from the clinic's staff."})
         row = None
+        before = None
         if not clean.is_new:
             locks.session_row(s, clean.id)  # type: ignore[arg-type]  # another save of it waits (PostgreSQL)
             state = session_records.status_and_version(s, clean.id)  # type: ignore[arg-type]
@@ -115,6 +117,11 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
             from tpi_notes.db.models import ProcedureSession
 
             row = s.get(ProcedureSession, clean.id)
+            stored = session_records.load(s, clean.id)  # type: ignore[arg-type]
+            before = draft_from_record(stored) if stored is not None else None
+        # Risks that the sites and agents now carry are ticked (pneumothorax, corticosteroid risks); one the
+        # physician unticked stays so, and signing asks for the reason (domain/consent_risks.py).
+        clean = pretick(before, clean, formulary, atlas)
         from tpi_notes.services.assessment import assess_in
 
         assessment = assess_in(s, clean)

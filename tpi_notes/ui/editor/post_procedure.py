@@ -8,6 +8,7 @@ from dataclasses import replace
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
 
+from tpi_notes.domain.completeness import respiratory_check_declined
 from tpi_notes.domain.draft import BLOOD_LOSS, COMPLICATIONS, TOLERANCE, SessionDraft
 from tpi_notes.ui.editor.fields import FieldErrors, OptionalSpin, editable_combo, text_box
 from tpi_notes.ui.editor.pre_procedure import section
@@ -146,10 +147,13 @@ class PostProcedurePanel(QWidget):
 
     def _update_respiratory(self) -> None:
         required = bool(self._near_lung)
-        missing = required and not self.respiratory_check.currentText().strip()
+        text = self.respiratory_check.currentText()
+        declined = required and respiratory_check_declined(text)  # "Not indicated" contradicts the sites
+        missing = required and (not text.strip() or declined)
         numbers = ", ".join(map(str, self._near_lung))
         self.respiratory_hint.setText(f"⚠ Required: site{'s' if len(self._near_lung) > 1 else ''} {numbers} "
-                                      "lie over the lung. Record breath sounds or SpO2 before discharge.")
+                                      f"lie over the lung{', so it is indicated' if declined else ''}. Record "
+                                      "breath sounds or SpO2 before discharge.")
         self.respiratory_hint.setVisible(missing)
         self.respiratory_label.setText("Respiratory check (required):" if required else "Respiratory check:")
         set_invalid(self.respiratory_check, missing)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpi_notes.domain.consent_risks import risk_finding, untick_reasons
 from tpi_notes.domain.draft import (
     ANTISEPSIS,
     CONSENT_TYPES,
@@ -42,6 +43,7 @@ from tpi_notes.ui.editor.fields import (
     select_data,
     text_box,
 )
+from tpi_notes.ui.editor.findings_panel import ReasonDialog
 from tpi_notes.ui.editor.reference import EditorReference
 from tpi_notes.ui.editor.staff_combo import StaffCombo
 from tpi_notes.ui.style import set_role
@@ -62,11 +64,17 @@ class PreProcedurePanel(QWidget):
     add_physician_requested = Signal()
     """"Add physician…" was chosen in the physician list."""
 
+    risk_reason_given = Signal(str, str)
+    """An applicable risk was unticked with this reason: (risk, reason), saved as the draft's override."""
+
     def __init__(self, reference: EditorReference, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.errors = FieldErrors()
         self._loading = False
         self._risk_order: tuple[str, ...] = ()
+        self._applicable: set[str] = set()  # risks the sites and agents carry (ticked when they appear)
+        self._reasons: dict[str, str] = {}  # risk -> why it was not discussed
+        self.active_dialog: QWidget | None = None
         form = QFormLayout(self)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.setHorizontalSpacing(12)
@@ -168,8 +176,8 @@ class PreProcedurePanel(QWidget):
             combo.currentIndexChanged.connect(self._emit)
         for combo in (self.position, self.antisepsis):
             combo.editTextChanged.connect(self._emit)
-        for box in (*self.risk_boxes.values(),):
-            box.toggled.connect(self._emit)
+        for risk, box in self.risk_boxes.items():
+            box.toggled.connect(lambda checked, r=risk: self._on_risk_toggled(r, checked))
         self.timeout_done.toggled.connect(self._on_timeout_toggled)
         self.diagnoses.changed.connect(self._emit)
         self.exam_findings.changed.connect(self._emit)
@@ -191,6 +199,51 @@ class PreProcedurePanel(QWidget):
             return
         self._emit()
 
+    # -- risks the sites and agents carry -------------------------------------------------------------
+    def set_applicable_risks(self, risks: tuple[str, ...]) -> None:
+        """Tick the risks that have just become applicable (a muscle over the lung, a corticosteroid), unless
+        a reason says why they were not discussed; no signal (the editor reads the boxes right after)."""
+        for risk in risks:
+            box = self.risk_boxes.get(risk)
+            if box is not None and risk not in self._applicable and risk not in self._reasons \
+                    and not box.isChecked():
+                self._set_silently(box, True)
+        self._applicable = set(risks)
+
+    def note_reason(self, risk: str, reason: str) -> None:
+        """A reason given elsewhere (the findings panel's "Proceed with reason…") for an unticked risk."""
+        self._reasons[risk] = reason
+
+    def _set_silently(self, box: QCheckBox, checked: bool) -> None:
+        box.blockSignals(True)
+        box.setChecked(checked)
+        box.blockSignals(False)
+
+    def _on_risk_toggled(self, risk: str, checked: bool) -> None:
+        if self._loading:
+            return
+        if not checked and risk in self._applicable and risk not in self._reasons:
+            self._set_silently(self.risk_boxes[risk], True)  # stays ticked unless a reason is given
+            self.ask_untick_reason(risk)
+            return
+        self._emit()
+
+    def ask_untick_reason(self, risk: str) -> ReasonDialog:
+        dialog = ReasonDialog(risk_finding(risk), self)
+        dialog.setWindowTitle("Risk not discussed: reason")
+        dialog.ok_button.setText("Untick with this reason")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.reason_given.connect(lambda reason: self._untick_with_reason(risk, reason))
+        dialog.finished.connect(lambda _r: setattr(self, "active_dialog", None))
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _untick_with_reason(self, risk: str, reason: str) -> None:
+        self._reasons[risk] = reason
+        self._set_silently(self.risk_boxes[risk], False)
+        self.risk_reason_given.emit(risk, reason)  # the editor stores it as the draft's override, then refreshes
+
     def _default_end(self) -> datetime:
         return self.performed_start.dateTime().toPython()
 
@@ -210,6 +263,8 @@ class PreProcedurePanel(QWidget):
             select_data(self.consent_type, draft.consent_type)
             self.consent_form_id.setText(draft.consent_form_id)
             self._risk_order = draft.consent_risks
+            self._reasons = untick_reasons(draft.overrides)
+            self._applicable = set()  # the editor's next refresh ticks what the loaded sites and agents carry
             for risk, box in self.risk_boxes.items():
                 box.setChecked(risk in draft.consent_risks)
             self.timeout_done.setChecked(draft.timeout_done)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.anatomy import load_atlas
+from tpi_notes.domain.consent_risks import RISK_CODE, applicable_risks
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.findings import FindingOverride
 from tpi_notes.domain.sites import site_near_lung
@@ -159,6 +160,7 @@ class SessionEditor(QMainWindow):
         self.diagram.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.banners.reload_requested.connect(lambda: saving.reload(self))
         self.findings.override_given.connect(self.set_override)
+        self.pre.risk_reason_given.connect(lambda risk, reason: self.set_override(RISK_CODE, risk, reason))
 
     # -- the draft ------------------------------------------------------------------------------------
     def current_draft(self) -> SessionDraft:
@@ -225,6 +227,8 @@ class SessionEditor(QMainWindow):
 
     def refresh_derived(self) -> bool:
         """Everything computed from the draft (rows per muscle, lung warnings, doses, title); returns dirty."""
+        sites, preps = tuple(self.document.sites()), self.syringes.preparations()
+        self.pre.set_applicable_risks(applicable_risks(sites, preps, self.reference.formulary, self.atlas))
         draft = self.current_draft()
         sites = list(draft.sites)
         self.pre.set_sites(sites)
@@ -252,6 +256,8 @@ class SessionEditor(QMainWindow):
     def set_override(self, code: str, subject: str, reason: str) -> None:
         """Record the physician's reason to proceed despite a stop (saved with the draft)."""
         kept = tuple(o for o in self._base.overrides if (o.code, o.subject) != (code, subject))
+        if code == RISK_CODE:
+            self.pre.note_reason(subject, reason.strip())
         self._base = replace(self._base, overrides=(*kept, FindingOverride(code, subject, reason.strip())))
         self._on_changed()
         self.findings.refresh_now()
