@@ -9,27 +9,27 @@ from tpi_notes.services.context import AppContext
 
 
 def get_clinic_info(ctx: AppContext) -> ClinicInfo:
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return reference.clinic_info(s)
 
 
 def is_empty(ctx: AppContext) -> bool:
     """True on first run: no patients yet (the empty state offers to create one or load the demo)."""
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return patients.count(s) == 0
 
 
 def demo_allowed(ctx: AppContext) -> bool:
     """Whether the demo clinic may be loaded here: a database with no patients and no users yet."""
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return patients.count(s) == 0 and staff.count(s) == 0
 
 
 def list_formulary(ctx: AppContext, include_retired: bool = False) -> list[FormularyItem]:
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return reference.list_items(s, include_retired)
 
 
 def list_lots(ctx: AppContext) -> list[Lot]:
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return reference.list_lots(s)

@@ -40,7 +40,7 @@ def get_settings(ctx: AppContext) -> ClinicSettingsData:
     """The current settings (VIEW_RECORDS or MANAGE_CLINIC)."""
     if not ctx.can(Permission.VIEW_RECORDS):
         ctx.require(Permission.MANAGE_CLINIC)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return _data(reference.settings(s))
 
 

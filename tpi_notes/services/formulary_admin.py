@@ -73,7 +73,7 @@ def _lot(s: Session, lot_id: int) -> tuple[Lot, FormularyItem]:
 def list_items(ctx: AppContext) -> list[ItemUse]:
     """Every item, retired ones too, by class and name, with how many signed notes used it."""
     ctx.require(Permission.MANAGE_FORMULARY)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         used = {key: n for key, n in s.execute(_signed(PreparationComponent.item_id))}
         lots = {key: n for key, n in s.execute(select(Lot.item_id, func.count(Lot.id)).group_by(Lot.item_id))}
         rows = s.scalars(select(FormularyItem).order_by(FormularyItem.agent_class, FormularyItem.name))
@@ -83,7 +83,7 @@ def list_items(ctx: AppContext) -> list[ItemUse]:
 def list_lots(ctx: AppContext, item_code: str) -> list[LotUse]:
     """The item's lots, retired ones too, latest expiry first."""
     ctx.require(Permission.MANAGE_FORMULARY)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         item = _item(s, item_code)
         used = {key: n for key, n in
                 s.execute(_signed(PreparationComponent.lot_id).where(PreparationComponent.item_id == item.id))}

@@ -27,14 +27,14 @@ class LoginRefused(TpiError):
 
 def needs_setup(ctx: AppContext) -> bool:
     """True until the clinic has an active administrator who can log in (first run, or an imported file)."""
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return s.scalar(select(func.count(User.id)).join(UserRole)
                         .where(UserRole.role == "admin", User.active.is_(True), User.password_hash.is_not(None))) == 0
 
 
 def login_names(ctx: AppContext) -> list[str]:
     """The user names that can log in, for the login screen's completer (no roles, no details)."""
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return list(s.scalars(select(User.username).where(User.active.is_(True), User.password_hash.is_not(None))
                               .order_by(User.username)))
 

@@ -13,7 +13,7 @@ def list_staff(ctx: AppContext, role: str) -> list[StaffMember]:
     """Active staff holding ``role`` (physician, nurse or admin), by name."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return staff.with_role(s, role)
 
 

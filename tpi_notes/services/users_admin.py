@@ -49,7 +49,7 @@ def _other_sign_in_admins(s: Session, user_id: int) -> int:
 def list_users(ctx: AppContext, include_inactive: bool = True) -> list[UserAccount]:
     """Every account (active first, then by name), with its roles and whether it is locked."""
     ctx.require(Permission.MANAGE_USERS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         query = select(User).order_by(User.active.desc(), func.lower(User.full_name), User.id)
         if not include_inactive:
             query = query.where(User.active.is_(True))
@@ -58,7 +58,7 @@ def list_users(ctx: AppContext, include_inactive: bool = True) -> list[UserAccou
 
 def get_user(ctx: AppContext, user_id: int) -> UserAccount:
     ctx.require(Permission.MANAGE_USERS)
-    with ctx.transaction() as s:
+    with ctx.read() as s:
         return _account(_get(s, user_id))
 
 
