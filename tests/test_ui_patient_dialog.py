@@ -25,6 +25,7 @@ from ui_fixtures import (  # noqa: E402
     open_new_dialog,
     search,
     type_into,
+    type_text,
 )
 
 from tpi_notes.domain.patient import PatientInput  # noqa: E402
@@ -233,14 +234,31 @@ def test_a_10000_character_name_is_refused(make_window: MakeWindow, qtbot: QtBot
     assert patient_service.count_patients(clinic_ctx) == 0
 
 
+def answer(qtbot: QtBot, dialog: PatientDialog, name: str, choice: str) -> None:
+    """Pick ``choice`` in the ``field_<name>`` combo with the keyboard (Home, then Down), as a person would."""
+    combo = dialog.form.inputs[name]
+    combo.setFocus()
+    target = combo.findText(choice)
+    assert target >= 0, choice
+    for _ in range(combo.count() + 1):  # Up to the first item (Home moves the cursor of an editable one)
+        qtbot.keyClick(combo, Qt.Key.Key_Up)
+    if combo.currentIndex() < 0:
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    for _ in range(target - combo.currentIndex()):
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.currentIndex() == target
+
+
 def test_insulin_only_with_diabetes(make_window: MakeWindow, qtbot: QtBot) -> None:
     window = make_window()
     dialog = open_new_dialog(qtbot, window)
-    insulin, diabetes = dialog.form.checks["insulin"], dialog.form.checks["diabetes"]
+    insulin = dialog.form.checks["insulin"]
     assert not insulin.isEnabled()
-    diabetes.setChecked(True)
-    insulin.setChecked(True)
-    diabetes.setChecked(False)
+    answer(qtbot, dialog, "diabetes", "Yes")
+    assert insulin.isEnabled()
+    qtbot.mouseClick(insulin, Qt.MouseButton.LeftButton)
+    assert insulin.isChecked()
+    answer(qtbot, dialog, "diabetes", "No")
     assert not insulin.isEnabled() and not insulin.isChecked()
 
 
@@ -252,7 +270,7 @@ def test_editing_changes_the_patient(make_window: MakeWindow, qtbot: QtBot, clin
     assert dialog.form.weight_kg.text() == "70"
     assert dialog.form.echoes["weight_kg"].text() == "Weighed 1 Jan 2020"
     type_into(qtbot, dialog, given_name="Janet", allergies="lidocaine, latex", anticoagulant="warfarin")
-    dialog.form.checks["diabetes"].setChecked(True)
+    answer(qtbot, dialog, "diabetes", "Yes")
     click_save(qtbot, dialog)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     stored = patient_service.get_patient(clinic_ctx, record.id)
@@ -286,3 +304,77 @@ def test_a_stale_edit_is_refused_and_can_be_reloaded(make_window: MakeWindow, qt
     click_save(qtbot, dialog)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert patient_service.get_patient(clinic_ctx, record.id).phone == "333"
+
+
+# -- "not asked" is not "no" (issue 13 item 2) -------------------------------------------------------------
+def test_a_new_patient_starts_with_every_question_not_asked(make_window: MakeWindow, qtbot: QtBot,
+                                                           clinic_ctx: AppContext) -> None:
+    window = make_window()
+    dialog = open_new_dialog(qtbot, window)
+    for name in ("allergy_status", "bleeding_disorder", "diabetes", "pregnant", "breastfeeding", "immunosuppressed",
+                 "implanted_device"):
+        assert dialog.form.inputs[name].currentText() == "Not asked", name
+    fill_valid(qtbot, dialog)
+    click_save(qtbot, dialog)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    stored = patient_service.get_patient(clinic_ctx, dialog.saved.id)
+    assert all(stored.history.get(item).state == "unknown" for item in ("allergies", "pregnant", "diabetes"))
+    header = window.patient_view.header.badge_texts()
+    assert "Allergies: not recorded" in header and "No known allergies" not in header
+
+
+def test_tri_state_answers_and_no_known_allergies_are_saved_with_who_and_when(
+        make_window: MakeWindow, qtbot: QtBot, clinic_ctx: AppContext) -> None:
+    window = make_window()
+    dialog = open_new_dialog(qtbot, window)
+    fill_valid(qtbot, dialog, allergies="latex")
+    assert dialog.form.inputs["allergy_status"].currentText() == "Allergies (list them)"  # typing answers it
+    answer(qtbot, dialog, "allergy_status", "No known allergies")
+    assert dialog.form.allergies.text() == ""
+    answer(qtbot, dialog, "pregnant", "No")
+    answer(qtbot, dialog, "breastfeeding", "Yes")
+    answer(qtbot, dialog, "diabetes", "No")
+    click_save(qtbot, dialog)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    stored = patient_service.get_patient(clinic_ctx, dialog.saved.id)
+    states = {item: stored.history.get(item).state for item in ("allergies", "pregnant", "breastfeeding",
+                                                                 "diabetes", "bleeding_disorder")}
+    assert states == {"allergies": "no", "pregnant": "no", "breastfeeding": "yes", "diabetes": "no",
+                      "bleeding_disorder": "unknown"}
+    assert stored.breastfeeding and not stored.pregnant
+    assert stored.history.get("allergies").recorded_by == clinic_ctx.actor
+    assert stored.history.get("allergies").recorded_at is not None
+    header = window.patient_view.header.badge_texts()
+    assert "No known allergies" in header and "Breastfeeding" in header
+    # the edit dialog shows the answers as recorded
+    again = open_edit_dialog(qtbot, window)
+    assert again.form.inputs["allergy_status"].currentText() == "No known allergies"
+    assert again.form.inputs["pregnant"].currentText() == "No"
+    assert again.form.inputs["bleeding_disorder"].currentText() == "Not asked"
+
+
+def test_the_anticoagulant_is_a_pick_list_with_none_and_other(make_window: MakeWindow, qtbot: QtBot,
+                                                              clinic_ctx: AppContext) -> None:
+    window = make_window()
+    dialog = open_new_dialog(qtbot, window)
+    combo = dialog.form.anticoagulant
+    items = [combo.itemText(i) for i in range(combo.count())]
+    assert items[0] == "None" and items[-1] == "Other (type the name)"
+    assert {"warfarin", "apixaban", "rivaroxaban", "dabigatran", "edoxaban", "enoxaparin", "heparin", "clopidogrel",
+            "prasugrel", "ticagrelor", "aspirin"} <= set(items)
+    fill_valid(qtbot, dialog)
+    answer(qtbot, dialog, "allergy_status", "No known allergies")
+    answer(qtbot, dialog, "anticoagulant", "None")
+    click_save(qtbot, dialog)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    stored = patient_service.get_patient(clinic_ctx, dialog.saved.id)
+    assert stored.anticoagulant == "" and stored.history.get("anticoagulant").state == "no"
+    edit = open_edit_dialog(qtbot, window)
+    answer(qtbot, edit, "anticoagulant", "Other (type the name)")
+    line = edit.form.anticoagulant.lineEdit()
+    assert line.text() == ""
+    type_text(qtbot, line, "fondaparinux")
+    click_save(qtbot, edit)
+    qtbot.waitUntil(lambda: not edit.isVisible())
+    stored = patient_service.get_patient(clinic_ctx, stored.id)
+    assert stored.anticoagulant == "fondaparinux" and stored.history.get("anticoagulant").state == "yes"

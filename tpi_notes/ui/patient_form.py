@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.domain.errors import ValidationError
+from tpi_notes.domain.history_answers import Answer, History, anticoagulant_choices, state_of
+from tpi_notes.domain.none_answers import means_none
 from tpi_notes.domain.patient import LANGUAGES, SEXES, PatientInput
 from tpi_notes.domain.text_input import (
     ParseError,
@@ -33,23 +35,27 @@ from tpi_notes.domain.text_input import (
 )
 from tpi_notes.ui.style import DANGER, MUTED, set_invalid, set_role
 
-ANTICOAGULANTS = (
-    "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "warfarin", "enoxaparin", "heparin",
-    "aspirin", "clopidogrel", "prasugrel", "ticagrelor",
-)
-CHECKBOXES = (
+# The pick-list (resources/rules/anticoagulants.json), then "None" and a line to type any other drug.
+ANTICOAGULANTS = tuple(name for name, _kind in anticoagulant_choices())
+NONE_CHOICE = "None"
+OTHER_CHOICE = "Other (type the name)"
+# Each history question answered Not asked / No / Yes: "not asked" is never printed as "no".
+ANSWERS = (
     ("bleeding_disorder", "Bleeding disorder"),
     ("diabetes", "Diabetes"),
-    ("insulin", "Uses insulin"),
     ("pregnant", "Pregnant"),
     ("breastfeeding", "Breastfeeding"),
     ("immunosuppressed", "Immunosuppressed"),
     ("implanted_device", "Implanted electronic device (pacemaker, stimulator, pump)"),
 )
+ANSWER_CHOICES = (("Not asked", "unknown"), ("No", "no"), ("Yes", "yes"))
+ALLERGY_CHOICES = (("Not asked", "unknown"), ("No known allergies", "no"), ("Allergies (list them)", "yes"))
+CHECKBOXES = (("insulin", "Uses insulin"),)
 # Fields in the order they appear: the first one with an error gets the focus.
 FIELD_ORDER = (
     "mrn", "family_name", "given_name", "birth_date", "sex", "phone", "language",
-    "weight_kg", "allergies", "anticoagulant", *(name for name, _ in CHECKBOXES),
+    "weight_kg", "allergy_status", "allergies", "anticoagulant", "bleeding_disorder", "diabetes", "insulin",
+    "pregnant", "breastfeeding", "immunosuppressed", "implanted_device",
 )
 _ALIASES = {"weight_date": "weight_kg"}
 
@@ -61,6 +67,7 @@ class PatientForm(QWidget):
         super().__init__(parent)
         self._today = today
         self._weight_source: tuple[float | None, date | None] = (None, None)
+        self._history = History()
         self.inputs: dict[str, QWidget] = {}
         self.echoes: dict[str, QLabel] = {}
         self.errors: dict[str, QLabel] = {}
@@ -82,15 +89,24 @@ class PatientForm(QWidget):
         self.language = self._combo("language", "Preferred language", [(v, k) for k, v in LANGUAGES.items()])
         self._section("Clinical")
         self.weight_kg = self._line("weight_kg", "Weight (kg)", "e.g. 72.5", echo=True)
+        self.allergy_status = self._combo("allergy_status", "Allergies reviewed", list(ALLERGY_CHOICES))
         self.allergies = self._line("allergies", "Allergies", "comma-separated, e.g. lidocaine, latex")
         self.anticoagulant = self._combo("anticoagulant", "Anticoagulant / antiplatelet",
-                                         [("", "")] + [(a, a) for a in ANTICOAGULANTS], editable=True)
+                                         [(a, a) for a in (NONE_CHOICE, *ANTICOAGULANTS, OTHER_CHOICE)],
+                                         editable=True)
+        self.anticoagulant.setCurrentIndex(-1)
+        self.anticoagulant.setEditText("")  # empty: not asked
         self.checks: dict[str, QCheckBox] = {}
-        self._checkbox_block()
+        self.answers: dict[str, QComboBox] = {}
+        self._answers_block()
+        self.allergies.textEdited.connect(self._on_allergies_typed)
+        self.allergy_status.currentIndexChanged.connect(self._on_allergy_status)
+        self.anticoagulant.activated.connect(self._on_anticoagulant_picked)
 
         self.birth_date.textChanged.connect(self._update_birth_echo)
         self.weight_kg.textChanged.connect(self._update_weight_echo)
-        self.checks["diabetes"].toggled.connect(self._on_diabetes_toggled)
+        self.answers["diabetes"].currentIndexChanged.connect(
+            lambda _i: self._on_diabetes_toggled(self.answers["diabetes"].currentData() == "yes"))
         self.sex.setCurrentIndex(self.sex.findData("unknown"))  # never a silent guess
         self._update_birth_echo("")
         self._update_weight_echo("")
@@ -151,31 +167,40 @@ class PatientForm(QWidget):
             combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
             line = combo.lineEdit()
             if line is not None:
-                line.setPlaceholderText("None")
+                line.setPlaceholderText("Not asked")
         self.form.addRow(f"{label}:", self._cell(name, combo))
         return combo
 
-    def _checkbox_block(self) -> None:
+    def _answers_block(self) -> None:
+        """One Not asked / No / Yes combo per history question (Uses insulin beside Diabetes)."""
         block = QWidget(self)
         column = QVBoxLayout(block)
         column.setContentsMargins(0, 4, 0, 0)
         column.setSpacing(2)
         grid = QGridLayout()
-        grid.setHorizontalSpacing(18)
+        grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(6)
         column.addLayout(grid)
-        for i, (name, text) in enumerate(CHECKBOXES):
-            box = QCheckBox(text, block)
-            box.setObjectName(f"field_{name}")
-            self.checks[name] = box
-            self.inputs[name] = box
-            if name == "implanted_device":
-                grid.addWidget(box, 3, 0, 1, 2)
-            else:
-                grid.addWidget(box, i // 2, i % 2)
-        for name, _ in CHECKBOXES:
+        for row, (name, text) in enumerate(ANSWERS):
+            combo = QComboBox(block)
+            for label, value in ANSWER_CHOICES:
+                combo.addItem(label, value)
+            combo.setObjectName(f"field_{name}")
+            combo.setAccessibleName(text)
+            self.answers[name] = combo
+            self.inputs[name] = combo
+            grid.addWidget(QLabel(text + ":", block), row, 0)
+            grid.addWidget(combo, row, 1)
+            if name == "diabetes":
+                box = QCheckBox("Uses insulin", block)
+                box.setObjectName("field_insulin")
+                self.checks["insulin"] = box
+                self.inputs["insulin"] = box
+                grid.addWidget(box, row, 2)
+        grid.setColumnStretch(3, 1)
+        for name in (*(n for n, _ in ANSWERS), "insulin"):
             column.addWidget(self._error_label(name))
-        self.form.addRow("Risks:", block)
+        self.form.addRow("History:", block)
         self.general_error = self._error_label("form")
 
     # -- behaviour ---------------------------------------------------------------------------------------
@@ -189,6 +214,26 @@ class PatientForm(QWidget):
             understood = None
         bad = bool(text.strip()) and (understood is None or understood > self._today)
         echo.setStyleSheet(f"color: {DANGER if bad else MUTED};")
+
+    @Slot(str)
+    def _on_allergies_typed(self, text: str) -> None:
+        """Typing an allergy answers the question: the list is the answer."""
+        if text.strip() and self.allergy_status.currentData() != "yes":
+            self.allergy_status.setCurrentIndex(self.allergy_status.findData("yes"))
+
+    @Slot(int)
+    def _on_allergy_status(self, _index: int) -> None:
+        if self.allergy_status.currentData() != "yes":  # "No known allergies" or not asked: no list
+            self.allergies.clear()  # (typing an allergy afterwards switches the answer back to the list)
+
+    @Slot(int)
+    def _on_anticoagulant_picked(self, index: int) -> None:
+        if self.anticoagulant.itemText(index) == OTHER_CHOICE:  # type the drug's name in the line
+            self.anticoagulant.setEditText("")
+            line = self.anticoagulant.lineEdit()
+            if line is not None:
+                line.setPlaceholderText("Type the drug's name")
+                line.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot(bool)
     def _on_diabetes_toggled(self, checked: bool) -> None:
@@ -224,10 +269,14 @@ class PatientForm(QWidget):
         self._weight_source = (data.weight_kg, data.weight_date)
         self.weight_kg.setText(format_weight(data.weight_kg))
         self._update_weight_echo(self.weight_kg.text())
+        self.allergy_status.setCurrentIndex(self.allergy_status.findData(state_of(data, "allergies")))
         self.allergies.setText(", ".join(data.allergies))
-        self.anticoagulant.setEditText(data.anticoagulant)
-        for name, box in self.checks.items():
-            box.setChecked(bool(getattr(data, name)))
+        drug = state_of(data, "anticoagulant")
+        self.anticoagulant.setEditText(data.anticoagulant if drug == "yes" else NONE_CHOICE if drug == "no" else "")
+        for name, combo in self.answers.items():
+            combo.setCurrentIndex(combo.findData(state_of(data, name)))
+        self._history = data.history
+        self.checks["insulin"].setChecked(bool(data.insulin))
 
     def read(self) -> PatientInput:
         """The typed values; unparseable date or weight raise ValidationError for those fields only."""
@@ -247,6 +296,18 @@ class PatientForm(QWidget):
         # Only a changed weight gets a new date (the service dates a new one today).
         weight_date = old_date if weight is not None and weight == old_kg else None
         allergies = tuple(a.strip() for a in self.allergies.text().split(",") if a.strip())
+        allergy_state = str(self.allergy_status.currentData())
+        if allergy_state == "yes" and not allergies:
+            raise ValidationError({"allergies": "List the allergies, or choose “No known allergies”."})
+        drug = self.anticoagulant.currentText().strip()
+        if drug == OTHER_CHOICE:
+            raise ValidationError({"anticoagulant": "Type the anticoagulant's name, or choose None."})
+        states = {name: str(combo.currentData()) for name, combo in self.answers.items()}
+        states["allergies"] = allergy_state
+        states["anticoagulant"] = "unknown" if not drug else "no" if means_none(drug) else "yes"
+        # Keep each stored answer (and its stamp); the service re-stamps only those that changed.
+        history = self._history.with_answers({k: Answer(v) for k, v in states.items()
+                                              if self._history.get(k).state != v})
         return PatientInput(
             mrn=self.mrn.text(),
             family_name=self.family_name.text(),
@@ -258,8 +319,10 @@ class PatientForm(QWidget):
             phone=self.phone.text(),
             language=str(self.language.currentData()),
             allergies=allergies,
-            anticoagulant=self.anticoagulant.currentText().strip(),
-            **{name: box.isChecked() for name, box in self.checks.items()},
+            anticoagulant=drug,
+            insulin=self.checks["insulin"].isChecked() and states["diabetes"] == "yes",
+            history=history,
+            **{name: states[name] == "yes" for name in self.answers},
         )
 
     def clear_errors(self) -> None:
