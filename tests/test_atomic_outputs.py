@@ -151,3 +151,18 @@ def test_a_copy_by_path_that_fails_leaves_neither_copy_nor_temporary(tmp_path: P
     with atomic_output.atomic_path(target) as partial:
         sqlite3.connect(partial).close()
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
+
+
+def test_a_device_or_pipe_is_never_replaced_by_a_plain_file(ctx, tmp_path: Path) -> None:  # noqa: ANN001
+    """A rename over /dev/null would swap the device for a file; a pipe stands in for it here."""
+    import stat
+
+    from tpi_notes.domain.errors import TpiError
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(TpiError, match="not a regular file"):
+        export_to_file(ctx, "csv", pipe)
+    with pytest.raises(OSError, match="not a regular file"):
+        atomic_output.write_bytes(pipe, b"%PDF-")
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode) and _leftovers(tmp_path) == []

@@ -5,6 +5,7 @@ subprocess the way a user types it."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -56,6 +57,11 @@ MISUSES: list[tuple[str, list[str]]] = [
     ("export into a folder", ["export", "--db", "{db}", "--format", "fhir", "-o", "{dir}"]),
     ("export into a read-only place", ["export", "--db", "{db}", "--format", "csv", "-o", "{ro}/x.csv"]),
     ("export output empty", ["export", "--db", "{db}", "--format", "csv", "-o", ""]),
+    ("export onto a pipe", ["export", "--db", "{db}", "--format", "csv", "-o", "{fifo}"]),
+    ("note onto a pipe", ["note", "--db", "{db}", "1", "-o", "{fifo}"]),
+    ("export from the year 1", ["export", "--db", "{db}", "--format", "csv", "--from", "0001-01-01", "-o", "{out}"]),
+    ("export to the last day of 9999", ["export", "--db", "{db}", "--format", "csv", "--to", "9999-12-31",
+                                        "-o", "{out}"]),
     ("backup into a folder", ["backup", "--db", "{db}", "-o", "{dir}"]),
     ("backup into a missing folder", ["backup", "--db", "{db}", "-o", "{missing}/x.sqlite"]),
     ("backup without -o", ["backup", "--db", "{db}"]),
@@ -115,9 +121,10 @@ def places(clinic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     readonly.mkdir()
     readonly.chmod(0o555)
     ro = str(readonly) if os.geteuid() != 0 else "/proc/self"  # root writes anywhere but into /proc
+    os.mkfifo(tmp_path / "pipe")  # like /dev/null: a rename over it would replace it with a plain file
     yield {"db": str(clinic), "out": str(tmp_path / "out" / "x.out"), "dir": str(tmp_path / "out"),
            "missing": str(tmp_path / "no-such-folder"), "ro": ro, "new": str(tmp_path / "out" / "new.sqlite"),
-           "anchor": str(clinic.parent / "not-an-anchor.json")}
+           "anchor": str(clinic.parent / "not-an-anchor.json"), "fifo": str(tmp_path / "pipe")}
     readonly.chmod(0o755)
 
 
@@ -134,6 +141,7 @@ def _check(code: object, stderr: str, places: dict[str, str]) -> None:
     assert sorted(os.listdir(places["dir"])) == []  # nothing written, no .partial left
     assert not Path(places["missing"]).exists()
     assert not (Path(places["dir"]).parent / "userdata" / "crash.log").exists()
+    assert stat.S_ISFIFO(os.stat(places["fifo"]).st_mode)
 
 
 @pytest.mark.parametrize(("label", "template"), MISUSES + IN_PROCESS_ONLY, ids=[m[0] for m in MISUSES + IN_PROCESS_ONLY])

@@ -11,7 +11,9 @@ use it.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,11 +31,23 @@ def partial_path(target: Path | str) -> Path:
 def open_partial(target: Path | str, *, private: bool = False) -> tuple[int, Path]:
     """A new, empty temporary for ``target`` (any leftover from a killed run removed first): an OS file
     descriptor and its path. ``private`` makes it readable by its owner only (0600), as backups are."""
+    refuse_special(target)
     partial = partial_path(target)
     partial.unlink(missing_ok=True)
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                  0o600 if private else 0o666)
     return fd, partial
+
+
+def refuse_special(target: Path | str) -> None:
+    """``OSError`` when ``target`` exists and is not a regular file: a rename would replace a device (-o
+    /dev/null), a pipe or a folder with a plain file."""
+    try:
+        mode = os.stat(target).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "it is not a regular file (a folder, a device or a pipe)")
 
 
 def place(partial: Path, target: Path | str) -> None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 MAX_ID = 2**63 - 1  # the largest number a database row id can hold (SQLite and PostgreSQL BIGINT)
 MAX_DEMO_PATIENTS = 1_000_000
 MAX_DEMO_SESSIONS = 10_000_000
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)  # a range filter's ends, with room for time zones
 
 
 def _digits(text: str, what: str) -> int:
@@ -54,6 +56,8 @@ def output_problem(text: str) -> str | None:
     try:
         if out.is_dir():
             return f"cannot write {out}: it is a folder"
+        if out.exists() and not out.is_file():
+            return f"cannot write {out}: it is not a regular file (a device or a pipe)"
         folder = out.parent
         if not folder.is_dir():
             return f"cannot write {out}: the folder {folder} does not exist"
@@ -79,8 +83,12 @@ def argument_problem(args: argparse.Namespace) -> str | None:
         return problem
     if args.command == "demo":
         return _demo_problem(args)
-    if args.command == "export" and args.date_from and args.date_to and args.date_from > args.date_to:
-        return f"--from {args.date_from} is after --to {args.date_to}"
+    if args.command == "export":
+        for option, day in (("--from", args.date_from), ("--to", args.date_to)):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                return f"{option} {day} is outside {FIRST_DAY} to {LAST_DAY}"
+        if args.date_from and args.date_to and args.date_from > args.date_to:
+            return f"--from {args.date_from} is after --to {args.date_to}"
     return None
 
 
