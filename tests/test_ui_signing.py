@@ -241,3 +241,39 @@ def test_a_draft_window_offers_no_addendum(ctx: AppContext, doctor: int, keep: l
     keep.append(window)
     assert window.addendum_button.isHidden()
     assert isinstance(drafts.get_draft(ctx, record.id), SessionDraft)
+
+
+def test_unreviewed_allergies_stop_signing_and_open_the_patient_form_at_the_question(
+        qtbot: QtBot, ctx: AppContext, doctor: int, open_editor: OpenEditor,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 item 2: "not asked" is not "no". The missing item goes to the patient form (the history lives on
+    the patient); answering there lets the note be signed."""
+    from tpi_notes.domain.history_answers import History
+    from tpi_notes.ui.patient_dialog import PatientDialog
+
+    monkeypatch.setattr(signing_dialog, "ask_password", lambda *_a: pytest.fail("no password for an incomplete note"))
+    patient = add_patient(ctx, history=History())  # 65-year-old woman: allergies never asked
+    sid = save_session(ctx, patient.id, doctor, 1, syringe=(("lidocaine-1", 2.0),))
+    editor = open_editor(sid)
+    _activate(qtbot, editor)
+    assert "Allergies: not recorded" in [b.text() for b in editor.strip.findChildren(QWidget) if hasattr(b, "kind")]
+    editor.editor_actions.sign.trigger()
+    dialog = editor.active_dialog
+    assert isinstance(dialog, MissingDialog)
+    items = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    row = next(i for i, text in enumerate(items) if "No known allergies" in text)
+    assert not any("pregnancy" in text for text in items)  # not asked of a 65-year-old
+    rect = dialog.list.visualItemRect(dialog.list.item(row))
+    qtbot.mouseClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: isinstance(editor.active_dialog, PatientDialog))
+    form_dialog = editor.active_dialog
+    status = form_dialog.form.inputs["allergy_status"]
+    assert "No known allergies" in form_dialog.form.errors["allergy_status"].text()
+    status.setFocus()
+    qtbot.keyClick(status, Qt.Key.Key_Down)  # Not asked -> No known allergies
+    assert status.currentText() == "No known allergies"
+    qtbot.mouseClick(form_dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not form_dialog.isVisible())
+    assert "No known allergies" in [b.text() for b in editor.strip.findChildren(QWidget) if hasattr(b, "kind")]
+    assessment = editor.findings.refresh_now()
+    assert assessment is not None and not [m for m in assessment.missing if m.field.startswith("patient.")]

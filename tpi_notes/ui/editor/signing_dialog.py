@@ -149,6 +149,11 @@ def go_to_field(editor: SessionEditor, key: str, message: str) -> None:
     if key.startswith("finding:"):
         editor.findings.focus_finding(key)
         return
+    if key.startswith("patient."):  # a history answer: on the patient, so the patient form opens at it
+        from tpi_notes.ui.editor.patient_answers import open_patient_at
+
+        open_patient_at(editor, key.removeprefix("patient."), message)
+        return
     saving.clear_errors(editor)
     if key == "sites":
         editor.diagram.view.setFocus(Qt.FocusReason.OtherFocusReason)
