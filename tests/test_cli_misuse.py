@@ -177,3 +177,11 @@ def test_a_failure_of_a_valid_command_stays_exit_1(places: dict[str, str],
     assert main(["note", "--db", places["db"], "9999", "-o", places["out"]]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Session 9999 does not exist" in err and "unexpected" not in err
+
+
+def test_a_server_that_refuses_is_one_line_and_exit_1(places: dict[str, str],
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A valid URL whose server is not there is a failure, not a misuse; the driver's two-line message is one."""
+    assert main(["verify", "--db", "postgresql+psycopg://clinic@127.0.0.1:1/tpi"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("tpi-notes: ") and "unexpected" not in err

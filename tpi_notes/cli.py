@@ -99,8 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "upgrade":
             return _upgrade(args)
         return _open_app(args.db)
-    except TpiError as exc:
-        sys.stderr.write(f"{PROG}: {exc}\n")
+    except TpiError as exc:  # one line, even when a driver's message (PostgreSQL's) spans several
+        sys.stderr.write(f"{PROG}: {' '.join(part.strip() for part in str(exc).splitlines() if part.strip())}\n")
         return 1
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
