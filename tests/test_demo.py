@@ -134,8 +134,8 @@ def test_signed_hashes_match_their_content(demo_db: Path) -> None:
         findings = [dict(f) for f in conn.execute(
             "SELECT rule_code AS code, subject, severity, message, override_reason FROM session_finding "
             "WHERE session_id = ?", (row["id"],))]
-        # signed as the app signs (content version 2): with the patient and clinic as they stood
-        assert row["content_version"] == 2
+        # signed as the app signs (content version 3): with the patient, the history answers and the clinic
+        assert row["content_version"] == 3
         context = json.loads(row["signed_context"])
         patient = conn.execute("SELECT mrn, family_name, weight_kg FROM patient WHERE id = ?",
                                (row["patient_id"],)).fetchone()
@@ -143,7 +143,8 @@ def test_signed_hashes_match_their_content(demo_db: Path) -> None:
             (patient["mrn"], patient["family_name"], patient["weight_kg"])
         assert context["clinic"]["name"] == conn.execute("SELECT name FROM clinic_settings").fetchone()[0]
         content = session_content(session, diagnoses, preps, sites, findings, signed_context=context)
-        assert content_sha256(content, 2) == row["content_sha256"]
+        assert content_sha256(content, 3) == row["content_sha256"]
+        assert context["patient"]["history"]["allergies"]["state"] in ("yes", "no")
         assert content_sha256(session_content(session, diagnoses, preps, sites, findings)) != row["content_sha256"]
     conn.close()
 
@@ -155,6 +156,30 @@ def test_signed_demo_notes_carry_the_findings_the_rules_give(demo_db: Path) -> N
     # a signed note never carries a stop without a documented reason
     assert one(demo_db, "SELECT count(*) FROM session_finding f JOIN procedure_session s ON s.id = f.session_id "
                         "WHERE s.status = 'signed' AND f.severity = 'stop' AND f.override_reason = ''") == 0
+
+
+def test_history_answers_are_explicit_most_answered_a_few_not_asked(demo_db: Path) -> None:
+    """Issue 13 item 2: the demo's patients carry explicit answers; a few questions were never asked (never the
+    allergies, nor pregnancy where she could be pregnant: signing needs those), and every signed note verifies."""
+    import json
+
+    from tpi_notes.domain.history_answers import ITEMS, pregnancy_relevant
+
+    unknown = 0
+    for sex, born, raw in q(demo_db, "SELECT sex, birth_date, history FROM patient"):
+        history = json.loads(raw)
+        assert history["allergies"]["state"] in ("yes", "no") and history["allergies"]["recorded_at"]
+        if pregnancy_relevant(sex, date.fromisoformat(born), DEMO_END):
+            assert history["pregnant"]["state"] in ("yes", "no"), born
+        unknown += sum(item not in history for item in ITEMS if item not in ("pregnant", "breastfeeding"))
+    assert 0 < unknown < 60
+    ctx = open_clinic(str(demo_db), principal=ALL_PERMISSIONS)
+    try:
+        from tpi_notes.services import integrity
+
+        assert integrity.tampered_session_ids(ctx) == set()
+    finally:
+        ctx.close()
 
 
 def test_demo_refuses_a_database_with_patients(demo_db: Path) -> None:

@@ -190,6 +190,30 @@ def _pick_name(rng: random.Random) -> tuple[str, str, str, str]:
     return family, given, sex, language
 
 
+# History questions a few demo patients were never asked (never one that signing needs): "Not recorded".
+_SOMETIMES_UNASKED = ("bleeding_disorder", "immunosuppressed", "implanted_device", "diabetes")
+
+
+def _history_answers(row: dict, when: datetime) -> dict:
+    """Explicit answers, as the intake nurse records them: allergies always (a list or "no known allergies"),
+    pregnancy and breastfeeding when she could be pregnant, the rest yes or no, with a few never asked. A
+    separate random stream per patient, so the demo's other draws (and its sessions) stay as they were."""
+    from tpi_notes.domain.history_answers import ITEMS, pregnancy_relevant
+
+    rng = random.Random(row["id"] * 7919)
+    unasked = set(rng.sample(_SOMETIMES_UNASKED, rng.randint(1, 2))) if rng.random() < 0.08 else set()
+    relevant = any(pregnancy_relevant(row["sex"], row["birth_date"], day)  # at any session of the demo's years
+                   for day in (DEMO_END, DEMO_END - timedelta(days=365 * DEMO_YEARS + 30)))
+    out = {}
+    for item in ITEMS:
+        value = row["allergies"] if item == "allergies" else row[item]
+        if not value and (item in unasked or (item in ("pregnant", "breastfeeding") and not relevant)):
+            continue  # not asked: unknown
+        out[item] = {"state": "yes" if value else "no", "recorded_by": "demo",
+                     "recorded_at": when.replace(microsecond=0).isoformat()}
+    return out
+
+
 def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  # noqa: ANN001
     from tpi_notes.domain.patient import search_key
     from tpi_notes.domain.signed_context import patient_context
@@ -227,8 +251,11 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
             "immunosuppressed": rng.random() < 0.03, "implanted_device": device, "row_version": 1,
             "created_at": created, "updated_at": created,
         })
+        rows[-1]["history"] = _history_answers(rows[-1], created)
+        signed_as = patient_context(rows[-1])
+        signed_as["history"] = rows[-1]["history"]  # content version 3: the answers as signed
         people.append(DemoPatient(pid, birth, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding,
-                                  device, tuple(allergies), profile, bleeding, patient_context(rows[-1])))
+                                  device, tuple(allergies), profile, bleeding, signed_as))
     for start in range(0, len(rows), BATCH):
         _insert(conn, Patient, rows[start:start + BATCH])
     return people
