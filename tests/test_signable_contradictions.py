@@ -16,7 +16,9 @@ from tpi_notes.domain.findings import FindingOverride
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.safety import SafetyInput, evaluate
 from tpi_notes.services import documents, drafts
+from tpi_notes.services.assessment import assess
 from tpi_notes.services.context import AppContext
+from tpi_notes.services.demo import build_demo
 from tpi_notes.services.signing import NotReadyToSign
 
 NOT_INDICATED = "Not indicated: no muscle over the lung treated"  # the editor's own pick-list wording
@@ -105,3 +107,15 @@ def test_an_unticked_applicable_risk_needs_a_reason_to_sign_and_the_reason_print
     sign(ctx, saved.id, doctor)  # type: ignore[arg-type]
     text = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, saved.id))))  # type: ignore[arg-type]
     assert "Pneumothorax" in text and flat(f"Overridden: {reason}") in text
+
+
+def test_the_demo_ticks_the_risks_its_sites_and_agents_carry(ctx: AppContext) -> None:
+    build_demo(ctx, patients=8, sessions=60, seed=5)
+    checked = 0
+    for session_id in range(1, 61):
+        draft = drafts.get_draft(ctx, session_id)
+        open_risks = [f for f in assess(ctx, draft).findings if f.code == "risk_not_discussed"]
+        assert not open_risks, (session_id, draft.consent_risks)
+        checked += any(c.item_code.startswith(("triamcinolone", "methylprednisolone", "dexamethasone"))
+                       for p in draft.preparations for c in p.components)
+    assert checked  # the demo has corticosteroid sessions, so the steroid risks were exercised

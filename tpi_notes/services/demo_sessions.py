@@ -18,6 +18,7 @@ from tpi_notes.db.models import (
 )
 from tpi_notes.domain import session as dm
 from tpi_notes.domain.addenda import addendum_content_sha256
+from tpi_notes.domain.consent_risks import applicable_risks
 from tpi_notes.domain.dosing import dose_summary
 from tpi_notes.domain.findings import FindingOverride, apply_overrides
 from tpi_notes.domain.formulary import load_default_formulary
@@ -290,9 +291,12 @@ class SessionMaker:
             estim=dm.EStim(x["estim_frequency_hz"], x["estim_pulse_width_us"], x["estim_intensity_ma"],
                            x["estim_minutes"], x["estim_attended"]) if x["estim_frequency_hz"] else None,
         ) for x in sites)
+        # the risks the sites and agents carry are ticked, as the editor ticks them (domain/consent_risks.py)
+        carried = applicable_risks(domain_sites, preps, self.formulary, self.atlas)
+        session["consent_risks"] = session["consent_risks"] + [r for r in carried if r not in session["consent_risks"]]
         chart = SimpleNamespace(sites=domain_sites, preparations=preps, performed_start=session["performed_start"],
                                 consent_type=session["consent_type"], timeout_done=session["timeout_done"],
-                                timeout_at=session["timeout_at"])
+                                timeout_at=session["timeout_at"], consent_risks=tuple(session["consent_risks"]))
         rules = rules_for(session["performed_start"].date())
         found = evaluate(SafetyInput(record, chart, self.formulary, self.atlas, rules, tuple(self.history)))
         found = apply_overrides(list({f.key: f for f in found}.values()),
