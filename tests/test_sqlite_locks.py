@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (  # noqa: E402
     QAbstractButton,
     QApplication,
     QComboBox,
+    QDialogButtonBox,
     QFileDialog,
     QFileSystemModel,
     QLineEdit,
@@ -65,6 +66,16 @@ def held_locks(db: Path) -> set[str]:
         if name:
             held.add(name)
     return held
+
+
+def when_modal(kind: type, act: Callable[[object], None], tries: int = 300) -> None:
+    """Once a modal ``kind`` is up (a dialog's own event loop is running), ``act`` on it; give up after
+    ``tries`` looks 10 ms apart (a box that never comes must not haunt later tests)."""
+    widget = QApplication.activeModalWidget()
+    if isinstance(widget, kind):
+        act(widget)
+    elif tries > 0:
+        QTimer.singleShot(10, lambda: when_modal(kind, act, tries - 1))
 
 
 @pytest.fixture
@@ -259,13 +270,6 @@ def test_the_database_itself_is_refused_as_the_file_to_save(
     make_window()
     before = os.stat(db)  # stat only: reading the file here would drop the locks this test is about
 
-    def confirm_replace() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(10, confirm_replace)
-            return
-        box.button(QMessageBox.StandardButton.Yes).click()
-
     def drive() -> None:
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, QFileDialog):
@@ -279,7 +283,7 @@ def test_the_database_itself_is_refused_as_the_file_to_save(
             name_box = dialog.findChild(QLineEdit, "fileNameEdit")
             name_box.selectAll()
             qtbot.keyClicks(name_box, db.name)
-            QTimer.singleShot(0, confirm_replace)
+            when_modal(QMessageBox, lambda box: box.button(QMessageBox.StandardButton.Yes).click())
             qtbot.keyClick(name_box, Qt.Key.Key_Return)
         finally:
             if dialog.isVisible():
@@ -314,4 +318,53 @@ def test_a_command_never_writes_over_the_database_it_reads(
     assert "is the clinic's database or one of its working files" in capsys.readouterr().err
     after = os.stat(target)
     assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
+    assert held_locks(db) == {db.name, f"{db.name}-shm"}
+
+
+def test_printing_to_a_file_over_the_database_is_refused(
+        qtbot: QtBot, make_window: MakeWindow, clinic: tuple[AppContext, int], documents: Path) -> None:
+    """The print dialog's "Print to File (PDF)" with the database's name typed as the output file used to print
+    the note over the clinic's database, and Qt's own check of that file (opened for appending, then closed,
+    before its "replace it?" question) dropped the locks. Now Print is disabled while the box names it."""
+    ctx, session_id = clinic
+    db = ctx.database_path
+    assert db is not None
+    make_window()
+    before = os.stat(db)
+    seen: dict[str, object] = {}
+
+    def in_print_dialog(dialog: object) -> None:
+        assert isinstance(dialog, QPrintDialog)
+        try:
+            printers = dialog.findChild(QComboBox, "printers")
+            printers.setCurrentIndex(printers.findText("PDF", Qt.MatchFlag.MatchContains))
+            output = dialog.findChild(QLineEdit, "filename")
+            print_button = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+            output.clear()
+            qtbot.keyClicks(output, f"{db}-wal")
+            seen["wal"] = (print_button.isEnabled(), output.toolTip())
+            output.clear()
+            qtbot.keyClicks(output, str(db))
+            seen["db"] = (print_button.isEnabled(), output.toolTip())
+            when_modal(QMessageBox, lambda box: box.button(QMessageBox.StandardButton.Yes).click(), 50)
+            qtbot.mouseClick(print_button, Qt.MouseButton.LeftButton)
+            qtbot.keyClick(output, Qt.Key.Key_Return)
+            seen["still open"] = dialog.isVisible()
+            output.clear()
+            qtbot.keyClicks(output, str(documents / "note.pdf"))
+            seen["elsewhere"] = print_button.isEnabled()
+        finally:
+            dialog.reject()
+
+    preview = preview_note(ctx, session_id)
+    assert preview is not None
+    qtbot.addWidget(preview)
+    when_modal(QPrintDialog, in_print_dialog)
+    assert preview.print_document() is False
+    for name in ("wal", "db"):
+        enabled, why = seen[name]  # type: ignore[misc]
+        assert not enabled and "is the clinic's database or one of its working files" in why
+    assert seen["still open"] is True and seen["elsewhere"] is True
+    after = os.stat(db)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
     assert held_locks(db) == {db.name, f"{db.name}-shm"}

@@ -14,8 +14,9 @@ writing to (saved patients were lost after a crash). Hence, for every dialog:
 - a chosen path that is an open database, or its -wal, -shm or -journal, is refused before anything opens it
   (writing a PDF over it would destroy it; reading it as a logo would drop the locks).
 
-Qt's own dialogs open file dialogs of their own (the print dialog's "Print to file" browse button):
-``qt_dialogs_guarded()`` makes those non-native and gives them the same icon provider while they run.
+Qt's own dialogs list files of their own (the print dialog's "Print to file" browse button and the completer
+of its file-name box): ``qt_dialogs_guarded()`` makes those dialogs non-native and gives every file-system model
+the same icon provider while they run.
 """
 
 from __future__ import annotations
@@ -24,12 +25,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QFileInfo, QObject, QStandardPaths, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QFileIconProvider, QWidget
+from PySide6.QtCore import QEvent, QFileInfo, QObject, QStandardPaths, Qt, Slot
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialogButtonBox,
+    QFileDialog,
+    QFileIconProvider,
+    QFileSystemModel,
+    QLineEdit,
+    QWidget,
+)
 
 from tpi_notes import open_databases
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.style import set_invalid
 
 Kind = QFileIconProvider.IconType
 
@@ -93,21 +105,64 @@ def ask_save_path(parent: QWidget | None, caption: str, suggested: str, filters:
 
 
 class _FileDialogGuard(QObject):
-    """Gives every QFileDialog shown the name-only icon provider (before its event loop runs, so before it
-    looks at any file). Application-wide, so it is installed only while a dialog of Qt's making is open."""
+    """When a window is shown, gives every file-system model inside it (a QFileDialog's, the print dialog's
+    file-name completer's) the name-only icon provider, before its event loop runs, so before anything looks
+    at a file. Application-wide, so it is installed only while a dialog of Qt's making is open."""
+
+    provider = NameOnlyIconProvider()  # shared and never deleted: the models do not own their provider
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Show and isinstance(watched, QFileDialog) \
-                and not isinstance(watched.iconProvider(), NameOnlyIconProvider):
-            watched.icon_provider = NameOnlyIconProvider()
-            watched.setIconProvider(watched.icon_provider)
+        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget) and watched.isWindow():
+            for model in watched.findChildren(QFileSystemModel):
+                if not isinstance(model.iconProvider(), NameOnlyIconProvider):
+                    model.setIconProvider(self.provider)
         return False
+
+
+class PrintDialog(QPrintDialog):
+    """Qt's print dialog, where "Print to file" cannot aim at the clinic's database (or its -wal): while the
+    output file named is one of them, Print is disabled and the box says why. Qt's own check of that file, run
+    before the dialog accepts, opens it for appending and closes it, which would drop SQLite's locks (and
+    printing would then write the PDF over the database)."""
+
+    def __init__(self, printer: QPrinter, parent: QWidget | None = None) -> None:
+        super().__init__(printer, parent)
+        self._output = self.findChild(QLineEdit, "filename")  # Qt's "Output file" box (Print to file only)
+        buttons = self.findChild(QDialogButtonBox)
+        self._print_button = buttons.button(QDialogButtonBox.StandardButton.Ok) if buttons is not None else None
+        if self._output is not None:
+            self._output.textChanged.connect(self._check_output)
+        printers = self.findChild(QComboBox, "printers")
+        if printers is not None:
+            printers.currentIndexChanged.connect(self._check_output)
+        self._check_output()
+
+    def output_problem(self) -> str | None:
+        """Why the output file named cannot be printed to (one line), or None."""
+        output = self._output
+        if output is None or not output.isEnabled() or not output.text():
+            return None
+        try:
+            open_databases.refuse_as_target(output.text())
+        except TpiError as exc:
+            return str(exc)
+        return None
+
+    @Slot()
+    def _check_output(self) -> None:
+        problem = self.output_problem()
+        if self._print_button is not None:
+            self._print_button.setEnabled(problem is None)
+        if self._output is not None:
+            self._output.setToolTip(problem or "")
+            set_invalid(self._output, problem is not None)
 
 
 @contextmanager
 def qt_dialogs_guarded() -> Iterator[None]:
-    """While Qt's own dialogs run (QPrintDialog's "Print to file" "…" opens Qt's file dialog): every file
-    dialog is Qt's widget one (Qt::AA_DontUseNativeDialogs) with the name-only icon provider."""
+    """While Qt's own dialogs run (QPrintDialog's "Print to file" "…" opens Qt's file dialog, its file-name box
+    completes from a file-system model): every file dialog is Qt's widget one (Qt::AA_DontUseNativeDialogs) and
+    every file-system model has the name-only icon provider."""
     app = QApplication.instance()
     if app is None:
         yield

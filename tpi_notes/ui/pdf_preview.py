@@ -12,7 +12,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSiz
 from PySide6.QtGui import QAction, QKeySequence, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpi_notes import open_databases
 from tpi_notes.atomic_output import write_bytes as write_whole_file
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
@@ -81,13 +82,15 @@ def print_with_dialog(pdf: bytes, parent: QWidget | None, title: str) -> bool:
     try:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(title)
-        dialog = QPrintDialog(printer, parent)
+        dialog = file_dialogs.PrintDialog(printer, parent)
         dialog.setWindowTitle(f"Print {title}")
         dialog.setMinMax(1, max(1, document.pageCount()))
         with file_dialogs.qt_dialogs_guarded():  # its "Print to file" browse button opens Qt's file dialog
             accepted = dialog.exec() == QDialog.DialogCode.Accepted
         if not accepted:
             return False
+        if printer.outputFileName():  # "Print to file": never over the clinic's database or its -wal
+            open_databases.refuse_as_target(printer.outputFileName())
         print_pdf(document, printer)
         return True
     finally:
