@@ -90,7 +90,7 @@ def test_a_muscle_over_the_lung_ticks_pneumothorax_and_unticking_asks_a_reason(
     dialog.reason.setPlainText(reason)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: editor.pre.active_dialog is None)
-    assert not box.isChecked()
+    assert not box.isChecked() and reason in box.toolTip()
     draft = editor.current_draft()
     assert NEAR_LUNG_RISK not in draft.consent_risks
     assert [(o.code, o.subject, o.reason) for o in draft.overrides] == [("risk_not_discussed", NEAR_LUNG_RISK, reason)]

@@ -213,6 +213,13 @@ class PreProcedurePanel(QWidget):
     def note_reason(self, risk: str, reason: str) -> None:
         """A reason given elsewhere (the findings panel's "Proceed with reason…") for an unticked risk."""
         self._reasons[risk] = reason
+        self._show_reasons()
+
+    def _show_reasons(self) -> None:
+        """An unticked risk's reason as its box's tooltip (the findings panel and the note show it too)."""
+        for risk, box in self.risk_boxes.items():
+            reason = self._reasons.get(risk, "")
+            box.setToolTip(f"Not discussed: {reason}" if reason and not box.isChecked() else "")
 
     def _set_silently(self, box: QCheckBox, checked: bool) -> None:
         box.blockSignals(True)
@@ -226,6 +233,7 @@ class PreProcedurePanel(QWidget):
             self._set_silently(self.risk_boxes[risk], True)  # stays ticked unless a reason is given
             self.ask_untick_reason(risk)
             return
+        self._show_reasons()
         self._emit()
 
     def ask_untick_reason(self, risk: str) -> ReasonDialog:
@@ -242,6 +250,7 @@ class PreProcedurePanel(QWidget):
     def _untick_with_reason(self, risk: str, reason: str) -> None:
         self._reasons[risk] = reason
         self._set_silently(self.risk_boxes[risk], False)
+        self._show_reasons()
         self.risk_reason_given.emit(risk, reason)  # the editor stores it as the draft's override, then refreshes
 
     def _default_end(self) -> datetime:
@@ -267,6 +276,7 @@ class PreProcedurePanel(QWidget):
             self._applicable = set()  # the editor's next refresh ticks what the loaded sites and agents carry
             for risk, box in self.risk_boxes.items():
                 box.setChecked(risk in draft.consent_risks)
+            self._show_reasons()
             self.timeout_done.setChecked(draft.timeout_done)
             self.timeout_at.set_value(draft.timeout_at)
             self.position.setEditText(draft.position)
