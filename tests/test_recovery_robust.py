@@ -48,6 +48,7 @@ BAD_ENTRIES: dict[str, bytes] = {
     "foreign-json": json.dumps({"name": "somebody else's settings", "theme": "dark"}).encode(),
     "key-mismatch": entry_text("other-key").encode(),
     "key-traversal": entry_text("../../etc/passwd").encode(),
+    "a key with spaces": entry_text("a key with spaces").encode(),  # named as its key, but not a key we write
     "draft-missing": entry_text("draft-missing", draft=None).encode(),
     "draft-list": entry_text("draft-list", draft=[1, 2]).encode(),
     "draft-without-patient": entry_text("draft-without-patient", draft={"atlas_version": "1"}).encode(),

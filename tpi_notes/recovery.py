@@ -71,10 +71,9 @@ class RecoveryStore:
         return cls(user_data_dir() / "recovery" / digest)
 
     def _path(self, key: str) -> Path:
-        safe = "".join(ch for ch in key if ch.isalnum() or ch in "-_")
-        if not safe or safe != key:
+        if not _valid_key(key):
             raise ValueError(f"invalid recovery key {key!r}")
-        return self.folder / f"{safe}.json"
+        return self.folder / f"{key}.json"
 
     def write(self, key: str, draft: SessionDraft, patient_label: str) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -137,6 +136,10 @@ class RecoveryStore:
         self._path(key).unlink(missing_ok=True)
 
 
+def _valid_key(key: object) -> bool:
+    return isinstance(key, str) and bool(key) and all(ch.isalnum() or ch in "-_" for ch in key)
+
+
 def _read_entry(path: Path) -> RecoveryEntry:
     """One journal file as an entry, or ``BadEntry`` saying why not (never any other exception)."""
     try:
@@ -159,7 +162,7 @@ def _read_entry(path: Path) -> RecoveryEntry:
                        f"{FORMAT})")
     key, label, saved_at, raw = (payload.get("key"), payload.get("patient_label", ""), payload.get("saved_at"),
                                  payload.get("draft"))
-    if key != path.stem:
+    if key != path.stem or not _valid_key(key):
         raise BadEntry("its key does not match its file name")
     if not isinstance(label, str) or not isinstance(saved_at, str) or not isinstance(raw, dict):
         raise BadEntry("not a tpi-notes recovery entry")
