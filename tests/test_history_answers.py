@@ -113,3 +113,29 @@ def test_the_answers_are_stamped_with_who_and_when(ctx: AppContext) -> None:
 def test_none_typed_as_the_anticoagulant_is_an_answer(ctx: AppContext) -> None:
     record = add_patient(ctx, anticoagulant="None", history=_history())
     assert record.anticoagulant == "" and record.history.get("anticoagulant").state == "no"
+
+
+def test_the_json_lines_patient_carries_each_answer_and_never_a_false_nobody_said(ctx: AppContext) -> None:
+    import io
+    import json
+
+    from tpi_notes.services.exports import export_sessions
+
+    doctor = setup_clinic(ctx)
+    unasked = add_patient(ctx, mrn="U-1", birth_date=date(1996, 5, 1), history=_history())
+    answered = add_patient(ctx, mrn="A-1", birth_date=date(1996, 5, 1), diabetes=True,
+                           history=_history(allergies="no", pregnant="no", breastfeeding="no"))
+    save_session(ctx, unasked.id, doctor, 1, syringe=(("lidocaine-1", 2.0),))
+    signed = save_session(ctx, answered.id, doctor, 1, syringe=(("lidocaine-1", 2.0),))
+    sign(ctx, signed, doctor)
+    out = io.BytesIO()
+    export_sessions(ctx, "jsonl", out)
+    rows = {r["patient"]["mrn"]: r["patient"] for r in map(json.loads, out.getvalue().decode().splitlines())}
+    u, a = rows["U-1"], rows["A-1"]
+    assert (u["diabetes"], u["pregnant"], u["breastfeeding"]) == (None, None, None)
+    assert {item: v["state"] for item, v in u["history"].items()} == dict.fromkeys(
+        ("allergies", "anticoagulant", "bleeding_disorder", "diabetes", "pregnant", "breastfeeding",
+         "immunosuppressed", "implanted_device"), "unknown")
+    assert (a["diabetes"], a["pregnant"], a["breastfeeding"]) == (True, False, False)
+    assert a["history"]["allergies"]["state"] == "no" and a["history"]["allergies"]["recorded_by"] == ctx.actor
+    assert a["history"]["diabetes"]["recorded_at"] is not None

@@ -12,6 +12,7 @@ from datetime import tzinfo
 from typing import Any
 
 from tpi_notes.domain.export_records import ExportRecord, local_iso
+from tpi_notes.domain.history_answers import nullable
 from tpi_notes.domain.none_answers import named_or_empty
 
 # Characters JSON may leave raw but str.splitlines() and some readers treat as line ends: escaped, so one
@@ -36,8 +37,12 @@ def session_json(record: ExportRecord, zone: tzinfo | None = None) -> dict[str, 
         "patient": {
             "mrn": p.mrn, "family_name": p.family_name, "given_name": p.given_name,
             "birth_date": p.birth_date.isoformat(), "sex": p.sex, "weight_kg": p.weight_kg,
-            "diabetes": p.diabetes, "anticoagulant": named_or_empty(p.anticoagulant) or None, "pregnant": p.pregnant,
-            "breastfeeding": p.breastfeeding,
+            # true / false / null: false only when answered "no", null when never asked
+            "diabetes": nullable(p.history, "diabetes") if p.history else p.diabetes,
+            "anticoagulant": named_or_empty(p.anticoagulant) or None,
+            "pregnant": nullable(p.history, "pregnant") if p.history else p.pregnant,
+            "breastfeeding": nullable(p.history, "breastfeeding") if p.history else p.breastfeeding,
+            "history": p.history,
         },
         "physician": s.physician.label if s.physician else None,
         "assistant": s.assistant.label if s.assistant else None,

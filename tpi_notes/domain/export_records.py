@@ -48,6 +48,8 @@ class ExportPatient(NamedTuple):
     anticoagulant: str
     pregnant: bool
     breastfeeding: bool
+    # Each history item's answer {item: {"state", "recorded_by", "recorded_at"}} (domain/history_answers.py).
+    history: dict = {}  # noqa: RUF012 - a NamedTuple default, never mutated
 
 
 class ExportComponent(NamedTuple):

@@ -109,6 +109,28 @@ def history_context(patient: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+def history_from_values(values: Mapping[str, Any], stored: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """:func:`history_context` from stored patient values (a row's or a signed context's) and their answers
+    (``None`` for a context signed before answers existed: only its positives are known)."""
+    patient = _Values(values, History.from_json(stored))
+    return history_context(patient)
+
+
+class _Values:
+    def __init__(self, values: Mapping[str, Any], history: History) -> None:
+        self._values, self.history = values, history
+
+    def __getattr__(self, name: str) -> Any:
+        value = self._values.get(name)
+        return tuple(value or ()) if name == "allergies" else ("" if value is None and name == "anticoagulant"
+                                                                 else value)
+
+
+def nullable(history: Mapping[str, Mapping[str, Any]], item: str) -> bool | None:
+    """An export's boolean: true, false only when answered "no", null when never asked."""
+    return {"yes": True, "no": False}.get(history.get(item, {}).get("state", "unknown"))
+
+
 def yes_no_unknown(patient: Any, item: str) -> str:
     """"Yes", "No" or "Not recorded" for the note and the header."""
     return {"yes": "Yes", "no": "No"}.get(state_of(patient, item), NOT_RECORDED)

@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from tpi_notes.domain.clinic import ClinicInfo
-from tpi_notes.domain.history_answers import History, history_context
+from tpi_notes.domain.history_answers import History, history_context, history_from_values
 from tpi_notes.domain.patient import PatientRecord
 
 # The content version of a session signed with its context; 1 is the session's own fields only, 2 the
@@ -105,4 +105,7 @@ def export_patient_as_signed(patient: _Row, context: Mapping[str, Any]) -> _Row:
     values = {name: stored[name] for name in _EXPORTED if name in stored and name in patient._fields}  # type: ignore[attr-defined]
     if values.get("birth_date") is not None:
         values["birth_date"] = date.fromisoformat(values["birth_date"])
+    if "history" in patient._fields:  # type: ignore[attr-defined]
+        # the answers as signed; a version-2 context has none: its positives only, the rest unknown
+        values["history"] = history_from_values(stored, stored.get("history"))
     return patient._replace(**values)  # type: ignore[attr-defined]

@@ -43,6 +43,7 @@ from tpi_notes.domain.export_records import (
     ExportSite,
 )
 from tpi_notes.domain.history import HistoryFilter
+from tpi_notes.domain.history_answers import history_from_values
 from tpi_notes.domain.session import EStim
 from tpi_notes.domain.signed_context import export_patient_as_signed
 
@@ -55,7 +56,8 @@ _SESSIONS = (select(PS.id, PS.status, PS.performed_start, PS.performed_end, PS.l
                     PS.indication, PS.pain_before, PS.pain_after, PS.relief_pct, PS.complications, PS.follow_up,
                     PS.comments, Patient.id, Patient.mrn, Patient.family_name, Patient.given_name,
                     Patient.birth_date, Patient.sex, Patient.weight_kg, Patient.diabetes, Patient.anticoagulant,
-                    Patient.pregnant, Patient.breastfeeding, PS.signed_context)
+                    Patient.pregnant, Patient.breastfeeding, PS.signed_context, Patient.allergies,
+                    Patient.bleeding_disorder, Patient.immunosuppressed, Patient.implanted_device, Patient.history)
              .join(Patient, Patient.id == PS.patient_id).where(PS.id.in_(IDS)))
 _DIAGNOSES = (select(SessionDiagnosis.session_id, SessionDiagnosis.code, SessionDiagnosis.display)
               .where(SessionDiagnosis.session_id.in_(IDS))
@@ -132,9 +134,13 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
             continue
         (_, status, start, end, location, physician_id, assistant_id, signer_id, signed_at, digest, atlas,
          indication, pain_before, pain_after, relief, complications, follow_up, comments,
-         pid, mrn, family, given, born, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding, context) = row
+         pid, mrn, family, given, born, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding, context,
+         allergies, bleeding, immunosuppressed, device, answers) = row
+        values = {"allergies": allergies, "anticoagulant": anticoagulant, "bleeding_disorder": bleeding,
+                  "diabetes": diabetes, "pregnant": pregnant, "breastfeeding": breastfeeding,
+                  "immunosuppressed": immunosuppressed, "implanted_device": device}
         patient = ExportPatient(pid, mrn, family, given, born, sex, weight, bool(diabetes), anticoagulant or "",
-                                bool(pregnant), bool(breastfeeding))
+                                bool(pregnant), bool(breastfeeding), history_from_values(values, answers or {}))
         now = None
         if context:  # a signed session exports the patient it was signed with, as its note prints
             now, patient = patient, export_patient_as_signed(patient, context)
