@@ -81,7 +81,7 @@ def test_save_as_writes_the_document_or_says_why_not(qtbot, note_pdf: bytes, tmp
 
 
 class _FakePrintDialog:
-    """Stands in for QPrintDialog: "prints" to a PDF file at a low resolution."""
+    """Stands in for the print dialog (file_dialogs.PrintDialog): "prints" to a PDF file at a low resolution."""
 
     target: Path
 
@@ -130,7 +130,7 @@ def test_main_window_previews_the_note_and_prints_aftercare(qtbot, ctx: AppConte
 
     _FakePrintDialog.target = tmp_path / "aftercare.pdf"
     monkeypatch.setattr(pdf_preview.AftercareOptions, "exec", answer)
-    monkeypatch.setattr(pdf_preview, "QPrintDialog", _FakePrintDialog)
+    monkeypatch.setattr(file_dialogs, "PrintDialog", _FakePrintDialog)
     assert window.print_aftercare() is True
     assert chosen["default"] == window.current_patient.language
     assert len(pdf_pages(_FakePrintDialog.target.read_bytes())) >= 3  # large print runs longer
