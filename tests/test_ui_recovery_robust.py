@@ -110,3 +110,28 @@ def test_the_offer_from_a_shown_window_does_not_raise(journalled, qtbot: QtBot, 
     assert isinstance(editor, SessionEditor) and editor.pre.location.text() == "Room 7"
     _check_offer(store, message_boxes)
     editor.close_keeping_journal()
+
+
+def test_a_draft_the_diagram_cannot_draw_is_set_aside_not_opened(journalled, qtbot: QtBot,  # noqa: ANN001
+                                                                 message_boxes: list) -> None:  # noqa: F811
+    """Well-formed JSON from another program or version: a site on a view, region or technique this atlas does
+    not have would raise inside the editor's paint and table slots."""
+    from tpi_notes.domain.session import Site
+
+    ctx, store = journalled
+    [good] = [e for e in store.pending() if e.key == "new-0123abcd"]  # (this scan sets session-5.json aside)
+    odd_site = Site(1, "sideways", 0.5, 0.5, "nope.region", "no_muscle", "Nothing", "R", "laser")
+    store.write("new-89abcdef", replace(good.draft, sites=(odd_site,)), good.patient_label)
+    store.write("new-fedcba98", replace(good.draft, atlas_version="99"), good.patient_label)
+    login.login(ctx, "ahart", PASSWORD)
+    window = create_main_window(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    [editor] = window.offer_recovered_drafts()
+    assert editor.pre.location.text() == "Room 7"
+    warning = message_boxes[0][1]
+    assert warning.startswith("3 recovery journal files could not be used")  # with the deleted patient's
+    assert "new-89abcdef.json: its site 1 is not on the body diagram" in warning
+    assert "new-fedcba98.json: its body diagram (atlas version '99')" in warning
+    assert [e.key for e in store.pending()] == ["new-0123abcd"]
+    editor.close_keeping_journal()

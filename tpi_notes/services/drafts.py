@@ -22,6 +22,7 @@ from tpi_notes.domain.draft import DEFAULT_RISKS, SessionDraft, draft_from_recor
 from tpi_notes.domain.draft_rules import validate_draft
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError, ValidationError
 from tpi_notes.domain.permissions import Permission
+from tpi_notes.domain.session import TECHNIQUES, VIEWS
 from tpi_notes.domain.templates import TemplateSummary, from_template_body, merge_into, template_body
 from tpi_notes.services.context import AppContext
 
@@ -66,6 +67,9 @@ def recovery_problem(ctx: AppContext, draft: SessionDraft) -> str | None:
     ctx.require(Permission.PREPARE_DRAFTS)
     if not all(0 < n < 2**63 for n in (draft.patient_id, draft.id or 1)):
         return "its patient or session number is out of range"
+    problem = _diagram_problem(draft)
+    if problem:
+        return problem
     with ctx.transaction() as s:
         if patient_rows.get(s, draft.patient_id) is None:
             return f"its patient (number {draft.patient_id}) is not in this clinic's record"
@@ -75,6 +79,23 @@ def recovery_problem(ctx: AppContext, draft: SessionDraft) -> str | None:
                 return f"its session {draft.id} is not in this clinic's record"
             if owner != draft.patient_id:
                 return f"its session {draft.id} belongs to another patient"
+    return None
+
+
+def _diagram_problem(draft: SessionDraft) -> str | None:
+    """Why the editor could not draw the draft's sites and findings (a file another program or version wrote)."""
+    try:
+        atlas = load_atlas(draft.atlas_version)
+    except ValueError:
+        return f"its body diagram (atlas version {draft.atlas_version[:20]!r}) is not one this version knows"
+    for site in draft.sites:
+        if site.view not in VIEWS or site.technique not in TECHNIQUES:
+            return f"its site {site.number} is not on the body diagram"
+    try:
+        for code in [site.region_code for site in draft.sites] + [f.region_code for f in draft.exam_findings]:
+            atlas.region(code)
+    except KeyError:
+        return "it names a muscle region the body diagram does not have"
     return None
 
 
