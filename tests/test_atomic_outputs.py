@@ -166,3 +166,19 @@ def test_a_device_or_pipe_is_never_replaced_by_a_plain_file(ctx, tmp_path: Path)
     with pytest.raises(OSError, match="not a regular file"):
         atomic_output.write_bytes(pipe, b"%PDF-")
     assert stat.S_ISFIFO(os.stat(pipe).st_mode) and _leftovers(tmp_path) == []
+
+
+def test_the_copy_before_an_upgrade_clears_a_half_copy_a_killed_start_up_left(tmp_path: Path) -> None:
+    from test_migrations import _scripts_with_extra_revision
+
+    from tpi_notes.db.migrate import prepare_database
+
+    path = tmp_path / "clinic.sqlite"
+    engine, _ = prepare_database(f"sqlite:///{path}")
+    engine.dispose()
+    stale = tmp_path / ".clinic.before-upgrade-0001-20261201-080000.sqlite.partial"
+    stale.write_bytes(b"SQLite format 3\x00 and then nothing")
+    engine, backup = prepare_database(f"sqlite:///{path}", _scripts_with_extra_revision(tmp_path))
+    engine.dispose()
+    assert backup is not None and backup.exists()
+    assert _leftovers(tmp_path) == []

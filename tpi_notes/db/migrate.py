@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,6 +126,8 @@ def open_database(url: str, script_location: Path = MIGRATIONS_DIR, *, create: b
     backup = None
     if current is not None and current != head and path is not None:
         backup = _backup_name(path, current)
+        for stale in path.parent.glob(f".{glob.escape(path.stem)}.before-upgrade-*.partial"):
+            stale.unlink(missing_ok=True)  # left by a start-up killed mid-copy (its name has another time)
         with atomic_path(backup) as partial:  # a kill mid-copy never leaves half a copy under a backup's name
             backup_sqlite(path, partial)
     if current != head:
