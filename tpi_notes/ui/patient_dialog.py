@@ -70,7 +70,7 @@ class PatientDialog(QDialog):
         layout.addWidget(self.banner)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.buttons)
-        self.resize(680, 760)
+        self.resize(680, 840)  # the history answers are a row each
         if record is not None:
             self.form.load(record)
         self.form.mrn.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -46,7 +46,7 @@ ANSWERS = (
     ("pregnant", "Pregnant"),
     ("breastfeeding", "Breastfeeding"),
     ("immunosuppressed", "Immunosuppressed"),
-    ("implanted_device", "Implanted electronic device (pacemaker, stimulator, pump)"),
+    ("implanted_device", "Implanted device (pacemaker, stimulator, pump)"),
 )
 ANSWER_CHOICES = (("Not asked", "unknown"), ("No", "no"), ("Yes", "yes"))
 ALLERGY_CHOICES = (("Not asked", "unknown"), ("No known allergies", "no"), ("Allergies (list them)", "yes"))
@@ -189,15 +189,24 @@ class PatientForm(QWidget):
             combo.setAccessibleName(text)
             self.answers[name] = combo
             self.inputs[name] = combo
-            grid.addWidget(QLabel(text + ":", block), row, 0)
-            grid.addWidget(combo, row, 1)
-            if name == "diabetes":
+            label = QLabel(text, block)
+            label.setWordWrap(True)  # fits the dialog's width at any font size
+            label.setBuddy(combo)
+            grid.addWidget(combo, row, 0)  # the answer first: the column of answers reads at a glance
+            if name == "diabetes":  # "Uses insulin" right after the word Diabetes
                 box = QCheckBox("Uses insulin", block)
                 box.setObjectName("field_insulin")
                 self.checks["insulin"] = box
                 self.inputs["insulin"] = box
-                grid.addWidget(box, row, 2)
-        grid.setColumnStretch(3, 1)
+                cell = QHBoxLayout()
+                cell.setSpacing(16)
+                cell.addWidget(label)
+                cell.addWidget(box)
+                cell.addStretch(1)
+                grid.addLayout(cell, row, 1)
+            else:
+                grid.addWidget(label, row, 1)
+        grid.setColumnStretch(1, 1)
         for name in (*(n for n, _ in ANSWERS), "insulin"):
             column.addWidget(self._error_label(name))
         self.form.addRow("History:", block)
