@@ -79,7 +79,8 @@ def test_a_none_word_as_the_anticoagulant_means_none(word: str, make) -> None:  
     blocks = sheet_blocks(make(), p)
     assert "bleeding" not in blocks and "keep_taking" not in blocks  # never "keep taking your blood thinner"
     assert not any(b.startswith("Anticoagulant") for b in p.risk_badges())
-    assert dict(patient_history(p))["Anticoagulant / antiplatelet"] == "None recorded"
+    # typed none is an answer ("None"); nothing typed is a question not asked (issue 13 item 2)
+    assert dict(patient_history(p))["Anticoagulant / antiplatelet"] == ("None" if word.strip() else "Not recorded")
 
 
 @pytest.mark.parametrize("drug", ["apixaban", "Aspirin 81 mg", "none since May, was on warfarin", "Nonet"])
@@ -164,5 +165,5 @@ def test_a_none_stored_before_this_change_is_read_as_none(ctx: AppContext) -> No
     sid = save_session(ctx, p.id, doctor, 2, technique="dry_needling")
     note = flat(" ".join(pdf_pages(documents.procedure_note_pdf(ctx, sid))))
     sheet = flat(" ".join(pdf_pages(documents.aftercare_pdf(ctx, sid, "en"))))
-    assert "bleeding-risk discussion" not in note and "Anticoagulant / antiplatelet None recorded" in note
+    assert "bleeding-risk discussion" not in note and "Anticoagulant / antiplatelet None" in note
     assert "blood thinner" not in sheet and "You bleed more easily" not in sheet

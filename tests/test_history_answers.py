@@ -4,6 +4,7 @@ to be reviewed and, for a patient who could be pregnant, for the pregnancy and b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -95,8 +96,6 @@ def test_who_is_asked_about_pregnancy(sex: str, born: date, asked: bool) -> None
 
 
 def test_the_answers_are_stamped_with_who_and_when(ctx: AppContext) -> None:
-    from dataclasses import replace
-
     from tpi_notes.domain.patient import PatientInput
     from tpi_notes.services import patients
 
@@ -139,3 +138,27 @@ def test_the_json_lines_patient_carries_each_answer_and_never_a_false_nobody_sai
     assert (a["diabetes"], a["pregnant"], a["breastfeeding"]) == (True, False, False)
     assert a["history"]["allergies"]["state"] == "no" and a["history"]["allergies"]["recorded_by"] == ctx.actor
     assert a["history"]["diabetes"]["recorded_at"] is not None
+
+
+def test_an_unasked_question_the_plan_makes_matter_gives_a_warning_not_silence() -> None:
+    """Diabetes never asked with a corticosteroid, a device never asked with e-stim: a warning to ask, where the
+    old rules read the unanswered question as "no" and said nothing."""
+    from rule_helpers import ATLAS, FORMULARY, START, EStim, draft, patient, site, syringe
+
+    from tpi_notes.domain.rules import rules_for
+    from tpi_notes.domain.safety import SafetyInput, evaluate
+
+    def found(d, p):  # noqa: ANN001, ANN202
+        return {(f.code, f.subject) for f in evaluate(SafetyInput(p, d, FORMULARY, ATLAS, rules_for(START.date()),
+                                                                  (), 200.0))}
+
+    steroid = draft([site(1, "gluteus_maximus", "R", ml=5.0)], [syringe(("lidocaine-1", 4.0), ("triamcinolone-40", 1.0))])
+    lidocaine = draft([site(1, "gluteus_maximus", "R", ml=5.0)], [syringe(("lidocaine-1", 5.0))])
+    estim = draft([replace(site(1, "gluteus_maximus", "R", "dry_needling", ml=None), needles_in=1, needles_out=1,
+                           estim=EStim(2.0, 250.0, 8.0, 15.0, True))], [])
+    assert ("history_not_recorded", "diabetes") in found(steroid, patient(history=_history()))
+    assert ("history_not_recorded", "diabetes") not in found(steroid, patient(history=_history(diabetes="no")))
+    assert ("history_not_recorded", "diabetes") not in found(lidocaine, patient(history=_history()))
+    assert ("history_not_recorded", "implanted_device") in found(estim, patient(history=_history()))
+    assert ("history_not_recorded", "implanted_device") not in found(
+        estim, patient(history=_history(implanted_device="no")))

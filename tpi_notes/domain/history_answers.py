@@ -89,6 +89,8 @@ def state_of(patient: Any, item: str) -> str:
     """``yes`` when the patient's values say so; else ``no`` only when a "no" was recorded; else ``unknown``."""
     if positive(patient, item):
         return "yes"
+    if item == "anticoagulant" and (patient.anticoagulant or "").strip():
+        return "no"  # "None", "n/a", "denies" typed: an answer (stored before saving normalised it)
     history = getattr(patient, "history", None)
     return "no" if history is not None and history.get(item).state == "no" else "unknown"
 

@@ -16,6 +16,7 @@ from tpi_notes.domain.consent_risks import unticked_risk_findings
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.history_rules import unknown_history_findings
 from tpi_notes.domain.patient import PatientRecord, fold
 from tpi_notes.domain.rules import RuleSet
 from tpi_notes.domain.sites import site_near_lung
@@ -136,6 +137,7 @@ def evaluate(data: SafetyInput) -> list[Finding]:
     if p.implanted_device and any(s.technique == "dry_needling" and s.estim for s in sites):
         out.append(Finding("estim_device", "stop", "Electrical stimulation with an implanted electronic device.",
                            "clinical-reference §4.2 (electrotherapy precautions)"))
+    out.extend(unknown_history_findings(p, sites, steroid > 0))  # never asked is not "no"
     for s in sites:
         if s.technique == "dry_needling" and s.needles_in is not None and s.needles_in != s.needles_out:
             out.append(Finding("needle_count", "stop", f"Site {s.number}: {s.needles_in} needles in but "

@@ -22,6 +22,7 @@ from tpi_notes.domain.consent_risks import applicable_risks
 from tpi_notes.domain.dosing import dose_summary
 from tpi_notes.domain.findings import FindingOverride, apply_overrides
 from tpi_notes.domain.formulary import load_default_formulary
+from tpi_notes.domain.history_answers import History
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.safety import PastSession, SafetyInput, evaluate, steroid_mpe
@@ -321,4 +322,5 @@ class SessionMaker:
                              weight_kg=patient.weight_kg, allergies=patient.allergies,
                              anticoagulant=patient.anticoagulant, bleeding_disorder=patient.bleeding_disorder,
                              diabetes=patient.diabetes, pregnant=patient.pregnant, breastfeeding=patient.breastfeeding,
-                             implanted_device=patient.implanted_device, id=patient.id)
+                             implanted_device=patient.implanted_device, id=patient.id,
+                             history=History.from_json((patient.signed_as or {}).get("history")))
