@@ -35,7 +35,7 @@ from tpi_notes.services.context import AppContext, open_clinic
 
 TESTS = Path(__file__).resolve().parent
 PG_URL = os.environ.get("TPI_NOTES_PG_URL", "")
-CYCLES = 50
+CYCLES = 40
 START = f"import sys; sys.path.insert(0, {str(TESTS)!r}); import workstation_worker; workstation_worker.main()"
 
 
