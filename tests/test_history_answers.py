@@ -39,6 +39,9 @@ def test_a_patient_with_nothing_entered_prints_not_recorded_never_a_negative(ctx
     assert "Allergies Not recorded" in text
     assert "Pregnancy / breastfeeding Not recorded" in text
     assert "Bleeding disorder Not recorded" in text and "Diabetes Not recorded" in text
+    for lang in ("en", "es"):  # the sheet asserts no negative either (no "keep breastfeeding", no "no allergies")
+        sheet = flat("\n".join(pdf_pages(documents.aftercare_pdf(ctx, session_id, lang)))).casefold()
+        assert "no known allergies" not in sheet and "not pregnant" not in sheet and "breastfeeding" not in sheet
 
 
 def test_pregnant_and_breastfeeding_prints_both(ctx: AppContext) -> None:
