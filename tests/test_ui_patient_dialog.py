@@ -351,6 +351,8 @@ def test_tri_state_answers_and_no_known_allergies_are_saved_with_who_and_when(
     assert again.form.inputs["allergy_status"].currentText() == "No known allergies"
     assert again.form.inputs["pregnant"].currentText() == "No"
     assert again.form.inputs["bleeding_disorder"].currentText() == "Not asked"
+    assert again.form.inputs["allergy_status"].toolTip().startswith(f"Recorded by {clinic_ctx.actor} on ")
+    assert again.form.inputs["bleeding_disorder"].toolTip() == ""
 
 
 def test_the_anticoagulant_is_a_pick_list_with_none_and_other(make_window: MakeWindow, qtbot: QtBot,

@@ -60,6 +60,14 @@ FIELD_ORDER = (
 _ALIASES = {"weight_date": "weight_kg"}
 
 
+def recorded_text(answer: Answer) -> str:
+    """"Recorded by dr.hart on 3 Dec 2026 09:12" for an answer's tooltip ("" when never recorded)."""
+    if answer.recorded_at is None:
+        return ""
+    who = "before answers were recorded (migrated)" if answer.recorded_by == "migrated" else f"by {answer.recorded_by}"
+    return f"Recorded {who} on {short_date(answer.recorded_at.date())} {answer.recorded_at:%H:%M}"
+
+
 class PatientForm(QWidget):
     """All patient fields in a QFormLayout, with a red message under each field that is refused."""
 
@@ -284,6 +292,9 @@ class PatientForm(QWidget):
         self.anticoagulant.setEditText(data.anticoagulant if drug == "yes" else NONE_CHOICE if drug == "no" else "")
         for name, combo in self.answers.items():
             combo.setCurrentIndex(combo.findData(state_of(data, name)))
+        for name, widget in (*self.answers.items(), ("allergies", self.allergy_status),
+                             ("anticoagulant", self.anticoagulant)):
+            widget.setToolTip(recorded_text(data.history.get(name)))
         self._history = data.history
         self.checks["insulin"].setChecked(bool(data.insulin))
 
