@@ -321,6 +321,7 @@ def test_a_new_patient_starts_with_every_question_not_asked(make_window: MakeWin
     assert all(stored.history.get(item).state == "unknown" for item in ("allergies", "pregnant", "diabetes"))
     header = window.patient_view.header.badge_texts()
     assert "Allergies: not recorded" in header and "No known allergies" not in header
+    assert "Pregnancy / breastfeeding: not recorded" in header  # 46, sex unknown: she could be pregnant
 
 
 def test_tri_state_answers_and_no_known_allergies_are_saved_with_who_and_when(
@@ -346,6 +347,7 @@ def test_tri_state_answers_and_no_known_allergies_are_saved_with_who_and_when(
     assert stored.history.get("allergies").recorded_at is not None
     header = window.patient_view.header.badge_texts()
     assert "No known allergies" in header and "Breastfeeding" in header
+    assert not any("not recorded" in text for text in header)
     # the edit dialog shows the answers as recorded
     again = open_edit_dialog(qtbot, window)
     assert again.form.inputs["allergy_status"].currentText() == "No known allergies"

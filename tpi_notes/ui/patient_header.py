@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from tpi_notes.domain.bleeding import anticoagulant_taken
-from tpi_notes.domain.history_answers import state_of
+from tpi_notes.domain.history_answers import pregnancy_relevant, state_of
 from tpi_notes.domain.patient import LANGUAGES, PatientRecord
 from tpi_notes.domain.text_input import age_text, short_date
 from tpi_notes.ui.flow_layout import FlowLayout
@@ -39,6 +39,10 @@ def risk_badges(record: PatientRecord) -> list[tuple[str, str]]:
         badges.append(("Pregnant", "pregnancy"))
     if record.breastfeeding:
         badges.append(("Breastfeeding", "pregnancy"))
+    unasked = [word for word, item in (("pregnancy", "pregnant"), ("breastfeeding", "breastfeeding"))
+               if state_of(record, item) == "unknown"]
+    if unasked and pregnancy_relevant(record.sex, record.birth_date, date.today()):  # signing will ask for it
+        badges.append((f"{' / '.join(unasked).capitalize()}: not recorded", "not_recorded"))
     if record.immunosuppressed:
         badges.append(("Immunosuppressed", "immunosuppressed"))
     if record.implanted_device:
