@@ -88,6 +88,8 @@ INVALID = [
     (lambda d: replace(d, preparations=(Preparation("A", (Component("lidocaine-1", 1.0),)),)), "preparations[A]"),
     (lambda d: replace(d, sites=d.sites[:3] + (replace(d.sites[3], estim=EStim(5000, 250, 8, 15, True)),)),
      "sites[4].estim.frequency_hz"),
+    (lambda d: replace(d, assistant_id=987654), "assistant_id"),  # no such user: once a raw IntegrityError
+    (lambda d: replace(d, physician_id=987654), "physician_id"),
 ]
 
 
@@ -155,3 +157,14 @@ def test_templates_append_sites_after_existing_ones(clinic) -> None:  # noqa: AN
     assert [p.label for p in applied.preparations] == ["A", "B"]
     assert {s.preparation_label for s in applied.sites[4:] if s.technique == "injection"} == {"B"}
     assert all(c.lot_number == "" for c in applied.preparations[1].components)
+
+
+def test_an_assistant_who_is_neither_nurse_nor_physician_is_refused(clinic) -> None:  # noqa: ANN001
+    ctx, patient_id, doctor_id = clinic
+    clerk = staff.add_staff(ctx, "Front Desk", "", ("admin",))
+    with pytest.raises(ValidationError) as err:
+        drafts.save_draft(ctx, replace(full_draft(ctx, patient_id, doctor_id), assistant_id=clerk.id))
+    assert "assistant_id" in err.value.errors
+    nurse = staff.add_staff(ctx, "Nora Nurse", "RN", ("nurse",))
+    saved = drafts.save_draft(ctx, replace(full_draft(ctx, patient_id, doctor_id), assistant_id=nurse.id))
+    assert drafts.get_draft(ctx, saved.id).assistant_id == nurse.id

@@ -26,6 +26,8 @@ from tpi_notes.domain.session import TECHNIQUES, VIEWS
 from tpi_notes.domain.templates import TemplateSummary, from_template_body, merge_into, template_body
 from tpi_notes.services.context import AppContext
 
+ASSISTANT_ROLES = ("nurse", "physician")  # who the editor offers as the assistant
+
 
 class SignedSessionError(TpiError):
     """A signed session cannot change; corrections are addenda."""
@@ -121,6 +123,8 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
                                today=ctx.today())
         if clean.physician_id is not None and not staff.has_role(s, clean.physician_id, "physician"):
             raise ValidationError({"physician_id": "Choose a physician from the clinic's staff."})
+        if clean.assistant_id is not None and not staff.has_any_role(s, clean.assistant_id, ASSISTANT_ROLES):
+            raise ValidationError({"assistant_id": "Choose the assistant from the clinic's nurses and physicians."})
         row = None
         before = None
         if not clean.is_new:

@@ -31,6 +31,11 @@ def has_role(s: Session, user_id: int, role: str) -> bool:
     return s.scalar(select(UserRole.user_id).where(UserRole.user_id == user_id, UserRole.role == role)) is not None
 
 
+def has_any_role(s: Session, user_id: int, roles: tuple[str, ...]) -> bool:
+    query = select(UserRole.user_id).where(UserRole.user_id == user_id, UserRole.role.in_(roles))
+    return s.scalar(query.limit(1)) is not None
+
+
 def unique_username(s: Session, full_name: str) -> str:
     parts = re.findall(r"[a-z0-9]+", full_name.lower()) or ["user"]
     base = (parts[0][0] + parts[-1] if len(parts) > 1 else parts[0])[:30]
