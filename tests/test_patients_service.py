@@ -48,6 +48,14 @@ def test_search_ignores_accents_and_matches_mrn_and_birth_date(ctx: AppContext) 
     assert search_patients(ctx, "100%") == []  # LIKE wildcards are literal
 
 
+def test_an_over_long_search_is_refused_with_a_message_not_a_driver_error(ctx: AppContext) -> None:
+    create_patient(ctx, BASE)
+    with pytest.raises(ValidationError) as err:  # once: "LIKE or GLOB pattern too complex"
+        search_patients(ctx, "a" * 100_000)
+    assert "200 characters" in err.value.errors["search"]
+    assert search_patients(ctx, "smith " * 33) != []  # 198 characters still search
+
+
 INVALID = [
     ({"family_name": ""}, "family_name"),
     ({"given_name": "   "}, "given_name"),

@@ -14,11 +14,14 @@ from tpi_notes.domain.session import SessionSummary
 from tpi_notes.services.context import AppContext
 
 SEARCH_LIMIT = 500
+SEARCH_TEXT_MAX = 200  # characters a search box takes; far beyond any name, MRN and date together
 
 
 def search_patients(ctx: AppContext, text: str, limit: int = SEARCH_LIMIT) -> list[PatientSummary]:
     """Patients matching every word typed (name start, MRN start, or date of birth), by name."""
     ctx.require(Permission.VIEW_RECORDS)
+    if len(text) > SEARCH_TEXT_MAX:
+        raise ValidationError({"search": f"Type at most {SEARCH_TEXT_MAX} characters to search."})
     with ctx.read() as s:
         return patients.search(s, text, limit)
 

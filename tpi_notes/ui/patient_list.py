@@ -104,6 +104,7 @@ class PatientListPanel(QWidget):
         self.demo_available = True
         self._announced: int | None = None
         self.search_edit = QLineEdit(self)
+        self.search_edit.setMaxLength(patient_service.SEARCH_TEXT_MAX)
         self.search_edit.setObjectName("patient_search")
         self.search_edit.setPlaceholderText("Search name, MRN or date of birth")
         self.search_edit.setClearButtonEnabled(True)
