@@ -64,6 +64,9 @@ KINDS: dict[str, Callable[[Path, Path], None]] = {
     "foreign SQLite in WAL mode": lambda p, _d: _foreign(p, wal=True),
     "zero-length": lambda p, _d: p.write_bytes(b""),
     "text": lambda p, _d: p.write_text("patients.xlsx exported as text\n" * 50),
+    # Shorter than SQLite's smallest page: SQLite itself reads these as an empty database (demo rewrote them)
+    "one byte": lambda p, _d: p.write_bytes(b"Z"),
+    "short text": lambda p, _d: p.write_text("not a database\n"),
     "random bytes": lambda p, _d: p.write_bytes(random.Random(12).randbytes(8192)),
     "SQLite header then garbage": lambda p, _d: p.write_bytes(b"SQLite format 3\x00"
                                                               + random.Random(5).randbytes(8176)),

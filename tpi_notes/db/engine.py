@@ -48,7 +48,7 @@ def database_url_problem(db: str) -> str | None:
     if "\0" in db:
         return "--db contains a NUL character"
     if "://" not in db:
-        return None
+        return _path_problem(db)
     try:
         url = make_url(db)
         url.get_dialect()  # an unknown kind of database (a typo in the scheme) fails here, not at connect
@@ -60,12 +60,26 @@ def database_url_problem(db: str) -> str | None:
     return None
 
 
+def _path_problem(db: str) -> str | None:
+    """A file path the system cannot name (a part longer than its folder allows, or the whole too long)."""
+    path = Path(db).expanduser()
+    try:
+        path.resolve().exists()
+    except OSError as exc:  # ENAMETOOLONG, ELOOP: said before anything starts, not as "unexpected error"
+        shown = db if len(db) <= 60 else f"{db[:57]}…"
+        return f"--db {shown!r} cannot name a file: {exc.strerror or exc}"
+    return None
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind an SQLite URL, or None for other databases and in-memory ones."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database)
+
+
+SQLITE_MIN_PAGE = 512  # no SQLite database file is shorter than its smallest page
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -82,7 +96,10 @@ def check_sqlite_file(path: Path) -> None:
         raise DatabaseOpenError(f"The folder {path.parent} does not exist; create it or choose another --db.")
     if path.is_dir():
         raise DatabaseOpenError(f"{path} is a folder, not a database file.")
-    if path.exists() and path.stat().st_size > 0:
+    size = path.stat().st_size if path.exists() else 0
+    if 0 < size < SQLITE_MIN_PAGE:  # SQLite itself reads such a file as an empty database and would write into it
+        raise DatabaseOpenError(f"{path} is not a tpi-notes database (it is not an SQLite file).")
+    if size > 0:
         _check_sqlite_header(path)
 
 
