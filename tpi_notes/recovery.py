@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from tpi_notes.atomic_output import fsync_folder
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.draft_json import draft_from_dict, draft_to_dict
 from tpi_notes.paths import user_data_dir
@@ -86,7 +87,7 @@ class RecoveryStore:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(temporary, target)
-        _fsync_folder(self.folder)
+        fsync_folder(self.folder)
 
     def pending(self) -> list[RecoveryEntry]:
         """Entries left by an earlier run, oldest first (bad files are set aside, see ``scan``)."""
@@ -212,16 +213,3 @@ def _remove_if_stale(path: Path) -> None:
             path.unlink()
     except OSError:
         pass
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
