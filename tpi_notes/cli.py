@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--from", dest="date_from", type=_day, metavar="YYYY-MM-DD", help="first day (inclusive)")
     export.add_argument("--to", dest="date_to", type=_day, metavar="YYYY-MM-DD", help="last day (inclusive)")
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
+    assess = sub.add_parser("assess", help="re-check the sessions of a JSON Lines export against the rules (one "
+                            "JSON line of findings and codes per session on standard output)")
+    assess.add_argument("--db", dest="sub_db", help="also use this clinic's formulary, settings and the patients' "
+                        "earlier sessions (read only; nothing is written)")
+    assess.add_argument("--as-of", dest="as_of", type=_day, metavar="YYYY-MM-DD",
+                        help="check by the rules in force on this day (default: each session's own day)")
+    assess.add_argument("file", metavar="FILE", help="the JSON Lines export to check, - for standard input")
     upgrade = sub.add_parser("upgrade", help="bring a database from an older version of tpi-notes to the current "
                              "schema, keeping a backup copy beside it (the other commands never upgrade)")
     upgrade.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
@@ -98,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "upgrade":
             return _upgrade(args)
+        if args.command == "assess":
+            return _assess(args)
         return _open_app(args.db)
     except TpiError as exc:  # one line, even when a driver's message (PostgreSQL's) spans several
         sys.stderr.write(f"{PROG}: {' '.join(part.strip() for part in str(exc).splitlines() if part.strip())}\n")
@@ -324,6 +333,52 @@ def _export(args: argparse.Namespace) -> int:
         ctx.close()
     noun = "session" if summary.sessions == 1 else "sessions"
     print(f"Exported {summary.sessions:,} {noun} as {FORMATS[args.format]} to {out} ({summary.bytes:,} bytes).")
+    return 0
+
+
+def _assess(args: argparse.Namespace) -> int:
+    """`assess`: one JSON line per session on stdout; exit 1 when any line could not be assessed."""
+    import shutil
+    import tempfile
+
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.domain.export_jsonl import json_line
+    from tpi_notes.services.assess_export import assess_export
+    from tpi_notes.services.context import open_existing_clinic
+
+    db = args.sub_db or args.db  # without --db no database is read, not even the app's default one
+    if db is not None:
+        path = sqlite_path(resolve_database_url(db))
+        if path is not None and not path.exists():
+            raise TpiError(f"{path} does not exist; there is no clinic to read.")
+    out = sys.stdout.buffer
+
+    def emit(obj: dict) -> None:
+        out.write(json_line(obj).encode("utf-8"))
+
+    try:
+        given = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise TpiError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    with tempfile.TemporaryFile() as spool:
+        source = given
+        if args.file == "-" or not given.seekable():  # read twice (earlier sessions first): a pipe is kept aside
+            shutil.copyfileobj(given, spool, 1 << 20)
+            source = spool
+        ctx = open_existing_clinic(db) if db is not None else None
+        try:
+            summary = assess_export(source, emit, ctx, args.as_of)
+        finally:
+            if ctx is not None:
+                ctx.close()
+            if given is not sys.stdin.buffer:
+                given.close()
+            out.flush()
+    if summary.bad_lines:
+        lines = "line" if summary.bad_lines == 1 else "lines"
+        sys.stderr.write(f"{PROG}: {summary.bad_lines} {lines} could not be assessed (the error objects on "
+                         f"standard output say why); {summary.sessions} sessions assessed\n")
+        return 1
     return 0
 
 

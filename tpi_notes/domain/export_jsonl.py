@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from datetime import tzinfo
 from typing import Any
 
-from tpi_notes.domain.export_records import ExportRecord, local_iso
+from tpi_notes.domain.coding import Coding
+from tpi_notes.domain.export_records import ExportPatient, ExportRecord, local_iso
 from tpi_notes.domain.history_answers import nullable
 from tpi_notes.domain.none_answers import named_or_empty
 
@@ -43,6 +44,13 @@ def session_json(record: ExportRecord, zone: tzinfo | None = None) -> dict[str, 
             "pregnant": nullable(p.history, "pregnant") if p.history else p.pregnant,
             "breastfeeding": nullable(p.history, "breastfeeding") if p.history else p.breastfeeding,
             "history": p.history,
+            # the rest of the record a rule reads (issue 13 item 7, `tpi-notes assess`)
+            "weight_date": p.weight_date.isoformat() if p.weight_date else None,
+            "allergies": [allergy_json(a) for a in p.allergies],
+            "bleeding_disorder": _answered(p, "bleeding_disorder"),
+            "immunosuppressed": _answered(p, "immunosuppressed"),
+            "implanted_device": _answered(p, "implanted_device"),
+            "insulin": p.insulin,
         },
         "physician": s.physician.label if s.physician else None,
         "assistant": s.assistant.label if s.assistant else None,
@@ -57,19 +65,16 @@ def session_json(record: ExportRecord, zone: tzinfo | None = None) -> dict[str, 
                 "intensity_ma": site.estim.intensity_ma, "minutes": site.estim.minutes,
                 "attended": site.estim.attended,
             },
+            "needle": site.needle, "aspiration": site.aspiration, "passes": site.passes, "twitch": site.twitch,
+            "needles_in": site.needles_in, "needles_out": site.needles_out, "dwell_minutes": site.dwell_minutes,
+            "note": site.note,
         } for site in s.sites],
         "medications": [{
             "name": m.name, "code": m.item_code, "class": m.agent_class,
             "concentration_mg_per_ml": m.concentration_mg_per_ml, "total_ml": m.total_ml, "total_mg": m.total_mg,
             "lot": m.lot or None, "expires": m.expires.isoformat() if m.expires else None,
         } for m in record.medications],
-        "codes": {
-            "cpt": [c.code for c in coding.cpt],
-            "cpt_lines": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)} for c in coding.cpt],
-            "hcpcs": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)} for c in coding.hcpcs],
-            "icd10": list(coding.icd10),
-            "notes": list(coding.notes),
-        },
+        "codes": codes_json(coding, record.payer_profile),
         "pain_before": s.pain_before,
         "pain_after": s.pain_after,
         "relief_pct": s.relief_pct,
@@ -83,7 +88,66 @@ def session_json(record: ExportRecord, zone: tzinfo | None = None) -> dict[str, 
             "kind": a.kind, "text": a.text, "author": a.author, "created_at": local_iso(a.created_at, zone),
             "content_sha256": a.content_sha256,
         } for a in s.addenda],
+        # The rest of the procedure record the rules read (issue 13 item 7): `tpi-notes assess` rebuilds the
+        # session from these keys and re-checks it without the database.
+        "atlas_version": s.atlas_version,
+        "conservative_care": s.conservative_care,
+        "exam_findings": [{
+            "region_code": f.region_code, "taut_band": f.taut_band, "hypersensitive_spot": f.hypersensitive_spot,
+            "referred_pain": f.referred_pain, "twitch": f.twitch,
+        } for f in s.exam_findings],
+        "consent": {"type": s.consent_type, "risks_discussed": list(s.consent_risks),
+                    "form_id": s.consent_form_id or None},
+        "time_out": {"done": s.timeout_done, "at": local_iso(s.timeout_at, zone)},
+        "position": s.position,
+        "antisepsis": s.antisepsis,
+        "guidance": s.guidance,
+        "respiratory_check": s.respiratory_check,
+        "tolerance": s.tolerance,
+        "blood_loss": s.blood_loss,
+        "observation_minutes": s.observation_minutes,
+        "disposition": s.disposition,
+        "syringes": [{
+            "label": prep.label, "total_ml": prep.total_ml,
+            "components": [{
+                "item_code": c.item_code, "volume_ml": c.volume_ml, "lot": c.lot_number or None,
+                "expires": c.lot_expiry.isoformat() if c.lot_expiry else None, "ndc": c.ndc or None,
+                "vial_volume_ml": c.vial_volume_ml,
+            } for c in prep.components],
+        } for prep in s.preparations],
     }
+
+
+def codes_json(coding: Coding, payer_profile: str | None) -> dict[str, Any]:
+    """The ``codes`` object (also what `tpi-notes assess` writes, so the two compare key for key)."""
+    return {
+        "cpt": [c.code for c in coding.cpt],
+        "cpt_lines": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)} for c in coding.cpt],
+        "hcpcs": [{"code": c.code, "units": c.units, "modifiers": list(c.modifiers)} for c in coding.hcpcs],
+        "icd10": list(coding.icd10),
+        "notes": list(coding.notes),
+        "payer_profile": payer_profile or None,
+    }
+
+
+def _answered(patient: ExportPatient, item: str) -> bool | None:
+    """true / false / null like ``diabetes``: false only when answered "no", null when never asked."""
+    return nullable(patient.history, item) if patient.history else bool(getattr(patient, item))
+
+
+def allergy_json(entry: Any) -> dict[str, Any]:
+    """One allergy as exported: ``{"substance": ...}`` for a free-text entry; a coded entry (a mapping, or an
+    object with ``to_json``) keeps its own keys."""
+    if isinstance(entry, str):
+        return {"substance": entry}
+    if hasattr(entry, "to_json"):
+        return dict(entry.to_json())
+    return dict(entry)
+
+
+def json_line(obj: Any) -> str:
+    """One object as one line of JSON Lines (compact, UTF-8 text, line-end characters escaped, ``\n``)."""
+    return json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode(obj).translate(_LINE_BREAKS) + "\n"
 
 
 class JsonLinesWriter:

@@ -50,6 +50,13 @@ class ExportPatient(NamedTuple):
     breastfeeding: bool
     # Each history item's answer {item: {"state", "recorded_by", "recorded_at"}} (domain/history_answers.py).
     history: dict = {}  # noqa: RUF012 - a NamedTuple default, never mutated
+    # The rest of the record a safety rule reads (issue 13 item 7: `tpi-notes assess` re-checks an export).
+    weight_date: date | None = None
+    insulin: bool = False
+    allergies: tuple = ()  # as stored: text, or the coded entries once allergies are coded
+    bleeding_disorder: bool = False
+    immunosuppressed: bool = False
+    implanted_device: bool = False
 
 
 class ExportComponent(NamedTuple):
@@ -57,6 +64,8 @@ class ExportComponent(NamedTuple):
     volume_ml: float
     lot_number: str
     lot_expiry: date | None
+    ndc: str = ""
+    vial_volume_ml: float | None = None  # the formulary item's vial size (single-dose vials: JW/JZ)
 
 
 class ExportPreparation(NamedTuple):
@@ -78,6 +87,23 @@ class ExportSite(NamedTuple):
     preparation_label: str | None
     volume_ml: float | None
     estim: EStim | None
+    # The needle record of the site (domain/session.py Site), for `tpi-notes assess`.
+    needle: str = ""
+    aspiration: bool | None = None
+    passes: int | None = None
+    twitch: bool | None = None
+    needles_in: int | None = None
+    needles_out: int | None = None
+    dwell_minutes: float | None = None
+    note: str = ""
+
+
+class ExportExamFinding(NamedTuple):
+    region_code: str
+    taut_band: bool
+    hypersensitive_spot: bool
+    referred_pain: bool
+    twitch: bool
 
 
 class ExportDiagnosis(NamedTuple):
@@ -131,6 +157,23 @@ class ExportSession(NamedTuple):
     # The patient's record as it is now, when ``patient`` holds the values the session was signed with
     # (domain/signed_context.py); None when the two are the same (drafts, sessions signed before).
     patient_now: ExportPatient | None = None
+    # The rest of the procedure record the rules read (consent, time-out, skin prep, guidance, the
+    # respiratory check, the examination), for `tpi-notes assess` (issue 13 item 7).
+    conservative_care: str = ""
+    exam_findings: tuple[ExportExamFinding, ...] = ()
+    consent_type: str | None = None
+    consent_risks: tuple[str, ...] = ()
+    consent_form_id: str = ""
+    timeout_done: bool = False
+    timeout_at: datetime | None = None
+    position: str = ""
+    antisepsis: str = ""
+    guidance: str | None = None
+    respiratory_check: str = ""
+    tolerance: str = ""
+    blood_loss: str = ""
+    observation_minutes: int | None = None
+    disposition: str = ""
 
     @property
     def is_signed(self) -> bool:
@@ -166,6 +209,7 @@ class ExportRecord(NamedTuple):
     doses: DoseSummary
     coding: Coding
     medications: tuple[MedicationLine, ...]
+    payer_profile: str = ""  # the clinic's e-stim payer profile the codes were derived with
 
 
 @lru_cache(maxsize=2048)
@@ -228,7 +272,7 @@ def export_record(session: ExportSession, formulary: Mapping[str, FormularyItem]
                         ("No coding rules were in force on the session's date.",))
     else:
         coding = derive_codes(session, formulary, ruleset, payer_profile)
-    return ExportRecord(session, doses, coding, medication_lines(session, doses, formulary))
+    return ExportRecord(session, doses, coding, medication_lines(session, doses, formulary), payer_profile)
 
 
 def local_iso(moment: datetime | None, zone: tzinfo | None = None) -> str | None:

@@ -96,15 +96,22 @@ def clinic_as_signed(clinic: ClinicInfo, context: Mapping[str, Any] | None) -> C
 
 _Row = TypeVar("_Row")
 _EXPORTED = ("mrn", "family_name", "given_name", "birth_date", "sex", "weight_kg", "diabetes", "anticoagulant",
-             "pregnant", "breastfeeding")
+             "pregnant", "breastfeeding", "weight_date", "insulin", "allergies", "bleeding_disorder",
+             "immunosuppressed", "implanted_device")
 
 
 def export_patient_as_signed(patient: _Row, context: Mapping[str, Any]) -> _Row:
     """An export's patient tuple (a NamedTuple with some of :data:`PATIENT_FIELDS`) as it was at signing."""
     stored = context.get("patient") or {}
     values = {name: stored[name] for name in _EXPORTED if name in stored and name in patient._fields}  # type: ignore[attr-defined]
-    if values.get("birth_date") is not None:
-        values["birth_date"] = date.fromisoformat(values["birth_date"])
+    for name in _DATES:
+        if values.get(name) is not None:
+            values[name] = date.fromisoformat(values[name])
+    if "allergies" in values:
+        values["allergies"] = tuple(values["allergies"] or ())
+    for name in ("insulin", "bleeding_disorder", "immunosuppressed", "implanted_device"):
+        if name in values:
+            values[name] = bool(values[name])
     if "history" in patient._fields:  # type: ignore[attr-defined]
         # the answers as signed; a version-2 context has none: its positives only, the rest unknown
         values["history"] = history_from_values(stored, stored.get("history"))

@@ -297,7 +297,8 @@ class SessionMaker:
         session["consent_risks"] = session["consent_risks"] + [r for r in carried if r not in session["consent_risks"]]
         chart = SimpleNamespace(sites=domain_sites, preparations=preps, performed_start=session["performed_start"],
                                 consent_type=session["consent_type"], timeout_done=session["timeout_done"],
-                                timeout_at=session["timeout_at"], consent_risks=tuple(session["consent_risks"]))
+                                timeout_at=session["timeout_at"], consent_risks=tuple(session["consent_risks"]),
+                                antisepsis=session["antisepsis"])
         rules = rules_for(session["performed_start"].date())
         found = evaluate(SafetyInput(record, chart, self.formulary, self.atlas, rules, tuple(self.history)))
         found = apply_overrides(list({f.key: f for f in found}.values()),
@@ -323,4 +324,13 @@ class SessionMaker:
                              anticoagulant=patient.anticoagulant, bleeding_disorder=patient.bleeding_disorder,
                              diabetes=patient.diabetes, pregnant=patient.pregnant, breastfeeding=patient.breastfeeding,
                              implanted_device=patient.implanted_device, id=patient.id,
-                             history=History.from_json((patient.signed_as or {}).get("history")))
+                             history=History.from_json((patient.signed_as or {}).get("history")),
+                             # the rest of the record the app's rules read at signing (what `tpi-notes assess`
+                             # re-checks): immunosuppression, insulin, the weight's date
+                             **_signed_extras(patient.signed_as or {}))
+
+
+def _signed_extras(signed: dict) -> dict[str, Any]:
+    weighed = signed.get("weight_date")
+    return {"immunosuppressed": bool(signed.get("immunosuppressed")), "insulin": bool(signed.get("insulin")),
+            "weight_date": date.fromisoformat(weighed) if isinstance(weighed, str) else weighed}

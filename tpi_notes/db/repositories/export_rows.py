@@ -36,6 +36,7 @@ from tpi_notes.domain.export_records import (
     ExportAddendum,
     ExportComponent,
     ExportDiagnosis,
+    ExportExamFinding,
     ExportFinding,
     ExportPatient,
     ExportPreparation,
@@ -57,20 +58,29 @@ _SESSIONS = (select(PS.id, PS.status, PS.performed_start, PS.performed_end, PS.l
                     PS.comments, Patient.id, Patient.mrn, Patient.family_name, Patient.given_name,
                     Patient.birth_date, Patient.sex, Patient.weight_kg, Patient.diabetes, Patient.anticoagulant,
                     Patient.pregnant, Patient.breastfeeding, PS.signed_context, Patient.allergies,
-                    Patient.bleeding_disorder, Patient.immunosuppressed, Patient.implanted_device, Patient.history)
+                    Patient.bleeding_disorder, Patient.immunosuppressed, Patient.implanted_device, Patient.history,
+                    # the rest of the record the rules read (`tpi-notes assess`, issue 13 item 7)
+                    Patient.weight_date, Patient.insulin, PS.conservative_care, PS.exam_findings, PS.consent_type,
+                    PS.consent_risks, PS.consent_form_id, PS.timeout_done, PS.timeout_at, PS.position,
+                    PS.antisepsis, PS.guidance, PS.respiratory_check, PS.tolerance, PS.blood_loss,
+                    PS.observation_minutes, PS.disposition)
              .join(Patient, Patient.id == PS.patient_id).where(PS.id.in_(IDS)))
 _DIAGNOSES = (select(SessionDiagnosis.session_id, SessionDiagnosis.code, SessionDiagnosis.display)
               .where(SessionDiagnosis.session_id.in_(IDS))
               .order_by(SessionDiagnosis.session_id, SessionDiagnosis.position))
 _COMPONENTS = (select(Preparation.session_id, Preparation.id, Preparation.label, PreparationComponent.item_id,
-                      PreparationComponent.volume_ml, Lot.lot_number, Lot.expiry)
+                      PreparationComponent.volume_ml, Lot.lot_number, Lot.expiry, Lot.ndc,
+                      FormularyItem.vial_volume_ml)
                .outerjoin(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
                .outerjoin(Lot, Lot.id == PreparationComponent.lot_id)
+               .outerjoin(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
                .where(Preparation.session_id.in_(IDS))
                .order_by(Preparation.session_id, Preparation.label, PreparationComponent.position))
 _SITES = (select(Site.session_id, Site.number, Site.view, Site.x, Site.y, Site.region_code, Site.muscle_id,
                  Site.muscle, Site.side, Site.technique, Preparation.label, Site.volume_ml, Site.estim_frequency_hz,
-                 Site.estim_pulse_width_us, Site.estim_intensity_ma, Site.estim_minutes, Site.estim_attended)
+                 Site.estim_pulse_width_us, Site.estim_intensity_ma, Site.estim_minutes, Site.estim_attended,
+                 Site.needle, Site.aspiration, Site.passes, Site.twitch, Site.needles_in, Site.needles_out,
+                 Site.dwell_minutes, Site.note)
           .outerjoin(Preparation, Preparation.id == Site.preparation_id)
           .where(Site.session_id.in_(IDS)).order_by(Site.session_id, Site.number))
 _FINDINGS = (select(SessionFinding.session_id, SessionFinding.rule_code, SessionFinding.severity,
@@ -135,12 +145,17 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
         (_, status, start, end, location, physician_id, assistant_id, signer_id, signed_at, digest, atlas,
          indication, pain_before, pain_after, relief, complications, follow_up, comments,
          pid, mrn, family, given, born, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding, context,
-         allergies, bleeding, immunosuppressed, device, answers) = row
+         allergies, bleeding, immunosuppressed, device, answers) = row[:35]
+        (weighed, insulin, conservative_care, exam, consent_type, consent_risks, consent_form_id, timeout_done,
+         timeout_at, position, antisepsis, guidance, respiratory_check, tolerance, blood_loss, observation,
+         disposition) = row[35:]
         values = {"allergies": allergies, "anticoagulant": anticoagulant, "bleeding_disorder": bleeding,
                   "diabetes": diabetes, "pregnant": pregnant, "breastfeeding": breastfeeding,
                   "immunosuppressed": immunosuppressed, "implanted_device": device}
         patient = ExportPatient(pid, mrn, family, given, born, sex, weight, bool(diabetes), anticoagulant or "",
-                                bool(pregnant), bool(breastfeeding), history_from_values(values, answers or {}))
+                                bool(pregnant), bool(breastfeeding), history_from_values(values, answers or {}),
+                                weighed, bool(insulin), tuple(allergies or ()), bool(bleeding),
+                                bool(immunosuppressed), bool(device))
         now = None
         if context:  # a signed session exports the patient it was signed with, as its note prints
             now, patient = patient, export_patient_as_signed(patient, context)
@@ -153,6 +168,15 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
             follow_up or "", comments or "",
             tuple(diagnoses.get(sid, empty)), tuple(preparations.get(sid, empty)), tuple(sites.get(sid, empty)),
             tuple(findings.get(sid, empty)), tuple(addenda.get(sid, empty)), now,
+            conservative_care=conservative_care or "",
+            exam_findings=tuple(ExportExamFinding(str(f.get("region_code", "")), bool(f.get("taut_band")),
+                                                  bool(f.get("hypersensitive_spot")), bool(f.get("referred_pain")),
+                                                  bool(f.get("twitch"))) for f in exam or ()),
+            consent_type=consent_type, consent_risks=tuple(consent_risks or ()),
+            consent_form_id=consent_form_id or "", timeout_done=bool(timeout_done), timeout_at=timeout_at,
+            position=position or "", antisepsis=antisepsis or "", guidance=guidance,
+            respiratory_check=respiratory_check or "", tolerance=tolerance or "", blood_loss=blood_loss or "",
+            observation_minutes=observation, disposition=disposition or "",
         ))
     return out
 
@@ -166,22 +190,24 @@ def _children(conn: Connection, bound: dict, found: Lookups) -> tuple[dict, ...]
     current_id = None
     parts: list[ExportComponent] = []
     codes = found.item_codes
-    for sid, prep_id, label, item_id, volume, lot, expiry in conn.execute(_COMPONENTS, bound).all():
+    for sid, prep_id, label, item_id, volume, lot, expiry, ndc, vial in conn.execute(_COMPONENTS, bound).all():
         if prep_id != current_id:  # rows come syringe by syringe
             current_id, parts = prep_id, []
             syringes[sid].append((label, parts))
         if item_id is not None:
-            parts.append(ExportComponent(codes.get(item_id, ""), volume, lot or "", expiry))
+            parts.append(ExportComponent(codes.get(item_id, ""), volume, lot or "", expiry, ndc or "", vial))
     preparations = {sid: [ExportPreparation(label, tuple(parts), sum(c.volume_ml for c in parts))
                           for label, parts in found_syringes]
                     for sid, found_syringes in syringes.items()}
 
     sites: dict[int, list[ExportSite]] = defaultdict(list)
     for (sid, number, view, x, y, region, muscle_id, muscle, side, technique, label, volume,
-         hz, width, ma, minutes, attended) in conn.execute(_SITES, bound).all():
+         hz, width, ma, minutes, attended, needle, aspiration, passes, twitch, needles_in, needles_out, dwell,
+         note) in conn.execute(_SITES, bound).all():
         estim = None if hz is None else EStim(hz, width or 0.0, ma or 0.0, minutes or 0.0, bool(attended))
         sites[sid].append(ExportSite(number, view, x, y, region, muscle_id, muscle, side, technique, label,
-                                     volume, estim))
+                                     volume, estim, needle or "", aspiration, passes, twitch, needles_in,
+                                     needles_out, dwell, note or ""))
 
     findings: dict[int, list[ExportFinding]] = defaultdict(list)
     for sid, code, severity, message, subject, reason in conn.execute(_FINDINGS, bound).all():
