@@ -134,8 +134,8 @@ def test_signed_hashes_match_their_content(demo_db: Path) -> None:
         findings = [dict(f) for f in conn.execute(
             "SELECT rule_code AS code, subject, severity, message, override_reason FROM session_finding "
             "WHERE session_id = ?", (row["id"],))]
-        # signed as the app signs (content version 3): with the patient, the history answers and the clinic
-        assert row["content_version"] == 3
+        # signed as the app signs (content version 4): with the patient, the history answers, the coded allergies and the clinic
+        assert row["content_version"] == 4
         context = json.loads(row["signed_context"])
         patient = conn.execute("SELECT mrn, family_name, weight_kg FROM patient WHERE id = ?",
                                (row["patient_id"],)).fetchone()
@@ -143,7 +143,7 @@ def test_signed_hashes_match_their_content(demo_db: Path) -> None:
             (patient["mrn"], patient["family_name"], patient["weight_kg"])
         assert context["clinic"]["name"] == conn.execute("SELECT name FROM clinic_settings").fetchone()[0]
         content = session_content(session, diagnoses, preps, sites, findings, signed_context=context)
-        assert content_sha256(content, 3) == row["content_sha256"]
+        assert content_sha256(content, 4) == row["content_sha256"]
         assert context["patient"]["history"]["allergies"]["state"] in ("yes", "no")
         assert content_sha256(session_content(session, diagnoses, preps, sites, findings)) != row["content_sha256"]
     conn.close()

@@ -325,7 +325,7 @@ def test_a_session_from_registration_to_verify_and_tampering(pg: AppContext) -> 
     addenda.add_addendum(pg, sid, "addendum", "Called the patient: no bruising.", doctor, PASSWORD)
     record = _sql(pg, "SELECT status, content_version, signed_context FROM procedure_session WHERE id = :s", s=sid)
     status, version, context = record[0]
-    assert (status, version) == ("signed", 3) and context["patient"]["mrn"] == "P-100"
+    assert (status, version) == ("signed", 4) and context["patient"]["mrn"] == "P-100"
 
     text_of_note = flat(" ".join(pdf_pages(documents.procedure_note_pdf(pg, sid))))
     assert "Nguyễn" in text_of_note and "Called the patient: no bruising." in text_of_note

@@ -103,8 +103,8 @@ def test_the_fhir_bundle_describes_the_patient_as_they_are_now(ctx: AppContext) 
 def test_the_signed_context_is_under_the_hash(ctx: AppContext, db_path: Path) -> None:
     session_id, _ = _signed_then_changed(ctx)
     record = get_session(ctx, session_id)
-    assert record.content_version == 3 and record.signed_context["patient"]["weight_kg"] == 70.0
-    assert record.content_sha256 == content_sha256(record_content(record), 3)
+    assert record.content_version == 4 and record.signed_context["patient"]["weight_kg"] == 70.0
+    assert record.content_sha256 == content_sha256(record_content(record), 4)
     assert record.signed_context["patient"]["history"]["allergies"]["state"] == "no"  # answers under it (v3)
     context = dict(record.signed_context, patient=dict(record.signed_context["patient"], weight_kg=95.0))
     conn = sqlite3.connect(db_path)

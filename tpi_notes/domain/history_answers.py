@@ -160,8 +160,10 @@ def pregnancy_text(patient: Any, relevant: bool) -> str:
 
 def allergies_text(patient: Any) -> str:
     state = state_of(patient, "allergies")
-    if state == "yes":
-        return ", ".join(patient.allergies)
+    if state == "yes":  # each as typed, with its kind and reaction: "Kenalog (allergy, anaphylaxis)"
+        from tpi_notes.domain.allergies import allergies_label, entries_of
+
+        return allergies_label(entries_of(patient))
     return "No known allergies" if state == "no" else NOT_RECORDED
 
 

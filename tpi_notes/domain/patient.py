@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from tpi_notes.domain.allergies import KINDS, AllergyEntry, merge
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.history_answers import Answer, History
 from tpi_notes.domain.none_answers import named_or_empty
@@ -36,7 +37,7 @@ class PatientInput:
     weight_date: date | None = None
     phone: str = ""
     language: str = "en"
-    allergies: tuple[str, ...] = ()
+    allergies: tuple[str, ...] = ()  # the substances as typed or picked: what prints
     anticoagulant: str = ""
     bleeding_disorder: bool = False
     diabetes: bool = False
@@ -47,6 +48,9 @@ class PatientInput:
     implanted_device: bool = False
     # The recorded answer to each history item: tells "asked, no" from "not asked" (domain/history_answers.py).
     history: History = field(default_factory=History)
+    # The coded form of ``allergies``, one entry per substance with its kind and reaction (domain/allergies.py);
+    # kept in step with the list on validation (a caller that sets only the list gets plain allergies).
+    allergy_entries: tuple[AllergyEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,9 +155,17 @@ def validate_patient(data: PatientInput, today: date) -> PatientInput:
     phone = _clean(data.phone)
     if len(phone) > 40:
         errors["phone"] = "The phone number can be at most 40 characters."
-    allergies = tuple(a for a in (_clean(x) for x in data.allergies) if a)
+    coded = tuple(replace(e, substance=_clean(e.substance), reaction=_clean(e.reaction)) for e in data.allergy_entries)
+    # the plain list decides which allergies there are (entries alone give it when it is empty)
+    allergies = tuple(a for a in (_clean(x) for x in data.allergies) if a) or tuple(e.substance for e in coded
+                                                                                    if e.substance)
     if any(len(a) > 100 for a in allergies):
         errors["allergies"] = "Each allergy can be at most 100 characters."
+    entries = merge(allergies, coded)
+    if any(e.kind not in KINDS for e in entries):
+        errors["allergies"] = "Each entry is an allergy or an intolerance."
+    if any(len(e.reaction) > 100 for e in entries):
+        errors["allergies"] = "Each reaction can be at most 100 characters."
     anticoagulant = named_or_empty(_clean(data.anticoagulant))  # "None", "n/a", "—" are stored as nothing
     history = data.history
     if _clean(data.anticoagulant) and not anticoagulant:  # "None" typed is an answer: no anticoagulant
@@ -172,6 +184,7 @@ def validate_patient(data: PatientInput, today: date) -> PatientInput:
         given_name=given,
         phone=phone,
         allergies=allergies,
+        allergy_entries=entries,
         anticoagulant=anticoagulant,
         weight_date=weight_date,
         history=history,

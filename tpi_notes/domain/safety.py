@@ -11,20 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tpi_notes.anatomy import Atlas
+from tpi_notes.domain.allergies import allergy_findings, entries_of
 from tpi_notes.domain.bleeding import bleeding_risk, bleeding_risk_reason
 from tpi_notes.domain.consent_risks import unticked_risk_findings
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.history_rules import unknown_history_findings
-from tpi_notes.domain.patient import PatientRecord, fold
+from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.rules import RuleSet
 from tpi_notes.domain.sites import site_near_lung
 
 SRC_LABEL = "Local anesthetic label maxima, additive across agents (clinical-reference §3.1–3.2)"
 SRC_LCD = "Medicare TPI LCDs, 2024 revision (clinical-reference §2.7)"
-CLASS_WORDS = {"local_anesthetic": ("local anesthetic", "local anaesthetic", "amide", "caine"),
-               "corticosteroid": ("steroid", "corticosteroid", "cortisone"), "saline": ()}
 
 
 @dataclass(frozen=True)
@@ -56,19 +55,6 @@ def steroid_mpe(doses: DoseSummary, formulary: Mapping[str, FormularyItem]) -> f
                if r.agent_class == "corticosteroid")
 
 
-def _allergy_hits(allergies: Sequence[str], item: FormularyItem) -> bool:
-    for allergy in allergies:
-        a = fold(allergy)
-        if not a:
-            continue
-        generic = fold(item.generic)
-        if a in generic or generic.split()[0] in a:
-            return True
-        if any(word in a for word in CLASS_WORDS.get(item.agent_class, ())):
-            return True
-    return False
-
-
 def evaluate(data: SafetyInput) -> list[Finding]:
     d, p, rules = data.draft, data.patient, data.rules
     sites = d.sites  # type: ignore[attr-defined]
@@ -84,12 +70,9 @@ def evaluate(data: SafetyInput) -> list[Finding]:
             out.append(Finding(label, "stop", f"The patient is recorded as {'pregnant' if flag == 'pregnant' else 'breastfeeding'}: "
                                "the clinic's policy is not to proceed without a documented physician decision.",
                                "Clinic policy (product.md §1); clinical-reference §4.2", overridable=True))
-    for code in sorted(used_items):
-        item = data.formulary[code]
-        if _allergy_hits(p.allergies, item):
-            out.append(Finding("allergy", "stop", f"Recorded allergy ({', '.join(p.allergies)}) to {item.name} "
-                               "in a syringe: use another agent, saline or dry needling.",
-                               "clinical-reference §4.1 (true allergy to the planned agent)", subject=item.name))
+    # coded allergies (domain/allergies.py): the agents in the syringes, the skin prep, the needles, uncoded text
+    out.extend(allergy_findings(entries_of(p), [data.formulary[code] for code in sorted(used_items)],
+                                getattr(d, "antisepsis", "") or "", bool(sites)))
     for prep in preps:
         for c in prep.components:
             expiry = data.lot_expiry.get((c.item_code, c.lot_number)) or c.lot_expiry

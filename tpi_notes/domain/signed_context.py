@@ -14,6 +14,11 @@ recorded it and when (domain/history_answers.py), so a reprint tells "asked, no"
 context has no answers: its negatives were never asserted, so it reprints them as "Not recorded"; what it
 hashes is unchanged.
 
+Content version 4 adds ``allergy_entries``: each allergy as recorded (substance as typed, allergy or
+intolerance, reaction, who and when; domain/allergies.py), so the note reprints "Kenalog (allergy,
+anaphylaxis)" as signed. ``allergies`` keeps the plain list beside it; a context without entries (versions 2
+and 3) reads that list as allergies with no reaction, and what it hashes is unchanged.
+
 The patient's preferred language and the clinic's logo are deliberately not captured: the language is a
 preference for the next printout, and the logo is the clinic's mark, not part of the record.
 """
@@ -25,13 +30,14 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
 
+from tpi_notes.domain.allergies import entries_from_json, entries_of
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.history_answers import History, history_context, history_from_values
 from tpi_notes.domain.patient import PatientRecord
 
 # The content version of a session signed with its context; 1 is the session's own fields only, 2 the
-# context without history answers, 3 with them.
-SIGNED_CONTEXT_VERSION = 3
+# context without history answers, 3 with them, 4 with the coded allergy entries.
+SIGNED_CONTEXT_VERSION = 4
 
 PATIENT_FIELDS = (
     "mrn", "family_name", "given_name", "birth_date", "sex", "weight_kg", "weight_date", "allergies",
@@ -63,6 +69,7 @@ def capture(patient: PatientRecord, clinic: ClinicInfo) -> dict[str, Any]:
     """The signed context as plain JSON-ready values (dates as ISO text, lists for tuples)."""
     values = patient_context({name: getattr(patient, name) for name in PATIENT_FIELDS})
     values["history"] = history_context(patient)  # content version 3
+    values["allergy_entries"] = [e.content() for e in entries_of(patient)]  # content version 4
     return {"patient": values, "clinic": clinic_context(clinic)}
 
 
@@ -83,6 +90,8 @@ def patient_as_signed(patient: PatientRecord, context: Mapping[str, Any] | None)
         values[name] = value
     # Answers as signed; a context from before them (version 2) asserted no negative: all unknown.
     values["history"] = History.from_json(stored.get("history"))
+    # the entries as signed; before version 4 the plain list is all there is (allergies, no reaction)
+    values["allergy_entries"] = entries_from_json(stored.get("allergy_entries", stored.get("allergies")))
     return replace(patient, **values)
 
 
@@ -107,8 +116,8 @@ def export_patient_as_signed(patient: _Row, context: Mapping[str, Any]) -> _Row:
     for name in _DATES:
         if values.get(name) is not None:
             values[name] = date.fromisoformat(values[name])
-    if "allergies" in values:
-        values["allergies"] = tuple(values["allergies"] or ())
+    if "allergies" in values:  # coded entries as signed (version 4), else the plain list as allergies
+        values["allergies"] = entries_from_json(stored.get("allergy_entries", values["allergies"]))
     for name in ("insulin", "bleeding_disorder", "immunosuppressed", "implanted_device"):
         if name in values:
             values[name] = bool(values[name])

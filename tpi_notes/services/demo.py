@@ -190,6 +190,26 @@ def _pick_name(rng: random.Random) -> tuple[str, str, str, str]:
     return family, given, sex, language
 
 
+# Coded allergies the demo shows (issue 13 item 1): a brand name, the skin prep, an ester, an intolerance. Given
+# to these patients unless their drawn allergy already shapes their syringes (so the other draws stay as they were).
+_SHOWCASE_ALLERGIES = {
+    3: (("Kenalog", "allergy", "hives / urticaria"),),
+    5: (("chlorhexidine", "allergy", "contact dermatitis"),),
+    7: (("procaine", "allergy", "swelling (angioedema)"),),
+    9: (("Depo-Medrol", "intolerance", "flushing"),),
+    12: (("Naropin", "allergy", "anaphylaxis"), ("latex", "allergy", "rash")),
+}
+
+
+def _allergy_entries(pid: int, drawn: tuple[str, ...], when: datetime) -> list[dict]:
+    """The patient's allergy entries as stored (domain/allergies.py), recorded by the intake nurse."""
+    chosen = tuple((a, "allergy", "") for a in drawn)
+    if pid in _SHOWCASE_ALLERGIES and not {"bupivacaine", "amide local anesthetics"} & set(drawn):
+        chosen = _SHOWCASE_ALLERGIES[pid]
+    return [{"substance": a, "kind": kind, "reaction": reaction, "recorded_by": "demo",
+             "recorded_at": when.replace(microsecond=0).isoformat()} for a, kind, reaction in chosen]
+
+
 # History questions a few demo patients were never asked (never one that signing needs): "Not recorded".
 _SOMETIMES_UNASKED = ("bleeding_disorder", "immunosuppressed", "implanted_device", "diabetes")
 
@@ -240,6 +260,8 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
         profile = rng.choices(profiles, weights=list(D.PROFILE_WEIGHTS.values()))[0]
         bleeding = rng.random() < 0.01
         created = _stamp(DEMO_END - timedelta(days=365 * DEMO_YEARS + 20))
+        entries = _allergy_entries(pid, tuple(allergies), created)
+        allergies = tuple(e["substance"] for e in entries)
         rows.append({
             "id": pid, "mrn": str(1_000_000 + pid * 7), "family_name": family, "given_name": given,
             "search_key": search_key(family, given), "birth_date": birth, "sex": sex, "weight_kg": weight,
@@ -254,6 +276,8 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
         rows[-1]["history"] = _history_answers(rows[-1], created)
         signed_as = patient_context(rows[-1])
         signed_as["history"] = rows[-1]["history"]  # content version 3: the answers as signed
+        signed_as["allergy_entries"] = entries  # content version 4: the coded allergies as signed
+        rows[-1]["allergies"] = entries  # stored as entries (migration 0011)
         people.append(DemoPatient(pid, birth, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding,
                                   device, tuple(allergies), profile, bleeding, signed_as))
     for start in range(0, len(rows), BATCH):

@@ -18,6 +18,7 @@ from tpi_notes.db.models import (
 )
 from tpi_notes.domain import session as dm
 from tpi_notes.domain.addenda import addendum_content_sha256
+from tpi_notes.domain.allergies import entries_from_json, resolve
 from tpi_notes.domain.consent_risks import applicable_risks
 from tpi_notes.domain.dosing import dose_summary
 from tpi_notes.domain.findings import FindingOverride, apply_overrides
@@ -222,7 +223,8 @@ class SessionMaker:
             "timeout_at": start + timedelta(minutes=2),
             "position": D.POSITIONS["posterior" if all(r.view == "posterior" for r in regions) else
                                     "anterior" if all(r.view == "anterior" for r in regions) else "mixed"],
-            "antisepsis": rng.choice(["Chlorhexidine-alcohol", "Chlorhexidine-alcohol", "Povidone-iodine"]),
+            "antisepsis": _prep_avoiding(patient, rng.choice(["Chlorhexidine-alcohol", "Chlorhexidine-alcohol",
+                                                               "Povidone-iodine"])),
             "guidance": "landmark" if rng.random() < 0.93 else "ultrasound",
             "pain_before": pain_before, "pain_after": pain_after if status == "signed" or rng.random() < 0.5 else None,
             "relief_pct": round(100 * (pain_before - pain_after) / pain_before),
@@ -325,6 +327,7 @@ class SessionMaker:
                              diabetes=patient.diabetes, pregnant=patient.pregnant, breastfeeding=patient.breastfeeding,
                              implanted_device=patient.implanted_device, id=patient.id,
                              history=History.from_json((patient.signed_as or {}).get("history")),
+                             allergy_entries=entries_from_json((patient.signed_as or {}).get("allergy_entries")),
                              # the rest of the record the app's rules read at signing (what `tpi-notes assess`
                              # re-checks): immunosuppression, insulin, the weight's date
                              **_signed_extras(patient.signed_as or {}))
@@ -334,3 +337,11 @@ def _signed_extras(signed: dict) -> dict[str, Any]:
     weighed = signed.get("weight_date")
     return {"immunosuppressed": bool(signed.get("immunosuppressed")), "insulin": bool(signed.get("insulin")),
             "weight_date": date.fromisoformat(weighed) if isinstance(weighed, str) else weighed}
+
+
+def _prep_avoiding(patient: Any, drawn: str) -> str:
+    """The skin prep drawn, or the other one when the patient is allergic to it (as the physician would)."""
+    allergic = {resolve(a).substance for a in patient.allergies}
+    if "chlorhexidine" in allergic or "isopropyl_alcohol" in allergic:
+        return "Povidone-iodine"
+    return "Chlorhexidine-alcohol" if "povidone_iodine" in allergic else drawn

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from tpi_notes.db.repositories import audit, locks, patients, sessions
+from tpi_notes.domain.allergies import entries_of, stamped
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, ValidationError
 from tpi_notes.domain.history_answers import recorded
 from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, validate_patient
@@ -55,7 +56,9 @@ def create_patient(ctx: AppContext, data: PatientInput) -> PatientRecord:
     ctx.require(Permission.EDIT_PATIENTS)
     clean = validate_patient(data, ctx.today())
     # Each answered history item is stamped with who recorded it and when (unanswered ones stay unknown).
-    clean = replace(clean, history=recorded(None, clean, ctx.actor, datetime.now().replace(microsecond=0)))
+    now = datetime.now().replace(microsecond=0)
+    clean = replace(clean, history=recorded(None, clean, ctx.actor, now),
+                    allergy_entries=stamped((), entries_of(clean), ctx.actor, now))  # each allergy: who and when
     with ctx.transaction() as s:
         _check_mrn_free(s, clean.mrn, None)
         row = patients.add(s, clean)
@@ -81,7 +84,9 @@ def update_patient(ctx: AppContext, patient_id: int, data: PatientInput, row_ver
         _check_mrn_free(s, clean.mrn, patient_id)
         before = patients.to_record(row)
         # An answer that changed is stamped now by this user; the others keep who recorded them and when.
-        clean = replace(clean, history=recorded(before, clean, ctx.actor, datetime.now().replace(microsecond=0)))
+        now = datetime.now().replace(microsecond=0)
+        clean = replace(clean, history=recorded(before, clean, ctx.actor, now),
+                        allergy_entries=stamped(entries_of(before), entries_of(clean), ctx.actor, now))
         patients.apply_input(row, clean)
         s.flush()
         changed = [k for k in PatientInput.__dataclass_fields__ if getattr(before, k) != getattr(clean, k)]

@@ -37,8 +37,9 @@ class Patient(Timestamps, Base):
     weight_date: Mapped[date | None]
     phone: Mapped[str] = mapped_column(String(40), default="")
     language: Mapped[str] = mapped_column(String(2), default="en")
-    # A list of allergy entries (drug names or agent classes); an empty list means none known.
-    allergies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The allergy entries {"substance", "kind", "reaction", "recorded_by", "recorded_at"} (migration 0011,
+    # domain/allergies.py); whether an empty list means "none known" or "not asked" is in ``history``.
+    allergies: Mapped[list[dict]] = mapped_column(JSON, default=list)
     anticoagulant: Mapped[str] = mapped_column(String(100), default="")
     bleeding_disorder: Mapped[bool] = mapped_column(default=False)
     diabetes: Mapped[bool] = mapped_column(default=False)

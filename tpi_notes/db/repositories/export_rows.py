@@ -31,6 +31,7 @@ from tpi_notes.db.models import (
     User,
 )
 from tpi_notes.db.repositories.session_filter import matching_ids
+from tpi_notes.domain.allergies import entries_from_json
 from tpi_notes.domain.export_records import (
     Clinician,
     ExportAddendum,
@@ -154,7 +155,7 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
                   "immunosuppressed": immunosuppressed, "implanted_device": device}
         patient = ExportPatient(pid, mrn, family, given, born, sex, weight, bool(diabetes), anticoagulant or "",
                                 bool(pregnant), bool(breastfeeding), history_from_values(values, answers or {}),
-                                weighed, bool(insulin), tuple(allergies or ()), bool(bleeding),
+                                weighed, bool(insulin), entries_from_json(allergies), bool(bleeding),
                                 bool(immunosuppressed), bool(device))
         now = None
         if context:  # a signed session exports the patient it was signed with, as its note prints

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import Patient
+from tpi_notes.domain.allergies import entries_from_json, entries_of
 from tpi_notes.domain.history_answers import History
 from tpi_notes.domain.none_answers import named_or_empty
 from tpi_notes.domain.patient import PatientInput, PatientRecord, PatientSummary, fold, search_key
@@ -18,8 +19,10 @@ _INPUT_FIELDS = tuple(PatientInput.__dataclass_fields__)
 
 
 def to_record(row: Patient) -> PatientRecord:
-    values = {name: getattr(row, name) for name in _INPUT_FIELDS}
-    values["allergies"] = tuple(row.allergies or ())
+    values = {name: getattr(row, name) for name in _INPUT_FIELDS if name != "allergy_entries"}
+    entries = entries_from_json(row.allergies)  # coded entries (a plain string too, as before 0011)
+    values["allergies"] = tuple(e.substance for e in entries)
+    values["allergy_entries"] = entries
     values["history"] = History.from_json(row.history)
     return PatientRecord(**values, id=row.id, row_version=row.row_version)
 
@@ -51,7 +54,10 @@ def apply_input(row: Patient, data: PatientInput) -> None:
         value = getattr(data, name)
         if name == "history":
             value = value.to_json()
+        if name == "allergy_entries":
+            continue  # stored as the allergies column, below
         setattr(row, name, list(value) if name == "allergies" else value)
+    row.allergies = [e.content() for e in entries_of(data)]
     row.search_key = search_key(data.family_name, data.given_name)
 
 
