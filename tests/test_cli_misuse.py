@@ -97,6 +97,12 @@ MISUSES: list[tuple[str, list[str]]] = [
     ("demo into a missing folder", ["demo", "--db", "{missing}/demo.sqlite"]),
     ("check-printout without text", ["check-printout", "--db", "{db}"]),
     ("upgrade with an extra argument", ["upgrade", "--db", "{db}", "now"]),
+    ("assess without a file", ["assess"]),
+    ("assess a missing file", ["assess", "{missing}/export.jsonl"]),
+    ("assess a folder", ["assess", "{dir}"]),
+    ("assess the clinic's database itself", ["assess", "--db", "{db}", "{db}"]),
+    ("assess --as-of not a date", ["assess", "--as-of", "2024-02-30", "{anchor}"]),
+    ("assess --as-of before the first rules", ["assess", "--as-of", "1999-12-31", "{anchor}"]),
 ]
 
 IN_PROCESS_ONLY: list[tuple[str, list[str]]] = [  # a terminal cannot pass a NUL byte, a program can
@@ -160,6 +166,7 @@ def test_misuse_in_process(places: dict[str, str], capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize("label", ["unknown command", "session id huge", "export month 13 day 40",
+                                   "assess the clinic's database itself",
                                    "export into a missing folder", "note into a read-only place",
                                    "verify with an unknown kind of database", "demo patients absurd"])
 def test_misuse_as_typed_in_a_terminal(places: dict[str, str], label: str) -> None:

@@ -89,7 +89,45 @@ def argument_problem(args: argparse.Namespace) -> str | None:
                 return f"{option} {day} is outside {FIRST_DAY} to {LAST_DAY}"
         if args.date_from and args.date_to and args.date_from > args.date_to:
             return f"--from {args.date_from} is after --to {args.date_to}"
+    if args.command == "assess":
+        return _assess_problem(args)
     return None
+
+
+def _assess_problem(args: argparse.Namespace) -> str | None:
+    """`assess`: a day some rule set covers, and a FILE that can be read (never the clinic's database)."""
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.domain.rules import earliest_rules_date
+
+    if args.as_of is not None and args.as_of < earliest_rules_date():
+        return f"--as-of {args.as_of} is before the first rule set ({earliest_rules_date()})"
+    if args.file == "-":
+        return None
+    if not args.file.strip() or "\0" in args.file:
+        return "FILE is empty or not a file name; name the JSON Lines file to check, or - for standard input"
+    given = Path(args.file).expanduser()
+    try:
+        if given.is_dir():
+            return f"cannot read {given}: it is a folder"
+        if not given.exists():
+            return f"cannot read {given}: there is no such file"
+        if not os.access(given, os.R_OK):
+            return f"cannot read {given}: permission denied"
+        db = args.sub_db or args.db
+        path = sqlite_path(resolve_database_url(db)) if db is not None else None
+        if path is not None and any(_same(given, Path(f"{path}{suffix}")) for suffix in ("", "-wal", "-shm",
+                                                                                        "-journal")):
+            return f"{given.name} is the clinic's database or one of its working files, not a JSON Lines export"
+    except (OSError, ValueError) as exc:
+        return f"cannot read {args.file!r}: {getattr(exc, 'strerror', None) or exc}"
+    return None
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _demo_problem(args: argparse.Namespace) -> str | None:
