@@ -123,8 +123,9 @@ def test_items_follow_the_session() -> None:
     no_after_hours = _compose(_session(GLUTE), clinic=replace(CLINIC, after_hours_phone="")).plain_text()
     assert "After hours" not in no_after_hours and "(555) 010-9999" not in no_after_hours
     assert "Note from your care team" not in plain
-    assert "Note from your care team: Back in 6 weeks" in _compose(_session(GLUTE, follow_up="Back in 6 weeks")
-                                                                   ).plain_text()
+    # The clinician's free-text follow-up never reaches the sheet; the patient's follow-up does (library v2).
+    back = _compose(replace(_session(GLUTE, follow_up="Back in 6 weeks"), follow_up_in="2w")).plain_text()
+    assert "Back in 6 weeks" not in back and "Come back to see us in about 2 weeks." in back
 
 
 def test_english_text_reads_at_grade_seven_or_below() -> None:
@@ -188,7 +189,7 @@ def test_the_pdf_carries_the_blocks_that_apply_and_the_library_version(ctx) -> N
     lung = save_session(ctx, at_risk.id, doctor, 3)  # upper trapezius, levator scapulae: near the lung
     text = flat("\n".join(pdf_pages(aftercare_pdf(ctx, lung))))
     for heading in ("Watch your breathing", "Bleeding", "Blood sugar", "About the steroid", "Numbness",
-                    "Call 911 right away", "(555) 010-2000", "(555) 010-9999", "Aftercare sheet version 1"):
+                    "Call 911 right away", "(555) 010-2000", "(555) 010-9999", f"Aftercare sheet version {LIBRARY.version}"):
         assert heading in text
     glute = save_session(ctx, plain.id, doctor, 1, muscles=[("gluteus_medius", "posterior", "L")],
                          syringe=(("lidocaine-1", 2.0),))
@@ -232,7 +233,7 @@ def test_the_version_is_recorded_on_a_draft_and_never_on_a_signed_session(ctx) -
     assert get_draft(ctx, draft_id).row_version == version_before  # an open editor is not disturbed
     sign(ctx, draft_id, doctor)  # the signature covers the recorded version
     signed = get_session(ctx, draft_id)
-    assert signed.aftercare_version == "1" and record_sha256(signed) == signed.content_sha256
+    assert signed.aftercare_version == LIBRARY.version and record_sha256(signed) == signed.content_sha256
 
     other = save_session(ctx, patient.id, doctor, 2)
     sign(ctx, other, doctor)
@@ -244,5 +245,5 @@ def test_the_version_is_recorded_on_a_draft_and_never_on_a_signed_session(ctx) -
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "print")
                           .order_by(AuditEvent.id.desc())).first()
     assert event is not None and event.entity_id == other
-    assert "library version 1" in event.detail and "signed session unchanged" in event.detail
+    assert f"library version {LIBRARY.version}" in event.detail and "signed session unchanged" in event.detail
     assert "es" in event.detail and "large print" in event.detail

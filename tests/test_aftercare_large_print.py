@@ -52,7 +52,7 @@ def test_large_print_has_no_text_under_18_pt(ctx: AppContext) -> None:
     assert all("Bold" in font for size, font, text in runs if size < 19 and "Page" not in text
                and "version" not in text)  # body text is bold; the page footer is the only regular text
     text = flat("\n".join(pdf_pages(pdf)))
-    assert "Watch your breathing" in text and "Aftercare sheet version 1" in text
+    assert "Watch your breathing" in text and "Aftercare sheet version 2" in text
 
 
 def test_regular_print_is_smaller_and_large_print_reflows(ctx: AppContext) -> None:
@@ -63,7 +63,7 @@ def test_regular_print_is_smaller_and_large_print_reflows(ctx: AppContext) -> No
     large = aftercare_pdf(ctx, session_id, "es", large_print=True)
     assert min(size for size, _f, _t in _sheet_runs(regular)) < 12
     assert len(pdf_pages(large)) > len(pdf_pages(regular))
-    assert "Hoja de cuidados, versión 1" in flat(pdf_pages(large)[-1])
+    assert "Hoja de cuidados, versión 2" in flat(pdf_pages(large)[-1])
 
 
 def test_large_print_styles_follow_the_guidelines() -> None:

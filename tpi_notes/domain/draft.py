@@ -59,6 +59,7 @@ class SessionDraft:
     respiratory_check: str = ""
     disposition: str = ""
     follow_up: str = ""
+    follow_up_in: str = ""  # the patient's follow-up (domain/patient_follow_up.py)
     comments: str = ""
     preparations: tuple[Preparation, ...] = ()
     sites: tuple[Site, ...] = ()

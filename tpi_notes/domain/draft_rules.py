@@ -16,6 +16,7 @@ from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.draft import CONSENT_TYPES, GUIDANCE, SessionDraft
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.formulary import FormularyItem, Lot
+from tpi_notes.domain.patient_follow_up import follow_up_problem
 from tpi_notes.domain.rules import earliest_rules_date
 from tpi_notes.domain.session import TECHNIQUES, VIEWS, Component, Diagnosis, Preparation, Site
 
@@ -80,6 +81,10 @@ def validate_draft(draft: SessionDraft, *, formulary: Mapping[str, FormularyItem
         errors["consent_type"] = f"Consent is {' or '.join(CONSENT_TYPES)}."
     if draft.guidance is not None and draft.guidance not in GUIDANCE:
         errors["guidance"] = f"Guidance is {' or '.join(GUIDANCE)}."
+    values["follow_up_in"] = (draft.follow_up_in or "").strip()
+    follow_up = follow_up_problem(values["follow_up_in"], draft.performed_start.date())  # type: ignore[arg-type]
+    if follow_up:
+        errors["follow_up_in"] = follow_up
     diagnoses = []
     for d in draft.diagnoses:
         known = lookup_code(d.code)

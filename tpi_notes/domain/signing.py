@@ -64,6 +64,10 @@ SESSION_FIELDS = (
     "complications", "tolerance", "blood_loss", "observation_minutes", "respiratory_check", "disposition",
     "follow_up", "comments", "atlas_version", "formulary_version", "aftercare_version", "signed_by_id", "signed_at",
 )
+# Fields added after signatures existed: under the hash only when set, so every signature made before a
+# field existed (all of them empty) verifies unchanged whatever its content version. follow_up_in is the
+# patient's follow-up (migration 0012, domain/patient_follow_up.py).
+SET_ONLY_SESSION_FIELDS = ("follow_up_in",)
 SITE_FIELDS = (
     "number", "view", "x", "y", "region_code", "muscle_id", "muscle", "side", "technique", "preparation",
     "volume_ml", "needle", "aspiration", "passes", "twitch", "needles_in", "needles_out", "dwell_minutes",
@@ -86,7 +90,8 @@ def session_content(
     content = {
         "findings": sorted(({k: f.get(k) for k in FINDING_FIELDS} for f in findings or ()),
                            key=lambda f: (str(f["code"]), str(f["subject"]))),
-        "session": {k: session.get(k) for k in SESSION_FIELDS},
+        "session": {**{k: session.get(k) for k in SESSION_FIELDS},
+                    **{k: session[k] for k in SET_ONLY_SESSION_FIELDS if session.get(k)}},
         "diagnoses": [{"code": d["code"], "display": d["display"]} for d in diagnoses],
         "preparations": [
             {"label": label, "components": [{k: c.get(k) for k in COMPONENT_FIELDS} for c in components]}
@@ -101,7 +106,7 @@ def session_content(
 
 def record_content(record: Any) -> dict[str, Any]:
     """The signed content of a SessionRecord, built exactly as from the stored rows."""
-    session = {name: getattr(record, name, None) for name in SESSION_FIELDS}
+    session = {name: getattr(record, name, None) for name in SESSION_FIELDS + SET_ONLY_SESSION_FIELDS}
     session["exam_findings"] = [
         {"region_code": f.region_code, "taut_band": f.taut_band, "twitch": f.twitch,
          "referred_pain": f.referred_pain, "hypersensitive_spot": f.hypersensitive_spot}

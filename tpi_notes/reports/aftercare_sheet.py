@@ -5,11 +5,15 @@ Regular print sets 12 pt text with the small body diagram beside "What we did to
 left-aligned, one column, no italics; the diagram goes full width below the first block. Warning blocks
 (breathing, 911) are boxed. Every page shows the patient's name and date of birth, and the footer the
 library version the words came from.
+
+The picture speaks to the patient: "Your right" / "Your left" (in the sheet's language) over each view on the
+patient's own side, "Front" / "Back" under them, and markers numbered as the list of places beside or
+below it. In large print the picture's words and numbers are set at the large-print size too.
 """
 
 from __future__ import annotations
 
-from reportlab.lib.styles import StyleSheet1
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
@@ -25,6 +29,7 @@ from tpi_notes.reports.styles import (
     FRAME_WIDTH,
     HEADER_FILL,
     LARGE_DIAGRAM_WIDTH,
+    LARGE_PRINT_MIN_PT,
     RULE,
     aftercare_styles,
 )
@@ -32,6 +37,13 @@ from tpi_notes.reports.text import bold, para
 
 BULLET = "•"
 DIARY_DAYS = 7
+DIAGRAM_TEXT_PT = 9.0  # the picture's words and numbers on the regular sheet (large print: LARGE_PRINT_MIN_PT)
+
+
+def _place_style(st: StyleSheet1) -> ParagraphStyle:
+    """A numbered place: room for "10." before the words."""
+    bullet = st["Bullet"]
+    return ParagraphStyle("Place", parent=bullet, leftIndent=bullet.fontSize * 2.0)
 
 
 def _items(block: AftercareBlock, st: StyleSheet1) -> list[Flowable]:
@@ -39,6 +51,8 @@ def _items(block: AftercareBlock, st: StyleSheet1) -> list[Flowable]:
     for item in block.items:
         if item.kind == "bullet":
             out.append(para(item.text, st["Bullet"], bullet=BULLET))
+        elif item.kind == "place":  # numbered as its markers on the picture
+            out.append(para(item.text, _place_style(st), bullet=f"{item.number}."))
         elif item.kind == "diary":
             continue  # drawn by _diary with the labels
         else:
@@ -84,9 +98,16 @@ def _block(doc: AftercareDoc, block: AftercareBlock, st: StyleSheet1, large: boo
     return [KeepTogether(head + body[:2]), *body[2:]]
 
 
-def _diagram(doc: AftercareDoc, st: StyleSheet1, width: float) -> list[Flowable]:
-    drawing = body_diagram_drawing(load_atlas(doc.atlas_version), doc.markers, width, show_labels=False)
+def _diagram(doc: AftercareDoc, st: StyleSheet1, width: float, large: bool) -> list[Flowable]:
+    words = doc.diagram_labels
+    side_labels = {"R": words["your_right"], "L": words["your_left"]} if words else None
+    captions = {"anterior": words["front"], "posterior": words["back"]} if words else None
+    drawing = body_diagram_drawing(load_atlas(doc.atlas_version), doc.markers, width, show_labels=False,
+                                   side_labels=side_labels, captions=captions,
+                                   text_pt=LARGE_PRINT_MIN_PT if large else DIAGRAM_TEXT_PT)
     drawing.hAlign = "LEFT"
+    if large and words:  # the views are captioned at 18 pt: the sentence saying which is which is not needed
+        return [drawing]
     return [drawing, Spacer(1, 2), para(doc.labels["diagram"], st["Small"])]
 
 
@@ -117,11 +138,11 @@ def build_story(doc: AftercareDoc, large_print: bool = False) -> list[Flowable]:
         if large_print or not doc.markers:
             # one column: the picture first (it fits under the title), then the words
             if doc.markers:
-                story.append(KeepTogether(_diagram(doc, st, LARGE_DIAGRAM_WIDTH)))
+                story.append(KeepTogether(_diagram(doc, st, LARGE_DIAGRAM_WIDTH, large_print)))
             story += _block(doc, first, st, large_print)
         else:
             left = [para(first.heading, st["Heading"]), *_items(first, st)]
-            right = _diagram(doc, st, AFTERCARE_DIAGRAM_WIDTH)
+            right = _diagram(doc, st, AFTERCARE_DIAGRAM_WIDTH, large_print)
             table = Table([[left, right]], colWidths=[FRAME_WIDTH - AFTERCARE_DIAGRAM_WIDTH - 6,
                                                       AFTERCARE_DIAGRAM_WIDTH + 6], hAlign="LEFT")
             table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),

@@ -4,16 +4,22 @@ The drawing is a platypus flowable, so a document builder can append it to its s
 drawn from the same atlas data as the Qt scene: the outline, lightly shaded muscle regions, line-art
 details, "Patient's R"/"Patient's L" labels on each view, the view captions and numbered markers
 coloured by technique (a small legend explains the colours).
+
+The patient's sheet draws it in the patient's words: ``side_labels`` ("Your right" / "Your left", translated)
+over each view, each on the patient's own side (anterior: the patient's right is on the viewer's left;
+posterior: on the viewer's right, as the atlas places them), ``captions`` for the views ("Front" / "Back"),
+and ``text_pt`` to set labels, captions and marker numbers at a reading size (larger in large print).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Path, String
 from reportlab.lib.colors import Color, HexColor, white
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tpi_notes.anatomy import ANTERIOR, POSTERIOR, Atlas, parse_path
 from tpi_notes.palette import MARKER_COLOURS, MARKER_LABELS, marker_kind
@@ -95,7 +101,32 @@ def _path(d: str, frame: _ViewFrame, **style: Any) -> Path:
     return path
 
 
-def _view_group(atlas: Atlas, view: str, frame: _ViewFrame, scale: float, show_labels: bool) -> Group:
+LABEL_FONT = "Helvetica-Bold"
+
+
+def _label_lines(side_labels: Mapping[str, str] | None, width: float, size: float) -> int:
+    """How many lines the side labels above a view need: one when both fit side by side, else two."""
+    if not side_labels:
+        return 0
+    need = sum(stringWidth(side_labels[side], LABEL_FONT, size) for side in ("R", "L")) + size
+    return 1 if need <= width else 2
+
+
+def _side_labels(atlas: Atlas, view: str, frame: _ViewFrame, labels: Mapping[str, str], size: float,
+                 lines: int) -> Group:
+    """The patient's right and left over the view, each at the edge of the patient's own side."""
+    g = Group()
+    for row, side in enumerate(sorted(("R", "L"), key=lambda s: atlas.side_label_position(view, s)[0])):
+        on_left = atlas.side_label_position(view, side)[0] < 0.5
+        x = frame.left if on_left else frame.left + frame.width
+        y = frame.top + size * 0.35 + (lines - 1 - min(row, lines - 1)) * size * 1.25
+        g.add(String(x, y, labels[side], fontName=LABEL_FONT, fontSize=size, fillColor=TEXT,
+                     textAnchor="start" if on_left else "end"))
+    return g
+
+
+def _view_group(atlas: Atlas, view: str, frame: _ViewFrame, scale: float, show_labels: bool,
+                caption: str | None = None, caption_pt: float | None = None) -> Group:
     g = Group()
     g.add(_path(atlas.outline(view), frame, fillColor=BODY_FILL, strokeColor=None))
     for region in atlas.regions_in(view):
@@ -110,8 +141,9 @@ def _view_group(atlas: Atlas, view: str, frame: _ViewFrame, scale: float, show_l
             g.add(String(x, y - size * 0.35, f"Patient's {side}", fontName="Helvetica-Bold",
                          fontSize=size, fillColor=TEXT, textAnchor="middle"))
     caption_x, _ = frame.pt(0.5, 1.0)
-    g.add(String(caption_x, frame.top - frame.height - 12 * scale, atlas.view(view).caption,
-                 fontName="Helvetica-Bold", fontSize=9 * scale, fillColor=TEXT, textAnchor="middle"))
+    size = caption_pt or 9 * scale
+    g.add(String(caption_x, frame.top - frame.height - max(12 * scale, size * 1.25), caption or atlas.view(view).caption,
+                 fontName="Helvetica-Bold", fontSize=size, fillColor=TEXT, textAnchor="middle"))
     return g
 
 
@@ -138,17 +170,20 @@ def _legend(used: Iterable[str], left: float, y: float, radius: float, scale: fl
     return g
 
 
-def _geometry(atlas: Atlas, width_pt: float, legend: bool) -> tuple[float, float, float, float, float, float]:
-    """(scale, gap, panel width, figure height, legend band, total height) of a diagram ``width_pt`` wide."""
+def _geometry(atlas: Atlas, width_pt: float, legend: bool, text_pt: float | None = None,
+              label_lines: int = 0) -> tuple[float, float, float, float, float, float]:
+    """(scale, gap, panel width, figure height, legend band, total height) of a diagram ``width_pt`` wide;
+    ``text_pt`` and ``label_lines`` make room for captions and side labels above the figure at that size."""
     if width_pt <= 0:
         raise ValueError("width_pt must be positive")
     scale = max(0.6, min(1.6, width_pt / 420.0))
     gap = width_pt * 0.06
     panel = (width_pt - gap) / 2.0
     height = min(panel / atlas.aspect(v) for v in (ANTERIOR, POSTERIOR))
-    caption_band = 18 * scale
+    caption_band = max(18 * scale, (text_pt or 0.0) * 1.7)
+    label_band = label_lines * (text_pt or 0.0) * 1.25
     legend_band = 16 * scale if legend else 0.0
-    return scale, gap, panel, height, legend_band, height + caption_band + legend_band
+    return scale, gap, panel, height, legend_band, height + caption_band + legend_band + label_band
 
 
 def body_diagram_height(atlas: Atlas, width_pt: float, *, with_legend: bool = True) -> float:
@@ -157,23 +192,37 @@ def body_diagram_height(atlas: Atlas, width_pt: float, *, with_legend: bool = Tr
 
 
 def body_diagram_drawing(
-    atlas: Atlas, markers: Sequence[Any], width_pt: float, *, show_labels: bool = True
+    atlas: Atlas, markers: Sequence[Any], width_pt: float, *, show_labels: bool = True,
+    side_labels: Mapping[str, str] | None = None, captions: Mapping[str, str] | None = None,
+    text_pt: float | None = None,
 ) -> Drawing:
     """Both views side by side, ``width_pt`` wide, with ``markers`` drawn on them.
 
     ``markers`` holds objects or tuples with ``number, view, x, y, technique`` (``"injection"`` or
     ``"dry_needling"``); positions are normalised to their view. ``show_labels`` draws the patient-side
-    labels and the colour legend.
+    labels and the colour legend. ``side_labels`` ({"R": ..., "L": ...}) are drawn above each view on the
+    patient's own side instead; ``captions`` (by view) replace the atlas's; ``text_pt`` sets the labels,
+    captions and marker numbers at that size (the markers grow to hold their numbers).
     """
     sites = [_as_marker(m) for m in markers]
-    scale, gap, panel, height, legend_band, total = _geometry(atlas, width_pt, show_labels and bool(sites))
+    size = text_pt or 7.5
+    panel_width = (width_pt - width_pt * 0.06) / 2.0
+    figure_height = min(panel_width / atlas.aspect(v) for v in (ANTERIOR, POSTERIOR))
+    narrowest = min(figure_height * atlas.aspect(v) for v in (ANTERIOR, POSTERIOR))
+    lines = _label_lines(side_labels, narrowest, size)
+    scale, gap, panel, height, legend_band, total = _geometry(atlas, width_pt, show_labels and bool(sites), text_pt,
+                                                              lines)
     drawing = Drawing(width_pt, total)
-    radius = max(4.5, 6.0 * scale)
+    radius = max(4.5, 6.0 * scale, (text_pt or 0.0) * 0.75)
+    top = total - lines * size * 1.25
     frames: dict[str, _ViewFrame] = {}
     for i, view in enumerate((ANTERIOR, POSTERIOR)):
         w = height * atlas.aspect(view)
-        frames[view] = _ViewFrame(i * (panel + gap) + (panel - w) / 2.0, total, height, atlas.aspect(view))
-        drawing.add(_view_group(atlas, view, frames[view], scale, show_labels))
+        frames[view] = _ViewFrame(i * (panel + gap) + (panel - w) / 2.0, top, height, atlas.aspect(view))
+        drawing.add(_view_group(atlas, view, frames[view], scale, show_labels and not side_labels,
+                                (captions or {}).get(view), text_pt))
+        if side_labels:
+            drawing.add(_side_labels(atlas, view, frames[view], side_labels, size, lines))
     for m in sorted(sites, key=lambda s: s.number):
         if m.view in frames:
             drawing.add(_marker(m, frames[m.view], radius))

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from tpi_notes.anatomy import Atlas
+from tpi_notes.domain.aftercare import AftercarePrint
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.coding import Coding
 from tpi_notes.domain.dosing import DoseSummary, concentrations
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.patient import PatientRecord
+from tpi_notes.domain.patient_follow_up import follow_up_label
 from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord, Site
 from tpi_notes.reports.body_diagram import DiagramMarker
 from tpi_notes.reports.formatting import (
@@ -248,8 +250,10 @@ def _findings(findings: Sequence[Finding]) -> tuple[FindingRow, ...]:
 
 def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicInfo,
                   formulary: Mapping[str, FormularyItem], atlas: Atlas, *, doses: DoseSummary, coding: Coding,
-                  findings: Sequence[Finding]) -> ProcedureNoteVM:
-    """Everything the procedure note prints, worded, in clinical order."""
+                  findings: Sequence[Finding], aftercare_prints: Sequence[AftercarePrint] = (),
+                  language_names: Mapping[str, str] | None = None) -> ProcedureNoteVM:
+    """Everything the procedure note prints, worded, in clinical order. ``aftercare_prints`` are the sheets
+    printed for the session (read from their audit-backed records, not from the signed content)."""
     day = record.performed_start.date()
     age = patient.age_on(day)
     end = time_text(record.performed_end) if record.performed_end else "—"
@@ -305,8 +309,8 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
               ("Blood loss", record.blood_loss),
               ("Observation", "" if record.observation_minutes is None else f"{record.observation_minutes} min"),
               ("Respiratory check", record.respiratory_check), ("Disposition", record.disposition),
-              ("Follow-up", record.follow_up), ("Aftercare sheet", f"version {record.aftercare_version}"
-                                                if record.aftercare_version else "not recorded"),
+              ("Follow-up", record.follow_up), ("Patient follow-up", follow_up_label(record.follow_up_in) or "not set"),
+              ("Aftercare sheet", _aftercare_line(record, aftercare_prints, language_names or {})),
               ("Comments", record.comments)),
         findings=_findings(findings), cpt=_codes(coding.cpt), hcpcs=_codes(coding.hcpcs),
         icd10=tuple((code, display.get(code, "")) for code in coding.icd10), coding_notes=coding.notes,
@@ -314,6 +318,20 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
         addenda=tuple(AddendumBlock(ADDENDUM_KINDS.get(a.kind, a.kind.title()), when(a.created_at), a.author, a.text,
                                     a.content_sha256) for a in record.addenda),
     )
+
+
+SHOWN_PRINTS = 3
+
+
+def _aftercare_line(record: SessionRecord, prints: Sequence[AftercarePrint], names: Mapping[str, str]) -> str:
+    """The sheets printed, newest last ("printed 2026-12-03 10:42 (Spanish, large print; text version 2) by
+    N. Nurse"); before print records were kept, the version a draft recorded."""
+    if not prints:
+        return f"version {record.aftercare_version}" if record.aftercare_version else "not printed"
+    lines = [p.summary(names) for p in prints[-SHOWN_PRINTS:]]
+    if len(prints) > SHOWN_PRINTS:
+        lines.insert(0, f"{len(prints) - SHOWN_PRINTS} earlier print(s), then:")
+    return "\n".join(lines)
 
 
 def _phones(clinic: ClinicInfo) -> str:

@@ -28,7 +28,7 @@ DIAGRAM_WIDTH = 102 * mm  # a full-width body diagram
 TOP_DIAGRAM_WIDTH = 74 * mm  # the note's diagram beside the patient and encounter: at most…
 TOP_DIAGRAM_MIN_WIDTH = 46 * mm  # …and at least (8 mm more beyond four markers, so crowds stay legible)
 AFTERCARE_DIAGRAM_WIDTH = 84 * mm  # the smaller diagram on the patient's sheet
-LARGE_DIAGRAM_WIDTH = 125 * mm
+LARGE_DIAGRAM_WIDTH = 115 * mm  # with its 18 pt words (your right/left, front/back) it fits under the title
 QR_SIZE = 19 * mm
 
 INK_HEX = "#1d1d1d"  # body text; also written into paragraph markup

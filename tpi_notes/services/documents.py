@@ -7,7 +7,9 @@ the clinic letterhead) as they were at signing. The aftercare sheet of a signed 
 clinic's current phone numbers: the patient should call the numbers that work today. The aftercare sheet records the
 library version it used: on a draft in the session's ``aftercare_version`` (outside the row version, so
 an editor open on the draft is not disturbed; the signature later covers it); a signed session is
-never changed — its print event names the version instead.
+never changed — its print event names the version instead. Every print of the sheet is also a row of
+``aftercare_print`` pointing at its audit event, from which the note prints when, in which language and
+by whom the sheet was printed, even when that was after signing.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from tpi_notes.anatomy import Atlas, load_atlas
 from tpi_notes.db.models import ProcedureSession
-from tpi_notes.db.repositories import audit, patients, reference, session_records
-from tpi_notes.domain.aftercare import compose_aftercare, load_library
+from tpi_notes.db.repositories import aftercare_prints, audit, patients, reference, session_records
+from tpi_notes.domain.aftercare import compose_aftercare, language_names, load_library
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.coding import Coding, derive_codes
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
@@ -85,7 +87,9 @@ def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
         doses, coding, findings = _assessment(s, chart)
         clinic = clinic_as_signed(chart.clinic, chart.record.signed_context)  # the letterhead it was signed under
         vm = build_note_vm(chart.record, chart.patient, clinic, chart.formulary, chart.atlas,
-                           doses=doses, coding=coding, findings=findings)
+                           doses=doses, coding=coding, findings=findings,
+                           aftercare_prints=aftercare_prints.for_session(s, session_id),
+                           language_names=language_names())
         problem = signature_problem(s, chart.record)
         if problem:  # loud on paper: every page says the record was altered after signing
             vm = replace(vm, integrity_problem=problem)
@@ -137,8 +141,11 @@ def aftercare_pdf(ctx: AppContext, session_id: int, lang: str | None = None, lar
         recorded = _record_version(s, session_id, library.version) if not chart.record.is_signed else False
         where = "recorded on the draft" if recorded else (
             "signed session unchanged" if chart.record.is_signed else "already recorded")
-        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="print", entity="session",
-                     entity_id=session_id, patient_id=chart.record.patient_id,
-                     detail=f"aftercare sheet, library version {library.version} ({where}), language {chosen}"
-                            f"{', large print' if large_print else ''}")
+        # The print is an audit event with a row pointing at it: the note reads when, in which language and by
+        # whom the sheet was printed, before or after signing, without any change to the signed content.
+        aftercare_prints.record(s, actor=ctx.actor, user_id=ctx.user_id, session_id=session_id,
+                                patient_id=chart.record.patient_id, lang=chosen, large_print=large_print,
+                                version=library.version,
+                                detail=f"aftercare sheet, library version {library.version} ({where}), "
+                                       f"language {chosen}{', large print' if large_print else ''}")
         return pdf

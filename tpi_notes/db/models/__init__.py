@@ -12,10 +12,12 @@ from tpi_notes.db.models.clinical import (
     Site,
 )
 from tpi_notes.db.models.people import ClinicSettings, Patient, User, UserRole
+from tpi_notes.db.models.prints import AftercarePrint
 from tpi_notes.db.models.reference import FormularyItem, Lot, Template
 
 __all__ = [
     "Addendum",
+    "AftercarePrint",
     "AuditEvent",
     "Base",
     "ClinicSettings",

@@ -67,6 +67,8 @@ class ProcedureSession(Timestamps, Base):
     respiratory_check: Mapped[str] = mapped_column(Text, default="")
     disposition: Mapped[str] = mapped_column(Text, default="")
     follow_up: Mapped[str] = mapped_column(Text, default="")
+    # The patient's follow-up (migration 0012): a code of domain/patient_follow_up.py or an ISO date.
+    follow_up_in: Mapped[str] = mapped_column(String(16), default="", server_default="")
     comments: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(8), default="draft")
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))

@@ -25,7 +25,7 @@ from tpi_notes.domain.findings import Finding
 _PLAIN_FIELDS = (
     "location", "indication", "conservative_care", "consent_type", "consent_form_id", "timeout_done", "timeout_at",
     "position", "antisepsis", "guidance", "pain_before", "pain_after", "relief_pct", "complications", "tolerance",
-    "blood_loss", "observation_minutes", "respiratory_check", "disposition", "follow_up", "comments", "signed_at",
+    "blood_loss", "observation_minutes", "respiratory_check", "disposition", "follow_up", "follow_up_in", "comments", "signed_at",
     "content_sha256", "formulary_version", "aftercare_version", "row_version", "assistant_id", "signed_by_id",
     "signed_context", "content_version",
 )

@@ -25,7 +25,7 @@ _SCALARS = (
     "performed_start", "performed_end", "location", "physician_id", "assistant_id", "indication", "conservative_care",
     "consent_type", "consent_form_id", "timeout_done", "timeout_at", "position", "antisepsis", "guidance",
     "pain_before", "pain_after", "relief_pct", "complications", "tolerance", "blood_loss", "observation_minutes",
-    "respiratory_check", "disposition", "follow_up", "comments", "atlas_version", "formulary_version",
+    "respiratory_check", "disposition", "follow_up", "follow_up_in", "comments", "atlas_version", "formulary_version",
 )
 
 

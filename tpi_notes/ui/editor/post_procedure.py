@@ -1,16 +1,28 @@
 """Post-procedure: complications, tolerance, blood loss, pain after and relief, observation, respiratory
-check (required when a near-lung muscle was treated), disposition, follow-up and comments."""
+check (required when a near-lung muscle was treated), disposition, follow-up and comments.
+
+Two follow-ups: the clinician's free text (for the note) and the patient's, a pick or a date, which the
+aftercare sheet prints in the patient's language (domain/patient_follow_up.py)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QFormLayout, QLabel, QWidget
+from PySide6.QtCore import QDate, Qt, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QHBoxLayout, QLabel, QWidget
 
 from tpi_notes.domain.completeness import respiratory_check_declined
 from tpi_notes.domain.draft import BLOOD_LOSS, COMPLICATIONS, TOLERANCE, SessionDraft
-from tpi_notes.ui.editor.fields import FieldErrors, OptionalSpin, editable_combo, text_box
+from tpi_notes.domain.patient_follow_up import FOLLOW_UP_CHOICES, follow_up_date
+from tpi_notes.ui.editor.fields import (
+    FieldErrors,
+    OptionalSpin,
+    compact,
+    editable_combo,
+    select_data,
+    text_box,
+)
 from tpi_notes.ui.editor.pre_procedure import section
 from tpi_notes.ui.style import set_invalid, set_role
 
@@ -19,6 +31,8 @@ RESPIRATORY = ("Breath sounds equal, no shortness of breath", "SpO2 ≥ 95 % on 
 DISPOSITION = ("Home, ambulatory, stable", "Home with an escort", "Observed longer, then home, stable")
 FOLLOW_UP = ("Reassess in 2 weeks", "Reassess in 4 weeks", "Reassess in 6 weeks; continue home exercise",
              "As needed")
+ON_A_DATE = "date"  # the patient follow-up combo's entry that shows the date box
+DEFAULT_FOLLOW_UP_DAYS = 14  # where the date box starts when "On a date…" is chosen
 
 
 def suggested_relief(before: int | None, after: int | None) -> int | None:
@@ -80,17 +94,61 @@ class PostProcedurePanel(QWidget):
         self.disposition = editable_combo(DISPOSITION, "Home, ambulatory, condition", self)
         form.addRow("Disposition:", self.errors.cell("disposition", self.disposition, self))
         self.follow_up = editable_combo(FOLLOW_UP, "When and what next", self)
-        form.addRow("Follow-up:", self.errors.cell("follow_up", self.follow_up, self))
+        self.follow_up.setToolTip("For the note only: the aftercare sheet never prints this text")
+        form.addRow("Follow-up (note):", self.errors.cell("follow_up", self.follow_up, self))
+        patient_follow_up = self._patient_follow_up()
+        form.addRow("Patient follow-up:", self.errors.cell("follow_up_in", patient_follow_up, self,
+                                                            highlight=self.follow_up_in))
         self.comments = text_box("Anything else for the note", 3, self)
         form.addRow("Comments:", self.errors.cell("comments", self.comments, self))
 
         for combo in (self.complications, self.tolerance, self.blood_loss, self.disposition, self.follow_up):
             combo.editTextChanged.connect(self._emit)
+        self.follow_up_in.currentIndexChanged.connect(self._on_follow_up_in)
+        self.follow_up_date.dateChanged.connect(self._emit)
         self.respiratory_check.editTextChanged.connect(self._on_respiratory)
         self.comments.textChanged.connect(self._emit)
         self.observation_minutes.valueChanged.connect(self._emit)
         self.pain_after.valueChanged.connect(self._on_pain_after)
         self.relief_pct.valueChanged.connect(self._on_relief)
+
+    def _patient_follow_up(self) -> QWidget:
+        """A pick ("In 2 weeks" …, "On a date…") and the date box it opens; the sheet words it for the patient."""
+        box = QWidget(self)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.follow_up_in = compact(QComboBox(box))
+        self.follow_up_in.setObjectName("follow_up_in")
+        self.follow_up_in.addItem("Not set", "")
+        for code, label in FOLLOW_UP_CHOICES.items():
+            self.follow_up_in.addItem(label, code)
+        self.follow_up_in.addItem("On a date…", ON_A_DATE)
+        self.follow_up_in.setToolTip("When the patient should come back: printed on the aftercare sheet in the "
+                                     "patient's language")
+        self.follow_up_date = QDateEdit(box)
+        self.follow_up_date.setObjectName("follow_up_date")
+        self.follow_up_date.setCalendarPopup(True)
+        self.follow_up_date.setDisplayFormat("yyyy-MM-dd")
+        self.follow_up_date.setHidden(True)
+        row.addWidget(self.follow_up_in, 1)
+        row.addWidget(self.follow_up_date, 1)
+        self._session_day = date.today()
+        return box
+
+    @Slot()
+    def _on_follow_up_in(self) -> None:
+        dated = self.follow_up_in.currentData() == ON_A_DATE
+        if dated and self.follow_up_date.isHidden() and not self._loading:
+            start = self._session_day + timedelta(days=DEFAULT_FOLLOW_UP_DAYS)
+            self.follow_up_date.setDate(QDate(start.year, start.month, start.day))
+        self.follow_up_date.setHidden(not dated)
+        self._emit()
+
+    def _follow_up_in_value(self) -> str:
+        code = self.follow_up_in.currentData()
+        if code == ON_A_DATE:
+            return self.follow_up_date.date().toPython().isoformat()
+        return str(code or "")
 
     @Slot()
     def _emit(self) -> None:
@@ -172,6 +230,12 @@ class PostProcedurePanel(QWidget):
             self.respiratory_check.setEditText(draft.respiratory_check)
             self.disposition.setEditText(draft.disposition)
             self.follow_up.setEditText(draft.follow_up)
+            self._session_day = draft.performed_start.date()
+            day = follow_up_date(draft.follow_up_in)
+            select_data(self.follow_up_in, ON_A_DATE if day else draft.follow_up_in)
+            if day:
+                self.follow_up_date.setDate(QDate(day.year, day.month, day.day))
+            self.follow_up_date.setHidden(day is None)
             self.comments.setPlainText(draft.comments)
         finally:
             self._loading = False
@@ -192,5 +256,6 @@ class PostProcedurePanel(QWidget):
             respiratory_check=self.respiratory_check.currentText(),
             disposition=self.disposition.currentText(),
             follow_up=self.follow_up.currentText(),
+            follow_up_in=self._follow_up_in_value(),
             comments=self.comments.toPlainText(),
         )
