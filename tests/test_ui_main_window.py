@@ -164,7 +164,7 @@ def test_header_shows_allergy_and_risk_badges(make_window: MakeWindow, clinic_ct
     assert header.name_label.text() == "Doe, Jane"
     details = header.details_label.text().replace("\xa0", " ")  # no-break spaces keep each part whole
     assert "MRN MRN-1" in details and "72.5 kg" in details and "DOB 14 Mar 1980" in details
-    assert header.badge_texts() == ["Allergies: lidocaine", "Anticoagulant: apixaban", "Diabetes (insulin)",
+    assert header.badge_texts() == ["Allergies: lidocaine (allergy)", "Anticoagulant: apixaban", "Diabetes (insulin)",
                                     "Implanted electronic device"]
     assert [b.kind for b in header.badges] == ["allergy", "bleeding", "diabetes", "device"]
     assert all(b.isVisible() for b in header.badges)

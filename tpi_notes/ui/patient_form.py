@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpi_notes.domain.allergies import entries_of
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.history_answers import Answer, History, anticoagulant_choices, state_of
 from tpi_notes.domain.none_answers import means_none
@@ -33,6 +34,7 @@ from tpi_notes.domain.text_input import (
     parse_weight,
     short_date,
 )
+from tpi_notes.ui.allergy_editor import AllergyEditor
 from tpi_notes.ui.style import DANGER, MUTED, set_invalid, set_role
 
 # The pick-list (resources/rules/anticoagulants.json), then "None" and a line to type any other drug.
@@ -98,7 +100,8 @@ class PatientForm(QWidget):
         self._section("Clinical")
         self.weight_kg = self._line("weight_kg", "Weight (kg)", "e.g. 72.5", echo=True)
         self.allergy_status = self._combo("allergy_status", "Allergies reviewed", list(ALLERGY_CHOICES))
-        self.allergies = self._line("allergies", "Allergies", "comma-separated, e.g. lidocaine, latex")
+        self.allergy_editor = self._allergy_list()
+        self.allergies = self.allergy_editor.substance  # the typed substance (field_allergies)
         self.anticoagulant = self._combo("anticoagulant", "Anticoagulant / antiplatelet",
                                          [(a, a) for a in (NONE_CHOICE, *ANTICOAGULANTS, OTHER_CHOICE)],
                                          editable=True)
@@ -108,6 +111,8 @@ class PatientForm(QWidget):
         self.answers: dict[str, QComboBox] = {}
         self._answers_block()
         self.allergies.textEdited.connect(self._on_allergies_typed)
+        self.allergy_editor.changed.connect(
+            lambda: self._on_allergies_typed("listed" if self.allergy_editor.entries() else ""))
         self.allergy_status.currentIndexChanged.connect(self._on_allergy_status)
         self.anticoagulant.activated.connect(self._on_anticoagulant_picked)
 
@@ -179,6 +184,20 @@ class PatientForm(QWidget):
         self.form.addRow(f"{label}:", self._cell(name, combo))
         return combo
 
+    def _allergy_list(self) -> AllergyEditor:
+        """The coded allergy list (ui/allergy_editor.py); its substance line is ``field_allergies``."""
+        editor = AllergyEditor(self)
+        cell = QWidget(self)
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(editor)
+        column.addWidget(self._error_label("allergies"))
+        editor.substance.setObjectName("field_allergies")
+        self.inputs["allergies"] = editor.substance
+        self.form.addRow("Allergies:", cell)
+        return editor
+
     def _answers_block(self) -> None:
         """One Not asked / No / Yes combo per history question (Uses insulin beside Diabetes)."""
         block = QWidget(self)
@@ -241,7 +260,7 @@ class PatientForm(QWidget):
     @Slot(int)
     def _on_allergy_status(self, _index: int) -> None:
         if self.allergy_status.currentData() != "yes":  # "No known allergies" or not asked: no list
-            self.allergies.clear()  # (typing an allergy afterwards switches the answer back to the list)
+            self.allergy_editor.clear()  # (typing an allergy afterwards switches the answer back to the list)
 
     @Slot(int)
     def _on_anticoagulant_picked(self, index: int) -> None:
@@ -287,7 +306,7 @@ class PatientForm(QWidget):
         self.weight_kg.setText(format_weight(data.weight_kg))
         self._update_weight_echo(self.weight_kg.text())
         self.allergy_status.setCurrentIndex(self.allergy_status.findData(state_of(data, "allergies")))
-        self.allergies.setText(", ".join(data.allergies))
+        self.allergy_editor.set_entries(entries_of(data))
         drug = state_of(data, "anticoagulant")
         self.anticoagulant.setEditText(data.anticoagulant if drug == "yes" else NONE_CHOICE if drug == "no" else "")
         for name, combo in self.answers.items():
@@ -315,7 +334,8 @@ class PatientForm(QWidget):
         old_kg, old_date = self._weight_source
         # Only a changed weight gets a new date (the service dates a new one today).
         weight_date = old_date if weight is not None and weight == old_kg else None
-        allergies = tuple(a.strip() for a in self.allergies.text().split(",") if a.strip())
+        entries = self.allergy_editor.entries()  # the list, and what is typed but not yet added
+        allergies = tuple(e.substance for e in entries)
         allergy_state = str(self.allergy_status.currentData())
         if allergy_state == "yes" and not allergies:
             raise ValidationError({"allergies": "List the allergies, or choose “No known allergies”."})
@@ -339,6 +359,7 @@ class PatientForm(QWidget):
             phone=self.phone.text(),
             language=str(self.language.currentData()),
             allergies=allergies,
+            allergy_entries=entries,
             anticoagulant=drug,
             insulin=self.checks["insulin"].isChecked() and states["diabetes"] == "yes",
             history=history,

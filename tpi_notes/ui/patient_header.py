@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from tpi_notes.domain.bleeding import anticoagulant_taken
-from tpi_notes.domain.history_answers import pregnancy_relevant, state_of
+from tpi_notes.domain.history_answers import allergies_text, pregnancy_relevant, state_of
 from tpi_notes.domain.patient import LANGUAGES, PatientRecord
 from tpi_notes.domain.text_input import age_text, short_date
 from tpi_notes.ui.flow_layout import FlowLayout
@@ -19,7 +19,7 @@ def allergy_badge(record: PatientRecord) -> tuple[str, str]:
     """(text, kind) of the allergy pill: the list, "No known allergies" only when chosen, else not recorded."""
     state = state_of(record, "allergies")
     if state == "yes":
-        return "Allergies: " + ", ".join(record.allergies), "allergy"
+        return "Allergies: " + allergies_text(record), "allergy"  # "Kenalog (allergy, hives); codeine (intolerance)"
     if state == "no":
         return "No known allergies", "no_allergy"
     return "Allergies: not recorded", "not_recorded"
