@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -183,8 +182,6 @@ def test_an_overridden_stop_keeps_its_reason_and_does_not_block_signing(
     assert v["missing_for_signing"] == []
 
 
-@pytest.mark.xfail(importlib.util.find_spec("tpi_notes.domain.allergies") is None,
-                   reason="coded allergies (domain/allergies.py, issue 13 item 1) resolve brand names", strict=True)
 def test_an_allergy_given_by_brand_name_is_resolved(tmp_path: Path,
                                                     capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     steroid = scenario(
@@ -192,9 +189,14 @@ def test_an_allergy_given_by_brand_name_is_resolved(tmp_path: Path,
         consent={"type": "written", "risks_discussed": ["skin atrophy or depigmentation",
                                                         "temporary rise in blood glucose"]})
     kenalog = with_patient(steroid, allergies=[{"substance": "Kenalog"}], history={"allergies": {"state": "yes"}})
-    _code, (v,), _err = run_lines(tmp_path, capsysbinary, [kenalog])
-    stops = [f for f in v["findings"] if f["severity"] == "stop" and f["code"].startswith("allergy")]
-    assert stops, v["findings"]
+    intolerant = with_patient(steroid, allergies=[{"substance": "Kenalog", "kind": "intolerance"}],
+                              history={"allergies": {"state": "yes"}})
+    _code, (v, w), _err = run_lines(tmp_path, capsysbinary, [kenalog, intolerant])
+    assert ("allergy", "stop") in {(f["code"], f["severity"]) for f in v["findings"]}, v["findings"]
+    assert any(m.startswith("Stop: Recorded allergy") for m in v["missing_for_signing"])
+    # an intolerance is kept as one (a warning), not read back as an allergy
+    assert {f["code"]: f["severity"] for f in w["findings"] if f["code"].startswith("allergy")} == \
+        {"allergy_intolerance": "warn"}
 
 
 def test_as_of_codes_a_session_by_the_rules_of_another_day(tmp_path: Path,
@@ -249,3 +251,37 @@ def test_standard_input(tmp_path: Path, capsysbinary: pytest.CaptureFixture[byte
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     code, (v,), _err = assess(capsysbinary, "-")
     assert code == 0 and v["session_id"] == 1 and v["codes"]["cpt"] == ["20552"]
+
+
+def test_misuse_says_what_is_wrong_in_one_line(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(scenario()) + "\n", encoding="utf-8")
+    for argv, words in ((["--as-of", "1999-12-31", str(path)], "--as-of 1999-12-31 is before the first rule set"),
+                        ([str(tmp_path / "none.jsonl")], "there is no such file"),
+                        ([str(tmp_path)], "it is a folder")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["assess", *argv])
+        err = capsysbinary.readouterr().err.decode("utf-8")
+        assert exit_.value.code == 2 and words in err and err.count("\n") == 1, err
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_finding_code_is_documented() -> None:
+    """docs/export-format.md "Finding codes" names every code a rule can give (a reviewer reads them there)."""
+    import re
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tpi_notes" / "domain").glob("*.py"))
+    codes = set(re.findall(r'Finding\(\s*"([a-z_0-9]+)"', source))
+    codes |= set(re.findall(r'^(?:RISK_)?CODE = "([a-z_]+)"', source, re.MULTILINE))
+    codes |= {"pregnancy", "breastfeeding"}  # Finding(label, ...) in safety.py
+    codes |= set(re.findall(r'\("(allergy_[a-z_]+)", "', source))  # the allergy rules' per-place codes
+    allergens = (ROOT / "resources" / "rules" / "allergens.json").read_text(encoding="utf-8")
+    codes |= set(re.findall(r'"code":\s*"([a-z_]+)"', allergens))  # cross-reactivity rules are data
+    doc = (ROOT / "docs" / "export-format.md").read_text(encoding="utf-8")
+    table = doc.split("### Finding codes", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z_0-9]+)` \|", table, re.MULTILINE))
+    assert {"bleeding_risk", "immunosuppressed_steroid", "risk_not_discussed", "history_not_recorded",
+            "allergy_cross_reactive", "allergy_antisepsis"} <= codes
+    assert codes - documented == set()

@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from tpi_notes.anatomy import Atlas, load_atlas
-from tpi_notes.domain.aftercare import compose_aftercare, load_library
+from tpi_notes.domain.aftercare import AftercareLibrary, compose_aftercare, load_library
+from tpi_notes.domain.allergies import AllergyEntry, entry_from_export
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.coding import derive_codes
 from tpi_notes.domain.completeness import missing_for_signing
@@ -155,8 +157,9 @@ def _history(raw: Mapping[str, Any]) -> History:
     return History().with_answers(answers)
 
 
-def _allergies(raw: Any) -> tuple:
-    """The allergies as the patient record holds them: each entry's ``substance`` (or plain text)."""
+def _allergies(raw: Any) -> tuple[AllergyEntry, ...]:
+    """The allergies as coded entries: ``{"substance": "Kenalog"}`` (or plain text) is enough, the app resolves
+    it (``entry_from_export``); a ``kind`` of ``intolerance`` and a reaction are kept."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -164,15 +167,13 @@ def _allergies(raw: Any) -> tuple:
     out = []
     for i, entry in enumerate(raw):
         if isinstance(entry, str):
-            text = entry
-        elif isinstance(entry, Mapping) and isinstance(entry.get("substance"), str):
-            text = entry["substance"]
-        else:
+            entry = {"substance": entry}
+        try:
+            out.append(entry_from_export(entry))
+        except (ValueError, TypeError, AttributeError):
             raise LineError(f"patient.allergies[{i}]: {_shown(entry)} is neither text nor "
-                            "{\"substance\": \"...\"}")
-        if text.strip():
-            out.append(text.strip())
-    return tuple(out)
+                            "{\"substance\": \"...\"}") from None
+    return tuple(e for e in out if e.substance.strip())
 
 
 def read_patient(raw: Any) -> PatientRecord:
@@ -183,11 +184,13 @@ def read_patient(raw: Any) -> PatientRecord:
     if sex not in SEXES:
         raise LineError(f"patient.sex: {_shown(sex)} is not one of {', '.join(SEXES)}")
     values = {item: _get(raw, item, bool, w, default=False) for item in _BOOLEAN_ITEMS}
+    entries = _allergies(raw.get("allergies"))
     return PatientRecord(
         mrn=_get(raw, "mrn", (str, int), w, default="") and str(raw["mrn"]),
         family_name=_get(raw, "family_name", str, w, default=""), given_name=_get(raw, "given_name", str, w, default=""),
         birth_date=_day(raw, "birth_date", w), sex=sex, weight_kg=_number(raw, "weight_kg", w),
-        weight_date=_day(raw, "weight_date", w), allergies=_allergies(raw.get("allergies")),
+        weight_date=_day(raw, "weight_date", w), allergies=tuple(e.substance for e in entries),
+        allergy_entries=entries,
         anticoagulant=_get(raw, "anticoagulant", str, w, default=""),
         insulin=_get(raw, "insulin", bool, w, default=False), history=_history(raw), **values,
     )
@@ -262,8 +265,18 @@ def _items(obj: Mapping[str, Any], key: str) -> list:
     return _get(obj, key, list, "", default=[])
 
 
+@lru_cache(maxsize=8)
+def _atlas(version: str | None) -> Atlas:
+    return load_atlas(version)  # cached here too: load_atlas resolves the resources folder on every call
+
+
+@lru_cache(maxsize=1)
+def _library() -> AftercareLibrary:
+    return load_library()  # the newest library, found once per run rather than by a folder scan per session
+
+
 def read_session(obj: Any, formulary: Mapping[str, FormularyItem],
-                 atlas_for: Callable[[str | None], Atlas] = load_atlas) -> ExportedSession:
+                 atlas_for: Callable[[str | None], Atlas] = _atlas) -> ExportedSession:
     """The line's session and patient as plain domain objects; :class:`LineError` names what is wrong."""
     if not isinstance(obj, Mapping):
         raise LineError("the line is not a JSON object")
@@ -363,14 +376,14 @@ def assess_session(session: ExportedSession, formulary: Mapping[str, FormularyIt
     d, patient = session.draft, session.patient
     day = d.performed_start.date()
     rules = rules_on(as_of or day)
-    atlas = load_atlas(d.atlas_version)
+    atlas = _atlas(d.atlas_version)
     found = evaluate(SafetyInput(patient, d, formulary, atlas, rules, tuple(history), clinic.steroid_limit_mg,
                                  clinic.lot_expiry))
     findings = apply_overrides(list({f.key: f for f in found}.values()), d.overrides)
     payer = session.payer_profile or clinic.payer_profile
     coding = derive_codes(d, formulary, rules, payer)
     missing = missing_for_signing(d, findings, atlas, patient)
-    sheet = compose_aftercare(d, patient, clinic.clinic, formulary, atlas, load_library(), "en")  # type: ignore[arg-type]
+    sheet = compose_aftercare(d, patient, clinic.clinic, formulary, atlas, _library(), "en")  # type: ignore[arg-type]
     return {
         "session_id": session.session_id,
         "findings": [finding_json(f) for f in findings],
