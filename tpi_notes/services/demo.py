@@ -190,8 +190,8 @@ def _pick_name(rng: random.Random) -> tuple[str, str, str, str]:
     return family, given, sex, language
 
 
-# Coded allergies the demo shows (issue 13 item 1): a brand name, the skin prep, an ester, an intolerance. Given
-# to these patients unless their drawn allergy already shapes their syringes (so the other draws stay as they were).
+# Coded allergies the demo shows (issue 13 item 1): a brand name, the skin prep, an ester, an intolerance, given
+# to these patients in place of whatever was drawn for them.
 _SHOWCASE_ALLERGIES = {
     3: (("Kenalog", "allergy", "hives / urticaria"),),
     5: (("chlorhexidine", "allergy", "contact dermatitis"),),
@@ -204,7 +204,7 @@ _SHOWCASE_ALLERGIES = {
 def _allergy_entries(pid: int, drawn: tuple[str, ...], when: datetime) -> list[dict]:
     """The patient's allergy entries as stored (domain/allergies.py), recorded by the intake nurse."""
     chosen = tuple((a, "allergy", "") for a in drawn)
-    if pid in _SHOWCASE_ALLERGIES and not {"bupivacaine", "amide local anesthetics"} & set(drawn):
+    if pid in _SHOWCASE_ALLERGIES:
         chosen = _SHOWCASE_ALLERGIES[pid]
     return [{"substance": a, "kind": kind, "reaction": reaction, "recorded_by": "demo",
              "recorded_at": when.replace(microsecond=0).isoformat()} for a, kind, reaction in chosen]

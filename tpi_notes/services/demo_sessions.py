@@ -18,7 +18,7 @@ from tpi_notes.db.models import (
 )
 from tpi_notes.domain import session as dm
 from tpi_notes.domain.addenda import addendum_content_sha256
-from tpi_notes.domain.allergies import entries_from_json, resolve
+from tpi_notes.domain.allergies import entries_from_json, item_findings, resolve
 from tpi_notes.domain.consent_risks import applicable_risks
 from tpi_notes.domain.dosing import dose_summary
 from tpi_notes.domain.findings import FindingOverride, apply_overrides
@@ -152,6 +152,9 @@ class SessionMaker:
         recipe = self.rng.choices(self.recipes, weights=self.recipe_weights)[0]
         if patient.pregnant or patient.breastfeeding:
             recipe = (("lidocaine-1", 5.0),)
+        entries = entries_from_json((patient.signed_as or {}).get("allergy_entries"))
+        if any(f.overridable for code, _ml in recipe for f in item_findings(entries, self.formulary[code])):
+            return (("saline-0.9", 5.0),)  # a cross-reactive agent: the physician picks saline, not an override
         return recipe
 
     def _session(self, patient: Any, start: datetime, physician: int, months: int) -> dict[type, list[dict]]:
