@@ -338,6 +338,7 @@ def read_session(obj: Any, formulary: Mapping[str, FormularyItem],
         respiratory_check=_get(obj, "respiratory_check", str, "", default=""),
         disposition=_get(obj, "disposition", str, "", default=""),
         follow_up=_get(obj, "follow_up", str, "", default=""), comments=_get(obj, "comments", str, "", default=""),
+        follow_up_in=_get(obj, "follow_up_in", str, "", default=""),
         preparations=syringes, sites=sites, overrides=overrides,
     )
     codes = _get(obj, "codes", dict, "", default={})
