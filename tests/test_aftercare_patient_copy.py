@@ -206,3 +206,15 @@ def test_the_session_builder_keeps_the_follow_up(ctx: AppContext) -> None:
     doctor = setup_clinic(ctx)
     patient = add_patient(ctx)
     assert session_draft(ctx, patient.id, doctor, 1, follow_up_in="as_needed").follow_up_in == "as_needed"
+
+
+def test_the_json_lines_export_carries_the_patient_follow_up(ctx: AppContext, tmp_path) -> None:  # noqa: ANN001
+    from export_fixtures import export, jsonl_sessions
+
+    doctor, session_id = _session(ctx, follow_up_in="2027-01-05")
+    sign(ctx, session_id, doctor)
+    unset = save_session(ctx, get_session(ctx, session_id).patient_id, doctor, 1)
+    by_id = {e["session_id"]: e for e in jsonl_sessions(export(ctx, "jsonl", tmp_path))}
+    assert by_id[session_id]["follow_up_in"] == "2027-01-05"
+    assert by_id[session_id]["follow_up"] == CLINICIAN_TEXT  # the clinician's text stays in the record
+    assert by_id[unset]["follow_up_in"] == ""

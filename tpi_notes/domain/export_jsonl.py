@@ -88,6 +88,7 @@ def session_json(record: ExportRecord, zone: tzinfo | None = None) -> dict[str, 
         "relief_pct": s.relief_pct,
         "complications": s.complications,
         "follow_up": s.follow_up,
+        "follow_up_in": s.follow_up_in,
         "findings": [{
             "code": f.code, "severity": f.severity, "message": f.message, "subject": f.subject,
             "override_reason": f.override_reason or None,

@@ -174,6 +174,7 @@ class ExportSession(NamedTuple):
     blood_loss: str = ""
     observation_minutes: int | None = None
     disposition: str = ""
+    follow_up_in: str = ""  # the patient's follow-up (domain/patient_follow_up.py): a code, an ISO date or ""
 
     @property
     def is_signed(self) -> bool:

@@ -64,7 +64,7 @@ _SESSIONS = (select(PS.id, PS.status, PS.performed_start, PS.performed_end, PS.l
                     Patient.weight_date, Patient.insulin, PS.conservative_care, PS.exam_findings, PS.consent_type,
                     PS.consent_risks, PS.consent_form_id, PS.timeout_done, PS.timeout_at, PS.position,
                     PS.antisepsis, PS.guidance, PS.respiratory_check, PS.tolerance, PS.blood_loss,
-                    PS.observation_minutes, PS.disposition)
+                    PS.observation_minutes, PS.disposition, PS.follow_up_in)
              .join(Patient, Patient.id == PS.patient_id).where(PS.id.in_(IDS)))
 _DIAGNOSES = (select(SessionDiagnosis.session_id, SessionDiagnosis.code, SessionDiagnosis.display)
               .where(SessionDiagnosis.session_id.in_(IDS))
@@ -149,7 +149,7 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
          allergies, bleeding, immunosuppressed, device, answers) = row[:35]
         (weighed, insulin, conservative_care, exam, consent_type, consent_risks, consent_form_id, timeout_done,
          timeout_at, position, antisepsis, guidance, respiratory_check, tolerance, blood_loss, observation,
-         disposition) = row[35:]
+         disposition, follow_up_in) = row[35:]
         values = {"allergies": allergies, "anticoagulant": anticoagulant, "bleeding_disorder": bleeding,
                   "diabetes": diabetes, "pregnant": pregnant, "breastfeeding": breastfeeding,
                   "immunosuppressed": immunosuppressed, "implanted_device": device}
@@ -177,7 +177,7 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
             consent_form_id=consent_form_id or "", timeout_done=bool(timeout_done), timeout_at=timeout_at,
             position=position or "", antisepsis=antisepsis or "", guidance=guidance,
             respiratory_check=respiratory_check or "", tolerance=tolerance or "", blood_loss=blood_loss or "",
-            observation_minutes=observation, disposition=disposition or "",
+            observation_minutes=observation, disposition=disposition or "", follow_up_in=follow_up_in or "",
         ))
     return out
 
