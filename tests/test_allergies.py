@@ -121,3 +121,23 @@ def test_resolution_and_export_objects() -> None:
     assert entry_from_export(exported) == AllergyEntry("Depo-Medrol", "allergy", "hives")
     with pytest.raises(ValueError):
         entry_from_export({"kind": "allergy"})
+
+
+def test_every_formulary_agent_has_names() -> None:
+    from tpi_notes.domain.allergies import agent_of
+
+    assert {code: agent_of(item) for code, item in FORMULARY.items() if agent_of(item) is None} == {}
+    for code, item in FORMULARY.items():
+        assert code in resolve(item.generic).items or item.agent_class == "saline", code
+
+
+def test_nkda_typed_as_an_allergy_is_the_answer_no() -> None:
+    from datetime import date
+
+    from tpi_notes.domain.patient import PatientInput, validate_patient
+
+    base = PatientInput(mrn="N1", family_name="Doe", given_name="Jo", birth_date=date(1970, 1, 1))
+    clean = validate_patient(replace(base, allergies=("NKDA",)), date(2026, 12, 1))
+    assert clean.allergies == () and clean.allergy_entries == () and clean.history.get("allergies").state == "no"
+    kept = validate_patient(replace(base, allergies=("none", "latex")), date(2026, 12, 1))
+    assert kept.allergies == ("latex",) and kept.history.get("allergies").state != "no"

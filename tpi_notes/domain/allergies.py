@@ -25,6 +25,7 @@ from typing import Any
 
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.none_answers import means_none
 from tpi_notes.paths import resources_dir
 
 FORMAT = "tpi-notes-allergens"
@@ -56,6 +57,7 @@ class Allergens:
     dropped: frozenset[str]
     reactions: tuple[str, ...]
     picks: tuple[str, ...]  # the names offered by the form's completer
+    none_words: frozenset[str] = frozenset()  # "NKDA", "no known allergies": not an allergy, an answer
 
     def class_ids(self, agent_id: str) -> frozenset[str]:
         """An agent's classes with their parents ("lidocaine" -> amide local anesthetic, local anesthetic)."""
@@ -85,7 +87,12 @@ def allergens() -> Allergens:
     return Allergens(raw["version"], names, {a["id"]: a for a in raw["agents"]},
                      {c["id"]: c for c in raw["classes"]}, {s["id"]: s for s in raw["substances"]},
                      tuple(raw["cross_reactivity"]), raw["preservative"], dropped, tuple(raw["reactions"]),
-                     tuple(dict.fromkeys(picks)))
+                     tuple(dict.fromkeys(picks)), frozenset(key(w) for w in raw.get("none_words", ())))
+
+
+def means_no_allergy(text: str) -> bool:
+    """"NKDA", "No known allergies", "none", "n/a" typed as an allergy: the answer "no", not a substance."""
+    return means_none(text) or key(text) in allergens().none_words
 
 
 # -- resolving what was typed ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from tpi_notes.domain.allergies import KINDS, AllergyEntry, merge
+from tpi_notes.domain.allergies import KINDS, AllergyEntry, means_no_allergy, merge
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.history_answers import Answer, History
 from tpi_notes.domain.none_answers import named_or_empty
@@ -161,6 +161,8 @@ def validate_patient(data: PatientInput, today: date) -> PatientInput:
                                                                                     if e.substance)
     if any(len(a) > 100 for a in allergies):
         errors["allergies"] = "Each allergy can be at most 100 characters."
+    denied = any(means_no_allergy(a) for a in allergies)  # "NKDA" typed is an answer, not a substance
+    allergies = tuple(a for a in allergies if not means_no_allergy(a))
     entries = merge(allergies, coded)
     if any(e.kind not in KINDS for e in entries):
         errors["allergies"] = "Each entry is an allergy or an intolerance."
@@ -170,6 +172,8 @@ def validate_patient(data: PatientInput, today: date) -> PatientInput:
     history = data.history
     if _clean(data.anticoagulant) and not anticoagulant:  # "None" typed is an answer: no anticoagulant
         history = history.with_answers({"anticoagulant": Answer("no")})
+    if denied and not allergies:  # "NKDA" alone: no known allergies, asserted
+        history = history.with_answers({"allergies": Answer("no")})
     if len(anticoagulant) > 100:
         errors["anticoagulant"] = "The anticoagulant can be at most 100 characters."
     if errors:
