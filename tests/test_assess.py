@@ -232,14 +232,16 @@ def test_a_bad_line_is_reported_and_the_run_goes_on(tmp_path: Path,
     no_start = scenario()
     del no_start["performed_at"]
     nowhere = scenario(sites=[{"number": 1, "region_code": "post.nowhere.L", "preparation": "A", "volume_ml": 1}])
+    infinite = '{"session_id": 1e400, "performed_at": "2024-05-06T09:00:00", "patient": {}}'
     code, out, err = run_lines(tmp_path, capsysbinary, [
-        scenario(session_id=10), "{not json", no_start, "", nowhere, [1, 2], scenario(session_id=11)])
+        scenario(session_id=10), "{not json", no_start, "", nowhere, [1, 2], infinite, scenario(session_id=11)])
     assert code == 1
-    assert [o.get("session_id", o.get("line")) for o in out] == [10, 2, 3, 5, 6, 11]
+    assert [o.get("session_id", o.get("line")) for o in out] == [10, 2, 3, 5, 6, 7, 11]
     errors = {o["line"]: o["error"] for o in out if "error" in o}
-    assert set(errors) == {2, 3, 5, 6} and all(set(o) == {"line", "error"} for o in out if "error" in o)
+    assert set(errors) == {2, 3, 5, 6, 7} and all(set(o) == {"line", "error"} for o in out if "error" in o)
     assert "not JSON" in errors[2] and "performed_at" in errors[3] and "post.nowhere.L" in errors[5]
-    assert "4 lines could not be assessed" in err and len(err.splitlines()) == 1
+    assert "session_id" in errors[7]
+    assert "5 lines could not be assessed" in err and len(err.splitlines()) == 1
 
 
 def test_standard_input(tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes],

@@ -14,6 +14,7 @@ A line may be hand-written: only ``performed_at`` and ``patient`` are required; 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -97,6 +98,8 @@ def _kind_name(kinds: type | tuple[type, ...]) -> str:
     names = {str: "text", int: "a whole number", float: "a number", bool: "true or false", list: "a list",
              dict: "an object"}
     kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    if set(kinds) == {int, float}:
+        return "a number"
     return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
 
 
@@ -110,6 +113,8 @@ _NUMBER = (int, float)
 
 def _number(obj: Mapping[str, Any], key: str, where: str, required: bool = False) -> float | None:
     value = _get(obj, key, _NUMBER, where, required=required)
+    if value is not None and not math.isfinite(value):
+        raise LineError(f"{where}{key}: {value!r} is not a finite number")
     return None if value is None else float(value)
 
 
@@ -117,7 +122,7 @@ def _whole(obj: Mapping[str, Any], key: str, where: str) -> int | None:
     value = _get(obj, key, _NUMBER, where)
     if value is None:
         return None
-    if float(value) != int(value):
+    if not math.isfinite(value) or float(value) != int(value):
         raise LineError(f"{where}{key}: {value!r} is not a whole number")
     return int(value)
 

@@ -38,6 +38,10 @@ from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.safety import PastSession
 from tpi_notes.services.context import AppContext
 
+# What a value the reader let through can still raise in the rules (an infinite number, a date out of range):
+# that line is reported as bad, the run goes on.
+_UNUSABLE = (KeyError, ValueError, TypeError, ArithmeticError, RecursionError)
+
 
 @dataclass(frozen=True)
 class AssessSummary:
@@ -92,7 +96,7 @@ def assess_export(source: IO[bytes], emit: Callable[[dict[str, Any]], None], ctx
         for number, raw in _lines(source):
             try:
                 found = _parse(number, raw, formulary)
-            except LineError:
+            except (LineError, *_UNUSABLE):
                 continue  # said on the second pass
             if found is not None and found.status == "signed" and found.mrn:
                 past = past_session(found, formulary)
@@ -111,7 +115,7 @@ def assess_export(source: IO[bytes], emit: Callable[[dict[str, Any]], None], ctx
                 bad += 1
                 emit({"line": number, "error": str(exc)})
                 continue
-            except (KeyError, ValueError, TypeError, ArithmeticError) as exc:  # a value the rules cannot take
+            except _UNUSABLE as exc:  # a value the rules cannot take
                 bad += 1
                 emit({"line": number, "error": f"cannot be assessed: {exc}"})
                 continue
