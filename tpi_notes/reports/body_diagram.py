@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reportlab.graphics.shapes import Circle, Drawing, Group, Path, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, String
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -147,10 +147,40 @@ def _view_group(atlas: Atlas, view: str, frame: _ViewFrame, scale: float, show_l
     return g
 
 
-def _marker(m: DiagramMarker, frame: _ViewFrame, radius: float) -> Group:
-    x, y = frame.pt(m.x, m.y)
+def _spread(points: list[tuple[float, float]], apart: float, rounds: int = 40) -> list[tuple[float, float]]:
+    """Positions moved just enough that no two are closer than ``apart`` (large markers on the patient's
+    sheet would hide each other's numbers); each pair that overlaps is pushed apart along the line between."""
+    moved = [list(p) for p in points]
+    for _ in range(rounds):
+        clash = False
+        for i in range(len(moved)):
+            for j in range(i + 1, len(moved)):
+                dx, dy = moved[j][0] - moved[i][0], moved[j][1] - moved[i][1]
+                d = (dx * dx + dy * dy) ** 0.5
+                if d >= apart:
+                    continue
+                clash = True
+                ux, uy = (dx / d, dy / d) if d > 1e-6 else (1.0, 0.0)
+                push = (apart - d) / 2 + 0.01
+                moved[i][0] -= ux * push
+                moved[i][1] -= uy * push
+                moved[j][0] += ux * push
+                moved[j][1] += uy * push
+        if not clash:
+            break
+    return [(x, y) for x, y in moved]
+
+
+def _marker(m: DiagramMarker, frame: _ViewFrame, radius: float, at: tuple[float, float] | None = None) -> Group:
+    """A numbered marker; drawn ``at`` another point (moved off a neighbour) with a thin line to its site."""
     fill = MARKER_FILL.get(m.kind, MARKER_OTHER)
-    g = Group(Circle(x, y, radius, fillColor=fill, strokeColor=white, strokeWidth=radius * 0.18))
+    g = Group()
+    x, y = frame.pt(m.x, m.y)
+    if at is not None and ((at[0] - x) ** 2 + (at[1] - y) ** 2) ** 0.5 > radius * 0.3:
+        g.add(Line(x, y, *at, strokeColor=fill, strokeWidth=max(0.8, radius * 0.12)))
+        g.add(Circle(x, y, max(1.2, radius * 0.18), fillColor=fill, strokeColor=None))
+        x, y = at
+    g.add(Circle(x, y, radius, fillColor=fill, strokeColor=white, strokeWidth=radius * 0.18))
     label = str(m.number)
     size = radius * (1.2 if len(label) < 2 else 1.0 if len(label) == 2 else 0.8)
     g.add(String(x, y - size * 0.36, label, fontName="Helvetica-Bold", fontSize=size, fillColor=white,
@@ -223,9 +253,12 @@ def body_diagram_drawing(
                                 (captions or {}).get(view), text_pt))
         if side_labels:
             drawing.add(_side_labels(atlas, view, frames[view], side_labels, size, lines))
-    for m in sorted(sites, key=lambda s: s.number):
-        if m.view in frames:
-            drawing.add(_marker(m, frames[m.view], radius))
+    for view, frame in frames.items():
+        shown = sorted((m for m in sites if m.view == view), key=lambda s: s.number)
+        # Markers sized for reading (text_pt) are spread so none hides another's number; the note's stay put.
+        spots = _spread([frame.pt(m.x, m.y) for m in shown], radius * 2.05) if text_pt else [None] * len(shown)
+        for m, spot in zip(shown, spots, strict=True):
+            drawing.add(_marker(m, frame, radius, spot))
     if legend_band:
         drawing.add(_legend({m.kind for m in sites}, gap, legend_band * 0.45, radius, scale))
     return drawing

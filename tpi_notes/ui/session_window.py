@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QText
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.patient_follow_up import follow_up_label
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord
 from tpi_notes.services import sessions, staff
@@ -63,6 +64,7 @@ def details_html(record: SessionRecord, formulary: dict[str, FormularyItem]) -> 
         row("Immediate relief", f"{record.relief_pct} %" if record.relief_pct is not None else None),
         row("Complications", record.complications), row("Respiratory check", record.respiratory_check),
         row("Disposition", record.disposition), row("Follow-up", record.follow_up),
+        row("Patient follow-up", follow_up_label(record.follow_up_in)),
     ]
     html = "<table cellspacing='2'>" + "".join(rows) + "</table>"
     for addendum in record.addenda:
