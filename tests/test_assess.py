@@ -50,6 +50,7 @@ def test_the_demo_export_is_reproduced_for_every_signed_session(demo_export: tup
     assert len(signed) > 250
     for e, v in signed:
         assert found(v) == found(e), e["session_id"]
+        assert sorted(f["message"] for f in v["findings"]) == sorted(f["message"] for f in e["findings"])
         assert v["codes"] == e["codes"], e["session_id"]
         assert v["missing_for_signing"] == [], e["session_id"]  # a signed note had everything signing needs
         assert v["aftercare_blocks"] and "what_was_done" in v["aftercare_blocks"]
@@ -78,6 +79,14 @@ def test_the_database_adds_earlier_sessions_and_is_left_byte_identical(
     assert found(with_db) == found(last)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in db.parent.iterdir()) == siblings  # no -wal or -shm left behind either
+
+    # the whole file with the database: a session in both counts once ("TPI session 4 in 12 months", not 7)
+    code, verdicts, err = assess(capsysbinary, "--db", str(db), str(export))
+    assert code == 0, err
+    for e, v in zip(exported, verdicts, strict=True):
+        if e["status"] == "signed":
+            assert sorted(f["message"] for f in v["findings"]) == sorted(f["message"] for f in e["findings"])
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
 # -- hand-written scenarios (clinical-reference.md) ---------------------------------------------------------
