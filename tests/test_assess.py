@@ -19,10 +19,10 @@ EXPORT_KEYS_ADDED = {"atlas_version", "conservative_care", "exam_findings", "con
 
 @pytest.fixture(scope="module")
 def demo_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A demo clinic (20 patients, 300 sessions: history rules fire) and its JSON Lines export."""
+    """A demo clinic (80 patients, 600 sessions: history rules fire, an immunosuppressed patient gets a steroid) and its JSON Lines export."""
     folder = tmp_path_factory.mktemp("assess-demo")
     db, out = folder / "demo.sqlite", folder / "demo.jsonl"
-    assert main(["demo", "--db", str(db), "--patients", "20", "--sessions", "300"]) == 0
+    assert main(["demo", "--db", str(db), "--patients", "80", "--sessions", "600"]) == 0
     assert main(["export", "--db", str(db), "--format", "jsonl", "-o", str(out)]) == 0
     return db, out
 
@@ -56,7 +56,7 @@ def test_the_demo_export_is_reproduced_for_every_signed_session(demo_export: tup
         assert v["aftercare_blocks"] and "what_was_done" in v["aftercare_blocks"]
     codes = {c for _e, v in signed for c, _s, _x in found(v)}
     # the history rules (earlier sessions of the same MRN in the file) and the record's details take part
-    assert {"tpi_frequency", "same_muscle_6_weeks", "near_lung"} <= codes
+    assert {"tpi_frequency", "same_muscle_6_weeks", "near_lung", "immunosuppressed_steroid", "bleeding_risk"} <= codes
 
 
 def test_the_database_adds_earlier_sessions_and_is_left_byte_identical(
