@@ -242,6 +242,8 @@ class SessionMaker:
             "content_sha256": None, "signed_context": None, "content_version": None, "created_at": start,
             "updated_at": end,
         }
+        # the patient's follow-up, as the clinician's plan says (no draw of its own: the same seed, the same clinic)
+        session["follow_up_in"] = "6w" if "6 weeks" in session["follow_up"] else "4w"
         diagnoses = [{"session_id": sid, "position": i, "code": c, "display": d}
                      for i, (c, d) in enumerate(profile["diagnoses"])]
         findings, status = self._findings(patient, session, sites, components, prep_labels, status)
