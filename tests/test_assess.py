@@ -296,3 +296,20 @@ def test_every_finding_code_is_documented() -> None:
     assert {"bleeding_risk", "immunosuppressed_steroid", "risk_not_discussed", "history_not_recorded",
             "allergy_cross_reactive", "allergy_antisepsis"} <= codes
     assert codes - documented == set()
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(demo_export: tuple[Path, Path]) -> None:
+    """`tpi-notes assess FILE | head -1`: the closed pipe ends the run quietly (no 'unexpected error')."""
+    import os
+    import subprocess
+    import sys
+
+    _db, export = demo_export
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "assess", str(export)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=dict(os.environ))
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # far less than the 600 lines the run writes
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=120) == 1
+    assert json.loads(first)["session_id"] and err == ""

@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="the file to write")
     assess = sub.add_parser("assess", help="re-check the sessions of a JSON Lines export against the rules (one "
                             "JSON line of findings and codes per session on standard output)")
-    assess.add_argument("--db", dest="sub_db", help="also use this clinic's formulary, settings and the patients' "
+    assess.add_argument("--db", dest="sub_db", metavar="DB", help="also use this clinic's formulary, settings and "
+                        "the patients' "
                         "earlier sessions (read only; nothing is written)")
     assess.add_argument("--as-of", dest="as_of", type=_day, metavar="YYYY-MM-DD",
                         help="check by the rules in force on this day (default: each session's own day)")
@@ -368,12 +369,15 @@ def _assess(args: argparse.Namespace) -> int:
         ctx = open_existing_clinic(db) if db is not None else None
         try:
             summary = assess_export(source, emit, ctx, args.as_of)
+            out.flush()
+        except BrokenPipeError:  # the reader stopped early (`| head`): nothing more to say, no traceback
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python flushes stdout at exit
+            return 1
         finally:
             if ctx is not None:
                 ctx.close()
             if given is not sys.stdin.buffer:
                 given.close()
-            out.flush()
     if summary.bad_lines:
         lines = "line" if summary.bad_lines == 1 else "lines"
         sys.stderr.write(f"{PROG}: {summary.bad_lines} {lines} could not be assessed (the error objects on "
