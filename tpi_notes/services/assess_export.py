@@ -25,14 +25,8 @@ from typing import IO, Any
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.repositories import history, patients, reference
-from tpi_notes.domain.assess_export import (
-    ClinicRules,
-    ExportedSession,
-    LineError,
-    assess_session,
-    past_session,
-    read_session,
-)
+from tpi_notes.domain.assess_export import ClinicRules, assess_session, past_session
+from tpi_notes.domain.assess_input import ExportedSession, LineError, read_session
 from tpi_notes.domain.formulary import FormularyItem, load_default_formulary
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.safety import PastSession
