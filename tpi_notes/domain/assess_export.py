@@ -46,6 +46,7 @@ class ClinicRules:
 def _library() -> AftercareLibrary:
     return load_library()  # the newest library, found once per run rather than by a folder scan per session
 
+
 # -- the rules -------------------------------------------------------------------------------------------------
 def past_session(session: ExportedSession, formulary: Mapping[str, FormularyItem]) -> PastSession:
     """What the history rules need of ``session`` when it is an earlier session of the same patient."""
