@@ -6,7 +6,8 @@ Real users log in with real passwords; every refusal is PermissionDenied and cha
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -64,8 +65,7 @@ def _user(ctx: AppContext, name: str, credentials: str, roles: tuple[str, ...], 
     return member.id
 
 
-@pytest.fixture
-def clinic(ctx: AppContext, db_path: Path) -> Clinic:
+def _build_clinic(ctx: AppContext, db_path: Path) -> tuple[int, ...]:
     physician = setup_clinic(ctx)
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE app_user SET username = 'ahart' WHERE id = ?", (physician,))
@@ -76,7 +76,33 @@ def clinic(ctx: AppContext, db_path: Path) -> Clinic:
     draft = save_session(ctx, patient, physician)
     signed = save_session(ctx, patient, physician)
     sign_session(ctx, signed, physician, PASSWORD, row_version=drafts.get_draft(ctx, signed).row_version or 1)
-    return Clinic(ctx, db_path, physician, other, nurse, admin, patient, draft, signed)
+    return physician, other, nurse, admin, patient, draft, signed
+
+
+@pytest.fixture(scope="module")
+def clinic_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[int, ...]]:
+    """The clinic built once (four users with real Argon2 passwords, a draft and a signed session); each test
+    gets its own copy of the file, so nothing one test does is seen by another."""
+    path = tmp_path_factory.mktemp("roles") / "template.sqlite"
+    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
+    try:
+        ids = _build_clinic(ctx, path)
+    finally:
+        ctx.close()
+    return path, ids
+
+
+@pytest.fixture
+def clinic(clinic_template: tuple[Path, tuple[int, ...]], tmp_path: Path) -> Iterator[Clinic]:
+    template, ids = clinic_template
+    db_path = tmp_path / "clinic.sqlite"
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(db_path)) as copy:
+        source.backup(copy)  # whatever the template's WAL still holds comes along
+    ctx = open_clinic(str(db_path), principal=ALL_PERMISSIONS)
+    try:
+        yield Clinic(ctx, db_path, *ids)
+    finally:
+        ctx.close()
 
 
 # -- the matrix: each action, and the roles that may do it ---------------------------------------------------------
