@@ -93,3 +93,35 @@ def test_typed_but_not_added_is_kept_and_no_known_allergies_clears(make_window: 
     qtbot.waitUntil(lambda: not again.isVisible())
     cleared = patient_service.get_patient(clinic_ctx, stored.id)
     assert cleared.allergies == () and cleared.history.get("allergies").state == "no"
+
+
+def test_the_editor_stops_on_a_chlorhexidine_prep_until_another_is_chosen(qtbot: QtBot, ctx: AppContext) -> None:
+    from test_report_support import add_patient, save_session, setup_clinic
+
+    from tpi_notes.services import drafts
+    from tpi_notes.ui.app import ensure_application
+    from tpi_notes.ui.editor.reference import load_reference
+    from tpi_notes.ui.editor.window import SessionEditor
+
+    ensure_application()
+    doctor = setup_clinic(ctx)
+    patient = add_patient(ctx, allergies=("ChloraPrep",))  # a brand name of chlorhexidine
+    sid = save_session(ctx, patient.id, doctor, 1, syringe=(("lidocaine-1", 2.0),))
+    draft = drafts.get_draft(ctx, sid)
+    assert draft.antisepsis == "Chlorhexidine-alcohol"  # the clinic's default prep
+    editor = SessionEditor(ctx, draft, load_reference(ctx, draft.patient_id), baseline=draft)
+    editor.show()
+    qtbot.waitExposed(editor)
+    try:
+        stops = {f.code for f in editor.findings.refresh_now().findings if f.blocks_signing}
+        assert "allergy_antisepsis" in stops
+        combo = editor.pre.antisepsis
+        editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
+        combo.lineEdit().selectAll()
+        type_text(qtbot, combo.lineEdit(), "Povidone-iodine")
+        assessment = editor.findings.refresh_now()
+        assert "allergy_antisepsis" not in {f.code for f in assessment.findings}
+    finally:
+        editor._baseline = editor.current_draft()  # noqa: SLF001 - no "unsaved changes" question at teardown
+        editor.close()
+        editor.deleteLater()
