@@ -237,17 +237,19 @@ class SessionMaker:
             "disposition": "Home, ambulatory, in stable condition.",
             "follow_up": rng.choice(["Reassess in 6 weeks; continue home exercise.",
                                      "Follow up in 4 weeks; continue physical therapy."]),
+            "follow_up_in": "",  # set below on drafts
             "comments": "", "status": status, "atlas_version": self.atlas.version, "formulary_version": "2024.04",
             "aftercare_version": "", "row_version": 1, "signed_by_id": None, "signed_at": None,
             "content_sha256": None, "signed_context": None, "content_version": None, "created_at": start,
             "updated_at": end,
         }
-        # the patient's follow-up, as the clinician's plan says (no draw of its own: the same seed, the same clinic)
-        session["follow_up_in"] = "6w" if "6 weeks" in session["follow_up"] else "4w"
         diagnoses = [{"session_id": sid, "position": i, "code": c, "display": d}
                      for i, (c, d) in enumerate(profile["diagnoses"])]
         findings, status = self._findings(patient, session, sites, components, prep_labels, status)
         session["status"] = status
+        if status == "draft":  # a draft's patient follow-up, as the clinician's plan says (no draw of its own). Not
+            # on signed sessions: a signature covering it keeps a clinic from going back before migration 0012.
+            session["follow_up_in"] = "6w" if "6 weeks" in session["follow_up"] else "4w"
         addenda = []
         if status == "signed":
             session["signed_by_id"] = physician
