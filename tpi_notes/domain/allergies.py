@@ -320,15 +320,16 @@ def item_findings(entries: Sequence[AllergyEntry], item: FormularyItem) -> list[
     warning; a cross-reactive class as allergens.json says (ester allergy, amide planned: a warning)."""
     hits = _item_hits(entries, item)
     if "allergy" in hits.by_code:  # a true allergy says it all
-        return [Finding("allergy", "stop", f"Recorded allergy ({_names(hits.by_code['allergy'])}) to {item.name} "
-                        "in a syringe: use another agent, saline or dry needling.",
+        return [Finding("allergy", "stop", f"Recorded allergy to {_names(hits.by_code['allergy'])}, and {item.name} "
+                        "is in a syringe: use another agent, saline or dry needling.",
                         "clinical-reference §4.1 (true allergy to the planned agent); " + SOURCE, subject=item.name)]
     out = []
     for code, found in hits.by_code.items():
         names = _names(found)
         if code == "allergy_intolerance":
-            out.append(Finding(code, "warn", f"Recorded intolerance ({names}) to {item.name}, in a syringe: not an "
-                               "allergy, but ask the patient and consider another agent.", SOURCE, subject=item.name))
+            out.append(Finding(code, "warn", f"Recorded intolerance to {names}, and {item.name} is in a syringe: "
+                               "not an allergy, but ask the patient and consider another agent.", SOURCE,
+                               subject=item.name))
             continue
         rule = hits.why[code]
         severity = rule["severity"]
@@ -391,8 +392,8 @@ def material_findings(entries: Sequence[AllergyEntry], antisepsis: str, has_site
                                "clinical-reference §9.1 (an allergy to the chosen antisepsis is a reason to choose "
                                "another; chlorhexidine anaphylaxis is reported)", subject=label))
         elif found:
-            out.append(Finding("allergy_intolerance", "warn", f"Recorded intolerance ({_names(found)}) to the skin "
-                               f"prep {antisepsis}: consider another antiseptic.", SOURCE, subject=label))
+            out.append(Finding("allergy_intolerance", "warn", f"Recorded intolerance to {_names(found)}, and the "
+                               f"skin prep is {antisepsis}: consider another antiseptic.", SOURCE, subject=label))
     if not has_sites:
         return out
     where = {"needle": ("allergy_needle_material", "{names}: the needles are stainless steel, which contains nickel "
