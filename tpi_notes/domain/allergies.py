@@ -223,9 +223,12 @@ class AllergyEntry:
                    datetime.fromisoformat(when) if isinstance(when, str) and when else None)
 
 
-def entry_from_export(obj: Mapping[str, Any]) -> AllergyEntry:
-    """An entry from an export line's ``patient.allergies`` object; ``{"substance": "Kenalog"}`` alone is
-    enough: the app resolves it (whatever ``resolved`` the file carries is not trusted)."""
+def entry_from_export(obj: Mapping[str, Any] | str) -> AllergyEntry:
+    """An entry from an export line's ``patient.allergies`` object; ``{"substance": "Kenalog"}`` alone (or the
+    plain text) is enough: the app resolves it (whatever ``resolved`` the file carries is not trusted). A kind
+    other than "intolerance" is read as an allergy, the stricter reading."""
+    if isinstance(obj, str) and obj.strip():
+        return AllergyEntry(obj.strip())
     if not isinstance(obj, Mapping) or not str(obj.get("substance") or "").strip():
         raise ValueError("an allergy needs a \"substance\"")
     return AllergyEntry.from_json(obj)
