@@ -27,6 +27,22 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     return data
 
 
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with its smallest cost in this process (t=1, 8 MiB): every clinic a test builds sets a password
+    and every signature checks one, and at the real cost (t=3, 64 MiB, about 0.2 s each here) that was minutes of
+    the suite. The algorithm, the PHC format, verification and rehash decisions are the same code;
+    tests/test_passwords.py runs at the real cost and checks it, as do the command-line runs in subprocesses."""
+    if request.module.__name__.endswith("test_passwords"):
+        return
+    from argon2 import PasswordHasher, Type
+
+    from tpi_notes.domain import passwords
+
+    monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1,
+                                                             type=Type.ID))
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "clinic.sqlite"
