@@ -141,3 +141,13 @@ def test_nkda_typed_as_an_allergy_is_the_answer_no() -> None:
     assert clean.allergies == () and clean.allergy_entries == () and clean.history.get("allergies").state == "no"
     kept = validate_patient(replace(base, allergies=("none", "latex")), date(2026, 12, 1))
     assert kept.allergies == ("latex",) and kept.history.get("allergies").state != "no"
+
+
+def test_a_clinics_own_item_is_known_by_its_generic_name() -> None:
+    from tpi_notes.domain.allergies import item_findings
+    from tpi_notes.domain.formulary import FormularyItem
+
+    mepivacaine = FormularyItem("mepivacaine-1", "Mepivacaine 1 %", "mepivacaine hydrochloride", "local_anesthetic",
+                                "1 %", 10.0, single_dose_vial=True)
+    assert [f.code for f in item_findings((AllergyEntry("Carbocaine"),), mepivacaine)] == ["allergy"]
+    assert [f.code for f in item_findings((AllergyEntry("Novocain"),), mepivacaine)] == ["allergy_cross_class"]

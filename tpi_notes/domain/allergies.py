@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from tpi_notes.domain.findings import Finding
-from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.formulary import FormularyItem, load_default_formulary
 from tpi_notes.domain.none_answers import means_none
 from tpi_notes.paths import resources_dir
 
@@ -130,14 +130,18 @@ def _lookup(words: list[str]) -> tuple[str, str] | None:
     return allergens().names.get(" ".join(words)) if words else None
 
 
+def _find(text: str) -> tuple[str, str] | None:
+    """("agent" | "class" | "substance", id) for a name: the whole phrase, then without strengths and fillers."""
+    data = allergens()
+    words = key(text).split()
+    return _lookup(words) or _lookup([w for w in words if w not in data.dropped and not w.isdigit()])
+
+
 @cache
 def resolve(substance: str) -> Resolution:
     """What ``substance`` names ("Kenalog 40" -> triamcinolone; "lidocaine 1%" -> lidocaine; "esters" -> the
     ester class; "ChloraPrep" -> chlorhexidine): the whole phrase, then without strengths and filler words."""
-    data = allergens()
-    words = key(substance).split()
-    kept = [w for w in words if w not in data.dropped and not w.isdigit()]
-    found = _lookup(words) or _lookup(kept)
+    found = _find(substance)
     if found is None:
         return Resolution()
     kind, ident = found
@@ -149,15 +153,13 @@ def resolve(substance: str) -> Resolution:
 
 
 def _shipped_items(agents: tuple[str, ...], classes: tuple[str, ...]) -> tuple[str, ...]:
-    from tpi_notes.domain.formulary import load_default_formulary
-
     return tuple(item.code for item in load_default_formulary().items
                  if _direct(Resolution(agents, classes), agent_of(item)))
 
 
 def agent_of(item: FormularyItem) -> str | None:
     """The allergens agent of a formulary item, by its generic name (a clinic's own item too)."""
-    found = _lookup(key(item.generic).split())
+    found = _find(item.generic)
     return found[1] if found and found[0] == "agent" else None
 
 
