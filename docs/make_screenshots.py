@@ -320,9 +320,15 @@ def patient_dialog(app: QApplication, window: MainWindow) -> None:
     form.phone.setText("+1 555 0142")
     form.language.setCurrentIndex(form.language.findData("es"))
     form.weight_kg.setText("1000")
-    form.allergies.setText("lidocaine, latex")
+    from tpi_notes.domain.allergies import AllergyEntry
+
+    form.allergy_status.setCurrentIndex(form.allergy_status.findData("yes"))
+    form.allergy_editor.set_entries((AllergyEntry("Kenalog", "allergy", "hives / urticaria"),
+                                     AllergyEntry("codeine", "intolerance", "nausea / vomiting"),
+                                     AllergyEntry("strawberries")))
+    form.allergies.setText("Novocain")  # typed, not yet added: shows what it resolves to
     form.anticoagulant.setEditText("apixaban")
-    form.checks["diabetes"].setChecked(True)
+    form.answers["diabetes"].setCurrentIndex(form.answers["diabetes"].findData("yes"))
     dialog.save()  # refused: the weight is outside the plausible range
     settle(app)
     save(dialog, "patient-dialog.png")
