@@ -330,7 +330,7 @@ def _aftercare_line(record: SessionRecord, prints: Sequence[AftercarePrint], nam
         return f"version {record.aftercare_version}" if record.aftercare_version else "not printed"
     lines = [p.summary(names) for p in prints[-SHOWN_PRINTS:]]
     if len(prints) > SHOWN_PRINTS:
-        lines.insert(0, f"{len(prints) - SHOWN_PRINTS} earlier print(s), then:")
+        lines.insert(0, f"{len(prints)} prints; the latest {SHOWN_PRINTS}:")
     return "\n".join(lines)
 
 
