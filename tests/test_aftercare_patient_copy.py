@@ -218,3 +218,20 @@ def test_the_json_lines_export_carries_the_patient_follow_up(ctx: AppContext, tm
     assert by_id[session_id]["follow_up_in"] == "2027-01-05"
     assert by_id[session_id]["follow_up"] == CLINICIAN_TEXT  # the clinician's text stays in the record
     assert by_id[unset]["follow_up_in"] == ""
+
+
+def test_the_note_names_the_nurse_who_printed_the_sheet(ctx: AppContext) -> None:
+    from tpi_notes.domain.permissions import Principal
+    from tpi_notes.services import staff
+
+    doctor, session_id = _session(ctx)
+    sign(ctx, session_id, doctor)
+    nurse = staff.add_staff(ctx, "Nadia Nurse", "RN", ("nurse",))
+    fixture = ctx.principal
+    ctx.act_as(Principal.for_user(nurse.id, "nadia", "Nadia Nurse", ("nurse",)))
+    try:
+        aftercare_pdf(ctx, session_id, "es")
+        note = flat("\n".join(pdf_pages(procedure_note_pdf(ctx, session_id))))
+    finally:
+        ctx.act_as(fixture)
+    assert "(Spanish; text version 2) by Nadia Nurse" in note
