@@ -96,9 +96,13 @@ class PostProcedurePanel(QWidget):
         self.follow_up = editable_combo(FOLLOW_UP, "When and what next", self)
         self.follow_up.setToolTip("For the note only: the aftercare sheet never prints this text")
         form.addRow("Follow-up (note):", self.errors.cell("follow_up", self.follow_up, self))
-        patient_follow_up = self._patient_follow_up()
-        form.addRow("Patient follow-up:", self.errors.cell("follow_up_in", patient_follow_up, self,
-                                                            highlight=self.follow_up_in))
+        patient_follow_up = self.errors.cell("follow_up_in", self._patient_follow_up(), self,
+                                             highlight=self.follow_up_in)
+        hint = QLabel("Printed on the aftercare sheet in the patient's language; the note text above is not.", self)
+        set_role(hint, "hint")
+        hint.setWordWrap(True)
+        patient_follow_up.layout().addWidget(hint)
+        form.addRow("Patient follow-up:", patient_follow_up)
         self.comments = text_box("Anything else for the note", 3, self)
         form.addRow("Comments:", self.errors.cell("comments", self.comments, self))
 
