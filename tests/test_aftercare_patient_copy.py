@@ -235,3 +235,16 @@ def test_the_note_names_the_nurse_who_printed_the_sheet(ctx: AppContext) -> None
     finally:
         ctx.act_as(fixture)
     assert "(Spanish; text version 2) by Nadia Nurse" in note
+
+
+def test_a_print_record_changed_behind_the_apps_back_is_flagged_on_the_note(ctx: AppContext) -> None:
+    from sqlalchemy import text
+
+    doctor, session_id = _session(ctx)
+    sign(ctx, session_id, doctor)
+    aftercare_pdf(ctx, session_id, "es", large_print=True)
+    with ctx.transaction() as s:  # someone holding the file says the sheet was given in English
+        s.execute(text("UPDATE aftercare_print SET lang = 'en', large_print = 0 WHERE session_id = :id"),
+                  {"id": session_id})
+    note = flat("\n".join(pdf_pages(procedure_note_pdf(ctx, session_id))))
+    assert "(English; text version 2)" in note and "DOES NOT MATCH ITS AUDIT EVENT" in note

@@ -293,6 +293,19 @@ def compose_aftercare(session: SessionRecord, patient: PatientRecord, clinic: Cl
     )
 
 
+def print_detail(version: str, where: str, lang: str, large_print: bool) -> str:
+    """The audit event's words for a printed sheet (the form migration 0012 reads back from older trails)."""
+    return f"aftercare sheet, library version {version} ({where}), language {lang}{', large print' if large_print else ''}"
+
+
+def matches_detail(detail: str, version: str, lang: str, large_print: bool) -> bool:
+    """Whether a print record says what its audit event says (language, large print, text version)."""
+    head, _, rest = detail.partition(" (")
+    tail = rest.rpartition("), ")[2]
+    return (head == f"aftercare sheet, library version {version}"
+            and tail == f"language {lang}{', large print' if large_print else ''}")
+
+
 @dataclass(frozen=True)
 class AftercarePrint:
     """One aftercare sheet printed, as the note reports it (from an aftercare_print row and its audit event)."""
@@ -302,12 +315,14 @@ class AftercarePrint:
     large_print: bool
     version: str
     by: str
+    matches_audit: bool = True  # False: the row no longer says what its (hash-chained) audit event says
 
     def summary(self, language_names: Mapping[str, str]) -> str:
         """ "printed 2026-12-03 10:42 (Spanish, large print; text version 2) by N. Nurse" """
         kind = language_names.get(self.lang, self.lang) + (", large print" if self.large_print else "")
         by = f" by {self.by}" if self.by else ""
-        return f"printed {self.printed_at:%Y-%m-%d %H:%M} ({kind}; text version {self.version}){by}"
+        warning = "" if self.matches_audit else " [DOES NOT MATCH ITS AUDIT EVENT]"
+        return f"printed {self.printed_at:%Y-%m-%d %H:%M} ({kind}; text version {self.version}){by}{warning}"
 
 
 def language_names(library: AftercareLibrary | None = None) -> dict[str, str]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tpi_notes.anatomy import Atlas, load_atlas
 from tpi_notes.db.models import ProcedureSession
 from tpi_notes.db.repositories import aftercare_prints, audit, patients, reference, session_records
-from tpi_notes.domain.aftercare import compose_aftercare, language_names, load_library
+from tpi_notes.domain.aftercare import compose_aftercare, language_names, load_library, print_detail
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.coding import Coding, derive_codes
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
@@ -146,6 +146,5 @@ def aftercare_pdf(ctx: AppContext, session_id: int, lang: str | None = None, lar
         aftercare_prints.record(s, actor=ctx.actor, user_id=ctx.user_id, session_id=session_id,
                                 patient_id=chart.record.patient_id, lang=chosen, large_print=large_print,
                                 version=library.version,
-                                detail=f"aftercare sheet, library version {library.version} ({where}), "
-                                       f"language {chosen}{', large print' if large_print else ''}")
+                                detail=print_detail(library.version, where, chosen, large_print))
         return pdf

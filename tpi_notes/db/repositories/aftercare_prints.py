@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from tpi_notes.db.models import AftercarePrint, AuditEvent, User
 from tpi_notes.db.repositories import audit
 from tpi_notes.domain.aftercare import AftercarePrint as PrintedSheet
+from tpi_notes.domain.aftercare import matches_detail
 from tpi_notes.domain.audit import chain_hash
 
 
@@ -25,12 +26,14 @@ def record(s: Session, *, actor: str, user_id: int | None, session_id: int, pati
 
 
 def for_session(s: Session, session_id: int) -> list[PrintedSheet]:
-    """The sheets printed for ``session_id``, oldest first; when and by whom as the audit event says."""
+    """The sheets printed for ``session_id``, oldest first; when and by whom as the audit event says, and
+    whether the row still says what its event says (the event is under the hash chain; the row is not)."""
     rows = s.execute(
         select(AuditEvent.at, AftercarePrint.lang, AftercarePrint.large_print, AftercarePrint.version,
-               User.full_name, AuditEvent.actor)
+               User.full_name, AuditEvent.actor, AuditEvent.detail)
         .join(AuditEvent, AuditEvent.id == AftercarePrint.audit_event_id)
         .outerjoin(User, User.id == AuditEvent.user_id)
         .where(AftercarePrint.session_id == session_id).order_by(AuditEvent.id))
-    return [PrintedSheet(at, lang, bool(large), version, name or actor) for at, lang, large, version, name, actor
-            in rows]
+    return [PrintedSheet(at, lang, bool(large), version, name or actor,
+                         matches_detail(detail or "", version, lang, bool(large)))
+            for at, lang, large, version, name, actor, detail in rows]
