@@ -187,3 +187,22 @@ def test_demo_refuses_a_database_with_patients(demo_db: Path) -> None:
     with pytest.raises(DemoError):
         build_demo(ctx, patients=5, sessions=5, seed=1)
     ctx.close()
+
+
+def test_the_demo_shows_every_clinical_safety_edge(demo_db: Path) -> None:
+    """Issue 13 item 8: the demo has a patient for each edge the safety rules cover, so a trainee (and the
+    screenshots) meet them: the reduced maximum of an 88-year-old, a weight three years old, anticoagulated dry
+    needling, brand-name and skin-prep allergies, and history answers never asked."""
+    def findings(code: str) -> list[tuple]:
+        return q(demo_db, "SELECT s.id, s.patient_id FROM session_finding f JOIN procedure_session s "
+                          f"ON s.id = f.session_id WHERE f.rule_code = '{code}' AND s.status = 'signed'")
+
+    assert findings("la_reduced_max") and findings("weight_stale")
+    dry_only = [sid for sid, _pid in findings("bleeding_risk")
+                if one(demo_db, f"SELECT count(*) FROM site WHERE session_id = {sid} AND technique != 'dry_needling'") == 0]
+    assert dry_only, "no anticoagulated patient had dry needling alone with the bleeding warning"
+    allergies = " ".join(r[0] for r in q(demo_db, "SELECT allergies FROM patient"))
+    assert "Kenalog" in allergies and "chlorhexidine" in allergies.lower()
+    unknown = one(demo_db, "SELECT count(*) FROM patient WHERE history NOT LIKE '%\"diabetes\"%' "
+                           "OR history NOT LIKE '%\"immunosuppressed\"%'")
+    assert unknown > 0, "every history question was answered for everyone: 'Not recorded' never shows"

@@ -176,6 +176,17 @@ class DemoPatient:
     profile: str
     bleeding_disorder: bool = False
     signed_as: dict | None = None  # the patient part of a signed session's context (domain/signed_context.py)
+    showcase: str = ""  # a rule this patient is there to show (_SHOWCASE_PATIENTS)
+
+
+# Patients who show a rule the random draws would seldom reach (issue 13 item 8), by id as the allergies are.
+# "wide" sessions: six muscles injected from one syringe of 12 mL lidocaine 2 % (240 mg, 76 % of a 70 kg
+# patient's maximum): the usual warning for anyone, and the ones below for these two.
+_SHOWCASE_PATIENTS = {
+    2: "elderly",  # 88 years old: the reduced local-anesthetic maximum for age (la_reduced_max)
+    4: "stale_weight",  # weighed three years before the demo ends: weight_stale, and the note prints the date
+    6: "anticoagulated_dry_needling",  # apixaban, dry needling only: bleeding_risk without any injectate
+}
 
 
 def _pick_name(rng: random.Random) -> tuple[str, str, str, str]:
@@ -259,6 +270,15 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
         device = rng.random() < 0.03
         profile = rng.choices(profiles, weights=list(D.PROFILE_WEIGHTS.values()))[0]
         bleeding = rng.random() < 0.01
+        showcase = _SHOWCASE_PATIENTS.get(pid, "")  # after every draw: the other patients stay as they were
+        if showcase == "elderly":
+            birth, pregnant, breastfeeding = DEMO_END - timedelta(days=88 * 365 + 100), False, False
+        if showcase == "stale_weight":
+            birth = DEMO_END - timedelta(days=52 * 365 + 40)  # an adult at every session of the demo's years
+        if showcase in D.WIDE_SESSIONS:
+            weight = 70.0
+        if showcase == "anticoagulated_dry_needling":
+            anticoagulant = "apixaban"
         created = _stamp(DEMO_END - timedelta(days=365 * DEMO_YEARS + 20))
         entries = _allergy_entries(pid, tuple(allergies), created)
         allergies = tuple(e["substance"] for e in entries)
@@ -273,13 +293,15 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
             "immunosuppressed": rng.random() < 0.03, "implanted_device": device, "row_version": 1,
             "created_at": created, "updated_at": created,
         })
+        if showcase == "stale_weight":
+            rows[-1]["weight_date"] = DEMO_END - timedelta(days=3 * 365)
         rows[-1]["history"] = _history_answers(rows[-1], created)
         signed_as = patient_context(rows[-1])
         signed_as["history"] = rows[-1]["history"]  # content version 3: the answers as signed
         signed_as["allergy_entries"] = entries  # content version 4: the coded allergies as signed
         rows[-1]["allergies"] = entries  # stored as entries (migration 0011)
         people.append(DemoPatient(pid, birth, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding,
-                                  device, tuple(allergies), profile, bleeding, signed_as))
+                                  device, tuple(allergies), profile, bleeding, signed_as, showcase))
     for start in range(0, len(rows), BATCH):
         _insert(conn, Patient, rows[start:start + BATCH])
     return people

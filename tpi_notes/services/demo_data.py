@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tpi_notes.domain import password_policy
+
 # (family, given, sex, language) pools by origin; the demo mixes them so that names in Latin with
 # accents, Vietnamese, Cyrillic and Greek all appear.
 FIXED_PATIENTS = (
@@ -55,8 +57,9 @@ NAME_POOLS = {
 }
 NAME_WEIGHTS = {"english": 60, "spanish": 20, "german_nordic_french": 8, "vietnamese": 6, "cyrillic": 3, "greek": 3}
 
-# Every demo user logs in with this password; the login screen of a demo clinic says so. Never a real clinic's.
-DEMO_PASSWORD = "demo clinic 2026"
+# Every demo user logs in with this password; the login screen of a demo clinic says so. Never a real clinic's
+# (domain/password_policy.py refuses it outside the demo).
+DEMO_PASSWORD = password_policy.DEMO_PASSWORD
 
 STAFF = (
     # username, full name, credentials, roles
@@ -123,6 +126,9 @@ PROFILES = {
 }
 PROFILE_WEIGHTS = {"neck_shoulder": 30, "low_back": 28, "headache": 10, "thoracic": 10, "hip_leg": 10,
                    "upper_limb": 6, "fibromyalgia": 6}
+
+# Showcase patients (services/demo.py) whose sessions are "wide": six muscles from one syringe of lidocaine 2 %.
+WIDE_SESSIONS = ("elderly", "stale_weight")
 
 # Syringe recipes: (item code, mL) components, and a weight for how often a clinic draws them up.
 RECIPES = (

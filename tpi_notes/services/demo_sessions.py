@@ -140,8 +140,10 @@ class SessionMaker:
 
     def _mode(self, patient: Any) -> str:
         roll = self.rng.random()
-        if patient.pregnant:
+        if patient.pregnant or patient.showcase == "anticoagulated_dry_needling":
             return "dry_needling"
+        if patient.showcase in D.WIDE_SESSIONS:
+            return "injection"
         if roll < 0.72:
             return "injection"
         return "dry_needling" if roll < 0.92 else "mixed"
@@ -152,6 +154,8 @@ class SessionMaker:
         recipe = self.rng.choices(self.recipes, weights=self.recipe_weights)[0]
         if patient.pregnant or patient.breastfeeding:
             recipe = (("lidocaine-1", 5.0),)
+        if patient.showcase in D.WIDE_SESSIONS:
+            recipe = (("lidocaine-2", 12.0),)
         entries = entries_from_json((patient.signed_as or {}).get("allergy_entries"))
         if any(f.overridable for code, _ml in recipe for f in item_findings(entries, self.formulary[code])):
             return (("saline-0.9", 5.0),)  # a cross-reactive agent: the physician picks saline, not an override
@@ -162,7 +166,9 @@ class SessionMaker:
         sid = self._next(ProcedureSession)
         mode = self._mode(patient)
         profile = D.PROFILES[patient.profile]
-        regions = self._regions(patient.profile, rng.choices([1, 2, 3, 4, 5, 6], [8, 24, 22, 24, 12, 10])[0])
+        wide = patient.showcase in D.WIDE_SESSIONS
+        count = rng.choices([1, 2, 3, 4, 5, 6], [8, 24, 22, 24, 12, 10])[0]
+        regions = self._regions(patient.profile, 6 if wide else count)
         recent = (self.end - start.date()).days < 10
         status = "draft" if (recent and rng.random() < 0.5) or rng.random() < 0.02 else "signed"
         end = start + timedelta(minutes=rng.randint(15, 45))
@@ -170,7 +176,7 @@ class SessionMaker:
         prep_labels: dict[int, str] = {}
         injecting = [r for i, r in enumerate(regions) if mode == "injection" or (mode == "mixed" and i % 2 == 0)]
         if injecting:
-            for label in ("A", "B")[: 1 + (len(injecting) >= 5 and rng.random() < 0.3)]:
+            for label in ("A", "B")[: 1 + (len(injecting) >= 5 and rng.random() < 0.3 and not wide)]:
                 pid = self._next(Preparation)
                 prep_labels[pid] = label
                 preparations.append({"id": pid, "session_id": sid, "label": label})
@@ -192,10 +198,11 @@ class SessionMaker:
                     "estim_pulse_width_us": None, "estim_intensity_ma": None, "estim_minutes": None,
                     "estim_attended": None}
             if region in injecting:
+                drawn_ml = rng.choice([0.5, 1.0, 1.0, 1.5, 2.0])  # drawn for a wide session too: the stream stays
                 pid = prep_ids[(number - 1) % len(prep_ids)]
                 share = prep_total[pid] / max(1, sum(1 for r in injecting) / len(prep_ids))
                 site.update(technique="injection", preparation_id=pid,
-                            volume_ml=round(min(share, rng.choice([0.5, 1.0, 1.0, 1.5, 2.0])), 1),
+                            volume_ml=round(share if wide else min(share, drawn_ml), 1),
                             needle=rng.choice(["25 G × 1.5 in", "27 G × 1.25 in", "25 G × 1.5 in"]),
                             aspiration=True, passes=rng.randint(1, 6))
             else:
