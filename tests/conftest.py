@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 
 # Shared helper modules hold assertions too; rewrite them whichever test file imports them first.
 pytest.register_assert_rewrite("ui_fixtures", "test_report_support", "test_ui_editor_fixtures")
+from clock import time_passes  # noqa: E402
 from principals import ALL_PERMISSIONS  # noqa: E402
 
 from tpi_notes.services.context import AppContext, open_clinic  # noqa: E402
@@ -41,6 +42,14 @@ def _quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.
 
     monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1,
                                                              type=Type.ID))
+
+
+@pytest.fixture(autouse=True)
+def _no_wait_after_wrong_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each reading of the wrong-password clock (services/accounts.py ``utcnow``) is an hour after the last, so
+    a test that types several wrong passwords is never told to wait; tests/test_lockout.py sets its own clock
+    (tests/clock.py) to test the delay."""
+    time_passes(monkeypatch)
 
 
 @pytest.fixture

@@ -226,11 +226,11 @@ def test_an_admin_cannot_edit_clinical_content_even_in_a_draft(clinic: Clinic) -
 
 def test_a_user_changes_their_own_password_but_not_someone_elses(clinic: Clinic) -> None:
     clinic.as_("nurse")
-    accounts.set_password(clinic.ctx, clinic.nurse, "Nurse new pass 1", current_password=PASSWORD)
+    accounts.set_password(clinic.ctx, clinic.nurse, "Nurse tulip lantern 1", current_password=PASSWORD)
     with pytest.raises(PermissionDenied):
         accounts.set_password(clinic.ctx, clinic.physician, "Taken over 12345")
     login.sign_out(clinic.ctx)
-    assert login.login(clinic.ctx, "jsoto", "Nurse new pass 1").user_id == clinic.nurse
+    assert login.login(clinic.ctx, "jsoto", "Nurse tulip lantern 1").user_id == clinic.nurse
 
 
 def test_the_command_line_user_reads_and_prints_but_never_charts(clinic: Clinic) -> None:
@@ -323,7 +323,7 @@ def test_first_run_sets_up_the_clinic_and_an_administrator(tmp_path: Path) -> No
         assert member.roles == ("admin", "physician") and member.username == "ghopper"
         assert not login.needs_setup(ctx)
         with pytest.raises(PermissionDenied, match="already set up"):
-            login.setup_clinic(ctx, DETAILS, "Mallory", "", "mallory", "Take over pass 1")
+            login.setup_clinic(ctx, DETAILS, "Mallory", "", "mallory", "Take over lantern 1")
         principal = login.login(ctx, "ghopper", "First admin pass 1")
         assert set(principal.roles) == {"admin", "physician"}
         from tpi_notes.services.clinic import get_clinic_info

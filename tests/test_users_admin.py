@@ -83,7 +83,7 @@ ACTIONS: dict[str, Callable[[AppContext, dict], object]] = {
     "add": lambda ctx, t: users_admin.add_user(ctx, "New Person", "", "newperson", ("nurse",), PASSWORD),
     "update": lambda ctx, t: users_admin.update_user(ctx, t["nurse"].id, "Nia Brooks", "RN",
                                                      ("admin", "nurse"), True),
-    "reset_password": lambda ctx, t: users_admin.reset_password(ctx, t["nurse"].id, "Brand new pass 1"),
+    "reset_password": lambda ctx, t: users_admin.reset_password(ctx, t["nurse"].id, "Brand new lantern 1"),
     "unlock": lambda ctx, t: users_admin.unlock(ctx, t["nurse"].id),
 }
 
@@ -174,11 +174,11 @@ def test_reset_password_and_unlock(ctx: AppContext, db_path: Path, team: dict) -
         assert not accounts.verify_user_password(ctx, nurse.id, f"wrong guess {attempt}")
     assert users_admin.get_user(ctx, nurse.id).locked
     _act_as(ctx, team["admin"])
-    users_admin.reset_password(ctx, nurse.id, "Fresh password 2")
+    users_admin.reset_password(ctx, nurse.id, "Fresh kettle drum 2")
     assert users_admin.get_user(ctx, nurse.id).locked  # a reset does not unlock by itself
     users_admin.unlock(ctx, nurse.id)
     assert not users_admin.get_user(ctx, nurse.id).locked
-    assert login.login(ctx, "nbrooks", "Fresh password 2").user_id == nurse.id
+    assert login.login(ctx, "nbrooks", "Fresh kettle drum 2").user_id == nurse.id
     assert "password reset by an administrator" in _details(db_path)
     assert "failed password attempts reset (was 5)" in _details(db_path)
 
@@ -188,7 +188,7 @@ def test_an_admin_resets_only_other_peoples_passwords(ctx: AppContext, db_path: 
     before = _dump(db_path)
     with pytest.raises(ValidationError, match="your own account"):
         users_admin.reset_password(ctx, team["admin"].id, "Another pass 33")
-    with pytest.raises(ValidationError, match="at least 10"):
+    with pytest.raises(ValidationError, match="at least 12"):
         users_admin.reset_password(ctx, team["nurse"].id, "short")
     with pytest.raises(NotFoundError):
         users_admin.update_user(ctx, 999, "Nobody", "", ("nurse",), True)

@@ -1,4 +1,4 @@
-"""Password hashing (Argon2id, product.md §9) and the clinic's minimum password rule.
+"""Password hashing (Argon2id, product.md §9); the rule a new password must meet is domain/password_policy.py.
 
 Plain functions with no database: the services keep the hash and count failed attempts. A password
 is never logged, printed or put in an exception message.
@@ -8,10 +8,6 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-
-MIN_LENGTH = 10
-# Argon2 hashes whatever it is given; a cap keeps a pasted book from tying up the machine.
-MAX_LENGTH = 1024
 
 # argon2-cffi's defaults are RFC 9106's low-memory profile (t=3, 64 MiB, p=4); Argon2id is named
 # explicitly so that a change of library default cannot silently change the algorithm.
@@ -48,29 +44,3 @@ def needs_rehash(password_hash: str) -> bool:
         return _HASHER.check_needs_rehash(password_hash)
     except InvalidHashError:
         return True
-
-
-def _classes(password: str) -> set[str]:
-    found = set()
-    for ch in password:
-        if ch.isdigit():
-            found.add("digit")
-        elif ch.islower():
-            found.add("lower")
-        elif ch.isupper():
-            found.add("upper")
-        else:
-            found.add("other")
-    return found
-
-
-def check_strength(password: str) -> str | None:
-    """Why ``password`` is too weak to accept, or None when it will do."""
-    if len(password) < MIN_LENGTH:
-        return f"A password needs at least {MIN_LENGTH} characters."
-    if len(password) > MAX_LENGTH:
-        return f"A password can be at most {MAX_LENGTH} characters."
-    if len(_classes(password)) < 2:
-        return ("A password needs more than one kind of character: mix lower- and upper-case letters, "
-                "digits or symbols (a passphrase of words with spaces will do).")
-    return None

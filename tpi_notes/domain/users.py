@@ -91,13 +91,16 @@ def validate_username(username: str) -> str | None:
 
 
 def check_new_account(full_name: str, credentials: str, username: str, password: str,
-                      roles: tuple[str, ...] | list[str], errors: dict[str, str]) -> tuple[str, str, tuple[str, ...], str]:
+                      roles: tuple[str, ...] | list[str], errors: dict[str, str], *, clinic_name: str = "",
+                      demo_clinic: bool = False) -> tuple[str, str, tuple[str, ...], str]:
     """Everything a new account needs, checked at once: (name, credentials, roles, user name) tidied, and every
-    problem added to ``errors`` under its field (the caller raises ValidationError when it is not empty)."""
-    from tpi_notes.domain.passwords import check_strength
+    problem added to ``errors`` under its field (the caller raises ValidationError when it is not empty). The
+    password must not be built on the person's names, user name or ``clinic_name`` (domain/password_policy.py)."""
+    from tpi_notes.domain.password_policy import check_strength
 
     name, creds, clean_roles = clean_person(full_name, credentials, roles, errors)
-    for key, problem in (("username", validate_username(username)), ("password", check_strength(password))):
+    strength = check_strength(password, names=(full_name, username, clinic_name), demo_clinic=demo_clinic)
+    for key, problem in (("username", validate_username(username)), ("password", strength)):
         if problem:
             errors[key] = problem
     return name, creds, clean_roles, username.strip().lower()

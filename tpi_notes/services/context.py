@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from tpi_notes.db import transactions
 from tpi_notes.db.engine import make_session_factory, resolve_database_url, sqlite_path
 from tpi_notes.db.migrate import open_database, prepare_database
+from tpi_notes.db.models import User, UserRole
 from tpi_notes.db.repositories import audit, reference
 from tpi_notes.domain.formulary import load_default_formulary
-from tpi_notes.domain.permissions import Permission, Principal
+from tpi_notes.domain.permissions import Permission, PermissionDenied, Principal
+
+
+class AccessChanged(PermissionDenied):
+    """The signed-in user's account was deactivated, locked or lost a role on some workstation since they
+    signed in: nothing was done, and the app asks them to sign in again."""
 
 
 @dataclass
@@ -39,9 +45,46 @@ class AppContext:
     def user_id(self) -> int | None:
         return self.principal.user_id
 
+    # Told (from whichever thread ran the action) when check_access finds the signed-in user's access changed:
+    # the app covers its windows and asks them to sign in again (ui/screen_lock.py).
+    on_access_changed: Callable[[], None] | None = field(default=None, repr=False)
+
     def require(self, permission: Permission) -> None:
-        """Raise PermissionDenied unless the acting principal may do this (every service action checks)."""
+        """Raise PermissionDenied unless the acting principal may do this (every service action checks).
+
+        A signed-in user's account is read again first (check_access), so a deactivation, a lock or a role
+        taken away on any workstation refuses their next action, not their next sign-in."""
+        self.check_access()
         self.principal.require(permission)
+
+    def check_access(self) -> None:
+        """Raise AccessChanged when the signed-in user is no longer active, is locked, or lost a role they
+        signed in with (one small SELECT). The operating-system user and test principals have no account
+        row and are not checked. A role added since sign-in is not used until the next sign-in."""
+        principal = self.principal
+        if principal.user_id is None:
+            return
+        problem = self._access_problem(principal)
+        if problem is None:
+            return
+        if self.on_access_changed is not None:
+            self.on_access_changed()
+        raise AccessChanged(f"Your access changed since you signed in ({problem}). Sign in again to go on.")
+
+    def _access_problem(self, principal: Principal) -> str | None:
+        query = (select(User.active, User.locked_at, UserRole.role)
+                 .outerjoin(UserRole, UserRole.user_id == User.id).where(User.id == principal.user_id))
+        with transactions.plain_refusals(), self.factory() as s:
+            s.connection(execution_options=transactions.options(self.engine.dialect.name, write=False))
+            rows = s.execute(query).all()
+        if not rows or not rows[0].active:
+            return "the account is deactivated"
+        if rows[0].locked_at is not None:
+            return "the account is locked"
+        lost = set(principal.roles) - {row.role for row in rows}
+        if lost:
+            return f"role taken away: {', '.join(sorted(lost))}"
+        return None
 
     def can(self, permission: Permission) -> bool:
         return self.principal.can(permission)

@@ -1,8 +1,10 @@
 """First-run setup, login, the inactivity lock and sign-out.
 
 Login turns a user name and password into the principal the context acts as; every later service call is
-checked against that principal's roles. A wrong password counts towards the lock of ``accounts``; an unknown
-user name gets the same message as a wrong password, so the login screen does not reveal who has an account.
+checked against that principal's roles and against the account as it is now (``AppContext.check_access``). A
+wrong password counts towards the delay and the lock of ``accounts``; an unknown user name gets the same message
+as a wrong password. What was typed as a user name is kept in the audit trail only when it is an account's
+name: people type their password into the wrong field, so an unknown name is recorded as "unknown user".
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from tpi_notes.domain.passwords import hash_password
 from tpi_notes.domain.permissions import PermissionDenied, Principal
 from tpi_notes.domain.staff import StaffMember
 from tpi_notes.domain.users import USERNAME_MAX, check_new_account, validate_username
-from tpi_notes.services.accounts import AccountLockedError, WrongPasswordError, password_attempt
-from tpi_notes.services.context import AppContext, os_user
+from tpi_notes.services.accounts import AccountLockedError, TooSoonError, WrongPasswordError, password_attempt
+from tpi_notes.services.context import AccessChanged, AppContext, os_user
 
 
 class LoginRefused(TpiError):
@@ -53,7 +55,7 @@ def setup_clinic(ctx: AppContext, details: ClinicDetails, full_name: str, creden
     except ValidationError as exc:
         errors.update(exc.errors)
     name, credentials, all_roles, _login = check_new_account(full_name, credentials, username, password,
-                                                             ("admin", *roles), errors)
+                                                             ("admin", *roles), errors, clinic_name=details.name)
     if errors:
         raise ValidationError(errors)
     if not needs_setup(ctx):
@@ -75,15 +77,18 @@ def setup_clinic(ctx: AppContext, details: ClinicDetails, full_name: str, creden
 def login(ctx: AppContext, username: str, password: str) -> Principal:
     """Check the user name and password; on success the context acts as that user from now on.
 
-    Raises LoginRefused (unknown name, wrong password or deactivated account, all with one message) or
-    AccountLockedError after too many wrong passwords."""
+    Raises LoginRefused (unknown name, wrong password or deactivated account, all with one message),
+    TooSoonError (another try before the delay after wrong passwords ran out) or AccountLockedError; none of
+    them names anyone."""
     name = _clean_username(username)
     with ctx.transaction() as s:
         user = s.scalar(select(User).where(func.lower(User.username) == name)) if name else None
         if user is None or not user.active or not user.password_hash:
+            # Never the text typed: a name that is no account's is as likely the password in the wrong field.
+            why = ("unknown user" if user is None else
+                   f"account {user.username} deactivated" if not user.active else f"{user.username} has no password")
             audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="login", entity="user",
-                         entity_id=user.id if user is not None else None,
-                         detail=f"login refused for user name {name[:USERNAME_MAX]!r}")
+                         entity_id=user.id if user is not None else None, detail=f"login refused: {why}")
             attempt = None
         else:
             attempt = password_attempt(s, ctx, user.id, password, "login")
@@ -107,12 +112,22 @@ def lock(ctx: AppContext, reason: str = "inactivity") -> None:
 
 
 def unlock(ctx: AppContext, password: str) -> None:
-    """Unlock the screen as the same signed-in user. Raises WrongPasswordError (counted) or AccountLockedError."""
+    """Unlock the screen as the same signed-in user. Raises WrongPasswordError (counted), TooSoonError,
+    AccountLockedError, or AccessChanged when the account changed meanwhile (then ``sign_in_again``)."""
     if ctx.user_id is None:
         raise TpiError("Nobody is signed in.")
+    ctx.check_access()
     with ctx.transaction() as s:
         attempt = password_attempt(s, ctx, ctx.user_id, password, "unlock")
     attempt.raise_if_refused()
+
+
+def sign_in_again(ctx: AppContext, password: str) -> Principal:
+    """After AccessChanged: the same user signs in afresh, with the roles their account has now (the open
+    windows stay as they were). Refused like any login, so a deactivated or locked account stays out."""
+    if ctx.user_id is None:
+        raise TpiError("Nobody is signed in.")
+    return login(ctx, ctx.actor.removeprefix("user:"), password)
 
 
 def sign_out(ctx: AppContext) -> None:
@@ -124,5 +139,6 @@ def sign_out(ctx: AppContext) -> None:
     ctx.act_as(os_user())
 
 
-__all__ = ["USERNAME_MAX", "AccountLockedError", "LoginRefused", "WrongPasswordError", "login", "lock",
-           "needs_setup", "setup_clinic", "sign_out", "unlock", "validate_username"]
+__all__ = ["USERNAME_MAX", "AccessChanged", "AccountLockedError", "LoginRefused", "TooSoonError",
+           "WrongPasswordError", "login", "lock", "needs_setup", "setup_clinic", "sign_in_again", "sign_out", "unlock",
+           "validate_username"]

@@ -5,7 +5,8 @@ The clinic always keeps an active administrator who can sign in: the last one ca
 deactivated, and nobody deactivates or demotes themself (another administrator does). Reading the list
 writes no audit event: it holds no patient data.
 
-A user whose roles change keeps the permissions of their current sign-in until they sign in again.
+A user deactivated, locked or losing a role is refused at their next action on any workstation
+(``AppContext.check_access``) and asked to sign in again; a role added is theirs from their next sign-in.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import User, UserRole
-from tpi_notes.db.repositories import audit, staff
+from tpi_notes.db.repositories import audit, reference, staff
 from tpi_notes.domain.errors import NotFoundError, ValidationError
 from tpi_notes.domain.passwords import hash_password
 from tpi_notes.domain.permissions import Permission
@@ -27,7 +28,7 @@ def _account(user: User) -> UserAccount:
     return UserAccount(
         id=user.id, full_name=user.full_name, credentials=user.credentials, username=user.username,
         roles=tuple(sorted(r.role for r in user.roles)), active=user.active,
-        locked=user.failed_attempts >= accounts.MAX_FAILED_ATTEMPTS, has_password=bool(user.password_hash),
+        locked=user.locked_at is not None, has_password=bool(user.password_hash),
         failed_attempts=user.failed_attempts,
     )
 
@@ -66,8 +67,12 @@ def add_user(ctx: AppContext, full_name: str, credentials: str, username: str, r
              password: str) -> UserAccount:
     """A new account that can sign in at once. The user name is unique whatever its case."""
     ctx.require(Permission.MANAGE_USERS)
+    with ctx.read() as s:
+        settings = reference.settings(s)
+        clinic_name, demo_clinic = settings.name, settings.demo_seed is not None
     errors: dict[str, str] = {}
-    name, creds, clean_roles, login = check_new_account(full_name, credentials, username, password, roles, errors)
+    name, creds, clean_roles, login = check_new_account(full_name, credentials, username, password, roles, errors,
+                                                        clinic_name=clinic_name, demo_clinic=demo_clinic)
     if errors:
         raise ValidationError(errors)
     password_hash = hash_password(password)  # slow on purpose: outside the write transaction

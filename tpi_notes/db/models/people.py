@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -68,6 +68,10 @@ class User(Timestamps, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     failed_attempts: Mapped[int] = mapped_column(default=0)
+    # Locked by repeated wrong passwords (migration 0013): never the last active administrator, only slowed.
+    locked_at: Mapped[datetime | None]
+    # The earliest time (UTC) the next password is taken after wrong ones: the growing delay.
+    next_attempt_at: Mapped[datetime | None]
 
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 

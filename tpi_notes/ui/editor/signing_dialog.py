@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from tpi_notes.domain.completeness import MissingItem
 from tpi_notes.domain.errors import ConcurrentEditError, TpiError, ValidationError
-from tpi_notes.domain.passwords import check_strength
+from tpi_notes.domain.password_policy import check_strength
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.services import accounts
 from tpi_notes.services.assessment import assess
