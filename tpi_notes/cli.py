@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = sub.add_parser("upgrade", help="bring a database from an older version of tpi-notes to the current "
                              "schema, keeping a backup copy beside it (the other commands never upgrade)")
     upgrade.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
+    unlock = sub.add_parser("unlock", help="unlock an account locked by wrong passwords (only the operating-system "
+                            "owner of the database file may; audited)")
+    unlock.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
+    unlock.add_argument("user", metavar="USER", help="the account's user name")
     return parser
 
 
@@ -108,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _upgrade(args)
         if args.command == "assess":
             return _assess(args)
+        if args.command == "unlock":
+            return _unlock(args)
         return _open_app(args.db)
     except TpiError as exc:  # one line, even when a driver's message (PostgreSQL's) spans several
         sys.stderr.write(f"{PROG}: {' '.join(part.strip() for part in str(exc).splitlines() if part.strip())}\n")
@@ -391,6 +397,25 @@ def _upgrade(args: argparse.Namespace) -> int:
     from tpi_notes.services.context import upgrade_database
 
     print(upgrade_database(args.sub_db or args.db))
+    return 0
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    """`unlock`: the way back in when nobody who could unlock an account can sign in. Only the user who owns
+    the database file may (checked before the file is opened); audited as os:<login>."""
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.services.accounts import database_owner_problem, unlock_as_database_owner
+    from tpi_notes.services.context import open_existing_clinic
+
+    db = args.sub_db or args.db
+    path = sqlite_path(resolve_database_url(db))
+    if path is not None and path.exists() and (problem := database_owner_problem(path)):
+        raise TpiError(f"refused: {problem}.")
+    ctx = open_existing_clinic(db)
+    try:
+        print(unlock_as_database_owner(ctx, args.user))
+    finally:
+        ctx.close()
     return 0
 
 
