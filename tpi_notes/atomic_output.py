@@ -5,6 +5,9 @@ then renamed over ``NAME`` and the folder fsynced: a kill or a full disk at any 
 file or the new one, never half of one. On an error the temporary is removed; one left by a kill (``kill -9``
 cannot be caught) has a name that says which file it was for, and the next write of that file removes it.
 
+Every such file holds patient data, so it is created readable and writable by its owner only (0600, whatever
+the umask: ``private``, the default); the folders tpi-notes makes for itself are 0700 (``private_folder``).
+
 No Qt and no database here: the command line, the services, the domain's anchor files and the widgets all
 use it.
 """
@@ -20,6 +23,8 @@ from pathlib import Path
 from typing import IO, Any
 
 PARTIAL_SUFFIX = ".partial"
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
 
 
 def partial_path(target: Path | str) -> Path:
@@ -28,15 +33,62 @@ def partial_path(target: Path | str) -> Path:
     return target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
 
 
-def open_partial(target: Path | str, *, private: bool = False) -> tuple[int, Path]:
+def open_partial(target: Path | str, *, private: bool = True) -> tuple[int, Path]:
     """A new, empty temporary for ``target`` (any leftover from a killed run removed first): an OS file
-    descriptor and its path. ``private`` makes it readable by its owner only (0600), as backups are."""
+    descriptor and its path. ``private`` (the default: patient data) makes it readable by its owner only (0600,
+    set with fchmod, so a umask of 022 or 077 changes nothing); ``private=False`` leaves it to the umask."""
     refuse_special(target)
     partial = partial_path(target)
     partial.unlink(missing_ok=True)
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                 0o600 if private else 0o666)
+                 PRIVATE_FILE if private else 0o666)
+    if private:
+        _owner_only(fd)
     return fd, partial
+
+
+def _owner_only(fd: int) -> None:
+    if hasattr(os, "fchmod"):  # not on Windows, where the user's profile folder keeps others out
+        os.fchmod(fd, PRIVATE_FILE)
+
+
+def create_private_file(path: Path | str) -> bool:
+    """Create ``path`` empty and owner-only (0600) unless it exists; True when it was created. SQLite gives the
+    -wal, -shm and -journal it makes the mode of the database file, so creating the file first makes them
+    owner-only too."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
+    except FileExistsError:
+        return False
+    try:
+        _owner_only(fd)
+    finally:
+        os.close(fd)
+    return True
+
+
+def private_folder(folder: Path | str) -> Path:
+    """``folder`` (and any missing parents) created 0700; an existing folder is left as it is (it may be the
+    user's own Documents)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+        if os.name == "posix":
+            os.chmod(folder, PRIVATE_FOLDER)  # mkdir's mode is masked by the umask
+    return folder
+
+
+def tighten(path: Path | str) -> bool:
+    """Make ``path`` owner-only when it is ours and others may read or write it; True when its mode changed.
+    A file owned by someone else (a shared install) is left alone."""
+    try:
+        st = os.stat(path)
+        if not hasattr(os, "geteuid") or st.st_uid != os.geteuid() or not stat.S_IMODE(st.st_mode) & 0o077:
+            return False
+        os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+        return True
+    except OSError:
+        return False
 
 
 def refuse_special(target: Path | str) -> None:
@@ -72,7 +124,7 @@ def fsync_folder(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_file(target: Path | str, mode: str = "wb", *, private: bool = False, **open_kwargs: Any) -> Iterator[IO]:
+def atomic_file(target: Path | str, mode: str = "wb", *, private: bool = True, **open_kwargs: Any) -> Iterator[IO]:
     """``with atomic_file(path) as fh: fh.write(...)``: ``path`` appears, whole, when the block ends without an
     exception; otherwise it is left as it was and the temporary is removed. ``mode`` is "wb" or "w"."""
     if mode not in ("wb", "w"):
@@ -90,7 +142,7 @@ def atomic_file(target: Path | str, mode: str = "wb", *, private: bool = False, 
 
 
 @contextmanager
-def atomic_path(target: Path | str, *, private: bool = False) -> Iterator[Path]:
+def atomic_path(target: Path | str, *, private: bool = True) -> Iterator[Path]:
     """For writers that take a path (SQLite's online backup): write to the yielded temporary path; it is
     fsynced and renamed over ``target`` when the block ends, or removed (with any -journal) on an exception."""
     fd, partial = open_partial(target, private=private)
@@ -110,7 +162,7 @@ def atomic_path(target: Path | str, *, private: bool = False) -> Iterator[Path]:
         partial.with_name(partial.name + "-journal").unlink(missing_ok=True)
 
 
-def write_bytes(target: Path | str, data: bytes, *, private: bool = False) -> None:
+def write_bytes(target: Path | str, data: bytes, *, private: bool = True) -> None:
     """``target`` replaced by ``data``, whole or not at all."""
     with atomic_file(target, "wb", private=private) as fh:
         fh.write(data)

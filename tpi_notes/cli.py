@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--as-of", dest="as_of", type=_day, metavar="YYYY-MM-DD",
                         help="check by the rules in force on this day (default: each session's own day)")
     assess.add_argument("file", metavar="FILE", help="the JSON Lines export to check, - for standard input")
+    encrypt = sub.add_parser("encrypt", help="write an encrypted (SQLCipher) copy of a database; the key is the "
+                             "passphrase in $TPI_NOTES_DB_KEY (SQLite only)")
+    encrypt.add_argument("--db", dest="sub_db", help="the plain database file (default: as for the app)")
+    encrypt.add_argument("-o", "--output", required=True, metavar="OUT", help="the encrypted copy to write (new)")
     upgrade = sub.add_parser("upgrade", help="bring a database from an older version of tpi-notes to the current "
                              "schema, keeping a backup copy beside it (the other commands never upgrade)")
     upgrade.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
@@ -110,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "upgrade":
             return _upgrade(args)
+        if args.command == "encrypt":
+            return _encrypt(args)
         if args.command == "assess":
             return _assess(args)
         if args.command == "unlock":
@@ -129,10 +135,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _write_crash_log() -> Path | str:
     try:
-        folder = user_data_dir()
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = atomic_output.private_folder(user_data_dir())
         log = folder / "crash.log"
-        with log.open("a", encoding="utf-8") as fh:
+        # owner-only whatever the umask: a traceback may hold a patient's name
+        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, atomic_output.PRIVATE_FILE)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, atomic_output.PRIVATE_FILE)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(traceback.format_exc() + "\n")
         return log
     except OSError:
@@ -389,6 +398,33 @@ def _assess(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{PROG}: {summary.bad_lines} {lines} could not be assessed (the error objects on "
                          f"standard output say why); {summary.sessions} sessions assessed\n")
         return 1
+    return 0
+
+
+def _encrypt(args: argparse.Namespace) -> int:
+    """`encrypt`: an encrypted copy of a plain clinic, keyed with $TPI_NOTES_DB_KEY (services.encryption)."""
+    from tpi_notes.db.encryption import ENV_KEY, passphrase_problem
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.services.context import open_existing_clinic
+    from tpi_notes.services.encryption import encrypt_copy
+
+    key = os.environ.get(ENV_KEY, "")
+    if not key:
+        raise TpiError(f"set {ENV_KEY} to the passphrase the encrypted copy will open with; nothing was written.")
+    if problem := passphrase_problem(key, key):
+        raise TpiError(f"{ENV_KEY}: {problem} Nothing was written.")
+    db = args.sub_db or args.db
+    path = sqlite_path(resolve_database_url(db))
+    if path is None:
+        raise TpiError("encrypt copies an SQLite database file; a PostgreSQL server encrypts its own storage.")
+    if not path.exists():
+        raise TpiError(f"{path} does not exist; there is nothing to encrypt.")
+    ctx = open_existing_clinic(db, quick_check=True)
+    try:
+        result = encrypt_copy(ctx, Path(args.output), key)
+    finally:
+        ctx.close()
+    print(result.summary)
     return 0
 
 

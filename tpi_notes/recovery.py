@@ -8,11 +8,18 @@ Whatever else is found there (a file another program or version wrote, a disk er
 stop the offer of the good entries: each bad one is moved, unchanged, into the ``damaged/`` sub-folder and
 reported, never deleted (it may still hold someone's typing). A ``.tmp`` left by a kill mid-write is removed
 once it is stale.
+
+The journal holds patient data: its folders are 0700 and its files 0600, whatever the umask. For an encrypted
+(SQLCipher) clinic each entry is sealed with AES-256-GCM (the entry's key as associated data, so entries cannot be
+swapped) under a key derived from the database key: PBKDF2-HMAC-SHA512 (as slow as SQLCipher's own, salted with
+the journal folder's name) then HKDF-SHA256. Such an entry names no patient and holds no typing in clear.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -24,7 +31,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tpi_notes.atomic_output import fsync_folder
+from tpi_notes.atomic_output import PRIVATE_FILE, fsync_folder, private_folder
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.draft_json import draft_from_dict, draft_to_dict
 from tpi_notes.paths import user_data_dir
@@ -33,6 +40,8 @@ FORMAT = 1
 DAMAGED = "damaged"  # sub-folder for entries that cannot be used, kept for a person to look at
 MAX_ENTRY_BYTES = 8 * 1024 * 1024  # a draft with every text field full is well under 1 MB
 STALE_TEMPORARY_SECONDS = 10  # a write takes milliseconds; an older .tmp was left by a kill
+PBKDF2_ROUNDS = 256_000  # SQLCipher 4's own count for the database key
+SEALED = "sealed"  # an encrypted entry: {"format", "key", "sealed": base64(nonce + AES-GCM ciphertext)}
 
 
 class BadEntry(ValueError):
@@ -63,13 +72,26 @@ class RecoveryEntry:
 
 
 class RecoveryStore:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, secret: str | None = None) -> None:
+        """``secret``: the database key of an encrypted clinic (entries are sealed with a key derived from it);
+        None for a plain one (entries are plain JSON, owner-only)."""
         self.folder = folder
+        self._cipher_key = _journal_key(secret, folder.name) if secret else None
 
     @classmethod
     def for_database(cls, url: str) -> RecoveryStore:
+        from tpi_notes.db import encryption
+        from tpi_notes.db.engine import sqlite_path
+
         digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
-        return cls(user_data_dir() / "recovery" / digest)
+        path = sqlite_path(url)
+        # the clinic is open: an encrypted one is known, and its key is the one it was opened with
+        secret = encryption.given_key(path) if path is not None and encryption.known_encrypted(path) else None
+        return cls(user_data_dir() / "recovery" / digest, secret)
+
+    @property
+    def encrypted(self) -> bool:
+        return self._cipher_key is not None
 
     def _path(self, key: str) -> Path:
         if not _valid_key(key):
@@ -77,13 +99,19 @@ class RecoveryStore:
         return self.folder / f"{key}.json"
 
     def write(self, key: str, draft: SessionDraft, patient_label: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         payload = {"format": FORMAT, "key": key, "patient_label": patient_label,
                    "saved_at": datetime.now().isoformat(timespec="seconds"), "draft": draft_to_dict(draft)}
+        text = json.dumps(payload, ensure_ascii=False)
+        if self._cipher_key is not None:
+            text = json.dumps({"format": FORMAT, "key": key, SEALED: _seal(self._cipher_key, key, text)})
         target = self._path(key)
         temporary = target.with_suffix(".tmp")
-        with temporary.open("w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, PRIVATE_FILE)  # owner-only whatever the umask (and a stale .tmp's mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(temporary, target)
@@ -105,7 +133,7 @@ class RecoveryStore:
                 _remove_if_stale(path)
             elif path.suffix == ".json":
                 try:
-                    scan.entries.append(_read_entry(path))
+                    scan.entries.append(_read_entry(path, self._cipher_key))
                 except BadEntry as exc:
                     scan.set_aside.append(SetAside(path.name, str(exc), self._move_aside(path)))
         scan.entries.sort(key=lambda e: e.saved_at)
@@ -123,7 +151,7 @@ class RecoveryStore:
         """``path`` renamed, unchanged, into ``damaged/`` under a name that never replaces an earlier one."""
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         try:
-            self.damaged_folder.mkdir(exist_ok=True)
+            private_folder(self.damaged_folder)
             for n in range(1, 1000):
                 target = self.damaged_folder / (f"{stamp}-{path.name}" if n == 1 else f"{stamp}-{n}-{path.name}")
                 if not target.exists() and not target.is_symlink():
@@ -141,7 +169,44 @@ def _valid_key(key: object) -> bool:
     return isinstance(key, str) and bool(key) and all(ch.isalnum() or ch in "-_" for ch in key)
 
 
-def _read_entry(path: Path) -> RecoveryEntry:
+@functools.lru_cache(maxsize=8)
+def _journal_key(secret: str, salt: str) -> bytes:
+    """The AES-256 key of an encrypted clinic's journal: slow PBKDF2 (a passphrase may be guessable), then HKDF
+    to a key used for nothing else. Cached: an editor opening its journal must not wait each time."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    master = hashlib.pbkdf2_hmac("sha512", secret.encode("utf-8"), f"tpi-notes journal {salt}".encode(),
+                                 PBKDF2_ROUNDS)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"tpi-notes recovery journal v1").derive(master)
+
+
+def _seal(cipher_key: bytes, key: str, text: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    sealed = AESGCM(cipher_key).encrypt(nonce, text.encode("utf-8"), key.encode("utf-8"))
+    return base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def _unseal(cipher_key: bytes | None, key: object, sealed: object) -> str:
+    """The text of a sealed entry, or BadEntry (no key here, or not sealed with this clinic's key)."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if cipher_key is None:
+        raise BadEntry("encrypted, but this clinic's database is not")
+    if not isinstance(key, str) or not isinstance(sealed, str):
+        raise BadEntry("not a tpi-notes recovery entry")
+    try:
+        raw = base64.b64decode(sealed, validate=True)
+        return AESGCM(cipher_key).decrypt(raw[:12], raw[12:], key.encode("utf-8")).decode("utf-8")
+    except (ValueError, InvalidTag, UnicodeDecodeError):
+        raise BadEntry("cannot be decrypted with this clinic's key (damaged, or another clinic's)") from None
+
+
+def _read_entry(path: Path, cipher_key: bytes | None = None) -> RecoveryEntry:
     """One journal file as an entry, or ``BadEntry`` saying why not (never any other exception)."""
     try:
         if path.stat().st_size > MAX_ENTRY_BYTES:
@@ -156,6 +221,13 @@ def _read_entry(path: Path) -> RecoveryEntry:
         raise BadEntry("not UTF-8 text") from None
     except (ValueError, RecursionError):
         raise BadEntry("not complete JSON (cut short or damaged)") from None
+    if isinstance(payload, dict) and SEALED in payload and payload.get("format") == FORMAT:
+        try:
+            payload = json.loads(_unseal(cipher_key, payload.get("key"), payload[SEALED]))
+        except BadEntry:
+            raise
+        except (ValueError, RecursionError):
+            raise BadEntry("not complete JSON (cut short or damaged)") from None
     if not isinstance(payload, dict) or "draft" not in payload or "format" not in payload:
         raise BadEntry("not a tpi-notes recovery entry")
     if payload["format"] != FORMAT or isinstance(payload["format"], bool):

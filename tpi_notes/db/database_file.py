@@ -10,6 +10,9 @@ on its own: a read-only connection to a WAL-mode file creates its -wal and -shm 
 So a file with no -wal and no -journal beside it (nothing but the file itself to read) is opened
 ``immutable`` (no locks, no side files); otherwise it is in use, or was left by a crash, and is opened
 ``mode=ro`` like any other reader, reading its WAL too.
+
+An SQLCipher file is read the same way, through SQLCipher with its key (db/encryption.py): with the key it
+passes like any other; without it, or with a wrong one, it is refused in one line and left as it is.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from tpi_notes.db import encryption
+from tpi_notes.db.encryption import DATABASE_ERRORS
 from tpi_notes.db.engine import check_sqlite_file
 from tpi_notes.domain.errors import DatabaseDamagedError, DatabaseOpenError
 
@@ -48,10 +53,10 @@ class DatabaseFile:
 
 
 def read_only_connection(path: Path) -> sqlite3.Connection:
-    """A connection that cannot change ``path`` nor leave anything beside it (see the module's docstring)."""
+    """A connection that cannot change ``path`` nor leave anything beside it (see the module's docstring);
+    an SQLCipher connection, keyed, for an encrypted file."""
     in_use = any(Path(f"{path}{suffix}").exists() for suffix in SIDE_FILES)
-    uri = f"{path.resolve().as_uri()}?{'mode=ro' if in_use else 'immutable=1'}"
-    return sqlite3.connect(uri, uri=True)
+    return encryption.connect_file(path, query="mode=ro" if in_use else "immutable=1")
 
 
 def inspect_file(path: Path, *, quick_check: bool = False) -> DatabaseFile:
@@ -77,7 +82,7 @@ def inspect_file(path: Path, *, quick_check: bool = False) -> DatabaseFile:
             problems = quick_check_problems(conn) if quick_check and revision is not None else []
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except DATABASE_ERRORS as exc:
         raise DatabaseOpenError(f"{path} cannot be read as a database ({exc}: damaged, truncated or not a "
                                 "tpi-notes database); nothing was changed.") from None
     if problems:
@@ -92,7 +97,7 @@ def quick_check_problems(conn: sqlite3.Connection) -> list[str]:
     pages in a fraction of integrity_check's time."""
     try:
         rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
-    except sqlite3.DatabaseError as exc:
+    except DATABASE_ERRORS as exc:
         return [str(exc)]
     if rows == ["ok"]:
         return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import sqlite3
 from pathlib import Path
@@ -12,9 +13,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from tpi_notes import open_databases
-from tpi_notes.db import sqlite_transactions
+from tpi_notes.atomic_output import create_private_file, private_folder, tighten
+from tpi_notes.db import encryption, sqlite_transactions
 from tpi_notes.domain.errors import DatabaseOpenError
 from tpi_notes.paths import default_database_path
 
@@ -27,7 +30,7 @@ def resolve_database_url(db: str | None) -> str:
     chosen = db or os.environ.get(ENV_VAR)
     if not chosen:
         path = default_database_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)  # 0700: the clinic's data, its journal and logs live there
         return f"sqlite:///{path}"
     problem = database_url_problem(chosen)
     if problem:
@@ -109,11 +112,16 @@ def _check_sqlite_header(path: Path) -> None:
     further on passes here; opening it (db/database_file.py, ``quick_check``) says what is wrong."""
     if not os.access(path, os.R_OK):
         raise DatabaseOpenError(f"Cannot read {path}: {os.strerror(errno.EACCES)}.")
+    if encryption.known_encrypted(path):  # never through sqlite3 again: its close would drop SQLCipher's locks
+        encryption.key_of(path)
+        return
     conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?immutable=1", uri=True)
     try:
         conn.execute("PRAGMA schema_version").fetchone()
     except sqlite3.DatabaseError as exc:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code == sqlite3.SQLITE_NOTADB and encryption.key_of(path) is not None:
+            return  # an SQLCipher database that opens with the key given (else key_of said why not)
         if code == sqlite3.SQLITE_NOTADB:
             raise DatabaseOpenError(f"{path} is not a tpi-notes database (it is not an SQLite file).") from None
         if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
@@ -150,11 +158,17 @@ def _postgres_session(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAP
 def make_engine(url: str) -> Engine:
     """Build (never at import time) an engine for ``url``, with the SQLite or PostgreSQL settings applied."""
     path = sqlite_path(url)
+    key = None
     if path is not None:
         check_sqlite_file(path)
+        key = encryption.key_of(path)
+        _owner_only_database(path)
         open_databases.note(path)  # so that file dialogs never open it behind SQLite's back
     try:
-        engine = create_engine(url)
+        if key is not None:  # SQLCipher (PRAGMA key first, on every connection), pooled as plain files are
+            engine = create_engine(encryption.sqlalchemy_url(path, key), poolclass=QueuePool)
+        else:
+            engine = create_engine(url)
     except ImportError as exc:  # the URL's driver is not installed (psycopg for postgresql+psycopg://)
         extra = ("; PostgreSQL is used through postgresql+psycopg://… with psycopg installed "
                  "(pip install 'tpi-notes[postgres]')" if make_url(url).get_backend_name() == "postgresql" else "")
@@ -165,6 +179,18 @@ def make_engine(url: str) -> Engine:
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_session)
     return engine
+
+
+def _owner_only_database(path: Path) -> None:
+    """A new database file is created 0600 before SQLite creates it (SQLite gives its -wal, -shm and -journal
+    the file's mode); an existing one of ours that others may read is made owner-only, with a warning."""
+    if create_private_file(path):
+        return
+    loosened = [side for side in ("", "-wal", "-shm", "-journal") if tighten(f"{path}{side}")]
+    if loosened:
+        logging.getLogger("tpi_notes").warning(
+            "tpi-notes: %s was readable by other users of this computer; it is now readable by its owner only.",
+            path)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

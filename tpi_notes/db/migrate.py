@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from tpi_notes.atomic_output import atomic_path
-from tpi_notes.db import sqlite_transactions
+from tpi_notes.db import encryption, sqlite_transactions
 from tpi_notes.db.database_file import inspect_file
 from tpi_notes.db.engine import make_engine, sqlite_path
 from tpi_notes.domain.errors import DatabaseOpenError
@@ -47,10 +47,12 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def backup_sqlite(source: Path, target: Path) -> Path:
-    """A consistent copy through SQLite's online backup (safe while others read or write)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    """A consistent copy through SQLite's online backup (safe while others read or write). The copy of an
+    encrypted file is encrypted with the same key (SQLCipher copies pages between databases keyed alike)."""
+    key = encryption.key_of(source)
+    src = encryption.connect_file(source, query="mode=ro", key=key)
     try:
-        dst = sqlite3.connect(target)
+        dst = sqlite3.connect(target) if key is None else encryption.connect(str(target), key, check=False)
         try:
             src.backup(dst)
         finally:

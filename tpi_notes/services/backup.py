@@ -9,6 +9,8 @@ Beside the copy goes ``<backup>.anchor.json`` (0600): the head of the copy's aud
 Every backup then also anchors the trail as it was: someone who later deletes the newest audit events from
 the live file, or rewrites the trail and recomputes its hashes, must also find and edit every copy and
 every anchor, or `tpi-notes verify --anchor` shows it.
+
+The copy of an encrypted (SQLCipher) clinic is encrypted with the same key, and every file is owner-only (0600).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tpi_notes.atomic_output import open_partial, place
+from tpi_notes.db import encryption
+from tpi_notes.db.encryption import DATABASE_ERRORS
 from tpi_notes.db.migrate import backup_sqlite
 from tpi_notes.db.repositories import audit
 from tpi_notes.domain.audit_anchor import partial_anchor_file
@@ -86,7 +90,7 @@ def _check_target(target: Path, source: Path) -> None:
 
 def _check_copy(path: Path) -> tuple[int, int]:
     """Make the copy one self-contained file and check it; returns (patients, sessions)."""
-    conn = sqlite3.connect(path)
+    conn = encryption.connect_file(path)  # a copy of an encrypted clinic is encrypted with the same key
     try:
         conn.execute("PRAGMA journal_mode=DELETE")
         result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
@@ -96,7 +100,7 @@ def _check_copy(path: Path) -> tuple[int, int]:
         patients = conn.execute("SELECT count(*) FROM patient").fetchone()[0]
         sessions = conn.execute("SELECT count(*) FROM procedure_session").fetchone()[0]
         return patients, sessions
-    except sqlite3.DatabaseError as exc:
+    except DATABASE_ERRORS as exc:
         raise BackupError(f"The copy cannot be read back ({exc}); nothing was written.") from None
     finally:
         conn.close()
@@ -128,7 +132,7 @@ def backup_to(ctx: AppContext, path: Path) -> BackupResult:
     try:
         try:
             backup_sqlite(source, partial)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, *DATABASE_ERRORS) as exc:
             raise BackupError(f"The database could not be copied: {exc}; nothing was written.") from None
         patients, sessions = _check_copy(partial)
         anchor = anchor_of_copy(partial)

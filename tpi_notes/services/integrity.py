@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from tpi_notes import open_databases
+from tpi_notes.db import encryption
 from tpi_notes.db.models import Addendum, AuditEvent, ClinicSettings, Patient, ProcedureSession
 from tpi_notes.db.repositories import audit, session_records
 from tpi_notes.db.repositories import sessions as session_repo
@@ -287,7 +287,7 @@ def check_anchors(ctx: AppContext, anchors: Sequence[Anchor]) -> list[list[str]]
 def anchor_of_copy(path: Path, taken_at: datetime | None = None) -> Anchor | None:
     """The anchor of a database file that no one else uses (a fresh backup copy), read without migrating
     or changing it; None when its trail is empty. No permission: the caller already made the copy."""
-    engine = create_engine(URL.create("sqlite", database=str(path)))
+    engine = create_engine(encryption.sqlalchemy_url(path, encryption.key_of(path)))  # a copy is keyed alike
     try:
         with Session(engine) as s:
             head = _head(s)
