@@ -60,20 +60,31 @@ def check_strength(password: str, *, names: Iterable[str] = (), demo_clinic: boo
         return f"A password needs at least {MIN_LENGTH} characters (a few unrelated words with spaces will do)."
     if len(password) > MAX_LENGTH:
         return f"A password can be at most {MAX_LENGTH} characters."
-    if is_demo_password(password) and not demo_clinic:
-        return "That is the demo clinic's published password; choose your own."
+    if is_demo_password(password):  # the demo clinic's convention, and nowhere else
+        return None if demo_clinic else "That is the demo clinic's published password; choose your own."
     from zxcvbn import zxcvbn
 
-    words = [*personal_words(*names), *APP_WORDS]
+    personal = personal_words(*names)
+    words = [*personal, *APP_WORDS]
     scored = password[:_SCORED_LENGTH]
     results = [zxcvbn(scored, user_inputs=words)]
     skeleton = _skeleton(scored)
-    if skeleton and skeleton != scored:
-        results.append(zxcvbn(skeleton, user_inputs=words))
+    for variant in (skeleton, _without(skeleton, personal)):
+        if variant != scored and all(variant != r["password"] for r in results):
+            results.append(zxcvbn(variant, user_inputs=words) if variant else {"score": 0, "sequence": [
+                {"dictionary_name": "user_inputs"}], "password": ""})
     weakest = min(results, key=lambda r: r["score"])
     if weakest["score"] >= MIN_SCORE:
         return None
     return "This password is too easy to guess. " + _advice(results)
+
+
+def _without(skeleton: str, personal: list[str]) -> str:
+    """The password's skeleton with the person's and the clinic's names taken out: what is left must be hard to
+    guess on its own ("ahart-2026-ahart" leaves "2026")."""
+    for word in sorted((w for w in personal if len(w) >= 3), key=len, reverse=True):
+        skeleton = skeleton.replace(word, "")
+    return skeleton
 
 
 def _advice(results: list[dict]) -> str:
