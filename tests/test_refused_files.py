@@ -116,10 +116,13 @@ def _state(folder: Path) -> dict[str, object]:
 def no_app(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Opening the app stops where the window would open (the refusal must come before)."""
     import tpi_notes.ui.app
+    from tpi_notes.ui import unlock_dialog
 
     opened: list[object] = []
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     monkeypatch.setattr(tpi_notes.ui.app, "run_app", lambda ctx, argv=None: opened.append(ctx) or 0)
+    # Random bytes may be an encrypted clinic: the app asks its passphrase, and the person cancels.
+    monkeypatch.setattr(unlock_dialog, "ask_passphrase", lambda dialog: None)
     return opened
 
 

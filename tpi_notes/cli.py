@@ -471,9 +471,18 @@ def _open_app(db: str | None) -> int:
     if problem:
         sys.stderr.write(f"{PROG}: {problem}\n")
         return 1
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
     from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.encryption import DatabaseKeyNeeded, DatabaseKeyWrong
 
-    ctx = open_clinic(db)
+    try:
+        ctx = open_clinic(db)
+    except (DatabaseKeyNeeded, DatabaseKeyWrong) as exc:  # an encrypted clinic: its passphrase, before the login
+        from tpi_notes.ui.unlock_dialog import unlock_clinic
+
+        path = sqlite_path(resolve_database_url(db))
+        assert path is not None
+        ctx = unlock_clinic(db, path, exc)
     try:
         from tpi_notes.ui.app import run_app
 

@@ -180,6 +180,8 @@ class SessionRecord:
     # the hash was made with: None on drafts and on sessions signed before the context existed (version 1).
     signed_context: Mapping[str, Any] | None = None
     content_version: int | None = None
+    # The signer's Ed25519 signature (content version 5, domain/signature_keys.py); None: hash-only or a draft.
+    signature: str | None = None
 
     @property
     def is_signed(self) -> bool:

@@ -15,13 +15,40 @@ from pathlib import Path
 from tpi_notes import open_databases
 from tpi_notes.atomic_output import open_partial, place
 from tpi_notes.db import encryption
-from tpi_notes.db.encryption import DATABASE_ERRORS
+from tpi_notes.db.encryption import (  # noqa: F401 - the widgets' names for the key's handling
+    DATABASE_ERRORS,
+    MIN_PASSPHRASE,
+    DatabaseKeyNeeded,
+    DatabaseKeyWrong,
+    keyring_usable,
+    passphrase_problem,
+    store_in_keyring,
+    use_passphrase,
+)
 from tpi_notes.db.engine import make_engine, make_session_factory
 from tpi_notes.db.repositories import audit
 from tpi_notes.domain.errors import DatabaseDamagedError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.database_health import require_undamaged
+
+
+def available() -> bool:
+    """Whether this installation can encrypt (SQLCipher is installed)."""
+    return encryption.available()
+
+
+def can_encrypt_new(ctx: AppContext) -> bool:
+    """Whether first-run setup may offer to encrypt this clinic: SQLCipher installed, an SQLite file, not yet
+    encrypted."""
+    path = ctx.database_path
+    return available() and path is not None and not encryption.known_encrypted(path)
+
+
+def remember_in_keyring(ctx: AppContext, passphrase: str) -> bool:
+    """Keep the passphrase of this clinic's file in the OS keyring; False where there is no keyring."""
+    path = ctx.database_path
+    return path is not None and store_in_keyring(path, passphrase)
 
 
 class EncryptionError(TpiError):

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from tpi_notes.domain.clinic import ClinicDetails
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.domain.staff import StaffMember
-from tpi_notes.services import clinic, login
+from tpi_notes.services import clinic, encryption, login
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.style import set_role
 
@@ -76,6 +76,8 @@ class SetupDialog(QDialog):
         row.addStretch(1)
         user_form.addRow("Roles:", roles)
 
+        self.encryption_box = self._encryption_box(ctx)
+
         self.message = QLabel(self)
         self.message.setObjectName("setup_error")
         self.message.setWordWrap(True)
@@ -95,10 +97,68 @@ class SetupDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(clinic_box)
         layout.addWidget(user_box)
+        layout.addWidget(self.encryption_box)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
-        self.resize(620, 600)
+        self.resize(620, 600 + (self.encryption_box.sizeHint().height() if self.encryption_box.isVisibleTo(self)
+                                else 0))
         self.clinic_name.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _encryption_box(self, ctx: AppContext) -> QGroupBox:
+        """Encrypt the new clinic's file (SQLCipher): a checkbox and the passphrase twice. Hidden where it cannot
+        be done (SQLCipher missing, a PostgreSQL clinic)."""
+        self._encrypted = False
+        box = QGroupBox("Records on this computer", self)
+        box.setObjectName("setup_encryption")
+        form = QFormLayout(box)
+        self.encrypt = QCheckBox("Encrypt the clinic's database (recommended on a laptop)", box)
+        self.encrypt.setObjectName("setup_encrypt")
+        form.addRow(self.encrypt)
+        self.passphrase = self._line(form, "passphrase", "Passphrase:")
+        self.passphrase_repeat = self._line(form, "passphrase_repeat", "Passphrase again:")
+        for edit in (self.passphrase, self.passphrase_repeat):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setPlaceholderText(f"at least {encryption.MIN_PASSPHRASE} characters")
+        self.remember = QCheckBox("Remember it in this computer's keyring (asked at every start otherwise)", box)
+        self.remember.setVisible(encryption.keyring_usable())
+        form.addRow(self.remember)
+        self.encryption_hint = QLabel("tpi-notes asks the passphrase each time it starts. Without it no one can "
+                                      "open the records again, not even you: write it down and keep it safe.", box)
+        self.encryption_hint.setWordWrap(True)
+        set_role(self.encryption_hint, "hint")
+        form.addRow(self.encryption_hint)
+        self.encrypt.toggled.connect(self._encryption_toggled)
+        self._encryption_toggled(False)
+        box.setVisible(encryption.can_encrypt_new(ctx))
+        return box
+
+    @Slot(bool)
+    def _encryption_toggled(self, on: bool) -> None:
+        for widget in (self.passphrase, self.passphrase_repeat, self.remember):
+            widget.setEnabled(on)
+        if on:
+            self.passphrase.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _encrypt_first(self) -> bool:
+        """Encrypt the still empty clinic when asked (before any name is written to it); False when refused."""
+        if not self.encrypt.isChecked() or self._encrypted:
+            return True
+        problem = encryption.passphrase_problem(self.passphrase.text(), self.passphrase_repeat.text())
+        if problem:
+            self._show_errors({"passphrase_repeat" if "differ" in problem else "passphrase": problem})
+            return False
+        try:
+            encryption.encrypt_new_clinic(self._ctx, self.passphrase.text())
+        except TpiError as exc:
+            self._show_errors({"_": str(exc)})
+            return False
+        self._encrypted = True
+        if self.remember.isChecked():
+            encryption.remember_in_keyring(self._ctx, self.passphrase.text())
+        for widget in (self.encrypt, self.passphrase, self.passphrase_repeat, self.remember):
+            widget.setEnabled(False)
+        self.encryption_hint.setText("The clinic's database is encrypted.")
+        return True
 
     def _row(self, form: QFormLayout, key: str, label: str, field: QWidget) -> None:
         holder = QWidget(field.parentWidget())
@@ -141,6 +201,8 @@ class SetupDialog(QDialog):
     def create(self) -> None:
         if self.password.text() != self.repeat.text():
             self._show_errors({"repeat": "The two passwords differ."})
+            return
+        if not self._encrypt_first():
             return
         roles = tuple(r for r, box in (("physician", self.is_physician), ("nurse", self.is_nurse)) if box.isChecked())
         details = ClinicDetails(self.clinic_name.text(), self.address.toPlainText(), self.phone.text(),
