@@ -24,6 +24,10 @@ class Component:
     volume_ml: float
     lot_number: str = ""
     lot_expiry: date | None = None
+    # Single-dose vials opened for this drug (issue 15): None = as many as the volume drawn needs. JW/JZ bill
+    # the waste of what was opened (domain/coding.py); a multi-dose vial has no waste to bill.
+    vials_opened: int | None = None
+    ndc: str = ""  # the lot's NDC as stored (read with the lot, never saved with the component)
 
 
 @dataclass(frozen=True)
