@@ -240,3 +240,40 @@ def test_a_file_that_is_random_bytes_is_not_taken_for_an_encrypted_clinic(
     text.write_text("not a database\n" * 100)
     code, _o, err = _run(["verify", "--db", str(text)], capsys)
     assert code == 1 and "is not a tpi-notes database (it is not an SQLite file)" in err
+
+
+def test_the_key_may_come_from_the_os_keyring(enc_copy: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine has no keyring backend (the lookup is skipped); a clinic's desktop has one."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.kept: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.kept.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.kept[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.kept.pop((service, username), None)
+
+    monkeypatch.delenv(ENV_KEY, raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Memory())
+    try:
+        assert encryption.keyring_usable()
+        assert encryption.store_in_keyring(enc_copy, KEY)
+        code, out, err = _run(["verify", "--db", str(enc_copy)], capsys)
+        assert code == 0, err
+        keyring.get_keyring().set_password("tpi-notes", str(enc_copy.resolve()), "not the passphrase!")
+        code, out, err = _run(["verify", "--db", str(enc_copy)], capsys)
+        assert code == 1 and "does not open with the key given" in err
+    finally:
+        keyring.set_keyring(previous)
