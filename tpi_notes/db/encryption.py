@@ -195,8 +195,8 @@ def key_of(path: Path | None) -> str | None:
     try:
         conn = connect(f"{path.resolve().as_uri()}?immutable=1", key, uri=True)
     except DATABASE_ERRORS:
-        raise DatabaseKeyWrong(f"{path} does not open with the key given (the passphrase, {ENV_KEY} or the keyring): a "
-                               "wrong key, or not a tpi-notes database; nothing was changed.") from None
+        raise DatabaseKeyWrong(f"{path} does not open with the key given (the passphrase, {ENV_KEY} or the "
+                               "keyring): a wrong key, or not a tpi-notes database; nothing was changed.") from None
     conn.close()
     with _lock:
         _opened.add(seen)
