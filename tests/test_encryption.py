@@ -277,3 +277,21 @@ def test_the_key_may_come_from_the_os_keyring(enc_copy: Path, capsys: pytest.Cap
         assert code == 1 and "does not open with the key given" in err
     finally:
         keyring.set_keyring(previous)
+
+
+def test_export_helper_processes_get_a_typed_passphrase(enc_copy: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's passphrase is typed, not in the environment: the export's helper processes still open the file."""
+    from tpi_notes.services.context import open_existing_clinic
+    from tpi_notes.services.exports import export_to_file
+
+    monkeypatch.delenv(ENV_KEY, raising=False)
+    encryption.use_passphrase(KEY)
+    ctx = open_existing_clinic(str(enc_copy))
+    try:
+        single = export_to_file(ctx, "jsonl", tmp_path / "one.jsonl", workers=0)
+        helped = export_to_file(ctx, "jsonl", tmp_path / "two.jsonl", workers=2)
+    finally:
+        ctx.close()
+    assert single.sessions == helped.sessions == 8
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()

@@ -107,7 +107,12 @@ class _Helper:
 def encoded_batches(url: str, fmt: str, zone: tzinfo | None, id_batches: Iterator[list[int]],
                     helpers: int) -> Iterator[tuple[int, bytes]]:
     """(sessions found, bytes) for each batch of ``id_batches``, in order, encoded by ``helpers`` processes."""
-    config = {"url": url, "fmt": fmt, "zone": zone}
+    from tpi_notes.db import encryption
+    from tpi_notes.db.engine import sqlite_path
+
+    path = sqlite_path(url)  # an encrypted clinic's key goes over the pipe, never into the helper's environment
+    key = encryption.given_key(path) if path is not None and encryption.known_encrypted(path) else None
+    config = {"url": url, "fmt": fmt, "zone": zone, "db_key": key}
     started: list[_Helper] = []
     try:
         started = [_Helper(config) for _ in range(helpers)]
@@ -161,6 +166,10 @@ def main() -> int:
     if config is _END:
         return 0
     try:
+        if config.get("db_key"):
+            from tpi_notes.db import encryption
+
+            encryption.use_passphrase(config["db_key"])
         encoder = _Encoder(config["url"], config["fmt"], config["zone"])
         while True:
             ids = _receive(inp)
