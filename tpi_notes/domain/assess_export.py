@@ -79,10 +79,10 @@ def assess_session(session: ExportedSession, formulary: Mapping[str, FormularyIt
     day = d.performed_start.date()
     rules = rules_on(as_of or day)
     atlas = atlas_of(d.atlas_version)
-    found = evaluate(SafetyInput(patient, d, formulary, atlas, rules, tuple(history), clinic.steroid_limit_mg,
-                                 clinic.lot_expiry))
-    findings = apply_overrides(list({f.key: f for f in found}.values()), d.overrides)
     payer = session.payer_profile or clinic.payer_profile
+    found = evaluate(SafetyInput(patient, d, formulary, atlas, rules, tuple(history), clinic.steroid_limit_mg,
+                                 clinic.lot_expiry, payer))
+    findings = apply_overrides(list({f.key: f for f in found}.values()), d.overrides)
     coding = derive_codes(d, formulary, rules, payer)
     missing = missing_for_signing(d, findings, atlas, patient)
     sheet = compose_aftercare(d, patient, clinic.clinic, formulary, atlas, _library(), "en")  # type: ignore[arg-type]

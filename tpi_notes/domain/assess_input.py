@@ -20,6 +20,7 @@ from typing import Any
 from tpi_notes.anatomy import Atlas, load_atlas
 from tpi_notes.domain.allergies import AllergyEntry, entry_from_export
 from tpi_notes.domain.draft import CONSENT_TYPES, GUIDANCE, SessionDraft
+from tpi_notes.domain.drug_waste import MAX_VIALS
 from tpi_notes.domain.findings import FindingOverride
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.history_answers import ITEMS, Answer, History
@@ -237,8 +238,12 @@ def _syringe(raw: Any, i: int, formulary: Mapping[str, FormularyItem]) -> Prepar
         if code not in formulary:
             raise LineError(f"{cw}item_code: {_shown(code)} is not in the formulary (give --db for a clinic's own "
                             "items)")
+        vials = _whole(c, "vials_opened", cw)
+        if vials is not None and not 0 <= vials <= MAX_VIALS:
+            raise LineError(f"{cw}vials_opened: {vials} is not between 0 and {MAX_VIALS}")
         parts.append(Component(code, _number(c, "volume_ml", cw, required=True) or 0.0,
-                               _get(c, "lot", str, cw, default=""), _day(c, "expires", cw)))
+                               _get(c, "lot", str, cw, default=""), _day(c, "expires", cw), vials,
+                               _get(c, "ndc", str, cw, default="") or ""))
     return Preparation(label, tuple(parts))
 
 

@@ -17,6 +17,7 @@ from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.numbers import amount, plural
 
 EPS = 1e-6
+MAX_VIALS = 20  # vials of one drug opened for one syringe: more is a typing error
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.history_rules import unknown_history_findings
 from tpi_notes.domain.patient import PatientRecord
+from tpi_notes.domain.payer_rules import lcd_findings, same_muscle_findings
 from tpi_notes.domain.rules import RuleSet
 from tpi_notes.domain.sites import site_near_lung
 
@@ -47,6 +48,7 @@ class SafetyInput:
     history: Sequence[PastSession] = ()
     steroid_limit_mg: float = 200.0
     lot_expiry: Mapping[tuple[str, str], object] = field(default_factory=dict)
+    payer_profile: str = "medicare"  # the clinic's payer profile (e-stim codes, LCD checks)
 
 
 def steroid_mpe(doses: DoseSummary, formulary: Mapping[str, FormularyItem]) -> float:
@@ -139,6 +141,9 @@ def evaluate(data: SafetyInput) -> list[Finding]:
                            f"procedure's start at {start:%H:%M}: check both times.",
                            "Universal Protocol (clinical-reference §1.3): the time-out is part of the procedure"))
     out.extend(unticked_risk_findings(d, data.formulary, data.atlas))
+    profile = rules.estim_profiles.get(data.payer_profile) or rules.estim_profiles.get("medicare", {})
+    out.extend(same_muscle_findings(sites, profile))
+    out.extend(lcd_findings(d, profile, data.atlas, data.history))
     return out
 
 

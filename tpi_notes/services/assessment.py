@@ -53,7 +53,7 @@ def assess_in(s: Session, draft: SessionDraft) -> Assessment:
     rules = rules_for(day)
     past = history.past_sessions(s, draft.patient_id, formulary, exclude_id=draft.id)
     found = evaluate(SafetyInput(patient, draft, formulary, atlas, rules, past,
-                                 settings.steroid_12_month_limit_mg, lot_expiry))
+                                 settings.steroid_12_month_limit_mg, lot_expiry, settings.estim_payer_profile))
     unique = list({f.key: f for f in found}.values())
     findings = apply_overrides(unique, draft.overrides)
     doses = dose_summary(draft, formulary, patient.weight_kg)
