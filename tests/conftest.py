@@ -38,10 +38,12 @@ def _quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.
         return
     from argon2 import PasswordHasher, Type
 
-    from tpi_notes.domain import passwords
+    from tpi_notes.domain import passwords, signature_keys
 
     monkeypatch.setattr(passwords, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1,
                                                              type=Type.ID))
+    # The Argon2id that wraps signing keys (domain/signature_keys.py) at the same smallest cost.
+    monkeypatch.setattr(signature_keys, "KDF_COST", (1, 8 * 1024, 1))
 
 
 @pytest.fixture(autouse=True)

@@ -103,8 +103,8 @@ def test_the_fhir_bundle_describes_the_patient_as_they_are_now(ctx: AppContext) 
 def test_the_signed_context_is_under_the_hash(ctx: AppContext, db_path: Path) -> None:
     session_id, _ = _signed_then_changed(ctx)
     record = get_session(ctx, session_id)
-    assert record.content_version == 4 and record.signed_context["patient"]["weight_kg"] == 70.0
-    assert record.content_sha256 == content_sha256(record_content(record), 4)
+    assert record.content_version == 5 and record.signed_context["patient"]["weight_kg"] == 70.0
+    assert record.content_sha256 == content_sha256(record_content(record), 5)
     assert record.signed_context["patient"]["history"]["allergies"]["state"] == "no"  # answers under it (v3)
     context = dict(record.signed_context, patient=dict(record.signed_context["patient"], weight_kg=95.0))
     conn = sqlite3.connect(db_path)
@@ -126,8 +126,11 @@ def test_a_session_signed_before_the_context_existed_verifies_and_prints_as_befo
     assert old_hash != record.content_sha256
     conn = sqlite3.connect(db_path)
     conn.execute("DROP TRIGGER trg_procedure_session_update_locked")
-    conn.execute("UPDATE procedure_session SET signed_context = NULL, content_version = NULL, content_sha256 = ? "
-                 "WHERE id = ?", (old_hash, session_id))
+    conn.execute("UPDATE procedure_session SET signed_context = NULL, content_version = NULL, content_sha256 = ?, "
+                 "signature = NULL WHERE id = ?", (old_hash, session_id))
+    # signed in those days: a hash-only signature, and the signing audit event names that hash (and no key)
+    conn.execute("DROP TRIGGER trg_audit_event_update_locked")
+    conn.execute("UPDATE audit_event SET detail = ? WHERE action = 'sign'", (f"sha256 {old_hash}",))
     conn.commit()
     conn.close()
     assert integrity.session_is_intact(ctx, session_id)

@@ -21,6 +21,7 @@ from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.patient_follow_up import follow_up_label
 from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord, Site
+from tpi_notes.domain.signature_keys import HASH_ONLY, parse_signature
 from tpi_notes.reports.body_diagram import DiagramMarker
 from tpi_notes.reports.formatting import (
     CONSENT,
@@ -98,6 +99,9 @@ class Signature:
     signed_at: str
     sha256: str
     qr_payload: str
+    # How it was signed: "Ed25519 signature, key 1a2b3c4d5e6f7a8b…" (content version 5), or
+    # "hash-only signature (before v5)" for a note signed before signing keys existed (domain/signature_keys.py).
+    method: str = ""
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,8 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
     signature = None
     if record.is_signed and record.content_sha256:
         signature = Signature(record.signed_by or record.physician, when(record.signed_at), record.content_sha256,
-                              f"tpi-notes:session:{record.id}:sha256:{record.content_sha256}")
+                              f"tpi-notes:session:{record.id}:sha256:{record.content_sha256}",
+                              signature_method(record.signature))
     if signature:
         attest = (f"I, {signature.signer}, personally performed this procedure and reviewed this note. The patient "
                   "tolerated it as documented.")
@@ -318,6 +323,14 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
         addenda=tuple(AddendumBlock(ADDENDUM_KINDS.get(a.kind, a.kind.title()), when(a.created_at), a.author, a.text,
                                     a.content_sha256) for a in record.addenda),
     )
+
+
+def signature_method(signature: str | None) -> str:
+    """How a signed note was signed, in words for the page."""
+    parsed = parse_signature(signature) if signature else None
+    if parsed is None:
+        return HASH_ONLY
+    return f"Ed25519 signature, key {parsed[0][:16]}…"
 
 
 SHOWN_PRINTS = 3

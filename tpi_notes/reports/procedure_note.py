@@ -17,7 +17,7 @@ from reportlab.platypus import CondPageBreak, Flowable, HRFlowable, KeepTogether
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.reports.body_diagram import body_diagram_drawing, body_diagram_height
 from tpi_notes.reports.logo import logo_flowable
-from tpi_notes.reports.note_model import ProcedureNoteVM
+from tpi_notes.reports.note_model import ProcedureNoteVM, Signature
 from tpi_notes.reports.page import PageDecor, render_pdf
 from tpi_notes.reports.styles import (
     ALERT_RULE,
@@ -244,7 +244,8 @@ def _signature(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
                para([bold("Signed electronically by: "), sig.signer, " · ", bold("Date and time: "), sig.signed_at],
                     st["Body"]),
                para([bold("Content SHA-256: "), sig.sha256], st["Hash"]),
-               para(f"The QR code holds session #{vm.session_id} and this hash.", st["Muted"])]
+               para(f"{sig.method[:1].upper()}{sig.method[1:]}. The QR code holds session #{vm.session_id} and "
+                    "this hash.", st["Muted"])]
     table = Table([[details, _qr(sig.qr_payload, QR_SIZE)]], colWidths=[FRAME_WIDTH - QR_SIZE - 10, QR_SIZE + 10],
                   hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -277,11 +278,17 @@ def build_story(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     return story
 
 
+def _footer_method(sig: Signature) -> str:
+    """The footer's short word for how the note was signed ("Ed25519", or "hash-only (before v5)")."""
+    return "Ed25519" if sig.method.startswith("Ed25519") else "hash-only (before v5)"
+
+
 def render_procedure_note(vm: ProcedureNoteVM) -> bytes:
     """The procedure note as PDF bytes (deterministic for the same view-model)."""
     st = note_styles()
     signed = vm.signature is not None
-    footer = f"Signed {vm.signature.signed_at} · SHA-256 {vm.signature.sha256[:16]}…" if vm.signature else DRAFT_MARK
+    footer = (f"Signed {vm.signature.signed_at} · SHA-256 {vm.signature.sha256[:16]}… · {_footer_method(vm.signature)}"
+              if vm.signature else DRAFT_MARK)
     watermark = "" if signed else DRAFT_MARK
     if vm.integrity_problem:
         footer, watermark = f"{ALTERED_MARK} — does not match its signature", ALTERED_MARK

@@ -30,6 +30,7 @@ from tpi_notes.domain.errors import NotFoundError, TpiError, ValidationError
 from tpi_notes.domain.password_policy import check_strength
 from tpi_notes.domain.passwords import hash_password, needs_rehash, verify_password
 from tpi_notes.domain.permissions import Permission, PermissionDenied
+from tpi_notes.services import signer_keys
 from tpi_notes.services.context import AppContext
 
 MAX_FAILED_ATTEMPTS = 5
@@ -202,6 +203,9 @@ def set_password(ctx: AppContext, user_id: int, new_password: str, *, current_pa
     with ctx.read() as s:
         user = _user(s, user_id)
         problem = password_problem(s, new_password, (user.full_name, user.username))
+        # A signer's key: re-wrapped under the new password, or a new pair on a reset (services/signer_keys.py).
+        keys = None if problem else signer_keys.prepare(s, user_id, new_password, reset=not own,
+                                                        current_password=current_password if own else None)
     if problem:
         raise ValidationError({"password": problem})
     new_hash = hash_password(new_password)  # slow on purpose: outside the write transaction
@@ -218,6 +222,8 @@ def set_password(ctx: AppContext, user_id: int, new_password: str, *, current_pa
             detail = "password set" if first else ("password changed" if own else "password reset by an administrator")
             audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="user",
                          entity_id=user.id, detail=detail)
+            assert keys is not None
+            signer_keys.apply(s, ctx, user.id, keys, detail)
     attempt.raise_if_refused()
 
 

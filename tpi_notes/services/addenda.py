@@ -1,7 +1,8 @@
 """Adding an addendum, correction or late entry to a signed session (clinical-reference §8.1).
 
 The original note stays exactly as signed; the addendum is a new, separately hashed record, dated now
-(never back-dated) and signed by a physician with their password.
+(never back-dated) and signed by a physician with their password: its hash, and from migration 0014 their
+Ed25519 signature over it (domain/signature_keys.py).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from datetime import datetime
 from tpi_notes.db.models import Addendum as AddendumRow
 from tpi_notes.db.models import ProcedureSession, User
 from tpi_notes.db.repositories import audit, staff
+from tpi_notes.domain import signature_keys as keys
 from tpi_notes.domain.addenda import addendum_content_sha256, clean_addendum
 from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import Addendum
+from tpi_notes.services import signer_keys
 from tpi_notes.services.accounts import password_attempt
 from tpi_notes.services.context import AppContext
 
@@ -32,6 +35,8 @@ def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_
     """
     ctx.require(Permission.ADDENDUM)
     cleaned = clean_addendum(kind, text)
+    with ctx.read() as s:  # the author's signing key, opened by the password (slow: before the write transaction)
+        unlocked = signer_keys.unlock(s, author_id, password)
     with ctx.transaction() as s:
         session = s.get(ProcedureSession, session_id)
         if session is None:
@@ -46,14 +51,19 @@ def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_
                                   "clock before adding an addendum (addenda are never back-dated).")
         attempt = password_attempt(s, ctx, author_id, password, f"addendum to session {session_id}")
         if attempt.ok:
+            if unlocked is None:
+                raise signer_keys.key_out_of_step()
+            signer_keys.ensure_registered(s, ctx, author_id, unlocked)
             digest = addendum_content_sha256(session_id, session.content_sha256, kind, cleaned, author_id, now)
+            signature = keys.sign(unlocked.private_key, keys.addendum_payload(session_id, digest, author_id, now))
             row = AddendumRow(session_id=session_id, kind=kind, text=cleaned, author_id=author_id, created_at=now,
-                              content_sha256=digest)
+                              content_sha256=digest, signature=signature)
             s.add(row)
             s.flush()
+            fingerprint = keys.fingerprint(keys.public_bytes(unlocked.private_key))
             audit.append(s, actor=ctx.actor, user_id=author_id, action="addendum", entity="addendum",
                          entity_id=row.id, patient_id=session.patient_id,
-                         detail=f"{kind} to session {session_id}, sha256 {digest}")
+                         detail=f"{kind} to session {session_id}, sha256 {digest}, Ed25519 key {fingerprint}")
             author = s.get_one(User, author_id)
             label = f"{author.full_name}, {author.credentials}" if author.credentials else author.full_name
     attempt.raise_if_refused()

@@ -32,6 +32,7 @@ from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.permissions import Permission
+from tpi_notes.domain.printed_context import formulary_as_signed, record_as_signed
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.signed_context import clinic_as_signed, patient_as_signed
@@ -63,6 +64,9 @@ def _chart(s: Session, session_id: int) -> _Chart:
         raise NotFoundError(f"Patient {record.patient_id} of session {session_id} does not exist.")
     formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
     patient = patient_as_signed(patients.to_record(row), record.signed_context)
+    # names, formulary items, lots and finding sources as signed (content version 5; domain/printed_context.py)
+    formulary = formulary_as_signed(formulary, record.signed_context)
+    record = record_as_signed(record, record.signed_context)
     return _Chart(record, patient, reference.clinic_info(s), formulary, load_atlas(record.atlas_version))
 
 

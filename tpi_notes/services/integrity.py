@@ -1,5 +1,11 @@
 """Is the record intact? Signed sessions against their hashes, addenda against theirs, the audit chain.
 
+A hash anyone holding the file can recompute; from content version 5 each signed session and addendum also
+carries its signer's Ed25519 signature, checked against the signer's public key (registered in the audit trail)
+and against the hash its signing audit event recorded (services/signature_check.py). Sessions signed before
+version 5 are "hash-only signature (before v5)": they are held to their hash and, where there is one, to their
+signing audit event.
+
 Everything streams in id order, a batch at a time, inside one read transaction (a consistent snapshot),
 so checking 100,000 sessions needs the memory of one batch.
 
@@ -31,6 +37,8 @@ from tpi_notes.domain.audit_anchor import Anchor, ChainHead, write_anchor_file
 from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionRecord
+from tpi_notes.domain.signature_keys import SignEvent, sign_event
+from tpi_notes.services import signature_check
 from tpi_notes.services.context import AppContext
 
 BATCH = session_repo.BATCH
@@ -64,17 +72,22 @@ class VerifyReport:
     audit_problems: list[tuple[int, str]] = field(default_factory=list)  # (event id, reason)
     missing_locks: list[str] = field(default_factory=list)  # lock triggers of migration 0003 no longer there
     head: ChainHead | None = None  # the newest event checked (None: the trail is empty)
+    key_problems: list[str] = field(default_factory=list)  # stored signing keys the audit trail did not register
+    hash_only: int = 0  # intact signed sessions with a hash-only signature (before content version 5)
 
     @property
     def ok(self) -> bool:
-        return not self.tampered and not self.audit_problems and not self.missing_locks
+        return not self.tampered and not self.audit_problems and not self.missing_locks and not self.key_problems
 
 
 def signature_problem(s: Session, record: SessionRecord) -> str | None:
     """Why a signed session (read in ``s``) no longer matches its signature; None when intact or a draft."""
     if not record.is_signed:
         return None
-    return signed_record_problem(record, record.content_sha256, session_repo.stored_addenda(s, [record.id]))
+    problem = signed_record_problem(record, record.content_sha256, session_repo.stored_addenda(s, [record.id]))
+    if problem:
+        return problem
+    return signature_check.check_sessions(s, [record.id], signature_check.key_index(s)).problems.get(record.id)
 
 
 def session_is_intact(ctx: AppContext, session_id: int) -> bool:
@@ -91,7 +104,7 @@ def tampered_session_ids(ctx: AppContext, patient_id: int | None = None) -> set[
     """Ids of the signed sessions (of one patient, or all) that no longer match their signature."""
     ctx.require(Permission.VIEW_RECORDS)
     with ctx.read() as s:
-        return {sid for sid, _mrn, _reason in _tampered(s, patient_id, None)}
+        return {sid for sid, _mrn, _reason in _tampered(s, patient_id, None, signature_check.key_index(s))}
 
 
 def verify_database(ctx: AppContext) -> VerifyReport:
@@ -99,8 +112,11 @@ def verify_database(ctx: AppContext) -> VerifyReport:
     ctx.require(Permission.VERIFY)
     report = VerifyReport()
     with ctx.read() as s:
-        report.tampered = _tampered(s, None, report)
-        report.audit_problems, signed, added = _check_audit_chain(s, report)
+        claims: dict[str, dict[int, SignEvent]] = {"signed": {}, "added": {}}
+        report.audit_problems, signed, added = _check_audit_chain(s, report, claims)
+        index = signature_check.key_index(s)
+        report.key_problems = index.problems
+        report.tampered = _tampered(s, None, report, index, claims)
         report.tampered += _missing_since_audited(s, signed, added)
         report.missing_locks = _missing_locks(s)
     return report
@@ -113,7 +129,8 @@ def record_verification(ctx: AppContext, report: VerifyReport, *, anchors: int =
     detail = (f"{report.sessions_checked} signed sessions, {report.audit_events_checked} audit events: "
               + ("all intact" if report.ok else
                  f"{len(report.tampered)} tampered sessions, {len(report.audit_problems)} audit problems, "
-                 f"{len(report.missing_locks)} missing lock triggers"))
+                 f"{len(report.missing_locks)} missing lock triggers"
+                 + (f", {len(report.key_problems)} signing key problems" if report.key_problems else "")))
     if anchors:
         detail += (f"; {anchors} anchor{'s' if anchors != 1 else ''}: "
                    + (f"{anchor_problems} problem{'s' if anchor_problems != 1 else ''}" if anchor_problems
@@ -122,20 +139,30 @@ def record_verification(ctx: AppContext, report: VerifyReport, *, anchors: int =
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="verify", entity="database", detail=detail)
 
 
-def _tampered(s: Session, patient_id: int | None, report: VerifyReport | None) -> list[tuple[int, str, str]]:
+def _tampered(s: Session, patient_id: int | None, report: VerifyReport | None, index: signature_check.KeyIndex,
+              claims: dict[str, dict[int, SignEvent]] | None = None) -> list[tuple[int, str, str]]:
+    """Signed sessions whose content no longer matches its hash, or whose hash is not the one its signer signed
+    (``claims``: the signing events of the whole trail, read by a full verify; None: read per page)."""
     found = []
     after = 0
     while page := session_repo.signed_page(s, after, BATCH, patient_id):
         mrns = dict(page)
-        for sid, reason in session_repo.tampered_among(s, list(mrns)).items():
+        problems = session_repo.tampered_among(s, list(mrns))
+        checked = signature_check.check_sessions(s, list(mrns), index, signed=claims and claims["signed"],
+                                                 added=claims and claims["added"])
+        for sid, reason in checked.problems.items():
+            problems.setdefault(sid, reason)
+        for sid, reason in problems.items():
             found.append((sid, mrns[sid], reason))
         if report is not None:
             report.sessions_checked += len(page)
+            report.hash_only += checked.hash_only
         after = page[-1][0]
     return sorted(found)
 
 
-def _check_audit_chain(s: Session, report: VerifyReport) -> tuple[list[tuple[int, str]], dict, dict]:
+def _check_audit_chain(s: Session, report: VerifyReport,
+                       claims: dict[str, dict[int, SignEvent]]) -> tuple[list[tuple[int, str]], dict, dict]:
     """Recompute every event's hash and its link to the one before, in id order.
 
     Also collects what the trail says was signed (session id → (event id, patient id)) and added
@@ -161,9 +188,13 @@ def _check_audit_chain(s: Session, report: VerifyReport) -> tuple[list[tuple[int
                 problems.append((eid, "its content does not match its hash (the event was changed)"))
             if action == "sign" and entity == "session" and entity_id is not None:
                 signed[entity_id] = (eid, patient_id)
+                if claim := sign_event(eid, detail):  # the hash (and key) signed, for the signature check
+                    claims["signed"][entity_id] = claim
             elif action == "addendum" and entity == "addendum" and entity_id is not None:
                 match = _ADDENDUM_SESSION.search(detail)
                 added[entity_id] = (eid, patient_id, int(match.group(1)) if match else 0)
+                if claim := sign_event(eid, detail):
+                    claims["added"][entity_id] = claim
             previous = digest
         report.audit_events_checked += len(rows)
         after = rows[-1][0]

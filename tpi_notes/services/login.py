@@ -17,8 +17,10 @@ from tpi_notes.domain.clinic import ClinicDetails, validate_clinic_details
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.domain.passwords import hash_password
 from tpi_notes.domain.permissions import PermissionDenied, Principal
+from tpi_notes.domain.signature_keys import new_key
 from tpi_notes.domain.staff import StaffMember
 from tpi_notes.domain.users import USERNAME_MAX, check_new_account, validate_username
+from tpi_notes.services import signer_keys
 from tpi_notes.services.accounts import AccountLockedError, TooSoonError, WrongPasswordError, password_attempt
 from tpi_notes.services.context import AccessChanged, AppContext, os_user
 
@@ -71,6 +73,8 @@ def setup_clinic(ctx: AppContext, details: ClinicDetails, full_name: str, creden
                      detail="first-run setup: clinic details")
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create", entity="user", entity_id=user.id,
                      detail=f"first user, roles: {', '.join(all_roles)}; password set")
+        if "physician" in all_roles:  # a physician's signing key pair, wrapped by the password
+            signer_keys.register(s, ctx, user.id, new_key(password), "made with the account")
         return staff.to_member(user)
 
 

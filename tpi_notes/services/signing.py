@@ -1,21 +1,32 @@
-"""Signing: the completeness check, the physician's password again, the content hash, and the lock."""
+"""Signing: the completeness check, the physician's password again, the content hash, the physician's Ed25519
+signature over it (domain/signature_keys.py), and the lock.
+
+Content version 5: the signed context carries everything the note prints by reference (names, formulary items,
+lots, finding sources; domain/printed_context.py), and the signature covers the session id, content version,
+content hash, signer and time. The "sign" audit event names the hash and the key, so `verify` can hold the
+stored hash to the one signed (services/integrity.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from tpi_notes.db.models import ProcedureSession, SessionFinding
+from tpi_notes.db.models import FormularyItem, Lot, ProcedureSession, SessionFinding
 from tpi_notes.db.repositories import audit, locks, patients, reference, session_records, staff
+from tpi_notes.domain import signature_keys as keys
 from tpi_notes.domain.completeness import MissingItem
 from tpi_notes.domain.draft import draft_from_record
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
+from tpi_notes.domain.printed_context import PRINTED_CONTEXT_VERSION, capture_printed
 from tpi_notes.domain.session import SessionRecord
-from tpi_notes.domain.signed_context import SIGNED_CONTEXT_VERSION, capture
+from tpi_notes.domain.signed_context import capture
 from tpi_notes.domain.signing import record_sha256
+from tpi_notes.services import signer_keys
 from tpi_notes.services.assessment import assess_in
 from tpi_notes.services.context import AppContext
 
@@ -36,6 +47,10 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
 
     if not verify_user_password(ctx, physician_id, password):
         raise TpiError("The password is not correct; the note was not signed.")
+    with ctx.read() as s:  # the slow part (Argon2id) before the write transaction
+        unlocked = signer_keys.unlock(s, physician_id, password)
+    if unlocked is None:
+        raise signer_keys.key_out_of_step()
     with ctx.transaction() as s:
         locks.session_row(s, session_id)  # a save of it on another workstation waits (PostgreSQL)
         record = session_records.load(s, session_id)
@@ -64,7 +79,7 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
         row.signed_at = now
         # The patient and clinic as they are now, under the signature: a reprint says what was signed.
         row.signed_context = capture(patients.to_record(patient), reference.clinic_info(s))
-        row.content_version = SIGNED_CONTEXT_VERSION
+        row.content_version = PRINTED_CONTEXT_VERSION
         row.findings.clear()
         s.flush()
         row.findings.extend(SessionFinding(rule_code=f.code, subject=f.subject, severity=f.severity,
@@ -75,15 +90,42 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
         s.flush()
         signed = session_records.load(s, session_id)
         assert signed is not None
+        # Everything the note prints by reference, as it is now, under the hash too (content version 5).
+        row.signed_context = {**row.signed_context, "printed": _printed(s, signed)}
+        s.flush()
+        signed = session_records.load(s, session_id)
+        assert signed is not None
         digest = record_sha256(signed)
+        signer_keys.ensure_registered(s, ctx, physician_id, unlocked)
+        signature = keys.sign(unlocked.private_key, keys.session_payload(
+            session_id, PRINTED_CONTEXT_VERSION, digest, physician_id, now))
         # One statement from draft to signed: the database's triggers allow exactly this change.
         s.execute(update(ProcedureSession).where(ProcedureSession.id == session_id,
                                                  ProcedureSession.status == "draft")
-                  .values(status="signed", content_sha256=digest, row_version=ProcedureSession.row_version + 1)
+                  .values(status="signed", content_sha256=digest, signature=signature,
+                          row_version=ProcedureSession.row_version + 1)
                   .execution_options(synchronize_session=False))
+        fingerprint = keys.fingerprint(keys.public_bytes(unlocked.private_key))
         audit.append(s, actor=ctx.actor, user_id=physician_id, action="sign", entity="session",
-                     entity_id=session_id, patient_id=record.patient_id, detail=f"sha256 {digest}")
+                     entity_id=session_id, patient_id=record.patient_id,
+                     detail=f"sha256 {digest}, Ed25519 key {fingerprint}")
         s.expire_all()
         final = session_records.load(s, session_id)
         assert final is not None
         return final
+
+
+def _printed(s: Session, record: SessionRecord) -> dict:
+    """The ``printed`` part of the signed context (domain/printed_context.py) from the stored references."""
+    codes = sorted({c.item_code for p in record.preparations for c in p.components})
+    items = {item.code: item for item in reference.list_items(s, include_retired=True) if item.code in codes}
+    used = {(c.item_code, c.lot_number) for p in record.preparations for c in p.components if c.lot_number}
+    lots = [{"item_code": code, "lot_number": number, "expiry": expiry, "ndc": ndc}
+            for code, number, expiry, ndc in s.execute(
+                select(FormularyItem.code, Lot.lot_number, Lot.expiry, Lot.ndc).join(FormularyItem)
+                .where(FormularyItem.code.in_(codes)))
+            if (code, number) in used]
+    return capture_printed(physician=record.physician, assistant=record.assistant, signer=record.signed_by,
+                           items=items, lots=lots,
+                           finding_sources=[{"code": f.code, "subject": f.subject, "source": f.source}
+                                            for f in record.findings])

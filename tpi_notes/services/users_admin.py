@@ -19,8 +19,9 @@ from tpi_notes.db.repositories import audit, reference, staff
 from tpi_notes.domain.errors import NotFoundError, ValidationError
 from tpi_notes.domain.passwords import hash_password
 from tpi_notes.domain.permissions import Permission
+from tpi_notes.domain.signature_keys import new_key
 from tpi_notes.domain.users import UserAccount, check_new_account, clean_person, describe_changes, roles_text
-from tpi_notes.services import accounts
+from tpi_notes.services import accounts, signer_keys
 from tpi_notes.services.context import AppContext
 
 
@@ -76,6 +77,8 @@ def add_user(ctx: AppContext, full_name: str, credentials: str, username: str, r
     if errors:
         raise ValidationError(errors)
     password_hash = hash_password(password)  # slow on purpose: outside the write transaction
+    # a physician's signing key pair, wrapped by the password (services/signer_keys.py); slow too
+    key = new_key(password) if "physician" in clean_roles else None
     with ctx.transaction() as s:
         if s.scalar(select(User.id).where(func.lower(User.username) == login)) is not None:
             raise ValidationError({"username": f"The user name “{login}” is taken; choose another."})
@@ -84,6 +87,8 @@ def add_user(ctx: AppContext, full_name: str, credentials: str, username: str, r
         s.flush()
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create", entity="user", entity_id=user.id,
                      detail=f"user {login} added, roles: {roles_text(clean_roles)}; password set")
+        if key is not None:
+            signer_keys.register(s, ctx, user.id, key, "made with the account")
         return _account(user)
 
 

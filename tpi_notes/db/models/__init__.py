@@ -14,6 +14,7 @@ from tpi_notes.db.models.clinical import (
 from tpi_notes.db.models.people import ClinicSettings, Patient, User, UserRole
 from tpi_notes.db.models.prints import AftercarePrint
 from tpi_notes.db.models.reference import FormularyItem, Lot, Template
+from tpi_notes.db.models.signer_keys import SignerKey
 
 __all__ = [
     "Addendum",
@@ -29,6 +30,7 @@ __all__ = [
     "ProcedureSession",
     "SessionDiagnosis",
     "SessionFinding",
+    "SignerKey",
     "Site",
     "Template",
     "User",

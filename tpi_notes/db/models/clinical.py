@@ -81,6 +81,8 @@ class ProcedureSession(Timestamps, Base):
     # Set at signing (migration 0008): the patient and clinic as signed, and the hash's content version.
     signed_context: Mapped[dict | None] = mapped_column(JSON)
     content_version: Mapped[int | None]
+    # The signer's Ed25519 signature (migration 0014, content version 5): "ed25519:<key fingerprint>:<base64>".
+    signature: Mapped[str | None] = mapped_column(Text)
 
     diagnoses: Mapped[list[SessionDiagnosis]] = relationship(
         order_by="SessionDiagnosis.position", cascade="all, delete-orphan"
@@ -134,6 +136,8 @@ class PreparationComponent(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("formulary_item.id", ondelete="RESTRICT"))
     lot_id: Mapped[int | None] = mapped_column(ForeignKey("lot.id", ondelete="RESTRICT"), index=True)
     volume_ml: Mapped[float]
+    # Single-dose vials opened for it (migration 0015); None: as many as the volume drawn needs.
+    vials_opened: Mapped[int | None]
 
 
 class Site(Base):
@@ -223,3 +227,4 @@ class Addendum(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime]
     content_sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(Text)  # the author's Ed25519 signature (migration 0014)

@@ -27,7 +27,7 @@ _PLAIN_FIELDS = (
     "position", "antisepsis", "guidance", "pain_before", "pain_after", "relief_pct", "complications", "tolerance",
     "blood_loss", "observation_minutes", "respiratory_check", "disposition", "follow_up", "follow_up_in", "comments", "signed_at",
     "content_sha256", "formulary_version", "aftercare_version", "row_version", "assistant_id", "signed_by_id",
-    "signed_context", "content_version",
+    "signed_context", "content_version", "signature",
 )
 
 
@@ -64,14 +64,16 @@ def load(s: Session, session_id: int) -> d.SessionRecord | None:
     for prep in preps:
         labels[prep.id] = prep.label
         components = s.execute(
-            select(PreparationComponent.volume_ml, FormularyItem.code, Lot.lot_number, Lot.expiry)
+            select(PreparationComponent.volume_ml, FormularyItem.code, Lot.lot_number, Lot.expiry,
+                   PreparationComponent.vials_opened, Lot.ndc)
             .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
             .outerjoin(Lot, Lot.id == PreparationComponent.lot_id)
             .where(PreparationComponent.preparation_id == prep.id)
             .order_by(PreparationComponent.position)
         )
         preparations.append(d.Preparation(prep.label, tuple(
-            d.Component(code, volume, lot or "", expiry) for volume, code, lot, expiry in components)))
+            d.Component(code, volume, lot or "", expiry, vials, ndc or "")
+            for volume, code, lot, expiry, vials, ndc in components)))
     sites = s.scalars(select(Site).where(Site.session_id == session_id).order_by(Site.number))
     diagnoses = s.scalars(select(SessionDiagnosis).where(SessionDiagnosis.session_id == session_id)
                           .order_by(SessionDiagnosis.position))
