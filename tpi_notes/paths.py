@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -13,10 +14,17 @@ DB_FILENAME = "tpi-notes.sqlite"
 
 
 def resources_dir() -> Path:
-    """The versioned reference data (formulary, atlas, aftercare text); ``TPI_NOTES_RESOURCES`` overrides."""
+    """The versioned reference data (formulary, atlas, aftercare text, rules); ``TPI_NOTES_RESOURCES`` overrides.
+
+    An installed wheel (or a frozen bundle) carries it inside the package as ``tpi_notes/_resources`` (setup.py
+    maps the repository's top-level ``resources/`` there); a clone, editable install or not, reads
+    ``resources/`` beside the package."""
     override = os.environ.get("TPI_NOTES_RESOURCES")
     if override:
         return Path(override)
+    packaged = resources.files(__package__ or "tpi_notes").joinpath("_resources")
+    if packaged.is_dir():
+        return Path(str(packaged))
     return Path(__file__).resolve().parents[1] / "resources"
 
 

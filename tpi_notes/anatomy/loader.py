@@ -6,6 +6,7 @@ import json
 import os
 import re
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,15 @@ _FILE = re.compile(r"^atlas-(?P<version>[0-9A-Za-z._-]+)\.json$")
 
 
 def resources_dir() -> Path:
-    """``resources/`` of the source tree; the ``TPI_NOTES_RESOURCES`` environment variable overrides it."""
+    """The reference data folder, found as tpi_notes.paths finds it (this package stays stdlib-only): the
+    ``TPI_NOTES_RESOURCES`` environment variable, else the package's copy in a wheel or bundle
+    (``tpi_notes/_resources``), else ``resources/`` of the source tree."""
     override = os.environ.get("TPI_NOTES_RESOURCES")
     if override:
         return Path(override)
+    packaged = resources.files(__package__.rpartition(".")[0] or "tpi_notes").joinpath("_resources")
+    if packaged.is_dir():
+        return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "resources"
 
 
