@@ -186,6 +186,8 @@ def _verify(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     print(f"Checked {report.sessions_checked} signed sessions and {report.audit_events_checked} audit events.")
+    if report.hash_only:  # signed before content version 5: held to their hash and signing audit event only
+        print(f"{report.hash_only} of them carry a hash-only signature (before v5), no Ed25519 signature.")
     print(report.head.line if report.head else "Audit chain head: none (the audit trail is empty)")
     for (name, anchor), found in zip(args.anchor, anchored, strict=True):
         if not found:
@@ -198,10 +200,13 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"AUDIT event {event_id}: {reason}")
     for name in report.missing_locks:
         print(f"LOCK trigger {name} is missing: the database no longer refuses changes it should refuse")
+    for problem in report.key_problems:
+        print(f"KEY: {problem}")
     if report.ok and not anchor_problems:
         print("Every signed session and the audit trail check out.")
         return 0
-    problems = len(report.tampered) + len(report.audit_problems) + len(report.missing_locks) + anchor_problems
+    problems = (len(report.tampered) + len(report.audit_problems) + len(report.missing_locks)
+                + len(report.key_problems) + anchor_problems)
     sys.stderr.write(f"{PROG}: verification failed: {problems} problem{'s' if problems != 1 else ''} "
                      "(listed above)\n")
     return 1

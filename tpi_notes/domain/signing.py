@@ -74,6 +74,9 @@ SITE_FIELDS = (
     "estim_frequency_hz", "estim_pulse_width_us", "estim_intensity_ma", "estim_minutes", "estim_attended", "note",
 )
 COMPONENT_FIELDS = ("item_code", "lot_number", "volume_ml")
+# Under the hash only when set, like SET_ONLY_SESSION_FIELDS: vials_opened (migration 0015, the single-dose vials a
+# component was drawn from; None = what the volume needs) is None on every component signed before it existed.
+SET_ONLY_COMPONENT_FIELDS = ("vials_opened",)
 FINDING_FIELDS = ("code", "subject", "severity", "message", "override_reason")
 
 
@@ -94,7 +97,9 @@ def session_content(
                     **{k: session[k] for k in SET_ONLY_SESSION_FIELDS if session.get(k)}},
         "diagnoses": [{"code": d["code"], "display": d["display"]} for d in diagnoses],
         "preparations": [
-            {"label": label, "components": [{k: c.get(k) for k in COMPONENT_FIELDS} for c in components]}
+            {"label": label, "components": [{**{k: c.get(k) for k in COMPONENT_FIELDS},
+                                             **{k: c[k] for k in SET_ONLY_COMPONENT_FIELDS if c.get(k) is not None}}
+                                            for c in components]}
             for label, components in sorted(preparations, key=lambda p: p[0])
         ],
         "sites": [{k: site.get(k) for k in SITE_FIELDS} for site in sorted(sites, key=lambda x: x["number"])],
@@ -115,8 +120,8 @@ def record_content(record: Any) -> dict[str, Any]:
     session["consent_risks"] = list(record.consent_risks)
     diagnoses = [{"code": d.code, "display": d.display} for d in record.diagnoses]
     preparations = [
-        (p.label, [{"item_code": c.item_code, "lot_number": c.lot_number, "volume_ml": c.volume_ml}
-                   for c in p.components])
+        (p.label, [{"item_code": c.item_code, "lot_number": c.lot_number, "volume_ml": c.volume_ml,
+                    "vials_opened": getattr(c, "vials_opened", None)} for c in p.components])
         for p in record.preparations
     ]
     sites = []
