@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.draft import CONSENT_TYPES, GUIDANCE, SessionDraft
+from tpi_notes.domain.drug_waste import MAX_VIALS
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.formulary import FormularyItem, Lot
 from tpi_notes.domain.patient_follow_up import follow_up_problem
@@ -136,7 +137,11 @@ def _check_preparations(draft: SessionDraft, formulary: Mapping[str, FormularyIt
                                                        f"{lot.expiry.isoformat()}; choose an in-date lot.")
                 else:
                     expiry = lot.expiry
-            components.append(Component(c.item_code, c.volume_ml, c.lot_number.strip(), expiry))
+            vials = getattr(c, "vials_opened", None)
+            if vials is not None and not (0 <= vials <= MAX_VIALS):
+                errors[f"{key}.{i}.vials_opened"] = (f"The vials of {item.name} opened must be between 0 and "
+                                                     f"{MAX_VIALS} (it is {vials}).")
+            components.append(Component(c.item_code, c.volume_ml, c.lot_number.strip(), expiry, vials))
         total = sum(c.volume_ml for c in prep.components)
         if total > MAX_SYRINGE_ML and key not in errors:
             errors[key] = f"Syringe {prep.label} holds {total:g} mL; at most {MAX_SYRINGE_ML:g} mL."

@@ -138,8 +138,6 @@ class PreparationComponent(Base):
     volume_ml: Mapped[float]
     # Single-dose vials opened for it (migration 0015); None: as many as the volume drawn needs.
     vials_opened: Mapped[int | None]
-    # Single-dose vials opened for it (migration 0015); None: as many as the volume drawn needs.
-    vials_opened: Mapped[int | None]
 
 
 class Site(Base):

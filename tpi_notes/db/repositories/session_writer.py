@@ -66,7 +66,8 @@ def write(s: Session, row: ProcedureSession | None, draft: SessionDraft,
                 lot_id = s.scalar(select(Lot.id).where(Lot.item_id == items[c.item_code],
                                                        Lot.lot_number == c.lot_number))
             new.components.append(PreparationComponent(position=position, item_id=items[c.item_code],
-                                                       lot_id=lot_id, volume_ml=c.volume_ml))
+                                                       lot_id=lot_id, volume_ml=c.volume_ml,
+                                                       vials_opened=c.vials_opened))
         row.preparations.append(new)
         preps[prep.label] = new
     s.flush()

@@ -135,15 +135,15 @@ def records_for_checking(s: Session, ids: Sequence[int]) -> dict[int, d.SessionR
         labels[pid] = label
         preparations[sid].append((pid, label))
     components: dict[int, list[d.Component]] = defaultdict(list)
-    for pid, volume, code, lot, expiry in s.execute(
+    for pid, volume, code, lot, expiry, vials, ndc in s.execute(
         select(PreparationComponent.preparation_id, PreparationComponent.volume_ml, FormularyItem.code,
-               Lot.lot_number, Lot.expiry)
+               Lot.lot_number, Lot.expiry, PreparationComponent.vials_opened, Lot.ndc)
         .join(Preparation, Preparation.id == PreparationComponent.preparation_id)
         .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
         .outerjoin(Lot, Lot.id == PreparationComponent.lot_id)
         .where(Preparation.session_id.in_(ids)).order_by(PreparationComponent.position)
     ):
-        components[pid].append(d.Component(code, volume, lot or "", expiry))
+        components[pid].append(d.Component(code, volume, lot or "", expiry, vials, ndc or ""))
     sites: dict[int, list[d.Site]] = defaultdict(list)
     for row in s.execute(select(Site.__table__).where(Site.session_id.in_(ids)).order_by(Site.number)):
         sites[row.session_id].append(_site(row, labels))

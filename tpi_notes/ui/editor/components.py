@@ -1,4 +1,5 @@
-"""One syringe's drugs as rows: formulary item, volume, lot (filtered to the item, expired lots in red)."""
+"""One syringe's drugs as rows: formulary item, volume, lot (filtered to the item, expired lots in red), and the
+single-dose vials opened for it ("Auto": as many as the volume needs; JW/JZ are billed from it, domain/coding.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QToolButton, QWidget
 
+from tpi_notes.domain.drug_waste import MAX_VIALS
 from tpi_notes.domain.formulary import AGENT_CLASSES
 from tpi_notes.domain.session import Component
 from tpi_notes.ui.editor.fields import FIELD_HEIGHT, mark_invalid
@@ -16,6 +18,9 @@ from tpi_notes.ui.editor.reference import EditorReference
 from tpi_notes.ui.style import DANGER, set_role
 
 NO_LOT = "No lot recorded"
+AUTO_VIALS = -1  # the spin box's "Auto": as many single-dose vials as the volume drawn needs
+VIALS_HINT = ("Single-dose vials opened for this drug. Auto: as many as the volume needs. 0: drawn from a vial "
+              "already counted in another syringe. The discarded rest is billed with JW.")
 MAX_COMPONENT_ML = 60.0
 
 
@@ -59,6 +64,13 @@ class ComponentRow(QObject):
         self.volume.setSuffix(" mL")
         self.volume.setMinimumWidth(96)
         self.volume.setMinimumHeight(FIELD_HEIGHT)
+        self.vials = QSpinBox(parent)
+        self.vials.setObjectName("vials_opened")
+        self.vials.setRange(AUTO_VIALS, MAX_VIALS)
+        self.vials.setSpecialValueText("Auto")
+        self.vials.setValue(AUTO_VIALS)
+        self.vials.setMinimumHeight(FIELD_HEIGHT)
+        self.vials.setToolTip(VIALS_HINT)
         self.lot = QComboBox(parent)
         self.lot.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.lot.setMinimumContentsLength(14)
@@ -70,15 +82,16 @@ class ComponentRow(QObject):
         self.error.setWordWrap(True)
         set_role(self.error, "field-error")
         self.error.hide()
-        for widget in (self.item, self.volume, self.lot):
+        for widget in (self.item, self.volume, self.lot, self.vials):
             widget.installEventFilter(self)
         self.item.currentIndexChanged.connect(self._on_item_changed)
         self.volume.valueChanged.connect(self.changed)
+        self.vials.valueChanged.connect(self.changed)
         self.lot.currentIndexChanged.connect(self._on_lot_changed)
         self.remove_button.clicked.connect(self.remove_clicked)
 
     def widgets(self) -> tuple[QWidget, ...]:
-        return (self.item, self.volume, self.lot, self.remove_button)
+        return (self.item, self.volume, self.lot, self.vials, self.remove_button)
 
     # -- value ----------------------------------------------------------------------------------------
     def load(self, component: Component) -> None:
@@ -91,14 +104,17 @@ class ComponentRow(QObject):
             self.item.setCurrentIndex(max(0, index))
             self.volume.setValue(component.volume_ml)
             self._fill_lots(component.item_code, component.lot_number, component.lot_expiry)
+            self.vials.setValue(AUTO_VIALS if component.vials_opened is None else component.vials_opened)
         finally:
             self.blockSignals(False)
         self.refresh_expiry()
+        self._refresh_vials()
 
     def component(self) -> Component:
         number = str(self.lot.currentData() or "")
+        vials = self.vials.value() if self.vials.isEnabled() and self.vials.value() != AUTO_VIALS else None
         return Component(str(self.item.currentData() or ""), round(self.volume.value(), 2), number,
-                         self._expiries.get(number) if number else None)
+                         self._expiries.get(number) if number else None, vials)
 
     def set_item(self, code: str) -> None:
         self.item.setCurrentIndex(max(0, self.item.findData(code)))
@@ -148,10 +164,21 @@ class ComponentRow(QObject):
         self.lot.setToolTip(f"This lot expired on {expiry.isoformat()}; choose an in-date lot."
                             if expired and expiry else "")
 
+    def _refresh_vials(self) -> None:
+        """Vials are counted for single-dose items only: a multi-dose vial has no waste to bill."""
+        item = self._reference.formulary.get(str(self.item.currentData() or ""))
+        single = bool(item and item.single_dose_vial and item.vial_volume_ml)
+        self.vials.setEnabled(single)
+        if single and item is not None:
+            self.vials.setToolTip(f"{VIALS_HINT} One vial: {item.vial_volume_ml:g} mL.")
+        else:
+            self.vials.setToolTip("Multi-dose vial: no vials counted, no waste billed." if item else VIALS_HINT)
+
     @Slot(int)
     def _on_item_changed(self, _index: int) -> None:
         self._fill_lots(str(self.item.currentData() or ""), None)
         self.refresh_expiry()
+        self._refresh_vials()
         self.changed.emit()
 
     @Slot(int)
@@ -161,7 +188,8 @@ class ComponentRow(QObject):
 
     # -- errors and keys ------------------------------------------------------------------------------
     def show_error(self, field: str, message: str) -> QWidget:
-        widget = {"item_code": self.item, "volume_ml": self.volume, "lot_number": self.lot}.get(field, self.item)
+        widget = {"item_code": self.item, "volume_ml": self.volume, "lot_number": self.lot,
+                  "vials_opened": self.vials}.get(field, self.item)
         mark_invalid(widget, True)
         text = self.error.text()
         self.error.setText(f"{text}\n{message}" if text else message)
@@ -169,7 +197,7 @@ class ComponentRow(QObject):
         return widget
 
     def clear_error(self) -> None:
-        for widget in (self.item, self.volume, self.lot):
+        for widget in (self.item, self.volume, self.lot, self.vials):
             mark_invalid(widget, False)
         self.error.clear()
         self.error.hide()

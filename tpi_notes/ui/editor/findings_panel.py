@@ -50,6 +50,7 @@ def codes_lines(coding: Coding) -> list[str]:
     lines = []
     for line in coding.cpt + coding.hcpcs:
         lines.append(f"{line.text} — {line.reason}" if line.reason else line.text)
+    lines += [w.text for w in coding.waste]  # "Discarded: 20 mg triamcinolone acetonide (1 vial partly used)"
     lines += [f"Note: {note}" for note in coding.notes]
     return lines
 
@@ -58,6 +59,7 @@ def codes_html(coding: Coding) -> str:
     """The same as :func:`codes_lines`, with each code in bold (escaped rich text for the panel)."""
     lines = [f"<b>{escape(line.text)}</b>" + (f" — {escape(line.reason)}" if line.reason else "")
              for line in coding.cpt + coding.hcpcs]
+    lines += [escape(w.text) for w in coding.waste]
     lines += [f"<span style='color:{MUTED}'>Note: {escape(note)}</span>" for note in coding.notes]
     return "<br>".join(lines)
 

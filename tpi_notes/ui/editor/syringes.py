@@ -16,7 +16,7 @@ from tpi_notes.ui.editor.components import ComponentRow
 from tpi_notes.ui.editor.reference import DEFAULT_SYRINGE, EditorReference
 from tpi_notes.ui.style import set_role
 
-HEADERS = ("Drug", "Volume", "Lot and expiry", "")
+HEADERS = ("Drug", "Volume", "Lot and expiry", "Vials", "")
 _KEY = re.compile(r"^preparations\[(?P<label>[^\]]*)\](?:\.(?P<index>\d+)\.(?P<field>\w+))?$")
 
 
