@@ -13,14 +13,16 @@ from datetime import date, timedelta
 
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.formulary import AGENT_CLASSES, FormularyItem, Lot
+from tpi_notes.domain.ndc import FORMS, HINT, parse_ndc
 from tpi_notes.domain.text_input import short_date
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 HCPCS_PATTERN = re.compile(r"^[A-Z][0-9]{4}$")
 LOT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]*$")
-# NDC segment lengths (labeler-product-package): the three 10-digit forms and the 11-digit billing form.
-NDC_FORMS = ((4, 4, 2), (5, 3, 2), (5, 4, 1), (5, 4, 2))
-NDC_HINT = "An NDC has 10 or 11 digits in three groups: 4-4-2, 5-3-2, 5-4-1 or 5-4-2 (e.g. 12345-6789-01)."
+# NDC segment lengths (labeler-product-package): the three 10-digit forms, the 11-digit billing form and the
+# FDA's 12-digit 6-4-2 format (domain/ndc.py).
+NDC_FORMS = FORMS
+NDC_HINT = HINT
 LOT_MAX_YEARS = 10
 
 
@@ -112,19 +114,13 @@ def validate_item(item: FormularyItem) -> FormularyItem:
 
 
 def normalise_ndc(text: str) -> str:
-    """A dashed NDC as typed (spaces removed), an 11-digit one without dashes as 5-4-2; "" stays "".
+    """A dashed NDC as typed (spaces removed; the package's 10-digit form is kept, claims pad it later), an 11- or
+    12-digit one without dashes as 5-4-2 or 6-4-2; "" stays "".
 
     Raises ValueError with a message for a person when it is not an NDC."""
-    value = "".join(text.split())
-    if not value:
+    if not "".join(text.split()):
         return ""
-    if value.isdigit() and value.isascii() and len(value) == 11:
-        return f"{value[:5]}-{value[5:9]}-{value[9:]}"
-    parts = value.split("-")
-    if len(parts) == 3 and all(p.isdigit() and p.isascii() for p in parts) \
-            and tuple(len(p) for p in parts) in NDC_FORMS:
-        return value
-    raise ValueError(f"“{text.strip()}” is not an NDC. {NDC_HINT}")
+    return parse_ndc(text).dashed
 
 
 def validate_lot(lot_number: str, ndc: str, expiry: date | None, today: date, *,
