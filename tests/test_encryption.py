@@ -236,10 +236,10 @@ def test_a_file_that_is_random_bytes_is_not_taken_for_an_encrypted_clinic(
     monkeypatch.setenv(ENV_KEY, KEY)
     code, _o, err = _run(["verify", "--db", str(junk)], capsys)
     assert code == 1 and "does not open with the key given" in err
-    text = tmp_path / "notes.sqlite"
-    text.write_text("not a database\n" * 100)
-    code, _o, err = _run(["verify", "--db", str(text)], capsys)
-    assert code == 1 and "is not a tpi-notes database (it is not an SQLite file)" in err
+    for name, content in (("notes.sqlite", b"not a database\n" * 100), ("zeros.sqlite", b"\0" * 4096)):
+        (tmp_path / name).write_bytes(content)  # never taken for encrypted: no passphrase asked for these
+        code, _o, err = _run(["verify", "--db", str(tmp_path / name)], capsys)
+        assert code == 1 and "is not a tpi-notes database (it is not an SQLite file)" in err
 
 
 def test_the_key_may_come_from_the_os_keyring(enc_copy: Path, capsys: pytest.CaptureFixture[str],

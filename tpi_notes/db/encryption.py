@@ -159,7 +159,7 @@ def _plain_sqlite_refuses(path: Path) -> bool:
 
 def may_be_encrypted(path: Path) -> bool:
     """A file plain SQLite refuses that could be SQLCipher's: whole pages (every SQLCipher page size is a
-    multiple of 512), and not starting with SQLite's own header (an encrypted file starts with its random salt).
+    multiple of 512), starting with what looks like its random salt (not SQLite's own header, not zeros).
     The first bytes are looked at only when no engine of this process has the file open (open_databases.py)."""
     from tpi_notes import open_databases
 
@@ -169,7 +169,9 @@ def may_be_encrypted(path: Path) -> bool:
     if open_databases.database_file_at(path) is not None:
         return True
     with path.open("rb") as fh:
-        return not fh.read(16).startswith(b"SQLite format 3")
+        salt = fh.read(16)
+    # 16 random bytes almost surely hold 8 or more distinct values; a zero-filled or text file does not look so
+    return not salt.startswith(b"SQLite format 3") and len(set(salt)) >= 8
 
 
 def key_of(path: Path | None) -> str | None:
