@@ -53,25 +53,32 @@ def key_index(s: Session) -> KeyIndex:
     return KeyIndex(known, problems)
 
 
-def _events(s: Session, action: str, entity: str, ids: Sequence[int]) -> dict[int, keys.SignEvent]:
+def _events(s: Session, action: str, entity: str, ids: Sequence[int],
+            patients: Sequence[int]) -> dict[int, keys.SignEvent]:
+    """The signing events of ``ids``, looked up through their patients (the audit trail's patient index: a clinic
+    has one signing event per signed session, too many to scan for one session)."""
     found: dict[int, keys.SignEvent] = {}
-    for start in range(0, len(ids), BATCH):
+    wanted = set(ids)
+    people = sorted(set(patients))
+    for start in range(0, len(people), BATCH):
         for eid, entity_id, detail in s.execute(
                 select(AuditEvent.id, AuditEvent.entity_id, AuditEvent.detail)
-                .where(AuditEvent.action == action, AuditEvent.entity == entity,
-                       AuditEvent.entity_id.in_(ids[start:start + BATCH])).order_by(AuditEvent.id)):
+                .where(AuditEvent.patient_id.in_(people[start:start + BATCH]), AuditEvent.action == action,
+                       AuditEvent.entity == entity).order_by(AuditEvent.id)):
+            if entity_id not in wanted:
+                continue
             event = keys.sign_event(eid, detail)
             if event is not None:
                 found[entity_id] = event
     return found
 
 
-def sign_events(s: Session, session_ids: Sequence[int]) -> dict[int, keys.SignEvent]:
-    return _events(s, "sign", "session", session_ids)
+def sign_events(s: Session, session_ids: Sequence[int], patients: Sequence[int]) -> dict[int, keys.SignEvent]:
+    return _events(s, "sign", "session", session_ids, patients)
 
 
-def addendum_events(s: Session, addendum_ids: Sequence[int]) -> dict[int, keys.SignEvent]:
-    return _events(s, "addendum", "addendum", addendum_ids)
+def addendum_events(s: Session, addendum_ids: Sequence[int], patients: Sequence[int]) -> dict[int, keys.SignEvent]:
+    return _events(s, "addendum", "addendum", addendum_ids, patients)
 
 
 @dataclass
@@ -89,12 +96,14 @@ def check_sessions(s: Session, ids: Sequence[int], index: KeyIndex, *,
     requires one for every signature); None: read them here for these ids."""
     full = signed is not None
     rows = s.execute(select(ProcedureSession.id, ProcedureSession.content_sha256, ProcedureSession.content_version,
-                            ProcedureSession.signature, ProcedureSession.signed_by_id, ProcedureSession.signed_at)
+                            ProcedureSession.signature, ProcedureSession.signed_by_id, ProcedureSession.signed_at,
+                            ProcedureSession.patient_id)
                      .where(ProcedureSession.id.in_(list(ids)), ProcedureSession.status == "signed")).all()
-    events = signed if signed is not None else sign_events(s, [r[0] for r in rows])
+    patients = [r[-1] for r in rows]
+    events = signed if signed is not None else sign_events(s, [r[0] for r in rows], patients)
     problems: dict[int, str] = {}
     hash_only = 0
-    for sid, sha, version, signature, signer, at in rows:
+    for sid, sha, version, signature, signer, at, _patient in rows:
         version = version or 1
         payload = keys.session_payload(sid, version, sha or "", signer or 0, at)
         problem = keys.signature_problem(payload=payload, content_sha256=sha, signature=signature, signer_id=signer,
@@ -107,7 +116,7 @@ def check_sessions(s: Session, ids: Sequence[int], index: KeyIndex, *,
     addenda = s.execute(select(Addendum.id, Addendum.session_id, Addendum.content_sha256, Addendum.author_id,
                                Addendum.created_at, Addendum.signature, Addendum.kind)
                         .where(Addendum.session_id.in_([r[0] for r in rows])).order_by(Addendum.id)).all()
-    notes = added if added is not None else addendum_events(s, [a[0] for a in addenda])
+    notes = added if added is not None else addendum_events(s, [a[0] for a in addenda], patients)
     for aid, sid, sha, author, created, signature, kind in addenda:
         problem = keys.signature_problem(payload=keys.addendum_payload(sid, sha, author, created), content_sha256=sha,
                                          signature=signature, signer_id=author, required=False,
