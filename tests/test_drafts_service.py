@@ -52,7 +52,8 @@ def full_draft(ctx: AppContext, patient_id: int, doctor_id: int):  # noqa: ANN20
         physician_id=doctor_id, indication="Neck pain for 6 months", conservative_care="PT 8 weeks",
         diagnoses=(Diagnosis("M79.12", ""), Diagnosis("M54.2", "")), consent_type="written",
         consent_risks=DEFAULT_RISKS + (NEAR_LUNG_RISK, *STEROID_RISKS),  # what trapezius and triamcinolone carry
-        exam_findings=(ExamFinding(sites[0].region_code, taut_band=True, referred_pain=True),),
+        exam_findings=(ExamFinding(sites[0].region_code, taut_band=True, referred_pain=True,
+                                   muscle_id=sites[0].muscle_id, side=sites[0].side),),
         timeout_done=True, timeout_at=start + timedelta(minutes=2), position="Prone", pain_before=7, pain_after=3,
         relief_pct=57, complications="None", tolerance="Tolerated well", blood_loss="Minimal",
         observation_minutes=15, respiratory_check="No dyspnea", disposition="Home", follow_up="6 weeks",

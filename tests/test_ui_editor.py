@@ -188,8 +188,9 @@ def test_a_whole_session_charted_through_the_widgets_reads_back_exactly(qtbot, c
                              Diagnosis("M54.2", "Cervicalgia"))
     assert got.conservative_care == "Physical therapy 8 weeks; NSAIDs"
     trap_l, trap_r, levator, infra = (s.region_code for s in got.sites)
-    assert got.exam_findings == (ExamFinding(trap_l, taut_band=True, referred_pain=True),
-                                 ExamFinding(levator, hypersensitive_spot=True))
+    assert got.exam_findings == (  # per muscle and side (issue 15)
+        ExamFinding(trap_l, taut_band=True, referred_pain=True, muscle_id="upper_trapezius", side="L"),
+        ExamFinding(levator, hypersensitive_spot=True, muscle_id="levator_scapulae", side="L"))
     assert (got.consent_type, got.consent_form_id) == ("written", "CF-2231")
     assert "pneumothorax" in got.consent_risks and "temporary rise in blood glucose" in got.consent_risks
     assert (got.timeout_done, got.timeout_at) == (True, start + timedelta(minutes=2))

@@ -286,7 +286,8 @@ def read_session(obj: Any, formulary: Mapping[str, FormularyItem],
         else:
             raise LineError(f"diagnoses[{i}]: {_shown(d)} has no code")
     exam = tuple(ExamFinding(str(f.get("region_code", "")), *(bool(f.get(k)) for k in (
-        "taut_band", "hypersensitive_spot", "referred_pain", "twitch"))) for f in _items(obj, "exam_findings")
+        "taut_band", "hypersensitive_spot", "referred_pain", "twitch")), muscle_id=str(f.get("muscle_id") or ""),
+        side=str(f.get("side") or ""), jump_sign=bool(f.get("jump_sign"))) for f in _items(obj, "exam_findings")
         if isinstance(f, Mapping))
     consent = _get(obj, "consent", dict, "", default={})
     consent_type = _get(consent, "type", str, "consent.")

@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass
 
 from tpi_notes.anatomy import Atlas
+from tpi_notes.domain import exam
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.history_answers import unanswered_for_signing
 from tpi_notes.domain.sites import site_near_lung
 
-CRITERIA = ("taut_band", "hypersensitive_spot", "referred_pain", "twitch")
 # A respiratory check that says it was not done ("Not indicated: no muscle over the lung treated", "N/A"):
 # right for a buttock, a contradiction when a muscle over the lung was treated.
 DECLINED_CHECK = re.compile(r"\bnot\s+(indicated|needed|required|applicable|done)\b|^\s*n\s*/?\s*a\b|"
@@ -74,12 +74,12 @@ def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas,
         for i, c in enumerate(prep.components):
             need(c.lot_number, f"preparations[{prep.label}].{i}.lot_number",
                  f"Syringe {prep.label}: record the lot of {c.item_code}.")
-    examined = {f.region_code: f for f in d.exam_findings}  # type: ignore[attr-defined]
-    for s in sites:
-        found = examined.get(s.region_code)
-        if found is None or sum(bool(getattr(found, c)) for c in CRITERIA) < 2:
-            out.append(MissingItem("exam_findings", f"{s.side} {s.muscle.lower()}: record at least two "
-                                   "trigger-point criteria (taut band, tender spot, referred pain, twitch)."))
+    examined = exam.by_muscle(d.exam_findings, sites)  # type: ignore[attr-defined]
+    for key, label, _region in exam.muscles_treated(sites):
+        if exam.core_count(exam.finding_for(examined, key)) < 2:
+            out.append(MissingItem(exam.field_key(key), f"{label}: record at least two of the three core "
+                                   "trigger-point criteria (taut band, hypersensitive spot, referred pain); "
+                                   "a twitch or jump sign does not count."))
     for f in findings:
         if f.blocks_signing:
             hint = " A physician may proceed with a documented reason." if f.overridable else ""

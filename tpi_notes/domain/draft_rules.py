@@ -16,6 +16,7 @@ from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.draft import CONSENT_TYPES, GUIDANCE, SessionDraft
 from tpi_notes.domain.drug_waste import MAX_VIALS
 from tpi_notes.domain.errors import ValidationError
+from tpi_notes.domain.exam import by_muscle
 from tpi_notes.domain.formulary import FormularyItem, Lot
 from tpi_notes.domain.patient_follow_up import follow_up_problem
 from tpi_notes.domain.rules import earliest_rules_date
@@ -102,6 +103,8 @@ def validate_draft(draft: SessionDraft, *, formulary: Mapping[str, FormularyItem
             atlas.region(finding.region_code)
         except KeyError:
             errors["exam_findings"] = f"Unknown muscle region {finding.region_code!r} in the exam findings."
+    # Each finding saved under its muscle and side (a region-keyed one, from before 0016, read as the editor showed it).
+    values["exam_findings"] = by_muscle(draft.exam_findings, values["sites"])  # type: ignore[arg-type]
     if errors:
         raise ValidationError(errors)
     return replace(draft, **values)  # type: ignore[arg-type]

@@ -105,6 +105,9 @@ class ExportExamFinding(NamedTuple):
     referred_pain: bool
     twitch: bool
 
+    muscle_id: str = ""  # empty on a finding signed region-keyed (before migration 0016)
+    side: str = ""
+    jump_sign: bool = False
 
 class ExportDiagnosis(NamedTuple):
     code: str

@@ -121,13 +121,21 @@ class SessionSummary:
 
 @dataclass(frozen=True)
 class ExamFinding:
-    """Trigger-point criteria found in one muscle before the procedure (clinical-reference §1.2)."""
+    """Trigger-point criteria found in one muscle and side before the procedure (clinical-reference §1.2).
 
-    region_code: str
+    Keyed by ``muscle_id`` and ``side``: the muscle treated, a deep alternative included (domain/exam.py).
+    ``region_code`` is the surface region of the muscle's first site, as before migration 0016; a finding with
+    no ``muscle_id`` was written before then and is read through :func:`tpi_notes.domain.exam.by_muscle`.
+    """
+
+    region_code: str = ""
     taut_band: bool = False
     hypersensitive_spot: bool = False
     referred_pain: bool = False
     twitch: bool = False
+    muscle_id: str = ""
+    side: str = ""
+    jump_sign: bool = False
 
 
 @dataclass(frozen=True)

@@ -109,14 +109,22 @@ def session_content(
     return content
 
 
+def exam_finding_content(finding: Any) -> dict[str, Any]:
+    """One exam finding as signed. The muscle and side (migration 0016) and the jump sign are under the hash
+    only when set, like SET_ONLY_SESSION_FIELDS: a finding signed region-keyed before them hashes unchanged."""
+    out = {"region_code": finding.region_code, "taut_band": finding.taut_band, "twitch": finding.twitch,
+           "referred_pain": finding.referred_pain, "hypersensitive_spot": finding.hypersensitive_spot}
+    if getattr(finding, "muscle_id", ""):
+        out.update(muscle_id=finding.muscle_id, side=finding.side)
+    if getattr(finding, "jump_sign", False):
+        out["jump_sign"] = True
+    return out
+
+
 def record_content(record: Any) -> dict[str, Any]:
     """The signed content of a SessionRecord, built exactly as from the stored rows."""
     session = {name: getattr(record, name, None) for name in SESSION_FIELDS + SET_ONLY_SESSION_FIELDS}
-    session["exam_findings"] = [
-        {"region_code": f.region_code, "taut_band": f.taut_band, "twitch": f.twitch,
-         "referred_pain": f.referred_pain, "hypersensitive_spot": f.hypersensitive_spot}
-        for f in record.exam_findings
-    ]
+    session["exam_findings"] = [exam_finding_content(f) for f in record.exam_findings]
     session["consent_risks"] = list(record.consent_risks)
     diagnoses = [{"code": d.code, "display": d.display} for d in record.diagnoses]
     preparations = [

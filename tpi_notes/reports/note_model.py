@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tpi_notes.anatomy import Atlas
+from tpi_notes.domain import exam
 from tpi_notes.domain.aftercare import AftercarePrint
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.coding import Coding
@@ -227,14 +228,15 @@ def _syringes(record: SessionRecord, formulary: Mapping[str, FormularyItem]) -> 
 
 def _exam(record: SessionRecord, atlas: Atlas) -> tuple[tuple[str, ...], ...]:
     rows = []
-    for f in record.exam_findings:
-        try:
-            label = atlas.region(f.region_code).label
-        except (KeyError, ValueError):
-            label = f.region_code
-        met = sum((f.taut_band, f.hypersensitive_spot, f.referred_pain))
+    for f in exam.by_muscle(record.exam_findings, record.sites):
+        label = labels.get((f.muscle_id, f.side))
+        if label is None:
+            try:
+                label = atlas.region(f.region_code).label
+            except (KeyError, ValueError):
+                label = f"{f.muscle_id} ({f.side})"
         rows.append((label, yes_no(f.taut_band), yes_no(f.hypersensitive_spot), yes_no(f.referred_pain),
-                     yes_no(f.twitch), f"{met} of 3"))
+                     yes_no(f.twitch), yes_no(f.jump_sign), f"{exam.core_count(f)} of 3"))
     return tuple(rows)
 
 
@@ -243,6 +245,9 @@ def _codes(lines: Sequence) -> tuple[CodeRow, ...]:
 
 
 def _findings(findings: Sequence[Finding]) -> tuple[FindingRow, ...]:
+    """One row per muscle and side examined, under the muscle treated (a deep alternative included); the core
+    count is of the three core criteria only (domain/exam.py)."""
+    labels = {key: label for key, label, _region in exam.muscles_treated(record.sites)}
     order = {"stop": 0, "warn": 1, "info": 2}
     rows = []
     for f in sorted(findings, key=lambda x: (order.get(x.severity, 3), x.code, x.subject)):

@@ -160,8 +160,8 @@ def _pre_procedure(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
                            *pair_rows(vm.history + vm.preparation, st)]
     if vm.exam:
         out += [*_sub("Examination: trigger point criteria per muscle", st),
-                grid(("Muscle", "Taut band", "Hypersensitive spot", "Referred pain", "Twitch", "Core criteria"),
-                     vm.exam, (4.4, 1.9, 3, 2.4, 1.6, 2.3), st)]
+                grid(("Muscle and side", "Taut band", "Hypersensitive spot", "Referred pain", "Twitch", "Jump sign",
+                      "Core criteria"), vm.exam, (4.6, 1.7, 2.8, 2.2, 1.3, 1.6, 2.0), st)]
     return out
 
 

@@ -172,7 +172,9 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
             conservative_care=conservative_care or "",
             exam_findings=tuple(ExportExamFinding(str(f.get("region_code", "")), bool(f.get("taut_band")),
                                                   bool(f.get("hypersensitive_spot")), bool(f.get("referred_pain")),
-                                                  bool(f.get("twitch"))) for f in exam or ()),
+                                                  bool(f.get("twitch")), str(f.get("muscle_id") or ""),
+                                                  str(f.get("side") or ""), bool(f.get("jump_sign")))
+                                for f in exam or ()),
             consent_type=consent_type, consent_risks=tuple(consent_risks or ()),
             consent_form_id=consent_form_id or "", timeout_done=bool(timeout_done), timeout_at=timeout_at,
             position=position or "", antisepsis=antisepsis or "", guidance=guidance,

@@ -1,4 +1,7 @@
-"""Exam findings per treated muscle: one row per distinct muscle and side among the sites, four checkboxes."""
+"""Exam findings per treated muscle and side (a site's deep alternative included): one row each, five checkboxes.
+
+The first three columns are the core criteria (domain/exam.py); twitch and jump sign are recorded beside them.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,13 @@ from dataclasses import fields, replace
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from tpi_notes.domain.exam import MuscleKey, by_muscle, field_key, muscles_treated
 from tpi_notes.domain.session import ExamFinding, Site
 
 CRITERIA = (("taut_band", "Taut band"), ("hypersensitive_spot", "Hypersensitive spot"),
-            ("referred_pain", "Referred pain"), ("twitch", "Twitch"))
-MuscleKey = tuple[str, str]  # (muscle_id, side)
-
-
-def muscle_rows(sites: tuple[Site, ...] | list[Site]) -> list[tuple[MuscleKey, str, str]]:
-    """(key, label, region code of its first site) for each distinct muscle and side, in site order."""
-    rows: dict[MuscleKey, tuple[MuscleKey, str, str]] = {}
-    for site in sites:
-        key = (site.muscle_id, site.side)
-        if key not in rows:
-            rows[key] = (key, f"{site.muscle} ({site.side})", site.region_code)
-    return list(rows.values())
+            ("referred_pain", "Referred pain"), ("twitch", "Twitch"), ("jump_sign", "Jump sign"))
+_KEYS = ("region_code", "muscle_id", "side")
+muscle_rows = muscles_treated
 
 
 class ExamFindingsTable(QTableWidget):
@@ -49,12 +44,8 @@ class ExamFindingsTable(QTableWidget):
         self._fit_height()
 
     def load(self, findings: tuple[ExamFinding, ...], sites: tuple[Site, ...]) -> None:
-        self._findings = {}
-        by_region = {site.region_code: (site.muscle_id, site.side) for site in reversed(sites)}
-        for finding in findings:
-            key = by_region.get(finding.region_code)
-            if key is not None:
-                self._findings[key] = finding
+        self._findings = {(f.muscle_id, f.side): f for f in by_muscle(findings, sites)}
+        self._rows = []
         self.set_sites(sites)
 
     def set_sites(self, sites: tuple[Site, ...] | list[Site]) -> None:
@@ -83,13 +74,21 @@ class ExamFindingsTable(QTableWidget):
         self._fit_height()
 
     def findings(self) -> tuple[ExamFinding, ...]:
-        """The findings of the muscles treated now (each with the region code of its first site)."""
+        """The findings of the muscles treated now, keyed by muscle and side (and the region of its first site)."""
         out = []
-        for key, _label, region in self._rows:
-            finding = self._findings.get(key)
+        for (muscle_id, side), _label, region in self._rows:
+            finding = self._findings.get((muscle_id, side))
             if finding is not None:
-                out.append(finding if finding.region_code == region else replace(finding, region_code=region))
+                out.append(replace(finding, region_code=region, muscle_id=muscle_id, side=side))
         return tuple(out)
+
+    def select_muscle(self, field: str) -> None:
+        """Choose the row of ``field`` ("exam_findings[scalenes.L]", a signing check's item) and focus it."""
+        for row, (key, _label, _region) in enumerate(self._rows):
+            if field_key(key) == field:
+                self.setCurrentCell(row, 1)
+                self.setFocus()
+                return
 
     def set_checked(self, row: int, attr: str, checked: bool) -> None:
         """Tick or clear one criterion (what a click on the checkbox does)."""
@@ -102,9 +101,9 @@ class ExamFindingsTable(QTableWidget):
             return
         key, _label, region = self._rows[item.row()]
         attr = CRITERIA[item.column() - 1][0]
-        finding = self._findings.get(key) or ExamFinding(region)
+        finding = self._findings.get(key) or ExamFinding(region, muscle_id=key[0], side=key[1])
         self._findings[key] = replace(finding, **{attr: item.checkState() == Qt.CheckState.Checked})
-        if not any(getattr(self._findings[key], f.name) for f in fields(ExamFinding) if f.name != "region_code"):
+        if not any(getattr(self._findings[key], f.name) for f in fields(ExamFinding) if f.name not in _KEYS):
             del self._findings[key]  # nothing found is the same as nothing recorded
         self.changed.emit()
 
