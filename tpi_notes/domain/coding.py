@@ -118,8 +118,9 @@ def _drug_lines(use: DrugUse, table: list[dict], jz_required: bool) -> list[Code
     waste = max(0, opened_units - single_used)
     if waste:  # JW only for a whole billing unit or more
         out = [CodeLine(code, used, (), f"{reason}; {_opened(use)}, {amount(use.discarded_mg)} mg discarded")]             if used else []
-        out.append(CodeLine(code, waste, ("JW",), f"discarded from {plural(use.vials, 'single-dose vial')}: "
-                                                   f"{amount(use.discarded_mg)} mg = {waste} × {amount(unit_mg)} mg"))
+        out.append(CodeLine(code, waste, ("JW",), f"{amount(use.discarded_mg)} mg discarded from "
+                                                   f"{plural(use.vials, 'single-dose vial')}, billed as {waste} × "
+                                                   f"{amount(unit_mg)} mg"))
         return out
     mods = ("JZ",) if jz_required and use.single_dose_only else ()
     if use.discarded_mg > 1e-6:  # less than one unit left over: within the units billed, never "nothing"

@@ -3,6 +3,10 @@
 UTF-8 with a byte-order mark so spreadsheets read any script; every cell goes through ``safe_cell`` so a value
 starting with = + - @ is never run as a formula. Lists inside a cell are separated by "; ". The header and its
 meaning live in ``CSV_COLUMNS`` only: docs/export-format.md lists the same columns (a test compares them).
+
+Milligrams of different drugs are never added up (issue 15 item 8): each drug has its own columns (mg and % of
+its maximum), the class totals of the first version are filled only when one drug of the class was given, and
+saline is in mL (its salt is not a dose).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Iterable
 from tpi_notes.domain.coding import CodeLine
 from tpi_notes.domain.csv_cells import safe_cell
 from tpi_notes.domain.export_records import ExportRecord, muscles_with_sides
+from tpi_notes.domain.ndc import billing_ndc
 
 BOM = "\ufeff".encode()
 SEP = "; "
@@ -37,8 +42,10 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("site_count", "Number of sites marked on the body diagram."),
     ("injected_ml", "Total volume injected, mL."),
     ("agents", "Each agent given with its total: \"Lidocaine 1 %: 40 mg\" (saline in mL)."),
-    ("local_anesthetic_mg", "Total local anesthetic, mg (all local anesthetics together)."),
-    ("corticosteroid_mg", "Total corticosteroid, mg of the drug as labelled (not methylprednisolone-equivalent)."),
+    ("local_anesthetic_mg", "The local anesthetic's total, mg, when one was given; empty when two or more were (mg of "
+                            "different drugs do not add up: see the per-drug columns)."),
+    ("corticosteroid_mg", "The corticosteroid's total, mg as labelled, when one was given; empty when two or more "
+                          "were (see the per-drug columns)."),
     ("diagnoses", "ICD-10-CM codes of the indication."),
     ("cpt", "Procedure codes with modifiers and units: \"20553 x1; 97032 x2\" (CPT; G0283 is HCPCS Level II)."),
     ("hcpcs", "HCPCS drug codes with modifiers and billing units: \"J3301-JZ x4\"."),
@@ -48,7 +55,31 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("complications", "Complications as recorded (\"None\" when there were none)."),
     ("addenda", "Number of addenda, corrections and late entries."),
     ("content_sha256", "SHA-256 of the signed content; empty on a draft."),
+    # issue 15 item 8: per-drug columns (all strengths of a drug together), never sums across drugs
+    ("local_anesthetic_pct_of_max", "All local anesthetics together as % of this patient's maximum (each drug's "
+                                    "share of its own maximum, added); empty without a weight."),
+    ("lidocaine_mg", "Lidocaine given, mg (all strengths)."),
+    ("lidocaine_pct_of_max", "Lidocaine as % of its maximum for this patient."),
+    ("bupivacaine_mg", "Bupivacaine given, mg."),
+    ("bupivacaine_pct_of_max", "Bupivacaine as % of its maximum for this patient."),
+    ("ropivacaine_mg", "Ropivacaine given, mg."),
+    ("ropivacaine_pct_of_max", "Ropivacaine as % of its maximum for this patient."),
+    ("saline_ml", "Normal saline injected, mL."),
+    ("triamcinolone_mg", "Triamcinolone acetonide given, mg (all strengths)."),
+    ("methylprednisolone_mg", "Methylprednisolone acetate given, mg."),
+    ("dexamethasone_mg", "Dexamethasone sodium phosphate given, mg."),
+    ("betamethasone_mg", "Betamethasone given, mg."),
+    ("other_drugs", "Any other drug given (a clinic's own formulary item): \"Mepivacaine 1 %: 40 mg (10 % of max)\"."),
+    ("ndc", "Each drug's NDC in the 11-digit billing form: \"Triamcinolone acetonide 40 mg/mL: 12345678901\"."),
+    ("discarded", "Drug discarded from single-dose vials (billed with JW): \"triamcinolone acetonide: 20 mg (2 vials "
+                  "opened)\"."),
 )
+# Per-drug columns: column prefix → the formulary's generic name (saline is in mL, below).
+PER_DRUG = (("lidocaine", "lidocaine", True), ("bupivacaine", "bupivacaine", True),
+            ("ropivacaine", "ropivacaine", True), ("triamcinolone", "triamcinolone acetonide", False),
+            ("methylprednisolone", "methylprednisolone acetate", False),
+            ("dexamethasone", "dexamethasone sodium phosphate", False), ("betamethasone", "betamethasone", False))
+SALINE = "sodium chloride"
 CSV_HEADER: tuple[str, ...] = tuple(name for name, _ in CSV_COLUMNS)
 
 
@@ -65,6 +96,40 @@ def code_text(line: CodeLine) -> str:
     return f"{line.code}{mods} x{line.units}"
 
 
+def _by_drug(record: ExportRecord) -> dict[str, tuple[float, float | None, list[str]]]:
+    """Generic → (mg, % of max or None, the item names), every strength of a drug together."""
+    out: dict[str, tuple[float, float | None, list[str]]] = {}
+    generics = record.generics or tuple(r.name for r in record.doses.rows)
+    for row, generic in zip(record.doses.rows, generics, strict=False):
+        mg, pct, names = out.get(generic, (0.0, 0.0, []))
+        share = None if pct is None or row.pct_of_max is None else pct + row.pct_of_max
+        out[generic] = (mg + (row.total_ml if generic == SALINE else row.total_mg), share, [*names, row.name])
+    return out
+
+
+def _per_drug_cells(record: ExportRecord) -> list[object]:
+    """The cells from ``local_anesthetic_pct_of_max`` to ``discarded``, in ``CSV_COLUMNS`` order."""
+    drugs = _by_drug(record)
+    cells: list[object] = [number(record.doses.local_anesthetic_pct)]
+    for _column, generic, with_max in PER_DRUG:
+        if generic == "triamcinolone acetonide":  # saline sits between the anesthetics and the steroids
+            cells.append(number(drugs[SALINE][0]) if SALINE in drugs else "")
+        mg, pct, _names = drugs.get(generic, (None, None, []))
+        cells.append(number(mg))
+        if with_max:
+            cells.append(number(pct) if mg is not None else "")
+    known = {g for _c, g, _m in PER_DRUG} | {SALINE}
+    others = [f"{', '.join(names)}: {number(mg)} mg" + (f" ({number(pct)} % of max)" if pct is not None else "")
+              for generic, (mg, pct, names) in drugs.items() if generic not in known]
+    ndcs: dict[str, None] = {}
+    for m in record.medications:
+        if billing_ndc(m.ndc):
+            ndcs.setdefault(f"{m.name}: {billing_ndc(m.ndc)}", None)
+    discarded = [f"{w.generic}: {number(w.discarded_mg)} mg ({w.vials} vial{'s' if w.vials != 1 else ''} opened)"
+                 for w in record.coding.waste]
+    return [*cells, SEP.join(others), SEP.join(ndcs), SEP.join(discarded)]
+
+
 def csv_row(record: ExportRecord) -> list[str]:
     """The cells of one session, in ``CSV_HEADER`` order, already neutralised."""
     s = record.session
@@ -72,8 +137,11 @@ def csv_row(record: ExportRecord) -> list[str]:
     rows = record.doses.rows
     start = s.performed_start.isoformat(" ")
     muscles = muscles_with_sides(s.sites)
+    generics = record.generics or tuple(r.name for r in rows)
     la = [r.total_mg for r in rows if r.agent_class == "local_anesthetic"]
     steroid = [r.total_mg for r in rows if r.agent_class == "corticosteroid"]
+    one_la = len({g for r, g in zip(rows, generics, strict=False) if r.agent_class == "local_anesthetic"}) == 1
+    one_steroid = len({g for r, g in zip(rows, generics, strict=False) if r.agent_class == "corticosteroid"}) == 1
     cells = (
         s.id,
         start[:10],
@@ -93,8 +161,8 @@ def csv_row(record: ExportRecord) -> list[str]:
         number(record.doses.injected_ml),
         SEP.join(f"{r.name}: {number(r.total_ml)} mL" if r.agent_class == "saline" else
                  f"{r.name}: {number(r.total_mg)} mg" for r in rows),
-        number(sum(la)) if la else "",
-        number(sum(steroid)) if steroid else "",
+        number(sum(la)) if la and one_la else "",  # the same drug in two strengths is one drug
+        number(sum(steroid)) if steroid and one_steroid else "",
         SEP.join(d.code for d in s.diagnoses),
         SEP.join(map(code_text, record.coding.cpt)),
         SEP.join(map(code_text, record.coding.hcpcs)),
@@ -104,6 +172,7 @@ def csv_row(record: ExportRecord) -> list[str]:
         s.complications,
         len(s.addenda),
         s.content_sha256 or "",
+        *_per_drug_cells(record),
     )
     return list(map(safe_cell, cells))
 

@@ -25,6 +25,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from tpi_notes.domain.export_records import Clinician, ExportPatient, ExportRecord, MedicationLine, local_iso
+from tpi_notes.domain.ndc import billing_ndc
+from tpi_notes.domain.numbers import amount
 
 SNOMED = "http://snomed.info/sct"
 TARGET_BODY_STRUCTURE = "http://hl7.org/fhir/StructureDefinition/procedure-targetBodyStructure"
@@ -36,6 +38,7 @@ IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 # Local code systems (URNs: they name tpi-notes' own codes and resolve nowhere).
 MUSCLE_SYSTEM = "urn:tpi-notes:atlas-muscle"
 FORMULARY_SYSTEM = "urn:tpi-notes:formulary-item"
+NDC_SYSTEM = "http://hl7.org/fhir/sid/ndc"  # the 11-digit billing form, no dashes (domain/ndc.py)
 SESSION_ID_SYSTEM = "urn:tpi-notes:session-id"
 USER_ID_SYSTEM = "urn:tpi-notes:user"
 
@@ -243,9 +246,9 @@ def procedure_resource(record: ExportRecord, ids: FhirIds, zone: tzinfo | None =
 
 def _dose(m: MedicationLine) -> tuple[dict[str, Any], str]:
     if m.agent_class == "saline" or m.concentration_mg_per_ml <= 0:
-        return {"value": m.total_ml, "unit": "mL", "system": UCUM, "code": "mL"}, f"{m.total_ml:g} mL"
+        return {"value": m.total_ml, "unit": "mL", "system": UCUM, "code": "mL"}, f"{amount(m.total_ml)} mL"
     return ({"value": m.total_mg, "unit": "mg", "system": UCUM, "code": "mg"},
-            f"{m.total_mg:g} mg ({m.total_ml:g} mL of {m.concentration_mg_per_ml:g} mg/mL)")
+            f"{amount(m.total_mg)} mg ({amount(m.total_ml)} mL of {amount(m.concentration_mg_per_ml)} mg/mL)")
 
 
 def administration_resource(record: ExportRecord, m: MedicationLine, ids: FhirIds,
@@ -254,6 +257,9 @@ def administration_resource(record: ExportRecord, m: MedicationLine, ids: FhirId
     medication: dict[str, Any] = {"resourceType": "Medication", "id": "medication",
                                   "code": {"coding": [_coding(FORMULARY_SYSTEM, m.item_code, m.name)],
                                            "text": m.name}}
+    ndc = billing_ndc(m.ndc)
+    if ndc:  # the claim's drug line needs it (clinical-reference §2.5)
+        medication["code"]["coding"].append(_coding(NDC_SYSTEM, ndc, m.name))
     batch = {}
     if m.lot:
         batch["lotNumber"] = m.lot

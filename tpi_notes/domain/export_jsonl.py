@@ -14,6 +14,7 @@ from typing import Any
 from tpi_notes.domain.coding import Coding
 from tpi_notes.domain.export_records import ExportPatient, ExportRecord, local_iso
 from tpi_notes.domain.history_answers import nullable
+from tpi_notes.domain.ndc import billing_ndc
 from tpi_notes.domain.none_answers import named_or_empty
 
 # Characters JSON may leave raw but str.splitlines() and some readers treat as line ends: escaped, so one
@@ -81,6 +82,7 @@ def session_json(record: ExportRecord, zone: tzinfo | None = None) -> dict[str, 
             "name": m.name, "code": m.item_code, "class": m.agent_class,
             "concentration_mg_per_ml": m.concentration_mg_per_ml, "total_ml": m.total_ml, "total_mg": m.total_mg,
             "lot": m.lot or None, "expires": m.expires.isoformat() if m.expires else None,
+            "ndc": m.ndc or None, "ndc_11": billing_ndc(m.ndc) or None,
         } for m in record.medications],
         "codes": codes_json(coding, record.payer_profile),
         "pain_before": s.pain_before,
@@ -104,10 +106,10 @@ def session_json(record: ExportRecord, zone: tzinfo | None = None) -> dict[str, 
         "exam_findings": [{
             "region_code": f.region_code, "taut_band": f.taut_band, "hypersensitive_spot": f.hypersensitive_spot,
             "referred_pain": f.referred_pain, "twitch": f.twitch,
-        } for f in s.exam_findings],
-        "consent": {"type": s.consent_type, "risks_discussed": list(s.consent_risks),
             **({"muscle_id": f.muscle_id, "side": f.side} if f.muscle_id else {}),
             **({"jump_sign": True} if f.jump_sign else {}),
+        } for f in s.exam_findings],
+        "consent": {"type": s.consent_type, "risks_discussed": list(s.consent_risks),
                     "form_id": s.consent_form_id or None},
         "time_out": {"done": s.timeout_done, "at": local_iso(s.timeout_at, zone)},
         "position": s.position,
@@ -123,7 +125,8 @@ def session_json(record: ExportRecord, zone: tzinfo | None = None) -> dict[str, 
             "components": [{
                 "item_code": c.item_code, "volume_ml": c.volume_ml, "lot": c.lot_number or None,
                 "expires": c.lot_expiry.isoformat() if c.lot_expiry else None, "ndc": c.ndc or None,
-                "vial_volume_ml": c.vial_volume_ml,
+                "ndc_11": billing_ndc(c.ndc) or None, "vial_volume_ml": c.vial_volume_ml,
+                "vials_opened": c.vials_opened,
             } for c in prep.components],
         } for prep in s.preparations],
     }
@@ -138,6 +141,7 @@ def codes_json(coding: Coding, payer_profile: str | None) -> dict[str, Any]:
         "icd10": list(coding.icd10),
         "notes": list(coding.notes),
         "payer_profile": payer_profile or None,
+        "discarded": [{"drug": w.generic, "mg": w.discarded_mg, "vials_opened": w.vials} for w in coding.waste],
     }
 
 

@@ -66,6 +66,7 @@ class ExportComponent(NamedTuple):
     lot_expiry: date | None
     ndc: str = ""
     vial_volume_ml: float | None = None  # the formulary item's vial size (single-dose vials: JW/JZ)
+    vials_opened: int | None = None  # single-dose vials opened (migration 0015); None: what the volume needs
 
 
 class ExportPreparation(NamedTuple):
@@ -104,10 +105,10 @@ class ExportExamFinding(NamedTuple):
     hypersensitive_spot: bool
     referred_pain: bool
     twitch: bool
-
     muscle_id: str = ""  # empty on a finding signed region-keyed (before migration 0016)
     side: str = ""
     jump_sign: bool = False
+
 
 class ExportDiagnosis(NamedTuple):
     code: str
@@ -204,6 +205,7 @@ class MedicationLine(NamedTuple):
     total_mg: float
     lot: str
     expires: date | None
+    ndc: str = ""  # the lot's NDC as stored (domain/ndc.py gives the 11-digit billing form)
 
 
 class ExportRecord(NamedTuple):
@@ -214,6 +216,7 @@ class ExportRecord(NamedTuple):
     coding: Coding
     medications: tuple[MedicationLine, ...]
     payer_profile: str = ""  # the clinic's e-stim payer profile the codes were derived with
+    generics: tuple[str, ...] = ()  # the generic name of each dose row, in its order (the CSV's per-drug columns)
 
 
 @lru_cache(maxsize=2048)
@@ -231,15 +234,20 @@ def medication_lines(session: ExportSession, doses: DoseSummary,
     if not doses.rows:
         return ()
     drawn: dict[str, set[tuple[str, date | None]]] = {}
+    ndcs: dict[tuple[str, str], str] = {}
     for prep in session.preparations:
         for c in prep.components:
             drawn.setdefault(c.item_code, set()).add((c.lot_number, c.lot_expiry))
+            ndcs[(c.item_code, c.lot_number)] = getattr(c, "ndc", "") or ""
     if all(len(found) == 1 for found in drawn.values()):
         # The usual case, one lot per agent: the dose rows are the lines.
-        return tuple(MedicationLine(r.item_code, r.name, r.agent_class,
-                                    formulary[r.item_code].concentration_mg_per_ml, r.total_ml, r.total_mg,
-                                    *next(iter(drawn.get(r.item_code) or {("", None)})))
-                     for r in doses.rows)
+        out = []
+        for r in doses.rows:
+            lot, expires = next(iter(drawn.get(r.item_code) or {("", None)}))
+            out.append(MedicationLine(r.item_code, r.name, r.agent_class,
+                                      formulary[r.item_code].concentration_mg_per_ml, r.total_ml, r.total_mg,
+                                      lot, expires, ndcs.get((r.item_code, lot), "")))
+        return tuple(out)
     by_label = {p.label: p for p in session.preparations}
     lots: dict[str, dict[tuple[str, date | None], float]] = {}
     for site in session.sites:
@@ -262,7 +270,7 @@ def medication_lines(session: ExportSession, doses: DoseSummary,
             share = 1.0 if single else ml / total
             lines.append(MedicationLine(row.item_code, row.name, row.agent_class, item.concentration_mg_per_ml,
                                         round(row.total_ml * share, 4), round(row.total_mg * share, 4), lot,
-                                        expires))
+                                        expires, ndcs.get((row.item_code, lot), "")))
     return tuple(lines)
 
 
@@ -276,7 +284,8 @@ def export_record(session: ExportSession, formulary: Mapping[str, FormularyItem]
                         ("No coding rules were in force on the session's date.",))
     else:
         coding = derive_codes(session, formulary, ruleset, payer_profile)
-    return ExportRecord(session, doses, coding, medication_lines(session, doses, formulary), payer_profile)
+    return ExportRecord(session, doses, coding, medication_lines(session, doses, formulary), payer_profile,
+                        tuple(formulary[r.item_code].generic for r in doses.rows))
 
 
 def local_iso(moment: datetime | None, zone: tzinfo | None = None) -> str | None:

@@ -18,6 +18,7 @@ from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.history_rules import unknown_history_findings
+from tpi_notes.domain.numbers import amount
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.payer_rules import lcd_findings, same_muscle_findings
 from tpi_notes.domain.rules import RuleSet
@@ -162,7 +163,7 @@ def _dose_findings(doses: DoseSummary, data: SafetyInput, rules: RuleSet) -> lis
                                SRC_LABEL))
         return out
     pct = doses.local_anesthetic_pct
-    detail = "; ".join(f"{r.name} {r.total_mg:g} mg of {r.max_mg:g} mg" for r in la_rows if r.max_mg)
+    detail = "; ".join(f"{r.name} {amount(r.total_mg)} mg of {amount(r.max_mg)} mg" for r in la_rows if r.max_mg)
     if pct > stop:
         out.append(Finding("la_over_max", "stop", f"Local anesthetic {pct:.0f} % of the maximum for "
                            f"{data.patient.weight_kg:g} kg ({detail}).", SRC_LABEL))

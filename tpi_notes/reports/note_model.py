@@ -19,6 +19,7 @@ from tpi_notes.domain.coding import Coding
 from tpi_notes.domain.dosing import DoseSummary, concentrations
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.ndc import parse_ndc
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.patient_follow_up import follow_up_label
 from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord, Site
@@ -66,6 +67,7 @@ class MedicationRow:
     total_ml: str
     total_mg: str
     pct_max: str
+    ndc: str = ""  # each lot's NDC in the 11-digit billing form ("00409-4276-01"), for the claim's drug line
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ class ProcedureNoteVM:
     clinic_logo: bytes | None = None
     # Set when a signed session no longer matches its signature: the note then says so on every page.
     integrity_problem: str | None = None
+    # "Discarded: 20 mg triamcinolone acetonide (1 vial partly used)", one per drug with waste (issue 15).
+    waste: tuple[str, ...] = ()
 
     @property
     def signed(self) -> bool:
@@ -172,12 +176,13 @@ def _medications(record: SessionRecord, formulary: Mapping[str, FormularyItem], 
     rows = []
     for dose in doses.rows:
         item = formulary.get(dose.item_code)
-        lots, expiries = [], []
+        lots, expiries, ndcs = [], [], []
         for prep in record.preparations:
             for c in prep.components:
                 if c.item_code == dose.item_code and c.lot_number and c.lot_number not in lots:
                     lots.append(c.lot_number)
                     expiries.append(date_text(c.lot_expiry) if c.lot_expiry else "—")
+                    ndcs.append(_ndc_text(getattr(c, "ndc", "")))
         if dose.pct_of_max is not None and dose.max_mg is not None:
             pct = f"{num(dose.pct_of_max, 1)} % of max {num(dose.max_mg, 0)} mg ({_basis(item, weight_kg)})"
             if item is not None and item.max_mg_per_kg is not None and weight_kg is not None:
@@ -186,11 +191,23 @@ def _medications(record: SessionRecord, formulary: Mapping[str, FormularyItem], 
             pct = "no maximum" if dose.agent_class != "local_anesthetic" else "weight missing"
         strength = ""
         if item:
-            strength = item.strength_label if "mg/mL" in item.strength_label else \
+            strength = item.strength_label if "mg/mL" in item.strength_label or dose.agent_class == "saline" else \
                 f"{item.strength_label} ({num(item.concentration_mg_per_ml)} mg/mL)"
+        # saline is a volume: its salt is not a dose, so no mg (issue 15 item 8)
+        total_mg = "" if dose.agent_class == "saline" else num(dose.total_mg)
         rows.append(MedicationRow(dose.name, strength, ", ".join(lots) or "not recorded", ", ".join(expiries) or "—",
-                                  num(dose.total_ml), num(dose.total_mg), pct))
+                                  num(dose.total_ml), total_mg, pct, ", ".join(n for n in ndcs if n) or "—"))
     return tuple(rows)
+
+
+def _ndc_text(stored: str) -> str:
+    """A lot's NDC in the 11-digit billing form with dashes; as stored when it cannot be read."""
+    if not stored:
+        return ""
+    try:
+        return parse_ndc(stored).billing_dashed
+    except ValueError:
+        return stored
 
 
 def _weight_text(weight_kg: float, weight_date: date | None) -> str:
@@ -227,6 +244,9 @@ def _syringes(record: SessionRecord, formulary: Mapping[str, FormularyItem]) -> 
 
 
 def _exam(record: SessionRecord, atlas: Atlas) -> tuple[tuple[str, ...], ...]:
+    """One row per muscle and side examined, under the muscle treated (a deep alternative included); the core
+    count is of the three core criteria only (domain/exam.py)."""
+    labels = {key: label for key, label, _region in exam.muscles_treated(record.sites)}
     rows = []
     for f in exam.by_muscle(record.exam_findings, record.sites):
         label = labels.get((f.muscle_id, f.side))
@@ -245,9 +265,6 @@ def _codes(lines: Sequence) -> tuple[CodeRow, ...]:
 
 
 def _findings(findings: Sequence[Finding]) -> tuple[FindingRow, ...]:
-    """One row per muscle and side examined, under the muscle treated (a deep alternative included); the core
-    count is of the three core criteria only (domain/exam.py)."""
-    labels = {key: label for key, label, _region in exam.muscles_treated(record.sites)}
     order = {"stop": 0, "warn": 1, "info": 2}
     rows = []
     for f in sorted(findings, key=lambda x: (order.get(x.severity, 3), x.code, x.subject)):
@@ -323,6 +340,7 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
               ("Aftercare sheet", _aftercare_line(record, aftercare_prints, language_names or {})),
               ("Comments", record.comments)),
         findings=_findings(findings), cpt=_codes(coding.cpt), hcpcs=_codes(coding.hcpcs),
+        waste=tuple(w.text for w in coding.waste),
         icd10=tuple((code, display.get(code, "")) for code in coding.icd10), coding_notes=coding.notes,
         attestation=attest, signature=signature,
         addenda=tuple(AddendumBlock(ADDENDUM_KINDS.get(a.kind, a.kind.title()), when(a.created_at), a.author, a.text,

@@ -182,13 +182,15 @@ def _medications(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     if not vm.medications:
         why = "None: dry needling only." if vm.sites else "None recorded (no sites yet)."
         return _inline_section("Medications", why, st)
-    rows = [(m.drug, m.concentration, m.lots, m.expiry, m.total_ml, m.total_mg, m.pct_max) for m in vm.medications]
+    rows = [(m.drug, m.concentration, m.lots, m.ndc, m.expiry, m.total_ml, m.total_mg, m.pct_max)
+            for m in vm.medications]
     out: list[Flowable] = [
         *_section("Medications", st),
-        grid(("Drug", "Concentration", "Lot", "Expiry", "Total mL", "Total mg", "% of max"), rows,
-             (5, 3.4, 3, 2.8, 2.6, 2.6, 9.6), st),
+        grid(("Drug", "Concentration", "Lot", "NDC", "Expiry", "Total mL", "Total mg", "% of max"), rows,
+             (4.6, 3, 2.6, 3.2, 2.4, 2, 2.2, 9), st),
         Spacer(1, 2), key_values(vm.syringes, st, columns=1, label_share=0.14),
     ]
+    out += [para(line, st["Small"]) for line in vm.waste]  # the discarded amount per drug (JW)
     out += [para(note, st["Small"]) for note in vm.dose_notes]
     return out
 

@@ -71,7 +71,7 @@ _DIAGNOSES = (select(SessionDiagnosis.session_id, SessionDiagnosis.code, Session
               .order_by(SessionDiagnosis.session_id, SessionDiagnosis.position))
 _COMPONENTS = (select(Preparation.session_id, Preparation.id, Preparation.label, PreparationComponent.item_id,
                       PreparationComponent.volume_ml, Lot.lot_number, Lot.expiry, Lot.ndc,
-                      FormularyItem.vial_volume_ml)
+                      FormularyItem.vial_volume_ml, PreparationComponent.vials_opened)
                .outerjoin(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
                .outerjoin(Lot, Lot.id == PreparationComponent.lot_id)
                .outerjoin(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
@@ -193,12 +193,12 @@ def _children(conn: Connection, bound: dict, found: Lookups) -> tuple[dict, ...]
     current_id = None
     parts: list[ExportComponent] = []
     codes = found.item_codes
-    for sid, prep_id, label, item_id, volume, lot, expiry, ndc, vial in conn.execute(_COMPONENTS, bound).all():
+    for sid, prep_id, label, item_id, volume, lot, expiry, ndc, vial, vials in conn.execute(_COMPONENTS, bound).all():
         if prep_id != current_id:  # rows come syringe by syringe
             current_id, parts = prep_id, []
             syringes[sid].append((label, parts))
         if item_id is not None:
-            parts.append(ExportComponent(codes.get(item_id, ""), volume, lot or "", expiry, ndc or "", vial))
+            parts.append(ExportComponent(codes.get(item_id, ""), volume, lot or "", expiry, ndc or "", vial, vials))
     preparations = {sid: [ExportPreparation(label, tuple(parts), sum(c.volume_ml for c in parts))
                           for label, parts in found_syringes]
                     for sid, found_syringes in syringes.items()}
