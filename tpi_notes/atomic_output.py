@@ -67,14 +67,18 @@ def create_private_file(path: Path | str) -> bool:
     return True
 
 
-def private_folder(folder: Path | str) -> Path:
-    """``folder`` (and any missing parents) created 0700; an existing folder is left as it is (it may be the
-    user's own Documents)."""
+def private_folder(folder: Path | str, *, ours: bool = False) -> Path:
+    """``folder`` (and any missing parents) created 0700. An existing folder is left as it is (it may be the
+    user's own Documents), unless it is ``ours`` (the app's data folder, the journal's), which an older
+    version made readable by others: then it is made owner-only (``tighten``)."""
     folder = Path(folder)
-    if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER)
+    if folder.is_dir() and ours:
+        tighten(folder)
+    missing = [folder, *(p for p in folder.parents if not p.is_dir())][::-1] if not folder.is_dir() else []
+    for level in missing:  # every level made here is 0700, not only the last (mkdir(parents=True) would not)
+        level.mkdir(exist_ok=True, mode=PRIVATE_FOLDER)
         if os.name == "posix":
-            os.chmod(folder, PRIVATE_FOLDER)  # mkdir's mode is masked by the umask
+            os.chmod(level, PRIVATE_FOLDER)  # mkdir's mode is masked by the umask
     return folder
 
 

@@ -31,7 +31,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tpi_notes.atomic_output import PRIVATE_FILE, fsync_folder, private_folder
+from tpi_notes.atomic_output import PRIVATE_FILE, fsync_folder, private_folder, tighten
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.draft_json import draft_from_dict, draft_to_dict
 from tpi_notes.paths import user_data_dir
@@ -99,7 +99,7 @@ class RecoveryStore:
         return self.folder / f"{key}.json"
 
     def write(self, key: str, draft: SessionDraft, patient_label: str) -> None:
-        private_folder(self.folder)
+        private_folder(self.folder, ours=True)
         payload = {"format": FORMAT, "key": key, "patient_label": patient_label,
                    "saved_at": datetime.now().isoformat(timespec="seconds"), "draft": draft_to_dict(draft)}
         text = json.dumps(payload, ensure_ascii=False)
@@ -132,6 +132,7 @@ class RecoveryStore:
             if path.suffix == ".tmp":
                 _remove_if_stale(path)
             elif path.suffix == ".json":
+                tighten(path)  # an entry an older version left readable by others
                 try:
                     scan.entries.append(_read_entry(path, self._cipher_key))
                 except BadEntry as exc:
@@ -151,7 +152,7 @@ class RecoveryStore:
         """``path`` renamed, unchanged, into ``damaged/`` under a name that never replaces an earlier one."""
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         try:
-            private_folder(self.damaged_folder)
+            private_folder(self.damaged_folder, ours=True)
             for n in range(1, 1000):
                 target = self.damaged_folder / (f"{stamp}-{path.name}" if n == 1 else f"{stamp}-{n}-{path.name}")
                 if not target.exists() and not target.is_symlink():

@@ -30,7 +30,7 @@ def resolve_database_url(db: str | None) -> str:
     chosen = db or os.environ.get(ENV_VAR)
     if not chosen:
         path = default_database_path()
-        private_folder(path.parent)  # 0700: the clinic's data, its journal and logs live there
+        private_folder(path.parent, ours=True)  # 0700: the clinic's data, its journal and logs live there
         return f"sqlite:///{path}"
     problem = database_url_problem(chosen)
     if problem:
