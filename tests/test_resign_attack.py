@@ -197,3 +197,41 @@ def test_the_signature_is_an_ed25519_signature_under_the_signers_registered_key(
     assert len(registered) == 1 and public in registered[0][0]
     assert f"sha256 {sha}" in sign_detail
     json.dumps(sig)  # plain text
+
+
+def test_the_verify_command_reports_the_resigned_session(signed: tuple[AppContext, int], db_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    ctx, sid = signed
+    _resign(ctx, db_path, sid, EDITS["a site's side"](sid))
+    main = Path(__file__).resolve().parents[1] / "main.py"
+    result = subprocess.run([sys.executable, str(main), "verify", "--db", str(db_path)], capture_output=True,
+                            text=True, env=dict(os.environ), timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"TAMPERED session {sid} (patient MRN P-100): its content hash is not the one signed" in result.stdout
+    assert "hash-only" not in result.stdout  # signed at version 5: an Ed25519 signature, not a bare hash
+
+
+def test_a_changed_addendum_with_its_hash_recomputed_is_caught(signed: tuple[AppContext, int], db_path: Path) -> None:
+    from test_report_support import PASSWORD
+
+    from tpi_notes.domain.addenda import addendum_content_sha256
+    from tpi_notes.services import addenda
+
+    ctx, sid = signed
+    with closing(sqlite3.connect(db_path)) as conn:
+        doctor, session_sha = conn.execute("SELECT signed_by_id, content_sha256 FROM procedure_session").fetchone()
+    added = addenda.add_addendum(ctx, sid, "correction", "Site 2 was the left trapezius.", doctor, PASSWORD)
+    assert integrity.verify_database(ctx).ok
+    forged = "Site 2 was the right trapezius."
+    digest = addendum_content_sha256(sid, session_sha, "correction", forged, doctor, added.created_at)
+    with closing(sqlite3.connect(db_path)) as conn:
+        _triggers(conn)
+        conn.execute("UPDATE addendum SET text = ?, content_sha256 = ?", (forged, digest))
+        conn.commit()
+    report = integrity.verify_database(ctx)
+    assert [t[0] for t in report.tampered] == [sid]
+    assert report.tampered[0][2].startswith("correction ") and "not the one signed" in report.tampered[0][2]
+    assert not integrity.session_is_intact(ctx, sid)
