@@ -161,3 +161,43 @@ def test_cancelling_the_passphrase_leaves_the_file_untouched(encrypted_clinic: P
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is encrypted" in err and "enter the passphrase" in err
     assert {p.name: p.read_bytes() for p in encrypted_clinic.parent.iterdir()} == before
+
+
+def test_setup_can_keep_the_passphrase_in_the_keyring(fresh: AppContext, qtbot: QtBot, tmp_path: Path) -> None:
+    """Offered only where the machine has a keyring (an in-memory one here: this machine has none)."""
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+        kept: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.kept.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.kept[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.kept.pop((service, username), None)
+
+    without = SetupDialog(fresh)
+    qtbot.addWidget(without)
+    assert not without.remember.isVisibleTo(without)  # no keyring backend on this machine
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Memory())
+    try:
+        dialog = SetupDialog(fresh)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        _fill_clinic(dialog)
+        QTest.mouseClick(dialog.encrypt, Qt.MouseButton.LeftButton)
+        _type(dialog.passphrase, PASSPHRASE)
+        _type(dialog.passphrase_repeat, PASSPHRASE)
+        assert dialog.remember.isVisible()
+        QTest.mouseClick(dialog.remember, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+        assert dialog.result() == QDialog.DialogCode.Accepted
+        assert Memory.kept == {("tpi-notes", str((tmp_path / "clinic.sqlite").resolve())): PASSPHRASE}
+    finally:
+        keyring.set_keyring(previous)
