@@ -119,7 +119,8 @@ def test_the_png_checks() -> None:
 
 def test_payer_profiles_come_from_the_clinical_rules(ctx: AppContext) -> None:
     assert clinic_settings.payer_profiles(ctx) == {"medicare": "Medicare", "commercial": "Commercial payer",
-                                                   "acupuncture": "Electro-acupuncture codes"}
+                                                   "acupuncture": "Electro-acupuncture codes",
+                                                   "medicare_tpi_lcd_2024": "Medicare with the 2024 TPI LCDs"}
 
 
 @pytest.mark.parametrize("role", ["physician", "nurse"])

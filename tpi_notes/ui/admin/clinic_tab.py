@@ -90,9 +90,10 @@ class ClinicTab(QWidget):
         form.addRow("Corticosteroid limit:",
                     self._with_hint("steroid_12_month_limit_mg", self.steroid_limit, body,
                                     "methylprednisolone equivalent per patient in 12 months, before a warning"))
-        form.addRow("E-stim billing profile:",
+        form.addRow("Payer billing profile:",
                     self._with_hint("estim_payer_profile", self.payer, body,
-                                    "which codes electrical stimulation with needling suggests"))
+                                    "the codes e-stim and acupuncture suggest, and the payer's checks "
+                                    "(Medicare 2024 TPI LCDs: covered diagnoses, regions, imaging, repeats)"))
 
         self.save_button = QPushButton("Save", self)
         self.save_button.setObjectName("save_settings_button")
