@@ -55,3 +55,26 @@ def test_an_older_journal_is_tightened(tmp_path: Path) -> None:
     [entry] = store.scan().entries
     assert entry.patient_label == "Doe, Jane (MRN 123)"
     assert mode(old_entry) == 0o600
+
+
+def test_in_a_staff_folder_the_group_keeps_its_access_and_others_lose_theirs(tmp_path: Path) -> None:
+    """The machine-wide clinic folder (2770, issue 18): every staff login opens the same file, so the group
+    may read and write it; everyone else may not."""
+    from principals import ALL_PERMISSIONS
+    from test_report_support import add_patient
+
+    from tpi_notes.services.context import open_clinic
+
+    staff = tmp_path / "clinic"
+    staff.mkdir()
+    staff.chmod(0o2770)
+    db = staff / "clinic.sqlite"
+    ctx = open_clinic(str(db), principal=ALL_PERMISSIONS)
+    try:
+        add_patient(ctx)
+        assert [mode(p) for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm"))] == [0o660] * 3
+    finally:
+        ctx.close()
+    db.chmod(0o666)  # others' access given by hand is taken away again at the next start
+    open_clinic(str(db), principal=ALL_PERMISSIONS).close()
+    assert mode(db) == 0o660

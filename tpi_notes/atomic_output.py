@@ -55,17 +55,34 @@ def _owner_only(fd: int) -> None:
 def create_private_file(path: Path | str) -> bool:
     """Create ``path`` empty and owner-only (0600) unless it exists; True when it was created. SQLite gives the
     -wal, -shm and -journal it makes the mode of the database file, so creating the file first makes them
-    owner-only too."""
+    owner-only too. In a staff folder (``staff_folder``) it is 0660 instead: the staff group shares it."""
+    allowed = _allowed_bits(Path(path))
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), allowed & 0o666)
     except FileExistsError:
         return False
     try:
-        _owner_only(fd)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, allowed & 0o666)
     finally:
         os.close(fd)
     return True
 
+
+def staff_folder(folder: Path) -> bool:
+    """A folder set up for a clinic's staff group (setgid, the group may read, write and enter: 2770 or 2775):
+    the machine-wide clinic folder, whose database every staff login on the computer opens."""
+    try:
+        mode = os.stat(folder).st_mode
+    except OSError:
+        return False
+    return bool(mode & stat.S_ISGID) and mode & 0o070 == 0o070
+
+
+def _allowed_bits(path: Path) -> int:
+    """The most a file or folder of patient data at ``path`` may allow: its owner only, or its owner and the
+    staff group inside a staff folder; never everyone else."""
+    return 0o770 if staff_folder(path.parent) else 0o700
 
 def private_folder(folder: Path | str, *, ours: bool = False) -> Path:
     """``folder`` (and any missing parents) created 0700. An existing folder is left as it is (it may be the
@@ -83,13 +100,15 @@ def private_folder(folder: Path | str, *, ours: bool = False) -> Path:
 
 
 def tighten(path: Path | str) -> bool:
-    """Make ``path`` owner-only when it is ours and others may read or write it; True when its mode changed.
-    A file owned by someone else (a shared install) is left alone."""
+    """Take away what others may do with ``path`` when it is ours (the staff group keeps its rights inside a
+    staff folder); True when its mode changed. A file owned by someone else (a shared install) is left alone."""
     try:
         st = os.stat(path)
-        if not hasattr(os, "geteuid") or st.st_uid != os.geteuid() or not stat.S_IMODE(st.st_mode) & 0o077:
+        mode = stat.S_IMODE(st.st_mode)
+        allowed = _allowed_bits(Path(path)) | 0o7000  # setgid and the like are not access rights
+        if not hasattr(os, "geteuid") or st.st_uid != os.geteuid() or not mode & ~allowed:
             return False
-        os.chmod(path, stat.S_IMODE(st.st_mode) & 0o700)
+        os.chmod(path, mode & allowed)
         return True
     except OSError:
         return False
