@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from tpi_notes import __version__, atomic_output, cli_args, open_databases
+from tpi_notes import atomic_output, cli_args, open_databases
 from tpi_notes.domain.audit_anchor import Anchor
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
-from tpi_notes.paths import user_data_dir
 
 PROG = "tpi-notes"
 
@@ -26,9 +24,26 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: what a support call needs (tpi_notes/versions.py), read only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:  # noqa: A002
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        from tpi_notes.versions import version_report
+
+        try:
+            print(version_report(), flush=True)
+        except BrokenPipeError:  # `tpi-notes --version | head -1`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Chart trigger point injections and dry needling.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="show the versions of the app and of its data "
+                        "(rules, atlas, aftercare text, formulary, ICD-10-CM) and exit")
     parser.add_argument("--db", help="database file path or SQLAlchemy URL (default: $TPI_NOTES_DB, "
                         "else a file in the user data folder)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -92,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # the real command (console script, main.py, python -m): with the log and crash capture
+        return _logged(sys.argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     problem = cli_args.argument_problem(args)
@@ -133,19 +150,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _write_crash_log() -> Path | str:
+def _logged(argv: list[str]) -> int:
+    """``main(argv)`` with the rotating log and the crash handlers on (tpi_notes/logs.py), its start and end
+    logged by command name and exit code only. Tests call ``main(argv)`` in-process, without them."""
+    import logging
+    import time
+
+    from tpi_notes import __version__, logs
+
+    logs.start_logging()
+    logs.install_crash_handlers()
+    log = logging.getLogger("tpi_notes.cli")
+    parser = build_parser()
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    command = next((word for word in argv if word in commands), "app")  # never an argument's value
+    log.info("%s %s started (tpi-notes %s)", PROG, command, __version__)
+    started = time.monotonic()
+    code: int | str | None = 1
     try:
-        folder = atomic_output.private_folder(user_data_dir())
-        log = folder / "crash.log"
-        # owner-only whatever the umask: a traceback may hold a patient's name
-        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, atomic_output.PRIVATE_FILE)
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, atomic_output.PRIVATE_FILE)
-        with os.fdopen(fd, "a", encoding="utf-8") as fh:
-            fh.write(traceback.format_exc() + "\n")
-        return log
-    except OSError:
-        return "the terminal (no writable log folder)"
+        code = main(argv)
+        return code
+    except SystemExit as exc:  # --help, --version, a usage error
+        code = exc.code
+        raise
+    finally:
+        log.info("%s %s ended with exit code %s after %.1f s", PROG, command, code, time.monotonic() - started)
+
+
+def _write_crash_log() -> Path | str:
+    """The crash report of the exception being handled (tpi_notes/logs.py: owner-only, in the log folder,
+    without the exception's message, which may quote a patient)."""
+    from tpi_notes import logs
+
+    exc_type, exc, tb = sys.exc_info()
+    path = logs.report_crash(exc_type, exc, tb, "command line") if exc_type is not None else None
+    return path or "the terminal (no writable log folder)"
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -476,9 +515,17 @@ def _open_app(db: str | None) -> int:
     if problem:
         sys.stderr.write(f"{PROG}: {problem}\n")
         return 1
-    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.db.engine import ENV_VAR, resolve_database_url, sqlite_path
     from tpi_notes.services.context import open_clinic
     from tpi_notes.services.encryption import DatabaseKeyNeeded, DatabaseKeyWrong
+
+    if db is None and not os.environ.get(ENV_VAR):  # the first start on this computer: where is the clinic?
+        from tpi_notes.ui.app import ensure_application
+        from tpi_notes.ui.clinic_location_dialog import ask_clinic_location
+
+        ensure_application()
+        if ask_clinic_location() is None:
+            return 0
 
     try:
         ctx = open_clinic(db)

@@ -37,4 +37,8 @@ def user_data_dir() -> Path:
 
 
 def default_database_path() -> Path:
-    return user_data_dir() / DB_FILENAME
+    """The clinic chosen for this computer (tpi_notes/clinic_location.py), when ``--db`` and ``TPI_NOTES_DB``
+    name none."""
+    from tpi_notes.clinic_location import default_database_path as clinic_default
+
+    return clinic_default()

@@ -15,8 +15,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from tpi_notes import open_databases
-from tpi_notes.atomic_output import create_private_file, private_folder, tighten
+from tpi_notes import clinic_location, open_databases
+from tpi_notes.atomic_output import create_private_file, tighten
 from tpi_notes.db import encryption, sqlite_transactions
 from tpi_notes.domain.errors import DatabaseOpenError
 from tpi_notes.paths import default_database_path
@@ -29,8 +29,9 @@ def resolve_database_url(db: str | None) -> str:
     """``--db`` (a path or an SQLAlchemy URL), else ``TPI_NOTES_DB``, else the per-user default file."""
     chosen = db or os.environ.get(ENV_VAR)
     if not chosen:
-        path = default_database_path()
-        private_folder(path.parent, ours=True)  # 0700: the clinic's data, its journal and logs live there
+        path = default_database_path()  # the clinic chosen for this computer (tpi_notes/clinic_location.py)
+        _refuse_network_file(path)
+        clinic_location.prepare_folder(path.parent)  # 0700 of one user's own, 2770 the machine-wide one
         return f"sqlite:///{path}"
     problem = database_url_problem(chosen)
     if problem:
@@ -38,6 +39,13 @@ def resolve_database_url(db: str | None) -> str:
     if "://" in chosen:
         return chosen
     return f"sqlite:///{Path(chosen).expanduser().resolve()}"
+
+
+def _refuse_network_file(path: Path) -> None:
+    """An SQLite file on NFS, SMB/CIFS or another network file system: refused before anything opens it."""
+    problem = clinic_location.network_problem(path)
+    if problem:
+        raise DatabaseOpenError(problem)
 
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -50,8 +58,8 @@ def database_url_problem(db: str) -> str | None:
         return "--db is empty; give a database file path or a URL"
     if "\0" in db:
         return "--db contains a NUL character"
-    if "://" not in db:
-        return _path_problem(db)
+    if "://" not in db:  # an SQLite file on a network share is refused too (tpi_notes/clinic_location.py)
+        return _path_problem(db) or clinic_location.network_problem(Path(db).expanduser().resolve())
     try:
         url = make_url(db)
         url.get_dialect()  # an unknown kind of database (a typo in the scheme) fails here, not at connect
@@ -60,6 +68,8 @@ def database_url_problem(db: str) -> str | None:
     if url.get_backend_name() not in SUPPORTED_BACKENDS:
         return (f"{db!r} names a {url.get_backend_name()} database; tpi-notes works with SQLite files and "
                 "PostgreSQL servers (postgresql+psycopg://…)")
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return clinic_location.network_problem(Path(url.database).expanduser())
     return None
 
 

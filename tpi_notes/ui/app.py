@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from PySide6.QtWidgets import QApplication, QDialog
@@ -9,10 +10,13 @@ from PySide6.QtWidgets import QApplication, QDialog
 from tpi_notes import __version__
 from tpi_notes.paths import APP_AUTHOR, APP_NAME
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui.crash_dialog import install_crash_dialog
 from tpi_notes.ui.database_check import check_database_after_start
 from tpi_notes.ui.main_window import MainWindow
 from tpi_notes.ui.style import apply_theme
 from tpi_notes.ui.wheel_guard import install_wheel_guard
+
+log = logging.getLogger(__name__)
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
@@ -65,14 +69,19 @@ def sign_in(ctx: AppContext) -> bool:
 def run_app(ctx: AppContext, argv: list[str] | None = None) -> int:
     """Set up or log in, then show the main window and run the event loop; returns the exit code."""
     app = ensure_application(argv)
+    install_crash_dialog(app)  # an exception in a slot: a crash report and a box saying where (tpi_notes/logs.py)
     while True:  # after Sign out, the login screen again
         if not sign_in(ctx):
+            log.info("Login cancelled; the app closes")
             return 0
+        log.info("Signed in: user id %s", ctx.user_id)
         window = create_main_window(ctx)
         window.show()
         check_database_after_start(window, ctx)  # in the background, once the window is up (quick_check)
         window.offer_recovered_drafts()
         code = app.exec()
         if not window.signed_out:
+            log.info("Main window closed (exit code %s)", code)
             return code
+        log.info("Signed out: user id %s", ctx.user_id)
         window.deleteLater()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select, text
@@ -12,6 +13,8 @@ from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
 
 # The advisory lock that serialises appends on PostgreSQL (any constant bigint unique to this purpose).
 AUDIT_APPEND_LOCK = 0x7470_695F_6175_6474  # "tpi_audt"
+
+log = logging.getLogger(__name__)
 
 
 # In a read transaction (ctx.read()) this ``Session.info`` key holds the audit events the read appends: they are
@@ -54,6 +57,8 @@ def append(
                         "patient_id": patient_id, "detail": detail, "user_id": user_id, "at": at or datetime.now()})
         return None
     _serialise_appends(s)
+    # The app's log (tpi_notes/logs.py) gets the action and ids only: the actor and detail may name people.
+    log.info("Audit event: %s %s %s (user id %s, patient id %s)", action, entity, entity_id, user_id, patient_id)
     entry = AuditEntry(
         at=(at or datetime.now()).replace(microsecond=0),
         actor=actor,
