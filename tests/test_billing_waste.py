@@ -125,3 +125,12 @@ def test_acupuncture_profile_without_attended_estim() -> None:
 
 def test_a_date_check() -> None:
     assert rules_for(date(2024, 4, 1)).effective_from == date(2024, 4, 1)
+
+
+def test_less_than_a_unit_left_over_is_documented_but_never_called_nothing() -> None:
+    # 35 mg from a 40 mg vial: 4 units cover the vial (JZ, no billable waste), yet 5 mg was discarded
+    d = draft([site(1, "gluteus_maximus", "R", ml=2.875)], [syringe(("triamcinolone-40", 0.875), ("lidocaine-1", 2.0))])
+    coding = coded(d)
+    assert lines(coding) == [("J3301", 4, ("JZ",))]
+    assert "nothing discarded" not in coding.hcpcs[0].reason and "5 mg left over" in coding.hcpcs[0].reason
+    assert [w.text for w in coding.waste] == ["Discarded: 5 mg triamcinolone acetonide (1 vial partly used)"]
