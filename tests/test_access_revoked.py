@@ -14,6 +14,7 @@ import pytest
 from principals import ALL_PERMISSIONS
 from test_report_support import PASSWORD
 from test_roles import ACTIONS, Clinic, _snapshot, clinic, clinic_template  # noqa: F401 - fixtures
+from ui_fixtures import message_boxes  # noqa: F401 - a fixture
 
 from tpi_notes.domain.permissions import PermissionDenied
 from tpi_notes.services import accounts, addenda, drafts, login, users_admin
@@ -162,3 +163,78 @@ def test_the_check_is_one_small_query_per_action(clinic: Clinic) -> None:  # noq
                  lambda _c, _cur, sql, *_a: statements.append(sql))
     clinic.ctx.require(next(iter(clinic.ctx.principal.permissions)))
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+# -- the open windows of a revoked user lock (ui/screen_lock.py) ------------------------------------------------------
+def _open_main_window(qtbot, c: Clinic, role: str):  # noqa: ANN001, ANN202
+    from tpi_notes.ui.app import create_main_window
+
+    _sign_in(c, role)
+    window = create_main_window(c.ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def _select_patient_then_session(qtbot, window) -> None:  # noqa: ANN001
+    """Click the patient in the list, then the first session in their list (what a user does first)."""
+    from PySide6.QtCore import Qt
+
+    view = window.patient_list.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(view.model().index(0, 0)).center())
+    qtbot.waitUntil(lambda: window.current_patient is not None, timeout=3000)
+    sessions = window.patient_view.session_view
+    qtbot.mouseClick(sessions.viewport(), Qt.MouseButton.LeftButton,
+                     pos=sessions.visualRect(sessions.model().index(0, 0)).center())
+
+
+def test_a_revoked_users_open_window_locks_at_the_next_action(clinic: Clinic, other_workstation: AppContext,  # noqa: F811
+                                                              qtbot, message_boxes: list) -> None:  # noqa: ANN001, F811
+    from PySide6.QtCore import Qt
+
+    from tpi_notes.ui.screen_lock import Curtain
+
+    window = _open_main_window(qtbot, clinic, "physician")
+    _select_patient_then_session(qtbot, window)
+    lock = window.screen_lock
+    assert lock is not None and not lock.is_locked
+    _deactivate_physician(clinic, other_workstation)  # at the front desk, on another computer
+    assert not lock.is_locked  # nothing happens until the user acts …
+    qtbot.keyClick(window.patient_view.session_view, Qt.Key.Key_Return)  # … opening the session
+    qtbot.waitUntil(lambda: lock.is_locked, timeout=3000)
+    assert window in {c.parentWidget() for c in lock.curtains}
+    assert all(c.isVisible() for c in window.findChildren(Curtain))
+    dialog = lock.dialog
+    assert dialog is not None and dialog.access_changed
+    assert "sign in again" in dialog.intro.text() and "deactivated" in dialog.intro.text()
+    assert window.editors == []  # the session did not open
+    assert message_boxes == []  # the lock says why; no box waits behind the curtain
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert lock.is_locked and "not correct" in dialog.error.text()  # a deactivated account stays out
+    assert dialog.sign_out_button.isVisible()
+    lock.stop()
+
+
+def test_a_demoted_admin_signs_in_again_and_sees_only_what_they_may_now_do(clinic: Clinic,  # noqa: F811
+                                                                          other_workstation: AppContext,
+                                                                          qtbot, message_boxes: list) -> None:  # noqa: ANN001, F811
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    window = _open_main_window(qtbot, clinic, "admin")
+    assert window.admin_action.isVisible() and not window.new_patient_action.isVisible()
+    _demote_admin(clinic, other_workstation)
+    window.screen_lock.access_timer.setInterval(20)  # an idle screen: the periodic check finds it
+    window.screen_lock.access_timer.start()
+    qtbot.waitUntil(lambda: window.screen_lock.is_locked, timeout=3000)
+    dialog = window.screen_lock.dialog
+    assert "role taken away: admin" in dialog.intro.text()
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert not window.screen_lock.is_locked
+    assert clinic.ctx.principal.roles == ("nurse",)
+    assert not window.admin_action.isVisible() and window.new_patient_action.isVisible()
+    assert window.findChild(QLabel, "signed_in_as").text() == "Signed in as Lena Grant (Nurse)"
+    window.screen_lock.stop()

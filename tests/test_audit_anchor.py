@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from principals import ALL_PERMISSIONS
+from principals import ALL_PERMISSIONS, holding
 from pytestqt.qtbot import QtBot
 
 from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
@@ -310,7 +310,7 @@ def test_an_empty_trail_has_no_head_and_nothing_to_anchor(ctx: AppContext, db_pa
 @pytest.mark.parametrize("role", ["nurse", "physician"])
 def test_anchoring_needs_the_verify_permission(clinic: AppContext, db_path: Path, tmp_path: Path, role: str) -> None:
     events = _last_event(db_path)
-    clinic.act_as(Principal.for_user(5, "someone", "Some One", (role,)))
+    clinic.act_as(holding(clinic, Principal.for_user(5, "someone", "Some One", (role,))))
     if role == "nurse":
         with pytest.raises(PermissionDenied, match="may not verify"):
             integrity.write_anchor(clinic, tmp_path / "a.json")

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from principals import ALL_PERMISSIONS
+from principals import ALL_PERMISSIONS, holding
 from test_report_support import PASSWORD, add_patient, save_session, session_draft, setup_clinic
 
 from tpi_notes.domain.audit_query import AuditFilter
@@ -62,7 +62,8 @@ def clinic(built: tuple[Path, dict[str, int]], tmp_path: Path) -> Iterator[Clini
         src.backup(dst)
     # A real user acts (all roles), so every event must name them.
     principal = Principal.for_user(ids["doctor"], "ahart", "Amelia Hart", ("physician", "nurse", "admin"))
-    ctx = open_clinic(str(db), principal=principal)
+    ctx = open_clinic(str(db), principal=ALL_PERMISSIONS)
+    ctx.act_as(holding(ctx, principal))  # the account holds the three roles: access is re-read on every action
     yield Clinic(ctx, db, tmp_path, **ids)
     ctx.close()
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from principals import holding
 
 from tpi_notes.db.repositories import audit
 from tpi_notes.domain.audit_query import SORT_KEYS, AuditFilter, AuditRow
@@ -270,7 +271,7 @@ def test_filter_choices(ctx: AppContext, trail: dict[str, int]) -> None:
 @pytest.mark.parametrize("role", ["nurse", "physician"])
 def test_nurses_and_physicians_may_not_see_the_trail(ctx: AppContext, trail: dict[str, int], tmp_path: Path,
                                                      db_path: Path, role: str) -> None:
-    ctx.act_as(Principal.for_user(trail["zoe"], "zoe", "Zoe Adams", (role,)))
+    ctx.act_as(holding(ctx, Principal.for_user(trail["zoe"], "zoe", "Zoe Adams", (role,))))
     out = tmp_path / "t.csv"
     for attempt in (lambda: list_events(ctx, AuditFilter()), lambda: action_choices(ctx),
                     lambda: entity_choices(ctx), lambda: user_choices(ctx),
@@ -281,7 +282,7 @@ def test_nurses_and_physicians_may_not_see_the_trail(ctx: AppContext, trail: dic
 
 
 def test_an_admin_and_the_command_line_may(ctx: AppContext, trail: dict[str, int], tmp_path: Path) -> None:
-    ctx.act_as(Principal.for_user(trail["zoe"], "zoe", "Zoe Adams", ("admin",)))
+    ctx.act_as(holding(ctx, Principal.for_user(trail["zoe"], "zoe", "Zoe Adams", ("admin",))))
     assert list_events(ctx, AuditFilter(action="sign")).total == 1
     ctx.act_as(Principal.operating_system("alice"))
     assert export_events_csv(ctx, AuditFilter(action="sign"), tmp_path / "t.csv") == 1

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from principals import ALL_PERMISSIONS
+from principals import ALL_PERMISSIONS, holding
 from sqlalchemy import func, select
 
 from tpi_notes.db.models import AuditEvent
@@ -281,7 +281,7 @@ def test_a_patients_history_is_audited_against_that_patient(clinic: AppContext) 
 
 @pytest.mark.parametrize("roles", [(), ("nurse",), ("admin",), ("physician",)])
 def test_only_roles_that_view_records_may_browse(clinic: AppContext, roles: tuple[str, ...]) -> None:
-    clinic.act_as(Principal.for_user(1, "someone", "Some One", roles))
+    clinic.act_as(holding(clinic, Principal.for_user(1, "someone", "Some One", roles)))
     calls = [lambda: history.browse(clinic, HistoryFilter()), lambda: history.chart(clinic, HistoryFilter()),
              lambda: history.filter_choices(clinic), lambda: history.count(clinic, HistoryFilter())]
     if not roles:

@@ -11,6 +11,7 @@ from contextlib import closing  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from principals import holding  # noqa: E402
 from PySide6.QtCore import QDate, QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
@@ -197,7 +198,7 @@ def test_export_csv_writes_what_the_filter_shows(qtbot: QtBot, trail: AppContext
 
 def test_a_nurse_is_told_no_and_nothing_is_read(qtbot: QtBot, trail: AppContext,
                                                 message_boxes: list) -> None:  # noqa: F811
-    trail.act_as(Principal.for_user(1, "ahart", "Amelia Hart", ("nurse", "physician")))
+    trail.act_as(holding(trail, Principal.for_user(1, "ahart", "Amelia Hart", ("nurse", "physician"))))
     screen = _screen(qtbot, trail)
     assert "may not view and export the audit trail" in screen.hint_label.text() and screen.hint_label.isVisible()
     assert not screen.export_button.isEnabled() and not screen.verify_button.isEnabled()

@@ -19,6 +19,7 @@ from contextlib import closing, contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from principals import holding  # noqa: E402
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 from sqlalchemy import event  # noqa: E402
@@ -165,7 +166,7 @@ def test_a_tampered_database_still_shows_its_problems(qtbot: QtBot, demo: AppCon
 def test_a_refused_verify_is_shown_as_before_and_records_nothing(qtbot: QtBot, demo: AppContext,
                                                                  message_boxes: list) -> None:  # noqa: F811
     screen = _screen(qtbot, demo)
-    demo.act_as(NURSE)  # signed in again as someone who may not verify, with the screen still open
+    demo.act_as(holding(demo, NURSE))  # signed in again as someone who may not verify, with the screen still open
     with pytest.raises(PermissionDenied) as refused:
         integrity.verify_database(demo)
     assert screen.verify_chain() is None

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from principals import ALL_PERMISSIONS
+from principals import ALL_PERMISSIONS, holding
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -233,13 +233,13 @@ def test_no_matches_show_a_hint_and_hide_the_chart(open_browser: Open, qtbot: Qt
 
 
 def test_export_is_hidden_from_a_nurse(clinic: AppContext, qtbot: QtBot) -> None:
-    clinic.act_as(Principal.for_user(1, "nurse", "Nora Nurse", ("nurse",)))
+    clinic.act_as(holding(clinic, Principal.for_user(1, "nurse", "Nora Nurse", ("nurse",))))
     browser = HistoryBrowser(clinic)
     qtbot.addWidget(browser)
     browser.show()
     assert browser.export_button.isHidden()
     assert browser.model.total == SESSIONS  # a nurse may still browse
-    clinic.act_as(Principal.for_user(2, "admin", "Ada Admin", ("admin",)))
+    clinic.act_as(holding(clinic, Principal.for_user(2, "admin", "Ada Admin", ("admin",))))
     shown = HistoryBrowser(clinic)
     qtbot.addWidget(shown)
     assert not shown.export_button.isHidden()

@@ -47,7 +47,7 @@ class AppContext:
 
     # Told (from whichever thread ran the action) when check_access finds the signed-in user's access changed:
     # the app covers its windows and asks them to sign in again (ui/screen_lock.py).
-    on_access_changed: Callable[[], None] | None = field(default=None, repr=False)
+    on_access_changed: Callable[[str], None] | None = field(default=None, repr=False)
 
     def require(self, permission: Permission) -> None:
         """Raise PermissionDenied unless the acting principal may do this (every service action checks).
@@ -68,7 +68,7 @@ class AppContext:
         if problem is None:
             return
         if self.on_access_changed is not None:
-            self.on_access_changed()
+            self.on_access_changed(problem)
         raise AccessChanged(f"Your access changed since you signed in ({problem}). Sign in again to go on.")
 
     def _access_problem(self, principal: Principal) -> str | None:

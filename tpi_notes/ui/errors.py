@@ -11,6 +11,7 @@ from tpi_notes.domain.errors import (
     TpiError,
     ValidationError,
 )
+from tpi_notes.services.context import AccessChanged
 
 _TITLES: dict[type[TpiError], str] = {
     ValidationError: "Please check the entry",
@@ -35,5 +36,10 @@ def error_text(error: TpiError) -> str:
 
 
 def show_error(parent: QWidget | None, error: TpiError, title: str | None = None) -> None:
-    """Show ``error`` in a warning box over ``parent`` (widgets use this, not QMessageBox directly)."""
+    """Show ``error`` in a warning box over ``parent`` (widgets use this, not QMessageBox directly).
+
+    AccessChanged shows nothing here: the screen lock has covered every window and asks the user to sign in
+    again, saying why (ui/screen_lock.py); a box under its curtain would only wait behind it."""
+    if isinstance(error, AccessChanged):
+        return
     QMessageBox.warning(parent, title or error_title(error), error_text(error))

@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         if ctx.user_id is not None:  # a signed-in user: lock after the clinic's inactivity minutes
             self.screen_lock = ScreenLock(ctx, clinic.get_clinic_info(ctx).inactivity_lock_minutes, self)
             self.screen_lock.sign_out_requested.connect(self.sign_out_from_lock)
+            # Signed in again after an access change: show and hide by the roles the account has now.
+            self.screen_lock.locked_changed.connect(lambda locked: locked or self._apply_permissions())
 
         self.patient_list.patient_selected.connect(self._on_patient_selected)
         self.patient_list.patient_activated.connect(self._on_patient_activated)
@@ -226,10 +228,13 @@ class MainWindow(QMainWindow):
         self.patient_view.new_session_button.setVisible(can(Permission.PREPARE_DRAFTS))
         who = self.ctx.principal
         if who.is_user:
-            label = QLabel(f"Signed in as {who.name} ({', '.join(ROLES[r] for r in who.roles)})", self)
-            label.setObjectName("signed_in_as")
-            set_role(label, "hint")
-            self.statusBar().addPermanentWidget(label)
+            label = self.findChild(QLabel, "signed_in_as")
+            if label is None:
+                label = QLabel(self)
+                label.setObjectName("signed_in_as")
+                set_role(label, "hint")
+                self.statusBar().addPermanentWidget(label)
+            label.setText(f"Signed in as {who.name} ({', '.join(ROLES[r] for r in who.roles)})")
 
     @Slot()
     def _on_settings_saved(self) -> None:

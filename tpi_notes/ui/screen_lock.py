@@ -4,6 +4,12 @@ Any key, click, wheel or touch restarts the countdown. When it runs out, every w
 a blank curtain (no patient data stays on screen) and an application-modal dialog asks the signed-in user's
 password. Nothing is closed, hidden or saved on the user's behalf: editors, dialogs and their unsaved text are
 exactly as they were when the password is given.
+
+The same lock falls when the user's access changed on any workstation (deactivated, locked, a role taken away;
+issue 14 item 4): at their next action, when a service raises AccessChanged (``AppContext.on_access_changed``
+tells the lock, from whichever thread ran it), and at the latest within ACCESS_CHECK_MS by a periodic check
+while nothing is done. The dialog then asks them to sign in again, which gives the roles the account has now
+(or, for a deactivated or locked account, nothing: they can only sign out).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from tpi_notes.services.context import AppContext
 from tpi_notes.ui.dialog_layout import stack
 from tpi_notes.ui.style import set_role
 
+ACCESS_CHECK_MS = 60_000  # an idle screen learns of a revoked access within a minute (one small SELECT)
 ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
             QEvent.Type.TouchBegin}
 
@@ -73,12 +80,14 @@ class UnlockDialog(QDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
+        self.access_changed = False
         self.setObjectName("unlock_dialog")
         self.setWindowTitle("tpi-notes is locked")
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
-        intro = QLabel(f"Locked after inactivity. <b>{_escape(ctx.principal.name)}</b>, type your password to "
-                       "continue; your open work is kept exactly as you left it.", self)
+        self.intro = intro = QLabel(f"Locked after inactivity. <b>{_escape(ctx.principal.name)}</b>, type your "
+                                    "password to continue; your open work is kept exactly as you left it.", self)
+        intro.setObjectName("unlock_intro")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
         self.password = QLineEdit(self)
@@ -106,10 +115,24 @@ class UnlockDialog(QDialog):
         self.sign_out_button.clicked.connect(self.sign_out_requested)
         stack(self, intro, form, self.error, buttons, (440, 190))
 
+    def ask_to_sign_in_again(self, problem: str) -> None:
+        """The account changed since sign-in: the password signs the same user in afresh (login.sign_in_again)."""
+        self.access_changed = True
+        self.setWindowTitle("tpi-notes: sign in again")
+        self.intro.setText(f"Your access to tpi-notes changed since you signed in ({_escape(problem)}). "
+                           f"<b>{_escape(self._ctx.principal.name)}</b>, sign in again with your password to go on; "
+                           "your open work is kept exactly as you left it. If your account was deactivated or "
+                           "locked, ask an administrator, or sign out.")
+        self.unlock_button.setText("Sign in again")
+        self.error.hide()
+
     @Slot()
     def try_unlock(self) -> None:
         try:
-            login.unlock(self._ctx, self.password.text())
+            if self.access_changed:
+                login.sign_in_again(self._ctx, self.password.text())
+            else:
+                login.unlock(self._ctx, self.password.text())
         except TpiError as exc:
             self.password.clear()
             self.error.setText(str(exc))
@@ -128,9 +151,12 @@ class ScreenLock(QObject):
 
     locked_changed = Signal(bool)
     sign_out_requested = Signal()
+    # Emitted by AppContext.check_access from any thread; queued, so the lock falls once the refused action
+    # has unwound (and in the GUI thread).
+    access_changed = Signal(str)
 
     def __init__(self, ctx: AppContext, minutes: int, parent: QObject | None = None, *,
-                 interval_ms: int | None = None) -> None:
+                 interval_ms: int | None = None, access_check_ms: int = ACCESS_CHECK_MS) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self.curtains: list[Curtain] = []
@@ -139,6 +165,13 @@ class ScreenLock(QObject):
         self.timer.setSingleShot(True)
         self.timer.setInterval(interval_ms if interval_ms is not None else max(0, minutes) * 60_000)
         self.timer.timeout.connect(self.lock)
+        self.access_changed.connect(self.lock_for_access_change, Qt.ConnectionType.QueuedConnection)
+        self._notify = self.access_changed.emit
+        ctx.on_access_changed = self._notify
+        self.access_timer = QTimer(self)
+        self.access_timer.setInterval(access_check_ms)
+        self.access_timer.timeout.connect(self.check_access)
+        self.access_timer.start()
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -163,13 +196,30 @@ class ScreenLock(QObject):
         return False
 
     @Slot()
-    def lock(self) -> None:
+    def check_access(self) -> None:
+        """The periodic check while the screen is open: an access changed elsewhere locks it (via the signal)."""
+        if self.is_locked and self.dialog is not None and self.dialog.access_changed:
+            return
+        with contextlib.suppress(TpiError):  # AccessChanged has already told the lock; a busy database waits
+            self._ctx.check_access()
+
+    @Slot(str)
+    def lock_for_access_change(self, problem: str) -> None:
+        """The signed-in user's access changed: cover every window (if not yet) and ask them to sign in again."""
+        if self._ctx.user_id is None:
+            return
+        self.lock(reason="access changed")
+        if self.dialog is not None:
+            self.dialog.ask_to_sign_in_again(problem)
+
+    @Slot()
+    def lock(self, reason: str = "inactivity") -> None:
         """Cover every window and ask for the password (also the "Lock now" action)."""
         if self.is_locked or self._ctx.user_id is None:
             return
         self.timer.stop()
         with contextlib.suppress(TpiError):  # locking the screen must never fail because the audit write did
-            login.lock(self._ctx)
+            login.lock(self._ctx, reason)
         self.curtains = [Curtain(w) for w in QApplication.topLevelWidgets()
                          if w.isVisible() and not isinstance(w, UnlockDialog)
                          and w.windowType() != Qt.WindowType.ToolTip]
@@ -202,6 +252,9 @@ class ScreenLock(QObject):
 
     def stop(self) -> None:
         self.timer.stop()
+        self.access_timer.stop()
+        if self._ctx.on_access_changed is self._notify:
+            self._ctx.on_access_changed = None
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
