@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpi_notes import __version__
 from tpi_notes.domain.draft import draft_from_record
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import PatientRecord
@@ -29,7 +28,7 @@ from tpi_notes.services import clinic, integrity, login
 from tpi_notes.services import patients as patient_service
 from tpi_notes.services import sessions as session_service
 from tpi_notes.services.context import AppContext
-from tpi_notes.ui import pdf_preview
+from tpi_notes.ui import help_menu, pdf_preview
 from tpi_notes.ui.clinic_windows import ClinicWindows
 from tpi_notes.ui.demo import load_demo_clinic
 from tpi_notes.ui.editor.opening import new_session, offer_recovered, open_editor
@@ -158,6 +157,9 @@ class MainWindow(QMainWindow):
                                         "Search by name, MRN or date of birth")
         self.refresh_action = self._action("&Refresh", self.refresh, "F5", "Reload from the database")
         self.about_action = self._action("&About tpi-notes", self.show_about)
+        self.diagnostics_action = self._action("Save &diagnostics…", self.save_diagnostics, None,
+                                               "A zip of the versions, settings and logs for support "
+                                               "(no patient data)")
         self.new_session_action = self._action("&New session…", self.new_session, "Ctrl+Shift+N",
                                                "Chart a new session for the selected patient")
         self.preview_note_action = self._action("Preview &note", self.preview_note, "Ctrl+Shift+P",
@@ -199,7 +201,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.find_action, self.refresh_action])
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.about_action)
+        help_menu.addActions([self.diagnostics_action, self.about_action])
 
     def _apply_permissions(self) -> None:
         """Hide what the signed-in user's roles do not allow (the services refuse it regardless)."""
@@ -483,12 +485,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_about(self) -> None:
         where = str(self.ctx.database_path) if self.ctx.database_path else redact_url(self.ctx.url)
-        QMessageBox.about(
-            self,
-            "About tpi-notes",
-            f"<b>tpi-notes {__version__}</b><br>Charting trigger point injections and dry needling."
-            f"<br><br>Database: {_html_escape(where)}",
-        )
+        help_menu.show_about(self, where)  # with the versions of the rules, atlas, aftercare text, formulary, ICD-10
+
+    @Slot()
+    def save_diagnostics(self) -> None:
+        help_menu.save_diagnostics(self, self.ctx.url)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         for editor in list(self.editors):  # each asks about its unsaved changes; Cancel keeps the app open
@@ -508,7 +509,3 @@ def _padded(widget: QWidget, left: int, top: int, right: int, bottom: int) -> QW
     layout.setContentsMargins(left, top, right, bottom)
     layout.addWidget(widget)
     return holder
-
-
-def _html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
