@@ -57,6 +57,20 @@ def _formulary() -> str:
 
 
 def _icd10cm() -> str:
+    """The newest code set shipped (resources/icd10/code-sets.json, when present) and the release of the
+    simple-icd-10-cm package's data behind it. Releases an administrator loaded into a clinic's database are
+    not seen here (no database is opened)."""
+    package = f"{_package_code_list()}, simple-icd-10-cm {metadata.version('simple-icd-10-cm')}"
+    sets_file = resources_dir() / "icd10" / "code-sets.json"
+    if not sets_file.is_file():
+        return f"{_package_code_list()} (simple-icd-10-cm {metadata.version('simple-icd-10-cm')})"
+    sets = json.loads(sets_file.read_text(encoding="utf-8"))["sets"]
+    newest = max(sets, key=lambda entry: entry["valid_from"])
+    return (f"{newest['version']} ({newest.get('release', '')}, valid {newest['valid_from']} to "
+            f"{newest.get('valid_to', '…')}; package data {package})")
+
+
+def _package_code_list() -> str:
     """The release the simple-icd-10-cm package carries, from its data file's name, found without importing
     the package (its import reads the whole code set: seconds)."""
     spec = util.find_spec("simple_icd_10_cm")
@@ -66,7 +80,7 @@ def _icd10cm() -> str:
     found = sorted(n.removeprefix("code-list-").removesuffix(".txt") for n in names if n.startswith("code-list-"))
     if not found:
         raise FileNotFoundError("no code list")
-    return f"{found[-1]} (simple-icd-10-cm {metadata.version('simple-icd-10-cm')})"
+    return found[-1]
 
 
 DATA: tuple[tuple[str, Callable[[], str]], ...] = (
