@@ -93,7 +93,7 @@ def test_a_refusal_is_shown_at_its_field_and_nothing_is_saved(qtbot: QtBot, clin
     qtbot.keyClicks(dialog.confirm, "short")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and dialog.saved is None
-    assert "at least 10 characters" in _error(dialog, "password")
+    assert "at least 12 characters" in _error(dialog, "password")
     assert "at least one role" in _error(dialog, "roles")
     assert dialog.password.property("invalid") is True
     assert _user_count(clinic_ctx) == 1

@@ -265,19 +265,19 @@ def test_a_user_changes_their_own_password(staffed, qtbot: QtBot) -> None:  # no
     assert window.password_action.isVisible()
     dialog = window.change_password()
     dialog.current.setText("not my password")
-    dialog.new.setText("Nurse new pass 1")
-    dialog.repeat.setText("Nurse new pass 1")
+    dialog.new.setText("Nurse tulip lantern 1")
+    dialog.repeat.setText("Nurse tulip lantern 1")
     dialog.change_button.click()
     assert dialog.isVisible() and "not correct" in dialog.error.text()  # counted, nothing changed
     dialog.current.setText(PASSWORD)
-    dialog.repeat.setText("Nurse new pass 2")
+    dialog.repeat.setText("Nurse tulip lantern 2")
     dialog.change_button.click()
     assert "differ" in dialog.error.text()
-    dialog.repeat.setText("Nurse new pass 1")
+    dialog.repeat.setText("Nurse tulip lantern 1")
     dialog.change_button.click()
     assert dialog.result() == QDialog.DialogCode.Accepted
     login.sign_out(ctx)
-    assert login.login(ctx, "jsoto", "Nurse new pass 1").user_id == ids["nurse"]
+    assert login.login(ctx, "jsoto", "Nurse tulip lantern 1").user_id == ids["nurse"]
 
 
 def test_signing_out_from_the_lock_keeps_unsaved_charting_for_the_next_sign_in(staffed, qtbot: QtBot,  # noqa: ANN001
