@@ -184,3 +184,30 @@ def test_unlock_names_an_unknown_user_without_changing_anything(clinic, capsys: 
     _ctx, db = clinic
     assert cli.main(["unlock", "--db", str(db), "nobody"]) == 1
     assert "No account has that user name." in capsys.readouterr().err
+
+
+def test_an_account_locked_before_the_upgrade_stays_locked(clinic, clock: Clock) -> None:
+    """Migration 0013: the lock used to be five failures; a clinic upgraded keeps such an account locked (the
+    owner's `tpi-notes unlock` is the way back when it is the last administrator) and the others as they were."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from tpi_notes.db.migrate import alembic_config, prepare_database
+
+    ctx, db = clinic
+    ctx.close()
+    engine = create_engine(f"sqlite:///{db}")
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0012")
+            conn.exec_driver_sql("UPDATE app_user SET failed_attempts = 5 WHERE username = 'lgrant'")
+            conn.exec_driver_sql("UPDATE app_user SET failed_attempts = 2 WHERE username = 'jsoto'")
+    finally:
+        engine.dispose()
+    upgraded, _backup = prepare_database(f"sqlite:///{db}")
+    upgraded.dispose()
+    assert _row(db, "lgrant")[0] == 5 and _row(db, "lgrant")[1] is not None
+    assert _row(db, "jsoto") == (2, None, None)
