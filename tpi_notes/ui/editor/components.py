@@ -46,6 +46,9 @@ class ComponentRow(QObject):
         self._reference = reference
         self._day = day
         self._expiries: dict[str, date | None] = {}
+        # Each listed lot's NDC: the draft carries the chosen lot's NDC as the service reads it back, so a
+        # draft just loaded equals what the editor shows (not "modified" on opening).
+        self._ndcs: dict[str, str] = {}
         self.item = QComboBox(parent)
         self.item.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.item.setMinimumContentsLength(14)
@@ -103,7 +106,7 @@ class ComponentRow(QObject):
                 index = self.item.count() - 1
             self.item.setCurrentIndex(max(0, index))
             self.volume.setValue(component.volume_ml)
-            self._fill_lots(component.item_code, component.lot_number, component.lot_expiry)
+            self._fill_lots(component.item_code, component.lot_number, component.lot_expiry, component.ndc)
             self.vials.setValue(AUTO_VIALS if component.vials_opened is None else component.vials_opened)
         finally:
             self.blockSignals(False)
@@ -114,7 +117,8 @@ class ComponentRow(QObject):
         number = str(self.lot.currentData() or "")
         vials = self.vials.value() if self.vials.isEnabled() and self.vials.value() != AUTO_VIALS else None
         return Component(str(self.item.currentData() or ""), round(self.volume.value(), 2), number,
-                         self._expiries.get(number) if number else None, vials)
+                         self._expiries.get(number) if number else None, vials,
+                         self._ndcs.get(number, "") if number else "")
 
     def set_item(self, code: str) -> None:
         self.item.setCurrentIndex(max(0, self.item.findData(code)))
@@ -123,17 +127,19 @@ class ComponentRow(QObject):
         self.lot.setCurrentIndex(max(0, self.lot.findData(lot_number)))
 
     # -- lots -----------------------------------------------------------------------------------------
-    def _fill_lots(self, code: str, keep: str | None, keep_expiry: date | None = None) -> None:
+    def _fill_lots(self, code: str, keep: str | None, keep_expiry: date | None = None, keep_ndc: str = "") -> None:
         day = self._day()
         self.lot.blockSignals(True)
         try:
             self.lot.clear()
-            self._expiries = {}
+            self._expiries, self._ndcs = {}, {}
             self.lot.addItem(NO_LOT, "")
             for lot in self._reference.lots_for(code):
                 self._add_lot(lot.lot_number, lot.expiry, day)
+                self._ndcs[lot.lot_number] = lot.ndc
             if keep and self.lot.findData(keep) < 0:
                 self._add_lot(keep, keep_expiry, day)
+                self._ndcs[keep] = keep_ndc
             if keep is None:
                 newest = self._reference.newest_lot(code, day) if code else None
                 keep = newest.lot_number if newest else ""

@@ -194,4 +194,5 @@ def default_component(reference: EditorReference, day: date) -> Component:
     if code not in reference.formulary:
         code = next((i.code for i in reference.active_items() if i.agent_class == "local_anesthetic"), "")
     lot = reference.newest_lot(code, day) if code else None
-    return Component(code, volume, lot.lot_number if lot else "", lot.expiry if lot else None)
+    return Component(code, volume, lot.lot_number if lot else "", lot.expiry if lot else None,
+                     ndc=lot.ndc if lot else "")
