@@ -105,7 +105,7 @@ def components() -> list[tuple[str, str]]:
     for name, read in DATA:
         try:
             found.append((name, read()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, ImportError) as exc:  # a package's metadata missing too
             found.append((name, f"unreadable ({type(exc).__name__}: {exc})"))
     found += [
         ("Python", f"{platform.python_version()} ({sys.platform}{', frozen' if getattr(sys, 'frozen', False) else ''})"),
