@@ -100,11 +100,13 @@ def test_one_core_criterion_and_a_twitch_cannot_be_signed(ctx: AppContext) -> No
 
 
 def _region_keyed(path: Path, session_id: int) -> None:
-    """A draft's findings as the app stored them before 0016: by surface region only."""
+    """A draft as the app stored it before 0016: findings by surface region only (and no ICD-10-CM version,
+    0017)."""
     conn = sqlite3.connect(path)
     raw = conn.execute("SELECT exam_findings FROM procedure_session WHERE id = ?", (session_id,)).fetchone()[0]
     old = [{k: v for k, v in f.items() if k not in ("muscle_id", "side", "jump_sign")} for f in json.loads(raw)]
-    conn.execute("UPDATE procedure_session SET exam_findings = ? WHERE id = ?", (json.dumps(old), session_id))
+    conn.execute("UPDATE procedure_session SET exam_findings = ?, icd10_version = NULL WHERE id = ?",
+                 (json.dumps(old), session_id))
     conn.commit()
     conn.close()
 

@@ -103,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "owner of the database file may; audited)")
     unlock.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
     unlock.add_argument("user", metavar="USER", help="the account's user name")
+    icd = sub.add_parser("load-icd10", help="load a CMS ICD-10-CM release (its order file) as the code set valid "
+                         "from a date (only the operating-system owner of the database file may; audited)")
+    icd.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
+    icd.add_argument("--version", dest="set_version", required=True, metavar="VERSION", help="e.g. FY2027")
+    icd.add_argument("--from", dest="valid_from", required=True, type=_day, metavar="YYYY-MM-DD",
+                     help="the date it takes effect (1 October for a fiscal year)")
+    icd.add_argument("--to", dest="valid_to", type=_day, metavar="YYYY-MM-DD",
+                     help="its last day (default: the next 30 September)")
+    icd.add_argument("file", metavar="FILE", help="the CMS order file (icd10cm_order_YYYY.txt)")
     return parser
 
 
@@ -137,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _assess(args)
         if args.command == "unlock":
             return _unlock(args)
+        if args.command == "load-icd10":
+            return _load_icd10(args)
         return _open_app(args.db)
     except TpiError as exc:  # one line, even when a driver's message (PostgreSQL's) spans several
         sys.stderr.write(f"{PROG}: {' '.join(part.strip() for part in str(exc).splitlines() if part.strip())}\n")
@@ -496,6 +507,31 @@ def _unlock(args: argparse.Namespace) -> int:
         print(unlock_as_database_owner(ctx, args.user))
     finally:
         ctx.close()
+    return 0
+
+
+def _load_icd10(args: argparse.Namespace) -> int:
+    """`load-icd10`: what Administration's "Load ICD-10-CM release…" does, for the owner of the database file."""
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.services.accounts import database_owner_problem
+    from tpi_notes.services.context import open_existing_clinic
+    from tpi_notes.services.icd10_sets import load_release_as_database_owner
+
+    db = args.sub_db or args.db
+    path = sqlite_path(resolve_database_url(db))
+    if path is not None and path.exists() and (problem := database_owner_problem(path)):
+        raise TpiError(f"refused: {problem}.")
+    try:
+        data = Path(args.file).expanduser().read_bytes()
+    except OSError as exc:
+        raise TpiError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    ctx = open_existing_clinic(db)
+    try:
+        loaded = load_release_as_database_owner(ctx, data, version=args.set_version, valid_from=args.valid_from,
+                                                valid_to=args.valid_to, file_name=Path(args.file).name)
+    finally:
+        ctx.close()
+    print(f"Loaded ICD-10-CM {loaded.version}, valid {loaded.valid_from} to {loaded.valid_to}.")
     return 0
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from tpi_notes.domain import icd10
 from tpi_notes.domain.aftercare import AftercareLibrary, compose_aftercare, load_library
 from tpi_notes.domain.assess_input import ExportedSession, LineError, atlas_of
 from tpi_notes.domain.clinic import ClinicInfo
@@ -82,7 +83,9 @@ def assess_session(session: ExportedSession, formulary: Mapping[str, FormularyIt
     payer = session.payer_profile or clinic.payer_profile
     found = evaluate(SafetyInput(patient, d, formulary, atlas, rules, tuple(history), clinic.steroid_limit_mg,
                                  clinic.lot_expiry, payer))
-    findings = apply_overrides(list({f.key: f for f in found}.values()), d.overrides)
+    code_set = icd10.set_finding(day)  # the shipped sets: `tpi-notes assess` reads no database
+    findings = apply_overrides(list({f.key: f for f in [*found, *([code_set] if code_set else [])]}.values()),
+                               d.overrides)
     coding = derive_codes(d, formulary, rules, payer)
     missing = missing_for_signing(d, findings, atlas, patient)
     sheet = compose_aftercare(d, patient, clinic.clinic, formulary, atlas, _library(), "en")  # type: ignore[arg-type]

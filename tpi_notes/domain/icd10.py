@@ -1,4 +1,10 @@
-"""ICD-10-CM diagnoses from the full code set (the simple-icd-10-cm package), searchable as you type.
+"""ICD-10-CM diagnoses from versioned code sets, searchable as you type (issue 15 item 7).
+
+A claim must use the code set valid on the date of service (clinical-reference §9.4): each set has a version
+("FY2026") and the dates it is valid (a fiscal year runs 1 October to 30 September). The app ships the sets of
+resources/icd10/code-sets.json (FY2026 from the simple-icd-10-cm package's April 2026 data); an administrator
+loads later CMS releases (the "order" file, :func:`parse_order_file`) into the database, and the services pass
+them in as ``sets``. ``lookup`` and ``search`` use the set valid on ``day``.
 
 Only billable codes (leaves of the classification) are offered: a header such as M54.5 or M79.1 is not
 a valid claim diagnosis and ``lookup`` refuses it.
@@ -7,14 +13,19 @@ a valid claim diagnosis and ``lookup`` refuses it.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 import threading
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
+from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.patient import fold
 from tpi_notes.domain.session import Diagnosis
+from tpi_notes.paths import resources_dir
 
 # Codes a pain clinic charting TPI uses most (clinical-reference §2.6); they are listed first.
 COMMON = ("M79.10", "M79.11", "M79.12", "M79.18", "M79.7", "G44.209", "G44.219", "G44.229", "M54.2", "M54.50",
@@ -32,6 +43,118 @@ class _Index:
     vocabulary: tuple[str, ...]
     postings: dict[str, frozenset[int]]
     code_version: str
+
+
+@dataclass(frozen=True)
+class CodeSet:
+    """One release of the code set: its version, the dates it is valid, and (for a loaded one) its file's hash."""
+
+    version: str
+    valid_from: date
+    valid_to: date
+    release: str = ""
+    token: str = ""  # "" = the shipped set; otherwise the SHA-256 of the loaded order file
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day <= self.valid_to
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One line of a CMS order file: the code with its dot, whether it is billable, the short and long titles."""
+
+    order: int
+    code: str
+    billable: bool
+    short: str
+    long: str
+
+
+def parse_order_file(text: str) -> list[OrderLine]:
+    """The CMS "order" file: order number (5), code (7, no dot), billable flag (1), short description (60) and
+    long description, fixed-width and separated by one space. A line that does not fit raises ValueError."""
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        order, code, flag = line[0:5].strip(), line[6:13].strip(), line[14:15]
+        if not (order.isdigit() and code and flag in ("0", "1") and _CODE.match(code)):
+            raise ValueError(f"line {number} is not a CMS order-file line: {line[:40]!r}")
+        dotted = code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+        out.append(OrderLine(int(order), dotted.upper(), flag == "1", line[16:76].strip(),
+                             line[77:].strip() or line[16:76].strip()))
+    if not out:
+        raise ValueError("the file has no codes")
+    return out
+
+
+@lru_cache(maxsize=1)
+def shipped_sets() -> tuple[CodeSet, ...]:
+    """The code sets the app ships (resources/icd10/code-sets.json)."""
+    data = json.loads((resources_dir() / "icd10" / "code-sets.json").read_text(encoding="utf-8"))
+    return tuple(CodeSet(x["version"], date.fromisoformat(x["valid_from"]), date.fromisoformat(x["valid_to"]),
+                         x.get("release", "")) for x in data["sets"])
+
+
+_installed: dict[str, _Index] = {}
+
+
+def installed(token: str) -> bool:
+    return token in _installed
+
+
+def install(code_set: CodeSet, entries: Iterable[tuple[str, str]]) -> None:
+    """Index a loaded set's billable codes ((code, description) pairs) under its token (kept for the process:
+    a loaded release never changes)."""
+    pairs = list(entries)
+    index = _build([c for c, _ in pairs], [d for _, d in pairs], code_set.version)
+    with _lock:
+        _installed[code_set.token] = index
+
+
+def set_for(day: date | None, sets: Sequence[CodeSet] | None = None) -> CodeSet | None:
+    """The set valid on ``day`` (the latest-starting one if two overlap), or None when none is."""
+    valid = [c for c in (sets or shipped_sets()) if day is None or c.valid_on(day)]
+    return max(valid, key=lambda c: c.valid_from) if valid else None
+
+
+def set_or_nearest(day: date | None, sets: Sequence[CodeSet] | None = None) -> CodeSet:
+    """The set valid on ``day``, or else the closest one (a date outside every set gets a warning elsewhere)."""
+    all_sets = list(sets or shipped_sets())
+    found = set_for(day, all_sets)
+    if found is not None or day is None:
+        return found or max(all_sets, key=lambda c: c.valid_from)
+    return min(all_sets, key=lambda c: min(abs((c.valid_from - day).days), abs((c.valid_to - day).days)))
+
+
+SET_NOT_VALID = "icd10_set_not_valid"
+
+
+def set_finding(day: date, sets: Sequence[CodeSet] | None = None) -> Finding | None:
+    """A warning when no loaded set is valid on the date of service: the diagnoses were checked against the
+    nearest one, which a claim for that date cannot rely on."""
+    if set_for(day, sets) is not None:
+        return None
+    near = set_or_nearest(day, sets)
+    return Finding(SET_NOT_VALID, "warn", f"No ICD-10-CM code set loaded is valid on {day.isoformat()}: the "
+                   f"diagnoses were checked against {near.version} (valid {near.valid_from.isoformat()} to "
+                   f"{near.valid_to.isoformat()}). An administrator loads the CMS release for that date "
+                   "(Administration, Load ICD-10-CM release).", "CMS ICD-10-CM code set valid on the date of "
+                   "service (clinical-reference §9.4)", subject=day.isoformat())
+
+
+def _index_of(day: date | None, sets: Sequence[CodeSet] | None) -> _Index:
+    chosen = set_or_nearest(day, sets)
+    return _installed[chosen.token] if chosen.token and chosen.token in _installed else _index()
+
+
+def _build(codes: list[str], descriptions: list[str], version: str) -> _Index:
+    postings: dict[str, set[int]] = {}
+    for i, text in enumerate(descriptions):
+        for word in set(_WORD.findall(fold(text))):
+            postings.setdefault(word, set()).add(i)
+    return _Index(tuple(codes), tuple(descriptions), {c.replace(".", ""): i for i, c in enumerate(codes)},
+                  tuple(sorted(postings)), {w: frozenset(p) for w, p in postings.items()}, version)
 
 
 @lru_cache(maxsize=1)
@@ -67,9 +190,10 @@ def code_set_version() -> str:
     return _index().code_version
 
 
-def lookup(code: str) -> Diagnosis | None:
-    """The billable code with its description, or None (unknown, or a non-billable header)."""
-    index = _index()
+def lookup(code: str, day: date | None = None, sets: Sequence[CodeSet] | None = None) -> Diagnosis | None:
+    """The billable code with its description in the set valid on ``day``, or None (unknown in that set, or a
+    non-billable header)."""
+    index = _index_of(day, sets)
     i = index.by_code.get(code.strip().upper().replace(".", ""))
     return None if i is None else Diagnosis(index.codes[i], index.descriptions[i])
 
@@ -84,12 +208,14 @@ def _words_matching(index: _Index, prefix: str) -> set[int]:
     return hits
 
 
-def search(text: str, limit: int = 30) -> list[Diagnosis]:
-    """Billable codes whose code starts with ``text`` or whose description has every typed word."""
-    index = _index()
+def search(text: str, limit: int = 30, day: date | None = None,
+           sets: Sequence[CodeSet] | None = None) -> list[Diagnosis]:
+    """Billable codes (of the set valid on ``day``) whose code starts with ``text`` or whose description has
+    every typed word."""
+    index = _index_of(day, sets)
     query = text.strip()
     if not query:
-        return [d for d in (lookup(c) for c in COMMON) if d][:limit]
+        return [d for d in (lookup(c, day, sets) for c in COMMON) if d][:limit]
     found: list[int]
     if _CODE.match(query) and any(ch.isdigit() for ch in query):
         prefix = query.upper().replace(".", "")

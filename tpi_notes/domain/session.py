@@ -187,6 +187,8 @@ class SessionRecord:
     content_sha256: str | None = None
     formulary_version: str = ""
     aftercare_version: str = ""
+    # The ICD-10-CM code set valid on the date of service ("FY2026"), set on save; None before migration 0017.
+    icd10_version: str | None = None
     row_version: int = 1
     # The patient and clinic as they were at signing (domain/signed_context.py) and the content version
     # the hash was made with: None on drafts and on sessions signed before the context existed (version 1).

@@ -66,8 +66,9 @@ SESSION_FIELDS = (
 )
 # Fields added after signatures existed: under the hash only when set, so every signature made before a
 # field existed (all of them empty) verifies unchanged whatever its content version. follow_up_in is the
-# patient's follow-up (migration 0012, domain/patient_follow_up.py).
-SET_ONLY_SESSION_FIELDS = ("follow_up_in",)
+# patient's follow-up (migration 0012, domain/patient_follow_up.py); icd10_version the ICD-10-CM set valid on
+# the date of service (migration 0017, domain/icd10.py).
+SET_ONLY_SESSION_FIELDS = ("follow_up_in", "icd10_version")
 SITE_FIELDS = (
     "number", "view", "x", "y", "region_code", "muscle_id", "muscle", "side", "technique", "preparation",
     "volume_ml", "needle", "aspiration", "passes", "twitch", "needles_in", "needles_out", "dwell_minutes",

@@ -145,6 +145,8 @@ class ProcedureNoteVM:
     integrity_problem: str | None = None
     # "Discarded: 20 mg triamcinolone acetonide (1 vial partly used)", one per drug with waste (issue 15).
     waste: tuple[str, ...] = ()
+    # The ICD-10-CM code set the diagnoses were checked against ("FY2026"); "" on sessions saved before 0017.
+    icd10_version: str = ""
 
     @property
     def signed(self) -> bool:
@@ -342,6 +344,7 @@ def build_note_vm(record: SessionRecord, patient: PatientRecord, clinic: ClinicI
         findings=_findings(findings), cpt=_codes(coding.cpt), hcpcs=_codes(coding.hcpcs),
         waste=tuple(w.text for w in coding.waste),
         icd10=tuple((code, display.get(code, "")) for code in coding.icd10), coding_notes=coding.notes,
+        icd10_version=record.icd10_version or "",
         attestation=attest, signature=signature,
         addenda=tuple(AddendumBlock(ADDENDUM_KINDS.get(a.kind, a.kind.title()), when(a.created_at), a.author, a.text,
                                     a.content_sha256) for a in record.addenda),

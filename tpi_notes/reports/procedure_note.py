@@ -96,7 +96,8 @@ def _inline_section(title: str, text: str, st: StyleSheet1) -> list[Flowable]:
 def _indication(vm: ProcedureNoteVM, st: StyleSheet1, total: float, heading: bool = True) -> list[Flowable]:
     title = para("Indication and diagnoses", st["Section"])
     diagnoses = "\n".join(f"{code}  {display}".strip() for code, display in vm.diagnoses) or "No diagnosis recorded"
-    pairs = (*vm.indication, ("Diagnoses (ICD-10-CM)", diagnoses))
+    code_set = f"ICD-10-CM {vm.icd10_version}" if vm.icd10_version else "ICD-10-CM"
+    pairs = (*vm.indication, (f"Diagnoses ({code_set})", diagnoses))
     return [*([title] if not heading else _section("Indication and diagnoses", st)),
             key_values(pairs, st, columns=1, label_share=96 / total, total=total)]
 
@@ -223,7 +224,8 @@ def _findings_and_codes(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     codes += [(f"HCPCS {c.code}", c.units, c.modifiers, c.reason) for c in vm.hcpcs]
     out.append(grid(("Code", "Units", "Modifiers", "Reason"), codes, (2.4, 1.2, 1.8, 12), st))
     icd = ", ".join(code for code, _display in vm.icd10) or "none recorded"
-    out.append(labelled("ICD-10-CM", icd, st["Small"]))
+    out.append(labelled(f"ICD-10-CM ({vm.icd10_version} code set)" if vm.icd10_version else "ICD-10-CM", icd,
+                        st["Small"]))
     out += [para(note, st["Small"]) for note in vm.coding_notes]
     return out
 

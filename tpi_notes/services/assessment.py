@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.db.repositories import history, patients, reference
+from tpi_notes.domain import icd10
 from tpi_notes.domain.coding import Coding, derive_codes
 from tpi_notes.domain.completeness import MissingItem, missing_for_signing
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
@@ -18,6 +19,7 @@ from tpi_notes.domain.findings import Finding, apply_overrides
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.rules import earliest_rules_date, rules_for
 from tpi_notes.domain.safety import SafetyInput, evaluate
+from tpi_notes.services import icd10_sets
 from tpi_notes.services.context import AppContext
 
 
@@ -54,7 +56,8 @@ def assess_in(s: Session, draft: SessionDraft) -> Assessment:
     past = history.past_sessions(s, draft.patient_id, formulary, exclude_id=draft.id)
     found = evaluate(SafetyInput(patient, draft, formulary, atlas, rules, past,
                                  settings.steroid_12_month_limit_mg, lot_expiry, settings.estim_payer_profile))
-    unique = list({f.key: f for f in found}.values())
+    code_set = icd10.set_finding(day, icd10_sets.code_sets_in(s))
+    unique = list({f.key: f for f in [*found, *([code_set] if code_set else [])]}.values())
     findings = apply_overrides(unique, draft.overrides)
     doses = dose_summary(draft, formulary, patient.weight_kg)
     coding = derive_codes(draft, formulary, rules, settings.estim_payer_profile)

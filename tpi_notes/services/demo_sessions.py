@@ -16,6 +16,7 @@ from tpi_notes.db.models import (
     SessionFinding,
     Site,
 )
+from tpi_notes.domain import icd10
 from tpi_notes.domain import session as dm
 from tpi_notes.domain.addenda import addendum_content_sha256
 from tpi_notes.domain.allergies import entries_from_json, item_findings, resolve
@@ -227,6 +228,7 @@ class SessionMaker:
             "exam_findings": [{"region_code": r.code, "taut_band": True, "twitch": rng.random() < 0.6,
                                "referred_pain": rng.random() < 0.7, "hypersensitive_spot": True,
                                "muscle_id": r.muscle_id, "side": r.side} for r in regions],
+            "icd10_version": icd10.set_or_nearest(start.date()).version,
             "consent_type": rng.choice(["written", "written", "verbal"]),
             "consent_risks": RISKS + (["pneumothorax"] if near_lung else []),
             "consent_form_id": f"TPI-C-{2024 + rng.randint(0, 2)}",
@@ -318,6 +320,8 @@ class SessionMaker:
                                 antisepsis=session["antisepsis"])
         rules = rules_for(session["performed_start"].date())
         found = evaluate(SafetyInput(record, chart, self.formulary, self.atlas, rules, tuple(self.history)))
+        code_set = icd10.set_finding(session["performed_start"].date())  # as assess_in: the demo loads no release
+        found = [*found, *([code_set] if code_set else [])]
         found = apply_overrides(list({f.key: f for f in found}.values()),
                                 tuple(FindingOverride(f.code, f.subject, OVERRIDE_REASON) for f in found if f.overridable))
         if status == "signed" and any(f.blocks_signing for f in found):

@@ -24,6 +24,7 @@ from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import TECHNIQUES, VIEWS
 from tpi_notes.domain.templates import TemplateSummary, from_template_body, merge_into, template_body
+from tpi_notes.services import icd10_sets
 from tpi_notes.services.context import AppContext
 
 ASSISTANT_ROLES = ("nurse", "physician")  # who the editor offers as the assistant
@@ -119,8 +120,11 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
         raise ValidationError({"atlas_version": str(exc)}) from None
     with ctx.transaction() as s:
         formulary, lots = _context_for_rules(ctx, s)
-        clean = validate_draft(draft, formulary=formulary, lots=lots, atlas=atlas, lookup_code=icd10.lookup,
-                               today=ctx.today())
+        # Diagnoses are checked against the ICD-10-CM set valid on the date of service (issue 15 item 7).
+        code_sets = icd10_sets.code_sets_in(s)
+        day = draft.performed_start.date()
+        clean = validate_draft(draft, formulary=formulary, lots=lots, atlas=atlas,
+                               lookup_code=lambda code: icd10.lookup(code, day, code_sets), today=ctx.today())
         if clean.physician_id is not None and not staff.has_role(s, clean.physician_id, "physician"):
             raise ValidationError({"physician_id": "Choose a physician from the clinic's staff."})
         if clean.assistant_id is not None and not staff.has_any_role(s, clean.assistant_id, ASSISTANT_ROLES):
@@ -150,7 +154,8 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
         from tpi_notes.services.assessment import assess_in
 
         assessment = assess_in(s, clean)
-        written = session_writer.write(s, row, clean, assessment.findings)
+        written = session_writer.write(s, row, clean, assessment.findings,
+                                       icd10_version=icd10.set_or_nearest(day, code_sets).version)
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create" if row is None else "change",
                      entity="session", entity_id=written.id, patient_id=clean.patient_id,
                      detail=f"draft saved: {len(clean.sites)} sites, {len(clean.preparations)} syringes")

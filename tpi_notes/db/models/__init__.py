@@ -11,6 +11,7 @@ from tpi_notes.db.models.clinical import (
     SessionFinding,
     Site,
 )
+from tpi_notes.db.models.icd10 import Icd10Code, Icd10Release
 from tpi_notes.db.models.people import ClinicSettings, Patient, User, UserRole
 from tpi_notes.db.models.prints import AftercarePrint
 from tpi_notes.db.models.reference import FormularyItem, Lot, Template
@@ -23,6 +24,8 @@ __all__ = [
     "Base",
     "ClinicSettings",
     "FormularyItem",
+    "Icd10Code",
+    "Icd10Release",
     "Lot",
     "Patient",
     "Preparation",

@@ -77,6 +77,8 @@ class ProcedureSession(Timestamps, Base):
     atlas_version: Mapped[str] = mapped_column(String(16))
     formulary_version: Mapped[str] = mapped_column(String(32), default="")
     aftercare_version: Mapped[str] = mapped_column(String(32), default="")
+    # The ICD-10-CM set valid on the date of service, set on save (migration 0017; NULL before it existed).
+    icd10_version: Mapped[str | None] = mapped_column(String(16))
     row_version: Mapped[int] = mapped_column(default=1)
     # Set at signing (migration 0008): the patient and clinic as signed, and the hash's content version.
     signed_context: Mapped[dict | None] = mapped_column(JSON)

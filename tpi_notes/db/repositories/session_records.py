@@ -27,7 +27,7 @@ _PLAIN_FIELDS = (
     "position", "antisepsis", "guidance", "pain_before", "pain_after", "relief_pct", "complications", "tolerance",
     "blood_loss", "observation_minutes", "respiratory_check", "disposition", "follow_up", "follow_up_in", "comments", "signed_at",
     "content_sha256", "formulary_version", "aftercare_version", "row_version", "assistant_id", "signed_by_id",
-    "signed_context", "content_version", "signature",
+    "signed_context", "content_version", "signature", "icd10_version",
 )
 
 

@@ -30,16 +30,19 @@ _SCALARS = (
 
 
 def write(s: Session, row: ProcedureSession | None, draft: SessionDraft,
-          findings: Sequence[Finding] = ()) -> ProcedureSession:
+          findings: Sequence[Finding] = (), *, icd10_version: str | None = None) -> ProcedureSession:
     """Insert (row None) or overwrite a draft session and its current findings.
 
-    The caller has checked status and row version; ``findings`` carry the override reasons.
+    The caller has checked status and row version; ``findings`` carry the override reasons; ``icd10_version``
+    is the ICD-10-CM set valid on the session's date (written in the same UPDATE, so the row version moves once).
     """
     if row is None:
         row = ProcedureSession(patient_id=draft.patient_id, status="draft")
         s.add(row)
     for name in _SCALARS:
         setattr(row, name, getattr(draft, name))
+    if icd10_version is not None:
+        row.icd10_version = icd10_version
     row.exam_findings = [vars(f).copy() for f in draft.exam_findings]
     row.consent_risks = list(draft.consent_risks)
     # Always touch the row so that its version moves on even when only children changed.

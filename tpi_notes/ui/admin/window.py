@@ -13,6 +13,7 @@ from tpi_notes.ui.admin.backup import backup_database
 from tpi_notes.ui.admin.clinic_tab import ClinicTab
 from tpi_notes.ui.admin.forms import DISABLED_STYLE
 from tpi_notes.ui.admin.formulary_tab import FormularyTab
+from tpi_notes.ui.admin.icd10_release import Icd10ReleaseDialog
 from tpi_notes.ui.admin.users_tab import UsersTab
 from tpi_notes.ui.style import set_role
 
@@ -39,6 +40,12 @@ class AdminWindow(QWidget):
         self.backup_button.setObjectName("backup_button")
         self.backup_button.clicked.connect(self.backup)
         self.backup_button.setVisible(ctx.can(Permission.BACKUP))
+        self.icd10_button = QPushButton("Load ICD-10-CM release…", self)
+        self.icd10_button.setObjectName("icd10_button")
+        self.icd10_button.setToolTip("Load CMS's yearly ICD-10-CM code set (the order file) with its version and "
+                                     "effective date")
+        self.icd10_button.clicked.connect(self.load_icd10)
+        self.icd10_button.setVisible(ctx.can(Permission.MANAGE_FORMULARY))
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("admin_tabs")
         self.empty = QLabel("Your roles include no administrative job (users, clinic, formulary).", self)
@@ -62,6 +69,7 @@ class AdminWindow(QWidget):
         column.addWidget(title)
         column.addWidget(who)
         header.addLayout(column, 1)
+        header.addWidget(self.icd10_button, 0, Qt.AlignmentFlag.AlignVCenter)
         header.addWidget(self.backup_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -96,6 +104,14 @@ class AdminWindow(QWidget):
         has_tabs = self.tabs.count() > 0
         self.tabs.setVisible(has_tabs)
         self.empty.setVisible(not has_tabs)
+
+    @Slot()
+    def load_icd10(self) -> Icd10ReleaseDialog:
+        """Load ICD-10-CM release…: the dialog (modal to this window); returns it (tests drive it)."""
+        dialog = Icd10ReleaseDialog(self._ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     @Slot()
     def backup(self) -> None:

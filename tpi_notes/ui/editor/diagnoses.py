@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.domain import icd10
+from tpi_notes.domain.icd10 import CodeSet
 from tpi_notes.domain.session import Diagnosis
 from tpi_notes.ui.style import set_invalid, set_role
 
@@ -62,6 +64,9 @@ class DiagnosisPicker(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._chosen: list[Diagnosis] = []
+        # Searched in the ICD-10-CM set valid on the session's date (set by the panel; None: the shipped one).
+        self.day: date | None = None
+        self.code_sets: list[CodeSet] | None = None
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("field_diagnoses")
         self.search_edit.setPlaceholderText("Type a code or words (M79.12, myalgia neck) and press Enter")
@@ -152,7 +157,7 @@ class DiagnosisPicker(QWidget):
         if not text.strip():
             self.results.hide()
             return
-        for diagnosis in icd10.search(text, limit=30):
+        for diagnosis in icd10.search(text, limit=30, day=self.day, sets=self.code_sets):
             item = QListWidgetItem(f"{diagnosis.code}   {diagnosis.display}")
             item.setData(Role, diagnosis)
             item.setToolTip(diagnosis.display)
@@ -174,10 +179,11 @@ class DiagnosisPicker(QWidget):
         if not text:
             return False
         current = self.results.currentItem() if not self.results.isHidden() else None
-        diagnosis = current.data(Role) if current is not None else icd10.lookup(text)
+        diagnosis = current.data(Role) if current is not None else icd10.lookup(text, self.day, self.code_sets)
         if diagnosis is None:
-            self.show_error(f"{text} is not a billable ICD-10-CM code. Type a few letters or words and "
-                            "choose from the list.")
+            version = icd10.set_or_nearest(self.day, self.code_sets).version
+            self.show_error(f"{text} is not a billable ICD-10-CM code in {version}. Type a few letters or words "
+                            "and choose from the list.")
             return False
         self.add(diagnosis)
         return True

@@ -1,6 +1,6 @@
 """Exam findings per treated muscle and side (a site's deep alternative included): one row each, five checkboxes.
 
-The first three columns are the core criteria (domain/exam.py); twitch and jump sign are recorded beside them.
+After the muscle and its side, the first three columns are the core criteria (domain/exam.py); twitch and jump sign are recorded beside them.
 """
 
 from __future__ import annotations
@@ -10,11 +10,15 @@ from dataclasses import fields, replace
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from tpi_notes.domain.exam import MuscleKey, by_muscle, field_key, muscles_treated
+from tpi_notes.domain.exam import CORE_CRITERIA, MuscleKey, by_muscle, field_key, muscles_treated
 from tpi_notes.domain.session import ExamFinding, Site
 
 CRITERIA = (("taut_band", "Taut band"), ("hypersensitive_spot", "Hypersensitive spot"),
             ("referred_pain", "Referred pain"), ("twitch", "Twitch"), ("jump_sign", "Jump sign"))
+FIRST = 2  # the columns before the criteria: muscle, side
+# Two-line headers leave the muscle's name the room (the editor's pre-procedure column is narrow).
+_HEADERS = {"taut_band": "Taut\nband", "hypersensitive_spot": "Hyper-\nsensitive spot", "referred_pain": "Referred\npain",
+            "twitch": "Twitch", "jump_sign": "Jump\nsign"}
 _KEYS = ("region_code", "muscle_id", "side")
 muscle_rows = muscles_treated
 
@@ -26,16 +30,19 @@ class ExamFindingsTable(QTableWidget):
     """A checkbox was ticked or cleared by the user."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(0, 1 + len(CRITERIA), parent)
+        super().__init__(0, FIRST + len(CRITERIA), parent)
         self.setObjectName("field_exam_findings")
-        self.setHorizontalHeaderLabels(["Muscle"] + [label for _, label in CRITERIA])
+        self.setHorizontalHeaderLabels(["Muscle", "Side"] + [_HEADERS[attr] for attr, _ in CRITERIA])
+        for column, (attr, label) in enumerate(CRITERIA, start=FIRST):
+            tip = "core criterion" if attr in CORE_CRITERIA else "recorded, not a core criterion"
+            self.horizontalHeaderItem(column).setToolTip(f"{label} ({tip})")
         self.verticalHeader().hide()
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setTabKeyNavigation(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, 1 + len(CRITERIA)):
+        for column in range(1, FIRST + len(CRITERIA)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._findings: dict[MuscleKey, ExamFinding] = {}
         self._rows: list[tuple[MuscleKey, str, str]] = []
@@ -57,11 +64,16 @@ class ExamFindingsTable(QTableWidget):
         try:
             self.setRowCount(len(rows))
             for row, (key, label, _region) in enumerate(rows):
-                name = QTableWidgetItem(label)
+                name = QTableWidgetItem(label.removesuffix(f" ({key[1]})"))
                 name.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                name.setToolTip(label)
                 self.setItem(row, 0, name)
+                side = QTableWidgetItem(key[1])
+                side.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                side.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.setItem(row, 1, side)
                 finding = self._findings.get(key)
-                for column, (attr, text) in enumerate(CRITERIA, start=1):
+                for column, (attr, text) in enumerate(CRITERIA, start=FIRST):
                     item = QTableWidgetItem()
                     item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable
                                   | Qt.ItemFlag.ItemIsSelectable)
@@ -92,15 +104,15 @@ class ExamFindingsTable(QTableWidget):
 
     def set_checked(self, row: int, attr: str, checked: bool) -> None:
         """Tick or clear one criterion (what a click on the checkbox does)."""
-        column = 1 + [a for a, _ in CRITERIA].index(attr)
+        column = FIRST + [a for a, _ in CRITERIA].index(attr)
         self.item(row, column).setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
 
     @Slot(QTableWidgetItem)
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
-        if self._filling or item.column() == 0:
+        if self._filling or item.column() < FIRST:
             return
         key, _label, region = self._rows[item.row()]
-        attr = CRITERIA[item.column() - 1][0]
+        attr = CRITERIA[item.column() - FIRST][0]
         finding = self._findings.get(key) or ExamFinding(region, muscle_id=key[0], side=key[1])
         self._findings[key] = replace(finding, **{attr: item.checkState() == Qt.CheckState.Checked})
         if not any(getattr(self._findings[key], f.name) for f in fields(ExamFinding) if f.name not in _KEYS):

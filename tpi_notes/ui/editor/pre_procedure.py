@@ -101,6 +101,7 @@ class PreProcedurePanel(QWidget):
         self.indication = text_box("Regional myofascial pain: where, how long, what it limits", 2, self)
         form.addRow("Indication:", self.errors.cell("indication", self.indication, self))
         self.diagnoses = DiagnosisPicker(self)
+        self.diagnoses.code_sets = reference.code_sets or None
         self.errors.register("diagnoses", self.diagnoses.search_edit, self.diagnoses.error_label)
         form.addRow("Diagnoses:", self.diagnoses)
         self.conservative_care = text_box("NSAIDs, PT, home exercise … and for how long", 2, self)
@@ -108,8 +109,10 @@ class PreProcedurePanel(QWidget):
 
         section(form, "Exam findings per treated muscle", self)
         self.exam_findings = ExamFindingsTable(self)
-        self.findings_hint = hint = QLabel("One row per muscle marked on the diagram. At least two of taut band, hypersensitive spot "
-                      "and referred pain confirm a trigger point.", self)
+        self.findings_hint = hint = QLabel("One row per muscle and side treated (a deep muscle chosen at a site "
+                                           "has its own row). At least two of the three core criteria (taut band, "
+                                           "hypersensitive spot, referred pain) confirm a trigger point; a twitch "
+                                           "or jump sign is recorded but does not count.", self)
         hint.setWordWrap(True)
         set_role(hint, "hint")
         self.no_findings = QLabel("Mark sites on the diagram: each treated muscle gets a row here.", self)
@@ -166,6 +169,7 @@ class PreProcedurePanel(QWidget):
 
     def _connect(self) -> None:
         self.performed_start.dateTimeChanged.connect(self._emit)
+        self.performed_start.dateTimeChanged.connect(self._date_changed)
         self.performed_end.changed.connect(self._emit)
         self.timeout_at.changed.connect(self._emit)
         for edit in (self.location, self.consent_form_id):
@@ -253,6 +257,11 @@ class PreProcedurePanel(QWidget):
         self._show_reasons()
         self.risk_reason_given.emit(risk, reason)  # the editor stores it as the draft's override, then refreshes
 
+    @Slot()
+    def _date_changed(self) -> None:
+        """Diagnoses are searched in the ICD-10-CM set valid on the session's date."""
+        self.diagnoses.day = self.performed_start.dateTime().toPython().date()
+
     def _default_end(self) -> datetime:
         return self.performed_start.dateTime().toPython()
 
@@ -261,6 +270,7 @@ class PreProcedurePanel(QWidget):
         self._loading = True
         try:
             self.performed_start.setDateTime(QDateTime(draft.performed_start))
+            self.diagnoses.day = draft.performed_start.date()
             self.performed_end.set_value(draft.performed_end)
             self.location.setText(draft.location)
             self.physician.select(draft.physician_id)

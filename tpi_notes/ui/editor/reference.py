@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tpi_notes.domain.formulary import FormularyItem, Lot
+from tpi_notes.domain.icd10 import CodeSet
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.staff import StaffMember
-from tpi_notes.services import clinic, staff
+from tpi_notes.services import clinic, icd10_sets, staff
 from tpi_notes.services import patients as patient_service
 from tpi_notes.services.context import AppContext
 
@@ -24,6 +25,8 @@ class EditorReference:
     lots: list[Lot]
     physicians: list[StaffMember] = field(default_factory=list)
     assistants: list[StaffMember] = field(default_factory=list)
+    # The ICD-10-CM code sets (shipped and loaded): a diagnosis is searched in the one valid on the session's date.
+    code_sets: list[CodeSet] = field(default_factory=list)
 
     @property
     def weight_kg(self) -> float | None:
@@ -63,7 +66,7 @@ def load_reference(ctx: AppContext, patient_id: int) -> EditorReference:
     """Everything the editor looks up while charting (raises TpiError like any service call)."""
     patient = patient_service.get_patient(ctx, patient_id)
     formulary = {item.code: item for item in clinic.list_formulary(ctx, include_retired=True)}
-    reference = EditorReference(patient, formulary, clinic.list_lots(ctx))
+    reference = EditorReference(patient, formulary, clinic.list_lots(ctx), code_sets=icd10_sets.code_sets(ctx))
     reload_staff(ctx, reference)
     return reference
 
