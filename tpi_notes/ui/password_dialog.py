@@ -22,8 +22,8 @@ class ChangePasswordDialog(QDialog):
         self._ctx = ctx
         self.setObjectName("change_password_dialog")
         self.setWindowTitle("Change your password")
-        intro = QLabel(f"{ctx.principal.name}: at least 10 characters, more than one kind (a passphrase of words "
-                       "with spaces will do).", self)
+        intro = QLabel(f"{ctx.principal.name}: at least 12 characters and hard to guess: not built on your "
+                       "name or a common password (three or four unrelated words with spaces will do).", self)
         intro.setWordWrap(True)
         set_role(intro, "hint")
         self.current = self._password("current_password")

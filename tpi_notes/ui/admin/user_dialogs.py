@@ -93,7 +93,7 @@ class UserDialog(QDialog):
         self.confirm: QLineEdit | None = None
         self.active: QCheckBox | None = None
         if account is None:
-            self.password = _password(self, "at least 10 characters, mixed kinds")
+            self.password = _password(self, "12 characters or more, hard to guess")
             self.confirm = _password(self, "the same again")
             form.addRow("Password:", self.errors.cell("password", self.password, self))
             form.addRow("Repeat password:", self.errors.cell("confirm", self.confirm, self))
@@ -165,7 +165,7 @@ class ResetPasswordDialog(QDialog):
         self.setWindowTitle(f"Reset password — {account.full_name}")
         self.setStyleSheet(DISABLED_STYLE)
         self.errors = FieldErrors()
-        self.password = _password(self, "at least 10 characters, mixed kinds")
+        self.password = _password(self, "12 characters or more, hard to guess")
         self.confirm = _password(self, "the same again")
         form = form_layout()
         form.addRow("New password:", self.errors.cell("password", self.password, self))
