@@ -30,13 +30,13 @@ def test_a_save_overtaken_after_its_check_offers_reload(qtbot, make_editor, clin
     real_write = session_writer.write
     calls: list[int] = []
 
-    def overtaken(s, row, draft, findings):  # noqa: ANN001, ANN202
+    def overtaken(s, row, draft, findings, **kw):  # noqa: ANN001, ANN003, ANN202
         calls.append(1)
         # the other workstation's save commits just now: after the version check, before this UPDATE
         s.execute(update(ProcedureSession).where(ProcedureSession.id == first.id)
                   .values(row_version=ProcedureSession.row_version + 1, location="Room 2 (theirs)")
                   .execution_options(synchronize_session=False))
-        return real_write(s, row, draft, findings)
+        return real_write(s, row, draft, findings, **kw)
 
     monkeypatch.setattr(session_writer, "write", overtaken)
     editor.pre.location.clear()
