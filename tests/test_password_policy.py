@@ -67,7 +67,7 @@ def test_a_weak_password_is_refused_at_its_field_when_an_account_is_added(clinic
 
 def test_the_messages_say_why(clinic: AppContext) -> None:
     names = ("Amelia Hart", "ahart", "Lakeside Pain Clinic")
-    assert "your name, your user name, the clinic's name" in check_strength("Amelia Hart 2026", names=names)
+    assert "built on your name, your user name or the clinic's name" in check_strength("Amelia Hart 2026", names=names)
     assert "very common password" in check_strength("password1234", names=names)
     assert "demo clinic's published password; choose your own" in check_strength(DEMO_PASSWORD, names=names)
     assert "at least 12 characters" in check_strength("Tr0ub4dor&3", names=names)

@@ -92,7 +92,7 @@ def _advice(results: list[dict]) -> str:
     personal = any(m.get("dictionary_name") == "user_inputs" for r in results for m in r.get("sequence", ()))
     lines: list[str] = []
     if personal:
-        lines.append("It is built on your name, your user name, the clinic's name or the program's words.")
+        lines.append("It is built on your name, your user name or the clinic's name.")
     for r in results:
         feedback = r.get("feedback") or {}
         for line in (feedback.get("warning") or "", *(feedback.get("suggestions") or ())):
@@ -101,4 +101,4 @@ def _advice(results: list[dict]) -> str:
                 lines.append(line if line.endswith(".") else line + ".")
     if not lines:
         lines.append("Add another word or two; uncommon words are better.")
-    return " ".join(lines[:3])
+    return " ".join(lines[:2])

@@ -52,6 +52,10 @@ class ChangePasswordDialog(QDialog):
     def _refuse(self, message: str, field: QLineEdit) -> None:
         self.error.setText(message)
         self.error.show()
+        # The password rule's advice runs to three lines: grow to show it whole, never shrink.
+        needed = self.layout().totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
         field.setFocus(Qt.FocusReason.OtherFocusReason)
         field.selectAll()
 
