@@ -102,6 +102,10 @@ def stop_logging() -> None:
     _listeners.clear()
 
 
+def crash_handlers_installed() -> bool:
+    return "excepthook" in _installed
+
+
 def add_crash_listener(listener: CrashListener) -> None:
     """``listener(report_path_or_None, report_text)`` is called after each crash report is written."""
     _listeners.append(listener)

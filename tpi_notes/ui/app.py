@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtWidgets import QApplication, QDialog
 
-from tpi_notes import __version__
+from tpi_notes import __version__, logs
 from tpi_notes.paths import APP_AUTHOR, APP_NAME
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.crash_dialog import install_crash_dialog
@@ -69,7 +69,8 @@ def sign_in(ctx: AppContext) -> bool:
 def run_app(ctx: AppContext, argv: list[str] | None = None) -> int:
     """Set up or log in, then show the main window and run the event loop; returns the exit code."""
     app = ensure_application(argv)
-    install_crash_dialog(app)  # an exception in a slot: a crash report and a box saying where (tpi_notes/logs.py)
+    if logs.crash_handlers_installed():  # the real command (not a test): a crash report is also shown in a box
+        install_crash_dialog(app)
     while True:  # after Sign out, the login screen again
         if not sign_in(ctx):
             log.info("Login cancelled; the app closes")
