@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from older_demo import build_demo_before_0017
 from principals import ALL_PERMISSIONS
 from sqlalchemy import create_engine
 from test_report_support import flat, pdf_pages
@@ -16,7 +17,6 @@ from test_report_support import flat, pdf_pages
 from tpi_notes.db.migrate import alembic_config, current_revision, head_revision, prepare_database
 from tpi_notes.services import documents, integrity
 from tpi_notes.services.context import open_clinic
-from tpi_notes.services.demo import build_demo
 
 
 def _downgrade(path: Path, revision: str) -> None:
@@ -42,7 +42,7 @@ def _signed(path: Path) -> list[int]:
 def test_an_existing_clinic_upgrades_and_earlier_prints_reach_the_note(tmp_path: Path) -> None:
     path = tmp_path / "clinic.sqlite"
     ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
-    build_demo(ctx, patients=6, sessions=12, seed=3)
+    build_demo_before_0017(ctx, patients=6, sessions=12, seed=3)
     signed = _signed(path)
     documents.aftercare_pdf(ctx, signed[0], "es", large_print=True)  # audited as the release before 0012 did
     ctx.close()
@@ -71,7 +71,7 @@ def test_an_existing_clinic_upgrades_and_earlier_prints_reach_the_note(tmp_path:
 def test_the_downgrade_keeps_a_signed_patient_follow_up(tmp_path: Path) -> None:
     path = tmp_path / "clinic.sqlite"
     ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
-    build_demo(ctx, patients=3, sessions=4, seed=2)
+    build_demo_before_0017(ctx, patients=3, sessions=4, seed=2)
     ctx.close()
     conn = sqlite3.connect(path)
     name = "trg_procedure_session_update_locked"  # set aside to stand in for a session signed with a follow-up

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from alembic import command
+from older_demo import build_demo_before_0017
 from principals import ALL_PERMISSIONS
 from sqlalchemy import create_engine
 
@@ -17,7 +18,6 @@ from tpi_notes.domain.allergies import MIGRATED, entries_of
 from tpi_notes.services import integrity
 from tpi_notes.services import patients as patient_service
 from tpi_notes.services.context import open_clinic
-from tpi_notes.services.demo import build_demo
 
 
 def _downgrade_to_0010(path: Path) -> None:
@@ -33,7 +33,7 @@ def _downgrade_to_0010(path: Path) -> None:
 def test_string_allergies_become_entries_and_signed_notes_verify(tmp_path: Path) -> None:
     path = tmp_path / "clinic.sqlite"
     ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
-    build_demo(ctx, patients=30, sessions=90, seed=3)
+    build_demo_before_0017(ctx, patients=30, sessions=90, seed=3)
     ctx.close()
     _downgrade_to_0010(path)  # the clinic as the release before 0011 left it: plain strings
     conn = sqlite3.connect(path)

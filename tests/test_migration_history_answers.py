@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from alembic import command
+from older_demo import build_demo_before_0017
 from principals import ALL_PERMISSIONS
 from sqlalchemy import create_engine
 
@@ -18,7 +19,6 @@ from tpi_notes.db.migrate import alembic_config, current_revision, head_revision
 from tpi_notes.domain.signing import record_sha256
 from tpi_notes.services import documents, integrity
 from tpi_notes.services.context import open_clinic
-from tpi_notes.services.demo import build_demo
 from tpi_notes.services.sessions import get_session
 
 
@@ -55,7 +55,7 @@ def _downgrade_to_0009(path: Path) -> None:
 def test_an_existing_clinic_upgrades_with_unknown_answers_and_its_signed_notes_verify(tmp_path: Path) -> None:
     path = tmp_path / "clinic.sqlite"
     ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
-    build_demo(ctx, patients=40, sessions=120, seed=5)
+    build_demo_before_0017(ctx, patients=40, sessions=120, seed=5)
     ctx.close()
     conn = sqlite3.connect(path)
     signed = [r[0] for r in conn.execute("SELECT id FROM procedure_session WHERE status = 'signed' ORDER BY id")]

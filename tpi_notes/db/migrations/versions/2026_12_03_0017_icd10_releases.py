@@ -55,6 +55,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    kept = op.get_bind().execute(sa.text(
+        "SELECT count(*) FROM procedure_session WHERE status = 'signed' AND icd10_version IS NOT NULL")).scalar_one()
+    if kept:
+        raise RuntimeError(f"{kept} sessions were signed with their ICD-10-CM set version; dropping it would break "
+                           "their signatures. Restore a backup from before revision 0017 instead.")
     op.execute("ALTER TABLE procedure_session DROP COLUMN icd10_version")
     op.drop_table("icd10_code")
     op.drop_table("icd10_release")
