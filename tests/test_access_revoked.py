@@ -238,3 +238,16 @@ def test_a_demoted_admin_signs_in_again_and_sees_only_what_they_may_now_do(clini
     assert not window.admin_action.isVisible() and window.new_patient_action.isVisible()
     assert window.findChild(QLabel, "signed_in_as").text() == "Signed in as Lena Grant (Nurse)"
     window.screen_lock.stop()
+
+
+def test_an_access_change_escaping_a_slot_is_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A widget that does not catch it (the patient search, say) lets it reach sys.excepthook: the lock has
+    already told the user, so no crash report and no crash box."""
+    from tpi_notes import logs
+
+    reported: list[object] = []
+    monkeypatch.setattr(logs, "report_crash", lambda *args: reported.append(args))
+    logs._excepthook(login.AccessChanged, login.AccessChanged("role taken away: admin"), None)
+    assert reported == []
+    logs._excepthook(RuntimeError, RuntimeError("a real bug"), None)
+    assert len(reported) == 1

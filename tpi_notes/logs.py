@@ -169,6 +169,9 @@ def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: Traceback
     if issubclass(exc_type, KeyboardInterrupt):
         sys.__excepthook__(exc_type, exc, tb)
         return
+    if getattr(exc, "shown_elsewhere", False):  # AccessChanged: the screen lock has already told the user
+        log.info("An action was refused after the user's access changed (%s)", _qualified(exc_type))
+        return
     report_crash(exc_type, exc, tb, "main thread")
     sys.__excepthook__(exc_type, exc, tb)  # the terminal (when there is one) still sees it
 

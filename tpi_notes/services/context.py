@@ -26,6 +26,9 @@ class AccessChanged(PermissionDenied):
     """The signed-in user's account was deactivated, locked or lost a role on some workstation since they
     signed in: nothing was done, and the app asks them to sign in again."""
 
+    # Told by the screen lock (``AppContext.on_access_changed``): one escaping a Qt slot is no crash (tpi_notes/logs.py).
+    shown_elsewhere = True
+
 
 @dataclass
 class AppContext:
