@@ -17,7 +17,7 @@ later hash recomputed; an anchor kept outside the database can (``chain_head``, 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -144,8 +144,7 @@ def _tampered(s: Session, patient_id: int | None, report: VerifyReport | None, i
     """Signed sessions whose content no longer matches its hash, or whose hash is not the one its signer signed
     (``claims``: the signing events of the whole trail, read by a full verify; None: read per page)."""
     found = []
-    after = 0
-    while page := session_repo.signed_page(s, after, BATCH, patient_id):
+    for page in _signed_pages(s, patient_id):
         mrns = dict(page)
         problems = session_repo.tampered_among(s, list(mrns))
         checked = signature_check.check_sessions(s, list(mrns), index, signed=claims and claims["signed"],
@@ -157,8 +156,28 @@ def _tampered(s: Session, patient_id: int | None, report: VerifyReport | None, i
         if report is not None:
             report.sessions_checked += len(page)
             report.hash_only += checked.hash_only
-        after = page[-1][0]
     return sorted(found)
+
+
+def _signed_pages(s: Session, patient_id: int | None) -> Iterator[list[tuple[int, str]]]:
+    """(id, patient MRN) of the signed sessions, a page at a time in id order: one streaming pass.
+
+    The whole clinic is walked along the primary key (the next ``BATCH`` sessions after the last id, drafts
+    dropped here): asking for ``status = 'signed'`` lets SQLite take the status index instead, which holds nearly
+    every session, and sort all of those after the page for every page (quadratic: 76 s at 100,000 sessions,
+    hours at 1,000,000). One patient's sessions come from the patient index, a page or two at most."""
+    after = 0
+    if patient_id is not None:
+        while page := session_repo.signed_page(s, after, BATCH, patient_id):
+            yield page
+            after = page[-1][0]
+        return
+    while rows := s.execute(select(ProcedureSession.id, ProcedureSession.status, Patient.mrn)
+                            .join(Patient, Patient.id == ProcedureSession.patient_id)
+                            .where(ProcedureSession.id > after).order_by(ProcedureSession.id).limit(BATCH)).all():
+        if page := [(sid, mrn) for sid, status, mrn in rows if status == "signed"]:
+            yield page
+        after = rows[-1][0]
 
 
 def _check_audit_chain(s: Session, report: VerifyReport,
