@@ -29,7 +29,7 @@ from tpi_notes.services.demo import DEMO_END, build_demo
 RUNS = 15
 MUSCLES = [("upper_trapezius", "R"), ("upper_trapezius", "L"), ("levator_scapulae", "R"), ("levator_scapulae", "L"),
            ("rhomboid_major", "R"), ("rhomboid_major", "L"), ("infraspinatus", "R"), ("gluteus_medius", "R"),
-           ("gluteus_medius", "L"), ("lumbar_erector_spinae", "R")]
+           ("gluteus_medius", "L"), ("longissimus_lumborum", "R")]
 
 
 def _clinic(state: dict) -> Path:

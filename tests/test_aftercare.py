@@ -59,7 +59,7 @@ CASES = [
     ("anticoagulant", _session(GLUTE), {"anticoagulant": "apixaban"}, {"numbness", "bleeding"}),
     ("bleeding disorder", _session(GLUTE), {"bleeding_disorder": True}, {"numbness", "bleeding"}),
     ("near-lung muscle", _session([_site(1, "upper_trapezius")]), {}, {"numbness", "breathing"}),
-    ("deep near-lung muscle", _session([_site(1, "sternocleidomastoid", deep="scalenes")]), {},
+    ("deep near-lung muscle", _session([_site(1, "sternocleidomastoid", deep="scalenus_anterior")]), {},
      {"numbness", "breathing"}),
     ("dry needling", _session([_site(1, "gluteus_medius", technique="dry_needling")], ()), {}, {"needling"}),
     ("dry needling with e-stim", _session([_site(1, "gluteus_medius", technique="dry_needling", estim=True)], ()),

@@ -81,14 +81,13 @@ def test_parse_path_rejects_what_it_does_not_support(bad: str) -> None:
 
 
 def test_default_version_is_the_newest_and_loads_once(atlas: Atlas) -> None:
-    assert available_versions() == ("1",)
-    assert load_atlas() == load_atlas("1") == atlas
-    assert load_atlas() is atlas
-    assert atlas.version == "1"
+    assert available_versions() == ("1", "2")
+    assert load_atlas("1") is atlas and atlas.version == "1"
+    assert load_atlas() is load_atlas("2") and load_atlas().version == "2"  # named muscles (issue 15 item 4)
 
 
 def test_unknown_version_is_refused_with_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown atlas version '99'.*known versions: 1"):
+    with pytest.raises(ValueError, match=r"unknown atlas version '99'.*known versions: 1, 2"):
         load_atlas("99")
 
 
@@ -352,7 +351,7 @@ def test_a_region_is_the_same_muscle_in_front_and_behind_but_on_the_other_half(a
     assert front.anchor[0] == pytest.approx(1.0 - back.anchor[0], abs=0.03)
 
 
-@pytest.mark.parametrize("version", ["../atlas/atlas-1", "1/../1", "", "2"])
+@pytest.mark.parametrize("version", ["../atlas/atlas-1", "1/../1", "", "3"])
 def test_odd_versions_are_unknown(version: str) -> None:
     with pytest.raises(ValueError, match="unknown atlas version"):
         load_atlas(version)

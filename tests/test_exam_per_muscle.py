@@ -34,8 +34,8 @@ DEEP = [("sternocleidomastoid", "anterior", "L"), ("lumbar_erector_spinae", "pos
 def _deep_draft(ctx: AppContext, patient_id: int, doctor: int, **fields):  # noqa: ANN003, ANN202
     """Site 1 the scalenes through the left sternocleidomastoid, site 2 quadratus lumborum through the right
     lumbar paraspinals; each region-keyed finding has all three core criteria (as the old editor saved them)."""
-    atlas = load_atlas()
-    draft = session_draft(ctx, patient_id, doctor, 2, muscles=DEEP)
+    atlas = load_atlas("1")  # the group regions and deep groups of atlas 1, as charted before atlas 2
+    draft = session_draft(ctx, patient_id, doctor, 2, muscles=DEEP, atlas_version="1")
     sites = []
     for site, deep_id in zip(draft.sites, ("scalenes", "quadratus_lumborum"), strict=True):
         deep = next(d for d in atlas.region(site.region_code).deep if d.muscle_id == deep_id)

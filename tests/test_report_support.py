@@ -33,7 +33,7 @@ MUSCLES = [
     ("rhomboid_major", "posterior", "R"), ("rhomboid_major", "posterior", "L"),
     ("infraspinatus", "posterior", "R"), ("infraspinatus", "posterior", "L"),
     ("gluteus_medius", "posterior", "R"), ("gluteus_medius", "posterior", "L"),
-    ("lumbar_erector_spinae", "posterior", "R"), ("lumbar_erector_spinae", "posterior", "L"),
+    ("longissimus_lumborum", "posterior", "R"), ("longissimus_lumborum", "posterior", "L"),
     ("gluteus_maximus", "posterior", "R"), ("gluteus_maximus", "posterior", "L"),
     ("gastrocnemius", "posterior", "R"), ("gastrocnemius", "posterior", "L"),
     ("deltoid", "anterior", "R"), ("deltoid", "anterior", "L"),
@@ -77,8 +77,9 @@ def session_draft(ctx: AppContext, patient_id: int, physician_id: int, n_sites: 
                   syringe: tuple[tuple[str, float], ...] = (("lidocaine-1", 8.0), ("triamcinolone-40", 1.0),
                                                             ("saline-0.9", 1.0)),
                   muscles: list[tuple[str, str, str]] | None = None, estim: bool = False, **fields: Any):  # noqa: ANN201
-    """A complete draft with ``n_sites`` sites (all ``technique``), ready to save and sign."""
-    atlas = load_atlas()
+    """A complete draft with ``n_sites`` sites (all ``technique``), ready to save and sign (on the newest atlas,
+    or on ``atlas_version`` when given)."""
+    atlas = load_atlas(fields.get("atlas_version"))
     chosen = (muscles or MUSCLES)[:n_sites]
     per_site = round(min(1.0, sum(ml for _code, ml in syringe) / max(1, len(chosen))), 2)
     sites = []

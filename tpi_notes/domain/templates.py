@@ -40,8 +40,11 @@ def _rehome(site: Site, atlas: Atlas) -> Site | None:
         region = atlas.region(site.region_code)
     except KeyError:
         return move_site(atlas, site, site.view, site.x, site.y)
-    if region.side == site.side and region.view == site.view:
+    offered = {region.muscle_id} | {d.muscle_id for d in region.deep}
+    if region.side == site.side and region.view == site.view and site.muscle_id in offered:
         return site
+    # a moved region, or a muscle this atlas names otherwise (atlas 2's scalenus anterior for atlas 1's scalenes):
+    # placed again, on the region's muscle unless the same deep muscle is offered there
     return move_site(atlas, site, site.view, site.x, site.y)
 
 

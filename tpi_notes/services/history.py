@@ -6,7 +6,7 @@ words; later pages of the same query are not audited again.
 
 from __future__ import annotations
 
-from tpi_notes.anatomy import load_atlas
+from tpi_notes.anatomy import available_versions, load_atlas
 from tpi_notes.db.repositories import audit, patients, reference, session_history
 from tpi_notes.domain.errors import NotFoundError, ValidationError
 from tpi_notes.domain.formulary import AGENT_CLASSES
@@ -92,12 +92,14 @@ def filter_choices(ctx: AppContext) -> FilterChoices:
 
 
 def muscle_choices() -> tuple[tuple[str, str], ...]:
-    """(muscle id, name) of every muscle in the atlas (deep alternatives included), by name."""
+    """(muscle id, name) of every muscle of every atlas version (deep alternatives included), by name: sessions
+    charted on atlas 1 name groups ("Lumbar paraspinals") that atlas 2 names muscle by muscle."""
     names: dict[str, str] = {}
-    for region in load_atlas().regions:
-        names.setdefault(region.muscle_id, region.muscle)
-        for deep in region.deep:
-            names.setdefault(deep.muscle_id, deep.muscle)
+    for version in reversed(available_versions()):  # the newest name of a muscle id first
+        for region in load_atlas(version).regions:
+            names.setdefault(region.muscle_id, region.muscle)
+            for deep in region.deep:
+                names.setdefault(deep.muscle_id, deep.muscle)
     return tuple(sorted(names.items(), key=lambda item: item[1].lower()))
 
 
