@@ -11,7 +11,7 @@ help:
 	@echo "make run          create .venv, install, open the app on the default database"
 	@echo "make test         create .venv, install, run ruff and the whole test suite (PostgreSQL included"
 	@echo "                  when a throwaway server can be started: root, or PostgreSQL installed)"
-	@echo "make bench        measure against the performance budget (product.md §11)"
+	@echo "make bench        measure against the performance budget (product.md §11) and, pair by pair, against bare baselines (bench/baselines, issue 19)"
 	@echo "make resilience   kill -9, concurrent-save and bad-input campaigns at full size (issue 12; ~15 min)"
 	@echo "make screenshots  regenerate the README's pictures (docs/screenshots)"
 	@echo "make bundle       build the one-folder desktop app with PyInstaller (dist/tpi-notes/) and smoke-test it"

@@ -47,14 +47,14 @@ def _clinic(state: dict) -> Path:
     return target
 
 
-def _ten_site_session(ctx: AppContext) -> int:
+def _ten_site_session(ctx: AppContext, mrn: str = "BENCH-10") -> int:
     """A draft with 10 injected sites and a mixed syringe (local anesthetic + steroid), on real lots."""
     atlas = load_atlas()
     when = datetime.combine(DEMO_END - timedelta(days=1), datetime.min.time()).replace(hour=9)
     lots = {lot.item_code: lot.lot_number for lot in list_lots(ctx) if not lot.retired and lot.expiry >= when.date()}
     patient = patients.create_patient(ctx, PatientInput(
-        mrn="BENCH-10", family_name="Nguyễn", given_name="Bench Ánh", birth_date=when.date().replace(year=1960),
-        weight_kg=72.0, diabetes=True, anticoagulant="apixaban"))
+        mrn=mrn, family_name="Nguyễn", given_name="Bench Ánh", birth_date=when.date().replace(year=1960),
+        weight_kg=72.0, diabetes=True, anticoagulant="apixaban", allergies=("Penicillin",)))
     physician = staff.list_staff(ctx, "physician")[0]
     sites = []
     for number, (muscle, side) in enumerate(MUSCLES, start=1):
@@ -67,6 +67,8 @@ def _ten_site_session(ctx: AppContext) -> int:
         physician_id=physician.id, location="Procedure room 1", indication="Neck and back pain for 8 months",
         diagnoses=(Diagnosis("M79.18", ""),), consent_type="written", timeout_done=True,
         timeout_at=when + timedelta(minutes=2), position="Prone", pain_before=7, sites=tuple(sites),
+        conservative_care="Physical therapy for 8 weeks", pain_after=3, relief_pct=57,
+        respiratory_check="Breath sounds equal, no dyspnea",  # complete enough to sign (bench_ratios signs it)
         exam_findings=tuple(ExamFinding(s.region_code, True, True, True) for s in sites),
         preparations=(Preparation("A", (Component("lidocaine-1", 7.0, lots["lidocaine-1"]),
                                         Component("triamcinolone-40", 1.0, lots["triamcinolone-40"]))),),

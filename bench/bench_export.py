@@ -69,11 +69,11 @@ def _child(db: str, out: str, workers: str, sessions: str) -> None:
             first, last = (str(s.execute(query, {"n": n}).scalar_one()) for n in (0, int(sessions) - 1))
         flt = HistoryFilter(date_from=date.fromisoformat(first[:10]), date_to=date.fromisoformat(last[:10]))
     before = _current_rss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     summary = export_to_file(ctx, "csv", Path(out), flt, workers=None if workers == "auto" else int(workers))
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     ctx.close()
-    print(json.dumps({"seconds": seconds, "sessions": summary.sessions, "bytes": summary.bytes,
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "sessions": summary.sessions, "bytes": summary.bytes,
                       "growth_mb": _peak_rss_mb() - before,
                       "helper_peak_mb": _rss_mb(resource.getrusage(resource.RUSAGE_CHILDREN))}))
 

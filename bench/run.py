@@ -1,7 +1,9 @@
 """`make bench`: measure tpi-notes against the performance budget of product.md §11 and print a table.
 
 Each bench/bench_*.py module has ``run(state)`` (or ``run()``) returning rows
-``{"what", "measured", "unit", "budget"}``; ``state`` is shared so the 100,000-session clinic is built once.
+``{"what", "measured", "unit", "budget"}`` (an absolute budget) or ``{"what", "measured", "baseline", "unit",
+"goal"}`` (a ratio to a bare baseline run side by side, bench_ratios.py; issue 19); ``state`` is shared so the
+100,000-session clinic is built once. ``--quick``: the ratio rows only, on a small clinic, one round (a smoke run).
 """
 
 from __future__ import annotations
@@ -27,6 +29,26 @@ def _modules(selected: list[str]) -> list[str]:
     return [m for m in ordered if not selected or any(s in m for s in selected)]
 
 
+def _table(rows: list[dict]) -> None:
+    """One line per row: the app's figure, the baseline's, the ratio and the goal (a ratio to the baseline, or
+    an absolute budget where no floor applies), and the verdict."""
+    width = max([len(r["what"]) for r in rows] + [4])
+    print(f"\n{'what'.ljust(width)}  {'app':>11}  {'baseline':>11}  {'ratio':>6}  {'goal':>11}  verdict")
+    over = 0
+    for r in rows:
+        unit = r["unit"]
+        if "baseline" in r:
+            ratio = r["measured"] / r["baseline"] if r["baseline"] else float("inf")
+            ok, base, shown, goal = ratio <= r["goal"], f"{r['baseline']:>8.3g} {unit:<2}", f"{ratio:>5.2f}×", \
+                f"≤ {r['goal']:g}×"
+        else:
+            ok, base, shown, goal = r["measured"] <= r["budget"], "—", "—", f"≤ {r['budget']:g} {unit}"
+        over += not ok
+        print(f"{r['what'].ljust(width)}  {r['measured']:>8.3g} {unit:<2}  {base:>11}  {shown:>6}  {goal:>11}"
+              f"  {'ok' if ok else 'OVER GOAL'}")
+    print(f"\n{len(rows) - over} of {len(rows)} within their goals.")
+
+
 def main(argv: list[str]) -> int:
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="tpi-bench-") as tmp:
@@ -34,21 +56,15 @@ def main(argv: list[str]) -> int:
         state: dict = {"tmp": Path(tmp), "patients": 10_000, "sessions": 100_000}
         if "--small" in argv:
             state.update(patients=1_000, sessions=10_000)
-        for name in _modules([a for a in argv if not a.startswith("--")]):
+        selected = [a for a in argv if not a.startswith("--")]
+        if "--quick" in argv:  # the ratio rows on a small demo clinic, one round each (a smoke run, not a measure)
+            state["quick"], selected = True, ["bench_ratios"]
+        for name in _modules(selected):
             module = importlib.import_module(name)
             print(f"… {name}", file=sys.stderr, flush=True)
             result = module.run(state) if inspect.signature(module.run).parameters else module.run()
             rows.extend(result)
-    width = max(len(r["what"]) for r in rows) if rows else 10
-    print(f"\n{'what'.ljust(width)}  {'measured':>12}  {'budget':>12}  verdict")
-    over = 0
-    for r in rows:
-        ok = r["measured"] <= r["budget"]
-        over += not ok
-        unit = r["unit"]
-        print(f"{r['what'].ljust(width)}  {r['measured']:>9.3g} {unit:<2}  {'≤ ' + format(r['budget'], 'g'):>9} {unit:<2}"
-              f"  {'ok' if ok else 'OVER BUDGET'}")
-    print(f"\n{len(rows) - over} of {len(rows)} within budget.")
+    _table(rows)
     return 0
 
 
