@@ -8,8 +8,11 @@ through ``text.para`` (escaped); every table repeats its header row when it runs
 
 from __future__ import annotations
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+import itertools
+
+from reportlab.graphics.barcode import qrencoder
+from reportlab.graphics.shapes import Drawing, Path
+from reportlab.lib import colors
 from reportlab.lib.styles import StyleSheet1
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, HRFlowable, KeepTogether, Spacer, Table, TableStyle
@@ -231,10 +234,30 @@ def _findings_and_codes(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
 
 
 def _qr(payload: str, size: float) -> Drawing:
-    widget = QrCodeWidget(payload, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
+    """The QR code of ``payload`` (level M, a 4-module quiet zone) in a ``size`` square: encoded once and drawn
+    as one path of its dark runs. ReportLab's QrCodeWidget encodes twice per print (once to measure, once to
+    draw) and draws a rectangle per run, hundreds of shapes; the modules here are the same."""
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(payload)
+    qr.make()
+    count, border = qr.getModuleCount(), 4
+    box = size / (count + 2 * border)
+    path = Path(fillColor=colors.black, strokeColor=None, strokeWidth=0)
+    for r, row in enumerate(qr.modules):
+        c = 0
+        for dark, run in itertools.groupby(bool(m) for m in row):
+            n = len(list(run))
+            if dark:
+                x0, x1 = (c + border) * box, (c + border + n) * box
+                y0 = size - (r + border + 1) * box
+                path.moveTo(x0, y0)
+                path.lineTo(x1, y0)
+                path.lineTo(x1, y0 + box)
+                path.lineTo(x0, y0 + box)
+                path.closePath()
+            c += n
+    drawing = Drawing(size, size)
+    drawing.add(path)
     return drawing
 
 
