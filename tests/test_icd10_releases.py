@@ -19,6 +19,7 @@ from tpi_notes.cli import main
 from tpi_notes.db.models import AuditEvent
 from tpi_notes.domain import icd10
 from tpi_notes.domain.errors import ValidationError
+from tpi_notes.domain.permissions import PermissionDenied
 from tpi_notes.domain.session import Diagnosis
 from tpi_notes.services import documents, drafts, icd10_sets, integrity
 from tpi_notes.services.assessment import assess
@@ -137,5 +138,7 @@ def test_the_command_line_loads_a_release(tmp_path: Path, capsys: pytest.Capture
     ctx = open_clinic(str(db))
     try:
         assert [c.version for c in icd10_sets.code_sets(ctx)] == ["FY2026", "FY2027"]
+        with pytest.raises(PermissionDenied):  # the app's own action is an administrator's (formulary rights)
+            icd10_sets.load_release(ctx, order_file(), version="FY2028", valid_from=date(2027, 10, 1))
     finally:
         ctx.close()
