@@ -136,11 +136,10 @@ def set_finding(day: date, sets: Sequence[CodeSet] | None = None) -> Finding | N
     if set_for(day, sets) is not None:
         return None
     near = set_or_nearest(day, sets)
-    return Finding(SET_NOT_VALID, "warn", f"No ICD-10-CM code set loaded is valid on {day.isoformat()}: the "
-                   f"diagnoses were checked against {near.version} (valid {near.valid_from.isoformat()} to "
-                   f"{near.valid_to.isoformat()}). An administrator loads the CMS release for that date "
-                   "(Administration, Load ICD-10-CM release).", "CMS ICD-10-CM code set valid on the date of "
-                   "service (clinical-reference §9.4)", subject=day.isoformat())
+    return Finding(SET_NOT_VALID, "warn", f"No loaded ICD-10-CM set is valid on {day.isoformat()}; codes checked "
+                   f"against {near.version} ({near.valid_from.isoformat()} to {near.valid_to.isoformat()}). Load the "
+                   "CMS release in Administration.", "CMS code set of the date of service (clinical-reference §9.4)",
+                   subject=day.isoformat())
 
 
 def _index_of(day: date | None, sets: Sequence[CodeSet] | None) -> _Index:
