@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from tpi_notes.ui.style import set_role
 
 
 def cancelable_buttons(dialog: QDialog, accept_text: str) -> tuple[QDialogButtonBox, QWidget]:
@@ -13,6 +16,32 @@ def cancelable_buttons(dialog: QDialog, accept_text: str) -> tuple[QDialogButton
     buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
     buttons.rejected.connect(dialog.reject)
     return buttons, accept
+
+
+def intro_label(parent: QWidget, rich_text: str) -> QLabel:
+    """The dialog's opening sentence(s), wrapped; ``rich_text`` must have its user values escaped."""
+    intro = QLabel(rich_text, parent)
+    intro.setWordWrap(True)
+    intro.setTextFormat(Qt.TextFormat.RichText)
+    return intro
+
+
+def secret_field(parent: QWidget, name: str) -> QLineEdit:
+    """A password or passphrase box: typing shows dots."""
+    field = QLineEdit(parent)
+    field.setObjectName(name)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    return field
+
+
+def error_line(parent: QWidget, name: str) -> QLabel:
+    """The dialog's message line in the field-error style, hidden until there is something to say."""
+    error = QLabel(parent)
+    error.setObjectName(name)
+    error.setWordWrap(True)
+    set_role(error, "field-error")
+    error.hide()
+    return error
 
 
 def stack(dialog: QDialog, intro: QLabel, form: QFormLayout, message: QWidget, buttons: QDialogButtonBox,

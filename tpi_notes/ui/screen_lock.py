@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
-    QLineEdit,
     QPushButton,
     QWidget,
 )
@@ -32,8 +30,7 @@ from PySide6.QtWidgets import (
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.services import login
 from tpi_notes.services.context import AppContext
-from tpi_notes.ui.dialog_layout import stack
-from tpi_notes.ui.style import set_role
+from tpi_notes.ui.dialog_layout import error_line, intro_label, secret_field, stack
 
 ACCESS_CHECK_MS = 60_000  # an idle screen learns of a revoked access within a minute (one small SELECT)
 ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
@@ -85,19 +82,12 @@ class UnlockDialog(QDialog):
         self.setWindowTitle("tpi-notes is locked")
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
-        self.intro = intro = QLabel(f"Locked after inactivity. <b>{_escape(ctx.principal.name)}</b>, type your "
-                                    "password to continue; your open work is kept exactly as you left it.", self)
+        self.intro = intro = intro_label(self, f"Locked after inactivity. <b>{_escape(ctx.principal.name)}</b>, "
+                                         "type your password to continue; your open work is kept exactly as you "
+                                         "left it.")
         intro.setObjectName("unlock_intro")
-        intro.setWordWrap(True)
-        intro.setTextFormat(Qt.TextFormat.RichText)
-        self.password = QLineEdit(self)
-        self.password.setObjectName("unlock_password")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel(self)
-        self.error.setObjectName("unlock_error")
-        self.error.setWordWrap(True)
-        set_role(self.error, "field-error")
-        self.error.hide()
+        self.password = secret_field(self, "unlock_password")
+        self.error = error_line(self, "unlock_error")
         form = QFormLayout()
         form.addRow("Password:", self.password)
         buttons = QDialogButtonBox(self)

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QWidget
 
 from tpi_notes.domain.errors import DatabaseOpenError
 from tpi_notes.services import encryption
 from tpi_notes.services.context import AppContext, open_clinic
-from tpi_notes.ui.dialog_layout import cancelable_buttons, stack
-from tpi_notes.ui.style import set_role
+from tpi_notes.ui.dialog_layout import cancelable_buttons, error_line, intro_label, secret_field, stack
 
 
 class UnlockDialog(QDialog):
@@ -22,18 +22,10 @@ class UnlockDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("unlock_dialog")
         self.setWindowTitle("Encrypted clinic")
-        intro = QLabel(f"<b>{database.name}</b> is encrypted (or is not a tpi-notes database). Enter the "
-                       "database passphrase to open the clinic's records.", self)
-        intro.setWordWrap(True)
-        intro.setTextFormat(Qt.TextFormat.RichText)
-        self.passphrase_edit = QLineEdit(self)
-        self.passphrase_edit.setObjectName("unlock_passphrase")
-        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel(self)
-        self.error.setObjectName("unlock_error")
-        self.error.setWordWrap(True)
-        set_role(self.error, "field-error")
-        self.error.hide()
+        intro = intro_label(self, f"<b>{html.escape(database.name)}</b> is encrypted (or is not a tpi-notes "
+                                  "database). Enter the database passphrase to open the clinic's records.")
+        self.passphrase_edit = secret_field(self, "unlock_passphrase")
+        self.error = error_line(self, "unlock_error")
         form = QFormLayout()
         form.addRow("Passphrase:", self.passphrase_edit)
         buttons, self.open_button = cancelable_buttons(self, "Open")
