@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import glob
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError as SADatabaseError
@@ -22,12 +21,17 @@ from tpi_notes.db.database_file import inspect_file
 from tpi_notes.db.engine import make_engine, sqlite_path
 from tpi_notes.domain.errors import DatabaseOpenError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # PostgreSQL advisory lock held while one workstation upgrades the schema (any constant bigint of its own).
 MIGRATION_LOCK = 0x7470_695F_6D69_6772  # "tpi_migr"
 
 
 def alembic_config(script_location: Path = MIGRATIONS_DIR) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     # Date-stamped file names keep the versions folder in the order the migrations were written.
@@ -35,15 +39,74 @@ def alembic_config(script_location: Path = MIGRATIONS_DIR) -> Config:
     return cfg
 
 
+_ASSIGNED = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _read_revisions(versions: Path) -> dict[str, tuple[str, ...]] | None:
+    """Each revision in ``versions`` with the revisions it follows, read from the files' text: Alembic itself
+    (0.15 s of imports, and the scripts executed) is only needed for an upgrade, not for every start at head
+    (issue 19). None when a file says something this plain reading cannot follow; Alembic decides then."""
+    found: dict[str, tuple[str, ...]] = {}
+    for file in sorted(versions.glob("*.py")):
+        values = dict(_ASSIGNED.findall(file.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(values["revision"])
+            down = ast.literal_eval(values["down_revision"])
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        downs = (down,) if isinstance(down, str) else tuple(down or ())
+        if not isinstance(revision, str) or revision in found or not all(isinstance(d, str) for d in downs):
+            return None
+        found[revision] = downs
+    return found or None
+
+
+def _revisions(script_location: Path) -> tuple[frozenset[str], str | None]:
+    """The known revisions and the single head, from the files' text; a head of None sends the caller to
+    Alembic (no readable files, several heads, a down-revision that names no file); about a millisecond."""
+    found = _read_revisions(script_location / "versions")
+    if found is None:
+        return frozenset(), None
+    named = {down for downs in found.values() for down in downs}
+    heads = [rev for rev in found if rev not in named]
+    if len(heads) != 1 or not named <= found.keys():
+        return frozenset(found), None
+    return frozenset(found), heads[0]
+
+
 def head_revision(script_location: Path = MIGRATIONS_DIR) -> str:
-    head = ScriptDirectory.from_config(alembic_config(script_location)).get_current_head()
+    head = _revisions(script_location)[1]
+    if head is None:
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(alembic_config(script_location)).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's revision: one ``SELECT version_num`` (what Alembic's MigrationContext reads), None when
+    the table is missing or empty."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    if len(rows) > 1:
+        raise DatabaseOpenError("This database has several schema revisions at once; nothing was changed.")
+    return rows[0] if rows else None
+
+
+def _known_revision(script_location: Path, revision: str) -> bool:
+    known, head = _revisions(script_location)
+    if head is not None:
+        return revision in known
+    from alembic.script import ScriptDirectory
+
+    try:
+        ScriptDirectory.from_config(alembic_config(script_location)).get_revision(revision)
+    except Exception:  # noqa: BLE001 - Alembic's own errors for a revision it does not know
+        return False
+    return True
 
 
 def backup_sqlite(source: Path, target: Path) -> Path:
@@ -100,12 +163,11 @@ def open_database(url: str, script_location: Path = MIGRATIONS_DIR, *, create: b
     """
     path = sqlite_path(url)
     head = head_revision(script_location)
-    script = ScriptDirectory.from_config(alembic_config(script_location))
     if path is not None:
         found = inspect_file(path, quick_check=quick_check)
         if found.new and not create:
             raise DatabaseOpenError(found.new_file_problem())
-        _refuse_unknown(script, found.revision, head)
+        _refuse_unknown(script_location, found.revision, head)
         _refuse_older(found.revision, head, upgrade, str(path))
     engine = make_engine(url)
     try:
@@ -120,7 +182,7 @@ def open_database(url: str, script_location: Path = MIGRATIONS_DIR, *, create: b
                                     "nothing was changed.")
         if current is None and not create:
             raise DatabaseOpenError("This database holds no tpi-notes tables; it is not a tpi-notes database.")
-        _refuse_unknown(script, current, head)
+        _refuse_unknown(script_location, current, head)
         _refuse_older(current, head, upgrade, make_url(url).render_as_string(hide_password=True))
     except DatabaseOpenError:
         engine.dispose()
@@ -137,16 +199,14 @@ def open_database(url: str, script_location: Path = MIGRATIONS_DIR, *, create: b
     return OpenedDatabase(engine, backup, current, head)
 
 
-def _refuse_unknown(script: ScriptDirectory, current: str | None, head: str) -> None:
+def _refuse_unknown(script_location: Path, current: str | None, head: str) -> None:
     if current is None or current == head:
         return
-    try:
-        script.get_revision(current)
-    except Exception:
+    if not _known_revision(script_location, current):
         raise DatabaseOpenError(
             f"This database is at schema revision {current}, which this version of tpi-notes does not "
             "know (it was probably made by a newer version); nothing was changed."
-        ) from None
+        )
 
 
 def _refuse_older(current: str | None, head: str, upgrade: bool, where: str) -> None:
@@ -158,6 +218,8 @@ def _refuse_older(current: str | None, head: str, upgrade: bool, where: str) -> 
 
 
 def _upgrade(engine: Engine, script_location: Path) -> None:
+    from alembic import command
+
     cfg = alembic_config(script_location)
     with engine.connect().execution_options(**sqlite_transactions.WRITE) as conn:
         sqlite = conn.dialect.name == "sqlite"
