@@ -2,6 +2,7 @@
 
 from tpi_notes.db.models.audit import AuditEvent
 from tpi_notes.db.models.base import Base
+from tpi_notes.db.models.certificates import ClinicRoot, ClinicRootCopy, SignedNotePdf, SignerCertificate
 from tpi_notes.db.models.clinical import (
     Addendum,
     Preparation,
@@ -22,6 +23,8 @@ __all__ = [
     "AftercarePrint",
     "AuditEvent",
     "Base",
+    "ClinicRoot",
+    "ClinicRootCopy",
     "ClinicSettings",
     "FormularyItem",
     "Icd10Code",
@@ -33,6 +36,8 @@ __all__ = [
     "ProcedureSession",
     "SessionDiagnosis",
     "SessionFinding",
+    "SignedNotePdf",
+    "SignerCertificate",
     "SignerKey",
     "Site",
     "Template",
