@@ -81,12 +81,13 @@ def assess_session(session: ExportedSession, formulary: Mapping[str, FormularyIt
     rules = rules_on(as_of or day)
     atlas = atlas_of(d.atlas_version)
     payer = session.payer_profile or clinic.payer_profile
+    signed = session.status == "signed"  # a signed line keeps the codes it was signed with
     found = evaluate(SafetyInput(patient, d, formulary, atlas, rules, tuple(history), clinic.steroid_limit_mg,
-                                 clinic.lot_expiry, payer))
+                                 clinic.lot_expiry, payer, signed))
     code_set = icd10.set_finding(day)  # the shipped sets: `tpi-notes assess` reads no database
     findings = apply_overrides(list({f.key: f for f in [*found, *([code_set] if code_set else [])]}.values()),
                                d.overrides)
-    coding = derive_codes(d, formulary, rules, payer)
+    coding = derive_codes(d, formulary, rules, payer, signed=signed)
     missing = missing_for_signing(d, findings, atlas, patient)
     sheet = compose_aftercare(d, patient, clinic.clinic, formulary, atlas, _library(), "en")  # type: ignore[arg-type]
     return {

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from tpi_notes.domain.dosing import dose_summary
 from tpi_notes.domain.drug_waste import DrugUse, Waste, drug_uses, waste_of
 from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.muscle_parts import absorbed, related
 from tpi_notes.domain.numbers import amount, plural
 from tpi_notes.domain.rules import RuleSet
 
@@ -45,20 +46,31 @@ class Coding:
     waste: tuple[Waste, ...] = ()  # the discarded amount of each billed drug, for the note (issue 15)
 
 
-def _muscles(sites: tuple, technique: str, skip: frozenset[tuple[str, str]] = frozenset()) -> list[str]:
+def _muscles(sites: tuple, technique: str, skip: frozenset[tuple[str, str]] = frozenset(),
+             parts: bool = False) -> tuple[list[str], list[str]]:
+    """The muscles of one technique ("L upper trapezius"), each side its own; with ``parts`` (an unsigned
+    session), a group charted beside its own part on the same side is left out, and said so (second list)."""
     seen: dict[tuple[str, str], str] = {}
     for s in sites:
         if s.technique == technique and (s.muscle_id, s.side) not in skip:
             seen.setdefault((s.muscle_id, s.side), f"{s.side} {s.muscle.lower()}")
-    return list(seen.values())
+    if not parts:
+        return list(seen.values()), []
+    merged = absorbed(seen)
+    said = [f"{seen[group]} is the group of {seen[part]}: counted once" for group, part in merged.items()]
+    return [label for key, label in seen.items() if key not in merged], said
 
 
-def both_techniques(sites: tuple) -> dict[tuple[str, str], str]:
-    """(muscle id, side) → "L gluteus medius" for each muscle both injected and dry-needled in the session."""
+def both_techniques(sites: tuple, parts: bool = False) -> dict[tuple[str, str], str]:
+    """(muscle id, side) → "L gluteus medius" for each muscle both injected and dry-needled in the session; with
+    ``parts`` (an unsigned session), a muscle needled where its group or its part was injected on that side too."""
     injected = {(s.muscle_id, s.side) for s in sites if s.technique == "injection"}
     out: dict[tuple[str, str], str] = {}
     for s in sites:
-        if s.technique == "dry_needling" and (s.muscle_id, s.side) in injected:
+        if s.technique != "dry_needling":
+            continue
+        if (s.muscle_id, s.side) in injected or (parts and any(
+                side == s.side and related(muscle_id, s.muscle_id) for muscle_id, side in injected)):
             out.setdefault((s.muscle_id, s.side), f"{s.side} {s.muscle.lower()}")
     return out
 
@@ -68,13 +80,15 @@ def counts_both_techniques(profile: Mapping) -> bool:
     return profile.get("same_muscle_both_techniques", "injection") == "both"
 
 
-def _cpt(muscles: list[str], table: list[dict], technique: str, modifiers: tuple[str, ...]) -> CodeLine | None:
+def _cpt(counted: tuple[list[str], list[str]], table: list[dict], technique: str,
+         modifiers: tuple[str, ...]) -> CodeLine | None:
+    muscles, said = counted
     n = len(muscles)
     for row in table:
         if n >= row["min_muscles"] and n <= row.get("max_muscles", n):
             what = "muscle" if n == 1 else "muscles"
             reason = f"{n} {what} ({technique.replace('_', ' ')}): {', '.join(muscles)} → {row['code']}"
-            return CodeLine(row["code"], 1, modifiers, reason)
+            return CodeLine(row["code"], 1, modifiers, "; ".join([reason, *said]))
     return None
 
 
@@ -156,13 +170,17 @@ def _by_vial_code_lines(use: DrugUse, table: list[dict], jz_required: bool, give
 
 
 def derive_codes(draft: object, formulary: Mapping[str, FormularyItem], rules: RuleSet,
-                 payer_profile: str = "medicare") -> Coding:
+                 payer_profile: str = "medicare", *, signed: bool | None = None) -> Coding:
+    """The codes of a session. ``signed`` (by default: the session's status is "signed") keeps the counting a
+    signed note was signed with; an unsigned one counts a group and its own part on one side once
+    (domain/muscle_parts.py)."""
     sites = draft.sites  # type: ignore[attr-defined]
+    parts = not (getattr(draft, "status", "draft") == "signed" if signed is None else signed)
     profile = rules.estim_profiles.get(payer_profile) or rules.estim_profiles["medicare"]
     cpt: list[CodeLine] = []
     notes: list[str] = []
-    twice = {} if counts_both_techniques(profile) else both_techniques(sites)
-    injection = _cpt(_muscles(sites, "injection"), rules.cpt["injection"], "injection", ())
+    twice = {} if counts_both_techniques(profile) else both_techniques(sites, parts)
+    injection = _cpt(_muscles(sites, "injection", parts=parts), rules.cpt["injection"], "injection", ())
     if injection:
         if twice:
             names = ", ".join(twice.values())
@@ -170,7 +188,7 @@ def derive_codes(draft: object, formulary: Mapping[str, FormularyItem], rules: R
                                  f"{injection.reason}; {names} also dry-needled: one muscle, one service, "
                                  "counted once, under injection")
         cpt.append(injection)
-    needling = _cpt(_muscles(sites, "dry_needling", frozenset(twice)), rules.cpt["dry_needling"], "dry_needling",
+    needling = _cpt(_muscles(sites, "dry_needling", frozenset(twice), parts), rules.cpt["dry_needling"], "dry_needling",
                     tuple(profile.get("dry_needling_modifiers", ())))
     acupuncture = profile.get("dry_needling_code")
     if needling and acupuncture:  # acupuncture codes include the needle insertion: never a 20560 beside them
