@@ -38,7 +38,7 @@ from tpi_notes.domain.audit_query import AuditFilter
 from tpi_notes.domain.errors import ConcurrentEditError, DatabaseOpenError
 from tpi_notes.domain.history import SORT_KEYS, HistoryFilter, Sort
 from tpi_notes.domain.patient import PatientInput
-from tpi_notes.domain.printed_context import PRINTED_CONTEXT_VERSION
+from tpi_notes.domain.signing import OUTCOMES_CONTENT_VERSION
 from tpi_notes.services import addenda, audit_trail, documents, drafts, history, integrity, patients
 from tpi_notes.services.context import AppContext, open_clinic
 from tpi_notes.services.demo import build_demo
@@ -326,7 +326,7 @@ def test_a_session_from_registration_to_verify_and_tampering(pg: AppContext) -> 
     addenda.add_addendum(pg, sid, "addendum", "Called the patient: no bruising.", doctor, PASSWORD)
     record = _sql(pg, "SELECT status, content_version, signed_context FROM procedure_session WHERE id = :s", s=sid)
     status, version, context = record[0]
-    assert (status, version) == ("signed", PRINTED_CONTEXT_VERSION) and context["patient"]["mrn"] == "P-100"
+    assert (status, version) == ("signed", OUTCOMES_CONTENT_VERSION) and context["patient"]["mrn"] == "P-100"
 
     text_of_note = flat(" ".join(pdf_pages(documents.procedure_note_pdf(pg, sid))))
     assert "Nguyễn" in text_of_note and "Called the patient: no bruising." in text_of_note

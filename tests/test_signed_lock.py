@@ -73,7 +73,8 @@ def test_lock_triggers_exist_at_head(ctx: AppContext, db_path: Path) -> None:
     assert set(LOCK_TRIGGERS) <= names
     assert len(LOCK_TRIGGERS) == 23
     assert tables == {"procedure_session", "site", "preparation", "preparation_component", "session_diagnosis",
-                      "session_finding", "addendum", "audit_event", "formulary_item", "lot"}
+                      "session_finding", "addendum", "audit_event", "formulary_item", "lot", "session_scale",
+                      "prior_response"}  # the outcome rows of migration 0022 (integrity.OUTCOME_TRIGGERS)
     # verify's list and the migration's are the same list
     assert {rule[0] for rule in _migration_0003().SQLITE_RULES} == set(LOCK_TRIGGERS)
 

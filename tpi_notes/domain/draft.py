@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from tpi_notes.domain.findings import FindingOverride
+from tpi_notes.domain.outcomes import PriorResponse, ScaleScore
 from tpi_notes.domain.session import Diagnosis, ExamFinding, Preparation, SessionRecord, Site
 
 CONSENT_TYPES = {"written": "Written", "verbal": "Verbal"}
@@ -65,6 +66,8 @@ class SessionDraft:
     sites: tuple[Site, ...] = ()
     formulary_version: str = ""
     overrides: tuple[FindingOverride, ...] = ()
+    scales: tuple[ScaleScore, ...] = ()  # PEG-3 and any scale the clinic enabled (domain/outcomes.py)
+    prior_responses: tuple[PriorResponse, ...] = ()  # the response to the earlier session, per muscle and side
 
     @property
     def is_new(self) -> bool:

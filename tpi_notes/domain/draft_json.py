@@ -8,6 +8,7 @@ from typing import Any
 
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.findings import FindingOverride
+from tpi_notes.domain.outcomes import PriorResponse, ScaleScore
 from tpi_notes.domain.session import Component, Diagnosis, EStim, ExamFinding, Preparation, Site
 
 _DATETIMES = ("performed_start", "performed_end", "timeout_at")
@@ -55,4 +56,9 @@ def draft_from_dict(raw: dict[str, Any]) -> SessionDraft:
     values["preparations"] = tuple(preparation_from_dict(p) for p in values.get("preparations", ()))
     values["sites"] = tuple(site_from_dict(s) for s in values.get("sites", ()))
     values["overrides"] = tuple(FindingOverride(**o) for o in values.get("overrides", ()))
+    values["scales"] = tuple(ScaleScore(x["scale"], tuple(x["items"]),
+                                        datetime.fromisoformat(x["measured_at"]) if x.get("measured_at") else None,
+                                        x.get("measured_by_id"), x.get("measured_by", ""))
+                             for x in values.get("scales", ()))
+    values["prior_responses"] = tuple(PriorResponse(**r) for r in values.get("prior_responses", ()))
     return SessionDraft(**values)

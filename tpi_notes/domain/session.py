@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.outcomes import PriorResponse, ScaleScore
 
 VIEWS = ("anterior", "posterior")
 SIDES = ("L", "R")
@@ -196,6 +197,10 @@ class SessionRecord:
     content_version: int | None = None
     # The signer's Ed25519 signature (content version 5, domain/signature_keys.py); None: hash-only or a draft.
     signature: str | None = None
+    # Outcomes (issue 17, domain/outcomes.py): the functional scales measured at this visit and the response to
+    # the earlier session per muscle and side; under the signature (content version 6).
+    scales: tuple[ScaleScore, ...] = ()
+    prior_responses: tuple[PriorResponse, ...] = ()
 
     @property
     def is_signed(self) -> bool:

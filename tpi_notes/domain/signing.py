@@ -17,6 +17,11 @@ from datetime import date, datetime
 from typing import Any
 
 CANONICAL_VERSION = 1
+# Content version 6 (issue 17): the session's outcomes (the functional scales measured at the visit and the response
+# to an earlier session per muscle and side, domain/outcomes.py) are always under the hash, as ``outcomes``. Under an
+# older version they are under it only when the session has any: none signed before migration 0022 has, so those
+# verify unchanged, and rows slipped in behind a signature's back still break it (the demo signs version 4 with them).
+OUTCOMES_CONTENT_VERSION = 6
 
 
 _AS_IS = frozenset({str, int, bool, type(None)})
@@ -88,9 +93,10 @@ def session_content(
     sites: list[Mapping[str, Any]],
     findings: list[Mapping[str, Any]] | None = None,
     signed_context: Mapping[str, Any] | None = None,
+    outcomes: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The signed content from plain stored values; sites name their syringe by label. The signed
-    context (content version 2) is included when given."""
+    context (content version 2) and the outcomes (version 6, :func:`outcomes_content`) are included when given."""
     content = {
         "findings": sorted(({k: f.get(k) for k in FINDING_FIELDS} for f in findings or ()),
                            key=lambda f: (str(f["code"]), str(f["subject"]))),
@@ -107,7 +113,19 @@ def session_content(
     }
     if signed_context is not None:
         content["signed_context"] = signed_context
+    if outcomes is not None:
+        content["outcomes"] = outcomes
     return content
+
+
+def outcomes_content(scales: Any, responses: Any, version: int) -> dict[str, Any] | None:
+    """The ``outcomes`` part: always from content version 6, before it only when there is any (see above)."""
+    from tpi_notes.domain.outcomes import responses_content, scales_content
+
+    scales, responses = tuple(scales or ()), tuple(responses or ())
+    if version < OUTCOMES_CONTENT_VERSION and not scales and not responses:
+        return None
+    return {"scales": scales_content(scales), "prior_response": responses_content(responses)}
 
 
 def exam_finding_content(finding: Any) -> dict[str, Any]:
@@ -148,7 +166,9 @@ def record_content(record: Any) -> dict[str, Any]:
                  "override_reason": f.override_reason} for f in record.findings]
     version = getattr(record, "content_version", None) or CANONICAL_VERSION
     context = (getattr(record, "signed_context", None) or {}) if version >= 2 else None
-    return session_content(session, diagnoses, preparations, sites, findings, signed_context=context)
+    outcomes = outcomes_content(getattr(record, "scales", ()), getattr(record, "prior_responses", ()), version)
+    return session_content(session, diagnoses, preparations, sites, findings, signed_context=context,
+                           outcomes=outcomes)
 
 
 def record_sha256(record: Any) -> str:

@@ -50,6 +50,11 @@ LOCK_TRIGGERS = tuple(
                                                   "preparation_component") for event in ("insert", "update", "delete")]
     + ["trg_addendum_insert_unsigned", "trg_addendum_update_locked", "trg_addendum_delete_locked",
        "trg_audit_event_update_locked", "trg_audit_event_delete_locked"])
+# Migration 0022: a signed session's outcome rows (functional scales, response per muscle) are locked the same way.
+OUTCOME_TRIGGERS = tuple(f"trg_{table}_{event}_locked" for table in ("session_scale", "prior_response")
+                         for event in ("insert", "update", "delete"))
+PG_OUTCOME_TRIGGERS = tuple(f"trg_{table}_{kind}" for table in ("session_scale", "prior_response")
+                            for kind in ("locked", "no_truncate"))
 # Migration 0005: reference data a signed note used keeps its identity.
 REFERENCE_TRIGGERS = ("trg_formulary_item_code_used", "trg_lot_number_used", "trg_formulary_item_delete_used",
                       "trg_lot_delete_used")
@@ -256,10 +261,10 @@ def _missing_locks(s: Session) -> list[str]:
     dialect = s.get_bind().dialect.name
     if dialect == "sqlite":
         present = set(s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
-        return [name for name in LOCK_TRIGGERS + REFERENCE_TRIGGERS if name not in present]
+        return [name for name in LOCK_TRIGGERS + OUTCOME_TRIGGERS + REFERENCE_TRIGGERS if name not in present]
     if dialect == "postgresql":
         present = set(s.scalars(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
-        return [name for name in PG_LOCK_TRIGGERS if name not in present]
+        return [name for name in PG_LOCK_TRIGGERS + PG_OUTCOME_TRIGGERS if name not in present]
     return []
 
 

@@ -22,10 +22,10 @@ from tpi_notes.domain.completeness import MissingItem
 from tpi_notes.domain.draft import draft_from_record
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
-from tpi_notes.domain.printed_context import PRINTED_CONTEXT_VERSION, capture_printed
+from tpi_notes.domain.printed_context import capture_printed
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.signed_context import capture
-from tpi_notes.domain.signing import record_sha256
+from tpi_notes.domain.signing import OUTCOMES_CONTENT_VERSION, record_sha256
 from tpi_notes.services import signer_keys
 from tpi_notes.services.assessment import assess_in
 from tpi_notes.services.context import AppContext
@@ -79,7 +79,7 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
         row.signed_at = now
         # The patient and clinic as they are now, under the signature: a reprint says what was signed.
         row.signed_context = capture(patients.to_record(patient), reference.clinic_info(s))
-        row.content_version = PRINTED_CONTEXT_VERSION
+        row.content_version = OUTCOMES_CONTENT_VERSION  # printed context (5) and outcomes (6)
         row.findings.clear()
         s.flush()
         row.findings.extend(SessionFinding(rule_code=f.code, subject=f.subject, severity=f.severity,
@@ -98,7 +98,7 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
         digest = record_sha256(signed)
         signer_keys.ensure_registered(s, ctx, physician_id, unlocked)
         signature = keys.sign(unlocked.private_key, keys.session_payload(
-            session_id, PRINTED_CONTEXT_VERSION, digest, physician_id, now))
+            session_id, OUTCOMES_CONTENT_VERSION, digest, physician_id, now))
         # One statement from draft to signed: the database's triggers allow exactly this change.
         s.execute(update(ProcedureSession).where(ProcedureSession.id == session_id,
                                                  ProcedureSession.status == "draft")

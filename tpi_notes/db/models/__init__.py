@@ -13,6 +13,7 @@ from tpi_notes.db.models.clinical import (
     Site,
 )
 from tpi_notes.db.models.icd10 import Icd10Code, Icd10Release
+from tpi_notes.db.models.outcomes import PriorResponse, SessionScale
 from tpi_notes.db.models.people import ClinicSettings, Patient, User, UserRole
 from tpi_notes.db.models.prints import AftercarePrint
 from tpi_notes.db.models.reference import FormularyItem, Lot, Template
@@ -33,9 +34,11 @@ __all__ = [
     "Patient",
     "Preparation",
     "PreparationComponent",
+    "PriorResponse",
     "ProcedureSession",
     "SessionDiagnosis",
     "SessionFinding",
+    "SessionScale",
     "SignedNotePdf",
     "SignerCertificate",
     "SignerKey",

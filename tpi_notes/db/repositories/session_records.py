@@ -19,6 +19,7 @@ from tpi_notes.db.models import (
     Site,
     User,
 )
+from tpi_notes.db.repositories import outcomes
 from tpi_notes.domain import session as d
 from tpi_notes.domain.findings import Finding
 
@@ -82,6 +83,7 @@ def load(s: Session, session_id: int) -> d.SessionRecord | None:
     findings = s.scalars(select(SessionFinding).where(SessionFinding.session_id == session_id)
                          .order_by(SessionFinding.id))
     values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
+    scales, responses = outcomes.load(s, session_id)
     return d.SessionRecord(
         id=row.id, patient_id=row.patient_id, status=row.status, performed_start=row.performed_start,
         performed_end=row.performed_end, physician_id=row.physician_id,
@@ -95,7 +97,7 @@ def load(s: Session, session_id: int) -> d.SessionRecord | None:
                       for a in addenda),
         findings=tuple(Finding(f.rule_code, f.severity, f.message, f.source, f.subject, bool(f.override_reason),
                                f.override_reason) for f in findings),
-        signed_by=_user_label(s, row.signed_by_id), **values,
+        signed_by=_user_label(s, row.signed_by_id), scales=scales, prior_responses=responses, **values,
     )
 
 

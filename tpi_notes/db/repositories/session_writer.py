@@ -18,6 +18,7 @@ from tpi_notes.db.models import (
     SessionFinding,
     Site,
 )
+from tpi_notes.db.repositories import outcomes
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.findings import Finding
 
@@ -90,4 +91,5 @@ def write(s: Session, row: ProcedureSession | None, draft: SessionDraft,
             estim_attended=estim.attended if estim else None, note=site.note,
         ))
     s.flush()
+    outcomes.write(s, row.id, draft.scales, draft.prior_responses)  # PEG and the response per muscle (issue 17)
     return row

@@ -22,6 +22,7 @@ from tpi_notes.db.models import (
     Site,
     User,
 )
+from tpi_notes.db.repositories import outcomes
 from tpi_notes.db.repositories.session_records import _PLAIN_FIELDS, _site
 from tpi_notes.domain import session as d
 from tpi_notes.domain.addenda import StoredAddendum, signed_record_problem
@@ -162,6 +163,7 @@ def records_for_checking(s: Session, ids: Sequence[int]) -> dict[int, d.SessionR
                        .order_by(SessionFinding.id)):
         findings[f.session_id].append(Finding(f.rule_code, f.severity, f.message, f.source, f.subject,
                                               bool(f.override_reason), f.override_reason))
+    scales, responses = outcomes.load_many(s, ids)
     records = {}
     for row in s.execute(select(table).where(table.c.id.in_(ids))):
         values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
@@ -174,8 +176,8 @@ def records_for_checking(s: Session, ids: Sequence[int]) -> dict[int, d.SessionR
             consent_risks=tuple(row.consent_risks or ()),
             preparations=tuple(d.Preparation(label, tuple(components[pid])) for pid, label in preparations[row.id]),
             sites=tuple(sites[row.id]), addenda=tuple(addenda[row.id]), findings=tuple(findings[row.id]),
-            signed_by=users.get(row.signed_by_id, ""),
-            **values,
+            signed_by=users.get(row.signed_by_id, ""), scales=scales.get(row.id, ()),
+            prior_responses=responses.get(row.id, ()), **values,
         )
     return records
 
