@@ -1,0 +1,166 @@
+"""A vial's GS1 DataMatrix as a USB scanner types it (clinical-reference §9.3): GTIN with the NDC inside, expiry,
+lot and serial, parsed with the `biip` library.
+
+A keyboard-wedge scanner types the symbol's text and Enter. The group separator (GS, ASCII 29) that ends a
+variable-length field is often lost or replaced on the way: a text field drops control characters, and scanners
+are set to send a substitute ("<GS>", "{GS}", "^]", "~", "|", "^" …; none of them is in the GS1 character set a lot
+or serial may use). Every substitute is read as GS. When the separators were dropped altogether, the text may read
+more than one way ("10LOT21SER": lot "LOT21SER", or lot "LOT" then serial "SER"); each reading that holds GTIN,
+expiry and lot is tried, and a scan that still reads two ways is refused rather than guessed. The printed
+human-readable form "(01)…(17)…(10)…(21)…" is read too.
+
+For a US drug the GTIN-14 is an indicator digit, "03", the 10-digit NDC without dashes, and a check digit. Which
+segment of those ten digits is short (4-4-2, 5-3-2, 5-4-1) is not in the barcode, so an NDC is matched against the
+ones the clinic recorded by their 11-digit billing form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from biip import ParseConfig, ParseError
+from biip.gs1_messages import GS1Message
+
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.ndc import parse_ndc
+
+GS = "\x1d"
+# Longest first, so "^]" is read before "^".
+SUBSTITUTES = ("<GS>", "{GS}", "[GS]", "<gs>", "{gs}", "^]", "\u241d", "~", "|", "^")
+SYMBOLOGY_PREFIXES = ("]d2", "]C1", "]Q3", "]e0")
+_MAX_SPLITS = 3
+
+
+class ScanError(TpiError):
+    """The scanned text is not a drug vial's GS1 barcode the app can read (the message says why)."""
+
+
+@dataclass(frozen=True)
+class VialScan:
+    gtin: str
+    ndc10: str  # the 10 NDC digits the GTIN carries, without dashes (segments unknown)
+    expiry: date | None
+    lot: str
+    serial: str = ""
+
+    def billing_candidates(self) -> frozenset[str]:
+        """The 11-digit 5-4-2 billing forms the ten digits may stand for (4-4-2, 5-3-2 or 5-4-1 on the package)."""
+        d = self.ndc10
+        return frozenset({"0" + d, d[:5] + "0" + d[5:], d[:9] + "0" + d[9:]})
+
+    def matches_ndc(self, stored: str | None) -> bool:
+        """Whether a recorded NDC (any form the app accepts) is this scan's product."""
+        if not stored or not stored.strip():
+            return False
+        try:
+            return parse_ndc(stored).billing in self.billing_candidates()
+        except ValueError:
+            return False
+
+
+def _normalise(text: str) -> str:
+    value = text.strip(" \r\n\t")
+    for prefix in SYMBOLOGY_PREFIXES:
+        if value.startswith(prefix):
+            value = value[len(prefix):]
+            break
+    for substitute in SUBSTITUTES:
+        value = value.replace(substitute, GS)
+    return value.lstrip(GS)  # an FNC1 in first position only says "GS1"
+
+
+def _fields(message: GS1Message) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for element in message.element_strings:
+        ai = element.ai.ai
+        if ai in out:
+            raise ScanError(f"The barcode holds field ({ai}) twice; scan it again.")
+        out[ai] = element.date if ai == "17" else element.value
+    return out
+
+
+def _readings(value: str, splits: int = 0, start: int = 18) -> list[dict[str, object]]:
+    """Every way to read ``value`` (GS inserted where a variable field may hide another) holding 01, 17 and 10.
+
+    A GS goes only after the last one inserted (each set of places is tried once) and never inside the
+    16 characters of (01) and its AI."""
+    try:
+        fields = _fields(GS1Message.parse(value, config=ParseConfig(separator_chars=[GS])))
+        found = [fields] if {"01", "10", "17"} <= fields.keys() else []
+    except (ParseError, ScanError):
+        found = []
+    if splits >= _MAX_SPLITS or (GS in value and splits == 0):
+        return found
+    for at in range(start, len(value) - 2):
+        if value[at - 1] != GS and value.startswith(("10", "21", "17"), at):
+            found += _readings(value[:at] + GS + value[at:], splits + 1, at + 2)
+    return found
+
+
+def _distinct(readings: list[dict[str, object]]) -> list[dict[str, object]]:
+    unique: dict[tuple, dict[str, object]] = {}
+    for r in readings:
+        unique.setdefault((r.get("01"), r.get("17"), r.get("10"), r.get("21")), r)
+    return list(unique.values())
+
+
+def _parse_hri(value: str) -> dict[str, object]:
+    try:
+        return _fields(GS1Message.parse_hri("".join(value.replace(GS, "").split())))
+    except ParseError as exc:
+        raise ScanError(f"The printed barcode text could not be read ({exc}).") from None
+
+
+def parse_vial_scan(text: str) -> VialScan:
+    """The vial's GTIN, NDC, expiry, lot and serial; ScanError with a message for a person otherwise."""
+    value = _normalise(text)
+    if not value:
+        raise ScanError("Nothing was scanned.")
+    if value.startswith("("):
+        fields = _parse_hri(value)
+    else:
+        if not value.startswith("01"):
+            raise ScanError("This is not a drug vial's GS1 barcode (it does not start with the GTIN, field 01).")
+        readings = _distinct(_readings(value))
+        if not readings:
+            try:
+                fields = _fields(GS1Message.parse(value, config=ParseConfig(separator_chars=[GS])))
+            except ParseError as exc:
+                raise ScanError(f"The barcode could not be read ({exc}); scan it again.") from None
+        elif len(readings) > 1:
+            ways = " or ".join(f"lot {r['10']}" + (f" with serial {r['21']}" if r.get("21") else "") for r in readings)
+            raise ScanError(f"The scan reads more than one way ({ways}): the scanner dropped the group "
+                            "separator. Set it to send GS, or choose the lot from the list.")
+        else:
+            fields = readings[0]
+    return _vial(fields)
+
+
+def _vial(fields: dict[str, object]) -> VialScan:
+    gtin = str(fields.get("01") or "")
+    if len(gtin) != 14 or not gtin.isdigit():
+        raise ScanError("The barcode holds no GTIN (field 01): it is not a drug vial's barcode.")
+    if _check_digit(gtin[:13]) != int(gtin[13]):
+        raise ScanError(f"The GTIN {gtin} fails its check digit: scan it again.")
+    if gtin[1:3] != "03":
+        raise ScanError(f"The GTIN {gtin} holds no US National Drug Code (it does not start with 03 after the "
+                        "indicator digit).")
+    lot = str(fields.get("10") or "").strip()
+    if not lot:
+        raise ScanError("The barcode holds no lot number (field 10); choose the lot from the list.")
+    expiry = fields.get("17")
+    return VialScan(gtin, gtin[3:13], expiry if isinstance(expiry, date) else None, lot,
+                    str(fields.get("21") or ""))
+
+
+def _check_digit(body: str) -> int:
+    """The GS1 mod-10 check digit: weights 3 and 1 from the right."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def gtin_for_ndc10(ndc10: str, indicator: str = "0") -> str:
+    """The GTIN-14 of a 10-digit NDC (indicator, 03, NDC, check digit): for tests and the demo's vials."""
+    body = indicator + "03" + ndc10
+    return body + str(_check_digit(body))

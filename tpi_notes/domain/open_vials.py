@@ -1,0 +1,78 @@
+"""Open vials (clinical-reference §9.3): which vial the syringe row may offer, and why one is refused.
+
+A multi-dose vial, once punctured, is used within 28 days of opening (USP <797>, CDC injection safety) and never
+past its lot's expiry; a single-dose vial is for one patient and one procedure, so it is offered to the patient it
+was opened for and to no one else. The room is the session's location as typed ("Procedure room 1"), compared
+without case or extra spaces; an empty room is the clinic's one unnamed room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+BEYOND_USE_DAYS = 28
+SOURCE = "Multi-dose vials: 28 days after opening (USP <797>, CDC; clinical-reference §9.3)"
+
+
+def room_key(text: str) -> str:
+    """The room as compared: "Procedure  Room 1 " and "procedure room 1" are one room."""
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
+class OpenVial:
+    id: int
+    item_code: str
+    item_name: str
+    lot_number: str
+    expiry: date
+    ndc: str
+    room: str
+    opened_at: datetime
+    opened_by: str
+    single_dose: bool
+    serial: str = ""
+    patient_id: int | None = None
+
+    @property
+    def beyond_use_at(self) -> datetime:
+        return self.opened_at + timedelta(days=BEYOND_USE_DAYS)
+
+    def label(self) -> str:
+        """"lot LID-A1, opened 2026-12-01 08:10 by Ben Ruiz" (the offer's words)."""
+        return f"lot {self.lot_number}, opened {self.opened_at:%Y-%m-%d %H:%M} by {self.opened_by}"
+
+
+def vial_problem(vial: OpenVial, patient_id: int, at: datetime) -> str | None:
+    """Why ``vial`` may not be drawn from for this patient at ``at``; None when it may."""
+    what = f"The open vial of {vial.item_name} (lot {vial.lot_number})"
+    if at.date() > vial.expiry:
+        return f"{what}: the lot expired on {vial.expiry.isoformat()}; discard it and open a new vial."
+    if vial.single_dose:
+        if vial.patient_id != patient_id:
+            return (f"{what} is a single-dose vial opened for another patient: it is for one patient only. "
+                    "Open a new vial.")
+        return None
+    if at > vial.beyond_use_at:
+        days = (at - vial.opened_at).days
+        return (f"{what} was opened on {vial.opened_at:%Y-%m-%d %H:%M}, {days} days ago: a multi-dose vial is "
+                f"used within {BEYOND_USE_DAYS} days of opening. Discard it and open a new vial.")
+    return None
+
+
+def offers(vials: list[OpenVial], item_code: str, room: str, patient_id: int,
+           at: datetime) -> tuple[list[OpenVial], list[str]]:
+    """The item's vials open in ``room`` that may be used now (latest opened first), and why the others may not.
+
+    A single-dose vial opened for another patient is neither offered nor explained: it is not this patient's."""
+    here = sorted((v for v in vials if v.item_code == item_code and room_key(v.room) == room_key(room)
+                   and v.opened_at <= at), key=lambda v: v.opened_at, reverse=True)
+    usable, refused = [], []
+    for vial in here:
+        problem = vial_problem(vial, patient_id, at)
+        if problem is None:
+            usable.append(vial)
+        elif not (vial.single_dose and vial.patient_id != patient_id):
+            refused.append(problem)
+    return usable, refused

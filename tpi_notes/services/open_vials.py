@@ -1,0 +1,100 @@
+"""Vials opened in a room (issue 16 item 6): record one, list those still open, and take one for a syringe.
+
+The syringe row offers today's open vial of its drug in the session's room instead of picking a lot nobody
+confirmed; taking it re-reads the vial and refuses it past its beyond-use limit or for another patient
+(domain/open_vials.py). Recording a vial is an audit event; the note itself records the lot, as before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tpi_notes.db.models import FormularyItem, Lot, OpenVial
+from tpi_notes.db.repositories import audit
+from tpi_notes.domain import open_vials as ov
+from tpi_notes.domain.errors import NotFoundError, TpiError
+from tpi_notes.domain.permissions import Permission
+from tpi_notes.services.context import AppContext
+
+LISTED_DAYS = ov.BEYOND_USE_DAYS + 14  # a vial just past its limit is still listed, to say why it is not offered
+
+
+def _plain(vial: OpenVial, lot: Lot, item: FormularyItem) -> ov.OpenVial:
+    return ov.OpenVial(vial.id, item.code, item.name, lot.lot_number, lot.expiry, lot.ndc, vial.room,
+                       vial.opened_at, vial.opened_by, item.single_dose_vial, vial.serial, vial.patient_id)
+
+
+def _query():  # noqa: ANN202 - a Select of (OpenVial, Lot, FormularyItem)
+    return (select(OpenVial, Lot, FormularyItem).join(Lot, Lot.id == OpenVial.lot_id)
+            .join(FormularyItem, FormularyItem.id == Lot.item_id))
+
+
+def list_open(ctx: AppContext, now: datetime | None = None) -> list[ov.OpenVial]:
+    """Vials not discarded, opened in the last six weeks, of lots still offered (every room)."""
+    ctx.require(Permission.VIEW_RECORDS)
+    since = (now or datetime.now()) - timedelta(days=LISTED_DAYS)
+    with ctx.read() as s:
+        rows = s.execute(_query().where(OpenVial.discarded_at.is_(None), OpenVial.opened_at >= since,
+                                        Lot.retired.is_(False)).order_by(OpenVial.opened_at.desc()))
+        return [_plain(*row) for row in rows]
+
+
+def _lot(s: Session, item_code: str, lot_number: str) -> tuple[Lot, FormularyItem]:
+    row = s.execute(select(Lot, FormularyItem).join(FormularyItem, FormularyItem.id == Lot.item_id)
+                    .where(FormularyItem.code == item_code, Lot.lot_number == lot_number)).first()
+    if row is None:
+        raise NotFoundError(f"Lot {lot_number} of {item_code} is not on the lot list.")
+    return row[0], row[1]
+
+
+def record_opened(ctx: AppContext, item_code: str, lot_number: str, room: str, *, serial: str = "",
+                  patient_id: int | None = None, at: datetime | None = None) -> ov.OpenVial:
+    """A vial of this lot opened now in ``room`` by the acting user; a single-dose vial for ``patient_id``.
+
+    A scanned vial already recorded (same lot and serial, not discarded) is that vial, not a second one."""
+    ctx.require(Permission.PREPARE_DRAFTS)
+    when = (at or datetime.now()).replace(microsecond=0)
+    with ctx.transaction() as s:
+        lot, item = _lot(s, item_code, lot_number)
+        if lot.retired:
+            raise TpiError(f"Lot {lot.lot_number} of {item.name} is retired; it is no longer used.")
+        if when.date() > lot.expiry:
+            raise TpiError(f"Lot {lot.lot_number} of {item.name} expired on {lot.expiry.isoformat()}; it cannot "
+                           "be opened.")
+        if item.single_dose_vial and patient_id is None:
+            raise TpiError(f"{item.name} comes in single-dose vials: open one for a patient's session.")
+        serial = serial.strip()[:40]
+        if serial:
+            known = s.execute(_query().where(OpenVial.lot_id == lot.id, OpenVial.serial == serial,
+                                             OpenVial.discarded_at.is_(None))).first()
+            if known is not None:
+                return _plain(*known)
+        name = ctx.principal.name
+        row = OpenVial(lot_id=lot.id, serial=serial, room=" ".join(room.split())[:80], opened_at=when,
+                       opened_by=name[:120], opened_by_id=ctx.user_id,
+                       patient_id=patient_id if item.single_dose_vial else None)
+        s.add(row)
+        s.flush()
+        where = f"in {row.room}" if row.room else "(no room named)"
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create", entity="open_vial",
+                     entity_id=row.id, patient_id=row.patient_id,
+                     detail=f"vial of {item.code} lot {lot.lot_number}{' serial ' + serial if serial else ''} "
+                            f"opened {where}")
+        return _plain(row, lot, item)
+
+
+def take_open_vial(ctx: AppContext, vial_id: int, patient_id: int, at: datetime) -> ov.OpenVial:
+    """The vial, read again, for this patient's syringe at ``at``; refused past its limit or for another patient."""
+    ctx.require(Permission.PREPARE_DRAFTS)
+    with ctx.read() as s:
+        row = s.execute(_query().where(OpenVial.id == vial_id)).first()
+        if row is None or row[0].discarded_at is not None:
+            raise NotFoundError("That vial is no longer recorded as open; choose the lot or scan the vial.")
+        vial = _plain(*row)
+    problem = ov.vial_problem(vial, patient_id, at)
+    if problem:
+        raise TpiError(problem)
+    return vial

@@ -1,0 +1,93 @@
+"""A scanned vial (GS1 DataMatrix, domain/gs1.py) matched to the formulary and the lot list.
+
+The drug is found by the NDC inside the GTIN among the NDCs the clinic recorded on its lots; the lot by its
+number. An expired lot is refused; an unknown NDC is refused; a lot not on the list (of a known drug) may be
+registered by whoever manages the lots (Permission.MANAGE_FORMULARY), and is refused for everyone else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from tpi_notes.db.models import FormularyItem, Lot
+from tpi_notes.domain import formulary as f
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.gs1 import ScanError, VialScan, parse_vial_scan
+from tpi_notes.domain.permissions import Permission
+from tpi_notes.services import formulary_admin
+from tpi_notes.services.context import AppContext
+
+
+@dataclass(frozen=True)
+class ScannedLot:
+    """What a scan names: the formulary item, the lot (on the list or not yet) and its expiry."""
+
+    scan: VialScan
+    item_code: str
+    item_name: str
+    lot_number: str
+    expiry: date | None
+    ndc: str  # as the clinic records this product's NDC (from a lot of the same NDC)
+    known: bool  # the lot is on the list
+
+
+def _ndc_text(scan: VialScan) -> str:
+    d = scan.ndc10
+    return f"{d[:4]}-{d[4:8]}-{d[8:]} / {d[:5]}-{d[5:8]}-{d[8:]} / {d[:5]}-{d[5:9]}-{d[9:]}"
+
+
+def resolve_scan(ctx: AppContext, text: str, day: date, item_code: str | None = None) -> ScannedLot:
+    """The scan's drug and lot for a session on ``day``; TpiError (ScanError) with a clear message otherwise.
+
+    ``item_code`` (the lot dialog's item) refuses a vial of another drug."""
+    ctx.require(Permission.VIEW_RECORDS)
+    scan = parse_vial_scan(text)
+    if scan.expiry is not None and day > scan.expiry:
+        raise ScanError(f"This vial (lot {scan.lot}) expired on {scan.expiry.isoformat()}: it cannot be used.")
+    with ctx.read() as s:
+        rows = s.execute(select(Lot, FormularyItem).join(FormularyItem, FormularyItem.id == Lot.item_id)
+                         .where(Lot.ndc != "")).all()
+    matching = [(lot, item) for lot, item in rows if scan.matches_ndc(lot.ndc)]
+    items = {item.code: item for _lot, item in matching}
+    if not items:
+        raise ScanError(f"The NDC in this barcode ({_ndc_text(scan)}) is on no lot of the formulary: the drug "
+                        "is unknown here. Ask whoever manages the formulary to add it.")
+    if len(items) > 1:
+        raise ScanError(f"The NDC in this barcode is recorded for {len(items)} formulary items "
+                        f"({', '.join(sorted(i.name for i in items.values()))}); choose the lot from the list.")
+    item = next(iter(items.values()))
+    if item_code is not None and item.code != item_code:
+        raise ScanError(f"This vial is {item.name}, not the item this lot is for.")
+    if item.retired:
+        raise ScanError(f"{item.name} is retired from the formulary.")
+    ndc = matching[0][0].ndc
+    lot = next((lot for lot, it in matching if lot.lot_number.casefold() == scan.lot.casefold()), None)
+    if lot is None:  # the lot may be on the list under another NDC (none recorded on it)
+        with ctx.read() as s:
+            lot = s.scalar(select(Lot).where(Lot.item_id == item.id, Lot.lot_number == scan.lot))
+    if lot is not None:
+        if lot.retired:
+            raise ScanError(f"Lot {lot.lot_number} of {item.name} is retired; it is no longer used.")
+        if day > lot.expiry:
+            raise ScanError(f"Lot {lot.lot_number} of {item.name} expired on {lot.expiry.isoformat()}: it cannot "
+                            "be used.")
+        return ScannedLot(scan, item.code, item.name, lot.lot_number, lot.expiry, lot.ndc or ndc, True)
+    return ScannedLot(scan, item.code, item.name, scan.lot, scan.expiry, ndc, False)
+
+
+def unknown_lot_message(found: ScannedLot) -> str:
+    """What someone who may not register lots is told about a lot not on the list."""
+    return (f"Lot {found.lot_number} of {found.item_name} is not on the lot list. Ask whoever manages the "
+            "formulary to register it (Administration → Formulary), or choose a listed lot.")
+
+
+def register_scanned_lot(ctx: AppContext, found: ScannedLot) -> f.Lot:
+    """Put a scanned lot on the list (the formulary manager's action: lot number, NDC and expiry as scanned)."""
+    if not ctx.can(Permission.MANAGE_FORMULARY):
+        raise TpiError(unknown_lot_message(found))
+    if found.expiry is None:
+        raise ScanError(f"The barcode gives no expiry for lot {found.lot_number}: add the lot by hand.")
+    return formulary_admin.add_lot(ctx, found.item_code, found.lot_number, found.ndc, found.expiry)
