@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from tpi_notes.db.models import SignerKey
+from tpi_notes.db.models import SignerKey, SigningPin
 from tpi_notes.db.repositories import audit, staff
 from tpi_notes.domain import signature_keys as keys
 from tpi_notes.domain.errors import TpiError
@@ -74,6 +74,10 @@ def register(s: Session, ctx: AppContext, user_id: int, new: keys.NewKey, why: s
     now = datetime.now().replace(microsecond=0)
     for old in s.scalars(select(SignerKey).where(SignerKey.user_id == user_id, SignerKey.retired_at.is_(None))):
         old.retired_at = now
+    # A signing PIN is a copy of the retired key: it goes with it (a password change re-wraps, never registers).
+    if s.execute(delete(SigningPin).where(SigningPin.user_id == user_id)).rowcount:
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="user", entity_id=user_id,
+                     detail=f"signing PIN removed (signing key replaced: {why})")
     row = SignerKey(user_id=user_id, public_key=new.public_hex, wrapped_private_key=new.wrapped, salt=new.salt,
                     created_at=now)
     s.add(row)

@@ -26,7 +26,7 @@ from tpi_notes.domain.printed_context import capture_printed
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.signed_context import capture
 from tpi_notes.domain.signing import OUTCOMES_CONTENT_VERSION, record_sha256
-from tpi_notes.services import signer_keys
+from tpi_notes.services import signer_keys, signing_pin
 from tpi_notes.services.assessment import assess_in
 from tpi_notes.services.context import AppContext
 
@@ -39,18 +39,15 @@ class NotReadyToSign(TpiError):
         super().__init__("The note cannot be signed yet: " + "; ".join(m.message for m in missing))
 
 
-def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: str, *,
-                 row_version: int) -> SessionRecord:
-    """Sign a saved draft as ``physician_id`` (who must be its physician and give their password)."""
+def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: str | None, *,
+                 row_version: int, pin: str | None = None) -> SessionRecord:
+    """Sign a saved draft as ``physician_id`` (who must be its physician and give their password, or, in their
+    own signed-in session, their signing PIN: services/signing_pin.py)."""
     ctx.require(Permission.SIGN)
-    from tpi_notes.services.accounts import verify_user_password
-
-    if not verify_user_password(ctx, physician_id, password):
-        raise TpiError("The password is not correct; the note was not signed.")
-    with ctx.read() as s:  # the slow part (Argon2id) before the write transaction
-        unlocked = signer_keys.unlock(s, physician_id, password)
-    if unlocked is None:
-        raise signer_keys.key_out_of_step()
+    if pin is not None:  # the slow part (Argon2id) before the write transaction, as for the password
+        unlocked = signing_pin.unlock_with_pin(ctx, physician_id, pin)
+    else:
+        unlocked = _unlock_with_password(ctx, physician_id, password or "")
     with ctx.transaction() as s:
         locks.session_row(s, session_id)  # a save of it on another workstation waits (PostgreSQL)
         record = session_records.load(s, session_id)
@@ -113,6 +110,18 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
         final = session_records.load(s, session_id)
         assert final is not None
         return final
+
+
+def _unlock_with_password(ctx: AppContext, physician_id: int, password: str) -> signer_keys.Unlocked:
+    from tpi_notes.services.accounts import verify_user_password
+
+    if not verify_user_password(ctx, physician_id, password):
+        raise TpiError("The password is not correct; the note was not signed.")
+    with ctx.read() as s:  # the slow part (Argon2id) before the write transaction
+        unlocked = signer_keys.unlock(s, physician_id, password)
+    if unlocked is None:
+        raise signer_keys.key_out_of_step()
+    return unlocked
 
 
 def _printed(s: Session, record: SessionRecord) -> dict:

@@ -18,6 +18,7 @@ from tpi_notes.db.models.people import ClinicSettings, Patient, User, UserRole
 from tpi_notes.db.models.prints import AftercarePrint
 from tpi_notes.db.models.reference import FormularyItem, Lot, Template
 from tpi_notes.db.models.signer_keys import SignerKey
+from tpi_notes.db.models.signing_pins import SigningPin
 from tpi_notes.db.models.vials import OpenVial
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "SignedNotePdf",
     "SignerCertificate",
     "SignerKey",
+    "SigningPin",
     "Site",
     "Template",
     "User",

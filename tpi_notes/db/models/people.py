@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tpi_notes.db.models.base import Base, Timestamps
@@ -51,6 +51,9 @@ class Patient(Timestamps, Base):
     # Each history item's answer {"item": {"state": yes/no/unknown, "recorded_by", "recorded_at"}}; an item
     # not in it is unknown ("not asked" is never "no"; migration 0010, domain/history_answers.py).
     history: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    # The last large-print choice for the aftercare sheet, the default next time (migration 0021). A preference,
+    # written without bumping row_version (services/patient_prefs.py).
+    aftercare_large_print: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Optimistic concurrency: an UPDATE names the version it read; a stale one matches no row.
     row_version: Mapped[int] = mapped_column(default=1)
 
@@ -106,6 +109,7 @@ class ClinicSettings(Timestamps, Base):
     # Methylprednisolone-equivalent mg over a rolling 12 months before a warning (clinical-reference §3.4).
     steroid_12_month_limit_mg: Mapped[float] = mapped_column(default=200.0)
     estim_payer_profile: Mapped[str] = mapped_column(String(32), default="medicare")
+    paper_size: Mapped[str] = mapped_column(String(8), default="letter", server_default="letter")  # or "a4" (0021)
     formulary_version: Mapped[str] = mapped_column(String(32), default="")
     # Set when `tpi-notes demo` built this database: it holds made-up patients only and may be rebuilt.
     demo_seed: Mapped[int | None]

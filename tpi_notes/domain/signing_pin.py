@@ -1,0 +1,31 @@
+"""The signing PIN's rule: what a physician may choose as the short secret that signs inside their own session.
+
+A PIN is weak by nature (a million six-digit choices), so it is only a second key to a door that is already
+open: it works only in the physician's own signed-in session, it unwraps their signing key through Argon2id
+(as the password does), and five wrong PINs lock it. The rule still refuses the PINs tried first: too short,
+one digit repeated, or a run up or down ("123456", "987654").
+"""
+
+from __future__ import annotations
+
+MIN_PIN_DIGITS = 6
+MAX_PIN_DIGITS = 12
+MAX_PIN_FAILURES = 5
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why ``pin`` will not do as a signing PIN, or None."""
+    if not pin:
+        return "Type a PIN."
+    if not pin.isascii() or not pin.isdigit():
+        return "A PIN is digits only (0–9)."
+    if len(pin) < MIN_PIN_DIGITS:
+        return f"A PIN has at least {MIN_PIN_DIGITS} digits."
+    if len(pin) > MAX_PIN_DIGITS:
+        return f"A PIN has at most {MAX_PIN_DIGITS} digits."
+    if len(set(pin)) == 1:
+        return "A PIN cannot be one digit repeated."
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
+    if steps in ({1}, {9}):
+        return "A PIN cannot be a run of digits up or down (such as 123456)."
+    return None
