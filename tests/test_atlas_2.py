@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import replace
-from datetime import date
 
 from test_report_support import add_patient, flat, pdf_pages, save_session, session_draft, setup_clinic, sign
 
@@ -105,8 +104,7 @@ def test_reusing_an_atlas_1_session_puts_its_sites_on_atlas_2(ctx: AppContext) -
     scalenes = with_muscle(old.sites[0], next(d for d in one.region(old.sites[0].region_code).deep
                                               if d.muscle_id == "scalenes"))
     new = drafts.new_draft(ctx, patient.id)
-    merged = merge_into(new, list(old.preparations), [scalenes, old.sites[1]], load_atlas("2"), replace_existing=True,
-                        lots=[], day=date(2026, 11, 2))
+    merged = merge_into(new, list(old.preparations), [scalenes, old.sites[1]], load_atlas("2"), replace_existing=True)
     assert [(s.region_code, s.muscle_id, s.side) for s in merged.sites] == [
         ("ant.sternocleidomastoid.L", "sternocleidomastoid", "L"),  # atlas 2 names three scalenes: choose again
         ("post.longissimus_lumborum.R", "longissimus_lumborum", "R")]

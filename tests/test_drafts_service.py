@@ -138,7 +138,8 @@ def test_copy_forward_takes_muscles_syringes_technique_not_scores(clinic) -> Non
     assert [(s.muscle_id, s.side, s.technique) for s in copied.sites] == \
         [(s.muscle_id, s.side, s.technique) for s in first.sites]
     assert copied.preparations[0].components[0].item_code == "lidocaine-1"
-    assert (copied.pain_before, copied.pain_after, copied.exam_findings, copied.consent_type) == (None, None, (), None)
+    assert (copied.pain_before, copied.pain_after, copied.exam_findings) == (None, None, ())
+    assert copied.consent_type == first.consent_type and "consent_type" in copied.carried_fields  # to confirm
     assert copied.id is None
 
 

@@ -13,6 +13,7 @@ from tpi_notes.domain import exam
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.history_answers import unanswered_for_signing
 from tpi_notes.domain.sites import site_near_lung
+from tpi_notes.domain.templates import carried_blocker
 
 # A respiratory check that says it was not done ("Not indicated: no muscle over the lung treated", "N/A"):
 # right for a buttock, a contradiction when a muscle over the lung was treated.
@@ -45,6 +46,9 @@ def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas,
 
     need(d.physician_id, "physician_id", "Choose the performing physician.")  # type: ignore[attr-defined]
     need(d.performed_end, "performed_end", "Record when the procedure ended.")  # type: ignore[attr-defined]
+    carried = carried_blocker(d)  # copied forward or from a template: the clinician confirms it first
+    if carried:
+        out.append(MissingItem("carried_fields", carried))
     need(d.indication, "indication", "Write the indication (pain, how long, functional limit).")  # type: ignore[attr-defined]
     need(d.diagnoses, "diagnoses", "Add at least one ICD-10-CM diagnosis.")  # type: ignore[attr-defined]
     need(d.conservative_care, "conservative_care", "Record the conservative care tried (payers audit it).")  # type: ignore[attr-defined]

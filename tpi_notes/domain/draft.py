@@ -68,6 +68,10 @@ class SessionDraft:
     overrides: tuple[FindingOverride, ...] = ()
     scales: tuple[ScaleScore, ...] = ()  # PEG-3 and any scale the clinic enabled (domain/outcomes.py)
     prior_responses: tuple[PriorResponse, ...] = ()  # the response to the earlier session, per muscle and side
+    # Copied forward or from a template and not yet confirmed (domain/templates.py): the field names, and where
+    # they came from ("as on 2026-09-04"). Signing waits until they are confirmed; never under the signature.
+    carried_fields: tuple[str, ...] = ()
+    carried_from: str = ""
 
     @property
     def is_new(self) -> bool:

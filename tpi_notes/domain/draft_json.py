@@ -53,6 +53,7 @@ def draft_from_dict(raw: dict[str, Any]) -> SessionDraft:
     values["diagnoses"] = tuple(Diagnosis(**d) for d in values.get("diagnoses", ()))
     values["exam_findings"] = tuple(ExamFinding(**f) for f in values.get("exam_findings", ()))
     values["consent_risks"] = tuple(values.get("consent_risks", ()))
+    values["carried_fields"] = tuple(values.get("carried_fields", ()))
     values["preparations"] = tuple(preparation_from_dict(p) for p in values.get("preparations", ()))
     values["sites"] = tuple(site_from_dict(s) for s in values.get("sites", ()))
     values["overrides"] = tuple(FindingOverride(**o) for o in values.get("overrides", ()))

@@ -201,6 +201,9 @@ class SessionRecord:
     # the earlier session per muscle and side; under the signature (content version 6).
     scales: tuple[ScaleScore, ...] = ()
     prior_responses: tuple[PriorResponse, ...] = ()
+    # Carried forward and not yet confirmed (migration 0019, domain/templates.py); empty once confirmed.
+    carried_fields: tuple[str, ...] = ()
+    carried_from: str = ""
 
     @property
     def is_signed(self) -> bool:

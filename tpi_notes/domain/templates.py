@@ -1,11 +1,15 @@
-"""Templates and copy-forward: reusing the muscles, syringes and technique of earlier work.
+"""Templates and copy-forward: reusing the muscles, syringes, technique and clinical frame of earlier work.
 
-Never carried over: signatures, pain scores, exam findings, consent, time-out or post-procedure fields.
+The *clinical frame* (indication, diagnoses, conservative care, consent, set-up, observation, disposition and
+follow-up) comes along, marked as carried until the clinician confirms it: what was true last time is a
+suggestion, not today's finding. Never carried: pain scores, exam findings, time-out, findings and their
+overrides, signatures and lots (a lot is today's vial, chosen today).
 """
 
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
@@ -13,9 +17,26 @@ from typing import Any
 from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.draft_json import preparation_from_dict, site_from_dict, to_plain
-from tpi_notes.domain.formulary import Lot
-from tpi_notes.domain.session import Component, Preparation, Site
+from tpi_notes.domain.patient_follow_up import follow_up_date
+from tpi_notes.domain.session import Component, Diagnosis, Preparation, Site
 from tpi_notes.domain.sites import move_site
+
+# What copy-forward and templates bring, in the order the editor shows them.
+CARRIED_FIELDS = (
+    "indication", "diagnoses", "conservative_care", "consent_type", "consent_risks", "position", "antisepsis",
+    "guidance", "observation_minutes", "disposition", "follow_up", "follow_up_in",
+)
+# What they never bring (besides identity, times and the sites' lots): today's findings and today's checks.
+NEVER_CARRIED = (
+    "pain_before", "pain_after", "relief_pct", "exam_findings", "timeout_done", "timeout_at", "overrides",
+    "complications", "tolerance", "blood_loss", "respiratory_check", "comments", "consent_form_id",
+)
+FIELD_LABELS = {
+    "indication": "indication", "diagnoses": "diagnoses", "conservative_care": "conservative care",
+    "consent_type": "consent type", "consent_risks": "risks discussed", "position": "position",
+    "antisepsis": "antisepsis", "guidance": "guidance", "observation_minutes": "observation",
+    "disposition": "disposition", "follow_up": "follow-up", "follow_up_in": "patient follow-up",
+}
 
 
 @dataclass(frozen=True)
@@ -25,13 +46,55 @@ class TemplateSummary:
     description: str = ""
 
 
+def clinical_frame(draft: SessionDraft) -> dict[str, Any]:
+    """The carried fields of ``draft`` that hold something, as plain JSON-ready values."""
+    frame = {name: to_plain(asdict(draft)[name]) for name in CARRIED_FIELDS}
+    if follow_up_date(draft.follow_up_in) is not None:
+        frame["follow_up_in"] = ""  # a date belongs to that visit; "in 4 weeks" travels
+    return {name: value for name, value in frame.items() if value not in (None, "", [])}
+
+
+def carry_frame(draft: SessionDraft, frame: Mapping[str, Any], source: str) -> SessionDraft:
+    """``draft`` with the frame's fields (those it holds) in place and marked as carried from ``source``
+    ("as on 2026-09-04"); a field the frame lacks keeps the draft's own value."""
+    values: dict[str, Any] = {}
+    for name in CARRIED_FIELDS:
+        value = frame.get(name)
+        if value in (None, "", []):
+            continue
+        if name == "diagnoses":
+            value = tuple(Diagnosis(d["code"], d["display"]) for d in value)
+        elif name == "consent_risks":
+            value = tuple(value)
+        values[name] = value
+    if not values:
+        return draft
+    carried = tuple(name for name in CARRIED_FIELDS if name in values or name in draft.carried_fields)
+    return replace(draft, **values, carried_fields=carried, carried_from=source)
+
+
+def confirm_carried(draft: SessionDraft) -> SessionDraft:
+    """The clinician has looked at every carried field: they are today's values now."""
+    return replace(draft, carried_fields=(), carried_from="")
+
+
+def carried_blocker(draft: object) -> str | None:
+    """The sign blocker while carried fields wait for confirmation, or None."""
+    carried = tuple(getattr(draft, "carried_fields", ()) or ())
+    if not carried:
+        return None
+    names = ", ".join(FIELD_LABELS.get(n, n) for n in carried)
+    source = getattr(draft, "carried_from", "") or "from an earlier session"
+    return f"Confirm the fields carried forward ({source}): {names}."
+
+
 def template_body(draft: SessionDraft) -> dict[str, Any]:
-    """What a template keeps of a draft: syringes (without lots) and sites (without notes)."""
+    """What a template keeps of a draft: syringes (without lots), sites (without notes) and the clinical frame."""
     preps = [Preparation(p.label, tuple(Component(c.item_code, c.volume_ml) for c in p.components))
              for p in draft.preparations]
     sites = [replace(s, note="") for s in draft.sites]
     return {"atlas_version": draft.atlas_version, "preparations": to_plain([asdict(p) for p in preps]),
-            "sites": to_plain([asdict(s) for s in sites])}
+            "sites": to_plain([asdict(s) for s in sites]), "frame": clinical_frame(draft)}
 
 
 def _rehome(site: Site, atlas: Atlas) -> Site | None:
@@ -49,8 +112,10 @@ def _rehome(site: Site, atlas: Atlas) -> Site | None:
 
 
 def merge_into(draft: SessionDraft, preps: list[Preparation], sites: list[Site], atlas: Atlas, *,
-               replace_existing: bool, lots: list[Lot], day: date) -> SessionDraft:
-    """``draft`` with these syringes and sites added (or instead of its own), labels and numbers kept tidy."""
+               replace_existing: bool) -> SessionDraft:
+    """``draft`` with these syringes and sites added (or instead of its own), labels and numbers kept tidy.
+
+    Syringes arrive without lots: the lot is the vial opened today, which someone must confirm (issue 16)."""
     base_preps = [] if replace_existing else list(draft.preparations)
     base_sites = [] if replace_existing else list(draft.sites)
     used = {p.label for p in base_preps}
@@ -60,8 +125,7 @@ def merge_into(draft: SessionDraft, preps: list[Preparation], sites: list[Site],
         label = prep.label if prep.label not in used else next(free)
         used.add(label)
         relabel[prep.label] = label
-        components = tuple(_keep_lot_if_in_date(c, lots, day) for c in prep.components)
-        base_preps.append(Preparation(label, components))
+        base_preps.append(Preparation(label, tuple(Component(c.item_code, c.volume_ml) for c in prep.components)))
     number = len(base_sites)
     for site in sites:
         moved = _rehome(site, atlas)
@@ -73,13 +137,14 @@ def merge_into(draft: SessionDraft, preps: list[Preparation], sites: list[Site],
     return replace(draft, preparations=tuple(base_preps), sites=tuple(base_sites))
 
 
-def _keep_lot_if_in_date(c: Component, lots: list[Lot], day: date) -> Component:
-    lot = next((x for x in lots if x.item_code == c.item_code and x.lot_number == c.lot_number), None)
-    if lot is None or lot.retired or lot.expired_on(day):
-        return Component(c.item_code, c.volume_ml)
-    return Component(c.item_code, c.volume_ml, lot.lot_number, lot.expiry)
-
-
 def from_template_body(body: dict[str, Any]) -> tuple[list[Preparation], list[Site]]:
     return ([preparation_from_dict(p) for p in body.get("preparations", [])],
             [site_from_dict(s) for s in body.get("sites", [])])
+
+
+def copied_from_label(day: date) -> str:
+    return f"as on {day.isoformat()}"
+
+
+def template_label(name: str) -> str:
+    return f"as in template “{name}”"

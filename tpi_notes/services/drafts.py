@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from tpi_notes.anatomy import load_atlas
@@ -23,7 +22,16 @@ from tpi_notes.domain.draft_rules import validate_draft
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError, ValidationError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import TECHNIQUES, VIEWS
-from tpi_notes.domain.templates import TemplateSummary, from_template_body, merge_into, template_body
+from tpi_notes.domain.templates import (
+    TemplateSummary,
+    carry_frame,
+    clinical_frame,
+    copied_from_label,
+    from_template_body,
+    merge_into,
+    template_body,
+    template_label,
+)
 from tpi_notes.services import icd10_sets
 from tpi_notes.services.context import AppContext
 
@@ -165,7 +173,8 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
 
 
 def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
-    """The draft with the sites and syringes of the patient's most recent other session."""
+    """The draft with the sites and syringes (without lots) of the patient's most recent other session, and its
+    clinical frame marked "as on <that date>" until confirmed (domain/templates.py)."""
     ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.read() as s:
         last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id)
@@ -173,12 +182,12 @@ def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
             raise NotFoundError("This patient has no earlier session to copy from.")
         last = session_records.load(s, last_id)
         assert last is not None
-        lots = reference.list_lots(s)
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="session",
                      entity_id=last_id, patient_id=draft.patient_id, detail="copied forward")
     merged = merge_into(draft, list(last.preparations), list(last.sites), load_atlas(draft.atlas_version),
-                        replace_existing=True, lots=lots, day=draft.performed_start.date())
-    return replace(merged, diagnoses=merged.diagnoses or last.diagnoses)
+                        replace_existing=True)
+    frame = clinical_frame(draft_from_record(last))
+    return carry_frame(merged, frame, copied_from_label(last.performed_start.date()))
 
 
 def list_templates(ctx: AppContext) -> list[TemplateSummary]:
@@ -188,11 +197,12 @@ def list_templates(ctx: AppContext) -> list[TemplateSummary]:
 
 
 def apply_template(ctx: AppContext, template_id: int, draft: SessionDraft) -> SessionDraft:
-    """The draft with the template's sites and syringes added (audited; the draft is saved as usual)."""
+    """The draft with the template's sites and syringes added and its clinical frame carried (audited; the draft
+    is saved as usual)."""
     ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.transaction() as s:
         body = templates.body(s, template_id)
-        lots = reference.list_lots(s)
+        name = templates.name_of(s, template_id)
         if body is None:
             raise NotFoundError("That template no longer exists.")
         preps, sites = from_template_body(body)
@@ -200,12 +210,12 @@ def apply_template(ctx: AppContext, template_id: int, draft: SessionDraft) -> Se
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="template",
                      entity_id=template_id, patient_id=draft.patient_id,
                      detail=f"applied to {target}: {len(sites)} sites, {len(preps)} syringes")
-    return merge_into(draft, preps, sites, load_atlas(draft.atlas_version), replace_existing=False, lots=lots,
-                      day=draft.performed_start.date())
+    merged = merge_into(draft, preps, sites, load_atlas(draft.atlas_version), replace_existing=False)
+    return carry_frame(merged, body.get("frame", {}), template_label(name or ""))
 
 
 def save_template(ctx: AppContext, name: str, description: str, draft: SessionDraft) -> TemplateSummary:
-    """Keep this draft's sites and syringes (no lots, notes, scores or findings) under ``name``."""
+    """Keep this draft's sites, syringes and clinical frame (no lots, notes, scores or findings) under ``name``."""
     ctx.require(Permission.PREPARE_DRAFTS)
     name = " ".join(name.split())
     if not name or len(name) > 120:

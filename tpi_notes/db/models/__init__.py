@@ -15,6 +15,7 @@ from tpi_notes.db.models.clinical import (
 from tpi_notes.db.models.icd10 import Icd10Code, Icd10Release
 from tpi_notes.db.models.outcomes import PriorResponse, SessionScale
 from tpi_notes.db.models.people import ClinicSettings, Patient, User, UserRole
+from tpi_notes.db.models.phrases import Icd10Favourite, Phrase
 from tpi_notes.db.models.prints import AftercarePrint
 from tpi_notes.db.models.reference import FormularyItem, Lot, Template
 from tpi_notes.db.models.signer_keys import SignerKey
@@ -31,10 +32,12 @@ __all__ = [
     "ClinicSettings",
     "FormularyItem",
     "Icd10Code",
+    "Icd10Favourite",
     "Icd10Release",
     "Lot",
     "OpenVial",
     "Patient",
+    "Phrase",
     "Preparation",
     "PreparationComponent",
     "PriorResponse",

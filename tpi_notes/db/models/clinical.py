@@ -85,6 +85,9 @@ class ProcedureSession(Timestamps, Base):
     content_version: Mapped[int | None]
     # The signer's Ed25519 signature (migration 0014, content version 5): "ed25519:<key fingerprint>:<base64>".
     signature: Mapped[str | None] = mapped_column(Text)
+    # Copied forward or from a template, not yet confirmed (migration 0019): field names and "as on 2026-09-04".
+    carried_fields: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    carried_from: Mapped[str] = mapped_column(String(160), default="", server_default="")
 
     diagnoses: Mapped[list[SessionDiagnosis]] = relationship(
         order_by="SessionDiagnosis.position", cascade="all, delete-orphan"

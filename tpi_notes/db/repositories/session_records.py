@@ -28,7 +28,7 @@ _PLAIN_FIELDS = (
     "position", "antisepsis", "guidance", "pain_before", "pain_after", "relief_pct", "complications", "tolerance",
     "blood_loss", "observation_minutes", "respiratory_check", "disposition", "follow_up", "follow_up_in", "comments", "signed_at",
     "content_sha256", "formulary_version", "aftercare_version", "row_version", "assistant_id", "signed_by_id",
-    "signed_context", "content_version", "signature", "icd10_version",
+    "signed_context", "content_version", "signature", "icd10_version", "carried_from",
 )
 
 
@@ -92,6 +92,7 @@ def load(s: Session, session_id: int) -> d.SessionRecord | None:
         diagnoses=tuple(d.Diagnosis(x.code, x.display) for x in diagnoses),
         exam_findings=tuple(d.ExamFinding(**f) for f in row.exam_findings or ()),
         consent_risks=tuple(row.consent_risks or ()),
+        carried_fields=tuple(row.carried_fields or ()),
         preparations=tuple(preparations), sites=tuple(_site(x, labels) for x in sites),
         addenda=tuple(d.Addendum(a.kind, a.text, _user_label(s, a.author_id), a.created_at, a.content_sha256)
                       for a in addenda),

@@ -21,6 +21,7 @@ from tpi_notes.db.models import (
 from tpi_notes.db.repositories import outcomes
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.templates import CARRIED_FIELDS
 
 _SCALARS = (
     "performed_start", "performed_end", "location", "physician_id", "assistant_id", "indication", "conservative_care",
@@ -46,6 +47,8 @@ def write(s: Session, row: ProcedureSession | None, draft: SessionDraft,
         row.icd10_version = icd10_version
     row.exam_findings = [vars(f).copy() for f in draft.exam_findings]
     row.consent_risks = list(draft.consent_risks)
+    row.carried_fields = [name for name in draft.carried_fields if name in CARRIED_FIELDS]
+    row.carried_from = draft.carried_from[:160] if row.carried_fields else ""
     # Always touch the row so that its version moves on even when only children changed.
     row.updated_at = datetime.now().replace(microsecond=0)
     row.sites.clear()

@@ -1,4 +1,4 @@
-"""Session templates: a name and a JSON body of sites and syringes."""
+"""Session templates: a name and a JSON body of sites, syringes and the clinical frame."""
 
 from __future__ import annotations
 
@@ -31,3 +31,7 @@ def save(s: Session, name: str, description: str, body: dict, user_id: int | Non
     row.body = body
     s.flush()
     return TemplateSummary(row.id, row.name, row.description)
+
+
+def name_of(s: Session, template_id: int) -> str | None:
+    return s.scalar(select(Template.name).where(Template.id == template_id))

@@ -5,6 +5,7 @@ Sites arrive as undo steps (one macro per action), so Ctrl+Z takes a template ba
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 
 
 def adopt(editor: SessionEditor, new: SessionDraft, text: str) -> None:
-    """Show ``new`` (the current draft plus what a service added): sites as one undo step, the rest loaded."""
+    """Show ``new`` (the current draft plus what a service added): sites as one undo step, the rest loaded, the
+    carried clinical frame marked until confirmed (ui/editor/carried.py)."""
     current = editor.current_draft()
     old_sites = current.sites
     editor.undo_stack.beginMacro(text)
@@ -48,7 +50,13 @@ def adopt(editor: SessionEditor, new: SessionDraft, text: str) -> None:
         editor.syringes.load(new.preparations)
     if editor.pre.apply(current) != editor.pre.apply(new):
         editor.pre.load(new)
+    if editor.post.apply(current) != editor.post.apply(new):
+        editor.post.load(new)
+    editor._base = replace(editor._base, carried_fields=new.carried_fields,  # noqa: SLF001
+                           carried_from=new.carried_from)
+    editor.carried.reset()
     editor.refresh_derived()
+    editor.findings.refresh_now()
     editor.autosave.schedule()
     editor.statusBar().showMessage(text, 5000)
 
@@ -59,7 +67,8 @@ def copy_forward(editor: SessionEditor) -> None:
         answer = QMessageBox.question(
             editor, "Copy forward",
             f"Replace the {len(current.sites)} site(s) and {len(current.preparations)} syringe(s) here with those "
-            "of the patient's last session?")
+            "of the patient's last session? Its indication, diagnoses and the rest of its clinical frame come "
+            "too, to confirm.")
         if answer != QMessageBox.StandardButton.Yes:
             return
     try:
@@ -70,7 +79,7 @@ def copy_forward(editor: SessionEditor) -> None:
     except TpiError as exc:
         show_error(editor, exc)
         return
-    adopt(editor, new, "Copied the last session's sites and syringes")
+    adopt(editor, new, "Copied the last session's sites, syringes and clinical frame: confirm the highlighted fields")
 
 
 def apply_template(editor: SessionEditor, template_id: int) -> None:
@@ -79,7 +88,7 @@ def apply_template(editor: SessionEditor, template_id: int) -> None:
     except TpiError as exc:
         show_error(editor, exc)
         return
-    adopt(editor, new, "Added the template's sites and syringes")
+    adopt(editor, new, "Added the template's sites, syringes and clinical frame: confirm the highlighted fields")
 
 
 class SaveTemplateDialog(QDialog):

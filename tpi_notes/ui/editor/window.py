@@ -33,6 +33,7 @@ from tpi_notes.ui.editor import saving
 from tpi_notes.ui.editor.autosave import Autosaver, recovery_key
 from tpi_notes.ui.editor.banners import EditorBanners, PatientStrip
 from tpi_notes.ui.editor.diagram import EditorDiagram
+from tpi_notes.ui.editor.carried import CarriedFrame
 from tpi_notes.ui.editor.dose_panel import DosePanel, SiteDoseTips, site_dose_text
 from tpi_notes.ui.editor.editor_actions import EditorActions
 from tpi_notes.ui.editor.fields import INVALID_SPIN_STYLE, register_arrows
@@ -113,6 +114,7 @@ class SessionEditor(QMainWindow):
             self.tab_pages[name] = _scrolled(panel)
             self.tabs.addTab(self.tab_pages[name], title)
         self._build_layout()
+        self.carried = CarriedFrame(self)
         self.editor_actions = EditorActions(self)
         self.tips = SiteDoseTips(self.diagram.table, self._site_tip, self)
         self.autosave = Autosaver(store or RecoveryStore.for_database(ctx.url), key or recovery_key(draft),
@@ -125,7 +127,8 @@ class SessionEditor(QMainWindow):
         right = QWidget(self)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(8)
+        column.setSpacing(6)
+        column.addWidget(self.carried.bar)  # "as on 2026-09-04 — confirm" (issue 16 item 1)
         column.addWidget(self.tabs, 1)
         column.addWidget(self.dose)
         column.addWidget(self.findings)
@@ -191,6 +194,7 @@ class SessionEditor(QMainWindow):
             self.pre.load(draft)
             self.post.load(draft)
         finally:
+        self.carried.reset()
             self._loading = False
         self._baseline = baseline
         self.refresh_derived()
@@ -229,7 +233,7 @@ class SessionEditor(QMainWindow):
         """Everything computed from the draft (rows per muscle, lung warnings, doses, title); returns dirty."""
         sites, preps = tuple(self.document.sites()), self.syringes.preparations()
         self.pre.set_applicable_risks(applicable_risks(sites, preps, self.reference.formulary, self.atlas))
-        draft = self.current_draft()
+        draft = self.carried.follow(self.current_draft())  # an edited carried field is no longer carried
         sites = list(draft.sites)
         self.pre.set_sites(sites)
         self.syringes.set_sites(sites)

@@ -1,0 +1,122 @@
+"""The carried clinical frame in the editor: fields filled by copy-forward or a template, waiting for a look.
+
+Each carried field is tinted amber with a dashed border and says so to a screen reader (its accessible
+description); a bar above the forms names them, "as on 2026-09-04 — confirm", with one Confirm button for all.
+A carried field the clinician edits is theirs from then on (no longer carried). Signing waits until none is left
+(domain/templates.py ``carried_blocker``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from tpi_notes.domain.draft import SessionDraft
+from tpi_notes.domain.templates import FIELD_LABELS, confirm_carried
+
+if TYPE_CHECKING:
+    from tpi_notes.ui.editor.window import SessionEditor
+
+CARRIED_TINT = "#fff4d6"
+CARRIED_BORDER = "#b7791f"
+CARRIED_STYLE = f"""
+*[carried="true"] {{ background: {CARRIED_TINT}; border: 2px dashed {CARRIED_BORDER}; border-radius: 4px; }}
+QFrame#carried_bar {{ background: {CARRIED_TINT}; border: 1px solid {CARRIED_BORDER}; border-radius: 4px; }}
+"""
+
+
+def _mark(widget: QWidget, carried: bool, note: str) -> None:
+    """Tint ``widget`` (or take the tint away) and add ``note`` to its description and tooltip, keeping their
+    own text (restored when the mark goes)."""
+    was = bool(widget.property("carried"))
+    if carried and not was:
+        widget.setProperty("own_description", widget.accessibleDescription())
+        widget.setProperty("own_tooltip", widget.toolTip())
+    if carried != was:
+        widget.setProperty("carried", carried)
+        widget.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+        widget.update()
+    if carried or was:
+        own_description = str(widget.property("own_description") or "")
+        own_tip = str(widget.property("own_tooltip") or "")
+        widget.setAccessibleDescription(" ".join(x for x in (note, own_description) if x) if carried
+                                        else own_description)
+        widget.setToolTip("\n".join(x for x in (note, own_tip) if x) if carried else own_tip)
+
+
+class CarriedFrame:
+    """Marks the carried fields of one editor and keeps its draft's ``carried_fields`` in step with edits."""
+
+    def __init__(self, editor: SessionEditor) -> None:
+        self.editor = editor
+        self._values: dict[str, Any] = {}  # the value each carried field arrived with
+        self.bar = QFrame(editor)
+        self.bar.setObjectName("carried_bar")
+        self.label = QLabel(self.bar)
+        self.label.setObjectName("carried_label")
+        self.label.setWordWrap(True)
+        self.confirm_button = QPushButton("&Confirm carried fields", self.bar)
+        self.confirm_button.setObjectName("confirm_carried")
+        self.confirm_button.setAutoDefault(False)
+        self.confirm_button.setToolTip("I have checked the highlighted fields: they are right for today")
+        self.confirm_button.clicked.connect(self.confirm)
+        row = QHBoxLayout(self.bar)
+        row.setContentsMargins(10, 6, 6, 6)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.confirm_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.bar.hide()
+        editor.setStyleSheet(editor.styleSheet() + CARRIED_STYLE)
+
+    def widgets(self) -> dict[str, QWidget]:
+        """The input that shows each carried field."""
+        pre, post = self.editor.pre, self.editor.post
+        risks = next(iter(pre.risk_boxes.values())).parentWidget()
+        return {"indication": pre.indication, "diagnoses": pre.diagnoses, "conservative_care": pre.conservative_care,
+                "consent_type": pre.consent_type, "consent_risks": risks, "position": pre.position,
+                "antisepsis": pre.antisepsis, "guidance": pre.guidance,
+                "observation_minutes": post.observation_minutes, "disposition": post.disposition,
+                "follow_up": post.follow_up, "follow_up_in": post.follow_up_in}
+
+    def reset(self) -> None:
+        """A new draft is shown (loaded, copied forward, a template applied): remember its values afresh."""
+        self._values = {}
+
+    def follow(self, draft: SessionDraft) -> SessionDraft:
+        """``draft`` without the carried fields the clinician has since changed; marks and the bar updated."""
+        for name in draft.carried_fields:
+            self._values.setdefault(name, getattr(draft, name))
+        kept = tuple(n for n in draft.carried_fields if getattr(draft, n) == self._values[n])
+        self._values = {n: self._values[n] for n in kept}
+        if kept != draft.carried_fields:
+            source = draft.carried_from if kept else ""
+            self.editor._base = replace(self.editor._base, carried_fields=kept, carried_from=source)  # noqa: SLF001
+            draft = replace(draft, carried_fields=kept, carried_from=source)
+        self._show(draft)
+        return draft
+
+    def _show(self, draft: SessionDraft) -> None:
+        source = draft.carried_from or "from an earlier session"
+        for name, widget in self.widgets().items():
+            carried = name in draft.carried_fields
+            _mark(widget, carried, f"Carried forward, {source}: not yet confirmed" if carried else "")
+        if draft.carried_fields:
+            names = ", ".join(FIELD_LABELS[n] for n in draft.carried_fields)
+            self.label.setText(f"<b>{len(draft.carried_fields)} fields {source} — confirm</b><br>{names}. "
+                               "Check the highlighted fields (edit any that changed), then confirm them all.")
+            self.bar.setAccessibleName(f"{len(draft.carried_fields)} fields {source}, not yet confirmed")
+        self.bar.setVisible(bool(draft.carried_fields))
+
+    @Slot()
+    def confirm(self) -> None:
+        """One action for every carried field: they are today's values now (the draft needs saving)."""
+        editor = self.editor
+        editor._base = confirm_carried(editor._base)  # noqa: SLF001
+        self.reset()
+        editor._on_changed()  # noqa: SLF001 - a change like any other: title, autosave, findings
+        editor.findings.refresh_now()
+        editor.statusBar().showMessage("Carried fields confirmed", 5000)
