@@ -14,15 +14,20 @@ from typing import Any
 import pytest
 from rule_helpers import FORMULARY, START, patient, syringe
 from test_assess import codes_of, run_lines, scenario
+from test_report_support import add_patient, flat, pdf_pages, save_session, setup_clinic, sign
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.domain.coding import derive_codes
 from tpi_notes.domain.draft import SessionDraft
-from tpi_notes.domain.muscle_parts import load_parts
+from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.muscle_parts import GROUP_AND_PART, load_parts
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.safety import SafetyInput, evaluate
 from tpi_notes.domain.session import ExamFinding, Site
 from tpi_notes.domain.sites import place_site, with_muscle
+from tpi_notes.services import assessment, documents, drafts, integrity
+from tpi_notes.services.context import AppContext
+from tpi_notes.services.sessions import get_session
 
 ONE = load_atlas("1")
 RULES = rules_for(START.date())
@@ -38,7 +43,7 @@ def site1(n: int, muscle_id: str, side: str, technique: str = "injection", view:
     return replace(placed, needles_in=1, needles_out=1)
 
 
-def draft1(*sites: Site, status: str | None = None) -> Any:
+def draft1(*sites: Site, status: str | None = None, findings: tuple = ()) -> Any:
     d = SessionDraft(patient_id=1, performed_start=START, atlas_version="1", sites=sites,
                      preparations=(syringe(("lidocaine-1", 5.0)),), consent_type="written", timeout_done=True,
                      timeout_at=START, exam_findings=tuple(ExamFinding(s.region_code, True, True) for s in sites))
@@ -51,6 +56,7 @@ def draft1(*sites: Site, status: str | None = None) -> Any:
 
     stored = Stored()
     stored.status = status  # type: ignore[attr-defined]
+    stored.findings = findings  # type: ignore[attr-defined]
     return stored
 
 
@@ -95,10 +101,14 @@ def test_the_deep_scalenes_and_a_named_scalene_are_one_muscle() -> None:
 def test_a_signed_atlas_1_note_keeps_the_codes_it_was_signed_with() -> None:
     sites = (site1(1, "lumbar_erector_spinae", "L"), site1(2, "iliocostalis_lumborum", "L"),
              site1(3, "lumbar_erector_spinae", "R"))
+    # signed before the rule: no group_and_part among its signed findings
     assert cpt(draft1(*sites, status="signed")) == [(
         "20553", "3 muscles (injection): L lumbar paraspinals (erector spinae), L iliocostalis lumborum, "
                  "R lumbar paraspinals (erector spinae) → 20553")]
     assert cpt(draft1(*sites, status="draft"))[0][0] == "20552"
+    # signed since: it was signed with the warning, and prints the count it was signed with
+    warned = (Finding(GROUP_AND_PART, "warn", "…", "…", subject="L lumbar paraspinals (erector spinae)"),)
+    assert cpt(draft1(*sites, status="signed", findings=warned))[0][0] == "20552"
 
 
 def test_a_group_injected_and_its_part_needled_is_one_service() -> None:
@@ -131,8 +141,31 @@ def _atlas_1_line(status: str) -> dict[str, Any]:
 
 def test_assess_counts_a_draft_once_and_a_signed_note_as_signed(tmp_path: Path,
                                                                 capsysbinary: pytest.CaptureFixture[bytes]) -> None:
-    code, (draft, signed), err = run_lines(tmp_path, capsysbinary, [_atlas_1_line("draft"), _atlas_1_line("signed")])
+    since = _atlas_1_line("signed")
+    since["findings"] = [{"code": "group_and_part", "severity": "warn", "subject": "L lumbar paraspinals"}]
+    code, (draft, signed, signed_since), err = run_lines(tmp_path, capsysbinary,
+                                                         [_atlas_1_line("draft"), _atlas_1_line("signed"), since])
     assert code == 0, err
     assert draft["codes"]["cpt"] == ["20552"]
     assert codes_of(draft)["group_and_part"] == "warn"
-    assert signed["codes"]["cpt"] == ["20553"]
+    assert signed["codes"]["cpt"] == ["20553"]  # signed before the rule: as signed, and the warning says so
+    assert "the note was signed counting them as two muscles" in next(
+        f["message"] for f in signed["findings"] if f["code"] == "group_and_part")
+    assert signed_since["codes"]["cpt"] == ["20552"]  # signed with the warning: counted once, as signed
+
+
+def test_a_note_signed_now_counts_once_and_keeps_that_count(ctx: AppContext) -> None:
+    doctor = setup_clinic(ctx)
+    patient_id = add_patient(ctx).id
+    sid = save_session(ctx, patient_id, doctor, 3, atlas_version="1", muscles=[
+        ("lumbar_erector_spinae", "posterior", "L"), ("iliocostalis_lumborum", "posterior", "L"),
+        ("lumbar_erector_spinae", "posterior", "R")])
+    assert "group_and_part" in {f.code for f in assessment.assess(ctx, drafts.get_draft(ctx, sid)).findings}
+    sign(ctx, sid, doctor)
+    record = get_session(ctx, sid)
+    assert "group_and_part" in {f.code for f in record.findings}  # under the signature
+    assert integrity.session_is_intact(ctx, sid)
+    text = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, sid))))
+    assert ("2 muscles (injection): L iliocostalis lumborum, R lumbar paraspinals (erector spinae) → 20552; "
+            "L lumbar paraspinals (erector spinae) is the group of L iliocostalis lumborum: counted once") in text
+    assert "are the same muscle (the group and its part)" in text  # the warning prints with the note's findings

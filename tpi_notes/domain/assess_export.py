@@ -27,6 +27,7 @@ from tpi_notes.domain.dosing import dose_summary
 from tpi_notes.domain.export_jsonl import codes_json
 from tpi_notes.domain.findings import Finding, apply_overrides
 from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.muscle_parts import GROUP_AND_PART
 from tpi_notes.domain.rules import RuleSet, earliest_rules_date, rules_for
 from tpi_notes.domain.safety import PastSession, SafetyInput, evaluate, steroid_mpe
 
@@ -81,13 +82,14 @@ def assess_session(session: ExportedSession, formulary: Mapping[str, FormularyIt
     rules = rules_on(as_of or day)
     atlas = atlas_of(d.atlas_version)
     payer = session.payer_profile or clinic.payer_profile
-    signed = session.status == "signed"  # a signed line keeps the codes it was signed with
+    # a signed line keeps the codes it was signed with (domain/muscle_parts.py)
+    once = session.status != "signed" or GROUP_AND_PART in session.finding_codes
     found = evaluate(SafetyInput(patient, d, formulary, atlas, rules, tuple(history), clinic.steroid_limit_mg,
-                                 clinic.lot_expiry, payer, signed))
+                                 clinic.lot_expiry, payer, once))
     code_set = icd10.set_finding(day)  # the shipped sets: `tpi-notes assess` reads no database
     findings = apply_overrides(list({f.key: f for f in [*found, *([code_set] if code_set else [])]}.values()),
                                d.overrides)
-    coding = derive_codes(d, formulary, rules, payer, signed=signed)
+    coding = derive_codes(d, formulary, rules, payer, group_once=once)
     missing = missing_for_signing(d, findings, atlas, patient)
     sheet = compose_aftercare(d, patient, clinic.clinic, formulary, atlas, _library(), "en")  # type: ignore[arg-type]
     return {

@@ -55,6 +55,7 @@ class ExportedSession:
     patient: PatientRecord
     draft: SessionDraft
     payer_profile: str | None  # what the export's codes were derived with (None: not in the line)
+    finding_codes: frozenset[str] = frozenset()  # the rule codes of the line's (signed) findings
 
 
 def _get(obj: Mapping[str, Any], key: str, kinds: type | tuple[type, ...], where: str, default: Any = None,
@@ -325,4 +326,5 @@ def read_session(obj: Any, formulary: Mapping[str, FormularyItem],
     )
     codes = _get(obj, "codes", dict, "", default={})
     return ExportedSession(session_id, status, patient.mrn, patient, draft,
-                           _get(codes, "payer_profile", str, "codes."))
+                           _get(codes, "payer_profile", str, "codes."),
+                           frozenset(str(f.get("code")) for f in _items(obj, "findings") if isinstance(f, Mapping)))

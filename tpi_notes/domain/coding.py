@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from tpi_notes.domain.dosing import dose_summary
 from tpi_notes.domain.drug_waste import DrugUse, Waste, drug_uses, waste_of
 from tpi_notes.domain.formulary import FormularyItem
-from tpi_notes.domain.muscle_parts import absorbed, related
+from tpi_notes.domain.muscle_parts import absorbed, counts_group_once, related
 from tpi_notes.domain.numbers import amount, plural
 from tpi_notes.domain.rules import RuleSet
 
@@ -170,12 +170,12 @@ def _by_vial_code_lines(use: DrugUse, table: list[dict], jz_required: bool, give
 
 
 def derive_codes(draft: object, formulary: Mapping[str, FormularyItem], rules: RuleSet,
-                 payer_profile: str = "medicare", *, signed: bool | None = None) -> Coding:
-    """The codes of a session. ``signed`` (by default: the session's status is "signed") keeps the counting a
-    signed note was signed with; an unsigned one counts a group and its own part on one side once
-    (domain/muscle_parts.py)."""
+                 payer_profile: str = "medicare", *, group_once: bool | None = None) -> Coding:
+    """The codes of a session. ``group_once``: count a group and its own part on one side once; by default as
+    the session says (unsigned, or signed since that rule: domain/muscle_parts.py), so a signed note keeps the
+    codes it was signed with."""
     sites = draft.sites  # type: ignore[attr-defined]
-    parts = not (getattr(draft, "status", "draft") == "signed" if signed is None else signed)
+    parts = counts_group_once(draft) if group_once is None else group_once
     profile = rules.estim_profiles.get(payer_profile) or rules.estim_profiles["medicare"]
     cpt: list[CodeLine] = []
     notes: list[str] = []

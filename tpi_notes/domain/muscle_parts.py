@@ -4,7 +4,9 @@ Atlas 1 charts groups ("Lumbar paraspinals (erector spinae)", the deep "Scalenes
 of them (iliocostalis lumborum; atlas 2's named scalenes). CPT counts muscles, so on one side of one session a
 group charted beside one of its own parts is that part, counted once. Which muscles make up a group is data,
 ``resources/atlas/muscle-parts.json`` (ids are stable across atlas versions). A signed session keeps the codes
-it was signed with: domain/coding.py applies this to unsigned sessions only.
+it was signed with: notes signed before this rule counted the group beside its part, and keep doing so; a note
+signed since carries the ``group_and_part`` warning among its signed findings, and counts once (see
+:func:`counts_group_once`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,14 @@ def absorbed(keys: Iterable[Key]) -> dict[Key, Key]:
     return out
 
 
+def counts_group_once(session: object) -> bool:
+    """Whether ``session`` counts a group and its own part once: an unsigned one always; a signed one when it was
+    signed with the ``group_and_part`` warning (signed since this rule; older notes keep the codes they print)."""
+    if getattr(session, "status", "draft") != "signed":
+        return True
+    return any(getattr(f, "code", "") == GROUP_AND_PART for f in getattr(session, "findings", ()))
+
+
 def _labels(sites: Iterable) -> dict[Key, str]:
     labels: dict[Key, str] = {}
     for s in sites:
@@ -57,7 +67,7 @@ def _labels(sites: Iterable) -> dict[Key, str]:
     return labels
 
 
-def group_part_findings(sites: Iterable, *, both_techniques: bool = False, signed: bool = False) -> list[Finding]:
+def group_part_findings(sites: Iterable, *, both_techniques: bool = False, counted_once: bool = True) -> list[Finding]:
     """A warning for each group charted beside its own part on the same side: they are one muscle."""
     sites = tuple(sites)
     labels = _labels(sites)
@@ -67,7 +77,7 @@ def group_part_findings(sites: Iterable, *, both_techniques: bool = False, signe
     out = []
     for group, part in absorbed(labels).items():
         g, p = labels[group], labels[part]
-        if signed:
+        if not counted_once:
             counted = "the note was signed counting them as two muscles"
         elif techniques[group] != techniques[part] and techniques[group] | techniques[part] == {"injection",
                                                                                                "dry_needling"}:

@@ -19,7 +19,7 @@ from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.history_rules import unknown_history_findings
-from tpi_notes.domain.muscle_parts import group_part_findings
+from tpi_notes.domain.muscle_parts import counts_group_once, group_part_findings
 from tpi_notes.domain.numbers import amount
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.payer_rules import lcd_findings, same_muscle_findings
@@ -52,7 +52,7 @@ class SafetyInput:
     steroid_limit_mg: float = 200.0
     lot_expiry: Mapping[tuple[str, str], object] = field(default_factory=dict)
     payer_profile: str = "medicare"  # the clinic's payer profile (e-stim codes, LCD checks)
-    signed: bool | None = None  # a signed session keeps its codes (None: the draft's status says)
+    group_once: bool | None = None  # a group and its own part counted once (None: as the session says)
 
 
 def steroid_mpe(doses: DoseSummary, formulary: Mapping[str, FormularyItem]) -> float:
@@ -147,8 +147,8 @@ def evaluate(data: SafetyInput) -> list[Finding]:
     out.extend(unticked_risk_findings(d, data.formulary, data.atlas))
     profile = rules.estim_profiles.get(data.payer_profile) or rules.estim_profiles.get("medicare", {})
     out.extend(same_muscle_findings(sites, profile))
-    signed = getattr(d, "status", "draft") == "signed" if data.signed is None else data.signed
-    out.extend(group_part_findings(sites, both_techniques=counts_both_techniques(profile), signed=signed))
+    once = counts_group_once(d) if data.group_once is None else data.group_once
+    out.extend(group_part_findings(sites, both_techniques=counts_both_techniques(profile), counted_once=once))
     out.extend(lcd_findings(d, profile, data.atlas, data.history))
     return out
 
