@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -24,25 +25,26 @@ from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.staff import ROLES
-from tpi_notes.services import clinic, integrity, login
+from tpi_notes.services import clinic, login
 from tpi_notes.services import patients as patient_service
 from tpi_notes.services import sessions as session_service
 from tpi_notes.services.context import AppContext
-from tpi_notes.ui import help_menu, pdf_preview
 from tpi_notes.ui.clinic_windows import ClinicWindows
-from tpi_notes.ui.demo import load_demo_clinic
-from tpi_notes.ui.editor.opening import new_session, offer_recovered, open_editor
-from tpi_notes.ui.editor.window import SessionEditor
 from tpi_notes.ui.empty_state import EmptyState
 from tpi_notes.ui.errors import show_error
-from tpi_notes.ui.password_dialog import open_change_password
-from tpi_notes.ui.patient_dialog import PatientDialog
 from tpi_notes.ui.patient_list import PatientListPanel
 from tpi_notes.ui.patient_view import PatientView
 from tpi_notes.ui.screen_lock import ScreenLock
-from tpi_notes.ui.session_window import SessionWindow
 from tpi_notes.ui.settings import restore_layout, save_layout
 from tpi_notes.ui.style import set_role
+
+# The editor, the session window, the PDF preview (and ReportLab behind it), the patient form and the help
+# menu are imported when first used, not before the first paint (issue 19: start-up ≤ 3× a bare window).
+if TYPE_CHECKING:
+    from tpi_notes.ui.editor.window import SessionEditor
+    from tpi_notes.ui.patient_dialog import PatientDialog
+    from tpi_notes.ui.pdf_preview import PdfPreview
+    from tpi_notes.ui.session_window import SessionWindow
 
 APP_TITLE = "tpi-notes"
 DEFAULT_SIZE = (1280, 800)
@@ -262,6 +264,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def change_password(self) -> QWidget:
+        from tpi_notes.ui.password_dialog import open_change_password
+
         return open_change_password(self.ctx, self)
 
     @Slot()
@@ -374,6 +378,8 @@ class MainWindow(QMainWindow):
         self.edit_patient()
 
     def _open_dialog(self, record: PatientRecord | None) -> None:
+        from tpi_notes.ui.patient_dialog import PatientDialog
+
         dialog = PatientDialog(self.ctx, record, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.patient_saved.connect(self._on_patient_saved)
@@ -398,6 +404,10 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def open_session(self, session_id: int) -> SessionWindow | SessionEditor | None:
         """Open a session in its own window: a draft in the editor, a signed one read-only on its atlas."""
+        from tpi_notes.services import integrity
+        from tpi_notes.ui.editor.opening import open_editor
+        from tpi_notes.ui.session_window import SessionWindow
+
         for editor in self.editors:
             if editor.draft_id == session_id:
                 editor.raise_()
@@ -422,12 +432,16 @@ class MainWindow(QMainWindow):
     @Slot()
     def new_session(self) -> SessionEditor | None:
         """A new draft session for the selected patient, in the session editor (not saved until Save)."""
+        from tpi_notes.ui.editor.opening import new_session
+
         if self.current_patient is None:
             return None
         return self._track(new_session(self.ctx, self.current_patient.id, self))
 
     def offer_recovered_drafts(self) -> list[SessionEditor]:
         """After start-up: offer to reopen drafts that a crash left unsaved (from the recovery journal)."""
+        from tpi_notes.ui.editor.opening import offer_recovered
+
         if not self.ctx.can(Permission.PREPARE_DRAFTS):
             return []  # kept for someone who may chart
         return [e for e in (self._track(editor) for editor in offer_recovered(self.ctx, self)) if e is not None]
@@ -460,12 +474,16 @@ class MainWindow(QMainWindow):
         self.print_aftercare_action.setEnabled(chosen)
 
     @Slot()
-    def preview_note(self) -> pdf_preview.PdfPreview | None:
+    def preview_note(self) -> PdfPreview | None:
+        from tpi_notes.ui import pdf_preview
+
         session_id = self.selected_session_id()
         return None if session_id is None else pdf_preview.preview_note(self.ctx, session_id, self)
 
     @Slot()
-    def print_aftercare(self) -> pdf_preview.PdfPreview | bool:
+    def print_aftercare(self) -> PdfPreview | bool:
+        from tpi_notes.ui import pdf_preview
+
         session_id = self.selected_session_id()
         if session_id is None or self.current_patient is None:
             return False
@@ -473,6 +491,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def load_demo(self) -> None:
+        from tpi_notes.ui.demo import load_demo_clinic
+
         if load_demo_clinic(self, self.ctx):
             self.refresh()
             self.statusBar().showMessage("Demo clinic loaded", 5000)
@@ -484,11 +504,15 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_about(self) -> None:
+        from tpi_notes.ui import help_menu
+
         where = str(self.ctx.database_path) if self.ctx.database_path else redact_url(self.ctx.url)
         help_menu.show_about(self, where)  # with the versions of the rules, atlas, aftercare text, formulary, ICD-10
 
     @Slot()
     def save_diagnostics(self) -> None:
+        from tpi_notes.ui import help_menu
+
         help_menu.save_diagnostics(self, self.ctx.url)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
