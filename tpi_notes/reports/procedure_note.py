@@ -273,6 +273,8 @@ def _signature(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
                para([bold("Content SHA-256: "), sig.sha256], st["Hash"]),
                para(f"{sig.method[:1].upper()}{sig.method[1:]}. The QR code holds session #{vm.session_id} and "
                     "this hash.", st["Muted"])]
+    if sig.pdf_signature:
+        details.append(para(sig.pdf_signature, st["Muted"]))
     table = Table([[details, _qr(sig.qr_payload, QR_SIZE)]], colWidths=[FRAME_WIDTH - QR_SIZE - 10, QR_SIZE + 10],
                   hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),

@@ -30,7 +30,7 @@ from tpi_notes.domain.errors import NotFoundError, TpiError, ValidationError
 from tpi_notes.domain.password_policy import check_strength
 from tpi_notes.domain.passwords import hash_password, needs_rehash, verify_password
 from tpi_notes.domain.permissions import Permission, PermissionDenied
-from tpi_notes.services import signer_keys
+from tpi_notes.services import clinic_root, signer_keys
 from tpi_notes.services.context import AppContext
 
 MAX_FAILED_ATTEMPTS = 5
@@ -206,6 +206,9 @@ def set_password(ctx: AppContext, user_id: int, new_password: str, *, current_pa
         # A signer's key: re-wrapped under the new password, or a new pair on a reset (services/signer_keys.py).
         keys = None if problem else signer_keys.prepare(s, user_id, new_password, reset=not own,
                                                         current_password=current_password if own else None)
+        # An administrator's copy of the clinic root, re-wrapped under the new password (services/clinic_root.py).
+        root_copy = None if problem else clinic_root.prepare_password_change(
+            s, ctx, user_id, new_password, reset=not own, current_password=current_password if own else None)
     if problem:
         raise ValidationError({"password": problem})
     new_hash = hash_password(new_password)  # slow on purpose: outside the write transaction
@@ -224,6 +227,7 @@ def set_password(ctx: AppContext, user_id: int, new_password: str, *, current_pa
                          entity_id=user.id, detail=detail)
             assert keys is not None
             signer_keys.apply(s, ctx, user.id, keys, detail)
+            clinic_root.apply_password_change(s, ctx, user.id, root_copy)
     attempt.raise_if_refused()
 
 

@@ -17,7 +17,7 @@ from tpi_notes.domain.addenda import addendum_content_sha256, clean_addendum
 from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import Addendum
-from tpi_notes.services import signer_keys
+from tpi_notes.services import signed_notes, signer_keys
 from tpi_notes.services.accounts import password_attempt
 from tpi_notes.services.context import AppContext
 
@@ -37,6 +37,7 @@ def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_
     cleaned = clean_addendum(kind, text)
     with ctx.read() as s:  # the author's signing key, opened by the password (slow: before the write transaction)
         unlocked = signer_keys.unlock(s, author_id, password)
+    signed_notes.preload()  # pyHanko's slow import, before the write transaction
     with ctx.transaction() as s:
         session = s.get(ProcedureSession, session_id)
         if session is None:
@@ -64,6 +65,8 @@ def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_
             audit.append(s, actor=ctx.actor, user_id=author_id, action="addendum", entity="addendum",
                          entity_id=row.id, patient_id=session.patient_id,
                          detail=f"{kind} to session {session_id}, sha256 {digest}, Ed25519 key {fingerprint}")
+            # The note with this addendum, PAdES-signed by its author (None: the certificate is pending).
+            signed_notes.sign_note(s, ctx, session_id, author_id, unlocked.private_key, addendum_id=row.id)
             author = s.get_one(User, author_id)
             label = f"{author.full_name}, {author.credentials}" if author.credentials else author.full_name
     attempt.raise_if_refused()

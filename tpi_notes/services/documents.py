@@ -39,6 +39,7 @@ from tpi_notes.domain.signed_context import clinic_as_signed, patient_as_signed
 from tpi_notes.reports.aftercare_sheet import render_aftercare
 from tpi_notes.reports.note_model import build_note_vm
 from tpi_notes.reports.procedure_note import render_procedure_note
+from tpi_notes.services import signed_notes
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.integrity import signature_problem
 
@@ -83,22 +84,47 @@ def _assessment(s: Session, chart: _Chart) -> tuple[DoseSummary, Coding, tuple[F
     return doses, coding, record.findings
 
 
+def _render_note(s: Session, chart: _Chart, problem: str | None, pdf_line: str) -> bytes:
+    """The note rendered from the record (``pdf_line``: what it says about its PDF signature)."""
+    doses, coding, findings = _assessment(s, chart)
+    clinic = clinic_as_signed(chart.clinic, chart.record.signed_context)  # the letterhead it was signed under
+    vm = build_note_vm(chart.record, chart.patient, clinic, chart.formulary, chart.atlas,
+                       doses=doses, coding=coding, findings=findings,
+                       aftercare_prints=aftercare_prints.for_session(s, chart.record.id),
+                       language_names=language_names())
+    if problem:  # loud on paper: every page says the record was altered after signing
+        vm = replace(vm, integrity_problem=problem)
+    if vm.signature is not None and pdf_line:
+        vm = replace(vm, signature=replace(vm.signature, pdf_signature=pdf_line))
+    return render_procedure_note(vm)
+
+
+def render_signed_note(s: Session, session_id: int, pdf_line: str) -> tuple[bytes, int, str]:
+    """Inside a signing transaction: the note to PAdES-sign (services/signed_notes.py), its patient id and the
+    clinic's name."""
+    chart = _chart(s, session_id)
+    return _render_note(s, chart, signature_problem(s, chart.record), pdf_line), chart.record.patient_id, \
+        chart.clinic.name
+
+
 def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
-    """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"); audited as a print."""
+    """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"); audited as a print.
+
+    A signed session prints its stored PAdES-signed PDF (the newest: the last addendum's), byte for byte, unless
+    the record or that PDF no longer matches what was signed; then it is rendered from the record, saying so."""
     ctx.require(Permission.PRINT)
     with ctx.read() as s:
         chart = _chart(s, session_id)
-        doses, coding, findings = _assessment(s, chart)
-        clinic = clinic_as_signed(chart.clinic, chart.record.signed_context)  # the letterhead it was signed under
-        vm = build_note_vm(chart.record, chart.patient, clinic, chart.formulary, chart.atlas,
-                           doses=doses, coding=coding, findings=findings,
-                           aftercare_prints=aftercare_prints.for_session(s, session_id),
-                           language_names=language_names())
         problem = signature_problem(s, chart.record)
-        if problem:  # loud on paper: every page says the record was altered after signing
-            vm = replace(vm, integrity_problem=problem)
-        pdf = render_procedure_note(vm)
-        state = "signed" if chart.record.is_signed else "draft"
+        stored = signed_notes.stored_pdf(s, session_id, chart.record.patient_id) if chart.record.is_signed else None
+        if stored is not None and not problem and not stored.problem:
+            pdf, state = stored.pdf, f"signed, its PAdES-signed PDF of {stored.created_at}"
+        else:
+            line = signed_notes.status_line(s, chart.record, stored) if chart.record.is_signed else ""
+            pdf = _render_note(s, chart, problem, line)
+            state = "signed" if chart.record.is_signed else "draft"
+            if stored is not None and stored.problem:
+                state += f", {stored.problem}"
         if problem:
             state += f", ALTERED AFTER SIGNING: {problem}"
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="print", entity="session",

@@ -38,7 +38,7 @@ from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.signature_keys import SignEvent, sign_event
-from tpi_notes.services import signature_check
+from tpi_notes.services import clinic_root, signature_check, signed_notes
 from tpi_notes.services.context import AppContext
 
 BATCH = session_repo.BATCH
@@ -121,6 +121,9 @@ def verify_database(ctx: AppContext) -> VerifyReport:
         report.audit_problems, signed, added = _check_audit_chain(s, report, claims)
         index = signature_check.key_index(s)
         report.key_problems = index.problems
+        # PAdES (issue 14 item 2): the clinic root, signer certificates and signed note PDFs, each held to the
+        # SHA-256 its audit event registered (services/clinic_root.py, services/signed_notes.py).
+        report.key_problems += clinic_root.certificate_problems(s) + signed_notes.pdf_problems(s)
         report.tampered = _tampered(s, None, report, index, claims)
         report.tampered += _missing_since_audited(s, signed, added)
         report.missing_locks = _missing_locks(s)

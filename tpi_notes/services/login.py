@@ -20,7 +20,7 @@ from tpi_notes.domain.permissions import PermissionDenied, Principal
 from tpi_notes.domain.signature_keys import new_key
 from tpi_notes.domain.staff import StaffMember
 from tpi_notes.domain.users import USERNAME_MAX, check_new_account, validate_username
-from tpi_notes.services import signer_keys
+from tpi_notes.services import clinic_root, signer_keys
 from tpi_notes.services.accounts import AccountLockedError, TooSoonError, WrongPasswordError, password_attempt
 from tpi_notes.services.context import AccessChanged, AppContext, os_user
 
@@ -75,6 +75,9 @@ def setup_clinic(ctx: AppContext, details: ClinicDetails, full_name: str, creden
                      detail=f"first user, roles: {', '.join(all_roles)}; password set")
         if "physician" in all_roles:  # a physician's signing key pair, wrapped by the password
             signer_keys.register(s, ctx, user.id, new_key(password), "made with the account")
+        # The clinic root (PAdES, services/clinic_root.py), wrapped for this administrator; the physician's
+        # certificate with it.
+        clinic_root.setup_root(s, ctx, user.id, password, clean.name)
         return staff.to_member(user)
 
 
@@ -105,6 +108,8 @@ def login(ctx: AppContext, username: str, password: str) -> Principal:
     except WrongPasswordError:
         raise LoginRefused("The user name or the password is not correct.") from None
     ctx.act_as(principal)
+    # An administrator opens the clinic root (or makes it) and issues pending certificates (services/clinic_root.py).
+    clinic_root.admin_signed_in(ctx, principal.user_id, password)
     return principal
 
 
@@ -140,6 +145,7 @@ def sign_out(ctx: AppContext) -> None:
         with ctx.transaction() as s:
             audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="logout", entity="user",
                          entity_id=ctx.user_id, detail="signed out")
+    clinic_root.forget(ctx)
     ctx.act_as(os_user())
 
 

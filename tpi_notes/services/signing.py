@@ -26,7 +26,7 @@ from tpi_notes.domain.printed_context import capture_printed
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.signed_context import capture
 from tpi_notes.domain.signing import OUTCOMES_CONTENT_VERSION, record_sha256
-from tpi_notes.services import signer_keys, signing_pin
+from tpi_notes.services import signed_notes, signer_keys, signing_pin
 from tpi_notes.services.assessment import assess_in
 from tpi_notes.services.context import AppContext
 
@@ -48,6 +48,7 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
         unlocked = signing_pin.unlock_with_pin(ctx, physician_id, pin)
     else:
         unlocked = _unlock_with_password(ctx, physician_id, password or "")
+    signed_notes.preload()  # pyHanko's slow import, before the write transaction
     with ctx.transaction() as s:
         locks.session_row(s, session_id)  # a save of it on another workstation waits (PostgreSQL)
         record = session_records.load(s, session_id)
@@ -107,6 +108,8 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
                      entity_id=session_id, patient_id=record.patient_id,
                      detail=f"sha256 {digest}, Ed25519 key {fingerprint}")
         s.expire_all()
+        # The note PDF as signed, PAdES-signed with the same key (None: its certificate is pending).
+        signed_notes.sign_note(s, ctx, session_id, physician_id, unlocked.private_key)
         final = session_records.load(s, session_id)
         assert final is not None
         return final

@@ -21,7 +21,7 @@ from tpi_notes.domain.passwords import hash_password
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.signature_keys import new_key
 from tpi_notes.domain.users import UserAccount, check_new_account, clean_person, describe_changes, roles_text
-from tpi_notes.services import accounts, signer_keys
+from tpi_notes.services import accounts, clinic_root, signer_keys
 from tpi_notes.services.context import AppContext
 
 
@@ -79,6 +79,8 @@ def add_user(ctx: AppContext, full_name: str, credentials: str, username: str, r
     password_hash = hash_password(password)  # slow on purpose: outside the write transaction
     # a physician's signing key pair, wrapped by the password (services/signer_keys.py); slow too
     key = new_key(password) if "physician" in clean_roles else None
+    # a new administrator's own copy of the clinic root, when the creating administrator holds it (slow too)
+    root_copy = clinic_root.wrap_for_new_admin(ctx, password) if "admin" in clean_roles else None
     with ctx.transaction() as s:
         if s.scalar(select(User.id).where(func.lower(User.username) == login)) is not None:
             raise ValidationError({"username": f"The user name “{login}” is taken; choose another."})
@@ -89,6 +91,8 @@ def add_user(ctx: AppContext, full_name: str, credentials: str, username: str, r
                      detail=f"user {login} added, roles: {roles_text(clean_roles)}; password set")
         if key is not None:
             signer_keys.register(s, ctx, user.id, key, "made with the account")
+        clinic_root.store_new_admin_copy(s, ctx, user.id, root_copy)
+        clinic_root.issue_pending_if_held(s, ctx)  # the new physician's certificate (services/clinic_root.py)
         return _account(user)
 
 

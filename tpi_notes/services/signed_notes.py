@@ -1,0 +1,160 @@
+"""The note PDF as signed (issue 14 item 2): rendered and PAdES-signed with the signer's key at signing and at an
+addendum's signing, stored with its SHA-256, and printed from then on as stored (domain/pdf_signatures.py).
+
+A signer whose key has no certificate yet (pending: services/clinic_root.py) signs as before, with an Ed25519
+signature on the record; the note then says its PDF signature is pending. At that signer's next signature,
+once the certificate exists, their pending notes are PAdES-signed too (the PDF then carries the later time).
+Sessions signed before PDF signatures existed print as they always did, saying they carry none.
+
+Each stored PDF is registered by an audit event naming its SHA-256 (on the patient's part of the trail); the
+stored bytes are held to it when printed and by `verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tpi_notes.db.models import AuditEvent, ClinicRoot, ProcedureSession, SignedNotePdf, SignerCertificate
+from tpi_notes.db.repositories import audit
+from tpi_notes.domain import clinic_certificates as certs
+from tpi_notes.domain import pdf_signatures
+from tpi_notes.domain import signature_keys as keys
+from tpi_notes.domain.session import SessionRecord
+from tpi_notes.services import clinic_root
+from tpi_notes.services.context import AppContext
+
+# How many of a signer's pending notes are PAdES-signed at their next signature (the rest at the ones after).
+PENDING_PER_SIGNATURE = 5
+
+NO_PDF_SIGNATURE = "No PDF signature: signed before PDF signatures existed."
+PENDING = ("PDF signature pending: the signer's certificate was not issued yet; the PDF is signed at their next "
+           "signature after an administrator's sign-in issues it.")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def signed_line(signer_der: bytes, root_der: bytes) -> str:
+    """What the signed PDF itself says about its PDF signature."""
+    signer = certs.facts(signer_der)
+    root = certs.facts(root_der)
+    return (f"PDF signature: PAdES, certificate “{_cn(signer.subject)}” issued by “{_cn(root.subject)}”; check it "
+            "with tpi-notes check-pdf or a PDF reader that trusts the clinic root.")
+
+
+def _cn(rfc4514: str) -> str:
+    for part in rfc4514.split(","):
+        if part.startswith("CN="):
+            return part[3:].replace("\\", "")
+    return rfc4514
+
+
+def preload() -> None:
+    """Import pyHanko (over a second) before a write transaction, not inside it."""
+    import pyhanko.sign.signers  # noqa: F401
+
+
+def sign_note(s: Session, ctx: AppContext, session_id: int, signer_id: int, private_key: keys.Ed25519PrivateKey,
+              *, addendum_id: int | None = None) -> SignedNotePdf | None:
+    """Inside the signing transaction: render the note as it now stands and PAdES-sign it with ``private_key``;
+    None when the key has no certificate yet (pending). Then sign up to PENDING_PER_SIGNATURE of the signer's
+    earlier notes left pending."""
+    cert = clinic_root.certificate_for_key(s, keys.public_bytes(private_key))
+    if cert is None:
+        return None
+    made = _sign_one(s, ctx, session_id, cert, private_key, addendum_id)
+    for other in _pending_sessions(s, signer_id, cert, exclude=session_id):
+        _sign_one(s, ctx, other, cert, private_key, None)
+    return made
+
+
+def _sign_one(s: Session, ctx: AppContext, session_id: int, cert: SignerCertificate,
+              private_key: keys.Ed25519PrivateKey, addendum_id: int | None) -> SignedNotePdf:
+    from tpi_notes.services.documents import render_signed_note
+
+    root = s.get(ClinicRoot, cert.root_id)
+    assert root is not None
+    pdf, patient_id, clinic = render_signed_note(s, session_id, signed_line(cert.certificate, root.certificate))
+    signed = pdf_signatures.sign_pdf(pdf, private_key, cert.certificate, root.certificate,
+                                     reason=f"Procedure note, session {session_id}", location=clinic)
+    row = SignedNotePdf(session_id=session_id, addendum_id=addendum_id, certificate_id=cert.id, pdf=signed,
+                        sha256=_sha(signed), created_at=datetime.now().replace(microsecond=0))
+    s.add(row)
+    s.flush()
+    what = f"addendum {addendum_id}" if addendum_id else "signing"
+    audit.append(s, actor=ctx.actor, user_id=cert.user_id, action="create", entity="signed_pdf", entity_id=row.id,
+                 patient_id=patient_id, detail=f"PAdES-signed procedure note of session {session_id} ({what}), "
+                                              f"{len(signed)} bytes: sha256 {row.sha256}")
+    return row
+
+
+def _pending_sessions(s: Session, signer_id: int, cert: SignerCertificate, *, exclude: int) -> list[int]:
+    """Sessions this signer signed with this certificate's key (Ed25519 signature) that have no signed PDF."""
+    from tpi_notes.db.models import SignerKey
+
+    public = s.scalar(select(SignerKey.public_key).where(SignerKey.id == cert.signer_key_id))
+    if public is None:
+        return []
+    prefix = f"{keys.SIGNATURE_PREFIX}:{keys.fingerprint(bytes.fromhex(public))}:"
+    has_pdf = select(SignedNotePdf.id).where(SignedNotePdf.session_id == ProcedureSession.id).exists()
+    return list(s.scalars(select(ProcedureSession.id)
+                          .where(ProcedureSession.signed_by_id == signer_id, ProcedureSession.status == "signed",
+                                 ProcedureSession.signature.startswith(prefix, autoescape=True),
+                                 ProcedureSession.id != exclude, ~has_pdf)
+                          .order_by(ProcedureSession.id).limit(PENDING_PER_SIGNATURE)))
+
+
+@dataclass(frozen=True)
+class StoredPdf:
+    pdf: bytes
+    created_at: datetime
+    problem: str | None  # the stored bytes are not the ones signed and registered
+
+
+def stored_pdf(s: Session, session_id: int, patient_id: int) -> StoredPdf | None:
+    """The newest signed PDF of the session (the last addendum's, if any), held to its row and audit event."""
+    row = s.scalar(select(SignedNotePdf).where(SignedNotePdf.session_id == session_id)
+                   .order_by(SignedNotePdf.id.desc()).limit(1))
+    if row is None:
+        return None
+    details = s.scalars(select(AuditEvent.detail).where(AuditEvent.patient_id == patient_id,
+                                                        AuditEvent.entity == "signed_pdf",
+                                                        AuditEvent.entity_id == row.id))
+    sha = _sha(row.pdf)
+    registered = any(d and d.endswith(f"sha256 {sha}") for d in details)
+    problem = None if sha == row.sha256 and registered else (
+        f"the signed PDF stored for it (made {row.created_at}) is not the one its audit event registered")
+    return StoredPdf(row.pdf, row.created_at, problem)
+
+
+def status_line(s: Session, record: SessionRecord, stored: StoredPdf | None) -> str:
+    """What a note printed from the record (not from a stored signed PDF) says about its PDF signature."""
+    if stored is not None and stored.problem:
+        return f"No valid PDF signature: {stored.problem}. Run tpi-notes verify."
+    if keys.parse_signature(record.signature or "") is None:
+        return NO_PDF_SIGNATURE  # hash-only, or signed before signing keys
+    return PENDING
+
+
+def pdf_problems(s: Session) -> list[str]:
+    """Stored signed PDFs whose bytes are not the ones registered in the audit trail (for verify)."""
+    registered = clinic_root.registered_hashes(s, "signed_pdf")
+    problems = []
+    last = 0
+    while True:
+        page = s.execute(select(SignedNotePdf.id, SignedNotePdf.session_id, SignedNotePdf.pdf, SignedNotePdf.sha256)
+                         .where(SignedNotePdf.id > last).order_by(SignedNotePdf.id).limit(200)).all()
+        if not page:
+            return problems
+        for pdf_id, session_id, pdf, sha in page:
+            actual = _sha(pdf)
+            if actual != sha or actual not in registered.get(pdf_id, set()):
+                problems.append(f"the signed PDF {pdf_id} of session {session_id} is not the one the audit trail "
+                                "registered (changed behind the app's back)")
+        last = page[-1][0]
