@@ -70,10 +70,12 @@ def test_a_whole_session_charted_through_the_widgets_reads_back_exactly(qtbot, c
     assert (sites[3].needles_in, sites[3].needles_out, sites[3].dwell_minutes) == (1, 1, 10.0)
     assert editor.isWindowModified()
 
-    # -- syringe A: came with the first injection site as lidocaine 1 % 5 mL, newest in-date lot ------------
+    # -- syringe A: came with the first injection site as lidocaine 1 % 5 mL, no lot picked for the user -----
     box = editor.syringes.box("A")
     assert box is not None
     first = box.rows[0]
+    assert first.component() == Component("lidocaine-1", 5.0, "")
+    first.set_lot("LID-B2")
     assert first.component() == Component("lidocaine-1", 5.0, "LID-B2", TODAY + timedelta(days=400))
     assert "EXPIRED" in first.lot.itemText(first.lot.findData("LID-OLD"))
     first.volume.setValue(4.0)
@@ -82,7 +84,8 @@ def test_a_whole_session_charted_through_the_widgets_reads_back_exactly(qtbot, c
     assert len(box.rows) == 2
     second = box.rows[1]
     second.set_item("triamcinolone-40")
-    assert second.lot.currentData() == "TRI-77"  # the item's newest in-date lot is picked
+    assert second.lot.currentData() == ""  # no lot is picked that nobody confirmed
+    second.set_lot("TRI-77")
     second.volume.setValue(1.0)
     assert box.mix_label.text() == "5 mL: lidocaine 8 mg/mL + triamcinolone acetonide 8 mg/mL"
 

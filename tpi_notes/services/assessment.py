@@ -19,6 +19,7 @@ from tpi_notes.domain.findings import Finding, apply_overrides
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.rules import earliest_rules_date, rules_for
 from tpi_notes.domain.safety import SafetyInput, evaluate
+from tpi_notes.domain.syringe_use import overdraw_findings
 from tpi_notes.services import icd10_sets
 from tpi_notes.services.context import AppContext
 
@@ -57,6 +58,7 @@ def assess_in(s: Session, draft: SessionDraft) -> Assessment:
     found = evaluate(SafetyInput(patient, draft, formulary, atlas, rules, past,
                                  settings.steroid_12_month_limit_mg, lot_expiry, settings.estim_payer_profile))
     code_set = icd10.set_finding(day, icd10_sets.code_sets_in(s))
+    found += overdraw_findings(draft.sites, draft.preparations)  # Save refuses it: say so while charting
     unique = list({f.key: f for f in [*found, *([code_set] if code_set else [])]}.values())
     findings = apply_overrides(unique, draft.overrides)
     doses = dose_summary(draft, formulary, patient.weight_kg)

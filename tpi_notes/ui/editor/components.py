@@ -1,5 +1,11 @@
-"""One syringe's drugs as rows: formulary item, volume, lot (filtered to the item, expired lots in red), and the
-single-dose vials opened for it ("Auto": as many as the volume needs; JW/JZ are billed from it, domain/coding.py)."""
+"""One syringe's drugs as rows: formulary item, volume, lot (filtered to the item, expired lots in red), the
+single-dose vials opened for it ("Auto": as many as the volume needs; JW/JZ are billed from it, domain/coding.py),
+and a field a USB scanner types a vial's GS1 DataMatrix into.
+
+No lot is ever chosen for the user (issue 16 item 6): a new drug row starts without one. When the session's room
+has an open vial of the drug, the row offers it ("Use open vial: lot …"), one click or Enter to take it; a scan
+fills drug, lot and expiry and records the vial as opened in the room.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,29 @@ from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
 
 from tpi_notes.domain.drug_waste import MAX_VIALS
+from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.formulary import AGENT_CLASSES
+from tpi_notes.domain.gs1 import GS
+from tpi_notes.domain.open_vials import OpenVial
 from tpi_notes.domain.session import Component
+from tpi_notes.services.vial_scan import unknown_lot_message
 from tpi_notes.ui.editor.fields import FIELD_HEIGHT, mark_invalid
 from tpi_notes.ui.editor.reference import EditorReference
+from tpi_notes.ui.editor.vial_desk import VialDesk
 from tpi_notes.ui.style import DANGER, set_role
 
 NO_LOT = "No lot recorded"
@@ -22,6 +44,20 @@ AUTO_VIALS = -1  # the spin box's "Auto": as many single-dose vials as the volum
 VIALS_HINT = ("Single-dose vials opened for this drug. Auto: as many as the volume needs. 0: drawn from a vial "
               "already counted in another syringe. The discarded rest is billed with JW.")
 MAX_COMPONENT_ML = 60.0
+SCAN_HINT = ("Scan the vial's 2D barcode here (a USB scanner types it and Enter): it fills the drug, lot and expiry "
+             "and records the vial as opened in this room.")
+VISIBLE_GS = "\u241d"  # ␝: the group separator kept visible (a line edit drops control characters)
+
+
+class ScanField(QLineEdit):
+    """A line edit that keeps the GS1 group separator a scanner types (ASCII 29, or Ctrl+]) as ␝."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if event.text() == GS or (ctrl and event.key() == Qt.Key.Key_BracketRight):
+            self.insert(VISIBLE_GS)
+            return
+        super().keyPressEvent(event)
 
 
 def lot_text(lot_number: str, expiry: date | None, day: date) -> str:
@@ -77,10 +113,34 @@ class ComponentRow(QObject):
         self.lot = QComboBox(parent)
         self.lot.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.lot.setMinimumContentsLength(14)
+        self.scan = ScanField(parent)
+        self.scan.setObjectName("vial_scan")
+        self.scan.setPlaceholderText("Scan vial")
+        self.scan.setToolTip(SCAN_HINT)
+        self.scan.setAccessibleName("Scan vial barcode")
+        self.scan.setMinimumWidth(90)
+        self.scan.setMinimumHeight(FIELD_HEIGHT)
         self.remove_button = QToolButton(parent)
         self.remove_button.setText("✕")
         self.remove_button.setToolTip("Remove this drug from the syringe")
         self.remove_button.setAutoRaise(True)
+        # The vial line under the row: today's open vial to take, or why the open one may not be used.
+        self.vial_line = QWidget(parent)
+        self.open_vial_button = QPushButton(self.vial_line)
+        self.open_vial_button.setObjectName("use_open_vial")
+        self.open_vial_button.setAutoDefault(True)  # Enter takes it, as a click does
+        self.open_vial_button.setToolTip("Draw from this vial, opened in this room (the lot and expiry fill in)")
+        self.vial_note = QLabel(self.vial_line)
+        self.vial_note.setObjectName("vial_note")
+        self.vial_note.setWordWrap(True)
+        set_role(self.vial_note, "hint")
+        line = QHBoxLayout(self.vial_line)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(self.open_vial_button)
+        line.addWidget(self.vial_note, 1)
+        self.vial_line.hide()
+        self._desk: VialDesk | None = None
+        self._offered: OpenVial | None = None
         self.error = QLabel(parent)
         self.error.setWordWrap(True)
         set_role(self.error, "field-error")
@@ -92,9 +152,15 @@ class ComponentRow(QObject):
         self.vials.valueChanged.connect(self.changed)
         self.lot.currentIndexChanged.connect(self._on_lot_changed)
         self.remove_button.clicked.connect(self.remove_clicked)
+        self.open_vial_button.clicked.connect(self.take_open_vial)
+        self.scan.returnPressed.connect(self._on_scan)
 
     def widgets(self) -> tuple[QWidget, ...]:
-        return (self.item, self.volume, self.lot, self.vials, self.remove_button)
+        return (self.item, self.volume, self.lot, self.vials, self.scan, self.remove_button)
+
+    def set_desk(self, desk: VialDesk | None) -> None:
+        self._desk = desk
+        self.refresh_offer()
 
     # -- value ----------------------------------------------------------------------------------------
     def load(self, component: Component) -> None:
@@ -112,6 +178,7 @@ class ComponentRow(QObject):
             self.blockSignals(False)
         self.refresh_expiry()
         self._refresh_vials()
+        self.refresh_offer()
 
     def component(self) -> Component:
         number = str(self.lot.currentData() or "")
@@ -125,6 +192,82 @@ class ComponentRow(QObject):
 
     def set_lot(self, lot_number: str) -> None:
         self.lot.setCurrentIndex(max(0, self.lot.findData(lot_number)))
+
+    def _show(self, code: str, lot_number: str) -> None:
+        """Drug and lot as scanned or taken (the lot list re-read: a lot just registered is on it)."""
+        self.blockSignals(True)
+        self.item.blockSignals(True)
+        try:
+            self.item.setCurrentIndex(max(0, self.item.findData(code)))
+            self._fill_lots(code, lot_number)
+        finally:
+            self.item.blockSignals(False)
+            self.blockSignals(False)
+        self.refresh_expiry()
+        self._refresh_vials()
+        self.refresh_offer()
+        self.changed.emit()
+
+    # -- open vials and scans ---------------------------------------------------------------------------
+    def refresh_offer(self) -> None:
+        """Offer the room's open vial of this drug unless its lot is the one chosen; or say why it is refused."""
+        code = str(self.item.currentData() or "")
+        usable, refused = self._desk.offers(code, self._day()) if self._desk and code else ([], [])
+        chosen = str(self.lot.currentData() or "")
+        self._offered = usable[0] if usable and usable[0].lot_number != chosen else None
+        if self._offered is not None:
+            self.open_vial_button.setText(f"Use open vial: {self._offered.label()}")
+            self.open_vial_button.show()
+            self.vial_note.setText("")
+        else:
+            self.open_vial_button.hide()
+            self.vial_note.setText("" if usable else (refused[0] if refused else ""))
+        self.vial_line.setVisible(self._offered is not None or bool(self.vial_note.text()))
+
+    @Slot()
+    def take_open_vial(self) -> None:
+        if self._offered is None or self._desk is None:
+            return
+        self.clear_error()
+        try:
+            vial = self._desk.take(self._offered, self._day())
+        except TpiError as exc:
+            self.show_error("lot_number", str(exc))
+            return
+        self._show(vial.item_code, vial.lot_number)
+        self.lot.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def _on_scan(self) -> None:
+        text = self.scan.text().replace(VISIBLE_GS, GS)
+        self.scan.clear()
+        if self._desk is None or not text.strip():
+            return
+        self.clear_error()
+        desk, day = self._desk, self._day()
+        try:
+            found = desk.resolve(text, day)
+            if not found.known:
+                if not desk.can_register:
+                    raise TpiError(unknown_lot_message(found))
+                expiry = found.expiry.isoformat() if found.expiry else "no expiry in the barcode"
+                answer = QMessageBox.question(
+                    self.scan, "Register the scanned lot",
+                    f"Lot {found.lot_number} of {found.item_name} (expires {expiry}) is not on the lot list. "
+                    "Register it now?")
+                if answer != QMessageBox.StandardButton.Yes:
+                    return
+                desk.register(found)
+            self._show(found.item_code, found.lot_number)
+            vial = desk.record_opened(found, day)
+        except TpiError as exc:
+            self.show_error("lot_number", str(exc))
+            return
+        self.refresh_offer()
+        room = f"in {vial.room}" if vial.room else "here"
+        self.vial_note.setText(f"Scanned: {found.item_name}, lot {found.lot_number}; vial recorded as opened "
+                               f"{room} at {vial.opened_at:%H:%M}.")
+        self.vial_line.show()
 
     # -- lots -----------------------------------------------------------------------------------------
     def _fill_lots(self, code: str, keep: str | None, keep_expiry: date | None = None, keep_ndc: str = "") -> None:
@@ -140,10 +283,9 @@ class ComponentRow(QObject):
             if keep and self.lot.findData(keep) < 0:
                 self._add_lot(keep, keep_expiry, day)
                 self._ndcs[keep] = keep_ndc
-            if keep is None:
-                newest = self._reference.newest_lot(code, day) if code else None
-                keep = newest.lot_number if newest else ""
-            self.lot.setCurrentIndex(max(0, self.lot.findData(keep)))
+            # A drug just chosen starts without a lot: none is picked that nobody confirmed (the open vial is
+            # offered under the row instead).
+            self.lot.setCurrentIndex(max(0, self.lot.findData(keep or "")))
         finally:
             self.lot.blockSignals(False)
 
@@ -185,11 +327,13 @@ class ComponentRow(QObject):
         self._fill_lots(str(self.item.currentData() or ""), None)
         self.refresh_expiry()
         self._refresh_vials()
+        self.refresh_offer()
         self.changed.emit()
 
     @Slot(int)
     def _on_lot_changed(self, _index: int) -> None:
         self.refresh_expiry()
+        self.refresh_offer()
         self.changed.emit()
 
     # -- errors and keys ------------------------------------------------------------------------------
@@ -203,7 +347,7 @@ class ComponentRow(QObject):
         return widget
 
     def clear_error(self) -> None:
-        for widget in (self.item, self.volume, self.lot, self.vials):
+        for widget in (self.item, self.volume, self.lot, self.vials, self.scan):
             mark_invalid(widget, False)
         self.error.clear()
         self.error.hide()

@@ -40,6 +40,10 @@ SEVERITY_STYLE = {  # colour, tint, word
 }
 
 
+# Findings the editor can put right in one click: the button's words (the window does the fix).
+FIXES = {"syringe_overdrawn": "Draw up what the sites take"}
+
+
 def finding_key(finding: Finding) -> str:
     """The key a missing item uses for this finding: ``finding:<code>:<subject>``."""
     return f"finding:{finding.code}:{finding.subject}"
@@ -111,6 +115,8 @@ class FindingsPanel(QFrame):
 
     override_given = Signal(str, str, str)
     """A reason to proceed despite a stop: (code, subject, reason)."""
+    fix_requested = Signal(str, str)
+    """A finding's one-click fix was clicked (FIXES): (code, subject)."""
 
     def __init__(self, ctx: AppContext, draft: Callable[[], SessionDraft], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -232,6 +238,12 @@ class FindingsPanel(QFrame):
             button.clicked.connect(lambda _c=False, f=finding: self.ask_reason(f))
             line.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
             self.buttons[key] = button
+        if finding.code in FIXES:
+            fix = QPushButton(FIXES[finding.code], row)
+            fix.setObjectName(f"fix_{finding.code}")
+            fix.clicked.connect(lambda _c=False, f=finding: self.fix_requested.emit(f.code, f.subject))
+            line.addWidget(fix, 0, Qt.AlignmentFlag.AlignTop)
+            self.buttons[key] = fix
         self.rows[key] = label
         return row
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVB
 from tpi_notes.domain.session import Preparation, Site
 from tpi_notes.ui.editor.reference import EditorReference
 from tpi_notes.ui.editor.syringes import SyringeBox, default_component, next_label, parse_key
+from tpi_notes.ui.editor.vial_desk import VialDesk
 from tpi_notes.ui.style import set_role
 
 INTRO = ("Draw up each syringe here. Injection sites take their volume from a syringe; the mg of each drug "
@@ -28,6 +29,7 @@ class SyringePanel(QWidget):
         self._reference = reference
         self._day = day
         self._sites: list[Site] = []
+        self._desk: VialDesk | None = None
         self.boxes: list[SyringeBox] = []
         intro = QLabel(INTRO, self)
         intro.setWordWrap(True)
@@ -37,7 +39,8 @@ class SyringePanel(QWidget):
         self.add_button = QPushButton("+ Add syringe", self)
         self.add_button.setObjectName("add_syringe")
         self.add_button.setAutoDefault(False)
-        self.add_button.setToolTip("A new syringe starts as lidocaine 1 % 5 mL from the newest in-date lot")
+        self.add_button.setToolTip("A new syringe starts as lidocaine 1 % 5 mL; take the open vial or scan one "
+                                   "for its lot")
         self.add_button.clicked.connect(lambda: self.add_syringe(focus=True))
         self.box_layout = QVBoxLayout()
         self.box_layout.setSpacing(10)
@@ -72,9 +75,9 @@ class SyringePanel(QWidget):
         self._after_change(emit=False)
 
     def add_syringe(self, *, focus: bool = False) -> SyringeBox:
-        """A new syringe with the clinic's default first drug (lidocaine 1 % 5 mL, newest in-date lot)."""
+        """A new syringe with the clinic's default first drug (lidocaine 1 % 5 mL), its lot still to confirm."""
         box = self._make_box(next_label(self.labels()))
-        box.add_row(default_component(self._reference, self._day()), emit=False)
+        box.add_row(default_component(self._reference), emit=False)
         box.update_mix()
         self._after_change(emit=True)
         if focus and box.rows:
@@ -82,7 +85,7 @@ class SyringePanel(QWidget):
         return box
 
     def _make_box(self, label: str) -> SyringeBox:
-        box = SyringeBox(label, self._reference, self._day, self)
+        box = SyringeBox(label, self._reference, self._day, self, self._desk)
         box.changed.connect(self._on_box_changed)
         box.remove_requested.connect(self.remove_syringe)
         self.boxes.append(box)
@@ -129,10 +132,24 @@ class SyringePanel(QWidget):
         self._sites = sites
         for box in self.boxes:
             box.set_usage(sites)
+            box.refresh_offers()  # the room (the session's location) may have changed
+
+    def set_desk(self, desk: VialDesk) -> None:
+        """The editor's open vials and scans (set once, after the panel is built)."""
+        self._desk = desk
+        for box in self.boxes:
+            box.set_desk(desk)
 
     def refresh_expiry(self) -> None:
         for box in self.boxes:
             box.refresh_expiry()
+
+    @Slot(str)
+    def draw_up(self, label: str) -> None:
+        """The findings panel's fix of an overdrawn syringe: draw up what its sites take."""
+        box = self.box(label)
+        if box is not None:
+            box.draw_up_for_sites()
 
     # -- errors ---------------------------------------------------------------------------------------
     def clear_errors(self) -> None:

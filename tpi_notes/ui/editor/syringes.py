@@ -1,4 +1,9 @@
-"""Syringes A, B, …: each a small table of drugs with lots, and the concentrations the mix works out to."""
+"""Syringes A, B, …: each a small table of drugs with lots, and the concentrations the mix works out to.
+
+Under each syringe, what its sites take from it; when they take more than it holds, a warning there (and a stop
+in the findings panel) with one click to draw up what the sites need. The syringe never follows the sites by
+itself: its volume is what was drawn up, and a larger volume means more drug, which someone must confirm.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,14 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QPushBut
 
 from tpi_notes.domain.dosing import concentrations
 from tpi_notes.domain.session import Component, Preparation, Site
+from tpi_notes.domain.syringe_use import drawn_by_sites, scaled_volumes
 from tpi_notes.ui.editor.components import ComponentRow
 from tpi_notes.ui.editor.reference import DEFAULT_SYRINGE, EditorReference
-from tpi_notes.ui.style import set_role
+from tpi_notes.ui.editor.vial_desk import VialDesk
+from tpi_notes.ui.style import DANGER, set_role
 
-HEADERS = ("Drug", "Volume", "Lot and expiry", "Vials", "")
+HEADERS = ("Drug", "Volume", "Lot and expiry", "Vials", "Scan", "")
+LINES = 3  # grid lines a drug row takes: its fields, its vial line, its error
 _KEY = re.compile(r"^preparations\[(?P<label>[^\]]*)\](?:\.(?P<index>\d+)\.(?P<field>\w+))?$")
 
 
@@ -40,11 +48,13 @@ class SyringeBox(QFrame):
     """"Remove syringe" was clicked: the label."""
 
     def __init__(self, label: str, reference: EditorReference, day: Callable[[], date],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, desk: VialDesk | None = None) -> None:
         super().__init__(parent)
         self.label = label
         self._reference = reference
         self._day = day
+        self._desk = desk
+        self._needed_ml = 0.0
         self.rows: list[ComponentRow] = []
         self.setObjectName("card")
         title = QLabel(f"Syringe {label}", self)
@@ -74,7 +84,15 @@ class SyringeBox(QFrame):
         self.mix_label.setObjectName(f"mix_{label}")
         self.mix_label.setWordWrap(True)
         self.usage_label = QLabel(self)
+        self.usage_label.setObjectName(f"usage_{label}")
+        self.usage_label.setWordWrap(True)
         set_role(self.usage_label, "hint")
+        self.draw_up_button = QPushButton(self)
+        self.draw_up_button.setObjectName(f"draw_up_{label}")
+        self.draw_up_button.setAutoDefault(False)
+        self.draw_up_button.setToolTip("Raise the syringe's volume to what its sites take, keeping the mix")
+        self.draw_up_button.clicked.connect(self.draw_up_for_sites)
+        self.draw_up_button.hide()
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
@@ -90,7 +108,10 @@ class SyringeBox(QFrame):
         layout.addLayout(self.grid)
         layout.addLayout(bottom)
         layout.addWidget(self.mix_label)
-        layout.addWidget(self.usage_label)
+        usage = QHBoxLayout()
+        usage.addWidget(self.usage_label, 1)
+        usage.addWidget(self.draw_up_button)
+        layout.addLayout(usage)
 
     def preparation(self) -> Preparation:
         return Preparation(self.label, tuple(row.component() for row in self.rows))
@@ -104,6 +125,7 @@ class SyringeBox(QFrame):
                 after: ComponentRow | None = None) -> ComponentRow:
         """A new drug row: ``component``, or 1 mL of a drug the user still has to choose."""
         row = ComponentRow(self._reference, self._day, self)
+        row.set_desk(self._desk)
         position = self.rows.index(after) + 1 if after in self.rows else len(self.rows)
         self.rows.insert(position, row)
         if component is not None:
@@ -122,7 +144,7 @@ class SyringeBox(QFrame):
 
     def remove_row(self, row: ComponentRow) -> None:
         self.rows.remove(row)
-        for widget in (*row.widgets(), row.error):
+        for widget in (*row.widgets(), row.vial_line, row.error):
             widget.deleteLater()
         row.deleteLater()
         self._lay_out_rows()
@@ -130,16 +152,20 @@ class SyringeBox(QFrame):
 
     def _lay_out_rows(self) -> None:
         for row in self.rows:
-            for widget in (*row.widgets(), row.error):
+            for widget in (*row.widgets(), row.vial_line, row.error):
                 self.grid.removeWidget(widget)
         previous: QWidget | None = None
         for i, row in enumerate(self.rows):
             for column, widget in enumerate(row.widgets()):
-                self.grid.addWidget(widget, 1 + 2 * i, column)
+                self.grid.addWidget(widget, 1 + LINES * i, column)
                 if previous is not None:
                     QWidget.setTabOrder(previous, widget)
                 previous = widget
-            self.grid.addWidget(row.error, 2 + 2 * i, 0, 1, len(HEADERS))
+                if widget is row.lot:  # the open vial to take comes right after the lot
+                    QWidget.setTabOrder(previous, row.open_vial_button)
+                    previous = row.open_vial_button
+            self.grid.addWidget(row.vial_line, 2 + LINES * i, 0, 1, len(HEADERS))
+            self.grid.addWidget(row.error, 3 + LINES * i, 0, 1, len(HEADERS))
         if previous is not None:
             QWidget.setTabOrder(previous, self.add_button)
 
@@ -153,14 +179,45 @@ class SyringeBox(QFrame):
 
     def set_usage(self, sites: list[Site]) -> None:
         used = [s for s in sites if s.technique == "injection" and s.preparation_label == self.label]
-        total = sum(s.volume_ml or 0.0 for s in used)
+        total = drawn_by_sites(sites).get(self.label, 0.0)
+        held = self.preparation().total_ml
         numbers = ", ".join(str(s.number) for s in used)
-        self.usage_label.setText(f"Used at site{'s' if len(used) != 1 else ''} {numbers}: {total:g} mL of "
-                                 f"{self.preparation().total_ml:g} mL" if used else "Not used at any site yet.")
+        text = (f"Used at site{'s' if len(used) != 1 else ''} {numbers}: {total:g} mL of {held:g} mL" if used
+                else "Not used at any site yet.")
+        over = total > held + 1e-9 and held > 0
+        self._needed_ml = total if over else 0.0
+        if over:
+            text += f" — the sites take {total - held:g} mL more than the syringe holds."
+        self.usage_label.setText(text)
+        self.usage_label.setStyleSheet(f"color: {DANGER}; font-weight: 600;" if over else "")
+        self.draw_up_button.setText(f"Draw up {total:g} mL")
+        self.draw_up_button.setVisible(over)
+
+    @Slot()
+    def draw_up_for_sites(self) -> None:
+        """The one-click fix of an overdrawn syringe: its volumes scaled to what the sites take (same mix)."""
+        if self._needed_ml <= 0:
+            return
+        volumes = scaled_volumes([row.volume.value() for row in self.rows], self._needed_ml)
+        for row, volume in zip(self.rows, volumes, strict=True):
+            row.volume.blockSignals(True)
+            row.volume.setValue(volume)
+            row.volume.blockSignals(False)
+        self._on_row_changed()
 
     def refresh_expiry(self) -> None:
         for row in self.rows:
             row.refresh_expiry()
+            row.refresh_offer()
+
+    def set_desk(self, desk: VialDesk | None) -> None:
+        self._desk = desk
+        for row in self.rows:
+            row.set_desk(desk)
+
+    def refresh_offers(self) -> None:
+        for row in self.rows:
+            row.refresh_offer()
 
     def clear_errors(self) -> None:
         self.error.hide()
@@ -189,10 +246,9 @@ def parse_key(key: str) -> tuple[str, int | None, str | None] | None:
     return match.group("label"), int(index) if index is not None else None, match.group("field")
 
 
-def default_component(reference: EditorReference, day: date) -> Component:
+def default_component(reference: EditorReference) -> Component:
+    """The clinic's usual first drug, without a lot: the lot is the vial drawn from, which the user confirms."""
     code, volume = DEFAULT_SYRINGE
     if code not in reference.formulary:
         code = next((i.code for i in reference.active_items() if i.agent_class == "local_anesthetic"), "")
-    lot = reference.newest_lot(code, day) if code else None
-    return Component(code, volume, lot.lot_number if lot else "", lot.expiry if lot else None,
-                     ndc=lot.ndc if lot else "")
+    return Component(code, volume, "")

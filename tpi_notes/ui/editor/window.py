@@ -43,6 +43,7 @@ from tpi_notes.ui.editor.pre_procedure import PreProcedurePanel
 from tpi_notes.ui.editor.reference import EditorReference
 from tpi_notes.ui.editor.site_details import SiteDetailsPanel
 from tpi_notes.ui.editor.syringe_panel import SyringePanel
+from tpi_notes.ui.editor.vial_desk import VialDesk
 
 EXTRA_STYLE = """
 QPlainTextEdit[invalid="true"], QTableWidget[invalid="true"] { border: 2px solid #b42318; border-radius: 4px; }
@@ -99,10 +100,14 @@ class SessionEditor(QMainWindow):
         self.document: SiteDocument = self.diagram.document
         self.pre = PreProcedurePanel(reference, self)
         self.syringes = SyringePanel(reference, lambda: self._day, self)
+        # Open vials of the session's room (its Location) and scanned vials (issue 16 item 6).
+        self.syringes.set_desk(VialDesk(ctx, reference, lambda: self.pre.location.text()))
         self.site_details = SiteDetailsPanel(self.atlas, self.document, self.undo_stack, self)
         self.post = PostProcedurePanel(self)
         self.dose = DosePanel(self)
         self.findings = FindingsPanel(ctx, self.current_draft, self)
+        self.findings.fix_requested.connect(lambda code, subject: self.syringes.draw_up(subject)
+                                            if code == "syringe_overdrawn" else None)
         self.banners = EditorBanners(self)
         self.strip = PatientStrip(reference.patient, self)
         self.tabs = QTabWidget(self)

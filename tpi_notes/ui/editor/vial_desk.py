@@ -1,0 +1,63 @@
+"""What the syringe rows ask about vials: the open vials of the session's room, taking one, and scanned vials.
+
+One per editor. It reads the open vials once when the editor opens and keeps the ones recorded since; each action
+goes through a service (services/open_vials.py, services/vial_scan.py), which re-reads what it decides on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time
+
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.formulary import Lot
+from tpi_notes.domain.open_vials import OpenVial, offers
+from tpi_notes.domain.permissions import Permission
+from tpi_notes.services import open_vials, vial_scan
+from tpi_notes.services.context import AppContext
+from tpi_notes.services.vial_scan import ScannedLot
+from tpi_notes.ui.editor.reference import EditorReference
+
+
+class VialDesk:
+    def __init__(self, ctx: AppContext, reference: EditorReference, room: Callable[[], str]) -> None:
+        self.ctx = ctx
+        self.reference = reference
+        self.room = room
+        try:
+            self.vials: list[OpenVial] = open_vials.list_open(ctx)
+        except TpiError:  # a reader without the permission still charts; nothing is offered
+            self.vials = []
+
+    @staticmethod
+    def at(day: date) -> datetime:
+        """The moment a vial is judged at: now for today's session, the end of its day for an earlier one."""
+        now = datetime.now()
+        return now if day >= now.date() else datetime.combine(day, time.max)
+
+    def offers(self, item_code: str, day: date) -> tuple[list[OpenVial], list[str]]:
+        return offers(self.vials, item_code, self.room(), self.reference.patient.id, self.at(day))
+
+    def take(self, vial: OpenVial, day: date) -> OpenVial:
+        return open_vials.take_open_vial(self.ctx, vial.id, self.reference.patient.id, self.at(day))
+
+    @property
+    def can_register(self) -> bool:
+        return self.ctx.can(Permission.MANAGE_FORMULARY)
+
+    def resolve(self, text: str, day: date) -> ScannedLot:
+        return vial_scan.resolve_scan(self.ctx, text, day)
+
+    def register(self, found: ScannedLot) -> Lot:
+        lot = vial_scan.register_scanned_lot(self.ctx, found)
+        self.reference.lots.append(lot)
+        return lot
+
+    def record_opened(self, found: ScannedLot, day: date) -> OpenVial:
+        """The scanned vial as opened in this room now (the same vial again when its serial is known)."""
+        vial = open_vials.record_opened(self.ctx, found.item_code, found.lot_number, self.room(),
+                                        serial=found.scan.serial, patient_id=self.reference.patient.id,
+                                        at=min(self.at(day), datetime.now()))
+        if all(v.id != vial.id for v in self.vials):
+            self.vials.insert(0, vial)
+        return vial
