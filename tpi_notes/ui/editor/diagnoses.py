@@ -33,6 +33,8 @@ class DiagnosisRow(QFrame):
 
     remove_clicked = Signal(str)
     """The ✕ was clicked: the code to remove."""
+    favourite_clicked = Signal(object)
+    """The ☆ was clicked: keep this Diagnosis among the user's favourites."""
 
     def __init__(self, diagnosis: Diagnosis, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,9 +51,17 @@ class DiagnosisRow(QFrame):
         self.remove_button.setAccessibleName(f"Remove {diagnosis.code}")
         self.remove_button.setAutoRaise(True)
         self.remove_button.clicked.connect(lambda: self.remove_clicked.emit(diagnosis.code))
+        self.favourite_button = QToolButton(self)
+        self.favourite_button.setText("☆")
+        self.favourite_button.setObjectName(f"favourite_{diagnosis.code}")
+        self.favourite_button.setToolTip(f"Add {diagnosis.code} to my favourites (offered in every session)")
+        self.favourite_button.setAccessibleName(f"Add {diagnosis.code} to my favourites")
+        self.favourite_button.setAutoRaise(True)
+        self.favourite_button.clicked.connect(lambda: self.favourite_clicked.emit(diagnosis))
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 3, 3, 3)
         row.addWidget(text, 1)
+        row.addWidget(self.favourite_button, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignVCenter)
 
 
@@ -60,6 +70,8 @@ class DiagnosisPicker(QWidget):
 
     changed = Signal()
     """A diagnosis was added or removed."""
+    favourite_requested = Signal(object)
+    """A chosen diagnosis's ☆ was clicked (ui/editor/diagnosis_help.py keeps it as a favourite)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +102,9 @@ class DiagnosisPicker(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.search_edit)
         layout.addWidget(self.results)
+        self.suggestion_slot = QVBoxLayout()  # one-click suggestions (ui/editor/diagnosis_help.py)
+        self.suggestion_slot.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.suggestion_slot)
         layout.addWidget(self.error_label)
         layout.addLayout(self.chosen_box)
         layout.addWidget(self.empty_label)
@@ -134,6 +149,7 @@ class DiagnosisPicker(QWidget):
         for diagnosis in self._chosen:
             row = DiagnosisRow(diagnosis, self)
             row.remove_clicked.connect(self.remove)
+            row.favourite_clicked.connect(self.favourite_requested)
             self.chosen_box.addWidget(row)
             QWidget.setTabOrder(previous, row.remove_button)
             previous = row.remove_button

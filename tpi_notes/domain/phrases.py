@@ -1,0 +1,129 @@
+"""Phrases and ICD-10-CM favourites: which words the editor offers for a field, and which codes for the muscles.
+
+Three sources of phrases, offered in this order: the person's own, the clinic's (kept by administrators) and the
+shipped library (resources/phrases.json, versioned data). Typing filters them by words, in any order, with or
+without accents. Diagnoses are suggested from the physician's favourites and from the muscles treated (by
+muscle, else by the atlas group), each only when billable on the session's date.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from tpi_notes.domain.patient import fold
+from tpi_notes.domain.session import Diagnosis
+from tpi_notes.paths import resources_dir
+
+# The editor's free-text fields that offer phrases (SessionDraft field names), in the order of the forms.
+PHRASE_FIELDS = {
+    "indication": "Indication", "conservative_care": "Conservative care", "position": "Position",
+    "antisepsis": "Antisepsis", "complications": "Complications", "tolerance": "Tolerance",
+    "blood_loss": "Blood loss", "respiratory_check": "Respiratory check", "disposition": "Disposition",
+    "follow_up": "Follow-up (note)", "comments": "Comments",
+}
+MAX_PHRASE = 2000  # characters: longer than any field's usual text, shorter than the long-text limit
+PERSONAL, CLINIC, LIBRARY = "personal", "clinic", "library"
+SCOPE_LABELS = {PERSONAL: "Mine", CLINIC: "Clinic", LIBRARY: "Library"}
+
+
+@dataclass(frozen=True)
+class Phrase:
+    field: str
+    text: str
+    scope: str  # PERSONAL, CLINIC or LIBRARY
+    id: int | None = None  # stored phrases only
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Library:
+    version: str
+    phrases: dict[str, tuple[str, ...]]
+    by_muscle: dict[str, tuple[str, ...]]
+    by_group: dict[str, tuple[str, ...]]
+
+
+def parse_library(raw: dict[str, Any]) -> Library:
+    if raw.get("format") != "tpi-notes-phrases":
+        raise ValueError("not a tpi-notes phrase library")
+    suggestions = raw.get("icd10_suggestions", {})
+    return Library(
+        str(raw["version"]),
+        {field: tuple(texts) for field, texts in raw.get("phrases", {}).items() if field in PHRASE_FIELDS},
+        {k: tuple(v) for k, v in suggestions.get("by_muscle", {}).items()},
+        {k: tuple(v) for k, v in suggestions.get("by_group", {}).items()},
+    )
+
+
+@cache
+def library() -> Library:
+    """The shipped library (read once)."""
+    return parse_library(json.loads((resources_dir() / "phrases.json").read_text(encoding="utf-8")))
+
+
+def clean_text(field: str, text: str) -> tuple[str, str | None]:
+    """The phrase as stored (trimmed) and why it cannot be, or None."""
+    if field not in PHRASE_FIELDS:
+        return "", "That field does not take phrases."
+    text = (text or "").strip()
+    if not text:
+        return text, "Write the phrase first (the field is empty)."
+    if len(text) > MAX_PHRASE:
+        return text, f"A phrase is at most {MAX_PHRASE:,} characters (this has {len(text):,})."
+    return text, None
+
+
+def offered(field: str, stored: Iterable[Phrase], user_id: int | None, lib: Library | None = None) -> list[Phrase]:
+    """What the picker lists for ``field``: the user's own, then the clinic's, then the library's; a text already
+    listed is not repeated. Another person's own phrases are never offered."""
+    mine = [p for p in stored if p.field == field and p.scope == PERSONAL and p.owner_id == user_id
+            and user_id is not None]
+    clinic = [p for p in stored if p.field == field and p.scope == CLINIC]
+    shipped = [Phrase(field, t, LIBRARY) for t in (lib or library()).phrases.get(field, ())]
+    seen: set[str] = set()
+    out = []
+    for phrase in (*mine, *clinic, *shipped):
+        key = fold(phrase.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(phrase)
+    return out
+
+
+def matching(phrases: Iterable[Phrase], query: str) -> list[Phrase]:
+    """The phrases holding every typed word (anywhere, any order)."""
+    words = fold(query).split()
+    return [p for p in phrases if all(w in fold(p.text) for w in words)]
+
+
+def region_codes(sites: Iterable[Any], group_of: Callable[[str], str | None], lib: Library | None = None
+                 ) -> list[str]:
+    """ICD-10-CM codes suggested for the muscles treated, most specific first, each once.
+
+    ``sites`` have ``muscle_id`` and ``region_code``; ``group_of(region_code)`` is the atlas group."""
+    lib = lib or library()
+    codes: list[str] = []
+    for site in sites:
+        found = lib.by_muscle.get(site.muscle_id) or lib.by_group.get(group_of(site.region_code) or "", ())
+        codes.extend(c for c in found if c not in codes)
+    return codes
+
+
+def suggestions(favourites: Iterable[Diagnosis], region: Iterable[str], lookup: Callable[[str], Diagnosis | None],
+                chosen: Iterable[Diagnosis]) -> list[tuple[Diagnosis, str]]:
+    """(diagnosis, why) to offer: the muscles' codes, then the physician's favourites; none already chosen,
+    none that is not billable on the session's date (``lookup`` returns None)."""
+    taken = {d.code for d in chosen}
+    out: list[tuple[Diagnosis, str]] = []
+    for code, why in [*((c, "treated muscles") for c in region), *((f.code, "favourite") for f in favourites)]:
+        if code in taken:
+            continue
+        diagnosis = lookup(code)
+        if diagnosis is not None:
+            taken.add(code)
+            out.append((diagnosis, why))
+    return out
