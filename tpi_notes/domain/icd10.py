@@ -130,15 +130,22 @@ def set_or_nearest(day: date | None, sets: Sequence[CodeSet] | None = None) -> C
 SET_NOT_VALID = "icd10_set_not_valid"
 
 
+def fiscal_year(day: date) -> str:
+    """The CMS release in effect on ``day``: "FY2027" from 1 October 2026 to 30 September 2027."""
+    return f"FY{day.year + 1 if day.month >= 10 else day.year}"
+
+
 def set_finding(day: date, sets: Sequence[CodeSet] | None = None) -> Finding | None:
     """A warning when no loaded set is valid on the date of service: the diagnoses were checked against the
-    nearest one, which a claim for that date cannot rely on."""
+    nearest one, which a claim for that date cannot rely on. It names the release to load and where, since only
+    FY2026 ships (no package the app can depend on carries the CMS FY2027 files)."""
     if set_for(day, sets) is not None:
         return None
     near = set_or_nearest(day, sets)
     return Finding(SET_NOT_VALID, "warn", f"No loaded ICD-10-CM set is valid on {day.isoformat()}; codes checked "
-                   f"against {near.version} ({near.valid_from.isoformat()} to {near.valid_to.isoformat()}). Load the "
-                   "CMS release in Administration.", "CMS code set of the date of service (clinical-reference §9.4)",
+                   f"against {near.version} ({near.valid_from.isoformat()} to {near.valid_to.isoformat()}). An "
+                   f"administrator loads the CMS {fiscal_year(day)} order file: Administration > Load ICD-10-CM "
+                   "release, or tpi-notes load-icd10.", "CMS code set of the date of service (clinical-reference §9.4)",
                    subject=day.isoformat())
 
 
