@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from tpi_notes import atomic_output, cli_args, open_databases
+from tpi_notes import atomic_output, cli_args, cli_pades, open_databases
 from tpi_notes.domain.audit_anchor import Anchor
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     icd.add_argument("--to", dest="valid_to", type=_day, metavar="YYYY-MM-DD",
                      help="its last day (default: the next 30 September)")
     icd.add_argument("file", metavar="FILE", help="the CMS order file (icd10cm_order_YYYY.txt)")
+    cli_pades.add_parsers(sub)  # check-pdf, export-root
     return parser
 
 
@@ -120,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _logged(sys.argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    problem = cli_args.argument_problem(args)
+    problem = cli_args.argument_problem(args) or cli_pades.argument_problem(args)
     if problem:
         parser.error(problem)  # one line, exit 2, before any database is opened or file written
     try:
@@ -148,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _unlock(args)
         if args.command == "load-icd10":
             return _load_icd10(args)
+        if args.command in cli_pades.COMMANDS:
+            return cli_pades.run(args)
         return _open_app(args.db)
     except TpiError as exc:  # one line, even when a driver's message (PostgreSQL's) spans several
         sys.stderr.write(f"{PROG}: {' '.join(part.strip() for part in str(exc).splitlines() if part.strip())}\n")

@@ -12,6 +12,7 @@ when the app starts.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -76,6 +77,7 @@ def check_pdf(pdf: bytes, trusted_roots: list[bytes]) -> list[PdfSignatureCheck]
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
+    _quiet()
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
@@ -89,8 +91,7 @@ def check_pdf(pdf: bytes, trusted_roots: list[bytes]) -> list[PdfSignatureCheck]
         except (ValueError, KeyError, TypeError) as exc:  # pyHanko's validation errors are ValueErrors
             found.append(PdfSignatureCheck(_signer_of(sig), None, False, False, False, False, str(exc)))
             continue
-        cert = status.signing_cert
-        name = cert.subject.human_friendly if cert is not None else "unknown signer"
+        name = _name(status.signing_cert)
         whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
         found.append(PdfSignatureCheck(name, status.signer_reported_dt, bool(status.intact), bool(status.valid),
                                        bool(status.trusted), whole,
@@ -98,8 +99,28 @@ def check_pdf(pdf: bytes, trusted_roots: list[bytes]) -> list[PdfSignatureCheck]
     return found
 
 
+def _name(cert: object) -> str:
+    """"Amelia Hart, MD (Harbor Clinic)": the certificate's common name and organisation."""
+    try:
+        native = cert.subject.native  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - no certificate, or one too damaged to name its subject
+        return "unknown signer"
+    name = native.get("common_name") or "unnamed signer"
+    return f"{name} ({native['organization_name']})" if native.get("organization_name") else name
+
+
 def _signer_of(sig: object) -> str:
     try:
-        return sig.signer_cert.subject.human_friendly  # type: ignore[attr-defined]
+        return _name(sig.signer_cert)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - a signature too damaged to name its signer
         return "unknown signer"
+
+
+def _quiet() -> None:
+    """pyHanko and its certificate validator log every failed check with a traceback (naming the signer); the
+    caller reports the outcome in one line, so their records go nowhere (not to stderr, not to the app's log)."""
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(logging.NullHandler())
+        logger.propagate = False

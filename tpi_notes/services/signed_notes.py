@@ -24,6 +24,8 @@ from tpi_notes.db.repositories import audit
 from tpi_notes.domain import clinic_certificates as certs
 from tpi_notes.domain import pdf_signatures
 from tpi_notes.domain import signature_keys as keys
+from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.services import clinic_root
 from tpi_notes.services.context import AppContext
@@ -158,3 +160,29 @@ def pdf_problems(s: Session) -> list[str]:
                 problems.append(f"the signed PDF {pdf_id} of session {session_id} is not the one the audit trail "
                                 "registered (changed behind the app's back)")
         last = page[-1][0]
+
+
+def clinic_roots(ctx: AppContext) -> list[bytes]:
+    """`tpi-notes check-pdf`: the clinic's root certificates (DER, newest first) a signed note is checked
+    against; a root that is not the one the audit trail registered is refused (verify says more)."""
+    ctx.require(Permission.VERIFY)
+    with ctx.read() as s:
+        problems = [p for p in clinic_root.certificate_problems(s) if p.startswith("clinic root")]
+        if problems:
+            raise TpiError(f"{problems[0]}; run tpi-notes verify.")
+        return clinic_root.root_certificates(s)
+
+
+def export_root(ctx: AppContext) -> bytes:
+    """`tpi-notes export-root`: the clinic root certificate as PEM, for a PDF reader to trust; audited."""
+    ctx.require(Permission.VERIFY)
+    with ctx.transaction() as s:
+        root = clinic_root.current_root(s)
+        if root is None:
+            raise TpiError("This clinic has no root certificate yet: an administrator's next sign-in makes it.")
+        if any(p.startswith(f"clinic root certificate {root.id} ") for p in clinic_root.certificate_problems(s)):
+            raise TpiError("The clinic root certificate is not the one the audit trail registered; nothing was "
+                           "written. Run tpi-notes verify.")
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="export", entity="clinic_root",
+                     entity_id=root.id, detail=f"clinic root certificate exported (sha256 {root.sha256})")
+        return certs.to_pem(root.certificate)
