@@ -210,3 +210,90 @@ def validate(scales: Iterable[ScaleScore], responses: Iterable[PriorResponse]) -
         if r.duration_weeks is not None and not 0 <= r.duration_weeks <= 520:
             problems.append(("prior_response", "Relief lasted 0 to 520 weeks."))
     return problems
+
+
+@dataclass(frozen=True)
+class TreatedMuscle:
+    muscle_id: str
+    side: str
+    muscle: str  # the name the session's site gave it ("Upper trapezius")
+
+    @property
+    def label(self) -> str:
+        return f"{self.side} {self.muscle.lower()}"
+
+
+@dataclass(frozen=True)
+class PriorSession:
+    """What the editor shows of a patient's last signed session: its date, muscles and sides, agents."""
+
+    id: int
+    performed_start: datetime
+    muscles: tuple[TreatedMuscle, ...]
+    agents: tuple[str, ...]
+    techniques: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        agents = ", ".join(self.agents) if self.agents else "dry needling"
+        return f"{self.performed_start:%Y-%m-%d} ({agents})"
+
+
+@dataclass(frozen=True)
+class MuscleResponse:
+    """The latest recorded response of one muscle and side (the response map's colour)."""
+
+    muscle_id: str
+    side: str
+    muscle: str
+    treated_on: datetime  # the session whose response this is (or the last treatment, when not recorded)
+    response: PriorResponse | None
+
+    @property
+    def klass(self) -> str:
+        r = self.response
+        return "not_recorded" if r is None else response_class(r.relief_pct, r.duration_weeks, r.lasting)
+
+
+@dataclass(frozen=True)
+class PatientOutcomes:
+    """The patient page's outcomes: each treated muscle's latest response, and the PEG trend (date, score)."""
+
+    muscles: tuple[MuscleResponse, ...]
+    peg: tuple[tuple[datetime, float], ...]
+
+    def text(self) -> str:
+        """The response map as words (its text alternative)."""
+        if not self.muscles:
+            return "No muscle treated yet."
+        lines = []
+        for m in sorted(self.muscles, key=lambda m: (RESPONSE_CLASSES.index(m.klass), m.muscle, m.side)):
+            what = response_text(m.response) if m.response else "response not recorded"
+            lines.append(f"{m.side} {m.muscle.lower()}: {RESPONSE_LABELS[m.klass].lower()} — {what} "
+                         f"(treated {m.treated_on:%Y-%m-%d})")
+        return "\n".join(lines)
+
+
+def latest_responses(treated: Sequence[tuple[int, datetime, TreatedMuscle]],
+                     recorded: Sequence[tuple[int, datetime, PriorResponse]]) -> tuple[MuscleResponse, ...]:
+    """Each muscle and side ever treated, with the response recorded for its latest treatment that has one.
+
+    ``treated``: (session id, date, muscle) of the patient's signed sessions; ``recorded``: (recording session id,
+    date, response) oldest first. A muscle treated again since its last recorded response keeps that response
+    until the new one is recorded (what the physician knows of it); one never recorded is "not recorded"."""
+    when = {sid: at for sid, at, _m in treated}
+    latest: dict[tuple[str, str], tuple[datetime, PriorResponse]] = {}
+    for _sid, _at, r in recorded:
+        at = when.get(r.prior_session_id)
+        if at is None:
+            continue
+        key = (r.muscle_id, r.side)
+        if key not in latest or at >= latest[key][0]:
+            latest[key] = (at, r)
+    out: dict[tuple[str, str], MuscleResponse] = {}
+    for _sid, at, m in sorted(treated, key=lambda t: t[1]):
+        key = (m.muscle_id, m.side)
+        found = latest.get(key)
+        out[key] = (MuscleResponse(m.muscle_id, m.side, m.muscle, found[0], found[1]) if found else
+                    MuscleResponse(m.muscle_id, m.side, m.muscle, at, None))
+    return tuple(out.values())

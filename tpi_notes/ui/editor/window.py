@@ -41,6 +41,7 @@ from tpi_notes.ui.editor.editor_actions import EditorActions
 from tpi_notes.ui.editor.fields import INVALID_SPIN_STYLE, register_arrows
 from tpi_notes.ui.editor.findings_panel import FindingsPanel
 from tpi_notes.ui.editor.outcomes_panel import OutcomesPanel
+from tpi_notes.ui.editor.outcomes_panel import OutcomesPanel
 from tpi_notes.ui.editor.phrase_picker import EditorPhrases
 from tpi_notes.ui.editor.post_procedure import PostProcedurePanel
 from tpi_notes.ui.editor.pre_procedure import PreProcedurePanel
@@ -123,6 +124,9 @@ class SessionEditor(QMainWindow):
             self.tab_pages[name] = _scrolled(panel)
             self.tabs.addTab(self.tab_pages[name], title)
         self._build_layout()
+        self.outcomes = OutcomesPanel(ctx, draft.patient_id, self)  # PEG and response per muscle (issue 17)
+        self.outcomes_slot.addWidget(self.outcomes)
+        self.outcomes.changed.connect(self._on_changed)
         self.carried = CarriedFrame(self)
         self.editor_actions = EditorActions(self)
         self.tips = SiteDoseTips(self.diagram.table, self._site_tip, self)
@@ -179,7 +183,7 @@ class SessionEditor(QMainWindow):
     # -- the draft ------------------------------------------------------------------------------------
     def current_draft(self) -> SessionDraft:
         """What the editor shows, as a SessionDraft (identity and row version from the last load/save)."""
-        draft = self.post.apply(self.pre.apply(self._base))
+        draft = self.outcomes.apply(self.post.apply(self.pre.apply(self._base)))
         return replace(draft, preparations=self.syringes.preparations(), sites=tuple(self.document.sites()))
 
     def is_dirty(self) -> bool:
@@ -204,6 +208,7 @@ class SessionEditor(QMainWindow):
             self.syringes.load(draft.preparations)
             self.pre.load(draft)
             self.post.load(draft)
+            self.outcomes.load(draft)
         finally:
         self.carried.reset()
             self._loading = False
