@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 
 pytest.register_assert_rewrite("test_ui_editor_fixtures")
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QPushButton, QToolButton  # noqa: E402
+from PySide6.QtWidgets import QApplication, QPushButton, QToolButton  # noqa: E402
 from test_ui_editor_fixtures import Clinic, region  # noqa: E402
 
 from tpi_notes.anatomy import load_atlas  # noqa: E402
@@ -24,6 +24,7 @@ from tpi_notes.domain.session import Component, Diagnosis, ExamFinding, Preparat
 from tpi_notes.domain.sites import place_site  # noqa: E402
 from tpi_notes.domain.templates import CARRIED_FIELDS, NEVER_CARRIED  # noqa: E402
 from tpi_notes.services import assessment, drafts  # noqa: E402
+from tpi_notes.ui.editor.signing_dialog import MissingDialog  # noqa: E402
 from tpi_notes.ui.editor.site_commands import with_technique  # noqa: E402
 
 pytest_plugins = ["test_ui_editor_fixtures"]
@@ -173,3 +174,30 @@ def test_a_template_carries_the_frame_as_in_the_template(qtbot, make_editor, cli
         assert getattr(shown, name) == getattr(fresh, name), name
     assert shown.carried_from == "as in template “Right neck”"
     assert all(c.lot_number == "" for p in shown.preparations for c in p.components)
+
+
+def test_sign_lists_the_carried_fields_and_takes_you_to_confirm(qtbot, make_editor, clinic: Clinic) -> None:  # noqa: ANN001
+    earlier_session(clinic)
+    editor = make_editor()
+    qtbot.mouseClick(toolbar_button(editor, editor.editor_actions.copy_forward), Qt.MouseButton.LeftButton)
+    editor.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is editor)
+
+    def missing_after_sign() -> tuple[MissingDialog, list[str]]:
+        editor.editor_actions.sign.trigger()
+        dialog = editor.active_dialog
+        assert isinstance(dialog, MissingDialog) and dialog.isVisible()
+        return dialog, [dialog.list.item(i).text() for i in range(dialog.list.count())]
+
+    dialog, items = missing_after_sign()
+    [carried] = [i for i in items if i.startswith("Confirm the fields carried forward (as on ")]
+    assert "indication, diagnoses, conservative care" in carried
+    rect = dialog.list.visualItemRect(dialog.list.item(items.index(carried)))
+    qtbot.mouseClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: editor.focusWidget() is editor.carried.confirm_button)
+    qtbot.keyClick(editor.carried.confirm_button, Qt.Key.Key_Space)  # the keyboard confirms too
+    assert editor.current_draft().carried_fields == ()
+    dialog, items = missing_after_sign()
+    assert not any(i.startswith("Confirm the fields carried") for i in items)
+    dialog.reject()

@@ -111,6 +111,11 @@ class CarriedFrame:
             self.bar.setAccessibleName(f"{len(draft.carried_fields)} fields {source}, not yet confirmed")
         self.bar.setVisible(bool(draft.carried_fields))
 
+    def focus_confirm(self, message: str) -> None:
+        """The sign blocker was chosen: the Confirm button takes the keyboard, the message shows below."""
+        self.confirm_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.editor.statusBar().showMessage(message, 8000)
+
     @Slot()
     def confirm(self) -> None:
         """One action for every carried field: they are today's values now (the draft needs saving)."""
