@@ -122,7 +122,7 @@ def test_not_indicated_with_a_lung_site_is_flagged_and_sign_goes_to_the_respirat
         qtbot: QtBot, ctx: AppContext, open_editor: Callable[[int], SessionEditor],
         monkeypatch: pytest.MonkeyPatch) -> None:
     ensure_application()
-    monkeypatch.setattr(signing_dialog, "ask_password", lambda *_a: pytest.fail("no password for an incomplete note"))
+    monkeypatch.setattr(signing_dialog, "SignDialog", lambda *_a, **_k: pytest.fail("no password for an incomplete note"))
     doctor = setup_clinic(ctx)
     patient = add_patient(ctx, allergies=("penicillin",))
     sid = save_session(ctx, patient.id, doctor, 3, respiratory_check="Not indicated: no muscle over the lung treated")

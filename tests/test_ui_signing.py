@@ -115,7 +115,7 @@ def test_a_pregnant_patient_stop_needs_a_reason_that_is_saved_with_the_draft(
     assert editor.findings.assessment is not None
     assert not any(m.field.startswith("finding:pregnancy") for m in editor.findings.assessment.missing)
     assert "Proceeding" in editor.findings.rows["finding:pregnancy:"].text()
-    assert editor.isWindowModified() and not editor.editor_actions.sign.isEnabled()  # save first, then sign
+    assert editor.isWindowModified() and editor.editor_actions.sign.isEnabled()  # Sign saves first (issue 16)
     assert editor.save()
     stored = drafts.get_draft(ctx, sid).overrides
     assert [(o.code, o.reason) for o in stored] == [
@@ -137,6 +137,21 @@ def test_the_codes_name_the_muscles_and_follow_the_sites_live(
     assert "20553" not in editor.findings.codes_label.text()
 
 
+def _sign_dialog(editor: SessionEditor) -> signing_dialog.SignDialog:
+    editor.editor_actions.sign.trigger()
+    dialog = editor.active_dialog
+    assert isinstance(dialog, signing_dialog.SignDialog) and dialog.isVisible()
+    return dialog
+
+
+def _type_and_sign(qtbot: QtBot, dialog: signing_dialog.SignDialog, secret: str, *, then_print: bool = False) -> None:
+    """Type the password or PIN as a user would and click Sign (or Sign and print aftercare)."""
+    dialog.secret.selectAll()
+    qtbot.keyClicks(dialog.secret, secret)
+    button = dialog.sign_and_print_button if then_print else dialog.sign_button
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
 def _activate(qtbot: QtBot, editor: QWidget) -> None:
     editor.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is editor)
@@ -145,7 +160,7 @@ def _activate(qtbot: QtBot, editor: QWidget) -> None:
 def test_signing_an_incomplete_note_lists_what_is_missing_and_goes_there(
         qtbot: QtBot, ctx: AppContext, doctor: int, open_editor: OpenEditor,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(signing_dialog, "ask_password", lambda *_a: pytest.fail("no password for an incomplete note"))
+    monkeypatch.setattr(signing_dialog, "SignDialog", lambda *_a, **_k: pytest.fail("no password for an incomplete note"))
     patient = add_patient(ctx)
     sid = save_session(ctx, patient.id, doctor, 3, pain_before=None, relief_pct=None)
     editor = open_editor(sid)
@@ -172,13 +187,12 @@ def test_a_complete_note_signs_with_the_right_password_only(
     patient = add_patient(ctx)
     sid = save_session(ctx, patient.id, doctor, 3)
     editor = open_editor(sid)
-    monkeypatch.setattr(signing_dialog, "ask_password", lambda *_a: "not the password")
-    editor.editor_actions.sign.trigger()
-    assert boxes[-1][0] == "warning" and "not correct" in boxes[-1][1]
+    dialog = _sign_dialog(editor)
+    _type_and_sign(qtbot, dialog, "not the password")
+    assert dialog.isVisible() and "not correct" in dialog.error.text()  # it stays open: type it again
     assert sessions.get_session(ctx, sid).status == "draft" and editor.isVisible()
-    monkeypatch.setattr(signing_dialog, "ask_password", lambda *_a: PASSWORD)
     with qtbot.waitSignal(editor.session_signed):
-        editor.editor_actions.sign.trigger()
+        _type_and_sign(qtbot, dialog, PASSWORD)
     assert sessions.get_session(ctx, sid).status == "signed"
     assert not editor.isVisible()
     window = editor.signed_window
@@ -194,10 +208,9 @@ def test_a_physician_without_a_password_is_offered_one(
     newcomer = staff.add_staff(ctx, "Noor Haddad", "DO", ("physician",))
     patient = add_patient(ctx)
     editor = open_editor(save_session(ctx, patient.id, newcomer.id, 2))
-    monkeypatch.setattr(signing_dialog, "ask_password", lambda *_a: "anything")
     monkeypatch.setattr(signing_dialog, "ask_new_password", lambda *_a: "Fresh-password-77")
     with qtbot.waitSignal(editor.session_signed):
-        editor.editor_actions.sign.trigger()
+        _type_and_sign(qtbot, _sign_dialog(editor), "anything")
     assert any(kind == "question" and "no password yet" in text for kind, text in boxes)
     assert editor.signed_window is not None
     qtbot.addWidget(editor.signed_window)
@@ -251,7 +264,7 @@ def test_unreviewed_allergies_stop_signing_and_open_the_patient_form_at_the_ques
     from tpi_notes.domain.history_answers import History
     from tpi_notes.ui.patient_dialog import PatientDialog
 
-    monkeypatch.setattr(signing_dialog, "ask_password", lambda *_a: pytest.fail("no password for an incomplete note"))
+    monkeypatch.setattr(signing_dialog, "SignDialog", lambda *_a, **_k: pytest.fail("no password for an incomplete note"))
     patient = add_patient(ctx, history=History())  # 65-year-old woman: allergies never asked
     sid = save_session(ctx, patient.id, doctor, 1, syringe=(("lidocaine-1", 2.0),))
     editor = open_editor(sid)

@@ -85,6 +85,7 @@ class ClinicSettingsData:
     inactivity_lock_minutes: int = 10
     steroid_12_month_limit_mg: float = 200.0
     estim_payer_profile: str = "medicare"
+    paper_size: str = "letter"  # a key of PAPER_SIZE_LABELS: the documents are laid out for it, printers get it
 
     @property
     def details(self) -> ClinicDetails:
@@ -119,6 +120,9 @@ def logo_problem(data: bytes) -> str | None:
     return None
 
 
+PAPER_SIZE_LABELS = {"letter": "US Letter (8.5 × 11 in)", "a4": "A4 (210 × 297 mm)"}
+
+
 def validate_clinic_settings(data: ClinicSettingsData, payer_profiles: dict[str, str]) -> ClinicSettingsData:
     """The settings tidied; ValidationError names every wrong field. ``payer_profiles`` maps the e-stim billing
     profiles of the clinical rules to their labels."""
@@ -149,6 +153,8 @@ def validate_clinic_settings(data: ClinicSettingsData, payer_profiles: dict[str,
                                                "methylprednisolone equivalent.")
     if data.estim_payer_profile not in payer_profiles:
         errors["estim_payer_profile"] = f"Choose one of: {', '.join(payer_profiles.values())}."
+    if data.paper_size not in PAPER_SIZE_LABELS:
+        errors["paper_size"] = f"Choose one of: {', '.join(PAPER_SIZE_LABELS.values())}."
     if errors:
         raise ValidationError(errors)
     return replace(data, name=details.name, address=details.address, phone=details.phone,

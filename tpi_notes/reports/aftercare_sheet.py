@@ -154,13 +154,13 @@ def build_story(doc: AftercareDoc, large_print: bool = False) -> list[Flowable]:
     return story
 
 
-def render_aftercare(doc: AftercareDoc, *, large_print: bool = False) -> bytes:
-    """The aftercare sheet as PDF bytes; the footer names the text version it used."""
+def render_aftercare(doc: AftercareDoc, *, large_print: bool = False, paper: str = "letter") -> bytes:
+    """The aftercare sheet as PDF bytes on the clinic's ``paper``; the footer names the text version it used."""
     labels = doc.labels
     size = aftercare_styles(large_print)["Body"].fontSize if large_print else 9.0
     identity = f"{doc.patient_name} · DOB {doc.patient_dob}" if doc.patient_dob else doc.patient_name
     decor = PageDecor(clinic=doc.clinic_name, identity=identity, title="" if large_print else labels["document"],
                       page_label=labels["page"], footer=labels["version"].format(version=doc.version),
-                      font_size=size)
+                      font_size=size, paper=paper)
     return render_pdf(build_story(doc, large_print), decor, title=f"{doc.title} — {doc.patient_name}",
                       subject=f"aftercare {doc.lang} v{doc.version}")

@@ -16,16 +16,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from tpi_notes.reports.fonts import register_fonts
-from tpi_notes.reports.styles import DRAFT_INK, INK, MARGIN_LEFT, MARGIN_RIGHT, MUTED, PAGE_SIZE, RULE
+from tpi_notes.reports.styles import DRAFT_INK, FRAME_WIDTH, INK, MUTED, RULE
 from tpi_notes.reports.text import draw_string, fit_string
 
 TOP_EDGE = 8 * mm
 BOTTOM_EDGE = 7 * mm
+# The clinic's paper (clinic settings, migration 0021). The content keeps one width on both (the frame is laid
+# out for Letter's 14 mm margins); A4, 6 mm narrower and 17 mm taller, gets 11 mm side margins and more lines.
+PAPER_SIZES: dict[str, tuple[float, float]] = {"letter": LETTER, "a4": A4}
+
+
+def page_size(paper: str) -> tuple[float, float]:
+    return PAPER_SIZES.get(paper, LETTER)
+
+
+def side_margin(paper: str) -> float:
+    return (page_size(paper)[0] - FRAME_WIDTH) / 2
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,7 @@ class PageDecor:
     # False when the story opens with its own letterhead carrying the clinic and the patient's identifiers:
     # the first page then skips the running header and its room goes to the content.
     first_page_header: bool = True
+    paper: str = "letter"  # a key of PAPER_SIZES
 
     @property
     def top_margin(self) -> float:
@@ -54,9 +67,10 @@ class PageDecor:
 
 def _draw_furniture(canvas: Canvas, decor: PageDecor, page: int, pages: int) -> None:
     fonts = register_fonts()
-    width, height = PAGE_SIZE
+    width, height = page_size(decor.paper)
     size = decor.font_size
-    left, right = MARGIN_LEFT, width - MARGIN_RIGHT
+    left = side_margin(decor.paper)
+    right = left + FRAME_WIDTH
     canvas.saveState()
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.6)
@@ -79,12 +93,12 @@ def _draw_furniture(canvas: Canvas, decor: PageDecor, page: int, pages: int) -> 
         footer = fit_string(canvas, decor.footer, fonts.sans, size, right - left - label_width - 6 * mm)
         draw_string(canvas, left, foot_y, footer, fonts.sans, size)
     if decor.watermark:
-        _draw_watermark(canvas, decor.watermark, fonts.sans_bold)
+        _draw_watermark(canvas, decor.watermark, fonts.sans_bold, (width, height))
     canvas.restoreState()
 
 
-def _draw_watermark(canvas: Canvas, text: str, font: str) -> None:
-    width, height = PAGE_SIZE
+def _draw_watermark(canvas: Canvas, text: str, font: str, size_of_page: tuple[float, float]) -> None:
+    width, height = size_of_page
     diagonal = math.hypot(width, height)
     size = min(64.0, 0.78 * diagonal / max(1.0, canvas.stringWidth(text, font, 1.0)))
     canvas.saveState()
@@ -122,8 +136,9 @@ def render_pdf(story: Sequence[Flowable], decor: PageDecor, *, title: str, subje
     """Lay ``story`` out on pages with ``decor`` and return the PDF; ``invariant`` keeps it deterministic."""
     register_fonts()
     buf = io.BytesIO()
+    size, margin = page_size(decor.paper), side_margin(decor.paper)
     doc = BaseDocTemplate(
-        buf, pagesize=PAGE_SIZE, leftMargin=MARGIN_LEFT, rightMargin=MARGIN_RIGHT,
+        buf, pagesize=size, leftMargin=margin, rightMargin=margin,
         topMargin=decor.top_margin, bottomMargin=decor.bottom_margin, title=title, subject=subject,
         author=author, creator="tpi-notes", invariant=1,
     )
@@ -133,7 +148,7 @@ def render_pdf(story: Sequence[Flowable], decor: PageDecor, *, title: str, subje
     if decor.first_page_header:
         doc.addPageTemplates([later])
     else:  # the first page's frame reaches up to where the running header would have been
-        tall = Frame(doc.leftMargin, doc.bottomMargin, doc.width, PAGE_SIZE[1] - TOP_EDGE - doc.bottomMargin,
+        tall = Frame(doc.leftMargin, doc.bottomMargin, doc.width, size[1] - TOP_EDGE - doc.bottomMargin,
                      id="first", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         doc.addPageTemplates([PageTemplate(id="first", frames=[tall], autoNextPageTemplate="page"), later])
     doc.build(list(story), canvasmaker=_canvas_class(decor))

@@ -312,8 +312,8 @@ def _footer_method(sig: Signature) -> str:
     return "Ed25519" if sig.method.startswith("Ed25519") else "hash-only (before v5)"
 
 
-def render_procedure_note(vm: ProcedureNoteVM) -> bytes:
-    """The procedure note as PDF bytes (deterministic for the same view-model)."""
+def render_procedure_note(vm: ProcedureNoteVM, *, paper: str = "letter") -> bytes:
+    """The procedure note as PDF bytes (deterministic for the same view-model) on the clinic's ``paper``."""
     st = note_styles()
     signed = vm.signature is not None
     footer = (f"Signed {vm.signature.signed_at} · SHA-256 {vm.signature.sha256[:16]}… · {_footer_method(vm.signature)}"
@@ -323,6 +323,6 @@ def render_procedure_note(vm: ProcedureNoteVM) -> bytes:
         footer, watermark = f"{ALTERED_MARK} — does not match its signature", ALTERED_MARK
     decor = PageDecor(clinic=vm.clinic_name, identity=vm.identity_line,
                       title=f"Procedure note · session #{vm.session_id}", watermark=watermark,
-                      footer=footer, first_page_header=False)
+                      footer=footer, first_page_header=False, paper=paper)
     return render_pdf(build_story(vm, st), decor, title=f"Procedure note — {vm.patient_name}",
                       subject=vm.title, author=vm.signature.signer if vm.signature else "")

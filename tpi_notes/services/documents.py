@@ -39,7 +39,7 @@ from tpi_notes.domain.signed_context import clinic_as_signed, patient_as_signed
 from tpi_notes.reports.aftercare_sheet import render_aftercare
 from tpi_notes.reports.note_model import build_note_vm
 from tpi_notes.reports.procedure_note import render_procedure_note
-from tpi_notes.services import signed_notes
+from tpi_notes.services import aftercare_prefs, signed_notes
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.integrity import signature_problem
 
@@ -96,7 +96,7 @@ def _render_note(s: Session, chart: _Chart, problem: str | None, pdf_line: str) 
         vm = replace(vm, integrity_problem=problem)
     if vm.signature is not None and pdf_line:
         vm = replace(vm, signature=replace(vm.signature, pdf_signature=pdf_line))
-    return render_procedure_note(vm)
+    return render_procedure_note(vm, paper=reference.settings(s).paper_size)
 
 
 def render_signed_note(s: Session, session_id: int, pdf_line: str) -> tuple[bytes, int, str]:
@@ -167,12 +167,13 @@ def aftercare_pdf(ctx: AppContext, session_id: int, lang: str | None = None, lar
         chosen = lang or chart.patient.language or "en"
         doc = compose_aftercare(chart.record, chart.patient, chart.clinic, chart.formulary, chart.atlas, library,
                                 chosen)
-        pdf = render_aftercare(doc, large_print=large_print)
+        pdf = render_aftercare(doc, large_print=large_print, paper=reference.settings(s).paper_size)
         recorded = _record_version(s, session_id, library.version) if not chart.record.is_signed else False
         where = "recorded on the draft" if recorded else (
             "signed session unchanged" if chart.record.is_signed else "already recorded")
         # The print is an audit event with a row pointing at it: the note reads when, in which language and by
         # whom the sheet was printed, before or after signing, without any change to the signed content.
+        aftercare_prefs.remember(s, chart.record.patient_id, large_print)  # the default next time
         aftercare_prints.record(s, actor=ctx.actor, user_id=ctx.user_id, session_id=session_id,
                                 patient_id=chart.record.patient_id, lang=chosen, large_print=large_print,
                                 version=library.version,

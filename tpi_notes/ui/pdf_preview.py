@@ -1,18 +1,21 @@
 """Showing and printing the documents: a PDF preview window, printing through Qt's print dialog, and the
 "Print aftercare…" flow (language and large print, then the print dialog).
 
-The PDF bytes come from ``services.documents`` (which audits each print). Pages are rendered with
-QtPdf into the printer's painter, one page at a time, at the printer's resolution (capped so that a
-1200-dpi printer does not need a 500 MB image per page).
+The PDF bytes come from ``services.documents`` (which audits each print), laid out on the clinic's paper. Where
+the system prints through CUPS, the PDF itself goes to the queue chosen (tpi_notes/printing.py: vectors, a few
+hundred kB, the clinic's paper named); "Print to file" writes the PDF itself. Only a printer outside CUPS
+(Windows) gets page images: rendered with QtPdf into the printer's painter, one page at a time, at the
+printer's resolution (capped so that a 1200-dpi printer does not need a 500 MB image per page), and the status
+line says so.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence, QPainter
+from PySide6.QtGui import QAction, QKeySequence, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,17 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpi_notes import open_databases
+from tpi_notes import open_databases, printing
 from tpi_notes.atomic_output import write_bytes as write_whole_file
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import LANGUAGES
-from tpi_notes.services import documents
+from tpi_notes.services import aftercare_prefs, clinic_settings, documents
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui import file_dialogs
 from tpi_notes.ui.errors import show_error
 
 MAX_PRINT_DPI = 600
 LANGUAGE_NAMES = {"en": "English", "es": "Español (Spanish)"}
+PAPER_NAMES = {"letter": "Letter", "a4": "A4"}
 
 
 def load_pdf(pdf: bytes, parent: QWidget | None = None) -> tuple[QPdfDocument, QBuffer]:
@@ -76,12 +80,46 @@ def print_pdf(document: QPdfDocument, printer: QPrinter) -> int:
     return printed
 
 
-def print_with_dialog(pdf: bytes, parent: QWidget | None, title: str) -> bool:
-    """Qt's print dialog, then the pages; False when the user cancels."""
+def page_size(paper: str) -> QPageSize:
+    return QPageSize(QPageSize.PageSizeId.A4 if paper == "a4" else QPageSize.PageSizeId.Letter)
+
+
+def _tell(parent: QWidget | None, text: str) -> None:
+    """A status line in the window that asked for the print (when it has a status bar)."""
+    window = parent.window() if parent is not None else None
+    if hasattr(window, "show_status"):  # the signed session's window
+        window.show_status(text)
+    elif isinstance(window, QMainWindow):
+        window.statusBar().showMessage(text, 10000)
+
+
+def _send(pdf: bytes, document: QPdfDocument, printer: QPrinter, title: str, paper: str) -> str:
+    """Print ``pdf`` where the print dialog pointed: a file gets the PDF itself; a CUPS queue gets the PDF itself
+    on the clinic's paper (tpi_notes/printing.py); only a printer outside CUPS gets page images. Returns what
+    was done, in words."""
+    first, last = printer.fromPage(), printer.toPage()
+    pages = (first, last) if first > 0 and last > 0 else None
+    if printer.outputFileName():  # "Print to file": never over the clinic's database or its -wal
+        open_databases.refuse_as_target(printer.outputFileName())
+        write_whole_file(printer.outputFileName(), pdf)
+        return f"{title} saved as {printer.outputFileName()}."
+    queue = printer.printerName()
+    if queue and queue in printing.cups_queues():
+        job = printing.send_pdf(pdf, queue, paper=paper, title=title, copies=printer.copyCount(), pages=pages)
+        return f"{title} sent to {queue} as PDF on {PAPER_NAMES.get(paper, paper)} paper (job {job.job_id})."
+    printer.setPageSize(page_size(paper))
+    print_pdf(document, printer)
+    return (f"{title} sent to {queue or 'the printer'} as page images: this system offers no way to send it the "
+            "PDF itself.")
+
+
+def print_with_dialog(pdf: bytes, parent: QWidget | None, title: str, paper: str = "letter") -> bool:
+    """Qt's print dialog (on the clinic's paper), then the document; False when the user cancels."""
     document, buffer = load_pdf(pdf, parent)
     try:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(title)
+        printer.setPageSize(page_size(paper))
         dialog = file_dialogs.PrintDialog(printer, parent)
         dialog.setWindowTitle(f"Print {title}")
         dialog.setMinMax(1, max(1, document.pageCount()))
@@ -89,21 +127,55 @@ def print_with_dialog(pdf: bytes, parent: QWidget | None, title: str) -> bool:
             accepted = dialog.exec() == QDialog.DialogCode.Accepted
         if not accepted:
             return False
-        if printer.outputFileName():  # "Print to file": never over the clinic's database or its -wal
-            open_databases.refuse_as_target(printer.outputFileName())
-        print_pdf(document, printer)
+        _tell(parent, _send(pdf, document, printer, title, paper))
         return True
     finally:
         document.close()
         buffer.close()
 
 
+def print_direct(pdf: bytes, parent: QWidget | None, title: str, paper: str = "letter") -> str | None:
+    """Print on the default printer without asking (one step after signing): the CUPS default queue gets the
+    PDF itself; a default printer outside CUPS gets page images; with no default printer the print dialog asks.
+    Returns what was done (None when the user cancelled the dialog)."""
+    queue = printing.default_queue()
+    if queue:
+        job = printing.send_pdf(pdf, queue, paper=paper, title=title)
+        said = f"{title} sent to {queue} as PDF on {PAPER_NAMES.get(paper, paper)} paper (job {job.job_id})."
+        _tell(parent, said)
+        return said
+    info = QPrinterInfo.defaultPrinter()
+    if info.isNull():
+        return "printed" if print_with_dialog(pdf, parent, title, paper) else None
+    document, buffer = load_pdf(pdf, parent)
+    try:
+        printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
+        printer.setDocName(title)
+        printer.setPageSize(page_size(paper))
+        said = _send(pdf, document, printer, title, paper)
+    finally:
+        document.close()
+        buffer.close()
+    _tell(parent, said)
+    return said
+
+
+def clinic_paper(ctx: AppContext) -> str:
+    """The clinic's paper size ("letter" when it cannot be read: the print still goes out)."""
+    try:
+        return clinic_settings.get_settings(ctx).paper_size
+    except TpiError:
+        return "letter"
+
+
 class PdfPreview(QMainWindow):
     """A document shown page after page, fitted to the window's width, with Print… and Save as…."""
 
-    def __init__(self, pdf: bytes, title: str, file_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, pdf: bytes, title: str, file_name: str, parent: QWidget | None = None, *,
+                 paper: str = "letter") -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("pdf_preview")
+        self.paper = paper
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(title)
         self.pdf, self.title, self.file_name = pdf, title, file_name
@@ -147,7 +219,7 @@ class PdfPreview(QMainWindow):
     @Slot()
     def print_document(self) -> bool:
         try:
-            return print_with_dialog(self.pdf, self, self.title)
+            return print_with_dialog(self.pdf, self, self.title, self.paper)
         except TpiError as exc:
             show_error(self, exc)
             return False
@@ -173,15 +245,26 @@ def preview_note(ctx: AppContext, session_id: int, parent: QWidget | None = None
     except TpiError as exc:
         show_error(parent, exc)
         return None
-    window = PdfPreview(pdf, f"Procedure note — session #{session_id}", f"procedure-note-{session_id}.pdf", parent)
+    window = PdfPreview(pdf, f"Procedure note — session #{session_id}", f"procedure-note-{session_id}.pdf", parent,
+                        paper=clinic_paper(ctx))
     window.show()
     return window
+
+
+def print_note(ctx: AppContext, session_id: int, parent: QWidget | None = None) -> bool:
+    """The print dialog, then the session's procedure note (as PDF where the system allows); False if cancelled."""
+    try:
+        pdf = documents.procedure_note_pdf(ctx, session_id)
+        return print_with_dialog(pdf, parent, f"Procedure note — session #{session_id}", clinic_paper(ctx))
+    except TpiError as exc:
+        show_error(parent, exc)
+        return False
 
 
 class AftercareOptions(QDialog):
     """Language (the patient's by default) and large print, before the print dialog or a preview."""
 
-    def __init__(self, language: str, parent: QWidget | None = None) -> None:
+    def __init__(self, language: str, parent: QWidget | None = None, *, large_print: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("aftercare_options")
         self.setWindowTitle("Print aftercare sheet")
@@ -191,6 +274,7 @@ class AftercareOptions(QDialog):
             self.language_combo.addItem(LANGUAGE_NAMES.get(code, code), code)
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(language)))
         self.large_print_check = QCheckBox("Large print (18 pt bold, wide line spacing)", self)
+        self.large_print_check.setChecked(large_print)  # the patient's last choice
         form = QFormLayout()
         form.addRow("Language:", self.language_combo)
         form.addRow("", self.large_print_check)
@@ -222,8 +306,14 @@ class AftercareOptions(QDialog):
 
 def print_aftercare(ctx: AppContext, session_id: int, language: str, parent: QWidget | None = None
                     ) -> PdfPreview | bool:
-    """Ask for language and large print, then print (True) or preview (the window); False if cancelled."""
-    options = AftercareOptions(language, parent)
+    """Ask for language and large print (the patient's last choice by default), then print (True) or preview (the
+    window); False if cancelled."""
+    try:
+        large = aftercare_prefs.large_print_default(ctx, session_id)
+    except TpiError as exc:
+        show_error(parent, exc)
+        return False
+    options = AftercareOptions(language, parent, large_print=large)
     if options.exec() != QDialog.DialogCode.Accepted:
         return False
     try:
@@ -232,12 +322,27 @@ def print_aftercare(ctx: AppContext, session_id: int, language: str, parent: QWi
         show_error(parent, exc)
         return False
     title = f"Aftercare sheet — session #{session_id}"
+    paper = clinic_paper(ctx)
     if options.preview_requested:
-        window = PdfPreview(pdf, title, f"aftercare-{session_id}-{options.language()}.pdf", parent)
+        window = PdfPreview(pdf, title, f"aftercare-{session_id}-{options.language()}.pdf", parent, paper=paper)
         window.show()
         return window
     try:
-        return print_with_dialog(pdf, parent, title)
+        return print_with_dialog(pdf, parent, title, paper)
     except TpiError as exc:
         show_error(parent, exc)
         return False
+
+
+def print_aftercare_now(ctx: AppContext, session_id: int, parent: QWidget | None = None, *,
+                        large_print: bool | None = None) -> str | None:
+    """The aftercare sheet in the patient's language, large print as last time (or as given), straight to the
+    default printer: the one step after "Sign and print". Returns what was done, or None (an error was shown, or
+    the print dialog cancelled)."""
+    try:
+        large = aftercare_prefs.large_print_default(ctx, session_id) if large_print is None else large_print
+        pdf = documents.aftercare_pdf(ctx, session_id, None, large)
+        return print_direct(pdf, parent, f"Aftercare sheet — session #{session_id}", clinic_paper(ctx))
+    except TpiError as exc:
+        show_error(parent, exc)
+        return None

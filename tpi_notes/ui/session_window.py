@@ -1,4 +1,5 @@
-"""A session opened to read: the body diagram drawn with the atlas it was charted on, and its details."""
+"""A session opened to read: the body diagram drawn with the atlas it was charted on, and its details; Preview
+and Print for the note and the aftercare sheet (the window signing opens, so printing needs no detour)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.patient_follow_up import follow_up_label
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import ADDENDUM_KINDS, SessionRecord
-from tpi_notes.services import sessions, staff
+from tpi_notes.services import aftercare_prefs, documents, patients, sessions, staff
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui import pdf_preview
 from tpi_notes.ui.addendum_dialog import AddendumDialog
 from tpi_notes.ui.diagram.document import SiteDocument
 from tpi_notes.ui.diagram.widget import BodyDiagramWidget
@@ -98,7 +100,29 @@ class SessionWindow(QWidget):
         self.addendum_button.setVisible(ctx is not None and record.is_signed and ctx.can(Permission.ADDENDUM))
         header = QHBoxLayout()
         header.addWidget(status, 1)
+        can_print = ctx is not None and ctx.can(Permission.PRINT)
+        self.print_buttons: dict[str, QPushButton] = {}
+        for key, text, tip, slot in (
+                ("preview_note", "Preview note", "Show the procedure note as it prints", self.preview_note),
+                ("print_note", "Print note…", "Print the procedure note", self.print_note),
+                ("preview_aftercare", "Preview aftercare", "Show the patient's aftercare sheet",
+                 self.preview_aftercare),
+                ("print_aftercare", "Print aftercare…", "Print the aftercare sheet in the patient's language",
+                 self.print_aftercare)):
+            button = QPushButton(text, self)
+            button.setObjectName(key)
+            button.setToolTip(tip)
+            button.setAutoDefault(False)
+            button.clicked.connect(slot)
+            button.setVisible(can_print)
+            header.addWidget(button)
+            self.print_buttons[key] = button
         header.addWidget(self.addendum_button)
+        self.message = QLabel(self)  # what the last action did: a print sent, an addendum signed
+        self.message.setObjectName("session_message")
+        self.message.setWordWrap(True)
+        set_role(self.message, "hint")
+        self.message.hide()
         atlas = load_atlas(record.atlas_version)
         self.document = SiteDocument(list(record.sites), self)
         self.diagram = BodyDiagramWidget(atlas, self.document, parent=self, editable=False)
@@ -121,6 +145,7 @@ class SessionWindow(QWidget):
         layout.addWidget(self.tampered_banner)
         layout.addWidget(title)
         layout.addLayout(header)
+        layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
         self.resize(1300, 900)
 
@@ -136,11 +161,71 @@ class SessionWindow(QWidget):
             return None
         dialog = AddendumDialog(self.ctx, self.record.id, physicians, self.record.physician_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.added.connect(lambda _added: self.refresh())
+        dialog.added.connect(lambda _added: self._addendum_signed())
         dialog.finished.connect(lambda _r: setattr(self, "active_dialog", None))
         self.active_dialog = dialog
         dialog.open()
         return dialog
+
+    def show_status(self, text: str) -> None:
+        """Say what the last action did, above the diagram, until the next one (ui/pdf_preview._tell uses it)."""
+        self.message.setText(text)
+        self.message.show()
+
+    def _addendum_signed(self) -> None:
+        self.refresh()
+        if self.record.addenda:
+            last = self.record.addenda[-1]
+            self.show_status(f"{ADDENDUM_KINDS.get(last.kind, last.kind)} signed by {last.author} at "
+                             f"{_when(last.created_at)}; it is shown below and prints with the note.")
+
+    def _language(self) -> str:
+        assert self.ctx is not None
+        return patients.get_patient(self.ctx, self.record.patient_id).language or "en"
+
+    @Slot()
+    def preview_note(self) -> QWidget | None:
+        if self.ctx is None:
+            return None
+        self.active_dialog = pdf_preview.preview_note(self.ctx, self.record.id, self)
+        return self.active_dialog
+
+    @Slot()
+    def print_note(self) -> bool:
+        return self.ctx is not None and pdf_preview.print_note(self.ctx, self.record.id, self)
+
+    def _aftercare(self, preview: bool) -> QWidget | bool:
+        if self.ctx is None:
+            return False
+        try:
+            language = self._language()
+        except TpiError as exc:
+            show_error(self, exc)
+            return False
+        if preview:
+            try:
+                pdf = documents.aftercare_pdf(self.ctx, self.record.id, language,
+                                              aftercare_prefs.large_print_default(self.ctx, self.record.id))
+            except TpiError as exc:
+                show_error(self, exc)
+                return False
+            window = pdf_preview.PdfPreview(pdf, f"Aftercare sheet — session #{self.record.id}",
+                                            f"aftercare-{self.record.id}-{language}.pdf", self,
+                                            paper=pdf_preview.clinic_paper(self.ctx))
+            window.show()
+            self.active_dialog = window
+            return window
+        return pdf_preview.print_aftercare(self.ctx, self.record.id, language, self)
+
+    @Slot()
+    def preview_aftercare(self) -> QWidget | bool:
+        """The sheet in the patient's language, large print as last time (printing it records a print row)."""
+        return self._aftercare(True)
+
+    @Slot()
+    def print_aftercare(self) -> QWidget | bool:
+        """Language and large print (the patient's, by default), then the print dialog."""
+        return self._aftercare(False)
 
     def refresh(self) -> None:
         """Read the session again (its addenda) and show it."""

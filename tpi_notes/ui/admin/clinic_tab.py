@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from tpi_notes.domain.clinic import (
     ACTIVITY_HOURS_RANGE,
     LOCK_MINUTES_RANGE,
+    PAPER_SIZE_LABELS,
     STEROID_LIMIT_RANGE,
     ClinicSettingsData,
     logo_problem,
@@ -81,6 +82,11 @@ class ClinicTab(QWidget):
         self.payer.setMaximumWidth(260)
         for key, label in clinic_settings.payer_profiles(ctx).items():
             self.payer.addItem(label, key)
+        self.paper = QComboBox(body)
+        self.paper.setObjectName("paper_size")
+        self.paper.setMaximumWidth(260)
+        for key, label in PAPER_SIZE_LABELS.items():
+            self.paper.addItem(label, key)
         form.addRow("No strenuous activity for:",
                     self._with_hint("strenuous_activity_hours", self.activity_hours, body,
                                     "after a procedure, on the aftercare sheet (default 24)"))
@@ -94,6 +100,9 @@ class ClinicTab(QWidget):
                     self._with_hint("estim_payer_profile", self.payer, body,
                                     "the codes e-stim and acupuncture suggest, and the payer's checks "
                                     "(Medicare 2024 TPI LCDs: covered diagnoses, regions, imaging, repeats)"))
+        form.addRow("Paper size:",
+                    self._with_hint("paper_size", self.paper, body,
+                                    "notes and aftercare sheets are laid out for it and printers are sent it"))
 
         self.save_button = QPushButton("Save", self)
         self.save_button.setObjectName("save_settings_button")
@@ -197,6 +206,7 @@ class ClinicTab(QWidget):
             self.payer.addItem(data.estim_payer_profile, data.estim_payer_profile)
             index = self.payer.count() - 1
         self.payer.setCurrentIndex(index)
+        self.paper.setCurrentIndex(max(0, self.paper.findData(data.paper_size)))
         self.set_logo(data.logo_png)
 
     def read(self) -> ClinicSettingsData:
@@ -205,6 +215,7 @@ class ClinicTab(QWidget):
             after_hours_phone=self.after_hours.text(), logo_png=self._logo,
             strenuous_activity_hours=self.activity_hours.value(), inactivity_lock_minutes=self.lock_minutes.value(),
             steroid_12_month_limit_mg=self.steroid_limit.value(), estim_payer_profile=str(self.payer.currentData()),
+            paper_size=str(self.paper.currentData()),
         )
 
     def set_logo(self, data: bytes | None) -> None:

@@ -34,7 +34,7 @@ class EditorActions(QObject):
         self.save_template = self._action("Save as &template…", lambda: reuse.save_as_template(editor), None,
                                           "Keep these sites and syringes as a starting point for other sessions")
         self.sign = self._action("Si&gn…", lambda: signing_dialog.sign(editor), "Ctrl+Shift+S",
-                                 "Check the note is complete, then sign and lock it with your password")
+                                 "Save, check the note is complete, then sign and lock it with your password or PIN")
         self.preview = self._action("&Preview note", self.preview_note, None,
                                     "Preview the procedure note of the saved draft")
         self.aftercare = self._action("Print &aftercare…", self.print_aftercare, None,
@@ -144,7 +144,7 @@ class EditorActions(QObject):
         else:
             text, colour = ("Draft saved, not signed" if saved else "New session: nothing entered yet"), "#5f6b7a"
         self.state_label.setText(text)
-        self._enable(self.sign, saved and not dirty, "save the changes first" if saved else SAVE_FIRST)
+        self._enable(self.sign, saved or dirty, "nothing entered yet")  # Sign saves first (issue 16)
         self._enable(self.preview, saved, SAVE_FIRST)
         self._enable(self.aftercare, saved, SAVE_FIRST)
         self.state_label.setStyleSheet(f"color: {colour}; font-weight: 600;")

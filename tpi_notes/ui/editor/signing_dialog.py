@@ -154,11 +154,11 @@ def go_to_field(editor: SessionEditor, key: str, message: str) -> None:
 
         open_patient_at(editor, key.removeprefix("patient."), message)
         return
-    saving.clear_errors(editor)
-    if key.startswith("exam_findings["):  # one muscle's row of the exam table: the message there, its row chosen
     if key == "carried_fields":  # copied forward or from a template: the one Confirm (ui/editor/carried.py)
         editor.carried.focus_confirm(message)
         return
+    saving.clear_errors(editor)
+    if key.startswith("exam_findings["):  # one muscle's row of the exam table: the message there, its row chosen
         editor.pre.exam_findings.select_muscle(key)
         key = "exam_findings"
     if key == "sites":

@@ -196,6 +196,7 @@ class SessionEditor(QMainWindow):
     def load_draft(self, draft: SessionDraft, baseline: SessionDraft | None) -> None:
         """Show ``draft`` from scratch (sites, syringes, forms); the undo history starts over."""
         self._loading = True
+        self.carried.reset()
         try:
             self._base = draft
             self._day = draft.performed_start.date()
@@ -210,7 +211,6 @@ class SessionEditor(QMainWindow):
             self.post.load(draft)
             self.outcomes.load(draft)
         finally:
-        self.carried.reset()
             self._loading = False
         self._baseline = baseline
         self.refresh_derived()
