@@ -234,3 +234,29 @@ def test_first_run_setup_makes_the_root_and_certifies_a_physician_admin(ctx: App
     [(wrapped, salt)] = _rows(db_path, "SELECT wrapped_private_key, salt FROM clinic_root_copy WHERE user_id = ?",
                               user.id)
     assert keys.public_bytes(keys.unwrap(wrapped, salt, ADMIN_PASSWORD)) == certs.facts(root_der).public_key
+
+
+def test_the_demo_signs_a_few_showcase_notes_that_check_out_and_leaves_the_bulk_alone(ctx: AppContext,
+                                                                                    db_path: Path) -> None:
+    from tpi_notes.services import demo_data
+    from tpi_notes.services.demo import build_demo
+    from tpi_notes.services.demo_pades import SHOWCASE_PDFS
+
+    build_demo(ctx, patients=12, sessions=60, seed=3)
+    rows = _rows(db_path, "SELECT session_id, pdf FROM signed_note_pdf")
+    assert len(rows) == SHOWCASE_PDFS  # a handful, never one per session
+    for sid, stored in rows:
+        pdf = documents.procedure_note_pdf(ctx, sid)
+        assert pdf == stored
+        [check] = pdf_signatures.check_pdf(pdf, _roots(db_path))
+        assert check.ok
+    # every demo physician holds a certified key the demo password opens; every administrator a root copy
+    physicians = [uid for uid, (_u, _n, _c, roles) in enumerate(demo_data.STAFF, start=1) if "physician" in roles]
+    for uid in physicians:
+        [(wrapped, salt, der)] = _rows(db_path, "SELECT k.wrapped_private_key, k.salt, c.certificate FROM signer_key k"
+                                                " JOIN signer_certificate c ON c.signer_key_id = k.id "
+                                                "WHERE k.user_id = ?", uid)
+        assert certs.facts(der).public_key == keys.public_bytes(keys.unwrap(wrapped, salt, demo_data.DEMO_PASSWORD))
+    admins = [uid for uid, (_u, _n, _c, roles) in enumerate(demo_data.STAFF, start=1) if "admin" in roles]
+    assert sorted(u for (u,) in _rows(db_path, "SELECT user_id FROM clinic_root_copy")) == admins
+    assert integrity.verify_database(ctx).ok

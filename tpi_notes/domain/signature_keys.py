@@ -79,10 +79,12 @@ def _derive(password: str, salt: bytes, cost: tuple[int, int, int]) -> bytes:
                            parallelism=parallelism, hash_len=32, type=Type.ID)
 
 
-def wrap(private_key: Ed25519PrivateKey, password: str, salt: bytes | None = None) -> tuple[str, str]:
-    """``(wrapped text, salt hex)``: the private key encrypted under a key derived from ``password``."""
+def wrap(private_key: Ed25519PrivateKey, password: str, salt: bytes | None = None,
+         cost: tuple[int, int, int] | None = None) -> tuple[str, str]:
+    """``(wrapped text, salt hex)``: the private key encrypted under a key derived from ``password`` (``cost``:
+    KDF_COST unless given; only the demo, whose password is published, asks for less)."""
     salt = salt or os.urandom(SALT_BYTES)
-    cost = KDF_COST
+    cost = cost or KDF_COST
     nonce = os.urandom(12)
     raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     sealed = AESGCM(_derive(password, salt, cost)).encrypt(nonce, raw, _AAD)

@@ -65,7 +65,7 @@ def _copy_of(s: Session, root_id: int, user_id: int) -> ClinicRootCopy | None:
     return s.scalar(select(ClinicRootCopy).where(ClinicRootCopy.root_id == root_id, ClinicRootCopy.user_id == user_id))
 
 
-def _store_copy(s: Session, ctx: AppContext, root_id: int, user_id: int, wrapped: tuple[str, str], why: str) -> None:
+def store_copy(s: Session, ctx: AppContext, root_id: int, user_id: int, wrapped: tuple[str, str], why: str) -> None:
     row = _copy_of(s, root_id, user_id)
     if row is None:
         row = ClinicRootCopy(root_id=root_id, user_id=user_id, created_at=_now())
@@ -128,7 +128,7 @@ def setup_root(s: Session, ctx: AppContext, admin_id: int, password: str, clinic
     certificate for any signer key already made (the first user may be a physician too)."""
     private = keys.Ed25519PrivateKey.generate()
     root = create_root(s, ctx, private, clinic_name)
-    _store_copy(s, ctx, root.id, admin_id, keys.wrap(private, password), "first-run setup")
+    store_copy(s, ctx, root.id, admin_id, keys.wrap(private, password), "first-run setup")
     issue_pending(s, ctx, root, private)
 
 
@@ -152,7 +152,7 @@ def admin_signed_in(ctx: AppContext, user_id: int, password: str) -> None:
                 return
             clinic = reference.settings(s).name
             row = create_root(s, ctx, private, clinic)
-            _store_copy(s, ctx, row.id, user_id, sealed, "root made at sign-in")
+            store_copy(s, ctx, row.id, user_id, sealed, "root made at sign-in")
             issue_pending(s, ctx, row, private)
             _hold(ctx, row.id, private)
         return
@@ -203,7 +203,7 @@ def apply_password_change(s: Session, ctx: AppContext, user_id: int, change: Cop
     (an administrator's reset gives a physician a new key)."""
     if change is not None:
         if change.wrapped is not None:
-            _store_copy(s, ctx, change.root_id, user_id, change.wrapped, change.why)
+            store_copy(s, ctx, change.root_id, user_id, change.wrapped, change.why)
         elif (row := _copy_of(s, change.root_id, user_id)) is not None:
             s.delete(row)
             audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="clinic_root",
@@ -221,7 +221,7 @@ def wrap_for_new_admin(ctx: AppContext, password: str) -> tuple[int, tuple[str, 
 def store_new_admin_copy(s: Session, ctx: AppContext, user_id: int,
                          prepared: tuple[int, tuple[str, str]] | None) -> None:
     if prepared is not None:
-        _store_copy(s, ctx, prepared[0], user_id, prepared[1], "new administrator")
+        store_copy(s, ctx, prepared[0], user_id, prepared[1], "new administrator")
 
 
 def certificate_for_key(s: Session, public_key: bytes) -> SignerCertificate | None:

@@ -39,6 +39,7 @@ from tpi_notes.domain.passwords import hash_password_with_salt
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.signed_context import clinic_context
 from tpi_notes.services import demo_data as D
+from tpi_notes.services import demo_pades
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.demo_sessions import SessionMaker
 
@@ -101,6 +102,8 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
                              letterhead=clinic_context(reference.clinic_info(s)))
         totals = _add_sessions(conn, rng, maker, people, sessions)
         advance_id_sequences(conn)  # the rows above carry their own ids; PostgreSQL's sequences must follow
+        # signing keys, the clinic root and a few PAdES-signed showcase notes (services/demo_pades.py)
+        demo_pades.add_keys_and_signed_notes(s, ctx, staff, D.DEMO_PASSWORD)
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
                      detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
     made = totals[1] + totals[2]

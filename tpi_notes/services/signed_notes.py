@@ -70,13 +70,13 @@ def sign_note(s: Session, ctx: AppContext, session_id: int, signer_id: int, priv
     cert = clinic_root.certificate_for_key(s, keys.public_bytes(private_key))
     if cert is None:
         return None
-    made = _sign_one(s, ctx, session_id, cert, private_key, addendum_id)
+    made = sign_session_pdf(s, ctx, session_id, cert, private_key, addendum_id)
     for other in _pending_sessions(s, signer_id, cert, exclude=session_id):
-        _sign_one(s, ctx, other, cert, private_key, None)
+        sign_session_pdf(s, ctx, other, cert, private_key, None)
     return made
 
 
-def _sign_one(s: Session, ctx: AppContext, session_id: int, cert: SignerCertificate,
+def sign_session_pdf(s: Session, ctx: AppContext, session_id: int, cert: SignerCertificate,
               private_key: keys.Ed25519PrivateKey, addendum_id: int | None) -> SignedNotePdf:
     from tpi_notes.services.documents import render_signed_note
 

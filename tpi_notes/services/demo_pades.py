@@ -1,0 +1,58 @@
+"""The demo clinic's keys, root and a few PAdES-signed notes (issue 14 item 2), so `tpi-notes note` on a showcase
+session gives a PDF that `tpi-notes check-pdf` validates.
+
+Each demo physician gets an Ed25519 signing key and each demo administrator a copy of a clinic root, all wrapped
+under the published demo password, with a certificate per physician. The bulk sessions stay as the demo signs
+them (content version 4, hash-only) and render no PDF, which keeps a 100,000-session demo within its time; only
+the newest signed session of each physician (SHOWCASE_PDFS in all) is rendered and PAdES-signed with that
+physician's key. Their records stay hash-only (the note says so); their PDFs carry a real signature.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tpi_notes.db.models import ProcedureSession
+from tpi_notes.db.repositories import reference
+from tpi_notes.domain import signature_keys as keys
+from tpi_notes.services import clinic_root, signed_notes, signer_keys
+from tpi_notes.services.context import AppContext
+
+SHOWCASE_PDFS = 3
+# The demo password is published, so its wrapping gains nothing from a slow derivation: the smallest Argon2id cost
+# (the wrapped text records it; the app opens it as any other).
+DEMO_KEY_COST = (1, 8 * 1024, 1)
+
+
+def _new_key(password: str) -> keys.NewKey:
+    private = keys.Ed25519PrivateKey.generate()
+    wrapped, salt = keys.wrap(private, password, cost=DEMO_KEY_COST)
+    return keys.NewKey(keys.public_bytes(private), wrapped, salt, private)
+
+
+def add_keys_and_signed_notes(s: Session, ctx: AppContext, staff: dict[str, list[int]], password: str) -> int:
+    """Inside the demo's transaction, after its sessions: keys, the root, certificates and the showcase PDFs;
+    how many PDFs were signed."""
+    private: dict[int, keys.Ed25519PrivateKey] = {}
+    for uid in staff["physician"]:
+        new = _new_key(password)
+        signer_keys.register(s, ctx, uid, new, "demo clinic")
+        private[uid] = new.private_key
+    root_key = keys.Ed25519PrivateKey.generate()
+    root = clinic_root.create_root(s, ctx, root_key, reference.settings(s).name)
+    for uid in staff["admin"]:
+        clinic_root.store_copy(s, ctx, root.id, uid, keys.wrap(root_key, password, cost=DEMO_KEY_COST), "demo clinic")
+    clinic_root.issue_pending(s, ctx, root, root_key)
+    chosen = []
+    for uid in staff["physician"]:
+        newest = s.scalar(select(ProcedureSession.id).where(ProcedureSession.signed_by_id == uid,
+                                                            ProcedureSession.status == "signed")
+                          .order_by(ProcedureSession.signed_at.desc(), ProcedureSession.id.desc()).limit(1))
+        if newest is not None:
+            chosen.append((newest, uid))
+    for sid, uid in chosen[:SHOWCASE_PDFS]:
+        cert = clinic_root.certificate_for_key(s, keys.public_bytes(private[uid]))
+        assert cert is not None
+        signed_notes.sign_session_pdf(s, ctx, sid, cert, private[uid], None)
+    return len(chosen[:SHOWCASE_PDFS])
