@@ -72,7 +72,7 @@ def test_the_signed_note_pdf_validates_against_the_clinic_root_and_one_changed_b
     [check] = pdf_signatures.check_pdf(pdf, _roots(db_path))  # pyHanko's validator, the clinic root trusted
     assert check.ok and "Amelia Hart, MD" in check.signer
     text = flat("\n".join(pdf_pages(pdf)))
-    assert "PDF signature: PAdES" in text and "Harbor & Pines Pain Clinic root" in text
+    assert "PDF signature: PAdES, certificate “Amelia Hart, MD” issued by “Harbor & Pines Pain Clinic root”" in text
     # the signed PDF's hash is registered in the audit trail
     assert _rows(db_path, "SELECT count(*) FROM audit_event WHERE entity = 'signed_pdf' AND detail LIKE ?",
                  f"%sha256 {sha}") == [(1,)]

@@ -95,13 +95,15 @@ class CertificateFacts:
     issuer: str
     public_key: bytes  # 32 raw Ed25519 bytes
     sha256: str
+    common_name: str = ""
 
 
 def facts(der: bytes) -> CertificateFacts:
     cert = x509.load_der_x509_certificate(der)
     public = cert.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return CertificateFacts(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(), public,
-                            certificate_sha256(der))
+                            certificate_sha256(der), str(names[0].value) if names else "")
 
 
 def issued_by(der: bytes, root_der: bytes) -> bool:

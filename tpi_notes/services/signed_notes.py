@@ -46,15 +46,8 @@ def signed_line(signer_der: bytes, root_der: bytes) -> str:
     """What the signed PDF itself says about its PDF signature."""
     signer = certs.facts(signer_der)
     root = certs.facts(root_der)
-    return (f"PDF signature: PAdES, certificate “{_cn(signer.subject)}” issued by “{_cn(root.subject)}”; check it "
+    return (f"PDF signature: PAdES, certificate “{signer.common_name}” issued by “{root.common_name}”; check it "
             "with tpi-notes check-pdf or a PDF reader that trusts the clinic root.")
-
-
-def _cn(rfc4514: str) -> str:
-    for part in rfc4514.split(","):
-        if part.startswith("CN="):
-            return part[3:].replace("\\", "")
-    return rfc4514
 
 
 def preload() -> None:
