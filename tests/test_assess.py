@@ -38,6 +38,13 @@ def found(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
     return sorted((f["code"], f["severity"], f["subject"]) for f in entry["findings"])
 
 
+def said_once(verdict: dict[str, Any]) -> dict[str, Any]:
+    """A verdict on a demo line without icd10_set_not_valid: the demo says once that its dates fall outside the
+    shipped FY2026 set (icd10.shipped_only_note) instead of carrying the warning on each note; assess, reading
+    the line as any export, warns."""
+    return {**verdict, "findings": [f for f in verdict["findings"] if f["code"] != "icd10_set_not_valid"]}
+
+
 def test_the_demo_export_is_reproduced_for_every_signed_session(demo_export: tuple[Path, Path],
                                                                  capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     _db, export = demo_export
@@ -46,6 +53,7 @@ def test_the_demo_export_is_reproduced_for_every_signed_session(demo_export: tup
     code, verdicts, err = assess(capsysbinary, str(export))
     assert code == 0, err
     assert [v["session_id"] for v in verdicts] == [e["session_id"] for e in exported]
+    verdicts = [said_once(v) for v in verdicts]
     signed = [(e, v) for e, v in zip(exported, verdicts, strict=True) if e["status"] == "signed"]
     assert len(signed) > 250
     for e, v in signed:
@@ -76,7 +84,7 @@ def test_the_database_adds_earlier_sessions_and_is_left_byte_identical(
     siblings = sorted(p.name for p in db.parent.iterdir())
     code, (with_db,), err = assess(capsysbinary, "--db", str(db), str(alone))
     assert code == 0, err
-    assert found(with_db) == found(last)
+    assert found(said_once(with_db)) == found(last)
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in db.parent.iterdir()) == siblings  # no -wal or -shm left behind either
 
@@ -85,7 +93,8 @@ def test_the_database_adds_earlier_sessions_and_is_left_byte_identical(
     assert code == 0, err
     for e, v in zip(exported, verdicts, strict=True):
         if e["status"] == "signed":
-            assert sorted(f["message"] for f in v["findings"]) == sorted(f["message"] for f in e["findings"])
+            assert sorted(f["message"] for f in said_once(v)["findings"]) == sorted(
+                f["message"] for f in e["findings"])
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 

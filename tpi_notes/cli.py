@@ -213,6 +213,8 @@ def _demo(args: argparse.Namespace) -> int:
         ctx.close()
     print(f"Demo clinic: {summary.patients} patients, {summary.sessions} sessions ({summary.signed} signed, "
           f"{summary.drafts} drafts, {summary.addenda} addenda), {summary.sites} sites in {summary.seconds:.1f} s.")
+    for note in summary.notes:
+        print(note)
     return 0
 
 

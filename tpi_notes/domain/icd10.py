@@ -149,6 +149,18 @@ def set_finding(day: date, sets: Sequence[CodeSet] | None = None) -> Finding | N
                    subject=day.isoformat())
 
 
+def shipped_only_note(days: Iterable[date]) -> str | None:
+    """One line for a set of sessions some of which no shipped set covers (the demo clinic's three years): said
+    once, where the sessions are made, rather than as a warning on each of their notes."""
+    shipped = shipped_sets()
+    if all(set_for(day, shipped) is not None for day in days):
+        return None
+    names = " and ".join(f"{c.version} ({c.valid_from.isoformat()} to {c.valid_to.isoformat()})" for c in shipped)
+    return (f"ICD-10-CM: the app ships {names} only; the demo's sessions on other dates are checked against it, "
+            "said here once rather than on each note. A clinic loads each year's CMS order file: Administration > "
+            "Load ICD-10-CM release, or tpi-notes load-icd10.")
+
+
 def _index_of(day: date | None, sets: Sequence[CodeSet] | None) -> _Index:
     chosen = set_or_nearest(day, sets)
     return _installed[chosen.token] if chosen.token and chosen.token in _installed else _index()

@@ -34,6 +34,7 @@ from tpi_notes.db.repositories import audit, reference
 from tpi_notes.db.repositories import patients as patient_repo
 from tpi_notes.db.repositories import staff as staff_repo
 from tpi_notes.db.sequences import advance_id_sequences
+from tpi_notes.domain import icd10
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.passwords import hash_password_with_salt
 from tpi_notes.domain.permissions import Permission
@@ -59,6 +60,7 @@ class DemoSummary:
     drafts: int
     addenda: int
     seconds: float
+    notes: tuple[str, ...] = ()  # said once about the whole demo (the ICD-10-CM set its dates fall outside)
 
 
 class DemoError(TpiError):
@@ -107,7 +109,13 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
                      detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
     made = totals[1] + totals[2]
-    return DemoSummary(patients, made, *totals, seconds=time.perf_counter() - started)
+    return DemoSummary(patients, made, *totals, seconds=time.perf_counter() - started, notes=demo_notes())
+
+
+def demo_notes() -> tuple[str, ...]:
+    """What is said once about the whole demo clinic: its three years reach outside the shipped ICD-10-CM set."""
+    code_set = icd10.shipped_only_note([DEMO_END - timedelta(days=365 * DEMO_YEARS), DEMO_END])
+    return (code_set,) if code_set else ()
 
 
 def validate_demo_request(patients: int, sessions: int) -> None:

@@ -16,6 +16,15 @@ DEMO_SESSIONS = 240
 DEMO_SEED = 1
 
 
+def _said_once() -> tuple[str, ...]:
+    """What the demo says once rather than on each note (the ICD-10-CM set its dates are checked against)."""
+    try:
+        from tpi_notes.services.demo import demo_notes
+    except ImportError:
+        return ()
+    return demo_notes()
+
+
 def load_demo_clinic(parent: QWidget | None, ctx: AppContext) -> bool:
     """Ask, then fill the (empty) database with the demo clinic; True when it was loaded."""
     if not clinic.is_empty(ctx):
@@ -26,8 +35,9 @@ def load_demo_clinic(parent: QWidget | None, ctx: AppContext) -> bool:
     answer = QMessageBox.question(
         parent,
         "Load the demo clinic?",
-        f"This fills the database with a made-up clinic: {DEMO_PATIENTS} patients and {DEMO_SESSIONS} "
-        "sessions, for trying the app out. Do not load it into a database you will use for real patients.",
+        "\n\n".join([f"This fills the database with a made-up clinic: {DEMO_PATIENTS} patients and {DEMO_SESSIONS} "
+                     "sessions, for trying the app out. Do not load it into a database you will use for real "
+                     "patients.", *_said_once()]),
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )
