@@ -32,7 +32,6 @@ from tpi_notes.ui.diagram.document import SiteDocument
 from tpi_notes.ui.editor import saving
 from tpi_notes.ui.editor.autosave import Autosaver, recovery_key
 from tpi_notes.ui.editor.banners import EditorBanners, PatientStrip
-from tpi_notes.ui.editor.diagram import EditorDiagram
 from tpi_notes.ui.editor.carried import CarriedFrame
 from tpi_notes.ui.editor.diagnosis_help import DiagnosisHelp
 from tpi_notes.ui.editor.diagram import EditorDiagram
@@ -40,7 +39,6 @@ from tpi_notes.ui.editor.dose_panel import DosePanel, SiteDoseTips, site_dose_te
 from tpi_notes.ui.editor.editor_actions import EditorActions
 from tpi_notes.ui.editor.fields import INVALID_SPIN_STYLE, register_arrows
 from tpi_notes.ui.editor.findings_panel import FindingsPanel
-from tpi_notes.ui.editor.outcomes_panel import OutcomesPanel
 from tpi_notes.ui.editor.outcomes_panel import OutcomesPanel
 from tpi_notes.ui.editor.phrase_picker import EditorPhrases
 from tpi_notes.ui.editor.post_procedure import PostProcedurePanel
@@ -123,17 +121,17 @@ class SessionEditor(QMainWindow):
                                    ("post", "Post-procedure", self.post)):
             self.tab_pages[name] = _scrolled(panel)
             self.tabs.addTab(self.tab_pages[name], title)
+        self.carried = CarriedFrame(self)
         self._build_layout()
         self.outcomes = OutcomesPanel(ctx, draft.patient_id, self)  # PEG and response per muscle (issue 17)
         self.outcomes_slot.addWidget(self.outcomes)
         self.outcomes.changed.connect(self._on_changed)
-        self.carried = CarriedFrame(self)
         self.editor_actions = EditorActions(self)
+        self.phrases = EditorPhrases(self)  # F2 in a free-text field (issue 16 item 2)
+        self.diagnosis_help = DiagnosisHelp(self)  # one-click codes for the muscles treated, and favourites
         self.tips = SiteDoseTips(self.diagram.table, self._site_tip, self)
         self.autosave = Autosaver(store or RecoveryStore.for_database(ctx.url), key or recovery_key(draft),
                                   lambda: (self.current_draft(), reference.patient_label), self)
-        self.phrases = EditorPhrases(self)  # F2 in a free-text field (issue 16 item 2)
-        self.diagnosis_help = DiagnosisHelp(self)  # one-click codes for the muscles treated, and favourites
         self._connect()
         self.load_draft(draft, baseline)
         self.resize(1500, 950)
