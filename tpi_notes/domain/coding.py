@@ -112,6 +112,18 @@ def _methylpred_lines(mg: float, table: list[dict], reason: str, mods: tuple[str
     return lines
 
 
+def _exact_lines(mg: float, table: list[dict], reason: str, mods: tuple[str, ...]) -> list[CodeLine]:
+    """A discarded amount (whole units of the smallest code) in per-vial codes that add up to it exactly, largest
+    first: 60 mg is 40 + 20, never one 80 mg code (the given and discarded units would exceed the vials)."""
+    lines, remaining = [], mg
+    for row in sorted(table, key=lambda r: -float(r["unit_mg"])):
+        n = int(round(remaining, 6) // float(row["unit_mg"]))
+        if n:
+            lines.append(CodeLine(row["code"], n, mods, reason))
+            remaining -= n * float(row["unit_mg"])
+    return lines
+
+
 def _opened(use: DrugUse) -> str:
     return f"{plural(use.vials, 'single-dose vial')} opened ({amount(use.opened_mg)} mg)"
 
@@ -160,8 +172,8 @@ def _by_vial_code_lines(use: DrugUse, table: list[dict], jz_required: bool, give
     if billable:
         lines = [CodeLine(x.code, x.units, (), f"{given}; {_opened(use)}, {amount(use.discarded_mg)} mg discarded")
                  for x in lines]
-        lines += _methylpred_lines(billable, table, f"discarded from {plural(use.vials, 'single-dose vial')}: "
-                                                    f"{amount(use.discarded_mg)} mg", ("JW",))
+        lines += _exact_lines(billable, table, f"discarded from {plural(use.vials, 'single-dose vial')}: "
+                                               f"{amount(use.discarded_mg)} mg", ("JW",))
         return lines
     mods = ("JZ",) if jz_required and use.single_dose_only else ()
     tail = (f"the {amount(use.discarded_mg)} mg left over is within the units billed" if use.discarded_mg > 1e-6
