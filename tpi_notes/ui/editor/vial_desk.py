@@ -1,13 +1,14 @@
 """What the syringe rows ask about vials: the open vials of the session's room, taking one, and scanned vials.
 
-One per editor. It reads the open vials once when the editor opens and keeps the ones recorded since; each action
-goes through a service (services/open_vials.py, services/vial_scan.py), which re-reads what it decides on.
+One per editor. It reads the open vials when the editor opens, again when an offer is asked for half a minute or
+more later, and keeps the ones it records; each action goes through a service (services/open_vials.py, services/vial_scan.py), which re-reads what it decides on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time
+from time import monotonic
 
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.formulary import Lot
@@ -18,14 +19,23 @@ from tpi_notes.services.context import AppContext
 from tpi_notes.services.vial_scan import ScannedLot
 from tpi_notes.ui.editor.reference import EditorReference
 
+RELOAD_S = 30.0
+
 
 class VialDesk:
     def __init__(self, ctx: AppContext, reference: EditorReference, room: Callable[[], str]) -> None:
         self.ctx = ctx
         self.reference = reference
         self.room = room
+        self.vials: list[OpenVial] = []
+        self._read_at = 0.0
+        self._reload()
+
+    def _reload(self) -> None:
+        """Read the open vials again (vials opened on another workstation show within RELOAD_S)."""
+        self._read_at = monotonic()
         try:
-            self.vials: list[OpenVial] = open_vials.list_open(ctx)
+            self.vials = open_vials.list_open(self.ctx)
         except TpiError:  # a reader without the permission still charts; nothing is offered
             self.vials = []
 
@@ -36,6 +46,8 @@ class VialDesk:
         return now if day >= now.date() else datetime.combine(day, time.max)
 
     def offers(self, item_code: str, day: date) -> tuple[list[OpenVial], list[str]]:
+        if monotonic() - self._read_at > RELOAD_S:
+            self._reload()
         return offers(self.vials, item_code, self.room(), self.reference.patient.id, self.at(day))
 
     def take(self, vial: OpenVial, day: date) -> OpenVial:
