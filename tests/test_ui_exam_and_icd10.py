@@ -73,7 +73,7 @@ def test_the_exam_table_has_a_row_per_muscle_and_side(qtbot: QtBot, editor: Sess
                     ("Sternocleidomastoid", "L")]
     assert table.item(0, 0).toolTip() == SCALENES
     assert [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())] == [
-        "Muscle", "Side", "Taut\nband", "Hyper-\nsensitive spot", "Referred\npain", "Twitch", "Jump\nsign"]
+        "Muscle", "Side", "Taut\nband", "Tender\nspot", "Referred\npain", "Twitch", "Jump\nsign"]
     editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
     for row, column in ((0, 2), (0, 5), (2, 3), (2, 4), (2, 6)):
         _toggle(qtbot, table, row, column)

@@ -33,8 +33,10 @@ class MissingItem:
 
 
 def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas,
-                        patient: object | None = None) -> list[MissingItem]:
+                        patient: object | None = None, drug_names: dict[str, str] | None = None) -> list[MissingItem]:
+    """``drug_names`` (formulary code -> name) words the lot items; without it they name the code."""
     d = draft
+    names = drug_names or {}
     out: list[MissingItem] = []
     if patient is not None:  # history answers live on the patient: "patient.<item>" opens the patient form
         day = d.performed_start.date()  # type: ignore[attr-defined]
@@ -77,7 +79,7 @@ def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas,
     for prep in d.preparations:  # type: ignore[attr-defined]
         for i, c in enumerate(prep.components):
             need(c.lot_number, f"preparations[{prep.label}].{i}.lot_number",
-                 f"Syringe {prep.label}: record the lot of {c.item_code}.")
+                 f"Syringe {prep.label}: record the lot of {names.get(c.item_code, c.item_code)}.")
     examined = exam.by_muscle(d.exam_findings, sites)  # type: ignore[attr-defined]
     for key, label, _region in exam.muscles_treated(sites):
         if exam.core_count(exam.finding_for(examined, key)) < 2:

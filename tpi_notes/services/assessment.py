@@ -63,7 +63,7 @@ def assess_in(s: Session, draft: SessionDraft) -> Assessment:
     findings = apply_overrides(unique, draft.overrides)
     doses = dose_summary(draft, formulary, patient.weight_kg)
     coding = derive_codes(draft, formulary, rules, settings.estim_payer_profile)
-    missing = missing_for_signing(draft, findings, atlas, patient)
+    missing = missing_for_signing(draft, findings, atlas, patient, {c: i.name for c, i in formulary.items()})
     return Assessment(tuple(findings), doses, coding, tuple(missing))
 
 

@@ -20,6 +20,7 @@ from tpi_notes.domain.consent_risks import pretick
 from tpi_notes.domain.draft import DEFAULT_RISKS, SessionDraft, draft_from_record
 from tpi_notes.domain.draft_rules import validate_draft
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError, ValidationError
+from tpi_notes.domain.note_defaults import note_defaults
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import TECHNIQUES, VIEWS
 from tpi_notes.domain.templates import (
@@ -52,12 +53,15 @@ def new_draft(ctx: AppContext, patient_id: int) -> SessionDraft:
     ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.transaction() as s:
         settings = reference.settings(s)
-        physicians = staff.with_role(s, "physician")
+        physicians = [p.id for p in staff.with_role(s, "physician")]
         formulary_version = settings.formulary_version
+    # the signed-in physician charts their own session; a nurse preparing it gets the clinic's only physician
+    physician = ctx.user_id if ctx.user_id in physicians else physicians[0] if len(physicians) == 1 else None
     return SessionDraft(
         patient_id=patient_id, performed_start=_now_rounded(), atlas_version=load_atlas().version,
-        physician_id=physicians[0].id if len(physicians) == 1 else None, consent_risks=DEFAULT_RISKS,
+        physician_id=physician, consent_risks=DEFAULT_RISKS,
         antisepsis="Chlorhexidine-alcohol", guidance="landmark", formulary_version=formulary_version,
+        **note_defaults().fields,  # complications, tolerance, blood loss, disposition: visible, editable
     )
 
 

@@ -13,6 +13,7 @@ from tpi_notes.services.context import AppContext
 from tpi_notes.ui.crash_dialog import install_crash_dialog
 from tpi_notes.ui.database_check import check_database_after_start
 from tpi_notes.ui.main_window import MainWindow
+from tpi_notes.ui.spin_focus import install_spin_focus
 from tpi_notes.ui.style import apply_theme
 from tpi_notes.ui.wheel_guard import install_wheel_guard
 
@@ -30,6 +31,7 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationVersion(__version__)
     apply_theme(app)
     install_wheel_guard(app)  # the wheel scrolls forms, never a field the user is not editing
+    install_spin_focus(app)  # a number box clicked into takes the digits typed next
     return app
 
 

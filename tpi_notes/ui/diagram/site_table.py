@@ -58,6 +58,11 @@ class SiteTableModel(QAbstractTableModel):
             near = site_near_lung(self.atlas, site)
             return (str(site.number), site.muscle + (" ⚠ lung" if near else ""), site.side,
                     VIEW_SHORT[site.view], TECHNIQUES[site.technique], _detail(site))[column]
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # a screen reader hears the row in words
+            near = ", over the lung" if site_near_lung(self.atlas, site) else ""
+            text = (f"Site {site.number}", f"{site.muscle}{near}", "patient's right" if site.side == "R" else
+                    "patient's left", f"{site.view} view", TECHNIQUES[site.technique], _detail(site) or "no detail")
+            return text[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 1 and site_near_lung(self.atlas, site):
                 return f"{site.muscle}: lies over the lung; check breathing afterwards (pneumothorax risk)."

@@ -21,16 +21,27 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.anatomy import Atlas, Region
-from tpi_notes.domain.session import TECHNIQUES
+from tpi_notes.domain.session import TECHNIQUES, Site
 from tpi_notes.domain.sites import move_site, place_site, with_muscle
 from tpi_notes.palette import MARKER_COLOURS, MARKER_LABELS
 from tpi_notes.ui.diagram.commands import AddSiteCommand, ChangeSiteCommand, RemoveSiteCommand
 from tpi_notes.ui.diagram.document import SiteDocument
 from tpi_notes.ui.diagram.scene import BodyDiagramScene
+from tpi_notes.ui.diagram.site_entry import SiteEntry
 from tpi_notes.ui.diagram.site_table import SiteTableModel
 from tpi_notes.ui.diagram.view import DiagramView
 
 LEGEND = tuple(MARKER_LABELS.items())
+HOVER_HINT = "Point at a muscle to see its name and side; click it to add a site."
+
+
+def describe_sites(sites: list[Site]) -> str:
+    """"2 sites: 1, patient's right upper trapezius, back view, injection; 2, …" (or "No sites yet.")."""
+    if not sites:
+        return "No sites yet."
+    words = [f"{s.number}, patient's {'right' if s.side == 'R' else 'left'} {s.muscle.lower()}, "
+             f"{'back' if s.view == 'posterior' else 'front'} view, {TECHNIQUES[s.technique].lower()}" for s in sites]
+    return f"{len(sites)} site{'s' if len(sites) > 1 else ''}: " + "; ".join(words) + "."
 
 
 def _dot(colour: str) -> QPixmap:
@@ -69,20 +80,21 @@ class BodyDiagramWidget(QWidget):
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
         bar = QHBoxLayout()
-        prompt = QLabel("Click a muscle to add a site as:" if self.editable else
+        prompt = QLabel("Click a muscle to add:" if self.editable else
                         f"Atlas version {self.atlas.version} — read only")
         bar.addWidget(prompt)
         self.technique_group = QButtonGroup(self)
         for key, label in TECHNIQUES.items():
-            button = QToolButton()
+            button = QToolButton(self)  # parented at once: a parentless widget made visible flashes as a window
             button.setVisible(self.editable)
             button.setText(label)
             button.setCheckable(True)
             button.setObjectName(f"technique_{key}")
+            button.setAccessibleName(f"New sites as {label.lower()}")
             button.setChecked(key == "injection")
             self.technique_group.addButton(button)
             bar.addWidget(button)
-        bar.addSpacing(16)
+        bar.addSpacing(8)
         self.actions_by_name: dict[str, QAction] = {}
         for name, text, keys, slot in (
             ("undo", "Undo", [QKeySequence.StandardKey.Undo], self.undo_stack.undo),
@@ -98,7 +110,7 @@ class BodyDiagramWidget(QWidget):
             self.addAction(action)
             self.actions_by_name[name] = action
             action.setEnabled(self.editable)
-            button = QToolButton()
+            button = QToolButton(self)
             button.setDefaultAction(action)
             button.setVisible(self.editable or name == "fit")
             bar.addWidget(button)
@@ -109,12 +121,18 @@ class BodyDiagramWidget(QWidget):
             self.actions_by_name["undo"].setEnabled(self.undo_stack.canUndo())
             self.actions_by_name["redo"].setEnabled(self.undo_stack.canRedo())
         bar.addStretch(1)
-        self.hover_label = QLabel("")
+        # the muscle under the pointer, on a line of its own so a full toolbar never squeezes it away
+        self.hover_label = QLabel(HOVER_HINT, self)
         self.hover_label.setObjectName("hover_label")
-        self.hover_label.setMinimumWidth(260)
-        bar.addWidget(self.hover_label)
+        self.hover_label.setMinimumHeight(self.hover_label.fontMetrics().height() + 4)
+        self.hover_label.setStyleSheet("color: #0b3d91; font-weight: 600;")
+        self.entry = SiteEntry(self.atlas, self)
+        self.entry.setVisible(self.editable)
+        self.entry.add_requested.connect(self.add_at_regions)
 
         self.table.setModel(self.model)
+        self.table.setAccessibleName("Sites")
+        self.view.setAccessibleName("Body diagram")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
@@ -145,7 +163,13 @@ class BodyDiagramWidget(QWidget):
         side.setMinimumWidth(420)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.entry)
+        layout.addWidget(self.hover_label)
         layout.addWidget(splitter, 1)
+        self.document.site_inserted.connect(self._describe)
+        self.document.site_removed.connect(self._describe)
+        self.document.site_changed.connect(self._describe)
+        self._describe()
 
     @property
     def technique(self) -> str:
@@ -236,11 +260,22 @@ class BodyDiagramWidget(QWidget):
     @Slot(object)
     def _on_hovered(self, region: Region | None) -> None:
         if region is None:
-            self.hover_label.setText("")
+            self.hover_label.setText(HOVER_HINT if self.editable else "")
             return
         lung = "  ⚠ over the lung" if region.near_lung else ""
         deep = f" (deep: {', '.join(d.muscle.lower() for d in region.deep)})" if region.deep else ""
         self.hover_label.setText(f"Patient's {region.side}: {region.muscle}{deep}{lung}")
+
+    @Slot(list)
+    def add_at_regions(self, regions: list[Region]) -> None:
+        """A site at each region's anchor, as a click there would add it (the typed way, SiteEntry)."""
+        for region in regions:
+            self._on_site_requested(region.view, *region.anchor)
+
+    def _describe(self, *_args: object) -> None:
+        """The diagram's text alternative: every site in words, for a screen reader (the view's description)."""
+        self.entry.views_used = {site.view for site in self.document.sites()}
+        self.view.setAccessibleDescription(describe_sites(list(self.document.sites())))
 
     # -- selection kept in step both ways ------------------------------------------------------------
     def selected_keys(self) -> list[int]:

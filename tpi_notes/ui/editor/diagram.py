@@ -34,9 +34,9 @@ class EditorDiagram(BodyDiagramWidget):
             inner.setOrientation(Qt.Orientation.Vertical)
             inner.setSizes([560, 240])
             inner.setChildrenCollapsible(False)
-        # the hover read-out takes what room is left instead of widening the window
+        # the hover read-out has a line of its own; it may be cut, never squeezed to nothing
         self.hover_label.setMinimumWidth(0)
-        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
     @Slot(str, float, float)
     def _on_site_requested(self, view: str, x: float, y: float) -> None:

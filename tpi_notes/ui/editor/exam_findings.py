@@ -8,7 +8,16 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 from tpi_notes.domain.exam import CORE_CRITERIA, MuscleKey, by_muscle, field_key, muscles_treated
 from tpi_notes.domain.session import ExamFinding, Site
@@ -17,7 +26,7 @@ CRITERIA = (("taut_band", "Taut band"), ("hypersensitive_spot", "Hypersensitive 
             ("referred_pain", "Referred pain"), ("twitch", "Twitch"), ("jump_sign", "Jump sign"))
 FIRST = 2  # the columns before the criteria: muscle, side
 # Two-line headers leave the muscle's name the room (the editor's pre-procedure column is narrow).
-_HEADERS = {"taut_band": "Taut\nband", "hypersensitive_spot": "Hyper-\nsensitive spot", "referred_pain": "Referred\npain",
+_HEADERS = {"taut_band": "Taut\nband", "hypersensitive_spot": "Tender\nspot", "referred_pain": "Referred\npain",
             "twitch": "Twitch", "jump_sign": "Jump\nsign"}
 _KEYS = ("region_code", "muscle_id", "side")
 muscle_rows = muscles_treated
@@ -32,6 +41,7 @@ class ExamFindingsTable(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, FIRST + len(CRITERIA), parent)
         self.setObjectName("field_exam_findings")
+        self.setAccessibleName("Exam findings per treated muscle")
         self.setHorizontalHeaderLabels(["Muscle", "Side"] + [_HEADERS[attr] for attr, _ in CRITERIA])
         for column, (attr, label) in enumerate(CRITERIA, start=FIRST):
             tip = "core criterion" if attr in CORE_CRITERIA else "recorded, not a core criterion"
@@ -80,6 +90,7 @@ class ExamFindingsTable(QTableWidget):
                     checked = bool(finding and getattr(finding, attr))
                     item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
                     item.setToolTip(f"{text} found in {label}")
+                    item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{label}: {text}")
                     self.setItem(row, column, item)
         finally:
             self._filling = False
@@ -102,6 +113,22 @@ class ExamFindingsTable(QTableWidget):
                 self.setFocus()
                 return
 
+    def mark_all(self, referred: bool) -> None:
+        """Every treated muscle: taut band and hypersensitive spot (and referred pain when ``referred``), added
+        to what is ticked already (nothing is cleared); one change signal."""
+        wanted = ["taut_band", "hypersensitive_spot"] + (["referred_pain"] if referred else [])
+        self._filling = True
+        try:
+            for row, (key, _label, region) in enumerate(self._rows):
+                finding = self._findings.get(key) or ExamFinding(region, muscle_id=key[0], side=key[1])
+                self._findings[key] = replace(finding, **dict.fromkeys(wanted, True))
+                for attr in wanted:
+                    self.item(row, FIRST + [a for a, _ in CRITERIA].index(attr)).setCheckState(Qt.CheckState.Checked)
+        finally:
+            self._filling = False
+        if self._rows:
+            self.changed.emit()
+
     def set_checked(self, row: int, attr: str, checked: bool) -> None:
         """Tick or clear one criterion (what a click on the checkbox does)."""
         column = FIRST + [a for a, _ in CRITERIA].index(attr)
@@ -123,3 +150,29 @@ class ExamFindingsTable(QTableWidget):
         rows = max(1, min(self.rowCount(), 6))
         height = self.horizontalHeader().sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
         self.setFixedHeight(height + 2 * self.frameWidth() + 2)
+
+
+class AllMusclesBar(QWidget):
+    """One click for the usual exam: every treated muscle with a taut band and a tender spot (and referred pain);
+    the rows are adjusted afterwards (issue 16 item 3)."""
+
+    triggered = Signal(bool)
+    """A shortcut was clicked: True when it includes referred pain."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(QLabel("All muscles:", self))
+        self.buttons: dict[bool, QPushButton] = {}
+        for referred, text in ((False, "Taut band + tender spot"), (True, "+ referred")):
+            button = QPushButton(text, self)
+            button.setObjectName("exam_all_referred" if referred else "exam_all")
+            button.setAutoDefault(False)
+            button.setToolTip("Tick taut band and hypersensitive spot" + (" and referred pain" if referred else "")
+                              + " for every muscle treated; then adjust any row")
+            button.clicked.connect(lambda _c=False, r=referred: self.triggered.emit(r))
+            self.buttons[referred] = button
+            row.addWidget(button)
+        row.addStretch(1)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.domain.coding import Coding
+from tpi_notes.domain.completeness import MissingItem
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.findings import Finding
@@ -117,6 +118,8 @@ class FindingsPanel(QFrame):
     """A reason to proceed despite a stop: (code, subject, reason)."""
     fix_requested = Signal(str, str)
     """A finding's one-click fix was clicked (FIXES): (code, subject)."""
+    field_requested = Signal(str, str)
+    """A sign blocker's link was followed: (the missing item's field key, its message)."""
 
     def __init__(self, ctx: AppContext, draft: Callable[[], SessionDraft], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,6 +130,7 @@ class FindingsPanel(QFrame):
         self.active_dialog: ReasonDialog | None = None
         self.buttons: dict[str, QPushButton] = {}
         self.rows: dict[str, QLabel] = {}
+        self.blockers: dict[str, QLabel] = {}
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
@@ -141,6 +145,12 @@ class FindingsPanel(QFrame):
         self.findings_layout.setSpacing(3)
         self.none_label = QLabel("No safety findings.", self.body)
         set_role(self.none_label, "hint")
+        self.blockers_title = QLabel(self.body)
+        self.blockers_title.setObjectName("blockers_title")
+        self.blockers_title.setStyleSheet("font-weight: 600;")
+        self.blockers_layout = QVBoxLayout()
+        self.blockers_layout.setContentsMargins(0, 0, 0, 0)
+        self.blockers_layout.setSpacing(1)
         codes_title = QLabel("Suggested codes", self.body)
         codes_title.setStyleSheet("font-weight: 600;")
         self.codes_label = QLabel(self.body)
@@ -151,6 +161,8 @@ class FindingsPanel(QFrame):
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 4, 0)
         body.setSpacing(4)
+        body.addWidget(self.blockers_title)
+        body.addLayout(self.blockers_layout)
         body.addLayout(self.findings_layout)
         body.addWidget(self.none_label)
         body.addWidget(codes_title)
@@ -194,14 +206,17 @@ class FindingsPanel(QFrame):
         self.codes_label.setText("—")
 
     def _clear(self) -> None:
-        while self.findings_layout.count():
-            item = self.findings_layout.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
+        for layout in (self.findings_layout, self.blockers_layout):
+            while layout.count():
+                item = layout.takeAt(0)
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    widget.hide()
+                    widget.deleteLater()
         self.buttons.clear()
         self.rows.clear()
+        self.blockers.clear()
+        self.blockers_title.hide()
 
     def show_assessment(self, assessment: Assessment) -> None:
         self._clear()
@@ -209,6 +224,7 @@ class FindingsPanel(QFrame):
         order = {"stop": 0, "warn": 1, "info": 2}
         for finding in sorted(assessment.findings, key=lambda f: order.get(f.severity, 3)):
             self.findings_layout.addWidget(self._row(finding))
+        self._show_blockers(assessment.missing)
         self.none_label.setText("No safety findings.")
         self.none_label.setVisible(not assessment.findings)
         self.codes_label.setText(codes_html(assessment.coding) or "No codes yet: mark sites on the diagram.")
@@ -246,6 +262,27 @@ class FindingsPanel(QFrame):
             self.buttons[key] = fix
         self.rows[key] = label
         return row
+
+    def _show_blockers(self, missing: tuple[MissingItem, ...]) -> None:
+        """Every item signing still needs, live, each a link to its field (a stop is listed as its own row)."""
+        items = [m for m in missing if not m.field.startswith("finding:")]
+        self.blockers_title.setText(f"To sign: {len(items)} item{'s' if len(items) != 1 else ''} missing"
+                                    if items else "Ready to sign: nothing missing.")
+        self.blockers_title.setStyleSheet(f"font-weight: 600; color: {AMBER if items else MUTED};")
+        self.blockers_title.show()
+        for item in items:
+            link = QLabel(f"• <a href='{escape(item.field, quote=True)}'>{escape(item.message)}</a>", self.body)
+            link.setObjectName(f"blocker_{item.field}")
+            link.setWordWrap(True)
+            link.setTextFormat(Qt.TextFormat.RichText)
+            link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                         | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+            link.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            link.setAccessibleName(f"Missing for signing: {item.message}")
+            link.setToolTip("Go to this field")
+            link.linkActivated.connect(lambda _href, m=item: self.field_requested.emit(m.field, m.message))
+            self.blockers_layout.addWidget(link)
+            self.blockers[item.field] = link
 
     # -- overrides ------------------------------------------------------------------------------------
     def ask_reason(self, finding: Finding) -> ReasonDialog:

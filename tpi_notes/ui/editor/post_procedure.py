@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, Qt, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import QDate, Signal, Slot
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
 from tpi_notes.domain.completeness import respiratory_check_declined
 from tpi_notes.domain.draft import BLOOD_LOSS, COMPLICATIONS, TOLERANCE, SessionDraft
@@ -23,7 +23,8 @@ from tpi_notes.ui.editor.fields import (
     select_data,
     text_box,
 )
-from tpi_notes.ui.editor.pre_procedure import section
+from tpi_notes.ui.editor.pain_scale import PainScale
+from tpi_notes.ui.editor.pre_procedure import section, two_columns
 from tpi_notes.ui.style import set_invalid, set_role
 
 RESPIRATORY = ("Breath sounds equal, no shortness of breath", "SpO2 ≥ 95 % on room air, no dyspnea",
@@ -53,11 +54,7 @@ class PostProcedurePanel(QWidget):
         self._relief_touched = False
         self._pain_before: int | None = None
         self._near_lung: list[int] = []
-        form = QFormLayout(self)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setHorizontalSpacing(12)
-        form.setVerticalSpacing(7)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form, second = two_columns(self)
 
         section(form, "Outcome", self)
         self.complications = editable_combo(COMPLICATIONS, "None", self)
@@ -66,9 +63,9 @@ class PostProcedurePanel(QWidget):
         form.addRow("Tolerance:", self.errors.cell("tolerance", self.tolerance, self))
         self.blood_loss = editable_combo(BLOOD_LOSS, "Estimated blood loss", self)
         form.addRow("Blood loss:", self.errors.cell("blood_loss", self.blood_loss, self))
-        self.pain_after = OptionalSpin(10, " / 10", self)
+        self.pain_after = PainScale("Pain after", self)
         self.pain_after.setToolTip("Numeric rating scale 0–10 right after the procedure (same scale as before)")
-        form.addRow("Pain after (NRS):", self.errors.cell("pain_after", self.pain_after, self))
+        form.addRow("Pain after:", self.errors.cell("pain_after", self.pain_after, self))
         self.relief_pct = OptionalSpin(100, " %", self)
         self.relief_hint = QLabel(self)
         set_role(self.relief_hint, "hint")
@@ -90,6 +87,7 @@ class PostProcedurePanel(QWidget):
         self.respiratory_label = QLabel("Respiratory check:", self)
         form.addRow(self.respiratory_label, check)
 
+        form = second
         section(form, "Discharge", self)
         self.disposition = editable_combo(DISPOSITION, "Home, ambulatory, condition", self)
         form.addRow("Disposition:", self.errors.cell("disposition", self.disposition, self))

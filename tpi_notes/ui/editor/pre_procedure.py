@@ -30,13 +30,13 @@ from tpi_notes.domain.draft import (
     STEROID_RISKS,
     SessionDraft,
 )
+from tpi_notes.domain.note_defaults import note_defaults
 from tpi_notes.domain.session import Site
 from tpi_notes.ui.editor.diagnoses import DiagnosisPicker
-from tpi_notes.ui.editor.exam_findings import ExamFindingsTable
+from tpi_notes.ui.editor.exam_findings import AllMusclesBar, ExamFindingsTable
 from tpi_notes.ui.editor.fields import (
     FieldErrors,
     OptionalDateTime,
-    OptionalSpin,
     data_combo,
     datetime_edit,
     editable_combo,
@@ -44,17 +44,43 @@ from tpi_notes.ui.editor.fields import (
     text_box,
 )
 from tpi_notes.ui.editor.findings_panel import ReasonDialog
+from tpi_notes.ui.editor.pain_scale import PainScale
 from tpi_notes.ui.editor.reference import EditorReference
 from tpi_notes.ui.editor.staff_combo import StaffCombo
 from tpi_notes.ui.style import set_role
 
 ALL_RISKS = (*DEFAULT_RISKS, NEAR_LUNG_RISK, *STEROID_RISKS)
+EXAM_HINT = ("One row per muscle and side treated (a deep muscle chosen at a site has its own row). At least two "
+             "of the three core criteria (taut band, hypersensitive spot, referred pain) confirm a trigger point; "
+             "a twitch or jump sign is recorded but does not count.")
+BOTH_VIEWS = "Sites front and back: choose the position"
 
 
 def section(form: QFormLayout, title: str, parent: QWidget) -> None:
     label = QLabel(title.upper(), parent)
     set_role(label, "section")
     form.addRow(label)
+
+
+def form_layout() -> QFormLayout:
+    form = QFormLayout()
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    form.setHorizontalSpacing(10)
+    form.setVerticalSpacing(5)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    return form
+
+
+def two_columns(panel: QWidget) -> tuple[QFormLayout, QFormLayout]:
+    """Two forms side by side: the routine note fits one screen (1600 × 1000) without scrolling (issue 16)."""
+    row = QHBoxLayout(panel)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(18)
+    forms = form_layout(), form_layout()
+    for form in forms:
+        row.addLayout(form, 1)
+    return forms
 
 
 class PreProcedurePanel(QWidget):
@@ -75,12 +101,9 @@ class PreProcedurePanel(QWidget):
         self._applicable: set[str] = set()  # risks the sites and agents carry (ticked when they appear)
         self._reasons: dict[str, str] = {}  # risk -> why it was not discussed
         self.active_dialog: QWidget | None = None
-        form = QFormLayout(self)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setHorizontalSpacing(12)
-        form.setVerticalSpacing(7)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._auto_position = ""  # the position last filled in from the views (replaced while untouched)
+        self._views: frozenset[str] | None = None  # the views of the sites when last seen (None: just loaded)
+        form, second = two_columns(self)
 
         section(form, "Encounter", self)
         self.performed_start = datetime_edit(self)
@@ -107,17 +130,31 @@ class PreProcedurePanel(QWidget):
         self.conservative_care = text_box("NSAIDs, PT, home exercise … and for how long", 2, self)
         form.addRow("Conservative care:", self.errors.cell("conservative_care", self.conservative_care, self))
 
+        section(form, "Set-up", self)
+        self.position = editable_combo(POSITIONS, "Patient position", self)
+        form.addRow("Position:", self.errors.cell("position", self.position, self))
+        self.antisepsis = editable_combo(ANTISEPSIS, "Skin antisepsis", self)
+        form.addRow("Antisepsis:", self.errors.cell("antisepsis", self.antisepsis, self))
+        self.guidance = data_combo([("Not recorded", None)] + [(v, k) for k, v in GUIDANCE.items()], self)
+        form.addRow("Guidance:", self.errors.cell("guidance", self.guidance, self))
+        self.pain_before = PainScale("Pain before", self)
+        self.pain_before.setToolTip("Numeric rating scale 0–10 before the procedure")
+        form.addRow("Pain before:", self.errors.cell("pain_before", self.pain_before, self))
+
+        form = second
         section(form, "Exam findings per treated muscle", self)
         self.exam_findings = ExamFindingsTable(self)
-        self.findings_hint = hint = QLabel("One row per muscle and side treated (a deep muscle chosen at a site "
-                                           "has its own row). At least two of the three core criteria (taut band, "
-                                           "hypersensitive spot, referred pain) confirm a trigger point; a twitch "
-                                           "or jump sign is recorded but does not count.", self)
+        self.exam_findings.setToolTip(EXAM_HINT)
+        self.all_found = AllMusclesBar(self)
+        self.findings_hint = hint = QLabel("Two of the three core criteria confirm a trigger point; twitch and "
+                                           "jump sign are recorded, not counted.", self)
         hint.setWordWrap(True)
+        hint.setToolTip(EXAM_HINT)
         set_role(hint, "hint")
         self.no_findings = QLabel("Mark sites on the diagram: each treated muscle gets a row here.", self)
         self.no_findings.setWordWrap(True)
         set_role(self.no_findings, "hint")
+        form.addRow(self.all_found)
         form.addRow(self.errors.cell("exam_findings", self.exam_findings, self))
         form.addRow(self.no_findings)
         form.addRow(hint)
@@ -142,7 +179,9 @@ class PreProcedurePanel(QWidget):
             box.setObjectName(f"risk_{i}")
             self.risk_boxes[risk] = box
             grid.addWidget(box, i // 2, i % 2)
-        form.addRow("Risks discussed:", self.errors.cell("consent_risks", risks, self))
+            box.setAccessibleName(f"Risk discussed: {risk}")
+        form.addRow(QLabel("Risks discussed:", self))  # above the boxes: two columns of them need the width
+        form.addRow(self.errors.cell("consent_risks", risks, self))
         self.timeout_done = QCheckBox("Done", self)
         self.timeout_at = OptionalDateTime(parent=self)
         timeout = QWidget(self)
@@ -152,17 +191,6 @@ class PreProcedurePanel(QWidget):
         row.addWidget(self.errors.cell("timeout_at", self.timeout_at, timeout, highlight=self.timeout_at.edit))
         row.addStretch(1)
         form.addRow("Time-out:", timeout)
-
-        section(form, "Set-up", self)
-        self.position = editable_combo(POSITIONS, "Patient position", self)
-        form.addRow("Position:", self.errors.cell("position", self.position, self))
-        self.antisepsis = editable_combo(ANTISEPSIS, "Skin antisepsis", self)
-        form.addRow("Antisepsis:", self.errors.cell("antisepsis", self.antisepsis, self))
-        self.guidance = data_combo([("Not recorded", None)] + [(v, k) for k, v in GUIDANCE.items()], self)
-        form.addRow("Guidance:", self.errors.cell("guidance", self.guidance, self))
-        self.pain_before = OptionalSpin(10, " / 10", self)
-        self.pain_before.setToolTip("Numeric rating scale 0–10 before the procedure")
-        form.addRow("Pain before (NRS):", self.errors.cell("pain_before", self.pain_before, self))
 
         self.set_staff(reference)
         self._connect()
@@ -183,6 +211,9 @@ class PreProcedurePanel(QWidget):
         for risk, box in self.risk_boxes.items():
             box.toggled.connect(lambda checked, r=risk: self._on_risk_toggled(r, checked))
         self.timeout_done.toggled.connect(self._on_timeout_toggled)
+        self.timeout_at.now_button.clicked.connect(lambda: self.timeout_done.setChecked(True))
+        self.position.editTextChanged.connect(self._position_typed)
+        self.all_found.triggered.connect(self._all_found)
         self.diagnoses.changed.connect(self._emit)
         self.exam_findings.changed.connect(self._emit)
         self.pain_before.valueChanged.connect(self._emit)
@@ -290,6 +321,7 @@ class PreProcedurePanel(QWidget):
             self.timeout_done.setChecked(draft.timeout_done)
             self.timeout_at.set_value(draft.timeout_at)
             self.position.setEditText(draft.position)
+            self._auto_position, self._views = "", None
             self.antisepsis.setEditText(draft.antisepsis)
             select_data(self.guidance, draft.guidance)
             self.pain_before.set_optional_value(draft.pain_before)
@@ -323,7 +355,42 @@ class PreProcedurePanel(QWidget):
         )
 
     def set_sites(self, sites: list[Site]) -> None:
+        self._position_from_views(frozenset(s.view for s in sites))
         self.exam_findings.set_sites(sites)
         self.exam_findings.setVisible(bool(sites))
+        self.all_found.setVisible(bool(sites))
         self.no_findings.setVisible(not sites)
         self.findings_hint.setVisible(bool(sites))
+
+    # -- the position the views imply ---------------------------------------------------------------------
+    def _position_from_views(self, views: frozenset[str]) -> None:
+        """Front-only sites: supine; back-only: prone; both: left for the physician (note-defaults.json).
+
+        Only while the position is empty or still the one filled in here, and never on opening a draft."""
+        if self._views is None or views == self._views:
+            self._views = views
+            return
+        self._views = views
+        current = self.position.currentText()
+        if current and current != self._auto_position:
+            return  # the user's own choice stays
+        chosen = note_defaults().position_for(views) or ""
+        self.position.lineEdit().setPlaceholderText(BOTH_VIEWS if len(views) > 1 else "Patient position")
+        if chosen != current:
+            self._loading = True  # the editor reads the form right after; no second round of signals
+            try:
+                self.position.setEditText(chosen)
+            finally:
+                self._loading = False
+        self._auto_position = chosen
+
+    @Slot(str)
+    def _position_typed(self, text: str) -> None:
+        if not self._loading and text != self._auto_position:
+            self._auto_position = ""
+
+    # -- exam shortcut --------------------------------------------------------------------------------------
+    @Slot(bool)
+    def _all_found(self, referred: bool) -> None:
+        """Every treated muscle: taut band and hypersensitive spot (and referred pain); rows stay editable."""
+        self.exam_findings.mark_all(referred)

@@ -5,6 +5,7 @@ Functions on a :class:`~tpi_notes.ui.editor.window.SessionEditor` (kept apart so
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -40,7 +41,7 @@ def save(editor: SessionEditor) -> bool:
     editor.mark_saved(saved)
     editor.autosave.discard()
     editor.autosave.rekey(f"session-{saved.id}")
-    editor.statusBar().showMessage(f"Saved at {saved.performed_start:%H:%M} — draft, not signed", 5000)
+    editor.statusBar().showMessage(f"Saved at {datetime.now():%H:%M} — draft, not signed", 5000)
     assert saved.id is not None
     editor.session_saved.emit(saved.id, saved.patient_id)
     return True

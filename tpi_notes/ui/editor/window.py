@@ -12,6 +12,7 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QMainWindow,
     QMessageBox,
     QScrollArea,
@@ -66,7 +67,7 @@ def _scrolled(widget: QWidget) -> QScrollArea:
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     holder = QWidget()
     layout = QVBoxLayout(holder)
-    layout.setContentsMargins(14, 12, 14, 12)
+    layout.setContentsMargins(12, 8, 12, 8)
     layout.addWidget(widget)
     layout.addStretch(1)
     area.setWidget(holder)
@@ -134,26 +135,38 @@ class SessionEditor(QMainWindow):
                                   lambda: (self.current_draft(), reference.patient_label), self)
         self._connect()
         self.load_draft(draft, baseline)
-        self.resize(1500, 950)
+        self.resize(1600, 1000)
 
     def _build_layout(self) -> None:
+        """Diagram and sites left; the forms right, each tab one screen at 1600 × 1000 (two columns, no scrolling),
+        over the findings and the doses side by side, so every sign blocker stays in view (issue 16 item 4)."""
         right = QWidget(self)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
         column.addWidget(self.carried.bar)  # "as on 2026-09-04 — confirm" (issue 16 item 1)
         column.addWidget(self.tabs, 1)
-        column.addWidget(self.dose)
-        column.addWidget(self.findings)
-        self.findings.setMinimumHeight(250)  # a stop and the codes stay in view beside the forms
+        # Issue 17 (outcomes): the PEG and prior-response panel goes in this slot, between the forms and the
+        # findings; it is empty until that panel is added with ``self.outcomes_slot.addWidget(panel)``.
+        self.outcomes_slot = QVBoxLayout()
+        self.outcomes_slot.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(self.outcomes_slot)
+        below = QHBoxLayout()
+        below.setSpacing(8)
+        below.addWidget(self.findings, 1)
+        below.addWidget(self.dose, 1)
+        column.addLayout(below)
+        self.findings.setMinimumHeight(190)  # a stop, the blockers and the codes stay in view beside the forms
+        self.findings.setMaximumHeight(260)
+        self.dose.setMaximumHeight(260)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("editor_splitter")
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.diagram)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([760, 720])
+        splitter.setSizes([520, 1060])
         right.setMinimumWidth(600)
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -176,6 +189,7 @@ class SessionEditor(QMainWindow):
         self.diagram.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.banners.reload_requested.connect(lambda: saving.reload(self))
         self.findings.override_given.connect(self.set_override)
+        self.findings.field_requested.connect(self._go_to_field)
         self.pre.risk_reason_given.connect(lambda risk, reason: self.set_override(RISK_CODE, risk, reason))
 
     # -- the draft ------------------------------------------------------------------------------------
@@ -279,6 +293,12 @@ class SessionEditor(QMainWindow):
         self._base = replace(self._base, overrides=(*kept, FindingOverride(code, subject, reason.strip())))
         self._on_changed()
         self.findings.refresh_now()
+
+    @Slot(str, str)
+    def _go_to_field(self, key: str, message: str) -> None:
+        from tpi_notes.ui.editor.signing_dialog import go_to_field  # signing imports this module
+
+        go_to_field(self, key, message)
 
     # -- sites ----------------------------------------------------------------------------------------
     def _first_syringe(self) -> str | None:
