@@ -38,6 +38,7 @@ from tpi_notes.reports.formatting import (
     when,
     yes_no,
 )
+from tpi_notes.reports.outcomes_note import NoteOutcomes
 
 Pair = tuple[str, str]
 
@@ -150,6 +151,8 @@ class ProcedureNoteVM:
     waste: tuple[str, ...] = ()
     # The ICD-10-CM code set the diagnoses were checked against ("FY2026"); "" on sessions saved before 0017.
     icd10_version: str = ""
+    # PEG and the response to prior injections (issue 17; reports/outcomes_note.py), set by services/documents.py.
+    outcomes: NoteOutcomes | None = None
 
     @property
     def signed(self) -> bool:

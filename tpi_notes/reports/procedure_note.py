@@ -21,6 +21,7 @@ from tpi_notes.anatomy import load_atlas
 from tpi_notes.reports.body_diagram import body_diagram_drawing, body_diagram_height
 from tpi_notes.reports.logo import logo_flowable
 from tpi_notes.reports.note_model import ProcedureNoteVM, Signature
+from tpi_notes.reports.outcomes_note import outcomes_section
 from tpi_notes.reports.page import PageDecor, render_pdf
 from tpi_notes.reports.styles import (
     ALERT_RULE,
@@ -299,9 +300,13 @@ def _addenda(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     return out
 
 
+def _outcomes(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
+    return outcomes_section(vm.outcomes, st, _section)  # PEG and response to prior injections (issue 17)
+
+
 def build_story(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     story: list[Flowable] = []
-    for part in (_header, _top, _pre_procedure, _sites, _medications, _estim_and_post,
+    for part in (_header, _top, _pre_procedure, _outcomes, _sites, _medications, _estim_and_post,
                  _findings_and_codes, _signature, _addenda):
         story.extend(part(vm, st))
     return story

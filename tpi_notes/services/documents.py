@@ -40,6 +40,7 @@ from tpi_notes.reports.aftercare_sheet import render_aftercare
 from tpi_notes.reports.note_model import build_note_vm
 from tpi_notes.reports.procedure_note import render_procedure_note
 from tpi_notes.services import aftercare_prefs, signed_notes
+from tpi_notes.services import outcomes as outcome_rows
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.integrity import signature_problem
 
@@ -92,6 +93,7 @@ def _render_note(s: Session, chart: _Chart, problem: str | None, pdf_line: str) 
                        doses=doses, coding=coding, findings=findings,
                        aftercare_prints=aftercare_prints.for_session(s, chart.record.id),
                        language_names=language_names())
+    vm = replace(vm, outcomes=outcome_rows.note_outcomes(s, chart.record))  # PEG, response to prior (issue 17)
     if problem:  # loud on paper: every page says the record was altered after signing
         vm = replace(vm, integrity_problem=problem)
     if vm.signature is not None and pdf_line:

@@ -14,6 +14,9 @@ from tpi_notes.db.repositories import audit, outcomes
 from tpi_notes.domain.errors import NotFoundError
 from tpi_notes.domain.outcomes import PatientOutcomes, PriorSession, TreatedMuscle, latest_responses
 from tpi_notes.domain.permissions import Permission
+from tpi_notes.domain.session import SessionRecord
+from tpi_notes.reports.outcomes_note import NoteOutcomes
+from tpi_notes.reports.outcomes_note import note_outcomes as build_note_outcomes
 from tpi_notes.services.context import AppContext
 
 
@@ -71,3 +74,12 @@ def patient_outcomes(ctx: AppContext, patient_id: int, *, audited: bool = True) 
             audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="outcomes",
                          patient_id=patient_id)
         return PatientOutcomes(muscles, peg)
+
+
+def note_outcomes(s, record: SessionRecord) -> NoteOutcomes:  # noqa: ANN001 - Session, inside the print's read
+    """The note's outcomes section: this session's scales and responses, the patient's signed PEG scores before it,
+    and what the earlier sessions responded to were (date, muscles, agents)."""
+    earlier = [(at, score) for sid, at, score in outcomes.peg_history(s, record.patient_id)
+               if sid != record.id and at < record.performed_start]
+    treated = outcomes.sessions_treated(s, sorted({r.prior_session_id for r in record.prior_responses}))
+    return build_note_outcomes(record.scales, record.prior_responses, earlier, treated)

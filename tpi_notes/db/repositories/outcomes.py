@@ -9,8 +9,16 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from tpi_notes.db.models import (
+    FormularyItem,
+    Preparation,
+    PreparationComponent,
+    ProcedureSession,
+    SessionScale,
+    Site,
+    User,
+)
 from tpi_notes.db.models import PriorResponse as ResponseRow
-from tpi_notes.db.models import ProcedureSession, SessionScale, User
 from tpi_notes.domain.outcomes import PEG, PriorResponse, ScaleScore
 
 
@@ -51,12 +59,12 @@ def load(s: Session, session_id: int) -> tuple[tuple[ScaleScore, ...], tuple[Pri
 
 
 def peg_history(s: Session, patient_id: int) -> list[tuple[int, datetime, float]]:
-    """(session id, date, PEG score) of the patient's sessions with a complete PEG, in date order."""
+    """(session id, date, PEG score) of the patient's signed sessions with a complete PEG, in date order."""
     rows = s.execute(
         select(ProcedureSession.id, ProcedureSession.performed_start, SessionScale.score)
         .join(SessionScale, SessionScale.session_id == ProcedureSession.id)
         .where(ProcedureSession.patient_id == patient_id, SessionScale.scale == PEG,
-               SessionScale.score.is_not(None))
+               SessionScale.score.is_not(None), ProcedureSession.status == "signed")
         .order_by(ProcedureSession.performed_start, ProcedureSession.id))
     return [(sid, at, float(score)) for sid, at, score in rows]
 
@@ -93,3 +101,23 @@ def load_many(s: Session, ids: Sequence[int]) -> tuple[dict[int, tuple[ScaleScor
             .order_by(ResponseRow.session_id, ResponseRow.prior_session_id, ResponseRow.muscle_id, ResponseRow.side)):
         responses.setdefault(sid, []).append(PriorResponse(prior, muscle, side, relief, weeks, bool(lasting)))
     return ({k: tuple(v) for k, v in scales.items()}, {k: tuple(v) for k, v in responses.items()})
+
+
+def sessions_treated(s: Session, ids: Sequence[int]) -> dict[int, tuple[datetime, dict[tuple[str, str], str],
+                                                                          list[str]]]:
+    """For each session of ``ids``: its date, its muscles and sides (their names) and its agents (formulary names,
+    syringe order): what the note prints of the earlier sessions a response is about."""
+    out: dict[int, tuple[datetime, dict[tuple[str, str], str], list[str]]] = {
+        sid: (at, {}, []) for sid, at in s.execute(select(ProcedureSession.id, ProcedureSession.performed_start)
+                                                   .where(ProcedureSession.id.in_(ids)))}
+    for sid, muscle_id, side, muscle in s.execute(select(Site.session_id, Site.muscle_id, Site.side, Site.muscle)
+                                                  .where(Site.session_id.in_(ids)).order_by(Site.number)):
+        out[sid][1].setdefault((muscle_id, side), muscle)
+    for sid, name in s.execute(
+            select(Preparation.session_id, FormularyItem.name)
+            .join(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
+            .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
+            .where(Preparation.session_id.in_(ids)).order_by(Preparation.label, PreparationComponent.position)):
+        if name not in out[sid][2]:
+            out[sid][2].append(name)
+    return out
