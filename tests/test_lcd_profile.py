@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from rule_helpers import ATLAS, FORMULARY, START, draft, patient, site, syringe
 
+from tpi_notes.domain.outcomes import PriorResponse, peg
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.safety import PastSession, SafetyInput, evaluate
 from tpi_notes.domain.session import Diagnosis
@@ -29,7 +30,8 @@ def codes(d, profile: str = LCD, history=()) -> dict[str, str]:  # noqa: ANN001
 
 def covered(**over: object):  # noqa: ANN201 - one injection, a covered diagnosis, landmark guidance
     base = draft([site(1, "gluteus_medius", "L", ml=3.0)], [syringe(("lidocaine-1", 3.0))],
-                 diagnoses=(Diagnosis("M79.18", "Myalgia, other site"),), guidance="landmark")
+                 diagnoses=(Diagnosis("M79.18", "Myalgia, other site"),), guidance="landmark",
+                 scales=(peg(6, 5, 5, START),))  # the LCD wants a functional scale (issue 17)
     return replace(base, **over)
 
 
@@ -73,6 +75,28 @@ def test_a_repeat_without_documented_relief_says_relief_is_not_recorded() -> Non
     assert found["lcd_repeat_relief"].severity == "warn"
     assert "relief not recorded" in found["lcd_repeat_relief"].message
     assert "lcd_repeat_relief" not in codes(covered())  # a first session is not a repeat
+
+
+def test_the_repeat_warning_reads_the_recorded_response_to_the_last_session() -> None:
+    """Issue 17: the response recorded at this session for the last one decides the repeat warning."""
+    earlier = PastSession(7, START - timedelta(days=70), True, frozenset({("gluteus_medius", "L")}), 0.0)
+    good = covered(prior_responses=(PriorResponse(7, "gluteus_medius", "L", 60, 9, True),))
+    assert "lcd_repeat_relief" not in codes(good, history=(earlier,))
+    short = covered(prior_responses=(PriorResponse(7, "gluteus_medius", "L", 60, 3, False),))
+    message = {f.code: f for f in findings(short, history=(earlier,))}["lcd_repeat_relief"].message
+    assert "recorded L gluteus medius 60 % relief, lasted 3 weeks." in message
+    weak = covered(prior_responses=(PriorResponse(7, "gluteus_medius", "L", 20, 10, False),))
+    assert "20 % relief" in {f.code: f for f in findings(weak, history=(earlier,))}["lcd_repeat_relief"].message
+    # a response to another session is not this repeat's: still not recorded
+    other = covered(prior_responses=(PriorResponse(3, "gluteus_medius", "L", 90, 20, False),))
+    assert "relief not recorded" in {f.code: f for f in findings(other, history=(earlier,))}["lcd_repeat_relief"].message
+
+
+def test_under_the_lcd_a_missing_peg_is_a_warning_and_never_a_blocker() -> None:
+    found = {f.code: f for f in findings(covered(scales=()))}
+    assert found["lcd_functional_scale"].severity == "warn" and "PEG-3" in found["lcd_functional_scale"].message
+    assert "lcd_functional_scale" not in codes(covered(scales=()), profile="medicare")  # elsewhere: recommended
+    assert "lcd_functional_scale" not in codes(covered(scales=(peg(6, 5, 5, START),)))
 
 
 def test_a_muscle_injected_and_needled_is_a_warning_whatever_the_profile() -> None:

@@ -4,8 +4,10 @@ One muscle, one service: a muscle (and side) both injected and dry-needled in on
 injection (domain/coding.py), and the clinician is told. The Medicare 2024 TPI LCD profile (dated data in
 resources/rules, the ``lcd`` part of a payer profile) adds warnings a MAC reviewer would raise: a diagnosis
 outside the covered list, more anatomic regions in one session than allowed (the atlas's region groups), imaging
-guidance billed with TPI, and a repeat without documented relief. Relief after a session is not recorded yet
-(the outcomes work brings it), so a repeat warns that it is not recorded.
+guidance billed with TPI, and a repeat without documented relief: the response to the last injection session
+recorded at this one (issue 17, domain/outcomes.py) must reach the LCD's relief for its weeks for the muscles
+injected again, else the warning names what was recorded (or that nothing was); and a session without a complete
+PEG-3, since the LCD wants a validated functional scale measured the same way before and after.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.coding import both_techniques, counts_both_techniques
 from tpi_notes.domain.draft import GUIDANCE
 from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.outcomes import PEG, response_text
 
 SRC_SAME_MUSCLE = ("CPT counts muscles, one service per muscle and session (clinical-reference §2.1-2.2); "
                    "the payer profile's same_muscle_both_techniques")
@@ -80,9 +83,29 @@ def lcd_findings(draft: object, profile: Mapping, atlas: Atlas, history: Sequenc
     start: datetime = draft.performed_start  # type: ignore[attr-defined]
     earlier = [h for h in history if h.has_injection and h.performed_start < start]
     if earlier:
-        last = max(h.performed_start for h in earlier)
-        out.append(Finding("lcd_repeat_relief", "warn", f"A repeat TPI (the last on {last:%Y-%m-%d}) is covered only "
-                           f"after at least {lcd.get('repeat_relief_pct', 50)} % relief lasting "
-                           f"{lcd.get('repeat_relief_weeks', 6)} weeks or more, with better function: relief not "
-                           "recorded for the earlier session.", source))
+        out += _repeat_relief(draft, injected, max(earlier, key=lambda h: h.performed_start), lcd, source)
+    if not any(s.complete for s in getattr(draft, "scales", ()) if s.scale == PEG):
+        out.append(Finding("lcd_functional_scale", "warn", "No PEG-3 recorded: the LCD expects a validated "
+                           "functional scale, measured the same way before and after, with its dates.", source))
     return out
+
+
+def _repeat_relief(draft: object, injected: Sequence, last: object, lcd: Mapping, source: str) -> list[Finding]:
+    """The repeat warning, read from the response to the last injection session recorded at this one."""
+    pct, weeks = int(lcd.get("repeat_relief_pct", 50)), int(lcd.get("repeat_relief_weeks", 6))
+    when: datetime = last.performed_start  # type: ignore[attr-defined]
+    head = (f"A repeat TPI (the last on {when:%Y-%m-%d}) is covered only after at least {pct} % relief lasting "
+            f"{weeks} weeks or more, with better function: ")
+    responses = [r for r in getattr(draft, "prior_responses", ())
+                 if r.prior_session_id == last.session_id and r.relief_pct is not None]  # type: ignore[attr-defined]
+    again = {(s.muscle_id, s.side) for s in injected} & set(last.muscles)  # type: ignore[attr-defined]
+    relevant = [r for r in responses if (r.muscle_id, r.side) in again] or responses
+    if not relevant:
+        return [Finding("lcd_repeat_relief", "warn", head + "relief not recorded for the earlier session.", source)]
+    names = {(s.muscle_id, s.side): s.label for s in injected}
+    short = [r for r in relevant if r.relief_pct < pct or (r.duration_weeks or 0) < weeks]
+    if not short:
+        return []
+    labels = [names.get((r.muscle_id, r.side)) or r.side + " " + r.muscle_id.replace("_", " ") for r in short]
+    what = "; ".join(f"{label} {response_text(r)}" for label, r in zip(labels, short, strict=True))
+    return [Finding("lcd_repeat_relief", "warn", head + f"recorded {what}.", source)]
