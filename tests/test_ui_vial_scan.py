@@ -217,3 +217,25 @@ def test_six_default_sites_overdraw_the_syringe_live_with_a_one_click_fix(qtbot,
     assert box.preparation().total_ml == 6.0 and box.rows[0].volume.value() == 6.0
     qtbot.waitUntil(lambda: "finding:syringe_overdrawn:A" not in editor.findings.rows, timeout=5000)
     assert not box.draw_up_button.isVisible()
+
+
+def test_the_lot_dialog_fills_lot_ndc_and_expiry_from_a_scan(qtbot, ndcs) -> None:  # noqa: ANN001
+    from tpi_notes.services import clinic as clinic_service  # noqa: PLC0415
+    from tpi_notes.ui.admin.formulary_dialogs import LotDialog  # noqa: PLC0415
+
+    item = next(i for i in clinic_service.list_formulary(ndcs.ctx) if i.code == "triamcinolone-40")
+    dialog = LotDialog(ndcs.ctx, item)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.scan.hasFocus() or dialog.focusWidget() is dialog.scan
+    lidocaine = gtin_for_ndc10("0409427601")
+    _type_scan(qtbot, dialog.scan, f"01{lidocaine}17{YYMMDD}10LID-9\x1d21S1")
+    qtbot.keyClick(dialog.scan, Qt.Key.Key_Return)
+    assert "is Lidocaine 1 %, not the item" in dialog.errors.message("scan") and dialog.lot_number.text() == ""
+    _type_scan(qtbot, dialog.scan, f"01{TRI_GTIN}17{YYMMDD}10TRI-88\x1d21S2")
+    qtbot.keyClick(dialog.scan, Qt.Key.Key_Return)
+    assert dialog.isVisible()  # the scan's Enter did not press "Add lot"
+    assert (dialog.lot_number.text(), dialog.ndc.text(), dialog.expiry.text()) == (
+        "TRI-88", "0003-0293-05", TRI_EXPIRY.isoformat())
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert dialog.saved is not None and (dialog.saved.lot_number, dialog.saved.expiry) == ("TRI-88", TRI_EXPIRY)

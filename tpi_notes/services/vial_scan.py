@@ -42,7 +42,8 @@ def _ndc_text(scan: VialScan) -> str:
 def resolve_scan(ctx: AppContext, text: str, day: date, item_code: str | None = None) -> ScannedLot:
     """The scan's drug and lot for a session on ``day``; TpiError (ScanError) with a clear message otherwise.
 
-    ``item_code`` (the lot dialog's item) refuses a vial of another drug."""
+    ``item_code`` (the lot dialog's item) refuses a vial of another drug, and takes an NDC no lot has yet as this
+    item's (its ten digits as scanned: which segment is short is printed on the vial, not in the barcode)."""
     ctx.require(Permission.VIEW_RECORDS)
     scan = parse_vial_scan(text)
     if scan.expiry is not None and day > scan.expiry:
@@ -52,6 +53,11 @@ def resolve_scan(ctx: AppContext, text: str, day: date, item_code: str | None = 
                          .where(Lot.ndc != "")).all()
     matching = [(lot, item) for lot, item in rows if scan.matches_ndc(lot.ndc)]
     items = {item.code: item for _lot, item in matching}
+    if not items and item_code is not None:
+        with ctx.read() as s:
+            own = s.scalar(select(FormularyItem).where(FormularyItem.code == item_code))
+        if own is not None:
+            return ScannedLot(scan, own.code, own.name, scan.lot, scan.expiry, scan.ndc10, False)
     if not items:
         raise ScanError(f"The NDC in this barcode ({_ndc_text(scan)}) is on no lot of the formulary: the drug "
                         "is unknown here. Ask whoever manages the formulary to add it.")

@@ -24,7 +24,7 @@ from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.domain.formulary import AGENT_CLASSES, FormularyItem, Lot
 from tpi_notes.domain.formulary_input import NDC_HINT, validate_item
 from tpi_notes.domain.text_input import ParseError, long_date, parse_date
-from tpi_notes.services import formulary_admin
+from tpi_notes.services import formulary_admin, vial_scan
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.admin.forms import (
     DISABLED_STYLE,
@@ -37,6 +37,7 @@ from tpi_notes.ui.admin.forms import (
     show_refusal,
 )
 from tpi_notes.ui.dialog_layout import cancelable_buttons
+from tpi_notes.ui.editor.components import SCAN_HINT, ScanField
 from tpi_notes.ui.editor.fields import FieldErrors
 from tpi_notes.ui.style import set_role
 
@@ -232,12 +233,22 @@ class LotDialog(QDialog):
         self.expiry_echo.setObjectName("expiry_echo")
         set_role(self.expiry_echo, "hint")
         self.expiry.textChanged.connect(self._echo_expiry)
+        # A USB scanner reads the vial's GS1 DataMatrix here: lot, NDC and expiry fill in (issue 16 item 6).
+        self.scan = ScanField(self)
+        self.scan.setObjectName("lot_scan")
+        self.scan.setPlaceholderText("scan the vial's 2D barcode, or type below")
+        self.scan.setToolTip(SCAN_HINT.split(":")[0] + ": it fills the lot number, NDC and expiry.")
+        self.scan.returnPressed.connect(self._on_scan)
         expiry_row = QWidget(self)
         row = QHBoxLayout(expiry_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(10)
         row.addWidget(self.expiry, 1)
         row.addWidget(self.expiry_echo, 1)
+        if lot is None:
+            form.addRow("Scan:", self.errors.cell("scan", self.scan, self))
+        else:
+            self.scan.hide()
         form.addRow("Lot number:", self.errors.cell("lot_number", self.lot_number, self))
         form.addRow("NDC:", self.errors.cell("ndc", self.ndc, self))
         form.addRow("Expiry:", self.errors.cell("expiry", expiry_row, self, highlight=self.expiry))
@@ -254,9 +265,33 @@ class LotDialog(QDialog):
         layout.addWidget(self.general)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self.resize(560, 280)
+        self.resize(560, 300)
         self._echo_expiry(self.expiry.text())
-        self.lot_number.setFocus(Qt.FocusReason.OtherFocusReason)
+        (self.scan if lot is None else self.lot_number).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def _on_scan(self) -> None:
+        """Lot, NDC and expiry from the scanned vial; a vial of another drug, expired or listed already is refused."""
+        text = self.scan.scanned()
+        self.scan.clear()
+        self.errors.clear()
+        self.general.hide()
+        try:
+            found = vial_scan.resolve_scan(self._ctx, text, self._ctx.today(), item_code=self._item.code)
+        except TpiError as exc:
+            self.errors.show({"scan": str(exc)})
+            return
+        if found.known:
+            self.errors.show({"scan": f"Lot {found.lot_number} of {self._item.name} is on the list already."})
+            return
+        self.lot_number.setText(found.lot_number)
+        self.ndc.setText(found.ndc)
+        self.expiry.setText(found.expiry.isoformat() if found.expiry else "")
+        if found.ndc == found.scan.ndc10:  # the first lot with this NDC: its dashes are on the vial only
+            self.errors.show({"ndc": "Add the dashes as printed on the vial (4-4-2, 5-3-2 or 5-4-1)."})
+            self.ndc.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.save_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @Slot(str)
     def _echo_expiry(self, text: str) -> None:

@@ -58,6 +58,12 @@ class ScanField(QLineEdit):
             self.insert(VISIBLE_GS)
             return
         super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()  # the scan's Enter reads the scan; in a dialog it must not press the default button
+
+    def scanned(self) -> str:
+        """The text as the scanner sent it (GS back in place of ␝)."""
+        return self.text().replace(VISIBLE_GS, GS)
 
 
 def lot_text(lot_number: str, expiry: date | None, day: date) -> str:
@@ -239,7 +245,7 @@ class ComponentRow(QObject):
 
     @Slot()
     def _on_scan(self) -> None:
-        text = self.scan.text().replace(VISIBLE_GS, GS)
+        text = self.scan.scanned()
         self.scan.clear()
         if self._desk is None or not text.strip():
             return
