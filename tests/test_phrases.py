@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 pytest.register_assert_rewrite("test_ui_editor_fixtures")
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QToolButton  # noqa: E402
+from PySide6.QtWidgets import QLineEdit, QToolButton  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from test_ui_editor_fixtures import Clinic, click_region, region  # noqa: E402
 
@@ -148,3 +148,41 @@ def test_a_favourite_is_offered_in_the_next_session(qtbot, make_editor, clinic: 
     assert button is not None and button.isVisible() and "favourite" in button.toolTip()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert [d.code for d in second.current_draft().diagnoses] == ["M79.7"]
+
+
+def test_the_administrators_phrases_tab_adds_edits_and_deletes_clinic_phrases(qtbot, clinic: Clinic) -> None:  # noqa: ANN001
+    from tpi_notes.ui.admin.window import AdminWindow
+
+    admin = staff.add_staff(clinic.ctx, "Lee Grant", "", ("admin",))
+    clinic.ctx.act_as(Principal.for_user(admin.id, "lgrant", "Lee Grant", ("admin",)))
+    window = AdminWindow(clinic.ctx)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.show_tab("Phrases")
+    tab = window.phrases_tab
+    tab.field.setFocus()
+    while tab.current_field() != "follow_up":
+        qtbot.keyClick(tab.field, Qt.Key.Key_Down)
+    qtbot.mouseClick(tab.new_text.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(tab.new_text, "Reassess in 3 weeks with the PEG score")
+    qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
+    assert [tab.list.item(i).text() for i in range(tab.list.count())] == ["Reassess in 3 weeks with the PEG score"]
+    tab.list.setCurrentRow(0)
+    tab.list.setFocus()
+    qtbot.keyClick(tab.list, Qt.Key.Key_F2)  # edit in place
+    editor = tab.list.findChild(QLineEdit) or tab.list.viewport().findChild(QLineEdit)
+    assert editor is not None
+    editor.selectAll()
+    qtbot.keyClicks(editor, "Reassess in 3 weeks")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits on its next turn of the event loop
+    qtbot.waitUntil(lambda: [p.text for p in phrases.clinic_phrases(clinic.ctx, "follow_up")] == [
+        "Reassess in 3 weeks"])
+    as_physician(clinic)
+    assert phrases.offered(clinic.ctx, "follow_up")[0].text == "Reassess in 3 weeks"
+    clinic.ctx.act_as(Principal.for_user(admin.id, "lgrant", "Lee Grant", ("admin",)))
+    tab.list.setCurrentRow(0)
+    qtbot.mouseClick(tab.delete_button, Qt.MouseButton.LeftButton)
+    assert phrases.clinic_phrases(clinic.ctx, "follow_up") == []
+    with clinic.ctx.read() as db:
+        actions = db.scalars(select(AuditEvent.action).where(AuditEvent.entity == "phrase")).all()
+    assert actions == ["create", "change", "delete"]

@@ -207,7 +207,7 @@ def test_tabs_follow_the_roles(qtbot: QtBot, clinic_ctx: AppContext, message_box
     nurse = users_admin.add_user(clinic_ctx, "Nia Brooks", "RN", "nbrooks", ("nurse",), PASSWORD)
     full = AdminWindow(clinic_ctx)
     qtbot.addWidget(full)
-    assert full.tab_titles() == ["Users", "Clinic", "Formulary & lots"]
+    assert full.tab_titles() == ["Users", "Clinic", "Formulary & lots", "Phrases"]
     full.add_tab(QLabel("events"), "Audit trail")
     assert full.tab_titles()[-1] == "Audit trail" and full.show_tab("Audit trail")
     clinic_ctx.act_as(Principal.for_user(nurse.id, nurse.username, nurse.full_name, nurse.roles))

@@ -36,6 +36,13 @@ def offered(ctx: AppContext, field: str) -> list[rules.Phrase]:
     return rules.offered(field, stored, ctx.user_id)
 
 
+def clinic_phrases(ctx: AppContext, field: str) -> list[rules.Phrase]:
+    """The clinic's own phrases for ``field`` (the administrators' Phrases tab)."""
+    ctx.require(Permission.MANAGE_CLINIC)
+    with ctx.read() as s:
+        return rows.for_field(s, field, None)
+
+
 def save_phrase(ctx: AppContext, field: str, text: str, *, clinic: bool = False) -> rules.Phrase:
     """Keep ``text`` as a phrase for ``field``: the user's own, or the clinic's (administrators)."""
     ctx.require(Permission.MANAGE_CLINIC if clinic else Permission.PREPARE_DRAFTS)

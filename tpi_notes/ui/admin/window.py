@@ -14,6 +14,7 @@ from tpi_notes.ui.admin.clinic_tab import ClinicTab
 from tpi_notes.ui.admin.forms import DISABLED_STYLE
 from tpi_notes.ui.admin.formulary_tab import FormularyTab
 from tpi_notes.ui.admin.icd10_release import Icd10ReleaseDialog
+from tpi_notes.ui.admin.phrases_tab import PhrasesTab
 from tpi_notes.ui.admin.users_tab import UsersTab
 from tpi_notes.ui.style import set_role
 
@@ -30,6 +31,7 @@ class AdminWindow(QWidget):
         self.users_tab: UsersTab | None = None
         self.clinic_tab: ClinicTab | None = None
         self.formulary_tab: FormularyTab | None = None
+        self.phrases_tab: PhrasesTab | None = None
 
         title = QLabel("Clinic administration", self)
         set_role(title, "title")
@@ -61,6 +63,9 @@ class AdminWindow(QWidget):
         if ctx.can(Permission.MANAGE_FORMULARY):
             self.formulary_tab = FormularyTab(ctx, self)
             self.add_tab(self.formulary_tab, "Formulary && lots")
+        if ctx.can(Permission.MANAGE_CLINIC):  # the clinic's phrases for the editor (issue 16 item 2)
+            self.phrases_tab = PhrasesTab(ctx, self)
+            self.add_tab(self.phrases_tab, "Phrases")
 
         header = QHBoxLayout()
         header.setContentsMargins(16, 12, 16, 4)
