@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from export_fixtures import csv_rows, export
 from rule_helpers import FORMULARY, START, patient, syringe
 from test_assess import codes_of, run_lines, scenario
 from test_report_support import add_patient, flat, pdf_pages, save_session, setup_clinic, sign
@@ -169,3 +170,14 @@ def test_a_note_signed_now_counts_once_and_keeps_that_count(ctx: AppContext) -> 
     assert ("2 muscles (injection): L iliocostalis lumborum, R lumbar paraspinals (erector spinae) → 20552; "
             "L lumbar paraspinals (erector spinae) is the group of L iliocostalis lumborum: counted once") in text
     assert "are the same muscle (the group and its part)" in text  # the warning prints with the note's findings
+
+
+def test_the_csv_muscle_count_is_what_cpt_counts(ctx: AppContext, tmp_path: Path) -> None:
+    doctor = setup_clinic(ctx)
+    patient_id = add_patient(ctx).id
+    muscles = [("lumbar_erector_spinae", "posterior", "L"), ("iliocostalis_lumborum", "posterior", "L"),
+               ("lumbar_erector_spinae", "posterior", "R")]
+    save_session(ctx, patient_id, doctor, 3, atlas_version="1", muscles=muscles)  # a draft
+    header, row = csv_rows(export(ctx, "csv", tmp_path))
+    cell = dict(zip(header, row, strict=True))
+    assert (cell["muscle_count"], cell["cpt"].split(" ")[0]) == ("2", "20552"), cell

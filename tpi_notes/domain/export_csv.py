@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from tpi_notes.domain.coding import CodeLine
 from tpi_notes.domain.csv_cells import safe_cell
 from tpi_notes.domain.export_records import ExportRecord, muscles_with_sides
+from tpi_notes.domain.muscle_parts import absorbed, counts_group_once
 from tpi_notes.domain.ndc import billing_ndc
 
 BOM = "\ufeff".encode()
@@ -38,7 +39,8 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("signed_at", "When the note was signed, YYYY-MM-DD HH:MM; empty on a draft."),
     ("techniques", "injection and/or dry_needling."),
     ("muscles", "Distinct muscles treated, each with the patient's side: \"L upper trapezius; R upper trapezius\"."),
-    ("muscle_count", "Number of distinct muscles, each side counted separately (what CPT counts)."),
+    ("muscle_count", "Number of distinct muscles, each side counted separately, a group beside its own part once "
+                     "(what CPT counts)."),
     ("site_count", "Number of sites marked on the body diagram."),
     ("injected_ml", "Total volume injected, mL."),
     ("agents", "Each agent given with its total: \"Lidocaine 1 %: 40 mg\" (saline in mL)."),
@@ -156,7 +158,7 @@ def csv_row(record: ExportRecord) -> list[str]:
         s.signed_at.isoformat(" ")[:16] if s.signed_at else "",
         SEP.join(sorted({site.technique for site in s.sites})),
         SEP.join(muscles),
-        len(muscles),
+        len(muscles) - (len(absorbed((x.muscle_id, x.side) for x in s.sites)) if counts_group_once(s) else 0),
         len(s.sites),
         number(record.doses.injected_ml),
         SEP.join(f"{r.name}: {number(r.total_ml)} mL" if r.agent_class == "saline" else
