@@ -239,3 +239,31 @@ def test_the_lot_dialog_fills_lot_ndc_and_expiry_from_a_scan(qtbot, ndcs) -> Non
         "TRI-88", "0003-0293-05", TRI_EXPIRY.isoformat())
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.saved is not None and (dialog.saved.lot_number, dialog.saved.expiry) == ("TRI-88", TRI_EXPIRY)
+
+
+@pytest.mark.parametrize("how", ["copy forward", "template"])
+def test_copied_syringes_come_without_lots_and_offer_todays_open_vial(  # noqa: ANN001
+        qtbot, make_editor, clinic, answers, how: str) -> None:  # noqa: ANN001, F811
+    from test_ui_editor_reuse import earlier_session  # noqa: PLC0415
+
+    from tpi_notes.services import drafts  # noqa: PLC0415
+
+    earlier_session(clinic)  # last week: lidocaine LID-A1 + triamcinolone TRI-77 in syringe A
+    if how == "template":
+        last = drafts.copy_forward(clinic.ctx, drafts.new_draft(clinic.ctx, clinic.patient_id))
+        drafts.save_template(clinic.ctx, "Neck", "", last)
+    open_vials.record_opened(clinic.ctx, "lidocaine-1", "LID-B2", "", at=datetime.now() - timedelta(hours=1))
+    editor = make_editor()
+    if how == "copy forward":
+        editor.editor_actions.copy_forward.trigger()
+    else:
+        editor.editor_actions.fill_template_menu()
+        [action] = [a for a in editor.editor_actions.template_menu.actions() if a.text() == "Neck"]
+        action.trigger()
+    _syringes_tab(qtbot, editor)
+    lidocaine, steroid = editor.syringes.box("A").rows
+    assert lidocaine.component().lot_number == "" and steroid.component().lot_number == ""  # not LID-A1 / TRI-77
+    assert not lidocaine.open_vial_button.isHidden() and "lot LID-B2" in lidocaine.open_vial_button.text()
+    assert steroid.open_vial_button.isHidden()  # no triamcinolone vial open for this patient
+    qtbot.mouseClick(lidocaine.open_vial_button, Qt.MouseButton.LeftButton)
+    assert lidocaine.component().lot_number == "LID-B2"
