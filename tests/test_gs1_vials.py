@@ -140,3 +140,15 @@ def test_scanning_the_same_vial_twice_records_it_once(stocked: AppContext) -> No
     first = open_vials.record_opened(stocked, "lidocaine-1", "LID-B2", "Room 1", serial="SN0001")
     again = open_vials.record_opened(stocked, "lidocaine-1", "LID-B2", "Room 1", serial="SN0001")
     assert again.id == first.id and len(open_vials.list_open(stocked)) == 1
+
+
+@pytest.mark.parametrize("role, allowed", [("physician", True), ("nurse", True), ("admin", False)])
+def test_who_records_a_vial_opened(stocked: AppContext, role: str, allowed: bool) -> None:
+    from tpi_notes.domain.permissions import PermissionDenied, permissions_for  # noqa: PLC0415
+
+    stocked.act_as(Principal(f"test:{role}", role, permissions_for((role,))))
+    if allowed:
+        assert open_vials.record_opened(stocked, "lidocaine-1", "LID-A1", "Room 1").opened_by == role
+    else:  # an administrator reads the record but never charts (architecture.md)
+        with pytest.raises(PermissionDenied, match="Not allowed"):
+            open_vials.record_opened(stocked, "lidocaine-1", "LID-A1", "Room 1")
