@@ -8,10 +8,14 @@ A carried field the clinician edits is theirs from then on (no longer carried). 
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QDir, QPointF, Qt, Slot
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from tpi_notes.domain.draft import SessionDraft
@@ -25,7 +29,37 @@ CARRIED_BORDER = "#b7791f"
 CARRIED_STYLE = f"""
 *[carried="true"] {{ background: {CARRIED_TINT}; border: 2px dashed {CARRIED_BORDER}; border-radius: 4px; }}
 QFrame#carried_bar {{ background: {CARRIED_TINT}; border: 1px solid {CARRIED_BORDER}; border-radius: 4px; }}
+QAbstractSpinBox[carried="true"] {{ padding: 2px 22px 2px 4px; }}
+QAbstractSpinBox[carried="true"]::up-button {{
+    subcontrol-origin: border; subcontrol-position: top right; width: 20px; border: none;
+}}
+QAbstractSpinBox[carried="true"]::down-button {{
+    subcontrol-origin: border; subcontrol-position: bottom right; width: 20px; border: none;
+}}
+QAbstractSpinBox[carried="true"]::up-arrow {{ image: url(tpi-carried:up.png); width: 10px; height: 7px; }}
+QAbstractSpinBox[carried="true"]::down-arrow {{ image: url(tpi-carried:down.png); width: 10px; height: 7px; }}
 """
+
+
+def _register_arrows() -> None:
+    """The arrows a carried spin box shows (a stylesheet border replaces the native ones), as
+    ``tpi-carried:up.png`` / ``tpi-carried:down.png``."""
+    if QDir.searchPaths("tpi-carried"):
+        return
+    folder = Path(tempfile.gettempdir()) / f"tpi-notes-carried-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, points in (("up", ((2, 7.5), (7, 2.5), (12, 7.5))), ("down", ((2, 2.5), (7, 7.5), (12, 2.5)))):
+        pixmap = QPixmap(14, 10)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(QColor(CARRIED_BORDER), 2.0)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawPolyline([QPointF(x, y) for x, y in points])
+        painter.end()
+        pixmap.save(str(folder / f"{name}.png"))
+    QDir.addSearchPath("tpi-carried", str(folder))
 
 
 def _mark(widget: QWidget, carried: bool, note: str) -> None:
@@ -70,6 +104,7 @@ class CarriedFrame:
         row.addWidget(self.label, 1)
         row.addWidget(self.confirm_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.bar.hide()
+        _register_arrows()
         editor.setStyleSheet(editor.styleSheet() + CARRIED_STYLE)
 
     def widgets(self) -> dict[str, QWidget]:

@@ -79,6 +79,8 @@ class PhrasePicker(QDialog):
         self.list.setObjectName("phrase_list")
         self.list.setAccessibleName("Phrases")
         self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)  # a phrase of two lines reads as one entry
+        self.list.setSpacing(1)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
                                   | QAbstractItemView.EditTrigger.DoubleClicked)
         self.message = QLabel(self)
