@@ -34,7 +34,7 @@ from tpi_notes.ui.empty_state import EmptyState
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.patient_list import PatientListPanel
 from tpi_notes.ui.patient_view import PatientView
-from tpi_notes.ui.screen_lock import ScreenLock
+from tpi_notes.ui.screen_lock import USER_LOCK, ScreenLock
 from tpi_notes.ui.settings import restore_layout, save_layout
 from tpi_notes.ui.style import set_role
 
@@ -151,6 +151,9 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.password_action = self._action("Change &password…", self.change_password, None,
                                             "Change your own password (the current one is asked)")
+        self.pin_action = self._action("Set signing P&IN…", self.set_signing_pin, None,
+                                       "A short PIN that signs your notes while you are signed in (your password "
+                                       "is asked)")
         self.sign_out_action = self._action("Sign &out", self.sign_out, None,
                                             "End your session and return to the login screen")
         self.lock_action = self._action("&Lock screen", self.lock_screen, "Ctrl+L",
@@ -186,7 +189,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.load_demo_action)
         file_menu.addSeparator()
-        file_menu.addActions([self.password_action, self.lock_action, self.sign_out_action, self.quit_action])
+        file_menu.addActions([self.password_action, self.pin_action, self.lock_action, self.sign_out_action,
+                              self.quit_action])
         session_menu = bar.addMenu("&Session")
         session_menu.addAction(self.new_session_action)
         session_menu.addSeparator()
@@ -217,6 +221,7 @@ class MainWindow(QMainWindow):
         self.print_aftercare_action.setVisible(can(Permission.PRINT))
         self.lock_action.setVisible(self.ctx.user_id is not None)
         self.password_action.setVisible(self.ctx.user_id is not None)
+        self.pin_action.setVisible(self.ctx.user_id is not None and can(Permission.SIGN))
         self.sign_out_action.setVisible(self.ctx.user_id is not None)
         self.history_action.setVisible(can(Permission.VIEW_RECORDS))
         self.printout_action.setVisible(can(Permission.VIEW_RECORDS))
@@ -269,6 +274,12 @@ class MainWindow(QMainWindow):
         return open_change_password(self.ctx, self)
 
     @Slot()
+    def set_signing_pin(self) -> QWidget:
+        from tpi_notes.ui.pin_dialog import open_signing_pin
+
+        return open_signing_pin(self.ctx, self)
+
+    @Slot()
     def sign_out(self) -> bool:
         """File → Sign out: close everything (each editor asks about unsaved changes), then back to the login."""
         for editor in list(self.editors):
@@ -310,7 +321,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def lock_screen(self) -> None:
         if self.screen_lock is not None:
-            self.screen_lock.lock()
+            self.screen_lock.lock(reason=USER_LOCK)  # said as such on the screen and in the audit trail
 
     # -- refreshing ----------------------------------------------------------------------------------------
     @Slot()

@@ -68,13 +68,16 @@ class Curtain(QWidget):
         painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "tpi-notes is locked")
 
 
+USER_LOCK = "locked by the user"  # the lock reason of Ctrl+L (File → Lock screen)
+
+
 class UnlockDialog(QDialog):
     """The signed-in user's password, and nothing else; Escape and the close button do nothing."""
 
     unlocked = Signal()
     sign_out_requested = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, reason: str = "inactivity") -> None:
         super().__init__(parent)
         self._ctx = ctx
         self.access_changed = False
@@ -82,7 +85,8 @@ class UnlockDialog(QDialog):
         self.setWindowTitle("tpi-notes is locked")
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
-        self.intro = intro = intro_label(self, f"Locked after inactivity. <b>{_escape(ctx.principal.name)}</b>, "
+        why = "Locked after inactivity." if reason == "inactivity" else "Screen locked."  # Ctrl+L is not idleness
+        self.intro = intro = intro_label(self, f"{why} <b>{_escape(ctx.principal.name)}</b>, "
                                          "type your password to continue; your open work is kept exactly as you "
                                          "left it.")
         intro.setObjectName("unlock_intro")
@@ -213,7 +217,7 @@ class ScreenLock(QObject):
         self.curtains = [Curtain(w) for w in QApplication.topLevelWidgets()
                          if w.isVisible() and not isinstance(w, UnlockDialog)
                          and w.windowType() != Qt.WindowType.ToolTip]
-        self.dialog = UnlockDialog(self._ctx)
+        self.dialog = UnlockDialog(self._ctx, reason=reason)
         self.dialog.unlocked.connect(self._unlocked)
         self.dialog.sign_out_requested.connect(self.sign_out_requested)
         self.dialog.show()
