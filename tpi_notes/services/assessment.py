@@ -40,15 +40,20 @@ class Assessment:
         return tuple(f for f in self.findings if f.severity == "stop")
 
 
-def assess_in(s: Session, draft: SessionDraft) -> Assessment:
-    """The assessment inside an open transaction (used by saving and signing too)."""
+def assess_in(s: Session, draft: SessionDraft, *, formulary: dict | None = None, lots: list | None = None,
+              code_sets: list | None = None) -> Assessment:
+    """The assessment inside an open transaction (used by saving and signing too). A caller that has already
+    read the formulary (every item, retired included), the lots or the ICD-10-CM code sets in this transaction
+    passes them, and they are not read again (a save reads them once; issue 19)."""
     row = patients.get(s, draft.patient_id)
     if row is None:
         raise NotFoundError(f"Patient {draft.patient_id} does not exist.")
     patient = patients.to_record(row)
     settings = reference.settings(s)
-    formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
-    lot_expiry = {(lot.item_code, lot.lot_number): lot.expiry for lot in reference.list_lots(s)}
+    if formulary is None:
+        formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
+    lots = reference.list_lots(s) if lots is None else lots
+    lot_expiry = {(lot.item_code, lot.lot_number): lot.expiry for lot in lots}
     atlas = load_atlas(draft.atlas_version)
     day = draft.performed_start.date()
     if day < earliest_rules_date():  # no codes or limits for that day: say so instead of failing
@@ -57,7 +62,7 @@ def assess_in(s: Session, draft: SessionDraft) -> Assessment:
     past = history.past_sessions(s, draft.patient_id, formulary, exclude_id=draft.id)
     found = evaluate(SafetyInput(patient, draft, formulary, atlas, rules, past,
                                  settings.steroid_12_month_limit_mg, lot_expiry, settings.estim_payer_profile))
-    code_set = icd10.set_finding(day, icd10_sets.code_sets_in(s))
+    code_set = icd10.set_finding(day, icd10_sets.code_sets_in(s) if code_sets is None else code_sets)
     found += overdraw_findings(draft.sites, draft.preparations)  # Save refuses it: say so while charting
     unique = list({f.key: f for f in [*found, *([code_set] if code_set else [])]}.values())
     findings = apply_overrides(unique, draft.overrides)

@@ -165,7 +165,7 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
         clean = pretick(before, clean, formulary, atlas)
         from tpi_notes.services.assessment import assess_in
 
-        assessment = assess_in(s, clean)
+        assessment = assess_in(s, clean, formulary=formulary, lots=lots, code_sets=code_sets)
         written = session_writer.write(s, row, clean, assessment.findings,
                                        icd10_version=icd10.set_or_nearest(day, code_sets).version)
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create" if row is None else "change",

@@ -33,8 +33,10 @@ def list_items(s: Session, include_retired: bool = False) -> list[f.FormularyIte
 
 
 def list_lots(s: Session) -> list[f.Lot]:
-    rows = s.execute(select(Lot, FormularyItem.code).join(FormularyItem).order_by(FormularyItem.code, Lot.expiry))
-    return [f.Lot(code, lot.lot_number, lot.expiry, lot.ndc, lot.retired, lot.id) for lot, code in rows]
+    # Plain columns, not ORM objects: every save and assessment reads all of them (issue 19).
+    rows = s.execute(select(FormularyItem.code, Lot.lot_number, Lot.expiry, Lot.ndc, Lot.retired, Lot.id)
+                     .join(FormularyItem, FormularyItem.id == Lot.item_id).order_by(FormularyItem.code, Lot.expiry))
+    return [f.Lot(*row) for row in rows]
 
 
 # PostgreSQL advisory lock for the first run's settings row and formulary (any constant bigint of its own).

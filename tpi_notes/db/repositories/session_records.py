@@ -35,7 +35,8 @@ _PLAIN_FIELDS = (
 def _user_label(s: Session, user_id: int | None) -> str:
     if user_id is None:
         return ""
-    user = s.get(User, user_id)
+    # Two columns, not the User object (whose roles would be loaded with it): a save reads the record twice.
+    user = s.execute(select(User.full_name, User.credentials).where(User.id == user_id)).first()
     if user is None:
         return ""
     return f"{user.full_name}, {user.credentials}" if user.credentials else user.full_name
