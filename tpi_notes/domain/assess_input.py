@@ -24,6 +24,7 @@ from tpi_notes.domain.drug_waste import MAX_VIALS
 from tpi_notes.domain.findings import FindingOverride
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.history_answers import ITEMS, Answer, History
+from tpi_notes.domain.outcomes_export import responses_from_json, scales_from_json
 from tpi_notes.domain.patient import SEXES, PatientRecord
 from tpi_notes.domain.session import (
     SIDES,
@@ -257,6 +258,14 @@ def atlas_of(version: str | None) -> Atlas:
     return load_atlas(version)  # cached here too: load_atlas resolves the resources folder on every call
 
 
+def _outcome(read: Callable[[Mapping[str, Any]], Any], obj: Mapping[str, Any]) -> Any:
+    """The line's ``peg`` or ``prior_response`` (issue 17), a LineError naming what is wrong."""
+    try:
+        return read(obj)
+    except ValueError as exc:
+        raise LineError(str(exc)) from None
+
+
 def read_session(obj: Any, formulary: Mapping[str, FormularyItem],
                  atlas_for: Callable[[str | None], Atlas] = atlas_of) -> ExportedSession:
     """The line's session and patient as plain domain objects; :class:`LineError` names what is wrong."""
@@ -322,6 +331,7 @@ def read_session(obj: Any, formulary: Mapping[str, FormularyItem],
         disposition=_get(obj, "disposition", str, "", default=""),
         follow_up=_get(obj, "follow_up", str, "", default=""), comments=_get(obj, "comments", str, "", default=""),
         follow_up_in=_get(obj, "follow_up_in", str, "", default=""),
+        scales=_outcome(scales_from_json, obj), prior_responses=_outcome(responses_from_json, obj),
         preparations=syringes, sites=sites, overrides=overrides,
     )
     codes = _get(obj, "codes", dict, "", default={})

@@ -20,6 +20,7 @@ from tpi_notes.domain.csv_cells import safe_cell
 from tpi_notes.domain.export_records import ExportRecord, muscles_with_sides
 from tpi_notes.domain.muscle_parts import absorbed, counts_group_once
 from tpi_notes.domain.ndc import billing_ndc
+from tpi_notes.domain.outcomes_export import peg_score_cell
 
 BOM = "\ufeff".encode()
 SEP = "; "
@@ -75,6 +76,8 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ndc", "Each drug's NDC in the 11-digit billing form: \"Triamcinolone acetonide 40 mg/mL: 12345678901\"."),
     ("discarded", "Drug discarded from single-dose vials (billed with JW): \"triamcinolone acetonide: 20 mg (2 vials "
                   "opened)\"."),
+    ("peg_score", "PEG-3 score measured at this visit (mean of pain, enjoyment and activity, 0-10, one decimal); "
+                  "empty if not recorded."),
 )
 # Per-drug columns: column prefix → the formulary's generic name (saline is in mL, below).
 PER_DRUG = (("lidocaine", "lidocaine", True), ("bupivacaine", "bupivacaine", True),
@@ -175,6 +178,7 @@ def csv_row(record: ExportRecord) -> list[str]:
         len(s.addenda),
         s.content_sha256 or "",
         *_per_drug_cells(record),
+        peg_score_cell(s.scales),
     )
     return list(map(safe_cell, cells))
 

@@ -25,6 +25,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from tpi_notes.domain.export_records import Clinician, ExportPatient, ExportRecord, MedicationLine, local_iso
+from tpi_notes.domain.fhir_outcomes import outcome_observations
 from tpi_notes.domain.ndc import billing_ndc
 from tpi_notes.domain.numbers import amount
 
@@ -323,6 +324,7 @@ class FhirBundleWriter:
         found.append((self.ids.procedure(s.id), procedure_resource(record, self.ids, self.zone)))
         for m in record.medications:
             found.append((self.ids.administration(s.id, m), administration_resource(record, m, self.ids, self.zone)))
+        found += outcome_observations(record, self.ids, self.zone)  # PEG and responses (issue 17)
         return found
 
     def rows(self, records: Iterable[ExportRecord]) -> bytes:

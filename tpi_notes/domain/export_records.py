@@ -16,6 +16,7 @@ from typing import NamedTuple
 from tpi_notes.domain.coding import Coding, derive_codes
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.formulary import FormularyItem
+from tpi_notes.domain.outcomes import PriorResponse, ScaleScore
 from tpi_notes.domain.rules import RuleSet, rules_for
 from tpi_notes.domain.session import EStim
 
@@ -179,6 +180,9 @@ class ExportSession(NamedTuple):
     observation_minutes: int | None = None
     disposition: str = ""
     follow_up_in: str = ""  # the patient's follow-up (domain/patient_follow_up.py): a code, an ISO date or ""
+    # Outcomes (issue 17, domain/outcomes.py): the functional scales measured and the response to an earlier session.
+    scales: tuple[ScaleScore, ...] = ()
+    prior_responses: tuple[PriorResponse, ...] = ()
 
     @property
     def is_signed(self) -> bool:

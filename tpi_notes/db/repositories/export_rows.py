@@ -30,6 +30,7 @@ from tpi_notes.db.models import (
     Site,
     User,
 )
+from tpi_notes.db.repositories import outcomes
 from tpi_notes.db.repositories.session_filter import matching_ids
 from tpi_notes.domain.allergies import entries_from_json
 from tpi_notes.domain.export_records import (
@@ -135,6 +136,7 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
     conn = s.connection()
     bound = {"ids": ids}
     rows = {row[0]: row for row in conn.execute(_SESSIONS, bound).all()}
+    scales, responses = outcomes.load_many(s, ids)  # PEG and the response per muscle (issue 17)
     diagnoses, preparations, sites, findings, addenda = _children(conn, bound, found)
     people = found.people
     empty: tuple = ()
@@ -180,6 +182,7 @@ def load(s: Session, ids: list[int], found: Lookups) -> list[ExportSession]:
             position=position or "", antisepsis=antisepsis or "", guidance=guidance,
             respiratory_check=respiratory_check or "", tolerance=tolerance or "", blood_loss=blood_loss or "",
             observation_minutes=observation, disposition=disposition or "", follow_up_in=follow_up_in or "",
+            scales=scales.get(sid, ()), prior_responses=responses.get(sid, ()),
         ))
     return out
 
