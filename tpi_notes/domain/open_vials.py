@@ -39,9 +39,10 @@ class OpenVial:
     def beyond_use_at(self) -> datetime:
         return self.opened_at + timedelta(days=BEYOND_USE_DAYS)
 
-    def label(self) -> str:
-        """"lot LID-A1, opened 2026-12-01 08:10 by Ben Ruiz" (the offer's words)."""
-        return f"lot {self.lot_number}, opened {self.opened_at:%Y-%m-%d %H:%M} by {self.opened_by}"
+    def label(self, today: date | None = None) -> str:
+        """"lot LID-A1, opened today 08:10 by Ben Ruiz" (the offer's words; the date when not ``today``)."""
+        day = "today" if self.opened_at.date() == (today or date.today()) else f"{self.opened_at:%Y-%m-%d}"
+        return f"lot {self.lot_number}, opened {day} {self.opened_at:%H:%M} by {self.opened_by}"
 
 
 def vial_problem(vial: OpenVial, patient_id: int, at: datetime) -> str | None:
