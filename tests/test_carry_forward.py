@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 pytest.register_assert_rewrite("test_ui_editor_fixtures")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QPushButton, QToolButton  # noqa: E402
-from test_ui_editor_fixtures import Clinic, region  # noqa: E402
+from test_ui_editor_fixtures import Clinic, click_region, region  # noqa: E402
 
 from tpi_notes.anatomy import load_atlas  # noqa: E402
 from tpi_notes.domain.draft import SessionDraft  # noqa: E402
@@ -65,11 +65,11 @@ def earlier_values(draft: SessionDraft) -> dict[str, object]:
     }
 
 
-def earlier_session(clinic: Clinic) -> SessionDraft:
+def earlier_session(clinic: Clinic, muscle: str = "upper_trapezius") -> SessionDraft:
     """A saved session three weeks ago, with a value in every field and lots on its syringe."""
     atlas = load_atlas()
     draft = drafts.new_draft(clinic.ctx, clinic.patient_id)
-    reg = region("upper_trapezius", "posterior", "R")
+    reg = region(muscle, "posterior", "R")
     site = replace(with_technique(place_site(atlas, reg.view, *reg.anchor, 1), "injection", "A"), volume_ml=1.0)
     prep = Preparation("A", (Component("lidocaine-1", 4.0, "LID-A1"), Component("triamcinolone-40", 1.0, "TRI-77")))
     draft = replace(draft, performed_start=draft.performed_start - EARLIER_DAY, sites=(site,), preparations=(prep,),
@@ -201,3 +201,21 @@ def test_sign_lists_the_carried_fields_and_takes_you_to_confirm(qtbot, make_edit
     dialog, items = missing_after_sign()
     assert not any(i.startswith("Confirm the fields carried") for i in items)
     dialog.reject()
+
+
+def test_a_risk_the_editor_ticks_for_a_new_site_leaves_the_risks_carried(qtbot, make_editor,  # noqa: ANN001
+                                                                          clinic: Clinic) -> None:
+    earlier_session(clinic, "gluteus_medius")  # no muscle over the lung last time: no pneumothorax risk
+    editor = make_editor()
+    qtbot.mouseClick(toolbar_button(editor, editor.editor_actions.copy_forward), Qt.MouseButton.LeftButton)
+    assert not editor.pre.risk_boxes["pneumothorax"].isChecked()
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "L"))  # today also the neck
+    assert editor.pre.risk_boxes["pneumothorax"].isChecked()  # ticked by the editor, not by the clinician
+    assert "consent_risks" in editor.current_draft().carried_fields
+    box = editor.pre.risk_boxes["infection"]
+    editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Space)  # the clinician unticks a carried risk: theirs now
+    assert not box.isChecked()
+    assert "consent_risks" not in editor.current_draft().carried_fields
+    assert "indication" in editor.current_draft().carried_fields

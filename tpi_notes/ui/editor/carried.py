@@ -83,6 +83,14 @@ def _mark(widget: QWidget, carried: bool, note: str) -> None:
         widget.setToolTip("\n".join(x for x in (note, own_tip) if x) if carried else own_tip)
 
 
+def _unchanged(name: str, arrived: Any, now: Any) -> bool:
+    """Still as carried: the same value (risks the editor ticks itself for a new site or agent do not count as
+    the clinician's edit; a carried risk unticked does)."""
+    if name == "consent_risks":
+        return set(arrived) <= set(now)
+    return arrived == now
+
+
 class CarriedFrame:
     """Marks the carried fields of one editor and keeps its draft's ``carried_fields`` in step with edits."""
 
@@ -125,7 +133,7 @@ class CarriedFrame:
         """``draft`` without the carried fields the clinician has since changed; marks and the bar updated."""
         for name in draft.carried_fields:
             self._values.setdefault(name, getattr(draft, name))
-        kept = tuple(n for n in draft.carried_fields if getattr(draft, n) == self._values[n])
+        kept = tuple(n for n in draft.carried_fields if _unchanged(n, self._values[n], getattr(draft, n)))
         self._values = {n: self._values[n] for n in kept}
         if kept != draft.carried_fields:
             source = draft.carried_from if kept else ""
