@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OFFSCREEN := QT_QPA_PLATFORM=offscreen
 
-.PHONY: run test lint bench resilience screenshots bundle system-deps clean help
+.PHONY: run test test-deps lint bench resilience screenshots bundle system-deps clean help
 
 help:
 	@echo "make run          create .venv, install, open the app on the default database"
@@ -32,7 +32,11 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) lint
+# What the tests print to (CUPS with a CUPS-PDF queue), installed where it can be (root with apt-get).
+test-deps:
+	@bash .ci/system-deps.sh --test
+
+test: $(STAMP) lint test-deps
 	$(OFFSCREEN) bash .ci/with-postgres.sh $(PY) -m pytest
 
 bench: $(STAMP)
