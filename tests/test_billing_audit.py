@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from rule_helpers import FORMULARY, draft, site, syringe
+from rule_helpers import ATLAS, FORMULARY, START, draft, patient, site, syringe
 
 from tpi_notes.domain.coding import derive_codes
 from tpi_notes.domain.rules import rules_for
+from tpi_notes.domain.safety import PastSession, SafetyInput, evaluate
 
 
 def hcpcs(d, when: datetime) -> list[tuple[str, int, tuple[str, ...]]]:  # noqa: ANN001
@@ -24,3 +25,14 @@ def test_pre_2024_methylprednisolone_waste_never_bills_more_than_the_vial() -> N
     lines = hcpcs(d, datetime(2023, 12, 1, 10))
     assert lines == [("J1020", 1, ()), ("J1030", 1, ("JW",)), ("J1020", 1, ("JW",))]
     assert sum({"J1020": 20, "J1030": 40, "J1040": 80}[c] * n for c, n, _m in lines) == 80
+
+
+def test_a_repeat_within_six_weeks_is_seen_across_a_group_and_its_named_muscle() -> None:
+    # three weeks ago "L lumbar paraspinals" (atlas 1); today the same spot is "L longissimus (lumbar)" (atlas 2)
+    d = draft([site(1, "longissimus_lumborum", "L")], [syringe(("lidocaine-1", 1.0))])
+    earlier = PastSession(7, START - timedelta(weeks=3), True, frozenset({("lumbar_erector_spinae", "L")}), 0.0)
+    found = evaluate(SafetyInput(patient(), d, FORMULARY, ATLAS, rules_for(START.date()), (earlier,)))
+    assert [f.subject for f in found if f.code == "same_muscle_6_weeks"] == ["L longissimus (lumbar)"]
+    other_side = replace(earlier, muscles=frozenset({("lumbar_erector_spinae", "R")}))
+    found = evaluate(SafetyInput(patient(), d, FORMULARY, ATLAS, rules_for(START.date()), (other_side,)))
+    assert not [f for f in found if f.code == "same_muscle_6_weeks"]

@@ -19,7 +19,7 @@ from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.history_rules import unknown_history_findings
-from tpi_notes.domain.muscle_parts import counts_group_once, group_part_findings
+from tpi_notes.domain.muscle_parts import counts_group_once, group_part_findings, related
 from tpi_notes.domain.numbers import amount
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.payer_rules import lcd_findings, same_muscle_findings
@@ -115,7 +115,8 @@ def evaluate(data: SafetyInput) -> list[Finding]:
     days = int(rules.threshold("same_muscle_min_days"))
     window = [h for h in data.history if start - timedelta(days=days) < h.performed_start < start]
     for muscle_id, side, label in sorted({(s.muscle_id, s.side, f"{s.side} {s.muscle.lower()}") for s in injected}):
-        if any((muscle_id, side) in h.muscles for h in window):
+        if any((muscle_id, side) in h.muscles or any(s == side and related(muscle_id, m) for m, s in h.muscles)
+               for h in window):  # a group and its part are one muscle (atlas 1's group, atlas 2's named muscle)
             out.append(Finding("same_muscle_6_weeks", "warn", f"{label} was treated less than {days // 7} weeks ago; "
                                "a repeat at the same location within 6 weeks is not covered.", SRC_LCD, subject=label))
     near = sorted({f"{s.side} {s.muscle.lower()}" for s in sites if site_near_lung(data.atlas, s)})
