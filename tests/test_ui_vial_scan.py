@@ -159,7 +159,7 @@ def test_a_scan_fills_drug_lot_and_expiry(qtbot, make_editor, ndcs, form: str) -
     # triamcinolone 40 mg/mL comes in single-dose vials: opened for this patient, in this room
     (vial,) = open_vials.list_open(ndcs.ctx)
     assert (vial.lot_number, vial.serial, vial.patient_id) == ("TRI-77", "SN42", ndcs.patient_id)
-    assert "vial recorded as opened" in row.vial_note.text()
+    assert "Drawn from the open vial: lot TRI-77, opened today" in row.vial_note.text()
 
 
 def test_an_expired_vial_and_an_unknown_ndc_are_refused(qtbot, make_editor, ndcs) -> None:  # noqa: ANN001, F811
@@ -267,3 +267,28 @@ def test_copied_syringes_come_without_lots_and_offer_todays_open_vial(  # noqa: 
     assert steroid.open_vial_button.isHidden()  # no triamcinolone vial open for this patient
     qtbot.mouseClick(lidocaine.open_vial_button, Qt.MouseButton.LeftButton)
     assert lidocaine.component().lot_number == "LID-B2"
+
+
+def test_a_vial_opened_without_a_scanner_is_recorded_in_one_click_and_offered_next(  # noqa: ANN001
+        qtbot, make_editor, clinic) -> None:  # noqa: ANN001, F811
+    editor = make_editor()
+    qtbot.keyClicks(editor.pre.location, "Room 2")
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "R"))
+    _syringes_tab(qtbot, editor)
+    row = editor.syringes.box("A").rows[0]
+    assert row.record_button.isHidden()  # no lot chosen: nothing to record
+    row.lot.setFocus()
+    qtbot.keyClick(row.lot, Qt.Key.Key_Down)  # the first listed lot (latest expiry first): LID-B2
+    assert row.component().lot_number == "LID-B2"
+    assert row.record_button.isVisible()
+    qtbot.mouseClick(row.record_button, Qt.MouseButton.LeftButton)
+    assert row.record_button.isHidden() and "Drawn from the open vial: lot LID-B2, opened today" in row.vial_note.text()
+    (vial,) = open_vials.list_open(clinic.ctx)
+    assert (vial.lot_number, vial.room, vial.opened_by) == ("LID-B2", "Room 2", "test fixture")
+
+    following = make_editor()  # the next syringe in this room
+    qtbot.keyClicks(following.pre.location, "room 2")
+    click_region(qtbot, following, region("upper_trapezius", "posterior", "L"))
+    _syringes_tab(qtbot, following)
+    offer = following.syringes.box("A").rows[0].open_vial_button
+    assert offer.isVisible() and "lot LID-B2, opened today" in offer.text()

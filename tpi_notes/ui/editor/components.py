@@ -136,6 +136,11 @@ class ComponentRow(QObject):
         self.open_vial_button.setObjectName("use_open_vial")
         self.open_vial_button.setAutoDefault(True)  # Enter takes it, as a click does
         self.open_vial_button.setToolTip("Draw from this vial, opened in this room (the lot and expiry fill in)")
+        self.record_button = QPushButton("Record a new vial of this lot opened now", self.vial_line)
+        self.record_button.setObjectName("record_vial_opened")
+        self.record_button.setAutoDefault(True)
+        self.record_button.setToolTip("The vial you are opening is offered for the next syringes in this room "
+                                      "(a multi-dose vial for 28 days; a single-dose vial for this patient only)")
         self.vial_note = QLabel(self.vial_line)
         self.vial_note.setObjectName("vial_note")
         self.vial_note.setWordWrap(True)
@@ -143,6 +148,7 @@ class ComponentRow(QObject):
         line = QHBoxLayout(self.vial_line)
         line.setContentsMargins(0, 0, 0, 0)
         line.addWidget(self.open_vial_button)
+        line.addWidget(self.record_button)
         line.addWidget(self.vial_note, 1)
         self.vial_line.hide()
         self._desk: VialDesk | None = None
@@ -159,6 +165,7 @@ class ComponentRow(QObject):
         self.lot.currentIndexChanged.connect(self._on_lot_changed)
         self.remove_button.clicked.connect(self.remove_clicked)
         self.open_vial_button.clicked.connect(self.take_open_vial)
+        self.record_button.clicked.connect(self.record_vial_opened)
         self.scan.returnPressed.connect(self._on_scan)
 
     def widgets(self) -> tuple[QWidget, ...]:
@@ -220,15 +227,20 @@ class ComponentRow(QObject):
         code = str(self.item.currentData() or "")
         usable, refused = self._desk.offers(code, self._day()) if self._desk and code else ([], [])
         chosen = str(self.lot.currentData() or "")
-        self._offered = usable[0] if usable and usable[0].lot_number != chosen else None
+        drawn_from = next((v for v in usable if v.lot_number == chosen), None)
+        self._offered = usable[0] if usable and drawn_from is None else None
+        note = ""
         if self._offered is not None:
             self.open_vial_button.setText(f"Use open vial: {self._offered.label()}")
-            self.open_vial_button.show()
-            self.vial_note.setText("")
-        else:
-            self.open_vial_button.hide()
-            self.vial_note.setText("" if usable else (refused[0] if refused else ""))
-        self.vial_line.setVisible(self._offered is not None or bool(self.vial_note.text()))
+        elif drawn_from is not None:
+            note = f"Drawn from the open vial: {drawn_from.label()}."
+        elif refused:
+            note = refused[0]
+        record = self._offered is None and drawn_from is None and bool(chosen) and self._desk is not None
+        self.open_vial_button.setVisible(self._offered is not None)
+        self.record_button.setVisible(record)
+        self.vial_note.setText(note)
+        self.vial_line.setVisible(self._offered is not None or record or bool(note))
 
     @Slot()
     def take_open_vial(self) -> None:
@@ -242,6 +254,20 @@ class ComponentRow(QObject):
             return
         self._show(vial.item_code, vial.lot_number)
         self.lot.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def record_vial_opened(self) -> None:
+        """The chosen lot's vial as opened now in this room, by the signed-in user (offered to the next syringes)."""
+        code, number = str(self.item.currentData() or ""), str(self.lot.currentData() or "")
+        if self._desk is None or not code or not number:
+            return
+        self.clear_error()
+        try:
+            self._desk.record_chosen(code, number, self._day())
+        except TpiError as exc:
+            self.show_error("lot_number", str(exc))
+            return
+        self.refresh_offer()
 
     @Slot()
     def _on_scan(self) -> None:
@@ -265,15 +291,11 @@ class ComponentRow(QObject):
                     return
                 desk.register(found)
             self._show(found.item_code, found.lot_number)
-            vial = desk.record_opened(found, day)
+            desk.record_opened(found, day)
         except TpiError as exc:
             self.show_error("lot_number", str(exc))
             return
-        self.refresh_offer()
-        room = f"in {vial.room}" if vial.room else "here"
-        self.vial_note.setText(f"Scanned: {found.item_name}, lot {found.lot_number}; vial recorded as opened "
-                               f"{room} at {vial.opened_at:%H:%M}.")
-        self.vial_line.show()
+        self.refresh_offer()  # "Drawn from the open vial: lot …, opened today 09:12 by …"
 
     # -- lots -----------------------------------------------------------------------------------------
     def _fill_lots(self, code: str, keep: str | None, keep_expiry: date | None = None, keep_ndc: str = "") -> None:

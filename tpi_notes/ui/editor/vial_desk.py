@@ -67,9 +67,15 @@ class VialDesk:
 
     def record_opened(self, found: ScannedLot, day: date) -> OpenVial:
         """The scanned vial as opened in this room now (the same vial again when its serial is known)."""
-        vial = open_vials.record_opened(self.ctx, found.item_code, found.lot_number, self.room(),
-                                        serial=found.scan.serial, patient_id=self.reference.patient.id,
-                                        at=min(self.at(day), datetime.now()))
+        return self._record(found.item_code, found.lot_number, day, found.scan.serial)
+
+    def record_chosen(self, item_code: str, lot_number: str, day: date) -> OpenVial:
+        """A new vial of the lot chosen in the row, opened now in this room."""
+        return self._record(item_code, lot_number, day, "")
+
+    def _record(self, item_code: str, lot_number: str, day: date, serial: str) -> OpenVial:
+        vial = open_vials.record_opened(self.ctx, item_code, lot_number, self.room(), serial=serial,
+                                        patient_id=self.reference.patient.id, at=min(self.at(day), datetime.now()))
         if all(v.id != vial.id for v in self.vials):
             self.vials.insert(0, vial)
         return vial
