@@ -16,8 +16,9 @@ HIDDEN_IMPORT_PACKAGES = (
     "tpi_notes.db.migrations.versions",  # Alembic loads the migration scripts from their files (below)
 )
 HIDDEN_IMPORTS = ("PySide6.QtPdf", "PySide6.QtPdfWidgets", "PySide6.QtPrintSupport", "PySide6.QtSvg")
-# Packages whose data files the app reads: the ICD-10-CM code set, ReportLab's fonts and CID maps.
-DATA_PACKAGES = ("simple_icd_10_cm", "reportlab")
+# Packages whose data files the app reads: the ICD-10-CM code set, ReportLab's fonts and CID maps, biip's GS1
+# Application Identifier table (scanned vials, domain/gs1.py).
+DATA_PACKAGES = ("simple_icd_10_cm", "reportlab", "biip")
 # Distributions whose metadata --version reads (importlib.metadata) for the support line.
 METADATA = ("PySide6", "SQLAlchemy", "reportlab", "simple-icd-10-cm")
 # Installed packages the app never imports (test tools), kept out of the bundle.

@@ -72,7 +72,7 @@ def test_the_signed_note_pdf_validates_against_the_clinic_root_and_one_changed_b
     [check] = pdf_signatures.check_pdf(pdf, _roots(db_path))  # pyHanko's validator, the clinic root trusted
     assert check.ok and "Amelia Hart, MD" in check.signer
     text = flat("\n".join(pdf_pages(pdf)))
-    assert "PDF signature: PAdES, certificate “Amelia Hart, MD” issued by “Harbor & Pines Pain Clinic root”" in text
+    assert "· Ed25519 · PAdES-signed PDF" in text  # the footer, on every page
     # the signed PDF's hash is registered in the audit trail
     assert _rows(db_path, "SELECT count(*) FROM audit_event WHERE entity = 'signed_pdf' AND detail LIKE ?",
                  f"%sha256 {sha}") == [(1,)]
@@ -107,7 +107,7 @@ def test_a_pending_certificate_is_issued_at_the_next_admin_sign_in_and_the_pendi
     assert _rows(db_path, "SELECT count(*) FROM signed_note_pdf") == [(0,)]
     assert _rows(db_path, "SELECT signature LIKE 'ed25519:%' FROM procedure_session WHERE id = ?", early) == [(1,)]
     text = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, early))))
-    assert "PDF signature pending" in text
+    assert "· Ed25519 · PDF signature pending" in text
     assert _rows(db_path, "SELECT count(*) FROM signer_certificate") == [(0,)]
     login.login(ctx, "lgrant", ADMIN_PASSWORD)  # the next administrator sign-in
     [(user_id, der)] = _rows(db_path, "SELECT user_id, certificate FROM signer_certificate")
@@ -124,14 +124,15 @@ def test_a_pending_certificate_is_issued_at_the_next_admin_sign_in_and_the_pendi
 
 
 def test_a_note_signed_before_pdf_signatures_says_so(ctx: AppContext, db_path: Path) -> None:
-    doctor = setup_clinic(ctx)
-    sid = _signed(ctx, doctor, "P-5")
-    with closing(sqlite3.connect(db_path)) as conn:  # as a v4 (hash-only) note from before signing keys
-        _triggers(conn)
-        conn.execute("UPDATE procedure_session SET signature = NULL WHERE id = ?", (sid,))
-        conn.commit()
-    text = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, sid))))
-    assert "No PDF signature: signed before PDF signatures existed." in text
+    from tpi_notes.services.demo import build_demo
+
+    build_demo(ctx, patients=5, sessions=20, seed=2)  # the bulk: content version 4, hash-only, no PDF
+    [(sid,)] = _rows(db_path, "SELECT id FROM procedure_session WHERE status = 'signed' AND id NOT IN "
+                              "(SELECT session_id FROM signed_note_pdf) ORDER BY id LIMIT 1")
+    pdf = documents.procedure_note_pdf(ctx, sid)
+    assert pdf_signatures.check_pdf(pdf, _roots(db_path)) == []
+    text = flat("\n".join(pdf_pages(pdf)))
+    assert "· hash-only (before v5) · no PDF signature" in text
 
 
 def test_a_password_change_rewraps_the_admins_root_copy(clinic: tuple[AppContext, int, int], db_path: Path) -> None:
@@ -220,7 +221,7 @@ def test_a_signed_pdf_changed_in_the_database_is_caught_and_not_printed_as_signe
     assert any(f"signed PDF {pdf_id}" in p for p in integrity.verify_database(ctx).key_problems)
     printed = documents.procedure_note_pdf(ctx, sid)
     assert printed != bytes(changed) and pdf_signatures.check_pdf(printed, _roots(db_path)) == []
-    assert "No valid PDF signature" in flat("\n".join(pdf_pages(printed)))
+    assert "NO VALID PDF SIGNATURE" in flat("\n".join(pdf_pages(printed)))
 
 
 def test_first_run_setup_makes_the_root_and_certifies_a_physician_admin(ctx: AppContext, db_path: Path) -> None:

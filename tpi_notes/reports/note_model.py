@@ -106,8 +106,8 @@ class Signature:
     # How it was signed: "Ed25519 signature, key 1a2b3c4d5e6f7a8b…" (content version 5), or
     # "hash-only signature (before v5)" for a note signed before signing keys existed (domain/signature_keys.py).
     method: str = ""
-    # What the note says about its PAdES signature (services/signed_notes.py): the signed PDF names its
-    # certificate; a note printed from the record says why it carries none ("" on a draft).
+    # What the footer says about the PDF's PAdES signature (services/signed_notes.py): "PAdES-signed PDF", or
+    # why a note printed from the record carries none ("" on a draft).
     pdf_signature: str = ""
 
 

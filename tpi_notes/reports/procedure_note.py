@@ -274,8 +274,6 @@ def _signature(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
                para([bold("Content SHA-256: "), sig.sha256], st["Hash"]),
                para(f"{sig.method[:1].upper()}{sig.method[1:]}. The QR code holds session #{vm.session_id} and "
                     "this hash.", st["Muted"])]
-    if sig.pdf_signature:
-        details.append(para(sig.pdf_signature, st["Muted"]))
     table = Table([[details, _qr(sig.qr_payload, QR_SIZE)]], colWidths=[FRAME_WIDTH - QR_SIZE - 10, QR_SIZE + 10],
                   hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -313,8 +311,10 @@ def build_story(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
 
 
 def _footer_method(sig: Signature) -> str:
-    """The footer's short word for how the note was signed ("Ed25519", or "hash-only (before v5)")."""
-    return "Ed25519" if sig.method.startswith("Ed25519") else "hash-only (before v5)"
+    """The footer's short word for how the note was signed ("Ed25519", or "hash-only (before v5)"), and its PDF
+    signature ("PAdES-signed PDF", "PDF signature pending" …): on every page, without moving anything."""
+    method = "Ed25519" if sig.method.startswith("Ed25519") else "hash-only (before v5)"
+    return f"{method} · {sig.pdf_signature}" if sig.pdf_signature else method
 
 
 def render_procedure_note(vm: ProcedureNoteVM, *, paper: str = "letter") -> bytes:

@@ -33,21 +33,15 @@ from tpi_notes.services.context import AppContext
 # How many of a signer's pending notes are PAdES-signed at their next signature (the rest at the ones after).
 PENDING_PER_SIGNATURE = 5
 
-NO_PDF_SIGNATURE = "No PDF signature: signed before PDF signatures existed."
-PENDING = ("PDF signature pending: the signer's certificate was not issued yet; the PDF is signed at their next "
-           "signature after an administrator's sign-in issues it.")
+# In the note's footer, on every page (short: it must not move anything on the page).
+SIGNED = "PAdES-signed PDF"
+NO_PDF_SIGNATURE = "no PDF signature"  # signed before PDF signatures (the footer says "hash-only (before v5)")
+PENDING = "PDF signature pending"  # the signer's certificate was not issued yet
+NOT_AS_STORED = "NO VALID PDF SIGNATURE"  # the stored signed PDF is not its registered one (verify names it)
 
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def signed_line(signer_der: bytes, root_der: bytes) -> str:
-    """What the signed PDF itself says about its PDF signature."""
-    signer = certs.facts(signer_der)
-    root = certs.facts(root_der)
-    return (f"PDF signature: PAdES, certificate “{signer.common_name}” issued by “{root.common_name}”; check it "
-            "with tpi-notes check-pdf or a PDF reader that trusts the clinic root.")
 
 
 def preload() -> None:
@@ -75,7 +69,7 @@ def sign_session_pdf(s: Session, ctx: AppContext, session_id: int, cert: SignerC
 
     root = s.get(ClinicRoot, cert.root_id)
     assert root is not None
-    pdf, patient_id, clinic = render_signed_note(s, session_id, signed_line(cert.certificate, root.certificate))
+    pdf, patient_id, clinic = render_signed_note(s, session_id, SIGNED)
     signed = pdf_signatures.sign_pdf(pdf, private_key, cert.certificate, root.certificate,
                                      reason=f"Procedure note, session {session_id}", location=clinic)
     row = SignedNotePdf(session_id=session_id, addendum_id=addendum_id, certificate_id=cert.id, pdf=signed,
@@ -131,7 +125,7 @@ def stored_pdf(s: Session, session_id: int, patient_id: int) -> StoredPdf | None
 def status_line(s: Session, record: SessionRecord, stored: StoredPdf | None) -> str:
     """What a note printed from the record (not from a stored signed PDF) says about its PDF signature."""
     if stored is not None and stored.problem:
-        return f"No valid PDF signature: {stored.problem}. Run tpi-notes verify."
+        return NOT_AS_STORED
     if keys.parse_signature(record.signature or "") is None:
         return NO_PDF_SIGNATURE  # hash-only, or signed before signing keys
     return PENDING
