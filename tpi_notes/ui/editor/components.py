@@ -39,7 +39,7 @@ from tpi_notes.ui.editor.reference import EditorReference
 from tpi_notes.ui.editor.vial_desk import VialDesk
 from tpi_notes.ui.style import DANGER, set_role
 
-NO_LOT = "No lot recorded"
+NO_LOT = "Choose the lot…"  # never picked for the user: the open vial is offered, or scan it
 AUTO_VIALS = -1  # the spin box's "Auto": as many single-dose vials as the volume drawn needs
 VIALS_HINT = ("Single-dose vials opened for this drug. Auto: as many as the volume needs. 0: drawn from a vial "
               "already counted in another syringe. The discarded rest is billed with JW.")
