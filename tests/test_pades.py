@@ -261,3 +261,19 @@ def test_the_demo_signs_a_few_showcase_notes_that_check_out_and_leaves_the_bulk_
     admins = [uid for uid, (_u, _n, _c, roles) in enumerate(demo_data.STAFF, start=1) if "admin" in roles]
     assert sorted(u for (u,) in _rows(db_path, "SELECT user_id FROM clinic_root_copy")) == admins
     assert integrity.verify_database(ctx).ok
+
+
+def test_a_pending_note_altered_meanwhile_is_never_pdf_signed(ctx: AppContext, db_path: Path) -> None:
+    doctor = setup_clinic(ctx)
+    _admin(ctx)
+    ctx.act_as(ALL_PERMISSIONS)
+    altered = _signed(ctx, doctor, "P-7")  # pending: no root yet
+    with closing(sqlite3.connect(db_path)) as conn:  # changed behind the app's back
+        _triggers(conn)
+        conn.execute("UPDATE procedure_session SET indication = 'Something else' WHERE id = ?", (altered,))
+        conn.commit()
+    login.login(ctx, "lgrant", ADMIN_PASSWORD)
+    _as_doctor(ctx, doctor)
+    later = _signed(ctx, doctor, "P-8")
+    assert [sid for (sid,) in _rows(db_path, "SELECT session_id FROM signed_note_pdf")] == [later]
+    assert "ALTERED AFTER SIGNING" in flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, altered))))

@@ -101,12 +101,13 @@ def _render_note(s: Session, chart: _Chart, problem: str | None, pdf_line: str) 
     return render_procedure_note(vm, paper=reference.settings(s).paper_size)
 
 
-def render_signed_note(s: Session, session_id: int, pdf_line: str) -> tuple[bytes, int, str]:
+def render_signed_note(s: Session, session_id: int, pdf_line: str) -> tuple[bytes, int, str] | None:
     """Inside a signing transaction: the note to PAdES-sign (services/signed_notes.py), its patient id and the
-    clinic's name."""
+    clinic's name; None when the record no longer matches its signature (nothing altered is ever PDF-signed)."""
     chart = _chart(s, session_id)
-    return _render_note(s, chart, signature_problem(s, chart.record), pdf_line), chart.record.patient_id, \
-        chart.clinic.name
+    if signature_problem(s, chart.record):
+        return None
+    return _render_note(s, chart, None, pdf_line), chart.record.patient_id, chart.clinic.name
 
 
 def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:

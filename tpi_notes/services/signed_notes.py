@@ -64,12 +64,17 @@ def sign_note(s: Session, ctx: AppContext, session_id: int, signer_id: int, priv
 
 
 def sign_session_pdf(s: Session, ctx: AppContext, session_id: int, cert: SignerCertificate,
-              private_key: keys.Ed25519PrivateKey, addendum_id: int | None) -> SignedNotePdf:
+                     private_key: keys.Ed25519PrivateKey, addendum_id: int | None) -> SignedNotePdf | None:
+    """Render the signed session's note, PAdES-sign it, store and register it; None (nothing signed) when the
+    record no longer matches its signature."""
     from tpi_notes.services.documents import render_signed_note
 
     root = s.get(ClinicRoot, cert.root_id)
     assert root is not None
-    pdf, patient_id, clinic = render_signed_note(s, session_id, SIGNED)
+    rendered = render_signed_note(s, session_id, SIGNED)
+    if rendered is None:
+        return None
+    pdf, patient_id, clinic = rendered
     signed = pdf_signatures.sign_pdf(pdf, private_key, cert.certificate, root.certificate,
                                      reason=f"Procedure note, session {session_id}", location=clinic)
     row = SignedNotePdf(session_id=session_id, addendum_id=addendum_id, certificate_id=cert.id, pdf=signed,
