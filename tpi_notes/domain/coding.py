@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tpi_notes.domain.dosing import dose_summary
+from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.drug_waste import DrugUse, Waste, drug_uses, waste_of
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.muscle_parts import absorbed, counts_group_once, related
@@ -182,10 +182,12 @@ def _by_vial_code_lines(use: DrugUse, table: list[dict], jz_required: bool, give
 
 
 def derive_codes(draft: object, formulary: Mapping[str, FormularyItem], rules: RuleSet,
-                 payer_profile: str = "medicare", *, group_once: bool | None = None) -> Coding:
+                 payer_profile: str = "medicare", *, group_once: bool | None = None,
+                 doses: DoseSummary | None = None) -> Coding:
     """The codes of a session. ``group_once``: count a group and its own part on one side once; by default as
     the session says (unsigned, or signed since that rule: domain/muscle_parts.py), so a signed note keeps the
-    codes it was signed with."""
+    codes it was signed with. ``doses``: the session's dose summary when the caller has it (at any weight: the
+    codes use only its rows, which the weight does not change); an export computes it once (issue 19)."""
     sites = draft.sites  # type: ignore[attr-defined]
     parts = counts_group_once(draft) if group_once is None else group_once
     profile = rules.estim_profiles.get(payer_profile) or rules.estim_profiles["medicare"]
@@ -216,7 +218,8 @@ def derive_codes(draft: object, formulary: Mapping[str, FormularyItem], rules: R
     cpt.extend(_estim_lines(sites, profile))
     hcpcs: list[CodeLine] = []
     waste: list[Waste] = []
-    doses = dose_summary(draft, formulary, None)
+    if doses is None:
+        doses = dose_summary(draft, formulary, None)
     for generic, use in drug_uses(draft, formulary, doses).items():
         table = rules.hcpcs.get(generic)
         classes = {formulary[r.item_code].agent_class for r in doses.rows if formulary[r.item_code].generic == generic}

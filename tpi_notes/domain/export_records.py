@@ -287,7 +287,7 @@ def export_record(session: ExportSession, formulary: Mapping[str, FormularyItem]
         coding = Coding((), (), tuple(d.code for d in session.diagnoses),
                         ("No coding rules were in force on the session's date.",))
     else:
-        coding = derive_codes(session, formulary, ruleset, payer_profile)
+        coding = derive_codes(session, formulary, ruleset, payer_profile, doses=doses)  # doses computed once
     return ExportRecord(session, doses, coding, medication_lines(session, doses, formulary), payer_profile,
                         tuple(formulary[r.item_code].generic for r in doses.rows))
 

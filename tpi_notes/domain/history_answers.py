@@ -111,11 +111,23 @@ def history_context(patient: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+_FROM_VALUES: dict[str, dict[str, dict[str, Any]]] = {}
+
+
 def history_from_values(values: Mapping[str, Any], stored: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     """:func:`history_context` from stored patient values (a row's or a signed context's) and their answers
-    (``None`` for a context signed before answers existed: only its positives are known)."""
-    patient = _Values(values, History.from_json(stored))
-    return history_context(patient)
+    (``None`` for a context signed before answers existed: only its positives are known).
+
+    Remembered by what it reads (the items' values and the answers): an export asks it twice a session, for
+    patients whose answers mostly repeat (issue 19). Each caller gets its own copy."""
+    key = repr(([values.get(item) for item in ITEMS], stored))
+    found = _FROM_VALUES.get(key)
+    if found is None:
+        found = history_context(_Values(values, History.from_json(stored)))
+        if len(_FROM_VALUES) >= 4096:
+            _FROM_VALUES.clear()
+        _FROM_VALUES[key] = found
+    return {item: dict(answer) for item, answer in found.items()}
 
 
 class _Values:
