@@ -45,7 +45,7 @@ def test_the_library_has_sensible_phrases_for_every_field() -> None:
     raw = json.loads((resources_dir() / "phrases.json").read_text(encoding="utf-8"))
     lib = rules.parse_library(raw)
     assert lib.version and raw["source"]
-    assert set(lib.phrases) == set(rules.PHRASE_FIELDS)
+    assert set(lib.phrases) == set(rules.PHRASE_FIELDS) - {"location"}  # rooms are each clinic's own
     assert all(len(texts) >= 2 for texts in lib.phrases.values())
     assert any("home exercise" in t for t in lib.phrases["conservative_care"])
 
@@ -186,3 +186,23 @@ def test_the_administrators_phrases_tab_adds_edits_and_deletes_clinic_phrases(qt
     with clinic.ctx.read() as db:
         actions = db.scalars(select(AuditEvent.action).where(AuditEvent.entity == "phrase")).all()
     assert actions == ["create", "change", "delete"]
+
+
+def test_a_nurse_preparing_the_draft_is_offered_the_physicians_favourites(qtbot, make_editor,  # noqa: ANN001
+                                                                            clinic: Clinic) -> None:
+    as_physician(clinic)
+    phrases.add_favourite(clinic.ctx, Diagnosis("G44.229", "Chronic tension-type headache, not intractable"))
+    clinic.ctx.act_as(Principal.for_user(clinic.nurse_id, "bruiz", "Ben Ruiz", ("nurse",)))
+    editor = make_editor()
+    assert editor.pre.physician.member_id() == clinic.physician_id
+    assert editor.findChild(QToolButton, "suggest_G44.229") is not None
+    box = editor.site_details.note  # and the site's note takes phrases too
+    click_region(qtbot, editor, region("masseter", "anterior", "R"))
+    assert [b.objectName() for b in editor.diagnosis_help.buttons] == ["suggest_M79.11", "suggest_G44.229"]
+    editor.tabs.setCurrentWidget(editor.tab_pages["site"])
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(box, Qt.Key.Key_F2)
+    picker = editor.phrases.active
+    qtbot.keyClicks(picker.filter, "twitch")
+    qtbot.keyClick(picker.filter, Qt.Key.Key_Return)
+    assert editor.current_draft().sites[0].note == "Local twitch response on the second pass"

@@ -18,12 +18,13 @@ from tpi_notes.domain.patient import fold
 from tpi_notes.domain.session import Diagnosis
 from tpi_notes.paths import resources_dir
 
-# The editor's free-text fields that offer phrases (SessionDraft field names), in the order of the forms.
+# The editor's free-text fields that offer phrases (SessionDraft field names; site_note is a site's note).
 PHRASE_FIELDS = {
-    "indication": "Indication", "conservative_care": "Conservative care", "position": "Position",
+    "location": "Location", "indication": "Indication", "conservative_care": "Conservative care",
+    "position": "Position",
     "antisepsis": "Antisepsis", "complications": "Complications", "tolerance": "Tolerance",
     "blood_loss": "Blood loss", "respiratory_check": "Respiratory check", "disposition": "Disposition",
-    "follow_up": "Follow-up (note)", "comments": "Comments",
+    "follow_up": "Follow-up (note)", "comments": "Comments", "site_note": "Site note",
 }
 MAX_PHRASE = 2000  # characters: longer than any field's usual text, shorter than the long-text limit
 PERSONAL, CLINIC, LIBRARY = "personal", "clinic", "library"

@@ -122,9 +122,10 @@ def remove_favourite(ctx: AppContext, code: str) -> None:
 
 
 def suggested_diagnoses(ctx: AppContext, sites: Iterable[Site], chosen: Iterable[Diagnosis], day: date,
-                        atlas_version: str) -> list[tuple[Diagnosis, str]]:
-    """Diagnoses to offer with one click: from the muscles treated, then the user's favourites; each billable on
-    ``day`` and not chosen yet."""
+                        atlas_version: str, physician_id: int | None = None) -> list[tuple[Diagnosis, str]]:
+    """Diagnoses to offer with one click: from the muscles treated, then the favourites of the session's physician
+    (else the signed-in user's: a nurse preparing the draft sees the physician's); each billable on ``day`` and
+    not chosen yet."""
     ctx.require(Permission.PREPARE_DRAFTS)
     atlas = load_atlas(atlas_version)
 
@@ -136,6 +137,7 @@ def suggested_diagnoses(ctx: AppContext, sites: Iterable[Site], chosen: Iterable
 
     with ctx.read() as s:
         code_sets = icd10_sets.code_sets_in(s)
-        mine = rows.favourites(s, ctx.user_id) if ctx.user_id is not None else []
+        whose = physician_id if physician_id is not None else ctx.user_id
+        mine = rows.favourites(s, whose) if whose is not None else []
     region = rules.region_codes(sites, group_of)
     return rules.suggestions(mine, region, lambda code: icd10.lookup(code, day, code_sets), chosen)

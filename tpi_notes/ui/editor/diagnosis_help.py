@@ -1,4 +1,5 @@
-"""One-click diagnoses in the editor: codes suggested for the muscles treated and the physician's favourites.
+"""One-click diagnoses in the editor: codes suggested for the muscles treated and the physician's favourites
+(the session's physician, else the signed-in user).
 
 Shown under the diagnosis search as buttons ("＋ M79.12 Myalgia of auxiliary muscles, head and neck"); a click
 (or Space on the focused button) adds it. The ☆ on a chosen diagnosis keeps it among the user's favourites.
@@ -43,6 +44,7 @@ class DiagnosisHelp(QObject):
         self._key: tuple | None = None
         self._enabled = editor.ctx.can(Permission.PREPARE_DRAFTS)
         picker.changed.connect(self.refresh)
+        editor.pre.physician.currentIndexChanged.connect(self.refresh)
         picker.favourite_requested.connect(self.add_favourite)
         for signal in (editor.document.site_inserted, editor.document.site_removed, editor.document.site_changed):
             signal.connect(self.refresh)
@@ -56,12 +58,13 @@ class DiagnosisHelp(QObject):
         sites = tuple(editor.document.sites())
         chosen = editor.pre.diagnoses.diagnoses()
         day = editor.pre.performed_start.dateTime().toPython().date()
-        key = (tuple((s.muscle_id, s.region_code) for s in sites), tuple(d.code for d in chosen), day)
+        physician = editor.pre.physician.member_id()
+        key = (tuple((s.muscle_id, s.region_code) for s in sites), tuple(d.code for d in chosen), day, physician)
         if key == self._key:
             return
         self._key = key
         try:
-            offered = phrases.suggested_diagnoses(editor.ctx, sites, chosen, day, editor.atlas.version)
+            offered = phrases.suggested_diagnoses(editor.ctx, sites, chosen, day, editor.atlas.version, physician)
         except TpiError as exc:
             show_error(editor, exc)
             return

@@ -273,10 +273,11 @@ class EditorPhrases(QObject):
 
     def fields(self) -> dict[str, QWidget]:
         pre, post = self.editor.pre, self.editor.post
-        return {"indication": pre.indication, "conservative_care": pre.conservative_care, "position": pre.position,
+        return {"location": pre.location, "indication": pre.indication, "conservative_care": pre.conservative_care, "position": pre.position,
                 "antisepsis": pre.antisepsis, "complications": post.complications, "tolerance": post.tolerance,
                 "blood_loss": post.blood_loss, "respiratory_check": post.respiratory_check,
-                "disposition": post.disposition, "follow_up": post.follow_up, "comments": post.comments}
+                "disposition": post.disposition, "follow_up": post.follow_up, "comments": post.comments,
+                "site_note": self.editor.site_details.note}
 
     def focused_field(self) -> str | None:
         focus = self.editor.focusWidget()
