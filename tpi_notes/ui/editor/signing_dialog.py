@@ -234,7 +234,7 @@ class SignDialog(QDialog):
         self.pin_note.setVisible(pin == signing_pin.LOCKED)
         self.pin_note.setText(signing_pin.PIN_LOCKED)
         name = LANGUAGE_NAMES.get(language, language)
-        self.large_print = QCheckBox(f"Aftercare sheet in large print ({name})", self)
+        self.large_print = QCheckBox(f"Large print for the aftercare sheet ({name})", self)
         self.large_print.setObjectName("large_print")
         self.large_print.setChecked(large_print)
         self.large_print.setToolTip("Remembered for this patient: the next sheet offers the same")
