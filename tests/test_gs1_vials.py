@@ -134,6 +134,11 @@ def test_a_single_dose_vial_is_for_its_patient_alone(stocked: AppContext) -> Non
     assert offers(listed, "triamcinolone-40", "room 1", people[1], now) == ([], [])
     with pytest.raises(TpiError, match="single-dose vial opened for another patient"):
         open_vials.take_open_vial(stocked, vial.id, people[1], now)
+    # and for that procedure only: not at the patient's next visit
+    next_visit = now + timedelta(days=7)
+    assert offers(listed, "triamcinolone-40", "room 1", people[0], next_visit) == ([], [])
+    with pytest.raises(TpiError, match="for an earlier procedure: it serves one procedure only"):
+        open_vials.take_open_vial(stocked, vial.id, people[0], next_visit)
 
 
 def test_scanning_the_same_vial_twice_records_it_once(stocked: AppContext) -> None:

@@ -2,7 +2,8 @@
 
 A multi-dose vial, once punctured, is used within 28 days of opening (USP <797>, CDC injection safety) and never
 past its lot's expiry; a single-dose vial is for one patient and one procedure, so it is offered to the patient it
-was opened for and to no one else. The room is the session's location as typed ("Procedure room 1"), compared
+was opened for and to no one else, and for that procedure only: within 12 hours of opening (USP <797>'s longest
+use of a punctured single-dose vial), never at the patient's next visit. The room is the session's location as typed ("Procedure room 1"), compared
 without case or extra spaces; an empty room is the clinic's one unnamed room.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 BEYOND_USE_DAYS = 28
+SINGLE_DOSE_HOURS = 12
 SOURCE = "Multi-dose vials: 28 days after opening (USP <797>, CDC; clinical-reference §9.3)"
 
 
@@ -54,6 +56,9 @@ def vial_problem(vial: OpenVial, patient_id: int, at: datetime) -> str | None:
         if vial.patient_id != patient_id:
             return (f"{what} is a single-dose vial opened for another patient: it is for one patient only. "
                     "Open a new vial.")
+        if at > vial.opened_at + timedelta(hours=SINGLE_DOSE_HOURS):
+            return (f"{what} is a single-dose vial opened on {vial.opened_at:%Y-%m-%d %H:%M} for an earlier "
+                    "procedure: it serves one procedure only. Open a new vial.")
         return None
     if at > vial.beyond_use_at:
         days = (at - vial.opened_at).days
@@ -66,7 +71,8 @@ def offers(vials: list[OpenVial], item_code: str, room: str, patient_id: int,
            at: datetime) -> tuple[list[OpenVial], list[str]]:
     """The item's vials open in ``room`` that may be used now (latest opened first), and why the others may not.
 
-    A single-dose vial opened for another patient is neither offered nor explained: it is not this patient's."""
+    A single-dose vial not for this procedure (another patient's, or this patient's from an earlier visit) is
+    neither offered nor explained: nobody would expect it."""
     here = sorted((v for v in vials if v.item_code == item_code and room_key(v.room) == room_key(room)
                    and v.opened_at <= at), key=lambda v: v.opened_at, reverse=True)
     usable, refused = [], []
@@ -74,6 +80,6 @@ def offers(vials: list[OpenVial], item_code: str, room: str, patient_id: int,
         problem = vial_problem(vial, patient_id, at)
         if problem is None:
             usable.append(vial)
-        elif not (vial.single_dose and vial.patient_id != patient_id):
+        elif not vial.single_dose:
             refused.append(problem)
     return usable, refused
