@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OFFSCREEN := QT_QPA_PLATFORM=offscreen
 
-.PHONY: run test test-deps lint bench resilience screenshots bundle system-deps clean help
+.PHONY: run test test-deps lint bench bench-1m resilience screenshots bundle system-deps clean help
 
 help:
 	@echo "make run          create .venv, install, open the app on the default database"
 	@echo "make test         create .venv, install, run ruff and the whole test suite (PostgreSQL included"
 	@echo "                  when a throwaway server can be started: root, or PostgreSQL installed)"
 	@echo "make bench        measure against the performance budget (product.md §11) and, pair by pair, against bare baselines (bench/baselines, issue 19)"
+	@echo "make bench-1m     history, export and verify on a 1,000,000-session clinic (built once, ~40 min, cached in ~/.cache/tpi-notes-bench)"
 	@echo "make resilience   kill -9, concurrent-save and bad-input campaigns at full size (issue 12; ~15 min)"
 	@echo "make screenshots  regenerate the README's pictures (docs/screenshots)"
 	@echo "make bundle       build the one-folder desktop app with PyInstaller (dist/tpi-notes/) and smoke-test it"
@@ -41,6 +42,9 @@ test: $(STAMP) lint test-deps
 
 bench: $(STAMP)
 	$(OFFSCREEN) $(PY) bench/run.py
+
+bench-1m: $(STAMP)
+	$(OFFSCREEN) $(PY) bench/big_clinic.py --sessions 1000000
 
 resilience: $(STAMP)
 	$(OFFSCREEN) bash .ci/with-postgres.sh $(PY) tests/resilience/run.py --full
