@@ -18,6 +18,7 @@ from test_report_support import PASSWORD, add_patient, save_session, session_dra
 from tpi_notes.domain.clinic import ClinicDetails
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.permissions import PermissionDenied, Principal
+from tpi_notes.domain.session import Diagnosis
 from tpi_notes.services import (
     accounts,
     addenda,
@@ -26,6 +27,7 @@ from tpi_notes.services import (
     integrity,
     login,
     patients,
+    phrases,
     sessions,
     staff,
 )
@@ -152,6 +154,18 @@ def _verify(c: Clinic) -> object:
     return integrity.verify_database(c.ctx)
 
 
+def _own_phrase(c: Clinic) -> object:
+    return phrases.save_phrase(c.ctx, "indication", "Neck pain for 3 months, limits work.")
+
+
+def _clinic_phrase(c: Clinic) -> object:
+    return phrases.save_phrase(c.ctx, "location", "Exam room 2", clinic=True)
+
+
+def _favourite(c: Clinic) -> object:
+    return phrases.add_favourite(c.ctx, Diagnosis("M79.12", "Myalgia of auxiliary muscles, head and neck"))
+
+
 ACTIONS: dict[str, tuple[Callable[[Clinic], object], set[str]]] = {
     "view a patient": (_view_patient, {"physician", "nurse", "admin"}),
     "open a session": (_open_session, {"physician", "nurse", "admin"}),
@@ -164,8 +178,11 @@ ACTIONS: dict[str, tuple[Callable[[Clinic], object], set[str]]] = {
     "unlock an account": (_unlock_account, {"admin"}),
     "reset another user's password": (_reset_password, {"admin"}),
     "verify the database": (_verify, {"physician", "admin"}),
+    "keep a phrase of one's own": (_own_phrase, {"physician", "nurse"}),
+    "keep a clinic phrase": (_clinic_phrase, {"admin"}),
+    "keep an ICD-10-CM favourite": (_favourite, {"physician", "nurse"}),
 }
-TABLES = ("patient", "procedure_session", "app_user", "site")
+TABLES = ("patient", "procedure_session", "app_user", "site", "phrase", "icd10_favourite")
 
 
 def _snapshot(c: Clinic) -> tuple[int, ...]:
