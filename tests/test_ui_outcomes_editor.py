@@ -55,6 +55,10 @@ def open_editor(qtbot: QtBot) -> Iterator:
 
 
 def _click(qtbot: QtBot, editor: SessionEditor, name: str) -> None:
+    bar = editor.tabs.tabBar()  # the panel has a tab of its own (issue 16: the forms fit one screen)
+    if editor.tabs.currentWidget() is not editor.tab_pages["outcomes"]:
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(editor.tabs.indexOf(
+            editor.tab_pages["outcomes"])).center())
     button = editor.findChild(QToolButton, name)
     assert button is not None and button.isVisible(), name
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
@@ -110,3 +114,24 @@ def test_a_first_visit_shows_peg_only_and_a_second_click_clears_an_item(
     _click(qtbot, editor, "peg_pain_7")  # clicked again: not recorded
     assert editor.current_draft().scales == ()
     assert editor.current_draft().prior_responses == ()
+
+
+def test_the_editor_shows_the_response_map_as_a_faint_layer_on_its_diagram(
+        qtbot: QtBot, ctx: AppContext, open_editor) -> None:  # noqa: ANN001
+    ensure_application()
+    from test_outcomes_data import _two_visits
+
+    from tpi_notes.palette import RESPONSE_COLOURS
+    from tpi_notes.ui.response_map import FAINT_ALPHA
+
+    doctor, first, second = _two_visits(ctx)
+    sign(ctx, second, doctor)
+    sites = get_session(ctx, first).sites
+    editor = open_editor(ctx, get_session(ctx, first).patient_id)
+    scene = editor.diagram.scene
+    good = next(r.code for r in scene.atlas.regions if (r.muscle_id, r.side) == (sites[0].muscle_id, sites[0].side))
+    weak = next(r.code for r in scene.atlas.regions if (r.muscle_id, r.side) == (sites[1].muscle_id, sites[1].side))
+    assert editor.outcomes.tinted[good] == "good" and editor.outcomes.tinted[weak] == "none"  # 70 % / 8 wk; 20 %
+    brush = scene.region_item(good).brush().color()
+    assert brush.name() == RESPONSE_COLOURS["good"].lower() and brush.alpha() == FAINT_ALPHA
+    assert scene.region_item(weak).brush().color().name() == RESPONSE_COLOURS["none"].lower()

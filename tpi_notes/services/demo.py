@@ -23,9 +23,11 @@ from tpi_notes.db.models import (
     Patient,
     Preparation,
     PreparationComponent,
+    PriorResponse,
     ProcedureSession,
     SessionDiagnosis,
     SessionFinding,
+    SessionScale,
     Site,
     User,
     UserRole,
@@ -333,7 +335,8 @@ def _add_sessions(conn, rng: random.Random, maker: SessionMaker, people: list[De
                 remaining -= 1
         weights = [0.0 if by_patient.get(i, 0) >= cap else w for i, w in enumerate(weights)]
     tables: dict[type, list[dict]] = {m: [] for m in (ProcedureSession, SessionDiagnosis, Preparation,
-                                                      PreparationComponent, Site, SessionFinding, Addendum)}
+                                                      PreparationComponent, Site, SessionFinding, Addendum,
+                                                      SessionScale, PriorResponse)}
     sites = signed = drafts = addenda = 0
     for index in sorted(by_patient):
         for record in maker.patient_sessions(people[index], by_patient[index]):
@@ -356,7 +359,8 @@ def _flush(conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001
     # drafts, their content follows, and then they are signed, as the app signs; addenda come last.
     sessions = tables[ProcedureSession]
     _insert(conn, ProcedureSession, [dict(row, status="draft") for row in sessions])
-    for model in (SessionDiagnosis, Preparation, PreparationComponent, Site, SessionFinding):
+    for model in (SessionDiagnosis, Preparation, PreparationComponent, Site, SessionFinding, SessionScale,
+                  PriorResponse):  # the outcome rows (issue 17) too, while their sessions are drafts
         _insert(conn, model, tables[model])
     signed = [{"id": row["id"]} for row in sessions if row["status"] == "signed"]
     if signed:

@@ -14,8 +14,10 @@ from tpi_notes.db.models import (
     ProcedureSession,
     SessionDiagnosis,
     SessionFinding,
+    SessionScale,
     Site,
 )
+from tpi_notes.db.models import PriorResponse as PriorResponseRow
 from tpi_notes.domain import icd10
 from tpi_notes.domain import session as dm
 from tpi_notes.domain.addenda import addendum_content_sha256
@@ -29,8 +31,9 @@ from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.safety import PastSession, SafetyInput, evaluate, steroid_mpe
 from tpi_notes.domain.signed_context import SIGNED_CONTEXT_VERSION
-from tpi_notes.domain.signing import content_sha256, session_content
+from tpi_notes.domain.signing import content_sha256, outcomes_content, session_content
 from tpi_notes.services import demo_data as D
+from tpi_notes.services.demo_outcomes import OutcomeMaker
 
 MIN_GAP_DAYS = 12
 OVERRIDE_REASON = ("Risks and benefits discussed with the patient, who asked to proceed; obstetric provider "
@@ -52,6 +55,7 @@ class SessionMaker:
         self.start = end - timedelta(days=365 * years)
         self.formulary = {item.code: item for item in load_default_formulary().items}
         self.history: list[PastSession] = []
+        self.outcomes = OutcomeMaker()  # PEG and responses per muscle (issue 17), a random stream of their own
         self.ids = {m: 0 for m in (ProcedureSession, Preparation, PreparationComponent, Site, Addendum)}
         self.by_group: dict[str, list[Any]] = {}
         for region in atlas.regions:
@@ -134,6 +138,7 @@ class SessionMaker:
     def patient_sessions(self, patient: Any, n: int) -> list[dict[type, list[dict]]]:
         rng = self.rng
         self.history: list[PastSession] = []
+        self.outcomes.start_patient(patient.id)
         physician = rng.choice(self.staff["physician"])
         months = rng.randint(4, 60)
         return [self._session(patient, when, physician if rng.random() < 0.8 else rng.choice(self.staff["physician"]),
@@ -257,6 +262,7 @@ class SessionMaker:
                      for i, (c, d) in enumerate(profile["diagnoses"])]
         findings, status = self._findings(patient, session, sites, components, prep_labels, status)
         session["status"] = status
+        scales, responses, scale_rows, response_rows = self.outcomes.visit(session, sites)
         if status == "draft":  # a draft's patient follow-up, as the clinician's plan says (no draw of its own). Not
             # on signed sessions: a signature covering it keeps a clinic from going back before migration 0012.
             session["follow_up_in"] = "6w" if "6 weeks" in session["follow_up"] else "4w"
@@ -276,8 +282,8 @@ class SessionMaker:
             session["signed_context"] = {"patient": patient.signed_as, "clinic": self.letterhead}
             session["content_version"] = SIGNED_CONTEXT_VERSION
             session["content_sha256"] = content_sha256(session_content(
-                session, diagnoses, by_prep, site_content, finding_content, signed_context=session["signed_context"]),
-                SIGNED_CONTEXT_VERSION)
+                session, diagnoses, by_prep, site_content, finding_content, signed_context=session["signed_context"],
+                outcomes=outcomes_content(scales, responses, SIGNED_CONTEXT_VERSION)), SIGNED_CONTEXT_VERSION)
             if rng.random() < 0.03:
                 kind, text = rng.choice(D.ADDENDA)
                 created = session["signed_at"] + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
@@ -289,7 +295,8 @@ class SessionMaker:
             c.pop("_code")
             c.pop("_lot")
         return {ProcedureSession: [session], SessionDiagnosis: diagnoses, Preparation: preparations,
-                PreparationComponent: components, Site: sites, SessionFinding: findings, Addendum: addenda}
+                PreparationComponent: components, Site: sites, SessionFinding: findings, Addendum: addenda,
+                SessionScale: scale_rows, PriorResponseRow: response_rows}
 
     # -- what the rules say ------------------------------------------------------------------------------
     def _findings(self, patient: Any, session: dict, sites: list[dict], components: list[dict],

@@ -26,6 +26,7 @@ from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.staff import ROLES
 from tpi_notes.services import clinic, login
+from tpi_notes.services import outcomes as outcome_service
 from tpi_notes.services import patients as patient_service
 from tpi_notes.services import sessions as session_service
 from tpi_notes.services.context import AppContext
@@ -357,6 +358,7 @@ class MainWindow(QMainWindow):
                 record = None
             else:
                 self.patient_view.show_patient(record, sessions, self.ctx.today())
+                self._show_outcomes(patient_id)
         self.current_patient = record
         self.edit_patient_action.setEnabled(record is not None)
         self.new_session_action.setEnabled(record is not None)
@@ -365,6 +367,13 @@ class MainWindow(QMainWindow):
             self.right_stack.setCurrentWidget(self.patient_view)
         elif self.right_stack.currentWidget() is not self.empty_state:
             self.right_stack.setCurrentWidget(self.no_selection)
+
+    def _show_outcomes(self, patient_id: int) -> None:
+        """The patient's response map and PEG trend (issue 17); a failure there leaves the rest of the page."""
+        try:
+            self.patient_view.show_outcomes(outcome_service.patient_outcomes(self.ctx, patient_id))
+        except TpiError as exc:
+            show_error(self, exc)
 
     # -- user actions --------------------------------------------------------------------------------------
     @Slot()

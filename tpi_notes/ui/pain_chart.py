@@ -1,4 +1,5 @@
-"""A small pain trend: NRS before and after each session over time, drawn with QPainter."""
+"""A small pain trend: NRS before and after each session over time, with the PEG-3 score beside them (issue 17:
+the same 0-10 scale, a dotted line), drawn with QPainter."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tpi_notes.domain.session import SessionSummary
 from tpi_notes.ui.style import BORDER, MUTED, PAIN_AFTER, PAIN_BEFORE, TEXT
 
 MIN_SESSIONS = 2
+PEG_COLOUR = "#7b3fbf"  # neither pain series' colour; dotted, so it reads without colour too
 EMPTY_MESSAGE = "The pain trend appears once the patient has two sessions with pain scores."
 
 Point = tuple[datetime, int]
@@ -27,6 +29,7 @@ class PainChart(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.before: list[Point] = []
         self.after: list[Point] = []
+        self.peg: list[tuple[datetime, float]] = []  # the PEG-3 score of each signed visit (services/outcomes.py)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(600, 200)
@@ -37,9 +40,13 @@ class PainChart(QWidget):
         self.after = [(s.performed_start, s.pain_after) for s in ordered if s.pain_after is not None]
         self.update()
 
+    def set_peg(self, points: list[tuple[datetime, float]]) -> None:
+        self.peg = sorted(points)
+        self.update()
+
     @property
     def is_empty(self) -> bool:
-        dates = {when for when, _ in self.before + self.after}
+        dates = {when for when, _ in self.before + self.after + self.peg}
         return len(dates) < MIN_SESSIONS
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
@@ -74,11 +81,15 @@ class PainChart(QWidget):
         self._draw_axes(painter, metrics, plot)
         self._draw_series(painter, plot, self.before, QColor(PAIN_BEFORE), dashed=True)
         self._draw_series(painter, plot, self.after, QColor(PAIN_AFTER), dashed=False)
+        self._draw_series(painter, plot, self.peg, QColor(PEG_COLOUR), dashed=False, dotted=True)  # type: ignore[arg-type]
         painter.end()
 
     def _draw_legend(self, painter: QPainter, metrics: QFontMetrics, title: QRectF) -> None:
         x = title.right()
-        for label, colour, dashed in (("After", PAIN_AFTER, False), ("Before", PAIN_BEFORE, True)):
+        entries = (("After", PAIN_AFTER, False), ("Before", PAIN_BEFORE, True))
+        if self.peg:
+            entries = (("PEG-3", PEG_COLOUR, False), *entries)
+        for label, colour, dashed in entries:
             width = metrics.horizontalAdvance(label)
             x -= width
             painter.setPen(QColor(TEXT))
@@ -96,7 +107,7 @@ class PainChart(QWidget):
             x -= 18
 
     def _x_range(self) -> tuple[float, float]:
-        stamps = [when.timestamp() for when, _ in self.before + self.after]
+        stamps = [when.timestamp() for when, _ in self.before + self.after + self.peg]
         low, high = min(stamps), max(stamps)
         return (low, high) if high > low else (low - 86400, high + 86400)
 
@@ -115,7 +126,7 @@ class PainChart(QWidget):
             painter.setPen(QColor(MUTED))
             painter.drawText(QRectF(0, y - metrics.height() / 2, plot.left() - 8, metrics.height()),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(score))
-        all_dates = sorted({when for when, _ in self.before + self.after})
+        all_dates = sorted({when for when, _ in self.before + self.after + self.peg})
         first, last = all_dates[0], all_dates[-1]
         label_top = plot.bottom() + 4
         first_x, last_x = self._map(plot, first, 0).x(), self._map(plot, last, 0).x()
@@ -134,13 +145,15 @@ class PainChart(QWidget):
                          Qt.AlignmentFlag.AlignRight, last.strftime("%Y-%m-%d"))
 
     def _draw_series(self, painter: QPainter, plot: QRectF, points: list[Point], colour: QColor,
-                     dashed: bool) -> None:
+                     dashed: bool, dotted: bool = False) -> None:
         if not points:
             return
         mapped = [self._map(plot, when, score) for when, score in points]
         pen = QPen(colour, 2)
         if dashed:
             pen.setStyle(Qt.PenStyle.DashLine)
+        if dotted:
+            pen.setStyle(Qt.PenStyle.DotLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for start, end in zip(mapped, mapped[1:], strict=False):

@@ -15,10 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpi_notes.domain.outcomes import PatientOutcomes
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.session import SessionSummary
 from tpi_notes.ui.pain_chart import PainChart
 from tpi_notes.ui.patient_header import PatientHeader
+from tpi_notes.ui.response_map import ResponseMap
 from tpi_notes.ui.session_list import SessionTableModel, make_session_table
 from tpi_notes.ui.style import DANGER, set_role
 
@@ -75,7 +77,14 @@ class PatientView(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(10)
         self.splitter.addWidget(top)
-        self.splitter.addWidget(self.pain_chart)
+        # The pain and PEG trend beside the response map (issue 17).
+        self.response_map = ResponseMap(self)
+        trends = QWidget(self)
+        trends_row = QHBoxLayout(trends)
+        trends_row.setContentsMargins(0, 0, 0, 0)
+        trends_row.addWidget(self.pain_chart, 3)
+        trends_row.addWidget(self.response_map, 2)
+        self.splitter.addWidget(trends)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setSizes([420, 230])
@@ -91,6 +100,11 @@ class PatientView(QWidget):
         session = self.session_model.session_at(index.row())
         if session is not None:
             self.session_activated.emit(session.id)
+
+    def show_outcomes(self, outcomes: PatientOutcomes) -> None:
+        """The response map and the PEG trend (services/outcomes.py ``patient_outcomes``)."""
+        self.response_map.show_outcomes(outcomes)
+        self.pain_chart.set_peg(list(outcomes.peg))
 
     def show_patient(self, record: PatientRecord, sessions: list[SessionSummary], today: date) -> None:
         self.header.show_patient(record, today)

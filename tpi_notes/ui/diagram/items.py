@@ -37,7 +37,13 @@ class RegionItem(QGraphicsPathItem):
         self.setZValue(1)
 
     def set_hovered(self, hovered: bool) -> None:
-        self.setBrush(QBrush(self._hover if hovered else self._normal))
+        fill = getattr(self, "_fill", None)
+        self.setBrush(QBrush(self._hover) if hovered else fill if fill is not None else QBrush(self._normal))
+
+    def set_fill(self, brush: QBrush | None) -> None:
+        """Fill the region with ``brush`` from now on, None for its own tint (the response map, issue 17)."""
+        self._fill = brush
+        self.setBrush(brush if brush is not None else QBrush(self._normal))
 
 
 class MarkerItem(QGraphicsItem):

@@ -52,6 +52,10 @@ class BodyDiagramScene(QGraphicsScene):
         for key in document.site_keys():
             self._on_inserted(key, document.row_of(key))
 
+    def region_item(self, code: str) -> RegionItem | None:
+        """The shape of region ``code`` (the response map colours it, issue 17)."""
+        return self._regions.get(code)
+
     # -- drawing the atlas ---------------------------------------------------------------------
     def _draw_view(self, frame: ViewFrame) -> None:
         outline = self.addPath(painter_path(self.atlas.outline(frame.name), frame), QPen(OUTLINE, 2.2), QBrush(SKIN))

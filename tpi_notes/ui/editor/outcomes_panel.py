@@ -47,7 +47,9 @@ from tpi_notes.domain.outcomes import (
 )
 from tpi_notes.services import outcomes
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui.diagram.scene import BodyDiagramScene
 from tpi_notes.ui.editor.fields import OptionalSpin
+from tpi_notes.ui.response_map import FAINT_ALPHA, tint_regions
 
 LASTING = "lasting"
 STYLE = """
@@ -122,8 +124,11 @@ class OutcomesPanel(QFrame):
     changed = Signal()
     """The user recorded or changed a PEG item or a response."""
 
-    def __init__(self, ctx: AppContext, patient_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, patient_id: int, parent: QWidget | None = None, *,
+                 scene: BodyDiagramScene | None = None) -> None:
         super().__init__(parent)
+        self.scene = scene  # the editor's diagram: the response map as a faint layer on it
+        self.tinted: dict[str, str] = {}  # region code → response class painted there
         self.setObjectName("outcomes_panel")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("Outcomes: PEG-3 and the response to the last session")
@@ -204,9 +209,19 @@ class OutcomesPanel(QFrame):
             except TpiError:
                 self.prior = None
             self._fill(draft.prior_responses)
+            self._tint()
         finally:
             self._loading = False
         self._show_score()
+
+    def _tint(self) -> None:
+        if self.scene is None:
+            return
+        try:
+            found = outcomes.patient_outcomes(self.ctx, self.patient_id, audited=False)
+        except TpiError:
+            return
+        self.tinted = tint_regions(self.scene, found.muscles, FAINT_ALPHA)
 
     def _fill(self, responses: tuple[PriorResponse, ...]) -> None:
         prior = self.prior
