@@ -253,6 +253,8 @@ class EditorPhrases(QObject):
                 self._keys[keys] = field
             tip = widget.toolTip()
             widget.setToolTip(f"{tip}\nF2: phrases" if tip else "F2: phrases")
+            if isinstance(keys, QLineEdit | QPlainTextEdit) and keys.placeholderText():
+                keys.setPlaceholderText(f"{keys.placeholderText()}   (F2: phrases)")  # seen where it is needed
         self.action = QAction("Insert &phrase… (F2 in a text field)", editor)
         self.action.setObjectName("insert_phrase")
         self.action.triggered.connect(lambda _c=False: self.open(self.focused_field() or "indication"))
