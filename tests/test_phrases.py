@@ -206,3 +206,28 @@ def test_a_nurse_preparing_the_draft_is_offered_the_physicians_favourites(qtbot,
     qtbot.keyClicks(picker.filter, "twitch")
     qtbot.keyClick(picker.filter, Qt.Key.Key_Return)
     assert editor.current_draft().sites[0].note == "Local twitch response on the second pass"
+
+
+def test_ones_own_phrase_is_edited_in_place_and_deleted_from_the_picker(qtbot, make_editor,  # noqa: ANN001
+                                                                         clinic: Clinic) -> None:
+    as_physician(clinic)
+    phrases.save_phrase(clinic.ctx, "comments", "Prefers the left side lying.")
+    editor = make_editor()
+    editor.tabs.setCurrentWidget(editor.tab_pages["post"])
+    picker = open_picker(qtbot, editor, editor.post.comments)
+    assert picker.current().scope == rules.PERSONAL and picker.delete_button.isEnabled()
+    picker.list.setFocus()
+    qtbot.keyClick(picker.list, Qt.Key.Key_F2)
+    line = picker.list.findChild(QLineEdit)
+    assert line is not None
+    line.selectAll()
+    qtbot.keyClicks(line, "Prefers lying on the left side.")
+    qtbot.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: phrases.offered(clinic.ctx, "comments")[0].text == "Prefers lying on the left side.")
+    qtbot.waitUntil(lambda: picker.list.item(0).text() == "Prefers lying on the left side.")
+    picker.list.setCurrentRow(0)
+    picker.list.setFocus()
+    qtbot.keyClick(picker.list, Qt.Key.Key_Delete)
+    assert all(p.scope == rules.LIBRARY for p in phrases.offered(clinic.ctx, "comments"))
+    picker.list.setCurrentRow(0)
+    assert not picker.delete_button.isEnabled()  # the library's phrases stay
