@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, String
@@ -78,26 +79,37 @@ class _ViewFrame:
         return (self.left + x * self.width, self.top - y * self.height)
 
 
-def _path(d: str, frame: _ViewFrame, **style: Any) -> Path:
-    path = Path(**style)
+@lru_cache(maxsize=4096)
+def _drawn(d: str, left: float, top: float, height: float, width: float) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """A path string as drawing operations in a view's frame (moveTo, lineTo, curveTo, closePath with their
+    points), parsed and mapped once per process: every print draws the same atlas paths at the same place
+    (issue 19: they were parsed again on every print)."""
+    ops: list[tuple[str, tuple[float, ...]]] = []
     cur = (0.0, 0.0)
     for cmd, v in parse_path(d):
-        pts = [frame.pt(v[i], v[i + 1]) for i in range(0, len(v), 2)]
+        pts = [(left + v[i] * width, top - v[i + 1] * height) for i in range(0, len(v), 2)]
         if cmd == "M":
-            path.moveTo(*pts[0])
+            ops.append(("moveTo", pts[0]))
         elif cmd == "L":
-            path.lineTo(*pts[0])
+            ops.append(("lineTo", pts[0]))
         elif cmd == "C":
-            path.curveTo(*pts[0], *pts[1], *pts[2])
+            ops.append(("curveTo", (*pts[0], *pts[1], *pts[2])))
         elif cmd == "Q":
             (qx, qy), (ex, ey) = pts
             c1 = (cur[0] + 2 / 3 * (qx - cur[0]), cur[1] + 2 / 3 * (qy - cur[1]))
             c2 = (ex + 2 / 3 * (qx - ex), ey + 2 / 3 * (qy - ey))
-            path.curveTo(*c1, *c2, ex, ey)
+            ops.append(("curveTo", (*c1, *c2, ex, ey)))
         elif cmd == "Z":
-            path.closePath()
+            ops.append(("closePath", ()))
         if pts:
             cur = pts[-1]
+    return tuple(ops)
+
+
+def _path(d: str, frame: _ViewFrame, **style: Any) -> Path:
+    path = Path(**style)
+    for op, args in _drawn(d, frame.left, frame.top, frame.height, frame.width):
+        getattr(path, op)(*args)
     return path
 
 
