@@ -42,7 +42,7 @@ def open_picker(qtbot, editor, field_widget):  # noqa: ANN001, ANN201
 
 
 def test_the_library_has_sensible_phrases_for_every_field() -> None:
-    raw = json.loads((resources_dir() / "phrases.json").read_text(encoding="utf-8"))
+    raw = json.loads(resources_dir().joinpath(*rules.LIBRARY_FILE).read_text(encoding="utf-8"))
     lib = rules.parse_library(raw)
     assert lib.version and raw["source"]
     assert set(lib.phrases) == set(rules.PHRASE_FIELDS) - {"location"}  # rooms are each clinic's own

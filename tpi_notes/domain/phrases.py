@@ -1,8 +1,8 @@
 """Phrases and ICD-10-CM favourites: which words the editor offers for a field, and which codes for the muscles.
 
 Three sources of phrases, offered in this order: the person's own, the clinic's (kept by administrators) and the
-shipped library (resources/phrases.json, versioned data). Typing filters them by words, in any order, with or
-without accents. Diagnoses are suggested from the physician's favourites and from the muscles treated (by
+shipped library (resources/phrases/phrases.json, versioned data). Typing filters them by words, in any order,
+with or without accents. Diagnoses are suggested from the physician's favourites and from the muscles treated (by
 muscle, else by the atlas group), each only when billable on the session's date.
 """
 
@@ -60,10 +60,14 @@ def parse_library(raw: dict[str, Any]) -> Library:
     )
 
 
+LIBRARY_FILE = ("phrases", "phrases.json")  # a folder of its own, so the wheel and the bundle carry it
+
+
 @cache
 def library() -> Library:
     """The shipped library (read once)."""
-    return parse_library(json.loads((resources_dir() / "phrases.json").read_text(encoding="utf-8")))
+    path = resources_dir().joinpath(*LIBRARY_FILE)
+    return parse_library(json.loads(path.read_text(encoding="utf-8")))
 
 
 def clean_text(field: str, text: str) -> tuple[str, str | None]:

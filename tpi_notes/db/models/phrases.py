@@ -2,7 +2,7 @@
 
 A phrase belongs to one free-text field of the editor (``field``: a SessionDraft field name). With an owner it is
 that person's own; without one it is the clinic's, which administrators keep. The shipped library
-(resources/phrases.json) is read from the file, not stored here.
+(resources/phrases/phrases.json) is read from the file, not stored here.
 """
 
 from __future__ import annotations

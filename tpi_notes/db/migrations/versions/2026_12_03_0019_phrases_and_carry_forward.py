@@ -1,7 +1,7 @@
 """phrases, ICD-10-CM favourites and the carried clinical frame (issue 16 items 1-2)
 
 - ``phrase``: reusable text for one editor field, a person's own (``owner_id``) or the clinic's (NULL, kept by
-  administrators). The shipped library (resources/phrases.json) stays in its file.
+  administrators). The shipped library (resources/phrases/phrases.json) stays in its file.
 - ``icd10_favourite``: a physician's favourite diagnoses, offered with one click in the editor.
 - ``procedure_session.carried_fields`` / ``carried_from``: the fields copy-forward or a template filled and the
   clinician has not yet confirmed, and where they came from ("as on 2026-09-04"). Signing waits for them; they
