@@ -277,3 +277,17 @@ def test_a_pending_note_altered_meanwhile_is_never_pdf_signed(ctx: AppContext, d
     later = _signed(ctx, doctor, "P-8")
     assert [sid for (sid,) in _rows(db_path, "SELECT session_id FROM signed_note_pdf")] == [later]
     assert "ALTERED AFTER SIGNING" in flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, altered))))
+
+
+def test_an_addendum_by_a_pending_signer_is_never_hidden_behind_the_older_signed_pdf(
+        clinic: tuple[AppContext, int, int], db_path: Path) -> None:
+    ctx, doctor, _admin_id = clinic
+    sid = _signed(ctx, doctor, "P-9")
+    ctx.act_as(ALL_PERMISSIONS)  # no administrator holds the root: the new physician's certificate is pending
+    other = users_admin.add_user(ctx, "Rafael Ortiz", "DO", "rortiz", ("physician",), NEW_ADMIN_PASSWORD).id
+    addenda.add_addendum(ctx, sid, "addendum", "Seen again: tender point resolved.", other, NEW_ADMIN_PASSWORD)
+    [(stored,)] = _rows(db_path, "SELECT pdf FROM signed_note_pdf WHERE session_id = ?", sid)
+    pdf = documents.procedure_note_pdf(ctx, sid)
+    assert pdf != stored  # the signed PDF lacks the addendum: the note is rendered from the record instead
+    text = flat("\n".join(pdf_pages(pdf)))
+    assert "Seen again: tender point resolved." in text and "· Ed25519 · PDF signature pending" in text

@@ -120,7 +120,7 @@ def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
         chart = _chart(s, session_id)
         problem = signature_problem(s, chart.record)
         stored = signed_notes.stored_pdf(s, session_id, chart.record.patient_id) if chart.record.is_signed else None
-        if stored is not None and not problem and not stored.problem:
+        if stored is not None and not problem and stored.printable:
             pdf, state = stored.pdf, f"signed, its PAdES-signed PDF of {stored.created_at}"
         else:
             line = signed_notes.status_line(s, chart.record, stored) if chart.record.is_signed else ""

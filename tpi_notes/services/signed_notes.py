@@ -16,10 +16,17 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tpi_notes.db.models import AuditEvent, ClinicRoot, ProcedureSession, SignedNotePdf, SignerCertificate
+from tpi_notes.db.models import (
+    Addendum,
+    AuditEvent,
+    ClinicRoot,
+    ProcedureSession,
+    SignedNotePdf,
+    SignerCertificate,
+)
 from tpi_notes.db.repositories import audit
 from tpi_notes.domain import clinic_certificates as certs
 from tpi_notes.domain import pdf_signatures
@@ -77,8 +84,9 @@ def sign_session_pdf(s: Session, ctx: AppContext, session_id: int, cert: SignerC
     pdf, patient_id, clinic = rendered
     signed = pdf_signatures.sign_pdf(pdf, private_key, cert.certificate, root.certificate,
                                      reason=f"Procedure note, session {session_id}", location=clinic)
-    row = SignedNotePdf(session_id=session_id, addendum_id=addendum_id, certificate_id=cert.id, pdf=signed,
-                        sha256=_sha(signed), created_at=datetime.now().replace(microsecond=0))
+    shown = s.scalar(select(func.count(Addendum.id)).where(Addendum.session_id == session_id)) or 0
+    row = SignedNotePdf(session_id=session_id, addendum_id=addendum_id, certificate_id=cert.id, addenda=shown,
+                        pdf=signed, sha256=_sha(signed), created_at=datetime.now().replace(microsecond=0))
     s.add(row)
     s.flush()
     what = f"addendum {addendum_id}" if addendum_id else "signing"
@@ -109,6 +117,11 @@ class StoredPdf:
     pdf: bytes
     created_at: datetime
     problem: str | None  # the stored bytes are not the ones signed and registered
+    outdated: bool = False  # an addendum came after it (its author's certificate was pending): not the whole note
+
+    @property
+    def printable(self) -> bool:
+        return self.problem is None and not self.outdated
 
 
 def stored_pdf(s: Session, session_id: int, patient_id: int) -> StoredPdf | None:
@@ -124,13 +137,16 @@ def stored_pdf(s: Session, session_id: int, patient_id: int) -> StoredPdf | None
     registered = any(d and d.endswith(f"sha256 {sha}") for d in details)
     problem = None if sha == row.sha256 and registered else (
         f"the signed PDF stored for it (made {row.created_at}) is not the one its audit event registered")
-    return StoredPdf(row.pdf, row.created_at, problem)
+    addenda = s.scalar(select(func.count(Addendum.id)).where(Addendum.session_id == session_id)) or 0
+    return StoredPdf(row.pdf, row.created_at, problem, addenda > row.addenda)
 
 
 def status_line(s: Session, record: SessionRecord, stored: StoredPdf | None) -> str:
     """What a note printed from the record (not from a stored signed PDF) says about its PDF signature."""
     if stored is not None and stored.problem:
         return NOT_AS_STORED
+    if stored is not None and stored.outdated:
+        return PENDING  # for the addendum that came after the signed PDF
     if keys.parse_signature(record.signature or "") is None:
         return NO_PDF_SIGNATURE  # hash-only, or signed before signing keys
     return PENDING

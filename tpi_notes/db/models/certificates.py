@@ -64,6 +64,7 @@ class SignedNotePdf(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("procedure_session.id", ondelete="RESTRICT"), index=True)
     addendum_id: Mapped[int | None] = mapped_column(ForeignKey("addendum.id", ondelete="RESTRICT"))
     certificate_id: Mapped[int] = mapped_column(ForeignKey("signer_certificate.id", ondelete="RESTRICT"))
+    addenda: Mapped[int] = mapped_column(default=0)  # how many addenda it shows: one added later is not on it
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]

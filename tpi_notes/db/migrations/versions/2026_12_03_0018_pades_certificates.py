@@ -5,7 +5,8 @@
 - ``clinic_root_copy``: the root's private key wrapped under one administrator's password, one row per
   administrator who holds it.
 - ``signer_certificate``: each signer key's X.509 certificate issued by the root.
-- ``signed_note_pdf``: a procedure note PAdES-signed at signing or at an addendum's signing, with its SHA-256.
+- ``signed_note_pdf``: a procedure note PAdES-signed at signing or at an addendum's signing, with its SHA-256 and
+  how many addenda it shows (one added later by a signer whose certificate is pending is not on it).
 
 New tables only: nothing existing changes, so every signature made before verifies unchanged; sessions signed
 before this revision have no signed PDF and print as before, saying so.
@@ -78,6 +79,7 @@ def upgrade() -> None:
         sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("addendum_id", sa.Integer(), nullable=True),
         sa.Column("certificate_id", sa.Integer(), nullable=False),
+        sa.Column("addenda", sa.Integer(), nullable=False),
         sa.Column("pdf", sa.LargeBinary(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
