@@ -162,3 +162,17 @@ def test_another_users_session_is_offered_the_password_only(qtbot: QtBot, ctx: A
     assert isinstance(dialog, SignDialog) and dialog.mode == signing_dialog.PASSWORD_MODE
     assert not dialog.use_password.isVisible()
     dialog.reject()
+
+
+def test_cancelling_the_sign_dialog_leaves_no_end_time_nobody_chose(qtbot: QtBot, ctx: AppContext, doctor: int,
+                                                                    open_editor: OpenEditor) -> None:
+    patient = add_patient(ctx)
+    start = datetime.now().replace(second=0, microsecond=0) - timedelta(minutes=30)
+    sid = save_session(ctx, patient.id, doctor, 2, performed_start=start, performed_end=None)
+    editor = open_editor(sid)
+    dialog = press_sign(qtbot, editor)
+    assert isinstance(dialog, SignDialog) and editor.pre.performed_end.value() is not None
+    qtbot.keyClick(dialog.secret, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: editor.active_dialog is None)
+    assert editor.pre.performed_end.value() is None and not editor.is_dirty()
+    assert drafts.get_draft(ctx, sid).performed_end is None and sessions.get_session(ctx, sid).status == "draft"

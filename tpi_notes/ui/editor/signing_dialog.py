@@ -372,16 +372,33 @@ def sign(editor: SessionEditor) -> SessionWindow | MissingDialog | SignDialog | 
     language = editor.reference.patient.language or "en"
 
     def attempt(secret: str, mode: str, then_print: bool, large_print: bool) -> str | None:
+        if defaulted and not _end_now(editor):  # the moment of signing, not of opening the dialog
+            return "Not signed: the end time could not be saved; the fields marked say why."
         return _attempt(editor, session_id, physician_id, name, secret, mode, then_print, large_print)
+
+    def closed(result: int) -> None:
+        if editor.active_dialog is dialog:
+            editor.active_dialog = None
+        if defaulted and result != QDialog.DialogCode.Accepted and editor.isVisible():
+            editor.pre.performed_end.set_value(None)  # not signed: no end time that nobody chose
+            saving.save(editor)
 
     dialog = SignDialog(name, _end_line(ended, defaulted), pin=pin, language=language, large_print=large,
                         attempt=attempt, parent=editor)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.finished.connect(lambda _r: setattr(editor, "active_dialog", None)
-                            if editor.active_dialog is dialog else None)
+    dialog.finished.connect(closed)
     editor.active_dialog = dialog
     dialog.open()
     return dialog
+
+
+def _end_now(editor: SessionEditor) -> bool:
+    """The defaulted end time moved to this minute (and saved) if the dialog stayed open past a minute."""
+    minute = now_minute()
+    if editor.pre.performed_end.value() == minute:
+        return True
+    editor.pre.performed_end.set_value(minute)
+    return saving.save(editor)
 
 
 def _attempt(editor: SessionEditor, session_id: int, physician_id: int, name: str, secret: str, mode: str,
