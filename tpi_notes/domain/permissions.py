@@ -30,18 +30,19 @@ class Permission(Enum):
     BACKUP = "back up the database"
     VERIFY = "verify signed notes and the audit trail"
     LOAD_DEMO = "load a demo clinic into an empty database"
+    VIEW_OUTCOMES = "view the clinic outcomes report"  # counts and means, no patient (issue 17)
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     # Charts, signs their own sessions, adds addenda; prints what they signed.
     "physician": frozenset({P.VIEW_RECORDS, P.EDIT_PATIENTS, P.PREPARE_DRAFTS, P.SIGN, P.ADDENDUM, P.PRINT,
-                            P.VERIFY}),
+                            P.VERIFY, P.VIEW_OUTCOMES}),
     # Registers patients, prepares the draft (consent, time-out, vitals), prints the aftercare sheet.
     "nurse": frozenset({P.VIEW_RECORDS, P.EDIT_PATIENTS, P.PREPARE_DRAFTS, P.PRINT}),
     # Users, clinic, formulary, exports, audit, backups; reads the record but never edits clinical content.
     "admin": frozenset({P.VIEW_RECORDS, P.EXPORT, P.VIEW_AUDIT, P.MANAGE_USERS, P.MANAGE_CLINIC,
-                        P.MANAGE_FORMULARY, P.BACKUP, P.VERIFY, P.LOAD_DEMO}),
+                        P.MANAGE_FORMULARY, P.BACKUP, P.VERIFY, P.LOAD_DEMO, P.VIEW_OUTCOMES}),
 }
 OPERATING_SYSTEM_PERMISSIONS = frozenset({P.VIEW_RECORDS, P.PRINT, P.EXPORT, P.VIEW_AUDIT, P.BACKUP, P.VERIFY,
                                           P.LOAD_DEMO})

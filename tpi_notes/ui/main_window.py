@@ -176,6 +176,8 @@ class MainWindow(QMainWindow):
                                            "All sessions: filter, sort, chart and export")
         self.printout_action = self._action("Check a &printed note…", self.clinic_windows.open_printout_check, None,
                                             "Scan a paper note's QR code: is it what was signed, is the record intact?")
+        self.outcomes_action = self._action("&Outcomes report…", self.open_outcomes, None,
+                                            "Relief and PEG change by muscle group, agent and technique (issue 17)")
         self.admin_action = self._action("Clinic &administration…", self.clinic_windows.open_admin, None,
                                          "Users and roles, clinic details, formulary and lots")
         self.audit_action = self._action("Audit &trail…", self.clinic_windows.open_audit, None,
@@ -201,7 +203,7 @@ class MainWindow(QMainWindow):
         table.addActions([self.preview_note_action, self.print_aftercare_action])
         table.selectionModel().currentRowChanged.connect(self._update_document_actions)
         clinic_menu = bar.addMenu("&Clinic")
-        clinic_menu.addActions([self.history_action, self.printout_action])
+        clinic_menu.addActions([self.history_action, self.outcomes_action, self.printout_action])
         clinic_menu.addSeparator()
         clinic_menu.addActions([self.admin_action, self.audit_action, self.backup_action])
         self.clinic_menu = clinic_menu
@@ -225,6 +227,7 @@ class MainWindow(QMainWindow):
         self.pin_action.setVisible(self.ctx.user_id is not None and can(Permission.SIGN))
         self.sign_out_action.setVisible(self.ctx.user_id is not None)
         self.history_action.setVisible(can(Permission.VIEW_RECORDS))
+        self.outcomes_action.setVisible(can(Permission.VIEW_OUTCOMES))  # physicians and administrators
         self.printout_action.setVisible(can(Permission.VIEW_RECORDS))
         self.admin_action.setVisible(any(can(p) for p in (Permission.MANAGE_USERS, Permission.MANAGE_CLINIC,
                                                            Permission.MANAGE_FORMULARY)))
@@ -367,6 +370,18 @@ class MainWindow(QMainWindow):
             self.right_stack.setCurrentWidget(self.patient_view)
         elif self.right_stack.currentWidget() is not self.empty_state:
             self.right_stack.setCurrentWidget(self.no_selection)
+
+    @Slot()
+    def open_outcomes(self) -> None:
+        """Clinic → Outcomes report: one window, raised when already open."""
+        from tpi_notes.ui.outcomes_report import OutcomesReportWindow
+
+        window = getattr(self, "outcomes_window", None)
+        if window is None or not window.isVisible():
+            window = self.outcomes_window = OutcomesReportWindow(self.ctx, self.ctx.today(), self)
+        window.show()
+        window.raise_()
+        window.activateWindow()
 
     def _show_outcomes(self, patient_id: int) -> None:
         """The patient's response map and PEG trend (issue 17); a failure there leaves the rest of the page."""
