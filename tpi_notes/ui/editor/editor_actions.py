@@ -30,9 +30,11 @@ class EditorActions(QObject):
         self.editor = editor
         self.save = self._action("&Save", editor.save, "Ctrl+S", "Save the draft (it stays editable until signed)")
         self.copy_forward = self._action("Copy &forward last session", lambda: reuse.copy_forward(editor), None,
-                                         "Take the sites and syringes of this patient's most recent session")
+                                         "Take the sites, syringes (without lots) and clinical frame of this "
+                                         "patient's most recent session; confirm the carried fields")
         self.save_template = self._action("Save as &template…", lambda: reuse.save_as_template(editor), None,
-                                          "Keep these sites and syringes as a starting point for other sessions")
+                                          "Keep these sites, syringes and clinical frame as a starting point for "
+                                          "other sessions")
         self.sign = self._action("Si&gn…", lambda: signing_dialog.sign(editor), "Ctrl+Shift+S",
                                  "Save, check the note is complete, then sign and lock it with your password or PIN")
         self.preview = self._action("&Preview note", self.preview_note, None,
