@@ -142,7 +142,20 @@ def test_signed_hashes_match_their_content(demo_db: Path) -> None:
         assert (context["patient"]["mrn"], context["patient"]["family_name"], context["patient"]["weight_kg"]) == \
             (patient["mrn"], patient["family_name"], patient["weight_kg"])
         assert context["clinic"]["name"] == conn.execute("SELECT name FROM clinic_settings").fetchone()[0]
-        content = session_content(session, diagnoses, preps, sites, findings, signed_context=context)
+        # issue 17: the PEG and the responses to the last session are under the signature too, as stored
+        scales = [{"scale": s["scale"], "items": json.loads(s["items"]), "measured_at": s["measured_at"],
+                   "measured_by_id": s["measured_by_id"]} for s in conn.execute(
+            "SELECT * FROM session_scale WHERE session_id = ? ORDER BY scale", (row["id"],))]
+        for s in scales:
+            s["measured_at"] = __import__("datetime").datetime.fromisoformat(s["measured_at"])
+        responses = [{"prior_session_id": r["prior_session_id"], "muscle_id": r["muscle_id"], "side": r["side"],
+                      "relief_pct": r["relief_pct"], "duration_weeks": r["duration_weeks"],
+                      "lasting": bool(r["lasting"])} for r in conn.execute(
+            "SELECT * FROM prior_response WHERE session_id = ? ORDER BY prior_session_id, muscle_id, side",
+            (row["id"],))]
+        assert scales  # a PEG at every demo visit
+        content = session_content(session, diagnoses, preps, sites, findings, signed_context=context,
+                                  outcomes={"scales": scales, "prior_response": responses})
         assert content_sha256(content, 4) == row["content_sha256"]
         assert context["patient"]["history"]["allergies"]["state"] in ("yes", "no")
         assert content_sha256(session_content(session, diagnoses, preps, sites, findings)) != row["content_sha256"]
