@@ -38,7 +38,7 @@ test-deps:
 	@bash .ci/system-deps.sh --test
 
 test: $(STAMP) lint test-deps
-	$(OFFSCREEN) bash .ci/with-postgres.sh $(PY) -m pytest
+	$(OFFSCREEN) bash .ci/with-postgres.sh bash .ci/pytest-phases.sh $(PY)
 
 bench: $(STAMP)
 	$(OFFSCREEN) $(PY) bench/run.py

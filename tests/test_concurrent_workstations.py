@@ -37,6 +37,8 @@ TESTS = Path(__file__).resolve().parent
 PG_URL = os.environ.get("TPI_NOTES_PG_URL", "")
 CYCLES = 40
 START = f"import sys; sys.path.insert(0, {str(TESTS)!r}); import workstation_worker; workstation_worker.main()"
+# Alone, after the rest of the suite (.ci/pytest-phases.sh): the waits of several processes are what it measures.
+pytestmark = pytest.mark.serial
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -12,6 +12,8 @@ from resilience import bad_inputs, concurrency, kills
 
 PG_URL = os.environ.get("TPI_NOTES_PG_URL", "")
 KILLS, SAVES, INPUTS = 30, 100, 500
+# Alone, after the rest of the suite (.ci/pytest-phases.sh): the waits of several processes are what it measures.
+pytestmark = pytest.mark.serial
 
 
 def _problems(figures) -> str:  # noqa: ANN001 - any campaign's figures
