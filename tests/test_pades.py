@@ -19,8 +19,9 @@ from tpi_notes.domain import pdf_signatures
 from tpi_notes.domain import signature_keys as keys
 from tpi_notes.domain.clinic import ClinicDetails
 from tpi_notes.domain.permissions import Principal
-from tpi_notes.services import accounts, addenda, documents, integrity, login, users_admin
+from tpi_notes.services import accounts, addenda, documents, drafts, integrity, login, users_admin
 from tpi_notes.services.context import AppContext
+from tpi_notes.services.signing import sign_session
 
 ADMIN_PASSWORD = "Lantern-orchard-93-quill"
 NEW_ADMIN_PASSWORD = "Copper-meadow-17-violin"
@@ -291,3 +292,13 @@ def test_an_addendum_by_a_pending_signer_is_never_hidden_behind_the_older_signed
     assert pdf != stored  # the signed PDF lacks the addendum: the note is rendered from the record instead
     text = flat("\n".join(pdf_pages(pdf)))
     assert "Seen again: tender point resolved." in text and "· Ed25519 · PDF signature pending" in text
+    # once the administrator's sign-in certifies that physician, their next signature signs the note with it
+    login.login(ctx, "lgrant", ADMIN_PASSWORD)
+    ctx.act_as(Principal.for_user(other, "rortiz", "Rafael Ortiz", ("physician",)))
+    patient = add_patient(ctx, mrn="P-10")
+    later = save_session(ctx, patient.id, other, 2, syringe=(("lidocaine-1", 8.0),))
+    sign_session(ctx, later, other, NEW_ADMIN_PASSWORD, row_version=drafts.get_draft(ctx, later).row_version or 1)
+    newest = documents.procedure_note_pdf(ctx, sid)
+    assert "Seen again: tender point resolved." in flat("\n".join(pdf_pages(newest)))
+    [check] = pdf_signatures.check_pdf(newest, _roots(db_path))
+    assert check.ok and "Rafael Ortiz, DO" in check.signer

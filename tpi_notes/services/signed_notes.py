@@ -97,7 +97,10 @@ def sign_session_pdf(s: Session, ctx: AppContext, session_id: int, cert: SignerC
 
 
 def _pending_sessions(s: Session, signer_id: int, cert: SignerCertificate, *, exclude: int) -> list[int]:
-    """Sessions this signer signed with this certificate's key (Ed25519 signature) that have no signed PDF."""
+    """Sessions this signer signed with this certificate's key (Ed25519 signature) that have no signed PDF, and
+    sessions with an addendum they signed with it that no signed PDF shows yet."""
+    from sqlalchemy.orm import aliased
+
     from tpi_notes.db.models import SignerKey
 
     public = s.scalar(select(SignerKey.public_key).where(SignerKey.id == cert.signer_key_id))
@@ -105,11 +108,22 @@ def _pending_sessions(s: Session, signer_id: int, cert: SignerCertificate, *, ex
         return []
     prefix = f"{keys.SIGNATURE_PREFIX}:{keys.fingerprint(bytes.fromhex(public))}:"
     has_pdf = select(SignedNotePdf.id).where(SignedNotePdf.session_id == ProcedureSession.id).exists()
-    return list(s.scalars(select(ProcedureSession.id)
-                          .where(ProcedureSession.signed_by_id == signer_id, ProcedureSession.status == "signed",
-                                 ProcedureSession.signature.startswith(prefix, autoescape=True),
-                                 ProcedureSession.id != exclude, ~has_pdf)
-                          .order_by(ProcedureSession.id).limit(PENDING_PER_SIGNATURE)))
+    found = list(s.scalars(select(ProcedureSession.id)
+                           .where(ProcedureSession.signed_by_id == signer_id, ProcedureSession.status == "signed",
+                                  ProcedureSession.signature.startswith(prefix, autoescape=True),
+                                  ProcedureSession.id != exclude, ~has_pdf)
+                           .order_by(ProcedureSession.id).limit(PENDING_PER_SIGNATURE)))
+    other = aliased(Addendum)
+    shown = (select(func.max(SignedNotePdf.addenda)).where(SignedNotePdf.session_id == Addendum.session_id)
+             .scalar_subquery())
+    total = select(func.count(other.id)).where(other.session_id == Addendum.session_id).scalar_subquery()
+    for sid in s.scalars(select(Addendum.session_id)
+                         .where(Addendum.author_id == signer_id, Addendum.signature.startswith(prefix, autoescape=True),
+                                Addendum.session_id != exclude, func.coalesce(shown, -1) < total)
+                         .distinct().order_by(Addendum.session_id).limit(PENDING_PER_SIGNATURE)):
+        if sid not in found:
+            found.append(sid)
+    return found[:PENDING_PER_SIGNATURE]
 
 
 @dataclass(frozen=True)
