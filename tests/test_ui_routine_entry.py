@@ -255,3 +255,42 @@ def test_opening_the_editor_flashes_no_empty_window(clinic: Clinic) -> None:
     finally:
         editor.close()
         editor.deleteLater()
+
+
+def test_the_routine_note_fits_1600_by_1000_without_scrolling(qtbot: QtBot, make_editor, clinic: Clinic) -> None:  # noqa: ANN001
+    """Six sites, two diagnoses, the exam, consent, time-out and set-up: each tab shows whole, no scroll bar."""
+    from tpi_notes.domain import icd10
+
+    editor = make_editor()
+    for muscle in ("upper_trapezius", "levator_scapulae", "rhomboid_major"):
+        for side in ("R", "L"):
+            click_region(qtbot, editor, region(muscle, "posterior", side))
+    for code in ("M79.12", "M54.2"):
+        diagnosis = icd10.lookup(code)
+        assert diagnosis is not None
+        editor.pre.diagnoses.add(diagnosis)
+    editor.resize(1600, 1000)
+    qtbot.waitUntil(lambda: editor.size().width() == 1600 and editor.size().height() == 1000)
+    for name in ("pre", "outcomes", "syringes", "post"):
+        editor.tabs.setCurrentWidget(editor.tab_pages[name])
+        page = editor.tab_pages[name]
+        QApplication.processEvents()
+        assert page.verticalScrollBar().maximum() == 0, name
+        assert page.horizontalScrollBar().maximum() == 0, name
+    assert editor.findings.isVisible() and editor.findings.height() >= 150  # the blockers stay in view
+
+
+def test_a_new_session_starts_in_the_room_this_computer_last_saved_in(qtbot: QtBot, make_editor, clinic: Clinic) -> None:  # noqa: ANN001
+    from tpi_notes.ui.editor.opening import new_session
+
+    editor = make_editor()
+    qtbot.keyClicks(editor.pre.location, "Procedure room 1")
+    assert editor.save()
+    second = new_session(clinic.ctx, clinic.patient_id, None)
+    assert second is not None
+    try:
+        assert second.pre.location.text() == "Procedure room 1"  # shown, editable, and its open vials offered
+        assert not second.is_dirty()  # a default, not an edit: closing asks nothing
+    finally:
+        second.close()
+        second.deleteLater()

@@ -26,6 +26,21 @@ def ui_settings() -> QSettings:
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
+ROOM_KEY = "editor/room"
+
+
+def remembered_room() -> str:
+    """The room this computer's last saved session was in: a new session starts there (issue 16 item 3)."""
+    return str(ui_settings().value(ROOM_KEY, "") or "")
+
+
+def remember_room(room: str) -> None:
+    if room.strip():
+        settings = ui_settings()
+        settings.setValue(ROOM_KEY, room.strip())
+        settings.sync()
+
+
 def save_layout(window: QMainWindow, splitters: dict[str, QSplitter]) -> None:
     """Store the window geometry and each named splitter's state, and write the file now."""
     settings = ui_settings()

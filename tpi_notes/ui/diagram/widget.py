@@ -80,7 +80,7 @@ class BodyDiagramWidget(QWidget):
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
         bar = QHBoxLayout()
-        prompt = QLabel("Click a muscle to add:" if self.editable else
+        prompt = QLabel("Click to add:" if self.editable else
                         f"Atlas version {self.atlas.version} — read only")
         bar.addWidget(prompt)
         self.technique_group = QButtonGroup(self)

@@ -47,13 +47,17 @@ class ExamFindingsTable(QTableWidget):
             tip = "core criterion" if attr in CORE_CRITERIA else "recorded, not a core criterion"
             self.horizontalHeaderItem(column).setToolTip(f"{label} ({tip})")
         self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)  # six rows in little height
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setTabKeyNavigation(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, FIRST + len(CRITERIA)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        for column, (attr, _label) in enumerate(CRITERIA, start=FIRST):  # tick columns as narrow as their
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)  # headers: the muscle keeps its name
+            words = max(header.fontMetrics().horizontalAdvance(line) for line in _HEADERS[attr].split("\n"))
+            header.resizeSection(column, max(36, words + 22))
         self._findings: dict[MuscleKey, ExamFinding] = {}
         self._rows: list[tuple[MuscleKey, str, str]] = []
         self._filling = False

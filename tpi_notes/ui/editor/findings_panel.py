@@ -266,9 +266,11 @@ class FindingsPanel(QFrame):
     def _show_blockers(self, missing: tuple[MissingItem, ...]) -> None:
         """Every item signing still needs, live, each a link to its field (a stop is listed as its own row)."""
         items = [m for m in missing if not m.field.startswith("finding:")]
-        self.blockers_title.setText(f"To sign: {len(items)} item{'s' if len(items) != 1 else ''} missing"
-                                    if items else "Ready to sign: nothing missing.")
-        self.blockers_title.setStyleSheet(f"font-weight: 600; color: {AMBER if items else MUTED};")
+        stops = len(missing) - len(items)  # listed below as findings, each with its own way to proceed
+        parts = [f"{len(items)} item{'s' if len(items) != 1 else ''} missing"] if items else []
+        parts += [f"{stops} stop{'s' if stops != 1 else ''} below"] if stops else []
+        self.blockers_title.setText(f"To sign: {', '.join(parts)}" if parts else "Ready to sign: nothing missing.")
+        self.blockers_title.setStyleSheet(f"font-weight: 600; color: {AMBER if parts else MUTED};")
         self.blockers_title.show()
         for item in items:
             link = QLabel(f"• <a href='{escape(item.field, quote=True)}'>{escape(item.message)}</a>", self.body)

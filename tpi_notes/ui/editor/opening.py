@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -14,6 +16,7 @@ from tpi_notes.services.context import AppContext
 from tpi_notes.ui.editor.reference import load_reference
 from tpi_notes.ui.editor.window import SessionEditor
 from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.settings import remembered_room
 
 
 def open_editor(ctx: AppContext, draft: SessionDraft, parent: QWidget | None, *, baseline: SessionDraft | None,
@@ -38,6 +41,8 @@ def new_session(ctx: AppContext, patient_id: int, parent: QWidget | None) -> Ses
     except TpiError as exc:
         show_error(parent, exc)
         return None
+    # the room this computer charted in last (its open vials are offered), shown and editable like any default
+    draft = replace(draft, location=draft.location or remembered_room())
     return open_editor(ctx, draft, parent, baseline=draft)
 
 

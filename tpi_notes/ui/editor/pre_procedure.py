@@ -10,6 +10,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QDateTime, Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QFormLayout,
     QGridLayout,
@@ -66,21 +67,33 @@ def form_layout() -> QFormLayout:
     form = QFormLayout()
     form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     form.setHorizontalSpacing(10)
-    form.setVerticalSpacing(5)
+    form.setVerticalSpacing(4)
     form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     return form
 
 
 def two_columns(panel: QWidget) -> tuple[QFormLayout, QFormLayout]:
-    """Two forms side by side: the routine note fits one screen (1600 × 1000) without scrolling (issue 16)."""
-    row = QHBoxLayout(panel)
+    """Two forms side by side: the routine note fits one screen (1600 × 1000) without scrolling (issue 16);
+    in a window too narrow for both they stack into one flowing form (:func:`fit_columns`)."""
+    row = QBoxLayout(QBoxLayout.Direction.LeftToRight, panel)
     row.setContentsMargins(0, 0, 0, 0)
     row.setSpacing(18)
     forms = form_layout(), form_layout()
     for form in forms:
         row.addLayout(form, 1)
     return forms
+
+
+def fit_columns(panel: QWidget, width: int) -> None:
+    """Side by side when ``width`` holds both columns, else one under the other (never a sideways scroll)."""
+    row = panel.layout()
+    if not isinstance(row, QBoxLayout) or row.count() != 2:
+        return
+    needed = sum(row.itemAt(i).minimumSize().width() for i in range(2)) + row.spacing()
+    wanted = QBoxLayout.Direction.LeftToRight if needed <= width else QBoxLayout.Direction.TopToBottom
+    if row.direction() != wanted:
+        row.setDirection(wanted)
 
 
 class PreProcedurePanel(QWidget):
@@ -126,38 +139,25 @@ class PreProcedurePanel(QWidget):
         self.diagnoses = DiagnosisPicker(self)
         self.diagnoses.code_sets = reference.code_sets or None
         self.errors.register("diagnoses", self.diagnoses.search_edit, self.diagnoses.error_label)
-        form.addRow("Diagnoses:", self.diagnoses)
+        form.addRow(self.diagnoses)  # the whole column's width: its code chips are long (the section names it)
+        self.diagnoses.search_edit.setAccessibleName("Diagnoses: search ICD-10-CM")
         self.conservative_care = text_box("NSAIDs, PT, home exercise … and for how long", 2, self)
         form.addRow("Conservative care:", self.errors.cell("conservative_care", self.conservative_care, self))
 
-        section(form, "Set-up", self)
-        self.position = editable_combo(POSITIONS, "Patient position", self)
-        form.addRow("Position:", self.errors.cell("position", self.position, self))
-        self.antisepsis = editable_combo(ANTISEPSIS, "Skin antisepsis", self)
-        form.addRow("Antisepsis:", self.errors.cell("antisepsis", self.antisepsis, self))
-        self.guidance = data_combo([("Not recorded", None)] + [(v, k) for k, v in GUIDANCE.items()], self)
-        form.addRow("Guidance:", self.errors.cell("guidance", self.guidance, self))
-        self.pain_before = PainScale("Pain before", self)
-        self.pain_before.setToolTip("Numeric rating scale 0–10 before the procedure")
-        form.addRow("Pain before:", self.errors.cell("pain_before", self.pain_before, self))
-
         form = second
-        section(form, "Exam findings per treated muscle", self)
+        title = QLabel("EXAM PER MUSCLE", self)  # its one-click shortcut beside it: a row less
+        set_role(title, "section")
+        title.setToolTip(EXAM_HINT)
         self.exam_findings = ExamFindingsTable(self)
-        self.exam_findings.setToolTip(EXAM_HINT)
+        self.exam_findings.setToolTip(EXAM_HINT)  # the rule, kept off the screen's height
         self.all_found = AllMusclesBar(self)
-        self.findings_hint = hint = QLabel("Two of the three core criteria confirm a trigger point; twitch and "
-                                           "jump sign are recorded, not counted.", self)
-        hint.setWordWrap(True)
-        hint.setToolTip(EXAM_HINT)
-        set_role(hint, "hint")
-        self.no_findings = QLabel("Mark sites on the diagram: each treated muscle gets a row here.", self)
+        self.no_findings = QLabel("Mark sites on the diagram: each treated muscle gets a row here. Two of the "
+                                  "three core criteria confirm a trigger point.", self)
         self.no_findings.setWordWrap(True)
         set_role(self.no_findings, "hint")
-        form.addRow(self.all_found)
+        form.addRow(title, self.all_found)
         form.addRow(self.errors.cell("exam_findings", self.exam_findings, self))
         form.addRow(self.no_findings)
-        form.addRow(hint)
 
         section(form, "Consent and time-out", self)
         self.consent_type = data_combo([("Not recorded", None)] + [(v, k) for k, v in CONSENT_TYPES.items()], self)
@@ -191,6 +191,17 @@ class PreProcedurePanel(QWidget):
         row.addWidget(self.errors.cell("timeout_at", self.timeout_at, timeout, highlight=self.timeout_at.edit))
         row.addStretch(1)
         form.addRow("Time-out:", timeout)
+
+        section(form, "Set-up", self)
+        self.position = editable_combo(POSITIONS, "Patient position", self)
+        form.addRow("Position:", self.errors.cell("position", self.position, self))
+        self.antisepsis = editable_combo(ANTISEPSIS, "Skin antisepsis", self)
+        form.addRow("Antisepsis:", self.errors.cell("antisepsis", self.antisepsis, self))
+        self.guidance = data_combo([("Not recorded", None)] + [(v, k) for k, v in GUIDANCE.items()], self)
+        form.addRow("Guidance:", self.errors.cell("guidance", self.guidance, self))
+        self.pain_before = PainScale("Pain before", self)
+        self.pain_before.setToolTip("Numeric rating scale 0–10 before the procedure")
+        form.addRow("Pain before:", self.errors.cell("pain_before", self.pain_before, self))
 
         self.set_staff(reference)
         self._connect()
@@ -360,7 +371,6 @@ class PreProcedurePanel(QWidget):
         self.exam_findings.setVisible(bool(sites))
         self.all_found.setVisible(bool(sites))
         self.no_findings.setVisible(not sites)
-        self.findings_hint.setVisible(bool(sites))
 
     # -- the position the views imply ---------------------------------------------------------------------
     def _position_from_views(self, views: frozenset[str]) -> None:

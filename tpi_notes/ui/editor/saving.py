@@ -18,6 +18,7 @@ from tpi_notes.ui.editor.error_routing import route
 from tpi_notes.ui.editor.reference import reload_staff
 from tpi_notes.ui.editor.staff_dialog import AddPhysicianDialog
 from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.settings import remember_room
 
 if TYPE_CHECKING:
     from tpi_notes.ui.editor.window import SessionEditor
@@ -42,6 +43,7 @@ def save(editor: SessionEditor) -> bool:
     editor.autosave.discard()
     editor.autosave.rekey(f"session-{saved.id}")
     editor.statusBar().showMessage(f"Saved at {datetime.now():%H:%M} — draft, not signed", 5000)
+    remember_room(saved.location)  # the next new session on this computer starts in this room
     assert saved.id is not None
     editor.session_saved.emit(saved.id, saved.patient_id)
     return True

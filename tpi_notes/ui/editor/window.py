@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtGui import QCloseEvent, QResizeEvent, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
@@ -43,7 +43,7 @@ from tpi_notes.ui.editor.findings_panel import FindingsPanel
 from tpi_notes.ui.editor.outcomes_panel import OutcomesPanel
 from tpi_notes.ui.editor.phrase_picker import EditorPhrases
 from tpi_notes.ui.editor.post_procedure import PostProcedurePanel
-from tpi_notes.ui.editor.pre_procedure import PreProcedurePanel
+from tpi_notes.ui.editor.pre_procedure import PreProcedurePanel, fit_columns
 from tpi_notes.ui.editor.reference import EditorReference
 from tpi_notes.ui.editor.site_details import SiteDetailsPanel
 from tpi_notes.ui.editor.syringe_panel import SyringePanel
@@ -60,14 +60,28 @@ QToolBar QToolButton::menu-indicator { image: none; }
 """
 
 
+class FormPage(QScrollArea):
+    """A tab's scroll area; a two-column form inside stacks its columns when the page is too narrow for both."""
+
+    def __init__(self, form: QWidget) -> None:
+        super().__init__()
+        self.form = form
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        margins = self.widget().layout().contentsMargins() if self.widget() is not None else None
+        inner = self.viewport().width() - (margins.left() + margins.right() if margins is not None else 0)
+        fit_columns(self.form, inner)
+        super().resizeEvent(event)
+
+
 def _scrolled(widget: QWidget) -> QScrollArea:
-    area = QScrollArea()
+    area = FormPage(widget)
     area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # never clip a narrow window
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     holder = QWidget()
     layout = QVBoxLayout(holder)
-    layout.setContentsMargins(12, 8, 12, 8)
+    layout.setContentsMargins(12, 6, 12, 6)
     layout.addWidget(widget)
     layout.addStretch(1)
     area.setWidget(holder)
@@ -147,17 +161,20 @@ class SessionEditor(QMainWindow):
         column.setSpacing(6)
         column.addWidget(self.carried.bar)  # "as on 2026-09-04 — confirm" (issue 16 item 1)
         column.addWidget(self.tabs, 1)
-        # Issue 17 (outcomes): the PEG and prior-response panel goes in this slot, between the forms and the
-        # findings; it is empty until that panel is added with ``self.outcomes_slot.addWidget(panel)``.
-        self.outcomes_slot = QVBoxLayout()
+        # Issue 17 (outcomes): the PEG and prior-response panel goes in this slot, a tab of its own after the
+        # pre-procedure form (``self.outcomes_slot.addWidget(panel)``): under the forms it took 165 px of their
+        # height, and the routine note no longer fitted 1600 × 1000; it is not a sign blocker.
+        outcomes = QWidget(self)
+        self.outcomes_slot = QVBoxLayout(outcomes)
         self.outcomes_slot.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(self.outcomes_slot)
+        self.tab_pages["outcomes"] = _scrolled(outcomes)
+        self.tabs.insertTab(1, self.tab_pages["outcomes"], "Outcomes")
         below = QHBoxLayout()
         below.setSpacing(8)
         below.addWidget(self.findings, 1)
         below.addWidget(self.dose, 1)
         column.addLayout(below)
-        self.findings.setMinimumHeight(190)  # a stop, the blockers and the codes stay in view beside the forms
+        self.findings.setMinimumHeight(160)  # a stop, the blockers and the codes stay in view beside the forms
         self.findings.setMaximumHeight(260)
         self.dose.setMaximumHeight(260)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
