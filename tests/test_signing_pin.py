@@ -41,7 +41,8 @@ def _draft(ctx: AppContext, doctor: int, mrn: str = "P-100") -> tuple[int, int]:
 
 @pytest.mark.parametrize(("pin", "ok"), [("482915", True), ("4829150", True), ("48291", False), ("111111", False),
                                          ("123456", False), ("987654", False), ("890123", False), ("48a915", False),
-                                         ("٤٨٢٩١٥", False), ("", False)])
+                                         ("٤٨٢٩١٥", False), ("", False), ("121212", False), ("123123", False),
+                                         ("1212121", False), ("120120", False), ("482482", False)])
 def test_the_pin_rule(pin: str, ok: bool) -> None:
     assert (pin_problem(pin) is None) is ok
 

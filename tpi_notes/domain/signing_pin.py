@@ -3,7 +3,7 @@
 A PIN is weak by nature (a million six-digit choices), so it is only a second key to a door that is already
 open: it works only in the physician's own signed-in session, it unwraps their signing key through Argon2id
 (as the password does), and five wrong PINs lock it. The rule still refuses the PINs tried first: too short,
-one digit repeated, or a run up or down ("123456", "987654").
+one digit or a short group repeated ("121212", "123123"), or a run up or down ("123456", "987654").
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ def pin_problem(pin: str) -> str | None:
         return f"A PIN has at most {MAX_PIN_DIGITS} digits."
     if len(set(pin)) == 1:
         return "A PIN cannot be one digit repeated."
+    if any(pin == (pin[:period] * len(pin))[:len(pin)] for period in (2, 3)):
+        return "A PIN cannot be a short group of digits repeated (such as 121212 or 123123)."
     steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:], strict=False)}
     if steps in ({1}, {9}):
         return "A PIN cannot be a run of digits up or down (such as 123456)."
