@@ -28,6 +28,7 @@ from tpi_notes.palette import RESPONSE_COLOURS
 from tpi_notes.ui.diagram.document import SiteDocument
 from tpi_notes.ui.diagram.scene import BodyDiagramScene
 from tpi_notes.ui.diagram.view import DiagramView
+from tpi_notes.ui.flow_layout import FlowLayout
 from tpi_notes.ui.style import set_role
 
 MAP_ALPHA = 200  # the patient page
@@ -79,6 +80,7 @@ class ResponseMap(QWidget):
         self.view = DiagramView(self.scene)
         self.view.setParent(self)
         self.view.setAccessibleName("Response map")
+        self.view.setMinimumSize(160, 120)  # beside the pain trend in a window of any size; the map scales
         self.text = QPlainTextEdit(self)
         self.text.setObjectName("response_map_text")
         self.text.setReadOnly(True)
@@ -86,7 +88,8 @@ class ResponseMap(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
         self.stack.addWidget(self.text)
-        title = QLabel("RESPONSE MAP  ·  latest recorded response per muscle", self)
+        title = QLabel("RESPONSE MAP", self)
+        title.setToolTip("The latest recorded response of each muscle and side treated")
         set_role(title, "section")
         self.as_text = QToolButton(self)
         self.as_text.setObjectName("response_map_as_text")
@@ -97,16 +100,19 @@ class ResponseMap(QWidget):
         head.addWidget(title)
         head.addStretch(1)
         head.addWidget(self.as_text)
-        legend = QHBoxLayout()
-        legend.setSpacing(10)
+        legend = FlowLayout(spacing=8)  # wraps in a narrow window
         for klass in RESPONSE_CLASSES:
             swatch = QLabel(self)
             swatch.setObjectName(f"response_legend_{klass}")
             swatch.setPixmap(_swatch(klass))
-            legend.addWidget(swatch)
             words = QLabel(RESPONSE_LABELS[klass] + (" (hatched)" if klass == "not_recorded" else ""), self)
-            legend.addWidget(words)
-        legend.addStretch(1)
+            entry = QWidget(self)
+            row = QHBoxLayout(entry)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(4)
+            row.addWidget(swatch)
+            row.addWidget(words)
+            legend.addWidget(entry)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
