@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.outcomes import RESPONSE_LABELS
 from tpi_notes.domain.outcomes_report import BY, OutcomeCube, ReportRow
 from tpi_notes.palette import RESPONSE_COLOURS
 from tpi_notes.services import outcomes_report
@@ -73,7 +74,16 @@ class ReliefChart(QWidget):
             painter.end()
             return
         label_width = min(220, max(metrics.horizontalAdvance(r.label) for r in self.rows) + 16)
-        line = max(18.0, (self.height() - 16) / len(self.rows))
+        legend_y = self.height() - metrics.height() - 8
+        x = 8.0
+        for klass in ("good", "partial", "none"):  # the legend, under the bars
+            painter.fillRect(QRectF(x, legend_y + 2, 12, 12), QColor(RESPONSE_COLOURS[klass]))
+            words = RESPONSE_LABELS[klass]
+            painter.setPen(QColor(TEXT))
+            painter.drawText(QRectF(x + 16, legend_y, 200, metrics.height() + 4), Qt.AlignmentFlag.AlignVCenter,
+                             words)
+            x += 16 + metrics.horizontalAdvance(words) + 16
+        line = max(18.0, (legend_y - 12) / len(self.rows))
         width = self.width() - label_width - 90
         for i, r in enumerate(self.rows):
             y = 8 + i * line
@@ -133,7 +143,7 @@ class OutcomesReportWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.table)
         split.addWidget(self.chart)
-        split.setSizes([620, 420])
+        split.setSizes([700, 380])
         note = QLabel("Each response recorded at a later visit counts on the day of the session it is about; the "
                       "PEG change is the PEG then minus the PEG at that session (negative is better). Signed "
                       "sessions only.", self)
