@@ -87,3 +87,17 @@ def test_signed_outcomes_are_locked_and_a_change_behind_the_apps_back_is_caught(
     report = integrity.verify_database(ctx)
     assert [sid for sid, _mrn, _why in report.tampered] == [second]
     assert "trg_session_scale_update_locked" in report.missing_locks
+
+
+def test_the_recovery_journal_keeps_peg_and_responses() -> None:
+    """A crash before Save loses neither (domain/draft_json.py is what the journal writes)."""
+    import json
+
+    from tpi_notes.domain.draft import SessionDraft
+    from tpi_notes.domain.draft_json import draft_from_dict, draft_to_dict
+
+    draft = SessionDraft(patient_id=1, performed_start=START, atlas_version="2",
+                         scales=(peg(6, 5, 4, START, 3),), prior_responses=(PriorResponse(9, "upper_trapezius", "L",
+                                                                                            60, 7, True),))
+    back = draft_from_dict(json.loads(json.dumps(draft_to_dict(draft))))
+    assert back.scales == draft.scales and back.prior_responses == draft.prior_responses
