@@ -26,6 +26,11 @@ SIGNER_YEARS = 40
 _BACKDATE = timedelta(days=1)  # a workstation whose clock runs a little behind still validates a fresh certificate
 
 
+def serial_from(text: str) -> int:
+    """A positive serial number (at most 128 bits) derived from ``text``: the demo's, reproducible by seed."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:16], "big") >> 1 | 1
+
+
 def certificate_sha256(der: bytes) -> str:
     """How audit events and verify name a certificate: the SHA-256 of its DER bytes, in hex."""
     return hashlib.sha256(der).hexdigest()
@@ -51,13 +56,14 @@ def root_name(clinic_name: str) -> str:
     return f"{clinic_name.strip() or 'Clinic'} root"
 
 
-def make_root(private_key: Ed25519PrivateKey, clinic_name: str, now: datetime | None = None) -> bytes:
+def make_root(private_key: Ed25519PrivateKey, clinic_name: str, now: datetime | None = None,
+              serial: int | None = None) -> bytes:
     """The clinic root's self-signed CA certificate (DER): it may issue end-entity certificates only."""
     start = _utc(now) - _BACKDATE
     name = _name(root_name(clinic_name), clinic_name.strip())
     public = private_key.public_key()
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(public)
-            .serial_number(x509.random_serial_number()).not_valid_before(start)
+            .serial_number(serial or x509.random_serial_number()).not_valid_before(start)
             .not_valid_after(_years(start, ROOT_YEARS))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=False, content_commitment=False, key_encipherment=False,
@@ -69,13 +75,14 @@ def make_root(private_key: Ed25519PrivateKey, clinic_name: str, now: datetime | 
 
 
 def issue_signer(root_key: Ed25519PrivateKey, root_der: bytes, signer_public: bytes, signer_name: str,
-                 clinic_name: str, now: datetime | None = None) -> bytes:
-    """An end-entity certificate (DER) for a signer's Ed25519 public key (32 raw bytes), issued by the root."""
+                 clinic_name: str, now: datetime | None = None, serial: int | None = None) -> bytes:
+    """An end-entity certificate (DER) for a signer's Ed25519 public key (32 raw bytes), issued by the root
+    (``now`` and ``serial``: given only by the demo, which must come out the same for the same seed)."""
     root = x509.load_der_x509_certificate(root_der)
     start = _utc(now) - _BACKDATE
     public = Ed25519PublicKey.from_public_bytes(signer_public)
     cert = (x509.CertificateBuilder().subject_name(_name(signer_name, clinic_name.strip()))
-            .issuer_name(root.subject).public_key(public).serial_number(x509.random_serial_number())
+            .issuer_name(root.subject).public_key(public).serial_number(serial or x509.random_serial_number())
             .not_valid_before(start).not_valid_after(min(_years(start, SIGNER_YEARS), root.not_valid_after_utc))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,

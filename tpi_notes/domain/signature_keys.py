@@ -80,12 +80,13 @@ def _derive(password: str, salt: bytes, cost: tuple[int, int, int]) -> bytes:
 
 
 def wrap(private_key: Ed25519PrivateKey, password: str, salt: bytes | None = None,
-         cost: tuple[int, int, int] | None = None) -> tuple[str, str]:
-    """``(wrapped text, salt hex)``: the private key encrypted under a key derived from ``password`` (``cost``:
-    KDF_COST unless given; only the demo, whose password is published, asks for less)."""
+         cost: tuple[int, int, int] | None = None, nonce: bytes | None = None) -> tuple[str, str]:
+    """``(wrapped text, salt hex)``: the private key encrypted under a key derived from ``password`` (``cost``,
+    ``nonce``: KDF_COST and a random nonce unless given; only the demo, whose password is published and which must
+    come out the same for the same seed, gives them, with a salt of each key's own)."""
     salt = salt or os.urandom(SALT_BYTES)
     cost = cost or KDF_COST
-    nonce = os.urandom(12)
+    nonce = nonce or os.urandom(12)
     raw = private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     sealed = AESGCM(_derive(password, salt, cost)).encrypt(nonce, raw, _AAD)
     t, m, p = cost

@@ -65,10 +65,11 @@ def _copy_of(s: Session, root_id: int, user_id: int) -> ClinicRootCopy | None:
     return s.scalar(select(ClinicRootCopy).where(ClinicRootCopy.root_id == root_id, ClinicRootCopy.user_id == user_id))
 
 
-def store_copy(s: Session, ctx: AppContext, root_id: int, user_id: int, wrapped: tuple[str, str], why: str) -> None:
+def store_copy(s: Session, ctx: AppContext, root_id: int, user_id: int, wrapped: tuple[str, str], why: str,
+               now: datetime | None = None) -> None:
     row = _copy_of(s, root_id, user_id)
     if row is None:
-        row = ClinicRootCopy(root_id=root_id, user_id=user_id, created_at=_now())
+        row = ClinicRootCopy(root_id=root_id, user_id=user_id, created_at=now or _now())
         s.add(row)
     row.wrapped_private_key, row.salt = wrapped
     s.flush()
@@ -76,10 +77,11 @@ def store_copy(s: Session, ctx: AppContext, root_id: int, user_id: int, wrapped:
                  entity_id=root_id, detail=f"clinic root key wrapped for administrator user {user_id} ({why})")
 
 
-def create_root(s: Session, ctx: AppContext, private_key: keys.Ed25519PrivateKey, clinic_name: str) -> ClinicRoot:
-    """Store a new root certificate and register it in the audit trail."""
-    der = certs.make_root(private_key, clinic_name)
-    row = ClinicRoot(certificate=der, sha256=certs.certificate_sha256(der), created_at=_now())
+def create_root(s: Session, ctx: AppContext, private_key: keys.Ed25519PrivateKey, clinic_name: str, *,
+                now: datetime | None = None, serial: int | None = None) -> ClinicRoot:
+    """Store a new root certificate and register it in the audit trail (``now``, ``serial``: the demo's)."""
+    der = certs.make_root(private_key, clinic_name, now, serial)
+    row = ClinicRoot(certificate=der, sha256=certs.certificate_sha256(der), created_at=now or _now())
     s.add(row)
     s.flush()
     audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create", entity="clinic_root", entity_id=row.id,
@@ -87,8 +89,10 @@ def create_root(s: Session, ctx: AppContext, private_key: keys.Ed25519PrivateKey
     return row
 
 
-def issue_pending(s: Session, ctx: AppContext, root: ClinicRoot, root_key: keys.Ed25519PrivateKey) -> int:
-    """Issue a certificate for every current signer key that has none; how many were issued."""
+def issue_pending(s: Session, ctx: AppContext, root: ClinicRoot, root_key: keys.Ed25519PrivateKey, *,
+                  now: datetime | None = None, serial_seed: str | None = None) -> int:
+    """Issue a certificate for every current signer key that has none; how many were issued (``now`` and
+    ``serial_seed``: the demo's, for the same certificates from the same seed)."""
     clinic = reference.settings(s).name
     pending = s.execute(select(SignerKey, User).join(User, User.id == SignerKey.user_id)
                         .outerjoin(SignerCertificate, SignerCertificate.signer_key_id == SignerKey.id)
@@ -97,9 +101,10 @@ def issue_pending(s: Session, ctx: AppContext, root: ClinicRoot, root_key: keys.
     for key_row, user in pending:
         name = f"{user.full_name}, {user.credentials}" if user.credentials else user.full_name
         public = bytes.fromhex(key_row.public_key)
-        der = certs.issue_signer(root_key, root.certificate, public, name, clinic)
+        serial = certs.serial_from(f"{serial_seed} {key_row.public_key}") if serial_seed else None
+        der = certs.issue_signer(root_key, root.certificate, public, name, clinic, now, serial)
         row = SignerCertificate(signer_key_id=key_row.id, user_id=user.id, root_id=root.id, certificate=der,
-                                sha256=certs.certificate_sha256(der), issued_at=_now())
+                                sha256=certs.certificate_sha256(der), issued_at=now or _now())
         s.add(row)
         s.flush()
         audit.append(s, actor=ctx.actor, user_id=user.id, action="create", entity="signer_certificate",

@@ -10,11 +10,15 @@ physician's key. Their records stay hash-only (the note says so); their PDFs car
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import ProcedureSession
 from tpi_notes.db.repositories import reference
+from tpi_notes.domain import clinic_certificates as certs
 from tpi_notes.domain import signature_keys as keys
 from tpi_notes.services import clinic_root, signed_notes, signer_keys
 from tpi_notes.services.context import AppContext
@@ -25,25 +29,40 @@ SHOWCASE_PDFS = 3
 DEMO_KEY_COST = (1, 8 * 1024, 1)
 
 
-def _new_key(password: str) -> keys.NewKey:
-    private = keys.Ed25519PrivateKey.generate()
-    wrapped, salt = keys.wrap(private, password, cost=DEMO_KEY_COST)
-    return keys.NewKey(keys.public_bytes(private), wrapped, salt, private)
+def _derived(seed: int, what: str, size: int = 32) -> bytes:
+    """Bytes derived from the seed: the same seed gives the same keys and certificates (the demo is reproducible;
+    its password is published, so nothing here is secret)."""
+    return hashlib.sha256(f"tpi-notes demo {seed}: {what}".encode()).digest()[:size]
 
 
-def add_keys_and_signed_notes(s: Session, ctx: AppContext, staff: dict[str, list[int]], password: str) -> int:
-    """Inside the demo's transaction, after its sessions: keys, the root, certificates and the showcase PDFs;
-    how many PDFs were signed."""
+def _private(seed: int, what: str) -> keys.Ed25519PrivateKey:
+    return keys.Ed25519PrivateKey.from_private_bytes(_derived(seed, f"{what} key"))
+
+
+def _wrap(private: keys.Ed25519PrivateKey, password: str, seed: int, what: str) -> tuple[str, str]:
+    return keys.wrap(private, password, salt=_derived(seed, f"{what} salt", keys.SALT_BYTES), cost=DEMO_KEY_COST,
+                     nonce=_derived(seed, f"{what} nonce", 12))
+
+
+def add_keys_and_signed_notes(s: Session, ctx: AppContext, staff: dict[str, list[int]], password: str, *,
+                              seed: int, when: datetime) -> int:
+    """Inside the demo's transaction, after its sessions: keys, the root, certificates (made ``when``, from
+    ``seed``) and the showcase PDFs; how many PDFs were signed."""
     private: dict[int, keys.Ed25519PrivateKey] = {}
     for uid in staff["physician"]:
-        new = _new_key(password)
-        signer_keys.register(s, ctx, uid, new, "demo clinic")
-        private[uid] = new.private_key
-    root_key = keys.Ed25519PrivateKey.generate()
-    root = clinic_root.create_root(s, ctx, root_key, reference.settings(s).name)
+        key = _private(seed, f"signer {uid}")
+        wrapped, salt = _wrap(key, password, seed, f"signer {uid}")
+        row = signer_keys.register(s, ctx, uid, keys.NewKey(keys.public_bytes(key), wrapped, salt, key), "demo clinic")
+        row.created_at = when
+        private[uid] = key
+    root_key = _private(seed, "root")
+    root = clinic_root.create_root(s, ctx, root_key, reference.settings(s).name, now=when,
+                                   serial=certs.serial_from(f"demo {seed} root"))
     for uid in staff["admin"]:
-        clinic_root.store_copy(s, ctx, root.id, uid, keys.wrap(root_key, password, cost=DEMO_KEY_COST), "demo clinic")
-    clinic_root.issue_pending(s, ctx, root, root_key)
+        clinic_root.store_copy(s, ctx, root.id, uid, _wrap(root_key, password, seed, f"root copy {uid}"),
+                               "demo clinic", now=when)
+    clinic_root.issue_pending(s, ctx, root, root_key, now=when, serial_seed=f"demo {seed}")
+    s.flush()
     chosen = []
     for uid in staff["physician"]:
         newest = s.scalar(select(ProcedureSession.id).where(ProcedureSession.signed_by_id == uid,
