@@ -302,3 +302,31 @@ def test_an_addendum_by_a_pending_signer_is_never_hidden_behind_the_older_signed
     assert "Seen again: tender point resolved." in flat("\n".join(pdf_pages(newest)))
     [check] = pdf_signatures.check_pdf(newest, _roots(db_path))
     assert check.ok and "Rafael Ortiz, DO" in check.signer
+
+
+def test_migration_0018_goes_down_and_up_and_the_notes_still_verify(clinic: tuple[AppContext, int, int],
+                                                                     db_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from tpi_notes.db.migrate import alembic_config
+
+    ctx, doctor, _admin_id = clinic
+    sid = _signed(ctx, doctor, "P-11")
+    ctx.engine.dispose()
+    engine = create_engine(f"sqlite:///{db_path}")
+    cfg = alembic_config()
+    try:
+        for target in ("0017", "head"):
+            with engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                cfg.attributes["connection"] = conn
+                (command.downgrade if target == "0017" else command.upgrade)(cfg, target)
+            if target == "0017":
+                tables = {name for (name,) in _rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+                assert not tables & {"clinic_root", "clinic_root_copy", "signer_certificate", "signed_note_pdf"}
+    finally:
+        engine.dispose()
+    ctx.act_as(ALL_PERMISSIONS)
+    assert integrity.verify_database(ctx).ok  # the Ed25519 signatures and hashes are untouched
+    assert "· Ed25519 · PDF signature pending" in flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, sid))))
