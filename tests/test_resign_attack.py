@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from test_report_support import add_patient, save_session, setup_clinic, sign
 
 from tpi_notes.db.repositories import session_records
+from tpi_notes.domain.signing import OUTCOMES_CONTENT_VERSION
 from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
-from tpi_notes.domain.signing import record_sha256
+from tpi_notes.domain.signing import OUTCOMES_CONTENT_VERSION, record_sha256
 from tpi_notes.services import integrity
 from tpi_notes.services.context import AppContext
 
@@ -191,7 +192,7 @@ def test_the_signature_is_an_ed25519_signature_under_the_signers_registered_key(
         public, wrapped = conn.execute("SELECT public_key, wrapped_private_key FROM signer_key").fetchone()
         registered = conn.execute("SELECT detail FROM audit_event WHERE entity = 'signer_key'").fetchall()
         sign_detail = conn.execute("SELECT detail FROM audit_event WHERE action = 'sign'").fetchone()[0]
-    assert version == 5 and sig.startswith("ed25519:")
+    assert version == OUTCOMES_CONTENT_VERSION and sig.startswith("ed25519:")  # 6 since issue 17
     assert base64.b64decode(sig.rsplit(":", 1)[1]) and len(base64.b64decode(sig.rsplit(":", 1)[1])) == 64
     assert public not in wrapped and "PRIVATE" not in wrapped
     assert len(registered) == 1 and public in registered[0][0]

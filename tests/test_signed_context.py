@@ -19,7 +19,7 @@ from test_report_support import add_patient, flat, pdf_pages, save_session, setu
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.patient import PatientInput, PatientRecord
 from tpi_notes.domain.signed_context import PATIENT_FIELDS, capture, clinic_as_signed, patient_as_signed
-from tpi_notes.domain.signing import content_sha256, record_content
+from tpi_notes.domain.signing import OUTCOMES_CONTENT_VERSION, content_sha256, record_content
 from tpi_notes.services import clinic_settings, documents, integrity, patients
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.exports import export_sessions
@@ -103,8 +103,9 @@ def test_the_fhir_bundle_describes_the_patient_as_they_are_now(ctx: AppContext) 
 def test_the_signed_context_is_under_the_hash(ctx: AppContext, db_path: Path) -> None:
     session_id, _ = _signed_then_changed(ctx)
     record = get_session(ctx, session_id)
-    assert record.content_version == 5 and record.signed_context["patient"]["weight_kg"] == 70.0
-    assert record.content_sha256 == content_sha256(record_content(record), 5)
+    # signed now at the current content version (6, with the outcomes: issue 17)
+    assert record.content_version == OUTCOMES_CONTENT_VERSION and record.signed_context["patient"]["weight_kg"] == 70.0
+    assert record.content_sha256 == content_sha256(record_content(record), OUTCOMES_CONTENT_VERSION)
     assert record.signed_context["patient"]["history"]["allergies"]["state"] == "no"  # answers under it (v3)
     context = dict(record.signed_context, patient=dict(record.signed_context["patient"], weight_kg=95.0))
     conn = sqlite3.connect(db_path)
