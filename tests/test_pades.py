@@ -330,3 +330,23 @@ def test_migration_0018_goes_down_and_up_and_the_notes_still_verify(clinic: tupl
     ctx.act_as(ALL_PERMISSIONS)
     assert integrity.verify_database(ctx).ok  # the Ed25519 signatures and hashes are untouched
     assert "· Ed25519 · PDF signature pending" in flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, sid))))
+
+
+def test_a_pdf_that_cannot_be_signed_never_blocks_the_clinical_signature(clinic: tuple[AppContext, int, int],
+                                                                          db_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx, doctor, _admin_id = clinic
+
+    def broken(*_args: object, **_kwargs: object) -> bytes:
+        raise pdf_signatures.PdfSignatureError("pyHanko is not installed (pyhanko)")
+
+    working = pdf_signatures.sign_pdf
+    monkeypatch.setattr(pdf_signatures, "sign_pdf", broken)
+    sid = _signed(ctx, doctor, "P-12")
+    assert _rows(db_path, "SELECT status, signature LIKE 'ed25519:%' FROM procedure_session WHERE id = ?",
+                 sid) == [("signed", 1)]
+    assert _rows(db_path, "SELECT count(*) FROM signed_note_pdf") == [(0,)]
+    assert "· Ed25519 · PDF signature pending" in flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, sid))))
+    monkeypatch.setattr(pdf_signatures, "sign_pdf", working)
+    _signed(ctx, doctor, "P-13")  # the next signature signs it as well
+    assert {s for (s,) in _rows(db_path, "SELECT session_id FROM signed_note_pdf")} >= {sid}

@@ -31,12 +31,15 @@ class PdfSignatureError(TpiError):
 def sign_pdf(pdf: bytes, private_key: Ed25519PrivateKey, signer_der: bytes, root_der: bytes, *,
              reason: str = "", location: str = "") -> bytes:
     """``pdf`` with a PAdES signature by ``private_key``, whose certificate ``signer_der`` the root issued."""
-    from asn1crypto import keys as akeys
-    from asn1crypto import x509 as ax509
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
-    from pyhanko.sign.fields import SigSeedSubFilter
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    try:
+        from asn1crypto import keys as akeys
+        from asn1crypto import x509 as ax509
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import signers
+        from pyhanko.sign.fields import SigSeedSubFilter
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+    except ImportError as exc:  # an installation without pyHanko: the note is signed, its PDF signature waits
+        raise PdfSignatureError(f"pyHanko is not installed ({exc.name})") from exc
 
     key = akeys.PrivateKeyInfo.load(private_key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption()))
     signer = signers.SimpleSigner(signing_cert=ax509.Certificate.load(signer_der), signing_key=key,

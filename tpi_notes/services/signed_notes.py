@@ -12,7 +12,9 @@ stored bytes are held to it when printed and by `verify`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +39,8 @@ from tpi_notes.domain.session import SessionRecord
 from tpi_notes.services import clinic_root
 from tpi_notes.services.context import AppContext
 
+_log = logging.getLogger(__name__)
+
 # How many of a signer's pending notes are PAdES-signed at their next signature (the rest at the ones after).
 PENDING_PER_SIGNATURE = 5
 
@@ -53,7 +57,8 @@ def _sha(data: bytes) -> str:
 
 def preload() -> None:
     """Import pyHanko (over a second) before a write transaction, not inside it."""
-    import pyhanko.sign.signers  # noqa: F401
+    with contextlib.suppress(ImportError):  # sign_pdf says so, and the clinical signature goes on without it
+        import pyhanko.sign.signers  # noqa: F401
 
 
 def sign_note(s: Session, ctx: AppContext, session_id: int, signer_id: int, private_key: keys.Ed25519PrivateKey,
@@ -82,8 +87,14 @@ def sign_session_pdf(s: Session, ctx: AppContext, session_id: int, cert: SignerC
     if rendered is None:
         return None
     pdf, patient_id, clinic = rendered
-    signed = pdf_signatures.sign_pdf(pdf, private_key, cert.certificate, root.certificate,
-                                     reason=f"Procedure note, session {session_id}", location=clinic)
+    try:
+        signed = pdf_signatures.sign_pdf(pdf, private_key, cert.certificate, root.certificate,
+                                         reason=f"Procedure note, session {session_id}", location=clinic)
+    except pdf_signatures.PdfSignatureError as exc:
+        # The clinical signature never waits on the PDF's: the note stays "PDF signature pending", and the signer's
+        # next signature tries again. Logged by id only (tpi_notes/logs.py: no names).
+        _log.warning("session %s: note PDF not PAdES-signed (%s)", session_id, type(exc.__cause__).__name__)
+        return None
     shown = s.scalar(select(func.count(Addendum.id)).where(Addendum.session_id == session_id)) or 0
     row = SignedNotePdf(session_id=session_id, addendum_id=addendum_id, certificate_id=cert.id, addenda=shown,
                         pdf=signed, sha256=_sha(signed), created_at=datetime.now().replace(microsecond=0))
