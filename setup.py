@@ -18,7 +18,7 @@ setup(
     package_dir={"tpi_notes._resources": "resources"},
     package_data={
         "tpi_notes": ["db/migrations/*.py", "db/migrations/versions/*.py", "db/migrations/script.py.mako"],
-        **{package: ["*.json", "*.md"] for package in DATA_PACKAGES},
+        **{package: ["*.json", "*.md", "*.txt"] for package in DATA_PACKAGES},  # .txt: CMS's ICD-10-CM addenda
     },
     exclude_package_data={"tpi_notes._resources": ["*.py"], **{package: ["*.py"] for package in DATA_PACKAGES}},
 )

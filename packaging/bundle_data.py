@@ -33,7 +33,9 @@ def resource_folders() -> list[str]:
 def datas() -> list[tuple[str, str]]:
     """(source glob, folder in the bundle) pairs: resources/ lands where an installed wheel has it
     (tpi_notes/_resources, found by tpi_notes.paths.resources_dir), the migrations beside the package."""
-    found = [(str(ROOT / "resources" / name / "*.json"), f"tpi_notes/_resources/{name}") for name in resource_folders()]
+    found = [(str(ROOT / "resources" / name / pattern), f"tpi_notes/_resources/{name}")
+             for name in resource_folders() for pattern in ("*.json", "*.txt")  # .txt: CMS's ICD-10-CM addenda
+             if any((ROOT / "resources" / name).glob(pattern))]  # PyInstaller refuses a pattern matching nothing
     migrations = ROOT / "tpi_notes" / "db" / "migrations"
     found += [(str(migrations / "*.py"), "tpi_notes/db/migrations"),
               (str(migrations / "script.py.mako"), "tpi_notes/db/migrations"),

@@ -39,9 +39,9 @@ def found(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def said_once(verdict: dict[str, Any]) -> dict[str, Any]:
-    """A verdict on a demo line without icd10_set_not_valid: the demo says once that its dates fall outside the
-    shipped FY2026 set (icd10.shipped_only_note) instead of carrying the warning on each note; assess, reading
-    the line as any export, warns."""
+    """A verdict on a demo line without icd10_set_not_valid: the demo says once that its dates before FY2026
+    fall outside the shipped FY2026 and FY2027 sets (icd10.shipped_only_note) instead of carrying the warning on
+    each note; assess, reading the line as any export, warns."""
     return {**verdict, "findings": [f for f in verdict["findings"] if f["code"] != "icd10_set_not_valid"]}
 
 
@@ -53,6 +53,9 @@ def test_the_demo_export_is_reproduced_for_every_signed_session(demo_export: tup
     code, verdicts, err = assess(capsysbinary, str(export))
     assert code == 0, err
     assert [v["session_id"] for v in verdicts] == [e["session_id"] for e in exported]
+    # from 2025-10-01 a shipped set (FY2026, then FY2027) is valid: only the demo's earlier sessions carry the warning
+    warned = {v["session_id"] for v in verdicts if any(f["code"] == "icd10_set_not_valid" for f in v["findings"])}
+    assert warned and warned == {e["session_id"] for e in exported if e["performed_at"] < "2025-10-01"}
     verdicts = [said_once(v) for v in verdicts]
     signed = [(e, v) for e, v in zip(exported, verdicts, strict=True) if e["status"] == "signed"]
     assert len(signed) > 250

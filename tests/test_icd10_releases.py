@@ -96,15 +96,15 @@ def test_a_code_of_the_new_release_is_accepted_only_in_its_year(ctx: AppContext)
 
 def test_a_date_outside_every_loaded_set_is_a_warning(ctx: AppContext) -> None:
     doctor = setup_clinic(ctx)
-    draft = _draft(ctx, doctor, date(2026, 11, 2), "M79.18")
+    draft = _draft(ctx, doctor, date(2027, 11, 2), "M79.18")
     codes = [f.code for f in assess(ctx, draft).findings]
-    assert codes.count(icd10.SET_NOT_VALID) == 1  # FY2027 not loaded: only FY2026 (to 2026-09-30) ships
+    assert codes.count(icd10.SET_NOT_VALID) == 1  # FY2028 not loaded: FY2026 and FY2027 (to 2027-09-30) ship
     warning = next(f for f in assess(ctx, draft).findings if f.code == icd10.SET_NOT_VALID)
-    assert warning.severity == "warn" and "checked against FY2026" in warning.message
+    assert warning.severity == "warn" and "checked against FY2027" in warning.message
     in_2026 = replace(draft, performed_start=datetime(2026, 3, 2, 9), performed_end=datetime(2026, 3, 2, 9, 25),
                       timeout_at=datetime(2026, 3, 2, 9, 2))
     assert icd10.SET_NOT_VALID not in [f.code for f in assess(ctx, in_2026).findings]
-    icd10_sets.load_release(ctx, order_file(), version="FY2027", valid_from=date(2026, 10, 1))
+    icd10_sets.load_release(ctx, order_file(), version="FY2028", valid_from=date(2027, 10, 1))
     assert icd10.SET_NOT_VALID not in [f.code for f in assess(ctx, draft).findings]
 
 

@@ -107,7 +107,7 @@ def test_an_administrator_loads_a_release_from_administration(
     dialog = window.findChild(Icd10ReleaseDialog)
     assert dialog is not None and dialog.isVisible()
     assert dialog.findChild(QLabel, "icd10_sets").text().startswith("FY2026: 2025-10-01 to 2026-09-30")
-    assert (dialog.version.text(), dialog.valid_from.text()) == ("FY2027", "2026-10-01")  # the next fiscal year
+    assert (dialog.version.text(), dialog.valid_from.text()) == ("FY2028", "2027-10-01")  # after the shipped FY2027
     qtbot.mouseClick(dialog.load_button, Qt.MouseButton.LeftButton)  # no file yet: said at the field
     label = dialog.findChild(QLabel, "error_file")
     assert label is not None and label.isVisible() and "Choose the CMS order file" in label.text()
@@ -117,7 +117,7 @@ def test_an_administrator_loads_a_release_from_administration(
     qtbot.mouseClick(dialog.load_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     sets = icd10_sets.code_sets(ctx)
-    assert [(c.version, c.valid_from, c.valid_to) for c in sets][-1] == ("FY2027", date(2026, 10, 1), date(2027, 9, 30))
+    assert [(c.version, c.valid_from, c.valid_to) for c in sets][-1] == ("FY2028", date(2027, 10, 1), date(2028, 9, 30))
 
 
 def test_the_diagnosis_search_uses_the_set_of_the_session_date(qtbot: QtBot, editor: SessionEditor,

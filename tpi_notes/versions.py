@@ -57,17 +57,19 @@ def _formulary() -> str:
 
 
 def _icd10cm() -> str:
-    """The newest code set shipped (resources/icd10/code-sets.json, when present) and the release of the
-    simple-icd-10-cm package's data behind it. Releases an administrator loaded into a clinic's database are
+    """The code sets shipped (resources/icd10/code-sets.json, when present), newest first, each with its dates
+    and what it is built from (one built from CMS addenda names their file's SHA-256), and the release of the
+    simple-icd-10-cm package's data behind them. Releases an administrator loaded into a clinic's database are
     not seen here (no database is opened)."""
     package = f"{_package_code_list()}, simple-icd-10-cm {metadata.version('simple-icd-10-cm')}"
     sets_file = resources_dir() / "icd10" / "code-sets.json"
     if not sets_file.is_file():
         return f"{_package_code_list()} (simple-icd-10-cm {metadata.version('simple-icd-10-cm')})"
     sets = json.loads(sets_file.read_text(encoding="utf-8"))["sets"]
-    newest = max(sets, key=lambda entry: entry["valid_from"])
-    return (f"{newest['version']} ({newest.get('release', '')}, valid {newest['valid_from']} to "
-            f"{newest.get('valid_to', '…')}; package data {package})")
+    shown = [f"{x['version']} (valid {x['valid_from']} to {x.get('valid_to', '…')}; {x.get('release', '')}"
+             + (f", sha256 {x['addenda']['sha256'][:12]})" if "addenda" in x else ")")
+             for x in sorted(sets, key=lambda entry: entry["valid_from"], reverse=True)]
+    return f"{', '.join(shown)}; package data {package}"
 
 
 def _package_code_list() -> str:

@@ -2,9 +2,11 @@
 
 A claim must use the code set valid on the date of service (clinical-reference §9.4): each set has a version
 ("FY2026") and the dates it is valid (a fiscal year runs 1 October to 30 September). The app ships the sets of
-resources/icd10/code-sets.json (FY2026 from the simple-icd-10-cm package's April 2026 data); an administrator
-loads later CMS releases (the "order" file, :func:`parse_order_file`) into the database, and the services pass
-them in as ``sets``. ``lookup`` and ``search`` use the set valid on ``day``.
+resources/icd10/code-sets.json: FY2026 from the simple-icd-10-cm package's April 2026 data, and FY2027 as FY2026
+with CMS's FY2027 order addenda applied (domain/icd10_addenda.py; built once per process, when a FY2027 date is
+first looked up). An administrator loads later CMS releases (the "order" file, :func:`parse_order_file`) into the
+database, and the services pass them in as ``sets``; a loaded release takes the place of a shipped set of the
+same version. ``lookup`` and ``search`` use the set valid on ``day``.
 
 Only billable codes (leaves of the classification) are offered: a header such as M54.5 or M79.1 is not
 a valid claim diagnosis and ``lookup`` refuses it.
@@ -13,6 +15,7 @@ a valid claim diagnosis and ``lookup`` refuses it.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import re
 import threading
@@ -23,6 +26,7 @@ from datetime import date
 from functools import lru_cache
 
 from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.icd10_addenda import AddendaLine, apply_addenda, parse_addenda
 from tpi_notes.domain.patient import fold
 from tpi_notes.domain.session import Diagnosis
 from tpi_notes.paths import resources_dir
@@ -30,7 +34,8 @@ from tpi_notes.paths import resources_dir
 # Codes a pain clinic charting TPI uses most (clinical-reference §2.6); they are listed first.
 COMMON = ("M79.10", "M79.11", "M79.12", "M79.18", "M79.7", "G44.209", "G44.219", "G44.229", "M54.2", "M54.50",
           "M54.59", "M54.6", "M62.830", "M62.838", "G89.29", "G89.4")
-_CODE = re.compile(r"^[A-Za-z]\d[0-9A-Za-z]?(\.?[0-9A-Za-z]{0,4})?$")
+# A letter, then letters or digits: FY2027 opens codes with a letter in second place (QA1.790).
+_CODE = re.compile(r"^[A-Za-z][0-9A-Za-z]{1,2}(\.?[0-9A-Za-z]{0,4})?$")
 _WORD = re.compile(r"[0-9a-z]+")
 _lock = threading.Lock()
 
@@ -89,11 +94,35 @@ def parse_order_file(text: str) -> list[OrderLine]:
 
 
 @lru_cache(maxsize=1)
+def _shipped_specs() -> dict[str, dict]:
+    """The entries of resources/icd10/code-sets.json by version."""
+    data = json.loads((resources_dir() / "icd10" / "code-sets.json").read_text(encoding="utf-8"))
+    return {x["version"]: x for x in data["sets"]}
+
+
+@lru_cache(maxsize=1)
 def shipped_sets() -> tuple[CodeSet, ...]:
     """The code sets the app ships (resources/icd10/code-sets.json)."""
-    data = json.loads((resources_dir() / "icd10" / "code-sets.json").read_text(encoding="utf-8"))
     return tuple(CodeSet(x["version"], date.fromisoformat(x["valid_from"]), date.fromisoformat(x["valid_to"]),
-                         x.get("release", "")) for x in data["sets"])
+                         x.get("release", "")) for x in _shipped_specs().values())
+
+
+def replaceable(version: str) -> bool:
+    """Whether a loaded release may take the shipped set ``version``'s place: one built from addenda stands in
+    for CMS's order file of that year, which an administrator loads when it is at hand."""
+    spec = _shipped_specs().get(version)
+    return spec is None or "addenda" in spec
+
+
+def addenda_lines_of(spec: dict) -> list[AddendaLine]:
+    """The changes a shipped set applies to its base, read from the file its entry names after checking the
+    SHA-256 recorded there: a file changed after it was recorded would change billing codes unseen."""
+    entry = spec["addenda"]
+    data = (resources_dir() / "icd10" / entry["file"]).read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise ValueError(f"resources/icd10/{entry['file']} does not match the SHA-256 recorded in code-sets.json; "
+                         "reinstall the app")
+    return parse_addenda(data.decode("utf-8"))
 
 
 _installed: dict[str, _Index] = {}
@@ -115,7 +144,7 @@ def install(code_set: CodeSet, entries: Iterable[tuple[str, str]]) -> None:
 def set_for(day: date | None, sets: Sequence[CodeSet] | None = None) -> CodeSet | None:
     """The set valid on ``day`` (the latest-starting one if two overlap), or None when none is."""
     valid = [c for c in (sets or shipped_sets()) if day is None or c.valid_on(day)]
-    return max(valid, key=lambda c: c.valid_from) if valid else None
+    return max(valid, key=lambda c: (c.valid_from, bool(c.token))) if valid else None  # a loaded one wins a tie
 
 
 def set_or_nearest(day: date | None, sets: Sequence[CodeSet] | None = None) -> CodeSet:
@@ -137,8 +166,8 @@ def fiscal_year(day: date) -> str:
 
 def set_finding(day: date, sets: Sequence[CodeSet] | None = None) -> Finding | None:
     """A warning when no loaded set is valid on the date of service: the diagnoses were checked against the
-    nearest one, which a claim for that date cannot rely on. It names the release to load and where, since only
-    FY2026 ships (no package the app can depend on carries the CMS FY2027 files)."""
+    nearest one, which a claim for that date cannot rely on. It names the release to load and where: the app
+    ships FY2026 and FY2027, so a date from 2027-10-01 on needs the CMS FY2028 order file."""
     if set_for(day, sets) is not None:
         return None
     near = set_or_nearest(day, sets)
@@ -156,14 +185,92 @@ def shipped_only_note(days: Iterable[date]) -> str | None:
     if all(set_for(day, shipped) is not None for day in days):
         return None
     names = " and ".join(f"{c.version} ({c.valid_from.isoformat()} to {c.valid_to.isoformat()})" for c in shipped)
-    return (f"ICD-10-CM: the app ships {names} only; the demo's sessions on other dates are checked against it, "
-            "said here once rather than on each note. A clinic loads each year's CMS order file: Administration > "
-            "Load ICD-10-CM release, or tpi-notes load-icd10.")
+    return (f"ICD-10-CM: the app ships {names} only; the demo's sessions on other dates are checked against the "
+            "nearest, said here once rather than on each note. A clinic loads each year's CMS order file: "
+            "Administration > Load ICD-10-CM release, or tpi-notes load-icd10.")
 
 
 def _index_of(day: date | None, sets: Sequence[CodeSet] | None) -> _Index:
     chosen = set_or_nearest(day, sets)
-    return _installed[chosen.token] if chosen.token and chosen.token in _installed else _index()
+    if chosen.token:
+        return _installed[chosen.token] if chosen.token in _installed else _index()
+    return _shipped_index(chosen.version)
+
+
+_shipped: dict[str, _Index] = {}
+_builds: dict[str, int] = {}
+_shipped_lock = threading.Lock()
+
+
+def _shipped_index(version: str) -> _Index:
+    """The index of a shipped set: the package's for FY2026, or its base's with the addenda applied, built
+    once per process (the first FY2027 look-up; `preload_in_background` does it ahead of the user)."""
+    spec = _shipped_specs().get(version)
+    if spec is None or "addenda" not in spec:
+        return _index()
+    found = _shipped.get(version)
+    if found is not None:
+        return found
+    base = _shipped_index(spec["base"])  # outside the lock: it may build the package's index under _lock
+    with _shipped_lock:
+        if version not in _shipped:
+            _shipped[version] = _derive(base, addenda_lines_of(spec), version)
+            _builds[version] = _builds.get(version, 0) + 1
+        return _shipped[version]
+
+
+def shipped_index_builds() -> dict[str, int]:
+    """How many times each addenda-built set was built in this process (once, whatever the look-ups)."""
+    return dict(_builds)
+
+
+def shipped_code_count(version: str) -> int:
+    """The billable codes of a shipped set."""
+    return len(_shipped_index(version).by_code)
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(fold(text)))
+
+
+def _derive(base: _Index, changes: Sequence[AddendaLine], version: str) -> _Index:
+    """``base`` with ``changes`` applied, reusing its word postings: only the words of the codes that changed
+    are re-indexed (a few hundred codes of 74,000: milliseconds, where indexing every title again takes
+    seconds). A deleted code keeps its slot in ``codes`` but no key and no posting leads to it."""
+    before = {base.codes[i]: base.descriptions[i] for i in base.by_code.values()}  # live codes only
+    after = apply_addenda(before, changes)
+    codes, descriptions, by_code = list(base.codes), list(base.descriptions), dict(base.by_code)
+    gone: dict[str, set[int]] = {}
+    come: dict[str, set[int]] = {}
+    for code, text in before.items():
+        new = after.get(code)
+        if new == text:
+            continue
+        i = by_code[code.replace(".", "")]
+        for word in _words(text):
+            gone.setdefault(word, set()).add(i)
+        if new is None:
+            del by_code[code.replace(".", "")]
+        else:
+            descriptions[i] = new
+            for word in _words(new):
+                come.setdefault(word, set()).add(i)
+    for code, text in after.items():
+        if code not in before:
+            by_code[code.replace(".", "")] = len(codes)
+            for word in _words(text):
+                come.setdefault(word, set()).add(len(codes))
+            codes.append(code)
+            descriptions.append(text)
+    postings = dict(base.postings)
+    for word in gone.keys() | come.keys():
+        kept = (postings.get(word, frozenset()) - gone.get(word, set())) | come.get(word, set())
+        if kept:
+            postings[word] = frozenset(kept)
+        else:
+            postings.pop(word, None)
+    return _Index(tuple(codes), tuple(descriptions), by_code, tuple(sorted(postings)), postings,
+                  f"{base.code_version} with {version} addenda")
 
 
 def _build(codes: list[str], descriptions: list[str], version: str) -> _Index:
@@ -247,5 +354,7 @@ def search(text: str, limit: int = 30, day: date | None = None,
 
 
 def preload_in_background() -> None:
-    """Build the search index on a worker thread (about 2 s) so the first keystroke does not wait."""
-    threading.Thread(target=_index, name="icd10-index", daemon=True).start()
+    """Build the search index on a worker thread (about 2 s), with today's shipped set's, so the first
+    keystroke does not wait."""
+    threading.Thread(target=lambda: _shipped_index(set_or_nearest(date.today()).version), name="icd10-index",
+                     daemon=True).start()

@@ -17,8 +17,11 @@ from tpi_notes.services.context import AppContext
 
 
 def code_sets_in(s: Session) -> list[icd10.CodeSet]:
-    """The shipped sets and every loaded release (each indexed once per process, from its stored codes)."""
-    sets = list(icd10.shipped_sets())
+    """The shipped sets and every loaded release (each indexed once per process, from its stored codes). A
+    release loaded under a shipped set's version (CMS's FY2027 order file, where FY2027 ships built from the
+    addenda) takes that set's place."""
+    shipped = list(icd10.shipped_sets())
+    sets: list[icd10.CodeSet] = []
     for release in s.scalars(select(Icd10Release).order_by(Icd10Release.valid_from)):
         code_set = icd10.CodeSet(release.version, release.valid_from, release.valid_to,
                                  f"loaded from {release.file_name}", release.sha256)
@@ -28,7 +31,8 @@ def code_sets_in(s: Session) -> list[icd10.CodeSet]:
                              .order_by(Icd10Code.code)).all()
             icd10.install(code_set, [(code, text) for code, text in rows])
         sets.append(code_set)
-    return sets
+    loaded = {c.version for c in sets}
+    return [c for c in shipped if c.version not in loaded] + sets
 
 
 def code_sets(ctx: AppContext) -> list[icd10.CodeSet]:
@@ -72,7 +76,7 @@ def _load(ctx: AppContext, data: bytes, *, version: str, valid_from: date, valid
         lines = icd10.parse_order_file(data.decode("utf-8-sig", errors="strict"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise TpiError(f"This is not a CMS ICD-10-CM order file: {exc}.") from None
-    if version in {c.version for c in icd10.shipped_sets()}:
+    if not icd10.replaceable(version):
         raise ValidationError({"version": f"{version} ships with the app; name the new release."})
     digest = hashlib.sha256(data).hexdigest()
     with ctx.transaction() as s:
