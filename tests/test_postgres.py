@@ -43,6 +43,7 @@ from tpi_notes.services import addenda, audit_trail, documents, drafts, history,
 from tpi_notes.services.context import AppContext, open_clinic
 from tpi_notes.services.demo import build_demo
 from tpi_notes.services.exports import export_sessions
+from tpi_notes.services.integrity import PG_OUTCOME_TRIGGERS
 
 PG_URL = os.environ.get("TPI_NOTES_PG_URL", "")
 if not PG_URL:
@@ -140,7 +141,8 @@ def test_an_empty_database_is_migrated_to_head_and_matches_the_models(opener: Ca
     triggers = {name for (name,) in _sql(ctx, "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")}
     m3 = _migration("0003")
     expected = ({t[0] for t in m3.PG_TRIGGERS} | {f"trg_{t}_no_truncate" for t in m3.PG_NO_TRUNCATE}
-                | {"trg_formulary_item_code_used", "trg_lot_number_used"})
+                | {"trg_formulary_item_code_used", "trg_lot_number_used"}
+                | set(PG_OUTCOME_TRIGGERS))  # the outcome rows of migration 0022 (issue 17)
     assert triggers == expected, server
     # first-run reference data, once: a second workstation opening the database adds nothing
     items = _one(ctx, "SELECT count(*) FROM formulary_item")
@@ -528,3 +530,22 @@ def test_the_audit_trail_screen_agrees_with_sqlite(demo_pair: tuple[AppContext, 
     for got, expected in zip(pg_pages, lite_pages, strict=True):
         assert got == expected
     assert integrity.verify_database(demo_pair[0]).ok
+
+
+def test_outcomes_lock_and_report_on_postgresql(pg: AppContext) -> None:
+    """Issue 17: the outcome rows of a signed session are locked by the server too, and the clinic outcomes report's
+    aggregates (date() per day) run there."""
+    from datetime import date, timedelta
+
+    from test_outcomes_data import _two_visits
+    from test_report_support import sign
+
+    from tpi_notes.services import outcomes_report
+
+    doctor, _first, second = _two_visits(pg)
+    sign(pg, second, doctor)
+    with pytest.raises(IntegrityError, match="signed and locked"):
+        _sql(pg, "UPDATE prior_response SET relief_pct = 95 WHERE session_id = :id", id=second)
+    assert integrity.verify_database(pg).ok
+    rows = outcomes_report.outcome_cube(pg, "muscle_group").rows(date(2026, 1, 1), date.today() + timedelta(days=1))
+    assert sum(r.sums.n for r in rows) == 2 and sum(r.sums.good for r in rows) == 1
