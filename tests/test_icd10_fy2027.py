@@ -176,6 +176,21 @@ def test_the_derived_set_is_built_once_per_process() -> None:
     assert icd10.shipped_index_builds() == {"FY2027": 1}
 
 
+def test_the_derived_index_is_what_indexing_the_new_set_afresh_gives() -> None:
+    """FY2027 is built by re-indexing only the codes the addenda change; every word must still lead to exactly
+    the codes whose FY2027 title has it, and no deleted code may be reached."""
+    derived = icd10._shipped_index("FY2027")  # noqa: SLF001 - the index itself is what is checked
+    live = {derived.codes[i]: derived.descriptions[i] for i in derived.by_code.values()}
+    fresh = icd10._build(list(live), list(live.values()), "FY2027")  # noqa: SLF001
+
+    def by_word(index) -> dict[str, set[str]]:  # noqa: ANN001
+        return {word: {index.codes[i] for i in hits} for word, hits in index.postings.items()}
+
+    assert by_word(derived) == by_word(fresh)
+    assert derived.vocabulary == fresh.vocabulary
+    assert "D69.1" not in live and "S23.420A" not in live and live["M67.A01"] == "Plantar fasciitis, right foot"
+
+
 def test_a_changed_addenda_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "resources"
     (copy / "icd10").mkdir(parents=True)

@@ -200,7 +200,7 @@ def test_a_short_signed_note_is_one_page_with_everything_on_it(ctx: AppContext) 
     identifiers, the diagram, the tables and the signature box all on page 1 of 1."""
     doctor = setup_clinic(ctx)
     patient = add_patient(ctx)
-    # Dated within the shipped ICD-10-CM set (FY2026): a later date adds a warning until FY2027 is loaded.
+    # Dated within a shipped ICD-10-CM set (FY2026 or FY2027: 2025-10-01 to 2027-09-30), so no set warning.
     start = datetime(2026, 9, 14, 9, 30)
     session_id = save_session(ctx, patient.id, doctor, 1, technique="dry_needling", performed_start=start,
                               performed_end=start + timedelta(minutes=25), timeout_at=start + timedelta(minutes=2))
