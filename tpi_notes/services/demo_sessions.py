@@ -327,8 +327,9 @@ class SessionMaker:
                                 antisepsis=session["antisepsis"])
         rules = rules_for(session["performed_start"].date())
         found = evaluate(SafetyInput(record, chart, self.formulary, self.atlas, rules, tuple(self.history)))
-        # No icd10_set_not_valid here: only FY2026 ships, so two demo sessions in three would carry it; the demo
-        # says so once instead (icd10.shipped_only_note, printed by `tpi-notes demo`).
+        # No icd10_set_not_valid here: FY2026 and FY2027 ship (from 2025-10-01), so the demo's sessions before
+        # them, three in five, would carry it; the demo says so once instead (icd10.shipped_only_note, printed by
+        # `tpi-notes demo`).
         found = apply_overrides(list({f.key: f for f in found}.values()),
                                 tuple(FindingOverride(f.code, f.subject, OVERRIDE_REASON) for f in found if f.overridable))
         if status == "signed" and any(f.blocks_signing for f in found):
