@@ -191,7 +191,6 @@ class OutcomesPanel(QFrame):
         self.table.setColumnWidth(1, 76)
         self.table.setColumnWidth(2, 118)
         self.table.verticalHeader().setDefaultSectionSize(25)
-        self.table.setFixedHeight(25 * 3 + 34)  # three muscles in view; more scroll
         right.addWidget(self.table)
         outer.addLayout(right, 1)
 
@@ -229,6 +228,7 @@ class OutcomesPanel(QFrame):
         known = {r.key: r for r in responses}
         self._kept = tuple(r for r in responses if prior is None or r.prior_session_id != prior.id)
         self.table.setRowCount(len(muscles))
+        self.table.setFixedHeight(34 + 25 * min(max(len(muscles), 1), 10))  # every muscle in view, up to ten
         for row, m in enumerate(muscles):
             item = QTableWidgetItem(m.label)
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)
