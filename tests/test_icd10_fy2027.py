@@ -16,9 +16,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from test_report_support import add_patient, session_draft, setup_clinic
 
 from tpi_notes.cli import main
+from tpi_notes.db.models import AuditEvent
 from tpi_notes.domain import icd10
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.icd10_addenda import AddendaLine, apply_addenda, parse_addenda
@@ -232,6 +234,9 @@ def test_a_loaded_cms_fy2027_order_file_replaces_the_shipped_fy2027(ctx: AppCont
     sets = icd10_sets.code_sets(ctx)
     assert [(c.version, bool(c.token)) for c in sets] == [("FY2026", False), ("FY2027", True)]
     assert icd10.lookup("M67.A01", FY2027_DAY, sets).display == "Plantar fasciitis, right foot (CMS file)"
+    with ctx.read() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "load_icd10")).one()
+    assert event.detail.endswith("; takes the place of the shipped FY2027 (FY2026 with the CMS FY2027 order addenda)")
     with pytest.raises(ValidationError, match="FY2026 ships with the app"):
         icd10_sets.load_release(ctx, (order + "\n").encode(), version="FY2026", valid_from=date(2025, 10, 1))
 

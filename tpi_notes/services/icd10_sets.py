@@ -91,9 +91,11 @@ def _load(ctx: AppContext, data: bytes, *, version: str, valid_from: date, valid
                                        "short_description": x.short[:60], "long_description": x.long}
                                       for x in {x.code: x for x in lines}.values()])
         billable = sum(x.billable for x in lines)
+        replaced = next((c for c in icd10.shipped_sets() if c.version == version), None)
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="load_icd10", entity="icd10_release",
                      entity_id=release.id, detail=f"{version} valid {valid_from.isoformat()} to {end.isoformat()}: "
-                     f"{len(lines)} codes ({billable} billable) from {file_name or 'a file'}, sha256 {digest}")
+                     f"{len(lines)} codes ({billable} billable) from {file_name or 'a file'}, sha256 {digest}"
+                     + (f"; takes the place of the shipped {version} ({replaced.release})" if replaced else ""))
     return icd10.CodeSet(version, valid_from, end, f"loaded from {file_name}", digest)
 
 
