@@ -154,6 +154,12 @@ def _verify(c: Clinic) -> object:
     return integrity.verify_database(c.ctx)
 
 
+def _outcomes_report(c: Clinic) -> object:
+    from tpi_notes.services import outcomes_report
+
+    return outcomes_report.outcome_cube(c.ctx, "muscle_group")
+
+
 def _own_phrase(c: Clinic) -> object:
     return phrases.save_phrase(c.ctx, "indication", "Neck pain for 3 months, limits work.")
 
@@ -178,6 +184,7 @@ ACTIONS: dict[str, tuple[Callable[[Clinic], object], set[str]]] = {
     "unlock an account": (_unlock_account, {"admin"}),
     "reset another user's password": (_reset_password, {"admin"}),
     "verify the database": (_verify, {"physician", "admin"}),
+    "view the clinic outcomes report": (_outcomes_report, {"physician", "admin"}),  # issue 17
     "keep a phrase of one's own": (_own_phrase, {"physician", "nurse"}),
     "keep a clinic phrase": (_clinic_phrase, {"admin"}),
     "keep an ICD-10-CM favourite": (_favourite, {"physician", "nurse"}),
