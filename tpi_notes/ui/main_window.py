@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.patient_list.patient_activated.connect(self._on_patient_activated)
         self.patient_view.session_activated.connect(self.open_session)
         self.patient_view.new_session_requested.connect(self.new_session)
+        self.patient_view.repeat_session_requested.connect(self.repeat_session)
         self.empty_state.register_requested.connect(self.new_patient)
         self.empty_state.demo_requested.connect(self.load_demo)
 
@@ -168,6 +169,8 @@ class MainWindow(QMainWindow):
                                                "(no patient data)")
         self.new_session_action = self._action("&New session…", self.new_session, "Ctrl+Shift+N",
                                                "Chart a new session for the selected patient")
+        self.repeat_session_action = self._action("&Repeat last session…", self.repeat_session, "Ctrl+Shift+R",
+                                                  "A new session copied forward from the patient's last one")
         self.preview_note_action = self._action("Preview &note", self.preview_note, "Ctrl+Shift+P",
                                                 "Show the selected session's procedure note (print or save it)")
         self.print_aftercare_action = self._action("Print &aftercare…", self.print_aftercare, "Ctrl+P",
@@ -195,7 +198,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.password_action, self.pin_action, self.lock_action, self.sign_out_action,
                               self.quit_action])
         session_menu = bar.addMenu("&Session")
-        session_menu.addAction(self.new_session_action)
+        session_menu.addActions([self.new_session_action, self.repeat_session_action])
         session_menu.addSeparator()
         session_menu.addActions([self.preview_note_action, self.print_aftercare_action])
         table = self.patient_view.session_view  # right-click a session: the same two actions
@@ -218,6 +221,8 @@ class MainWindow(QMainWindow):
         self.new_patient_action.setVisible(can(Permission.EDIT_PATIENTS))
         self.edit_patient_action.setVisible(can(Permission.EDIT_PATIENTS))
         self.new_session_action.setVisible(can(Permission.PREPARE_DRAFTS))
+        self.repeat_session_action.setVisible(can(Permission.PREPARE_DRAFTS))
+        self.patient_view.repeat_session_button.setVisible(can(Permission.PREPARE_DRAFTS))
         self.demo_allowed = can(Permission.LOAD_DEMO) and clinic.demo_allowed(self.ctx)
         self.load_demo_action.setVisible(self.demo_allowed)
         self.preview_note_action.setVisible(can(Permission.PRINT))
@@ -365,6 +370,7 @@ class MainWindow(QMainWindow):
         self.current_patient = record
         self.edit_patient_action.setEnabled(record is not None)
         self.new_session_action.setEnabled(record is not None)
+        self.repeat_session_action.setEnabled(record is not None)
         self._update_document_actions()
         if record is not None:
             self.right_stack.setCurrentWidget(self.patient_view)
@@ -472,6 +478,17 @@ class MainWindow(QMainWindow):
         if self.current_patient is None:
             return None
         return self._track(new_session(self.ctx, self.current_patient.id, self))
+
+    @Slot()
+    def repeat_session(self) -> SessionEditor | None:
+        """A new session copied forward from the patient's last one, in one action (issue 16): its sites,
+        syringes (without lots) and clinical frame, marked to confirm."""
+        from tpi_notes.ui.editor import reuse
+
+        editor = self.new_session()
+        if editor is not None:
+            reuse.copy_forward(editor)
+        return editor
 
     def offer_recovered_drafts(self) -> list[SessionEditor]:
         """After start-up: offer to reopen drafts that a crash left unsaved (from the recovery journal)."""

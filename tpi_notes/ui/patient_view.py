@@ -34,6 +34,9 @@ class PatientView(QWidget):
     new_session_requested = Signal()
     """The "New session" button above the sessions table was clicked."""
 
+    repeat_session_requested = Signal()
+    """"Repeat last session" was clicked: a new session copied forward from the last one (issue 16)."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("patient_view_panel")
@@ -69,6 +72,12 @@ class PatientView(QWidget):
         self.new_session_button.setProperty("primary", True)
         self.new_session_button.setToolTip("Chart a new session for this patient (Ctrl+Shift+N)")
         self.new_session_button.clicked.connect(self.new_session_requested)
+        self.repeat_session_button = QPushButton("Repeat last session…", self)
+        self.repeat_session_button.setObjectName("repeat_session_button")
+        self.repeat_session_button.setToolTip("A new session with the last one's sites, syringes and clinical frame "
+                                              "to confirm (Ctrl+Shift+R)")
+        self.repeat_session_button.clicked.connect(self.repeat_session_requested)
+        title_row.addWidget(self.repeat_session_button)
         title_row.addWidget(self.new_session_button)
         top_layout.addLayout(title_row)
         top_layout.addWidget(self._sessions_stack, 1)
@@ -109,6 +118,7 @@ class PatientView(QWidget):
     def show_patient(self, record: PatientRecord, sessions: list[SessionSummary], today: date) -> None:
         self.header.show_patient(record, today)
         self.session_model.set_sessions(sessions)
+        self.repeat_session_button.setEnabled(bool(sessions))
         self.pain_chart.set_sessions(sessions)
         tampered = sum(1 for s in sessions if s.tampered)
         self.tampered_label.setText(f"⚠ {tampered} TAMPERED")

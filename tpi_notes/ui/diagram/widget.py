@@ -184,7 +184,7 @@ class BodyDiagramWidget(QWidget):
             return
         command = AddSiteCommand(self.document, site)
         self.undo_stack.push(command)
-        self.select_keys([command.key])
+        self.select_new(command.key)
 
     @Slot(list)
     def _on_markers_moved(self, moves: list) -> None:
@@ -281,6 +281,16 @@ class BodyDiagramWidget(QWidget):
     def selected_keys(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.document.key_at(r) for r in rows] or self.scene.selected_keys()
+
+    adding_site = False
+    """True while a site just added is being selected (the editor then stays on the form it shows)."""
+
+    def select_new(self, key: int) -> None:
+        self.adding_site = True
+        try:
+            self.select_keys([key])
+        finally:
+            self.adding_site = False
 
     def select_keys(self, keys: list[int]) -> None:
         self.scene.clearSelection()

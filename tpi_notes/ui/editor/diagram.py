@@ -46,7 +46,7 @@ class EditorDiagram(BodyDiagramWidget):
         syringe = self._first_syringe() if site.technique == "injection" else None
         command = AddSiteCommand(self.document, with_technique(site, site.technique, syringe))
         self.undo_stack.push(command)
-        self.select_keys([command.key])
+        self.select_new(command.key)
 
     def set_technique(self, key: int, technique: str) -> None:
         site = self.document.site(key)

@@ -330,7 +330,9 @@ class SessionEditor(QMainWindow):
         known = set(self.document.site_keys())
         keys = [k for k in self.diagram.selected_keys() if k in known]  # during a removal the views lag behind
         self.site_details.bind(keys[0] if len(keys) == 1 else None)
-        if len(keys) == 1 and not self._loading:
+        if len(keys) == 1 and not self._loading and not self.diagram.adding_site:
+            # a site chosen to look at shows its details; one just added leaves the form in view (the next site,
+            # the exam row it brought): its details are a click away, in the table or on the tab
             self.tabs.setCurrentWidget(self.tab_pages["site"])
         self.refresh_derived()
 
