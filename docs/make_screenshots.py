@@ -266,7 +266,7 @@ def session_editor(app: QApplication, ctx: AppContext, patient_id: int) -> None:
 
     saved = drafts.save_draft(ctx, showcase_draft(ctx, patient_id))
     editor = SessionEditor(ctx, saved, load_reference(ctx, patient_id), baseline=saved)
-    editor.resize(1500, 950)
+    editor.resize(1600, 1000)  # the routine note fits this screen whole (issue 16)
     editor.show()
     settle(app)
     editor.diagram.view.fit()
@@ -297,7 +297,7 @@ def session_editor_findings(app: QApplication, ctx: AppContext) -> None:
         weight_kg=64.0, pregnant=True))
     saved = drafts.save_draft(ctx, replace(showcase_draft(ctx, patient.id), pain_after=None))
     editor = SessionEditor(ctx, saved, load_reference(ctx, patient.id), baseline=saved)
-    editor.resize(1500, 950)
+    editor.resize(1600, 1000)  # the routine note fits this screen whole (issue 16)
     editor.show()
     settle(app)
     editor.diagram.view.fit()

@@ -74,6 +74,7 @@ class DiagnosisHelp(QObject):
         while self.flow.count():
             item = self.flow.takeAt(0)
             if item is not None and item.widget() is not None:
+                item.widget().hide()  # gone at once: deleteLater alone left it drawn over the new chips
                 item.widget().deleteLater()
         self.buttons = []
         if offered:
