@@ -294,3 +294,31 @@ def test_a_new_session_starts_in_the_room_this_computer_last_saved_in(qtbot: QtB
     finally:
         second.close()
         second.deleteLater()
+
+
+def test_the_charts_have_a_name_and_say_what_they_draw(qtbot: QtBot) -> None:
+    from datetime import datetime
+    from types import SimpleNamespace
+
+    from tpi_notes.domain.history import AgentCount, ChartData, MonthCount
+    from tpi_notes.ui.history.chart import HistoryChart
+    from tpi_notes.ui.pain_chart import PainChart
+
+    chart = PainChart()
+    qtbot.addWidget(chart)
+    chart.set_sessions([SimpleNamespace(performed_start=datetime(2026, 9, 4, 10), pain_before=7, pain_after=2),
+                        SimpleNamespace(performed_start=datetime(2026, 10, 2, 10), pain_before=5, pain_after=1)])
+    chart.set_peg([(datetime(2026, 10, 2, 10), 4.5)])
+    iface = accessible(chart)
+    assert iface.text(QAccessible.Text.Name) == "Pain trend"
+    assert iface.text(QAccessible.Text.Description) == (
+        "Pain on a 0 to 10 scale. 2026-09-04: pain before 7, pain after 2; "
+        "2026-10-02: pain before 5, pain after 1, PEG-3 4.5")
+    history = HistoryChart()
+    qtbot.addWidget(history)
+    history.set_data(ChartData((MonthCount(2026, 9, 3), MonthCount(2026, 10, 1)),
+                               (AgentCount("lidocaine-1", "Lidocaine 1 %", "amide", 4),), 4))
+    iface = accessible(history)
+    assert iface.text(QAccessible.Text.Name) == "Sessions per month and per agent"
+    assert "4 sessions" in iface.text(QAccessible.Text.Description)
+    assert "Lidocaine 1 %: 4" in iface.text(QAccessible.Text.Description)

@@ -30,6 +30,8 @@ class PainChart(QWidget):
         self.before: list[Point] = []
         self.after: list[Point] = []
         self.peg: list[tuple[datetime, float]] = []  # the PEG-3 score of each signed visit (services/outcomes.py)
+        self.setAccessibleName("Pain trend")
+        self._describe()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(600, 200)
@@ -38,11 +40,28 @@ class PainChart(QWidget):
         ordered = sorted(sessions, key=lambda s: s.performed_start)
         self.before = [(s.performed_start, s.pain_before) for s in ordered if s.pain_before is not None]
         self.after = [(s.performed_start, s.pain_after) for s in ordered if s.pain_after is not None]
+        self._describe()
         self.update()
 
     def set_peg(self, points: list[tuple[datetime, float]]) -> None:
         self.peg = sorted(points)
+        self._describe()
         self.update()
+
+    def text_alternative(self) -> str:
+        """The chart in words, date by date, for a screen reader (its accessible description) and a tooltip."""
+        if self.is_empty:
+            return EMPTY_MESSAGE
+        days: dict[str, list[str]] = {}
+        for label, points in (("before", self.before), ("after", self.after)):
+            for when, score in points:
+                days.setdefault(f"{when:%Y-%m-%d}", []).append(f"pain {label} {score}")
+        for when, score in self.peg:
+            days.setdefault(f"{when:%Y-%m-%d}", []).append(f"PEG-3 {score:g}")
+        return "Pain on a 0 to 10 scale. " + "; ".join(f"{day}: {', '.join(parts)}" for day, parts in sorted(days.items()))
+
+    def _describe(self) -> None:
+        self.setAccessibleDescription(self.text_alternative())
 
     @property
     def is_empty(self) -> bool:

@@ -26,13 +26,22 @@ class HistoryChart(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.data: ChartData | None = None
         self._bars: list[tuple[QRectF, str]] = []  # hit areas for tooltips
+        self.setAccessibleName("Sessions per month and per agent")
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(900, 210)
 
     def set_data(self, data: ChartData | None) -> None:
         self.data = data
+        self.setAccessibleDescription(self.text_alternative())  # the bars in words, for a screen reader
         self.update()
+
+    def text_alternative(self) -> str:
+        if self.data is None:
+            return "No sessions chosen."
+        months = "; ".join(f"{m.label}: {m.sessions}" for m in self.data.months)
+        agents = "; ".join(f"{a.name}: {a.sessions}" for a in self.data.agents) or "none"
+        return f"{self.data.total} sessions. Per month: {months}. Per agent: {agents}."
 
     # -- painting ----------------------------------------------------------------------------------------
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
