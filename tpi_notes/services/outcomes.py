@@ -58,8 +58,10 @@ def _treated(s, patient_id: int) -> list[tuple[int, datetime, TreatedMuscle]]:  
         .order_by(ProcedureSession.performed_start, Site.number))]
 
 
-def patient_outcomes(ctx: AppContext, patient_id: int, *, audited: bool = True) -> PatientOutcomes:
-    """Each treated muscle's latest response (signed sessions) and the PEG trend, for the patient page."""
+def patient_outcomes(ctx: AppContext, patient_id: int, *, audited: bool = False) -> PatientOutcomes:
+    """Each treated muscle's latest response (signed sessions) and the PEG trend, for the patient page and the
+    editor. Not audited by default: both show it beside a view that is (``get_patient``, the editor's opening);
+    ``audited`` records a "view" of the patient's outcomes for a caller that shows them alone."""
     ctx.require(Permission.VIEW_RECORDS)
     with ctx.read() as s:
         treated = _treated(s, patient_id)

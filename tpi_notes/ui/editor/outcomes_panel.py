@@ -217,7 +217,7 @@ class OutcomesPanel(QFrame):
         if self.scene is None:
             return
         try:
-            found = outcomes.patient_outcomes(self.ctx, self.patient_id, audited=False)
+            found = outcomes.patient_outcomes(self.ctx, self.patient_id)
         except TpiError:
             return
         self.tinted = tint_regions(self.scene, found.muscles, FAINT_ALPHA)
