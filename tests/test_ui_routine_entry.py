@@ -322,3 +322,20 @@ def test_the_charts_have_a_name_and_say_what_they_draw(qtbot: QtBot) -> None:
     assert iface.text(QAccessible.Text.Name) == "Sessions per month and per agent"
     assert "4 sessions" in iface.text(QAccessible.Text.Description)
     assert "Lidocaine 1 %: 4" in iface.text(QAccessible.Text.Description)
+
+
+def test_the_pop_up_calendar_shows_every_week_whole(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QTableView
+
+    editor = make_editor()
+    activate(qtbot, editor)
+    edit = editor.pre.performed_start
+    click(qtbot, edit, QPoint(edit.width() - 8, edit.height() // 2))  # the drop-down arrow
+    calendar = edit.calendarWidget()
+    qtbot.waitUntil(calendar.isVisible)
+    days = calendar.findChild(QTableView)
+    assert days is not None
+    last = days.model().rowCount() - 1  # the header row and six weeks
+    assert days.rowViewportPosition(last) + days.rowHeight(last) <= days.viewport().height()
+    assert days.columnViewportPosition(7 - 1) + days.columnWidth(6) <= days.viewport().width()
+    QTest.keyClick(QApplication.activePopupWidget() or calendar, Qt.Key.Key_Escape)

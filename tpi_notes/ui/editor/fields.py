@@ -129,10 +129,19 @@ class OptionalDoubleSpin(QDoubleSpinBox):
         self.setValue(-1.0 if value is None else float(value))
 
 
+def fit_calendar(edit: QDateTimeEdit) -> None:
+    """Show the pop-up calendar whole: under the theme its own size hint cut off the last week and the month
+    arrows (issue 16). Seven day columns and a header, six weeks and the navigation bar, from the font."""
+    calendar = edit.calendarWidget()
+    metrics = calendar.fontMetrics()
+    calendar.setMinimumSize(metrics.horizontalAdvance("Wed") * 7 + 7 * 16 + 40, (metrics.height() + 12) * 7 + 44)
+
+
 def datetime_edit(parent: QWidget | None = None) -> QDateTimeEdit:
     edit = QDateTimeEdit(parent)
     edit.setDisplayFormat(DATETIME_FORMAT)
     edit.setCalendarPopup(True)
+    fit_calendar(edit)
     edit.setMinimumWidth(170)
     edit.setMaximumWidth(260)
     edit.setMinimumHeight(FIELD_HEIGHT)

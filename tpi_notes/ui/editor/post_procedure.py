@@ -20,6 +20,7 @@ from tpi_notes.ui.editor.fields import (
     OptionalSpin,
     compact,
     editable_combo,
+    fit_calendar,
     select_data,
     text_box,
 )
@@ -130,6 +131,7 @@ class PostProcedurePanel(QWidget):
         self.follow_up_date = QDateEdit(box)
         self.follow_up_date.setObjectName("follow_up_date")
         self.follow_up_date.setCalendarPopup(True)
+        fit_calendar(self.follow_up_date)
         self.follow_up_date.setDisplayFormat("yyyy-MM-dd")
         self.follow_up_date.setHidden(True)
         row.addWidget(self.follow_up_in, 1)
