@@ -107,7 +107,7 @@ class PainChart(QWidget):
         x = title.right()
         entries = (("After", PAIN_AFTER, False), ("Before", PAIN_BEFORE, True))
         if self.peg:
-            entries = (("PEG-3", PEG_COLOUR, False), *entries)
+            entries = (("PEG-3", PEG_COLOUR, None), *entries)  # None: dotted, as its line
         for label, colour, dashed in entries:
             width = metrics.horizontalAdvance(label)
             x -= width
@@ -118,6 +118,8 @@ class PainChart(QWidget):
             pen = QPen(QColor(colour), 2)
             if dashed:
                 pen.setStyle(Qt.PenStyle.DashLine)
+            elif dashed is None:
+                pen.setStyle(Qt.PenStyle.DotLine)
             painter.setPen(pen)
             y = title.center().y()
             painter.drawLine(QPointF(x, y), QPointF(x + 20, y))
