@@ -4,7 +4,7 @@ The clinic is built once with `tpi-notes demo` (100,000 patients, seed 7) and ke
 ``~/.cache/tpi-notes-bench`` (``TPI_NOTES_BENCH_CACHE``), under a name that carries a digest of the migrations
 and the demo builder: a schema or demo change builds a new one rather than measuring an old file. How long the
 build took is kept beside it (``.json``) and printed with the table. ``--sessions N`` measures another size
-(``--build-only`` just builds it, to run in the background first). The rows are the ones `make bench` prints on
+(``--build-only`` just builds it, to run in the background first; ``--db FILE`` measures a file built before). The rows are the ones `make bench` prints on
 100,000 sessions: history (bench_history), the export's CPU against its bare floor and verify against its
 read-and-hash floor (bench_ratios), each measured on the cached file (the audit events of these reads are
 appended to it, as a running clinic's would be).
@@ -67,7 +67,13 @@ def clinic(sessions: int) -> tuple[Path, dict]:
 
 def main(argv: list[str]) -> int:
     sessions = int(argv[argv.index("--sessions") + 1]) if "--sessions" in argv else 1_000_000
-    path, built = clinic(sessions)
+    if "--db" in argv:  # a clinic built before (by this script under another digest, say): measured as it is
+        path = Path(argv[argv.index("--db") + 1])
+        record = path.with_suffix(".json")
+        built = json.loads(record.read_text()) if record.exists() else {"sessions": sessions, "build_seconds": 0,
+                                                                         "built_at": "?"}
+    else:
+        path, built = clinic(sessions)
     print(f"clinic: {path} ({built['sessions']:,} sessions, built in {built['build_seconds']:,.0f} s on "
           f"{built['built_at']})", flush=True)
     if "--build-only" in argv:
