@@ -339,3 +339,25 @@ def test_the_pop_up_calendar_shows_every_week_whole(qtbot: QtBot, make_editor) -
     assert days.rowViewportPosition(last) + days.rowHeight(last) <= days.viewport().height()
     assert days.columnViewportPosition(7 - 1) + days.columnWidth(6) <= days.viewport().width()
     QTest.keyClick(QApplication.activePopupWidget() or calendar, Qt.Key.Key_Escape)
+
+
+def test_sites_and_their_fields_are_reached_without_the_mouse(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    editor = make_editor()
+    activate(qtbot, editor)
+    for muscle, side in (("upper_trapezius", "R"), ("upper_trapezius", "L"), ("rhomboid_major", "R")):
+        click_region(qtbot, editor, region(muscle, "posterior", side))
+    editor.pre.location.setFocus()  # somewhere in the forms
+    details = editor.site_details
+    QTest.keyClick(editor.pre.location, Qt.Key.Key_PageDown, Qt.KeyboardModifier.AltModifier)
+    assert editor.tabs.currentWidget() is editor.tab_pages["site"] and details.technique.hasFocus()
+    assert details.site().number == 1  # from the first site on
+    QTest.keyClick(details.technique, Qt.Key.Key_PageDown, Qt.KeyboardModifier.AltModifier)
+    assert details.site().number == 2 and details.technique.hasFocus()
+    QTest.keyClick(details.technique, Qt.Key.Key_PageUp, Qt.KeyboardModifier.AltModifier)
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.AltModifier)
+    assert details.site().number == 3  # round to the last
+    table = editor.diagram.table
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    QTest.keyClick(table, Qt.Key.Key_Up)
+    QTest.keyClick(table, Qt.Key.Key_Return)
+    assert details.site().number == 2 and details.technique.hasFocus()

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QResizeEvent, QUndoStack
+from PySide6.QtGui import QCloseEvent, QKeySequence, QResizeEvent, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMainWindow,
@@ -208,6 +208,7 @@ class SessionEditor(QMainWindow):
         self.banners.reload_requested.connect(lambda: saving.reload(self))
         self.findings.override_given.connect(self.set_override)
         self.findings.field_requested.connect(self._go_to_field)
+        self._site_keys()
         self.pre.risk_reason_given.connect(lambda risk, reason: self.set_override(RISK_CODE, risk, reason))
 
     # -- the draft ------------------------------------------------------------------------------------
@@ -311,6 +312,36 @@ class SessionEditor(QMainWindow):
         self._base = replace(self._base, overrides=(*kept, FindingOverride(code, subject, reason.strip())))
         self._on_changed()
         self.findings.refresh_now()
+
+    def _site_keys(self) -> None:
+        """The sites without the mouse: Enter in the site table edits the chosen site; Alt+PgDown / Alt+PgUp
+        anywhere in the window go to the next / previous site (its details shown, the keyboard kept there)."""
+        table = self.diagram.table
+        table.setToolTip("↑↓ choose a site · Enter edits it · Alt+PgDown / Alt+PgUp: next / previous site")
+        edit = QShortcut(QKeySequence(Qt.Key.Key_Return), table, context=Qt.ShortcutContext.WidgetShortcut)
+        edit.activated.connect(self.edit_current_site)
+        enter = QShortcut(QKeySequence(Qt.Key.Key_Enter), table, context=Qt.ShortcutContext.WidgetShortcut)
+        enter.activated.connect(self.edit_current_site)
+        for keys, step in (("Alt+PgDown", 1), ("Alt+PgUp", -1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda s=step: self.step_site(s))
+
+    @Slot()
+    def edit_current_site(self) -> None:
+        rows = self.diagram.table.selectionModel().selectedRows()
+        if rows:
+            self.select_site(rows[0].row() + 1)
+            self.tabs.setCurrentWidget(self.tab_pages["site"])
+            self.site_details.technique.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def step_site(self, step: int) -> None:
+        """The next (1) or previous (-1) site, wrapping round; the keyboard goes to its details."""
+        if not len(self.document):
+            return
+        rows = self.diagram.table.selectionModel().selectedRows()
+        current = rows[0].row() if rows else (-1 if step > 0 else 0)
+        self.select_site((current + step) % len(self.document) + 1)
+        self.edit_current_site()
 
     @Slot(str, str)
     def _go_to_field(self, key: str, message: str) -> None:
