@@ -74,8 +74,10 @@ class DiagnosisHelp(QObject):
         while self.flow.count():
             item = self.flow.takeAt(0)
             if item is not None and item.widget() is not None:
-                item.widget().hide()  # gone at once: deleteLater alone left it drawn over the new chips
-                item.widget().deleteLater()
+                old = item.widget()
+                old.hide()  # gone at once: deleteLater alone left it drawn over the new chips
+                old.setParent(None)  # and no longer found among the box's children (findChild, the walk)
+                old.deleteLater()
         self.buttons = []
         if offered:
             label = QLabel("Suggested:", self.box)
