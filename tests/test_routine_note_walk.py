@@ -248,7 +248,7 @@ def walk_new_visit(qtbot: QtBot, desk: Desk, walk: Walk) -> SessionEditor:
 
     walk.tab(editor, "post")
     walk.click(post.pain_after.buttons[2], "pain after 2")
-    walk.pick(post.respiratory_check, post.respiratory_check.itemText(0))
+    walk.click(post.respiratory_buttons[0], "respiratory check: breath sounds equal")
     _sign_and_print(walk, qtbot, editor, desk)
     return editor
 
@@ -272,7 +272,7 @@ def walk_repeat_visit(qtbot: QtBot, desk: Desk, walk: Walk) -> None:
     walk.pick(triamcinolone.lot, data="TRI-77")
     walk.tab(editor, "post")
     walk.click(editor.post.pain_after.buttons[2], "pain after 2")
-    walk.pick(editor.post.respiratory_check, editor.post.respiratory_check.itemText(0))
+    walk.click(editor.post.respiratory_buttons[0], "respiratory check: breath sounds equal")
     _sign_and_print(walk, qtbot, editor, desk)
 
 

@@ -361,3 +361,15 @@ def test_sites_and_their_fields_are_reached_without_the_mouse(qtbot: QtBot, make
     QTest.keyClick(table, Qt.Key.Key_Up)
     QTest.keyClick(table, Qt.Key.Key_Return)
     assert details.site().number == 2 and details.technique.hasFocus()
+
+
+def test_a_required_respiratory_check_is_one_click(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    editor = make_editor()
+    activate(qtbot, editor)
+    post = editor.post
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "R"))  # over the lung
+    editor.tabs.setCurrentWidget(editor.tab_pages["post"])
+    assert post.respiratory_answers.isVisible()
+    click(qtbot, post.respiratory_buttons[0])
+    assert editor.current_draft().respiratory_check == "Breath sounds equal, no shortness of breath"
+    assert not post.respiratory_answers.isVisible() and not post.respiratory_hint.isVisible()

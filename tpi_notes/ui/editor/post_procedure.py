@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Signal, Slot
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from tpi_notes.domain.completeness import respiratory_check_declined
 from tpi_notes.domain.draft import BLOOD_LOSS, COMPLICATIONS, TOLERANCE, SessionDraft
@@ -85,6 +85,7 @@ class PostProcedurePanel(QWidget):
         self.respiratory_hint.hide()
         check = self.errors.cell("respiratory_check", self.respiratory_check, self)
         check.layout().addWidget(self.respiratory_hint)
+        check.layout().addWidget(self._respiratory_answers())
         self.respiratory_label = QLabel("Respiratory check:", self)
         form.addRow(self.respiratory_label, check)
 
@@ -198,6 +199,26 @@ class PostProcedurePanel(QWidget):
             self.relief_hint.setText(f"Pain {self._pain_before} → {self.pain_after.value()} suggests {suggestion} %.")
 
     # -- the respiratory check ------------------------------------------------------------------------
+    def _respiratory_answers(self) -> QWidget:
+        """The usual findings as one click each, shown while a check is required and not recorded (issue 16)."""
+        self.respiratory_answers = box = QWidget(self)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        self.respiratory_buttons: list[QPushButton] = []
+        for short, text in zip(("Breath sounds equal", "SpO2 ≥ 95 %"), RESPIRATORY[:2], strict=True):
+            button = QPushButton(short, box)  # the findings, never "not indicated"
+            button.setAutoDefault(False)
+            button.setToolTip(f"Record “{text}” (edit it above if it differs)")
+            button.setAccessibleName(f"Record the respiratory check: {text}")
+            button.clicked.connect(lambda _c=False, t=text: self.respiratory_check.setEditText(t))
+            self.respiratory_buttons.append(button)
+            row.addWidget(button)
+        row.addStretch(1)
+        box.hide()
+        return box
+
+
     def set_near_lung(self, site_numbers: list[int]) -> None:
         self._near_lung = site_numbers
         self._update_respiratory()
@@ -217,6 +238,7 @@ class PostProcedurePanel(QWidget):
                                       f"lie over the lung{', so it is indicated' if declined else ''}. Record "
                                       "breath sounds or SpO2 before discharge.")
         self.respiratory_hint.setVisible(missing)
+        self.respiratory_answers.setVisible(missing)
         self.respiratory_label.setText("Respiratory check (required):" if required else "Respiratory check:")
         set_invalid(self.respiratory_check, missing)
 
