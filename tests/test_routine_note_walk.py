@@ -209,7 +209,7 @@ def walk_new_visit(qtbot: QtBot, desk: Desk, walk: Walk) -> SessionEditor:
     editor = _editor(qtbot, window)
     pre, post = editor.pre, editor.post
     entry = editor.diagram.entry
-    walk.key(editor, Qt.Key.Key_D, "Alt+D: the add-site box", Qt.KeyboardModifier.AltModifier)
+    assert entry.muscle.hasFocus()  # a new session opens with the keyboard in the add-site box
     walk.type(entry.muscle, "upper trap")
     walk.key(entry.muscle, Qt.Key.Key_Return, "Enter: upper trapezius, both sides")
     walk.type(entry.muscle, "levator")

@@ -373,3 +373,13 @@ def test_a_required_respiratory_check_is_one_click(qtbot: QtBot, make_editor) ->
     click(qtbot, post.respiratory_buttons[0])
     assert editor.current_draft().respiratory_check == "Breath sounds equal, no shortness of breath"
     assert not post.respiratory_answers.isVisible() and not post.respiratory_hint.isVisible()
+
+
+def test_a_new_session_opens_with_the_keyboard_in_the_add_site_box(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    editor = make_editor()
+    activate(qtbot, editor)
+    qtbot.waitUntil(editor.diagram.entry.muscle.hasFocus)
+    QTest.keyClicks(QApplication.focusWidget(), "infraspin")
+    key(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert [(s.muscle_id, s.side) for s in editor.current_draft().sites] == [("infraspinatus", "R"),
+                                                                           ("infraspinatus", "L")]

@@ -151,6 +151,8 @@ class SessionEditor(QMainWindow):
         self._connect()
         self.load_draft(draft, baseline)
         self.resize(1600, 1000)
+        if not draft.sites:  # a session starts with its sites: the keyboard is in the add-site box at once
+            self.diagram.entry.muscle.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _build_layout(self) -> None:
         """Diagram and sites left; the forms right, each tab one screen at 1600 × 1000 (two columns, no scrolling),
