@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from test_report_support import add_patient, save_session, setup_clinic, sign
 
 from tpi_notes.db.repositories import session_records
-from tpi_notes.domain.signing import OUTCOMES_CONTENT_VERSION
 from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
 from tpi_notes.domain.signing import OUTCOMES_CONTENT_VERSION, record_sha256
 from tpi_notes.services import integrity

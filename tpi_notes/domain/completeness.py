@@ -46,11 +46,11 @@ def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas,
         if not ok:
             out.append(MissingItem(field, message))
 
-    need(d.physician_id, "physician_id", "Choose the performing physician.")  # type: ignore[attr-defined]
-    need(d.performed_end, "performed_end", "Record when the procedure ended.")  # type: ignore[attr-defined]
     carried = carried_blocker(d)  # copied forward or from a template: the clinician confirms it first
     if carried:
         out.append(MissingItem("carried_fields", carried))
+    need(d.physician_id, "physician_id", "Choose the performing physician.")  # type: ignore[attr-defined]
+    need(d.performed_end, "performed_end", "Record when the procedure ended.")  # type: ignore[attr-defined]
     need(d.indication, "indication", "Write the indication (pain, how long, functional limit).")  # type: ignore[attr-defined]
     need(d.diagnoses, "diagnoses", "Add at least one ICD-10-CM diagnosis.")  # type: ignore[attr-defined]
     need(d.conservative_care, "conservative_care", "Record the conservative care tried (payers audit it).")  # type: ignore[attr-defined]
