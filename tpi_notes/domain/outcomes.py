@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -79,7 +79,9 @@ class ScaleScore:
     items: tuple[int | None, ...]
     measured_at: datetime | None = None
     measured_by_id: int | None = None
-    measured_by: str = ""  # the label read with the row ("N. Nurse, RN"); not stored
+    # The label read with the row ("N. Nurse, RN"); not stored, and not part of equality: the editor compares the
+    # draft it shows with the one it loaded, and a label it cannot rebuild must not mark an untouched draft modified.
+    measured_by: str = field(default="", compare=False)
 
     @property
     def score(self) -> float | None:
