@@ -38,6 +38,7 @@ from test_ui_editor_fixtures import Clinic, region  # noqa: E402
 from tpi_notes import printing  # noqa: E402
 from tpi_notes.domain.permissions import Principal  # noqa: E402
 from tpi_notes.services import accounts, open_vials, signing_pin  # noqa: E402
+from tpi_notes.services import outcomes as outcomes_service  # noqa: E402
 from tpi_notes.services import patients as patient_service  # noqa: E402
 from tpi_notes.ui.app import create_main_window  # noqa: E402
 from tpi_notes.ui.editor.window import SessionEditor  # noqa: E402
@@ -49,7 +50,7 @@ pytest_plugins = ["test_ui_editor_fixtures"]
 PASSWORD = "Walk-the-routine-note-77"
 PIN = "482915"
 ROOM = "Procedure room 1"
-LIMIT_REPEAT, LIMIT_NEW = 15, 30
+LIMIT_REPEAT, LIMIT_NEW, LIMIT_OUTCOMES = 15, 30, 4
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Walk:
     actions: int = 0
     typed: int = 0
     secret: int = 0
+    outcomes: int = 0  # of ``actions``: the PEG and the response to the last session (issue 17)
     steps: list[str] = field(default_factory=list)
 
     def _note(self, what: str, count: int = 1) -> None:
@@ -122,8 +124,8 @@ class Walk:
             last.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def report(self) -> str:
-        return (f"walk {self.name}: {self.actions} actions (clicks, key chords, wheel notches), {self.typed} typed "
-                f"characters, PIN {self.secret} digits")
+        return (f"walk {self.name}: {self.actions} actions (clicks, key chords, wheel notches; {self.outcomes} of them "
+                f"the PEG and the response to the last session), {self.typed} typed characters, PIN {self.secret} digits")
 
 
 @dataclass
@@ -260,6 +262,14 @@ def walk_repeat_visit(qtbot: QtBot, desk: Desk, walk: Walk) -> None:
     editor = _editor(qtbot, desk.window)
     assert len(editor.document) == 6 and editor.carried.bar.isVisible()
     walk.click(editor.carried.confirm_button, "confirm the carried frame")
+    # issue 17: a returning patient's session opens on the PEG and the response to the last session
+    assert editor.tabs.currentWidget() is editor.tab_pages["outcomes"]
+    before = walk.actions
+    for item, value in (("pain", 4), ("enjoyment", 3), ("activity", 3)):
+        walk.click(editor.outcomes.findChild(QWidget, f"peg_{item}_{value}"), f"PEG {item} {value}")
+    walk.click(editor.outcomes.findChild(QWidget, "response_all_70"), "every muscle: 70 % relief, still lasting")
+    walk.outcomes = walk.actions - before
+    walk.tab(editor, "pre")
     walk.click(editor.pre.all_found.buttons[False], "exam: all treated muscles")
     walk.click(editor.pre.timeout_at.now_button, "time-out: Now")
     walk.click(editor.pre.pain_before.buttons[6], "pain before 6")
@@ -282,7 +292,8 @@ def _record(walk: Walk) -> None:
     target = os.environ.get("WALK_COUNTS_FILE")
     if target:  # make bench collects them
         counts = json.loads(open(target).read()) if os.path.exists(target) else {}  # noqa: SIM115, PTH123
-        counts[walk.name] = {"actions": walk.actions, "typed": walk.typed, "pin": walk.secret}
+        counts[walk.name] = {"actions": walk.actions, "typed": walk.typed, "pin": walk.secret,
+                             "outcomes": walk.outcomes}
         with open(target, "w") as out:  # noqa: PTH123
             json.dump(counts, out)
 
@@ -319,4 +330,10 @@ def test_a_a_repeat_visit_copied_forward_is_signed_and_printed_in_15_actions(qtb
     assert _signed_sessions(desk) == 2 and len(desk.jobs) == 2
     _check_print(desk)
     assert walk.typed == 0 and walk.secret == len(PIN)
-    assert walk.actions <= LIMIT_REPEAT, walk.report()
+    # issue 16 counts the charting, signing and printing; issue 17 the PEG and the responses on top of it
+    assert walk.actions - walk.outcomes <= LIMIT_REPEAT, walk.report()
+    assert walk.outcomes <= LIMIT_OUTCOMES, walk.report()
+    found = outcomes_service.patient_outcomes(desk.clinic.ctx, desk.clinic.patient_id)
+    assert [round(score, 1) for _at, score in found.peg] == [3.3]  # (4 + 3 + 3) / 3, signed with the repeat visit
+    assert found.muscles and all(m.response is not None and m.response.relief_pct == 70 and m.response.lasting
+                                 for m in found.muscles), found.text()

@@ -22,13 +22,14 @@ from tpi_notes.services.context import AppContext
 
 def prior_session(ctx: AppContext, patient_id: int, before: datetime, exclude_id: int | None = None
                   ) -> PriorSession | None:
-    """The patient's last signed session before ``before`` (not ``exclude_id``): its muscles, agents and date.
+    """The patient's last signed session started at or before ``before`` (not ``exclude_id``, the session being
+    charted): its muscles, agents and date.
     Read inside the editor, whose opening is the audited view of this patient."""
     ctx.require(Permission.VIEW_RECORDS)
     with ctx.read() as s:
         query = (select(ProcedureSession.id, ProcedureSession.performed_start)
                  .where(ProcedureSession.patient_id == patient_id, ProcedureSession.status == "signed",
-                        ProcedureSession.performed_start < before))
+                        ProcedureSession.performed_start <= before))  # the same minute too: it is signed
         if exclude_id is not None:
             query = query.where(ProcedureSession.id != exclude_id)
         row = s.execute(query.order_by(ProcedureSession.performed_start.desc(), ProcedureSession.id.desc())

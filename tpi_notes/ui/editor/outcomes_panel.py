@@ -213,6 +213,14 @@ class OutcomesPanel(QFrame):
             self._loading = False
         self._show_score()
 
+    def asks_first(self) -> bool:
+        """True while the patient was treated before and neither the PEG nor any response is recorded here."""
+        has_prior = self.prior is not None and bool(self.prior.muscles)
+        no_peg = all(self.peg[item].optional_value() is None for item in PEG_ITEMS)
+        no_response = not any(self.table.cellWidget(row, 1).optional_value() is not None  # type: ignore[union-attr]
+                              for row in range(self.table.rowCount()))
+        return has_prior and no_peg and no_response
+
     def _tint(self) -> None:
         if self.scene is None:
             return

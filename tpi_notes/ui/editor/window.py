@@ -151,7 +151,11 @@ class SessionEditor(QMainWindow):
         self._connect()
         self.load_draft(draft, baseline)
         self.resize(1600, 1000)
-        if not draft.sites:  # a session starts with its sites: the keyboard is in the add-site box at once
+        if self.outcomes.asks_first():
+            # a returning patient's PEG and response to the last session are measured before the procedure
+            # (issue 17): the editor opens on them while they are still empty
+            self.tabs.setCurrentWidget(self.tab_pages["outcomes"])
+        elif not draft.sites:  # a session starts with its sites: the keyboard is in the add-site box at once
             self.diagram.entry.muscle.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _build_layout(self) -> None:
