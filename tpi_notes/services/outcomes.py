@@ -6,6 +6,7 @@ Recording the PEG and the responses is part of saving the draft (services/drafts
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -15,9 +16,10 @@ from tpi_notes.domain.errors import NotFoundError
 from tpi_notes.domain.outcomes import PatientOutcomes, PriorSession, TreatedMuscle, latest_responses
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionRecord
-from tpi_notes.reports.outcomes_note import NoteOutcomes
-from tpi_notes.reports.outcomes_note import note_outcomes as build_note_outcomes
 from tpi_notes.services.context import AppContext
+
+if TYPE_CHECKING:  # ReportLab comes with the note's outcomes block when a note is made, not at start-up (issue 19)
+    from tpi_notes.reports.outcomes_note import NoteOutcomes
 
 
 def prior_session(ctx: AppContext, patient_id: int, before: datetime, exclude_id: int | None = None
@@ -82,6 +84,8 @@ def patient_outcomes(ctx: AppContext, patient_id: int, *, audited: bool = False)
 def note_outcomes(s, record: SessionRecord) -> NoteOutcomes:  # noqa: ANN001 - Session, inside the print's read
     """The note's outcomes section: this session's scales and responses, the patient's signed PEG scores before it,
     and what the earlier sessions responded to were (date, muscles, agents)."""
+    from tpi_notes.reports.outcomes_note import note_outcomes as build_note_outcomes
+
     earlier = [(at, score) for sid, at, score in outcomes.peg_history(s, record.patient_id)
                if sid != record.id and at < record.performed_start]
     treated = outcomes.sessions_treated(s, sorted({r.prior_session_id for r in record.prior_responses}))
