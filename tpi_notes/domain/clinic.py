@@ -86,6 +86,7 @@ class ClinicSettingsData:
     steroid_12_month_limit_mg: float = 200.0
     estim_payer_profile: str = "medicare"
     paper_size: str = "letter"  # a key of PAPER_SIZE_LABELS: the documents are laid out for it, printers get it
+    functional_scales: str = "none"  # a key of FUNCTIONAL_SCALE_CHOICES: NDI and/or ODI beside the PEG-3
 
     @property
     def details(self) -> ClinicDetails:
@@ -121,6 +122,17 @@ def logo_problem(data: bytes) -> str | None:
 
 
 PAPER_SIZE_LABELS = {"letter": "US Letter (8.5 × 11 in)", "a4": "A4 (210 × 297 mm)"}
+# The functional scales a clinic may record besides the PEG-3 (issue 17 item 1): setting → the scales' codes in
+# resources/scales/functional-scales.json. NDI for neck and shoulder-girdle practices, ODI for low back, or both.
+FUNCTIONAL_SCALE_CHOICES = {"none": ("PEG-3 only", ()), "ndi": ("PEG-3 and NDI (neck)", ("ndi",)),
+                            "odi": ("PEG-3 and ODI (low back)", ("odi",)),
+                            "both": ("PEG-3, NDI and ODI", ("ndi", "odi"))}
+
+
+def enabled_scales(setting: str) -> tuple[str, ...]:
+    """The scale codes the editor offers besides the PEG-3 under ``setting`` (none for an unknown one)."""
+    return FUNCTIONAL_SCALE_CHOICES.get(setting, ("", ()))[1]
+
 
 
 def validate_clinic_settings(data: ClinicSettingsData, payer_profiles: dict[str, str]) -> ClinicSettingsData:
@@ -155,6 +167,8 @@ def validate_clinic_settings(data: ClinicSettingsData, payer_profiles: dict[str,
         errors["estim_payer_profile"] = f"Choose one of: {', '.join(payer_profiles.values())}."
     if data.paper_size not in PAPER_SIZE_LABELS:
         errors["paper_size"] = f"Choose one of: {', '.join(PAPER_SIZE_LABELS.values())}."
+    if data.functional_scales not in FUNCTIONAL_SCALE_CHOICES:
+        errors["functional_scales"] = f"Choose one of: {', '.join(c[0] for c in FUNCTIONAL_SCALE_CHOICES.values())}."
     if errors:
         raise ValidationError(errors)
     return replace(data, name=details.name, address=details.address, phone=details.phone,

@@ -19,7 +19,7 @@ _LABELS = {
     "logo_png": "logo", "strenuous_activity_hours": "no strenuous activity (hours)",
     "inactivity_lock_minutes": "inactivity lock (minutes)",
     "steroid_12_month_limit_mg": "corticosteroid 12-month limit (mg)", "estim_payer_profile": "e-stim payer profile",
-    "paper_size": "paper size",
+    "paper_size": "paper size", "functional_scales": "functional scales",
 }
 
 
@@ -34,7 +34,7 @@ def _data(row: ClinicSettings) -> ClinicSettingsData:
         logo_png=row.logo_png, strenuous_activity_hours=row.strenuous_activity_hours,
         inactivity_lock_minutes=row.inactivity_lock_minutes,
         steroid_12_month_limit_mg=row.steroid_12_month_limit_mg, estim_payer_profile=row.estim_payer_profile,
-        paper_size=row.paper_size,
+        paper_size=row.paper_size, functional_scales=row.functional_scales,
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tpi_notes.db.models import FormularyItem, Preparation, PreparationComponent, ProcedureSession, Site
 from tpi_notes.db.repositories import audit, outcomes
 from tpi_notes.domain.errors import NotFoundError
-from tpi_notes.domain.outcomes import PatientOutcomes, PriorSession, TreatedMuscle, latest_responses
+from tpi_notes.domain.outcomes import PEG, PatientOutcomes, PriorSession, TreatedMuscle, latest_responses
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.services.context import AppContext
@@ -89,4 +89,7 @@ def note_outcomes(s, record: SessionRecord) -> NoteOutcomes:  # noqa: ANN001 - S
     earlier = [(at, score) for sid, at, score in outcomes.peg_history(s, record.patient_id)
                if sid != record.id and at < record.performed_start]
     treated = outcomes.sessions_treated(s, sorted({r.prior_session_id for r in record.prior_responses}))
-    return build_note_outcomes(record.scales, record.prior_responses, earlier, treated)
+    others = {x.scale: [(at, score) for sid, at, score in outcomes.peg_history(s, record.patient_id, x.scale)
+                        if sid != record.id and at < record.performed_start]
+              for x in record.scales if x.scale != PEG}  # NDI, ODI (issue 17 item 1)
+    return build_note_outcomes(record.scales, record.prior_responses, earlier, treated, others)

@@ -110,6 +110,8 @@ class ClinicSettings(Timestamps, Base):
     steroid_12_month_limit_mg: Mapped[float] = mapped_column(default=200.0)
     estim_payer_profile: Mapped[str] = mapped_column(String(32), default="medicare")
     paper_size: Mapped[str] = mapped_column(String(8), default="letter", server_default="letter")  # or "a4" (0021)
+    # The functional scales offered besides the PEG-3: none / ndi / odi / both (0023, issue 17).
+    functional_scales: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
     formulary_version: Mapped[str] = mapped_column(String(32), default="")
     # Set when `tpi-notes demo` built this database: it holds made-up patients only and may be rebuilt.
     demo_seed: Mapped[int | None]

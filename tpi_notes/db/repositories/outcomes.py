@@ -58,12 +58,13 @@ def load(s: Session, session_id: int) -> tuple[tuple[ScaleScore, ...], tuple[Pri
     return scales, responses
 
 
-def peg_history(s: Session, patient_id: int) -> list[tuple[int, datetime, float]]:
-    """(session id, date, PEG score) of the patient's signed sessions with a complete PEG, in date order."""
+def peg_history(s: Session, patient_id: int, scale: str = PEG) -> list[tuple[int, datetime, float]]:
+    """(session id, date, PEG score) of the patient's signed sessions with a complete PEG, in date order (or of
+    ``scale``: the NDI or the ODI when the clinic records them)."""
     rows = s.execute(
         select(ProcedureSession.id, ProcedureSession.performed_start, SessionScale.score)
         .join(SessionScale, SessionScale.session_id == ProcedureSession.id)
-        .where(ProcedureSession.patient_id == patient_id, SessionScale.scale == PEG,
+        .where(ProcedureSession.patient_id == patient_id, SessionScale.scale == scale,
                SessionScale.score.is_not(None), ProcedureSession.status == "signed")
         .order_by(ProcedureSession.performed_start, ProcedureSession.id))
     return [(sid, at, float(score)) for sid, at, score in rows]

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from tpi_notes.domain.clinic import (
     ACTIVITY_HOURS_RANGE,
+    FUNCTIONAL_SCALE_CHOICES,
     LOCK_MINUTES_RANGE,
     PAPER_SIZE_LABELS,
     STEROID_LIMIT_RANGE,
@@ -87,6 +88,11 @@ class ClinicTab(QWidget):
         self.paper.setMaximumWidth(260)
         for key, label in PAPER_SIZE_LABELS.items():
             self.paper.addItem(label, key)
+        self.scales = QComboBox(body)
+        self.scales.setObjectName("functional_scales")
+        self.scales.setMaximumWidth(260)
+        for key, (label, _codes) in FUNCTIONAL_SCALE_CHOICES.items():
+            self.scales.addItem(label, key)
         form.addRow("No strenuous activity for:",
                     self._with_hint("strenuous_activity_hours", self.activity_hours, body,
                                     "after a procedure, on the aftercare sheet (default 24)"))
@@ -103,6 +109,10 @@ class ClinicTab(QWidget):
         form.addRow("Paper size:",
                     self._with_hint("paper_size", self.paper, body,
                                     "notes and aftercare sheets are laid out for it and printers are sent it"))
+        form.addRow("Functional scales:",
+                    self._with_hint("functional_scales", self.scales, body,
+                                    "recorded on the Outcomes tab besides the PEG-3, one click per section; the "
+                                    "clinic supplies the paper form (NDI, ODI wording is copyrighted)"))
 
         self.save_button = QPushButton("Save", self)
         self.save_button.setObjectName("save_settings_button")
@@ -207,6 +217,7 @@ class ClinicTab(QWidget):
             index = self.payer.count() - 1
         self.payer.setCurrentIndex(index)
         self.paper.setCurrentIndex(max(0, self.paper.findData(data.paper_size)))
+        self.scales.setCurrentIndex(max(0, self.scales.findData(data.functional_scales)))
         self.set_logo(data.logo_png)
 
     def read(self) -> ClinicSettingsData:
@@ -215,7 +226,7 @@ class ClinicTab(QWidget):
             after_hours_phone=self.after_hours.text(), logo_png=self._logo,
             strenuous_activity_hours=self.activity_hours.value(), inactivity_lock_minutes=self.lock_minutes.value(),
             steroid_12_month_limit_mg=self.steroid_limit.value(), estim_payer_profile=str(self.payer.currentData()),
-            paper_size=str(self.paper.currentData()),
+            paper_size=str(self.paper.currentData()), functional_scales=str(self.scales.currentData()),
         )
 
     def set_logo(self, data: bytes | None) -> None:

@@ -9,6 +9,11 @@ recommended (under the Medicare TPI LCD payer profile a missing PEG is a warning
 Stable object names for tests and the routine-note walk test: ``outcomes_panel``; ``peg_pain``, ``peg_enjoyment``,
 ``peg_activity`` (rows of buttons ``peg_pain_0`` … ``peg_pain_10``); ``response_all`` (buttons ``response_all_0`` …
 ``response_all_100``); ``response_all_duration``; ``response_table`` (column 1 relief %, column 2 duration).
+
+The clinic may also record the NDI and/or the ODI (Clinic tab, ``functional_scales``): each is a compact grid of its
+ten sections (labels and scoring from resources/scales/functional-scales.json; the clinic supplies the paper form,
+whose wording is copyrighted), one click per section, beside the PEG: ``ndi_score``, rows ``ndi_<section>`` with
+buttons ``ndi_<section>_0`` … ``_5`` (``odi_`` alike). Not a sign blocker either.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tpi_notes.domain.clinic import enabled_scales
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.outcomes import (
@@ -45,7 +51,7 @@ from tpi_notes.domain.outcomes import (
     scale_definitions,
     weeks_between,
 )
-from tpi_notes.services import outcomes
+from tpi_notes.services import clinic_settings, outcomes
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.diagram.scene import BodyDiagramScene
 from tpi_notes.ui.editor.fields import OptionalSpin
@@ -138,9 +144,12 @@ class OutcomesPanel(QFrame):
         self._measured: tuple[datetime | None, int | None] | None = None
         self._kept: tuple[PriorResponse, ...] = ()  # responses to another session (kept as loaded)
         self._loading = False
-        outer = QHBoxLayout(self)
-        outer.setContentsMargins(8, 3, 8, 3)
+        column = QVBoxLayout(self)  # PEG and responses side by side; the NDI / ODI grids under them when enabled
+        column.setContentsMargins(8, 3, 8, 3)
+        column.setSpacing(8)
+        outer = QHBoxLayout()
         outer.setSpacing(12)
+        column.addLayout(outer)
         peg = QGridLayout()
         peg.setVerticalSpacing(1)
         peg.setContentsMargins(0, 0, 0, 0)
@@ -159,6 +168,21 @@ class OutcomesPanel(QFrame):
             peg.addWidget(label, row + 1, 0)
             peg.addWidget(score, row + 1, 1)
         outer.addLayout(peg, 0)
+        try:
+            codes = enabled_scales(clinic_settings.get_settings(ctx).functional_scales)
+        except TpiError:
+            codes = ()
+        # NDI / ODI as the clinic chose: code → section → row; under the PEG, one column each
+        self.extra: dict[str, dict[str, ScoreRow]] = {}
+        self.extra_score: dict[str, QLabel] = {}
+        self._extra_measured: dict[str, tuple[datetime | None, int | None] | None] = {}
+        if codes:
+            grids = QHBoxLayout()
+            grids.setSpacing(24)
+            for code in codes:
+                grids.addLayout(self._scale_grid(code), 0)
+            grids.addStretch(1)
+            column.addLayout(grids)
         right = QVBoxLayout()
         right.setSpacing(1)
         self.prior_label = QLabel(self)
@@ -194,6 +218,29 @@ class OutcomesPanel(QFrame):
         right.addWidget(self.table)
         outer.addLayout(right, 1)
 
+    def _scale_grid(self, code: str) -> QGridLayout:
+        definition = scale_definitions()[code]
+        grid = QGridLayout()
+        grid.setVerticalSpacing(1)
+        grid.setContentsMargins(0, 0, 0, 0)
+        score = QLabel(self)
+        score.setObjectName(f"{code}_score")
+        score.setAccessibleName(definition.name)
+        score.setToolTip(f"{definition.name}: enter the section answers (0–{definition.item_max}) from the clinic's "
+                         "paper form; the score is the percent of the answered sections' maximum (8 of 10 needed)")
+        self.extra_score[code] = score
+        grid.addWidget(score, 0, 0, 1, 2)
+        rows: dict[str, ScoreRow] = {}
+        for row, (item, label) in enumerate(zip(definition.item_ids, definition.item_labels, strict=True)):
+            section = ScoreRow(f"{code}_{item}", f"{code.upper()} {label}", definition.item_max, parent=self)
+            section.valueChanged.connect(lambda _v, c=code: self._on_extra(c))
+            rows[item] = section
+            grid.addWidget(QLabel(label + ":", self), row + 1, 0)
+            grid.addWidget(section, row + 1, 1)
+        self.extra[code] = rows
+        self._extra_measured[code] = None
+        return grid
+
     # -- loading and applying ----------------------------------------------------------------------------------
     def load(self, draft: SessionDraft) -> None:
         """Show the draft's PEG and responses, with the muscles of the patient's last signed session before it."""
@@ -203,6 +250,11 @@ class OutcomesPanel(QFrame):
             for i, item in enumerate(PEG_ITEMS):
                 self.peg[item].set_quietly(found.items[i] if found and i < len(found.items) else None)
             self._measured = (found.measured_at, found.measured_by_id) if found else None
+            for code, rows in self.extra.items():
+                scale = next((s for s in draft.scales if s.scale == code), None)
+                for i, section in enumerate(rows.values()):
+                    section.set_quietly(scale.items[i] if scale and i < len(scale.items) else None)
+                self._extra_measured[code] = (scale.measured_at, scale.measured_by_id) if scale else None
             try:
                 self.prior = outcomes.prior_session(self.ctx, self.patient_id, draft.performed_start, draft.id)
             except TpiError:
@@ -268,15 +320,18 @@ class OutcomesPanel(QFrame):
 
     def apply(self, draft: SessionDraft) -> SessionDraft:
         """``draft`` with the PEG and the responses shown here."""
-        others = tuple(s for s in draft.scales if s.scale != PEG)
-        items = tuple(self.peg[item].optional_value() for item in PEG_ITEMS)
-        scales = others
-        if any(v is not None for v in items):
-            at, by = self._measured or (None, None)
-            if at is not None and at.date() != draft.performed_start.date():
-                at = draft.performed_start  # charted on another day (a back-dated session): as of the visit
-            scales = (*others, ScaleScore(PEG, items, at, by))
-        return replace(draft, scales=scales, prior_responses=self._kept + self._responses(draft))
+        shown = {PEG: (tuple(self.peg[item].optional_value() for item in PEG_ITEMS), self._measured)}
+        for code, rows in self.extra.items():
+            shown[code] = (tuple(section.optional_value() for section in rows.values()), self._extra_measured[code])
+        scales = [s for s in draft.scales if s.scale not in shown]  # a scale the clinic no longer shows: kept
+        for code, (items, measured) in shown.items():
+            if any(v is not None for v in items):
+                at, by = measured or (None, None)
+                if at is not None and at.date() != draft.performed_start.date():
+                    at = draft.performed_start  # charted on another day (a back-dated session): as of the visit
+                scales.append(ScaleScore(code, items, at, by))
+        scales.sort(key=lambda s: s.scale)  # as the session's rows are read back: an untouched draft is unchanged
+        return replace(draft, scales=tuple(scales), prior_responses=self._kept + self._responses(draft))
 
     def _responses(self, draft: SessionDraft) -> tuple[PriorResponse, ...]:
         prior = self.prior
@@ -299,6 +354,15 @@ class OutcomesPanel(QFrame):
             return
         if self._measured is None or self._measured[0] is None:
             self._measured = (_now_minute(), self.ctx.user_id)
+        self._show_score()
+        self.changed.emit()
+
+    def _on_extra(self, code: str) -> None:
+        if self._loading:
+            return
+        measured = self._extra_measured.get(code)
+        if measured is None or measured[0] is None:
+            self._extra_measured[code] = (_now_minute(), self.ctx.user_id)
         self._show_score()
         self.changed.emit()
 
@@ -336,6 +400,10 @@ class OutcomesPanel(QFrame):
             self.peg_score.setText("PEG-3, past week (recommended, not a sign blocker): score —")
         else:
             self.peg_score.setText(f"PEG-3, past week: score {score:.1f} / 10")
+        for code, rows in self.extra.items():
+            value = ScaleScore(code, tuple(section.optional_value() for section in rows.values())).score
+            shown = "—" if value is None else f"{value:g} %"  # 8 of 10 sections needed (the tooltip says)
+            self.extra_score[code].setText(f"{code.upper()}, from the clinic's form: score {shown}")
 
 
 def _now_minute() -> datetime:
