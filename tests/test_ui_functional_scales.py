@@ -142,3 +142,13 @@ def test_the_clinic_tab_enables_ndi(qtbot: QtBot, clinic_ctx: AppContext, messag
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     assert tab.status.text().startswith("Saved")
     assert clinic_settings.get_settings(clinic_ctx).functional_scales == "ndi"
+
+
+def test_json_lines_carry_every_scale_of_a_visit(ctx: AppContext, tmp_path) -> None:  # noqa: ANN001
+    from export_fixtures import export, jsonl_sessions
+
+    _doctor, first, _second = _visit_with_an_earlier_ndi(ctx, "ndi")
+    line = next(x for x in jsonl_sessions(export(ctx, "jsonl", tmp_path)) if x["session_id"] == first)
+    assert [(s["scale"], s["items"], s["score"]) for s in line["scales"]] == [("ndi", [3] * 10, 60)]
+    assert line["scales"][0]["measured_at"].startswith(f"{START - timedelta(weeks=8):%Y-%m-%d}")
+    assert line["peg"] is None

@@ -16,7 +16,7 @@ from tpi_notes.domain.export_records import ExportPatient, ExportRecord, local_i
 from tpi_notes.domain.history_answers import nullable
 from tpi_notes.domain.ndc import billing_ndc
 from tpi_notes.domain.none_answers import named_or_empty
-from tpi_notes.domain.outcomes_export import peg_json, responses_json
+from tpi_notes.domain.outcomes_export import peg_json, responses_json, scales_json
 
 # Characters JSON may leave raw but str.splitlines() and some readers treat as line ends: escaped, so one
 # session is always exactly one line whatever a note contains.
@@ -95,6 +95,7 @@ def session_json(record: ExportRecord, zone: tzinfo | None = None) -> dict[str, 
         # issue 17: PEG-3 measured at this visit (or null) and the response to the earlier session per muscle
         "peg": peg_json(s.scales, zone),
         "prior_response": responses_json(s.prior_responses),
+        "scales": scales_json(s.scales, zone),  # every functional scale: PEG-3, NDI, ODI (issue 17 item 1)
         "findings": [{
             "code": f.code, "severity": f.severity, "message": f.message, "subject": f.subject,
             "override_reason": f.override_reason or None,

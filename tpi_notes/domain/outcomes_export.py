@@ -20,6 +20,13 @@ def peg_json(scales: Iterable[ScaleScore], zone: tzinfo | None = None) -> dict[s
             "measured_at": local_iso(found.measured_at, zone)}
 
 
+def scales_json(scales: Iterable[ScaleScore], zone: tzinfo | None = None) -> list[dict[str, Any]]:
+    """Every functional scale recorded at the visit, the PEG-3 too (also in ``peg``), the NDI and the ODI when the
+    clinic records them: ``{"scale", "items", "score", "measured_at"}`` by scale code."""
+    return [{"scale": s.scale, "items": list(s.items), "score": s.score, "measured_at": local_iso(s.measured_at, zone)}
+            for s in sorted(scales, key=lambda s: s.scale)]
+
+
 def responses_json(responses: Iterable[PriorResponse]) -> list[dict[str, Any]]:
     return [{"muscle_id": r.muscle_id, "side": r.side, "relief_pct": r.relief_pct, "duration_weeks": r.duration_weeks,
              "lasting": r.lasting, "prior_session_id": r.prior_session_id} for r in responses]
