@@ -152,3 +152,20 @@ def test_json_lines_carry_every_scale_of_a_visit(ctx: AppContext, tmp_path) -> N
     assert [(s["scale"], s["items"], s["score"]) for s in line["scales"]] == [("ndi", [3] * 10, 60)]
     assert line["scales"][0]["measured_at"].startswith(f"{START - timedelta(weeks=8):%Y-%m-%d}")
     assert line["peg"] is None
+
+
+
+def test_a_complete_ndi_is_the_validated_functional_scale_the_lcd_profile_asks_for() -> None:
+    """Medicare's TPI LCD asks for "a validated functional scale"; the NDI and ODI are ones, so a visit with a
+    complete NDI and no PEG gets no warning, in the app and in `tpi-notes assess` (which reads `scales` back)."""
+    from test_lcd_profile import codes, covered
+
+    from tpi_notes.domain.outcomes_export import scales_from_json
+
+    ndi = ScaleScore("ndi", NDI_ANSWERS, START)
+    assert "lcd_functional_scale" in codes(covered(scales=()))
+    assert "lcd_functional_scale" not in codes(covered(scales=(ndi,)))
+    assert "lcd_functional_scale" in codes(covered(scales=(ScaleScore("ndi", (1,) * 5 + (None,) * 5, START),)))
+    line = {"peg": None, "scales": [{"scale": "ndi", "items": list(NDI_ANSWERS), "score": 40,
+                                     "measured_at": "2026-11-02T09:30:00-05:00"}]}
+    assert scales_from_json(line) == (ndi,)

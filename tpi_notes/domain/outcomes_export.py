@@ -8,7 +8,15 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from tpi_notes.domain.export_records import local_iso
-from tpi_notes.domain.outcomes import PEG_ITEMS, PriorResponse, ScaleScore, peg, peg_of
+from tpi_notes.domain.outcomes import (
+    PEG,
+    PEG_ITEMS,
+    PriorResponse,
+    ScaleScore,
+    peg,
+    peg_of,
+    scale_definitions,
+)
 
 
 def peg_json(scales: Iterable[ScaleScore], zone: tzinfo | None = None) -> dict[str, Any] | None:
@@ -47,10 +55,12 @@ def _whole(value: Any, what: str) -> int | None:
 
 
 def scales_from_json(obj: Mapping[str, Any]) -> tuple[ScaleScore, ...]:
-    """The line's ``peg`` as a scale (ValueError names what is wrong)."""
+    """The line's ``peg``, and the other scales of its ``scales`` (NDI, ODI), as scales (ValueError names what is
+    wrong)."""
+    others = _other_scales(obj.get("scales") or [])
     raw = obj.get("peg")
     if raw is None:
-        return ()
+        return others
     if not isinstance(raw, Mapping):
         raise ValueError("peg is not an object")
     items = [_whole(raw.get(item), f"peg.{item}") for item in PEG_ITEMS]
@@ -61,7 +71,36 @@ def scales_from_json(obj: Mapping[str, Any]) -> tuple[ScaleScore, ...]:
         when = datetime.fromisoformat(at).replace(tzinfo=None) if isinstance(at, str) else None
     except ValueError:
         raise ValueError("peg.measured_at is not an ISO date and time") from None
-    return (peg(*items, measured_at=when),)
+    return (*others, peg(*items, measured_at=when))
+
+
+def _when(at: Any, what: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(at).replace(tzinfo=None) if isinstance(at, str) else None
+    except ValueError:
+        raise ValueError(f"{what} is not an ISO date and time") from None
+
+
+def _other_scales(raw: Any) -> tuple[ScaleScore, ...]:
+    """``scales`` entries other than the PEG-3 (read from ``peg``), checked against the scales' definitions."""
+    if not isinstance(raw, list):
+        raise ValueError("scales is not a list")
+    definitions = scale_definitions()
+    out = []
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, Mapping) or entry.get("scale") not in definitions:
+            raise ValueError(f"scales[{i}] needs a scale ({', '.join(definitions)})")
+        if entry["scale"] == PEG:
+            continue
+        d = definitions[entry["scale"]]
+        items = entry.get("items")
+        if not isinstance(items, list) or len(items) != len(d.item_ids):
+            raise ValueError(f"scales[{i}].items: {len(d.item_ids)} answers expected")
+        values = tuple(_whole(v, f"scales[{i}].items") for v in items)
+        if any(v is not None and not 0 <= v <= d.item_max for v in values):
+            raise ValueError(f"scales[{i}]: each item is 0 to {d.item_max}")
+        out.append(ScaleScore(d.code, values, _when(entry.get("measured_at"), f"scales[{i}].measured_at")))
+    return tuple(out)
 
 
 def responses_from_json(obj: Mapping[str, Any]) -> tuple[PriorResponse, ...]:

@@ -7,7 +7,8 @@ outside the covered list, more anatomic regions in one session than allowed (the
 guidance billed with TPI, and a repeat without documented relief: the response to the last injection session
 recorded at this one (issue 17, domain/outcomes.py) must reach the LCD's relief for its weeks for the muscles
 injected again, else the warning names what was recorded (or that nothing was); and a session without a complete
-PEG-3, since the LCD wants a validated functional scale measured the same way before and after.
+PEG-3 (or NDI / ODI, when the clinic records them), since the LCD wants a validated functional scale measured the
+same way before and after.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.coding import both_techniques, counts_both_techniques
 from tpi_notes.domain.draft import GUIDANCE
 from tpi_notes.domain.findings import Finding
-from tpi_notes.domain.outcomes import PEG, response_text
+from tpi_notes.domain.outcomes import response_text
 
 SRC_SAME_MUSCLE = ("CPT counts muscles, one service per muscle and session (clinical-reference §2.1-2.2); "
                    "the payer profile's same_muscle_both_techniques")
@@ -84,9 +85,10 @@ def lcd_findings(draft: object, profile: Mapping, atlas: Atlas, history: Sequenc
     earlier = [h for h in history if h.has_injection and h.performed_start < start]
     if earlier:
         out += _repeat_relief(draft, injected, max(earlier, key=lambda h: h.performed_start), lcd, source)
-    if not any(s.complete for s in getattr(draft, "scales", ()) if s.scale == PEG):
-        out.append(Finding("lcd_functional_scale", "warn", "No PEG-3 recorded: the LCD expects a validated "
-                           "functional scale, measured the same way before and after, with its dates.", source))
+    if not any(s.complete for s in getattr(draft, "scales", ())):  # PEG-3, or the NDI / ODI a clinic records
+        out.append(Finding("lcd_functional_scale", "warn", "No PEG-3 (or NDI / ODI) recorded: the LCD expects a "
+                           "validated functional scale, measured the same way before and after, with its dates.",
+                           source))
     return out
 
 
