@@ -14,7 +14,9 @@ workers=${TPI_TEST_WORKERS:-2}
 if [ "$workers" = 1 ]; then
   "$py" -m pytest -m "not serial" "$@"
 else
-  "$py" -m pytest -n "$workers" --dist loadfile -m "not serial" "$@"
+  # --max-worker-restart=0: a worker that dies (a crash in Qt) ends the run with its tests failed; a restarted
+  # worker under --dist loadfile can wait forever for work (seen once), which would hold CI until its limit.
+  "$py" -m pytest -n "$workers" --dist loadfile --max-worker-restart=0 -m "not serial" "$@"
 fi
 first=$?
 "$py" -m pytest -m serial "$@"
