@@ -1,6 +1,7 @@
-"""The demo clinic as a release before migration 0017 made it, for tests that downgrade a clinic and upgrade it
-again: its sessions carry no ICD-10-CM set version (the column did not exist), so their signatures survive the
-downgrade, which refuses to drop a version a signed note was signed with."""
+"""The demo clinic as a release before migration 0017 (or 0022) made it, for tests that downgrade a clinic and
+upgrade it again: its sessions carry no ICD-10-CM set version (the column did not exist) and no outcomes (PEG,
+responses: migration 0022), so their signatures survive the downgrades, which refuse to drop what a signed note
+was signed with."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tpi_notes.domain import icd10
-from tpi_notes.services import demo_sessions
+from tpi_notes.services import demo_outcomes, demo_sessions
 from tpi_notes.services.demo import build_demo
 
 if TYPE_CHECKING:
@@ -26,7 +27,19 @@ def build_demo_before_0017(ctx: AppContext, **kwargs: Any) -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(demo_sessions, "icd10", _Icd10Without(no_version))
+        _without_outcomes(patch)
         build_demo(ctx, **kwargs)
+
+
+def build_demo_before_0022(ctx: AppContext, **kwargs: Any) -> None:
+    """``build_demo`` without outcomes (PEG and responses), as a clinic charted before migration 0022."""
+    with pytest.MonkeyPatch.context() as patch:
+        _without_outcomes(patch)
+        build_demo(ctx, **kwargs)
+
+
+def _without_outcomes(patch: pytest.MonkeyPatch) -> None:
+    patch.setattr(demo_outcomes.OutcomeMaker, "visit", lambda self, session, sites: ((), (), [], []))
 
 
 class _Icd10Without:

@@ -9,18 +9,19 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from older_demo import build_demo_before_0017
+from older_demo import build_demo_before_0017, build_demo_before_0022
 from principals import ALL_PERMISSIONS
 from sqlalchemy import create_engine
 
+from tpi_notes.db import sqlite_transactions
 from tpi_notes.db.migrate import alembic_config, prepare_database
 from tpi_notes.services import integrity
 from tpi_notes.services.context import open_clinic
-from tpi_notes.services.demo import build_demo
 
 
 def _downgrade_to_0016(path: Path) -> None:
     engine = create_engine(f"sqlite:///{path}")
+    sqlite_transactions.install(engine)  # BEGIN sent at once: a refused downgrade rolls back its DDL too
     cfg = alembic_config()
     try:
         with engine.begin() as conn:
@@ -42,7 +43,7 @@ def _columns(path: Path) -> list[str]:
 def test_the_downgrade_refuses_to_drop_a_signed_set_version(tmp_path: Path) -> None:
     path = tmp_path / "clinic.sqlite"
     ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
-    build_demo(ctx, patients=3, sessions=4, seed=2)
+    build_demo_before_0022(ctx, patients=3, sessions=4, seed=2)  # 0022 refuses first for signed outcomes
     ctx.close()
     with pytest.raises(RuntimeError, match="signed with their ICD-10-CM set version"):
         _downgrade_to_0016(path)
