@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def _row(db: Path, username: str) -> tuple[int, str | None, str | None]:
-    with sqlite3.connect(db) as conn:
+    # closed here: a connection is freed only by the cycle collector (its statement cache refers back to it),
+    # and one left open keeps the -wal file that "changes nothing" compares
+    with closing(sqlite3.connect(db)) as conn:
         return conn.execute("SELECT failed_attempts, locked_at, next_attempt_at FROM app_user WHERE username = ?",
                             (username,)).fetchone()
 
