@@ -33,6 +33,9 @@ from tpi_notes.ui.editor.window import SessionEditor  # noqa: E402
 from tpi_notes.ui.session_window import SessionWindow  # noqa: E402
 
 PIN = "482915"
+# Alone, after the parallel part (.ci/pytest-phases.sh): a cupsd of its own per test, and Qt's print support
+# reads CUPS_SERVER once per process.
+pytestmark = pytest.mark.serial
 
 
 def _info(path: Path) -> str:
