@@ -8,18 +8,15 @@ A carried field the clinician edits is theirs from then on (no longer carried). 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDir, QPointF, Qt, Slot
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtCore import QDir, Qt, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.templates import FIELD_LABELS, confirm_carried
+from tpi_notes.ui.editor.fields import register_arrow_images
 
 if TYPE_CHECKING:
     from tpi_notes.ui.editor.window import SessionEditor
@@ -46,20 +43,7 @@ def _register_arrows() -> None:
     ``tpi-carried:up.png`` / ``tpi-carried:down.png``."""
     if QDir.searchPaths("tpi-carried"):
         return
-    folder = Path(tempfile.gettempdir()) / f"tpi-notes-carried-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, points in (("up", ((2, 7.5), (7, 2.5), (12, 7.5))), ("down", ((2, 2.5), (7, 7.5), (12, 2.5)))):
-        pixmap = QPixmap(14, 10)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(QColor(CARRIED_BORDER), 2.0)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
-        painter.drawPolyline([QPointF(x, y) for x, y in points])
-        painter.end()
-        pixmap.save(str(folder / f"{name}.png"))
-    QDir.addSearchPath("tpi-carried", str(folder))
+    register_arrow_images("tpi-carried", CARRIED_BORDER)
 
 
 def _mark(widget: QWidget, carried: bool, note: str) -> None:

@@ -46,21 +46,28 @@ def register_arrows() -> None:
     and expose them as ``tpi-editor:up.png`` / ``tpi-editor:down.png``."""
     if _ARROWS_DONE:
         return
-    folder = Path(tempfile.gettempdir()) / f"tpi-notes-editor-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    register_arrow_images("tpi-editor", DANGER)
+    _ARROWS_DONE.append(True)
+
+
+def register_arrow_images(prefix: str, colour: str) -> None:
+    """Up and down arrows in ``colour`` for a spin box whose stylesheet border hides the native ones, written
+    once to a folder of this user's and exposed as ``<prefix>:up.png`` / ``<prefix>:down.png``."""
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    folder = Path(tempfile.gettempdir()) / f"tpi-notes-{prefix.removeprefix('tpi-')}-{user}"
     folder.mkdir(parents=True, exist_ok=True)
     for name, points in (("up", ((2, 7.5), (7, 2.5), (12, 7.5))), ("down", ((2, 2.5), (7, 7.5), (12, 2.5)))):
         pixmap = QPixmap(14, 10)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(QColor(DANGER), 2.0)
+        pen = QPen(QColor(colour), 2.0)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         painter.drawPolyline([QPointF(x, y) for x, y in points])
         painter.end()
         pixmap.save(str(folder / f"{name}.png"))
-    QDir.addSearchPath("tpi-editor", str(folder))
-    _ARROWS_DONE.append(True)
+    QDir.addSearchPath(prefix, str(folder))
 
 
 _ARROWS_DONE: list[bool] = []
