@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from tpi_notes.domain.errors import (
     ConcurrentEditError,
@@ -43,3 +45,17 @@ def show_error(parent: QWidget | None, error: TpiError, title: str | None = None
     if isinstance(error, AccessChanged):
         return
     QMessageBox.warning(parent, title or error_title(error), error_text(error))
+
+
+def done_or_shown(parent: QWidget, line: QLabel, action: Callable[[], object]) -> bool:
+    """Run a service ``action``; True when it went through. A refused entry (ValidationError) is said on
+    ``line``, next to what was typed; any other refusal in a box (``show_error``)."""
+    try:
+        action()
+    except ValidationError as exc:
+        line.setText(next(iter(exc.errors.values()), str(exc)))
+        return False
+    except TpiError as exc:
+        show_error(parent, exc)
+        return False
+    return True

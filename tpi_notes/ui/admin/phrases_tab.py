@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.domain import phrases as rules
-from tpi_notes.domain.errors import TpiError, ValidationError
+from tpi_notes.domain.errors import TpiError
 from tpi_notes.services import phrases
 from tpi_notes.services.context import AppContext
-from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.errors import done_or_shown, show_error
 from tpi_notes.ui.style import set_role
 
 Role = Qt.ItemDataRole.UserRole
@@ -112,13 +112,8 @@ class PhrasesTab(QWidget):
 
     @Slot()
     def add(self) -> None:
-        try:
-            phrases.save_phrase(self.ctx, self.current_field(), self.new_text.toPlainText(), clinic=True)
-        except ValidationError as exc:
-            self.message.setText(next(iter(exc.errors.values())))
-            return
-        except TpiError as exc:
-            show_error(self, exc)
+        if not done_or_shown(self, self.message, lambda: phrases.save_phrase(
+                self.ctx, self.current_field(), self.new_text.toPlainText(), clinic=True)):
             return
         self.new_text.clear()
         self.message.setText("Added: everyone charting sees it now.")
@@ -142,11 +137,6 @@ class PhrasesTab(QWidget):
         phrase: rules.Phrase = item.data(Role)
         if item.text() == phrase.text:
             return
-        try:
-            phrases.change_phrase(self.ctx, phrase.id or 0, item.text())
+        if done_or_shown(self, self.message, lambda: phrases.change_phrase(self.ctx, phrase.id or 0, item.text())):
             self.message.setText("Changed.")
-        except ValidationError as exc:
-            self.message.setText(next(iter(exc.errors.values())))
-        except TpiError as exc:
-            show_error(self, exc)
         self.reload()

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.domain import phrases as rules
-from tpi_notes.domain.errors import TpiError, ValidationError
+from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import phrases
 from tpi_notes.services.context import AppContext
-from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.errors import done_or_shown, show_error
 from tpi_notes.ui.style import set_role
 
 if TYPE_CHECKING:
@@ -183,13 +183,8 @@ class PhrasePicker(QDialog):
         self.target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def save_field_text(self, *, clinic: bool) -> None:
-        try:
-            phrases.save_phrase(self.ctx, self.field, field_text(self.target), clinic=clinic)
-        except ValidationError as exc:
-            self.message.setText(next(iter(exc.errors.values())))
-            return
-        except TpiError as exc:
-            show_error(self, exc)
+        if not done_or_shown(self, self.message, lambda: phrases.save_phrase(
+                self.ctx, self.field, field_text(self.target), clinic=clinic)):
             return
         self.filter.clear()
         self.reload()
@@ -212,12 +207,7 @@ class PhrasePicker(QDialog):
         phrase: rules.Phrase = item.data(Role)
         if phrase.id is None or item.text() == phrase.text:
             return
-        try:
-            phrases.change_phrase(self.ctx, phrase.id, item.text())
-        except ValidationError as exc:
-            self.message.setText(next(iter(exc.errors.values())))
-        except TpiError as exc:
-            show_error(self, exc)
+        done_or_shown(self, self.message, lambda: phrases.change_phrase(self.ctx, phrase.id, item.text()))
         self.reload()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
