@@ -2,12 +2,16 @@
 
 The panel asks ``services.assessment.assess`` about the editor's draft a moment (debounced) after each change.
 An overridable stop offers "Proceed with reason…": the reason, required, goes into the draft's overrides.
+A sign blocker with a usual answer (resources/rules/inline-answers.json) carries it beside its link: the lots
+offered for the syringe drugs without one (one button naming them all), a 0–10 row, the usual respiratory findings.
+Pressing one is the user's answer; the editor sets the field (ui/editor/findings_answers.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
+from typing import Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
@@ -28,8 +32,10 @@ from tpi_notes.domain.completeness import MissingItem
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.inline_answers import InlineAnswer, inline_answers
 from tpi_notes.services.assessment import Assessment, assess
 from tpi_notes.services.context import AppContext
+from tpi_notes.ui.editor.pain_scale import PainScale
 from tpi_notes.ui.style import DANGER, MUTED, set_role
 
 DEBOUNCE_MS = 300
@@ -43,6 +49,16 @@ SEVERITY_STYLE = {  # colour, tint, word
 
 # Findings the editor can put right in one click: the button's words (the window does the fix).
 FIXES = {"syringe_overdrawn": "Draw up what the sites take"}
+ANSWER_STYLE = "QPushButton { text-align: left; padding: 3px 8px; }"
+
+
+class OfferedLot(Protocol):
+    """A lot the editor offers for one syringe drug (ui/editor/findings_answers.RowOffer)."""
+
+    field: str
+
+    @property
+    def words(self) -> str: ...
 
 
 def finding_key(finding: Finding) -> str:
@@ -120,6 +136,10 @@ class FindingsPanel(QFrame):
     """A finding's one-click fix was clicked (FIXES): (code, subject)."""
     field_requested = Signal(str, str)
     """A sign blocker's link was followed: (the missing item's field key, its message)."""
+    answer_given = Signal(str, object)
+    """A blocker's inline answer was pressed: (the field key, the value: a score or a text)."""
+    lots_accepted = Signal(list)
+    """The inline "Use …" lots button was pressed: the offers it named (OfferedLot)."""
 
     def __init__(self, ctx: AppContext, draft: Callable[[], SessionDraft], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -131,6 +151,14 @@ class FindingsPanel(QFrame):
         self.buttons: dict[str, QPushButton] = {}
         self.rows: dict[str, QLabel] = {}
         self.blockers: dict[str, QLabel] = {}
+        self.answers: dict[str, QWidget] = {}  # field key (or "lots") -> its inline answer
+        # Set by the editor: the lots it offers for the lot blockers' fields (none: no lots button).
+        self.lot_offers: Callable[[list[str]], Sequence[OfferedLot]] | None = None
+        self.answer_error = QLabel(self)
+        self.answer_error.setObjectName("answer_error")
+        self.answer_error.setWordWrap(True)
+        set_role(self.answer_error, "field-error")
+        self.answer_error.hide()
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
@@ -163,6 +191,7 @@ class FindingsPanel(QFrame):
         body.setSpacing(4)
         body.addWidget(self.blockers_title)
         body.addLayout(self.blockers_layout)
+        body.addWidget(self.answer_error)
         body.addLayout(self.findings_layout)
         body.addWidget(self.none_label)
         body.addWidget(codes_title)
@@ -216,6 +245,7 @@ class FindingsPanel(QFrame):
         self.buttons.clear()
         self.rows.clear()
         self.blockers.clear()
+        self.answers.clear()
         self.blockers_title.hide()
 
     def show_assessment(self, assessment: Assessment) -> None:
@@ -285,6 +315,83 @@ class FindingsPanel(QFrame):
             link.linkActivated.connect(lambda _href, m=item: self.field_requested.emit(m.field, m.message))
             self.blockers_layout.addWidget(link)
             self.blockers[item.field] = link
+            self._answer_inline(item, items)
+
+    # -- inline answers -------------------------------------------------------------------------------
+    def _answer_inline(self, item: MissingItem, items: list[MissingItem]) -> None:
+        """The blocker's usual answer under its link (once per field; the lots once, after the last lot)."""
+        answer = inline_answers().for_field(item.field)
+        if answer is None or item.field in self.answers:
+            return
+        widget: QWidget | None = None
+        if answer.kind == "lots":
+            fields = [m.field for m in items if answer.matches(m.field)]
+            if item.field == fields[-1] and "lots" not in self.answers and self.lot_offers is not None:
+                widget = self._lots_button(self.lot_offers(fields))
+                if widget is not None:
+                    self.answers["lots"] = widget
+        elif answer.kind == "pain_scale":
+            widget = self._pain_row(item.field, item.message)
+        elif answer.kind == "choices":
+            widget = self._choices(item.field, answer)
+        if widget is not None:
+            self.answers.setdefault(item.field, widget)
+            self.blockers_layout.addWidget(widget)
+
+    def _lots_button(self, offers: Sequence[OfferedLot]) -> QWidget | None:
+        if not offers:
+            return None
+        button = QPushButton("Use " + "\n     ".join(o.words for o in offers), self.body)
+        button.setObjectName("answer_lots")
+        button.setStyleSheet(ANSWER_STYLE)
+        button.setAutoDefault(False)
+        names = "; ".join(o.words for o in offers)
+        button.setToolTip("Record these lots, as choosing them in the syringe rows does (an open vial is re-read "
+                          "and refused past its limit)")
+        button.setAccessibleName(f"Use the lots offered: {names}")
+        chosen = list(offers)
+        button.clicked.connect(lambda _c=False: self.lots_accepted.emit(chosen))
+        return self._indented(button)
+
+    def _pain_row(self, field: str, message: str) -> QWidget:
+        name = " ".join(field.split("_")).capitalize()  # "Pain after"
+        scale = PainScale(name, self.body)
+        scale.setObjectName(f"answer_{field}")
+        scale.setAccessibleDescription(f"{message} One click records the score.")
+        scale.valueChanged.connect(lambda value, f=field: self.answer_given.emit(f, value) if value >= 0 else None)
+        return self._indented(scale)
+
+    def _choices(self, field: str, answer: InlineAnswer) -> QWidget:
+        box = QWidget(self.body)
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        for i, choice in enumerate(answer.choices):
+            button = QPushButton(choice.label, box)
+            button.setObjectName(f"answer_{field}_{i}")
+            button.setAutoDefault(False)
+            button.setToolTip(f"Record “{choice.text}” (anything else: follow the link)")
+            button.setAccessibleName(f"Record: {choice.text}")
+            button.clicked.connect(lambda _c=False, f=field, t=choice.text: self.answer_given.emit(f, t))
+            row.addWidget(button)
+        row.addStretch(1)
+        return self._indented(box)
+
+    def _indented(self, widget: QWidget) -> QWidget:
+        """Under its link, indented like the link's text after its bullet."""
+        holder = QWidget(self.body)
+        line = QHBoxLayout(holder)
+        line.setContentsMargins(12, 1, 0, 3)
+        line.addWidget(widget)
+        if not isinstance(widget, PainScale):
+            line.addStretch(1)
+        holder.setObjectName(f"{widget.objectName()}_row")
+        return holder
+
+    def show_answer_error(self, message: str) -> None:
+        """Why an inline answer was not taken (a vial past its limit …); cleared at the next refresh."""
+        self.answer_error.setText(message)
+        self.answer_error.setVisible(bool(message))
 
     # -- overrides ------------------------------------------------------------------------------------
     def ask_reason(self, finding: Finding) -> ReasonDialog:

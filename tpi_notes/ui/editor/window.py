@@ -39,6 +39,7 @@ from tpi_notes.ui.editor.diagram import EditorDiagram
 from tpi_notes.ui.editor.dose_panel import DosePanel, SiteDoseTips, site_dose_text
 from tpi_notes.ui.editor.editor_actions import EditorActions
 from tpi_notes.ui.editor.fields import INVALID_SPIN_STYLE, register_arrows
+from tpi_notes.ui.editor.findings_answers import EditorAnswers
 from tpi_notes.ui.editor.findings_panel import FindingsPanel
 from tpi_notes.ui.editor.outcomes_panel import OutcomesPanel
 from tpi_notes.ui.editor.phrase_picker import EditorPhrases
@@ -119,7 +120,8 @@ class SessionEditor(QMainWindow):
         self.pre = PreProcedurePanel(reference, self)
         self.syringes = SyringePanel(reference, lambda: self._day, self)
         # Open vials of the session's room (its Location) and scanned vials (issue 16 item 6).
-        self.syringes.set_desk(VialDesk(ctx, reference, lambda: self.pre.location.text()))
+        self.vial_desk = VialDesk(ctx, reference, lambda: self.pre.location.text())
+        self.syringes.set_desk(self.vial_desk)
         self.site_details = SiteDetailsPanel(self.atlas, self.document, self.undo_stack, self)
         self.post = PostProcedurePanel(self)
         self.dose = DosePanel(self)
@@ -214,6 +216,12 @@ class SessionEditor(QMainWindow):
         self.banners.reload_requested.connect(lambda: saving.reload(self))
         self.findings.override_given.connect(self.set_override)
         self.findings.field_requested.connect(self._go_to_field)
+        # a blocker's usual answer beside its link: lots, pain after, respiratory check (issue 16)
+        self.answers = EditorAnswers(self, self.vial_desk)
+        self.findings.lot_offers = self.answers.lot_offers
+        self.findings.answer_given.connect(self.answers.answer)
+        self.findings.lots_accepted.connect(
+            lambda offers: self.findings.show_answer_error("\n".join(self.answers.use_lots(offers))))
         self._site_keys()
         self.pre.risk_reason_given.connect(lambda risk, reason: self.set_override(RISK_CODE, risk, reason))
 
