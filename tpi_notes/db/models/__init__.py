@@ -12,6 +12,7 @@ from tpi_notes.db.models.clinical import (
     SessionFinding,
     Site,
 )
+from tpi_notes.db.models.export_row import SessionExportRow
 from tpi_notes.db.models.icd10 import Icd10Code, Icd10Release
 from tpi_notes.db.models.outcomes import PriorResponse, SessionScale
 from tpi_notes.db.models.people import ClinicSettings, Patient, User, UserRole
@@ -43,6 +44,7 @@ __all__ = [
     "PriorResponse",
     "ProcedureSession",
     "SessionDiagnosis",
+    "SessionExportRow",
     "SessionFinding",
     "SignedNotePdf",
     "SessionScale",
