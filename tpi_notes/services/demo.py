@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 
 from tpi_notes.anatomy import load_atlas
+from tpi_notes.db.bulk_writer import BulkWriter, fast_new_file
 from tpi_notes.db.models import (
     Addendum,
     FormularyItem,
@@ -32,7 +33,7 @@ from tpi_notes.db.models import (
     User,
     UserRole,
 )
-from tpi_notes.db.repositories import audit, reference
+from tpi_notes.db.repositories import audit, reference, stored_export_rows
 from tpi_notes.db.repositories import patients as patient_repo
 from tpi_notes.db.repositories import staff as staff_repo
 from tpi_notes.db.sequences import advance_id_sequences
@@ -69,9 +70,8 @@ class DemoError(TpiError):
     pass
 
 
-def _insert(conn, model, rows: list[dict]) -> None:  # noqa: ANN001 - Connection
-    if rows:
-        conn.execute(insert(model), rows)
+def _insert(writer: BulkWriter, model: type, rows: list[dict]) -> None:
+    writer.insert(model.__table__, rows)
 
 
 def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, seed: int = 7) -> DemoSummary:
@@ -88,6 +88,7 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
             raise DemoError("This clinic is already set up with its own users; the demo writes only to a new "
                             "database (use `tpi-notes demo --db NEW_FILE`).")
         conn = s.connection()
+        writer = BulkWriter(conn)
         settings = reference.settings(s)
         for key, value in D.CLINIC.items():
             setattr(settings, key, value)
@@ -98,16 +99,18 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         for row in (settings, *items.values()):
             row.created_at = row.updated_at = opened
         s.flush()
-        staff = _add_staff(conn, seed)
-        lots = _add_lots(conn, rng, items)
-        people = _add_patients(conn, rng, patients)
+        staff = _add_staff(writer, seed)
+        lots = _add_lots(writer, rng, items)
+        people = _add_patients(writer, rng, patients)
         s.flush()
         maker = SessionMaker(rng, atlas, items, lots, staff, DEMO_END, DEMO_YEARS,
                              letterhead=clinic_context(reference.clinic_info(s)))
-        totals = _add_sessions(conn, rng, maker, people, sessions)
+        with fast_new_file(conn):
+            totals = _add_sessions(writer, conn, rng, maker, people, sessions)
         advance_id_sequences(conn)  # the rows above carry their own ids; PostgreSQL's sequences must follow
         # signing keys, the clinic root and a few PAdES-signed showcase notes (services/demo_pades.py)
         demo_pades.add_keys_and_signed_notes(s, ctx, staff, D.DEMO_PASSWORD, seed=seed, when=opened)
+        stored_export_rows.refresh_all_signed(s)  # each signed session's CSV row, as signing stores it (issue 19)
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
                      detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
     made = totals[1] + totals[2]
@@ -132,7 +135,7 @@ def _stamp(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 7, 30)
 
 
-def _add_staff(conn, seed: int) -> dict[str, list[int]]:  # noqa: ANN001
+def _add_staff(writer: BulkWriter, seed: int) -> dict[str, list[int]]:
     """The demo staff, all with the published demo password (hashed once, with a salt from the seed)."""
     created = _stamp(DEMO_END - timedelta(days=365 * DEMO_YEARS + 30))
     demo_hash = hash_password_with_salt(D.DEMO_PASSWORD, hashlib.sha256(f"demo-{seed}".encode()).digest()[:16])
@@ -145,12 +148,12 @@ def _add_staff(conn, seed: int) -> dict[str, list[int]]:  # noqa: ANN001
         for role in user_roles:
             roles.append({"user_id": uid, "role": role})
             by_role[role].append(uid)
-    _insert(conn, User, users)
-    _insert(conn, UserRole, roles)
+    _insert(writer, User, users)
+    _insert(writer, UserRole, roles)
     return by_role
 
 
-def _add_lots(conn, rng: random.Random, items: dict) -> dict[str, list[tuple[int, str, date, date]]]:  # noqa: ANN001
+def _add_lots(writer: BulkWriter, rng: random.Random, items: dict) -> dict[str, list[tuple[int, str, date, date]]]:
     """Lots every 5 months per item, each usable for 18 months: (lot id, number, received, expiry)."""
     start = DEMO_END - timedelta(days=365 * DEMO_YEARS + 120)
     rows, lots = [], {}
@@ -170,7 +173,7 @@ def _add_lots(conn, rng: random.Random, items: dict) -> dict[str, list[tuple[int
                          "updated_at": created})
             lots[code].append((lot_id, number, received, expiry))
             received += timedelta(days=150)
-    _insert(conn, Lot, rows)
+    _insert(writer, Lot, rows)
     return lots
 
 
@@ -258,7 +261,7 @@ def _history_answers(row: dict, when: datetime) -> dict:
     return out
 
 
-def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  # noqa: ANN001
+def _add_patients(writer: BulkWriter, rng: random.Random, count: int) -> list[DemoPatient]:
     from tpi_notes.domain.patient import search_key
     from tpi_notes.domain.signed_context import patient_context
 
@@ -316,12 +319,12 @@ def _add_patients(conn, rng: random.Random, count: int) -> list[DemoPatient]:  #
         people.append(DemoPatient(pid, birth, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding,
                                   device, tuple(allergies), profile, bleeding, signed_as, showcase))
     for start in range(0, len(rows), BATCH):
-        _insert(conn, Patient, rows[start:start + BATCH])
+        _insert(writer, Patient, rows[start:start + BATCH])
     return people
 
 
-def _add_sessions(conn, rng: random.Random, maker: SessionMaker, people: list[DemoPatient],  # noqa: ANN001
-                  count: int) -> tuple[int, int, int, int]:
+def _add_sessions(writer: BulkWriter, conn, rng: random.Random, maker: SessionMaker,  # noqa: ANN001
+                  people: list[DemoPatient], count: int) -> tuple[int, int, int, int]:
     # Some patients come often, most a few times: a skewed draw, capped at a session every few weeks,
     # and everyone seen at least once when there are enough sessions.
     cap = max(MAX_SESSIONS_PER_PATIENT, -(-count // len(people)))
@@ -349,23 +352,23 @@ def _add_sessions(conn, rng: random.Random, maker: SessionMaker, people: list[De
             else:
                 drafts += 1
         if len(tables[ProcedureSession]) >= BATCH:
-            _flush(conn, tables)
-    _flush(conn, tables)
+            _flush(writer, conn, tables)
+    _flush(writer, conn, tables)
     return sites, signed, drafts, addenda
 
 
-def _flush(conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001
+def _flush(writer: BulkWriter, conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001
     # The database refuses content added to a signed session (migration 0003), so sessions go in as
     # drafts, their content follows, and then they are signed, as the app signs; addenda come last.
     sessions = tables[ProcedureSession]
-    _insert(conn, ProcedureSession, [dict(row, status="draft") for row in sessions])
+    _insert(writer, ProcedureSession, [dict(row, status="draft") for row in sessions])
     for model in (SessionDiagnosis, Preparation, PreparationComponent, Site, SessionFinding, SessionScale,
                   PriorResponse):  # the outcome rows (issue 17) too, while their sessions are drafts
-        _insert(conn, model, tables[model])
+        _insert(writer, model, tables[model])
     signed = [{"id": row["id"]} for row in sessions if row["status"] == "signed"]
     if signed:
         conn.execute(text("UPDATE procedure_session SET status = 'signed' WHERE id = :id"), signed)
-    _insert(conn, Addendum, tables[Addendum])
+    _insert(writer, Addendum, tables[Addendum])
     for rows in tables.values():
         rows.clear()
 

@@ -64,6 +64,12 @@ class SessionMaker:
         self.points: dict[str, list[tuple[float, float]]] = {}
         self.recipes = [r for r, _ in D.RECIPES]
         self.recipe_weights = [w for _, w in D.RECIPES]
+        # Worked out once rather than per session (issue 19: 100,000 sessions in a minute): the rule set of a day,
+        # and per patient their record, their signed context and which agents their allergies make unusable.
+        self.rules: dict[date, Any] = {}
+        self.record: PatientRecord | None = None
+        self.signed_context: dict | None = None
+        self.unusable: dict[str, bool] = {}
 
     def _next(self, model: type) -> int:
         self.ids[model] += 1
@@ -139,6 +145,12 @@ class SessionMaker:
         rng = self.rng
         self.history: list[PastSession] = []
         self.outcomes.start_patient(patient.id)
+        self.record = self._patient_record(patient)
+        # one object for all their sessions: the bulk writer serialises it once (db/bulk_writer.py)
+        self.signed_context = {"patient": patient.signed_as, "clinic": self.letterhead}
+        entries = entries_from_json((patient.signed_as or {}).get("allergy_entries"))
+        self.unusable = {code: any(f.overridable for f in item_findings(entries, item))
+                         for code, item in self.formulary.items()} if entries else {}
         physician = rng.choice(self.staff["physician"])
         months = rng.randint(4, 60)
         return [self._session(patient, when, physician if rng.random() < 0.8 else rng.choice(self.staff["physician"]),
@@ -162,8 +174,7 @@ class SessionMaker:
             recipe = (("lidocaine-1", 5.0),)
         if patient.showcase in D.WIDE_SESSIONS:
             recipe = (("lidocaine-2", 12.0),)
-        entries = entries_from_json((patient.signed_as or {}).get("allergy_entries"))
-        if any(f.overridable for code, _ml in recipe for f in item_findings(entries, self.formulary[code])):
+        if any(self.unusable.get(code) for code, _ml in recipe):
             return (("saline-0.9", 5.0),)  # a cross-reactive agent: the physician picks saline, not an override
         return recipe
 
@@ -279,7 +290,7 @@ class SessionMaker:
             finding_content = [{"code": f["rule_code"], "subject": f["subject"], "severity": f["severity"],
                                 "message": f["message"], "override_reason": f["override_reason"]} for f in findings]
             # signed as the app signs: with the patient and clinic as they stand (content version 2)
-            session["signed_context"] = {"patient": patient.signed_as, "clinic": self.letterhead}
+            session["signed_context"] = self.signed_context
             session["content_version"] = SIGNED_CONTEXT_VERSION
             session["content_sha256"] = content_sha256(session_content(
                 session, diagnoses, by_prep, site_content, finding_content, signed_context=session["signed_context"],
@@ -306,7 +317,7 @@ class SessionMaker:
         A stop the clinic's policy lets a physician override (pregnancy, breastfeeding) carries a
         documented reason; any other stop leaves the session a draft, as the app would.
         """
-        record = self._patient_record(patient)
+        record = self.record
         preps = tuple(dm.Preparation(label, tuple(dm.Component(c["_code"], c["volume_ml"], c["_lot"])
                                                   for c in components if c["preparation_id"] == pid))
                       for pid, label in prep_labels.items())
@@ -325,7 +336,8 @@ class SessionMaker:
                                 consent_type=session["consent_type"], timeout_done=session["timeout_done"],
                                 timeout_at=session["timeout_at"], consent_risks=tuple(session["consent_risks"]),
                                 antisepsis=session["antisepsis"])
-        rules = rules_for(session["performed_start"].date())
+        day = session["performed_start"].date()
+        rules = self.rules.get(day) or self.rules.setdefault(day, rules_for(day))
         found = evaluate(SafetyInput(record, chart, self.formulary, self.atlas, rules, tuple(self.history)))
         # No icd10_set_not_valid here: FY2026 and FY2027 ship (from 2025-10-01), so the demo's sessions before
         # them, three in five, would carry it; the demo says so once instead (icd10.shipped_only_note, printed by
