@@ -27,7 +27,7 @@ from types import SimpleNamespace  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtCore import QEvent, QPoint, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QComboBox, QWidget  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
@@ -81,6 +81,7 @@ class Walk:
 
     def click(self, widget: QWidget, what: str, pos: QPoint | None = None) -> None:
         assert widget.isVisible() and widget.isEnabled(), f"{what}: {widget!r} is not there to click"
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)  # laid out as the user sees it
         point = pos if pos is not None else widget.rect().center()
         # in sight, not scrolled away or covered by its scroll area's edge: a user clicks only what they see
         assert _in_sight(widget, point), f"{what}: {widget!r} is out of sight"
@@ -302,7 +303,8 @@ def walk_repeat_visit(qtbot: QtBot, desk: Desk, walk: Walk) -> None:
     walk.click(editor.pre.pain_before.buttons[6], "pain before 6")
     # the last blockers answered where the findings panel lists them (no tab hunting)
     lots = _answer(qtbot, editor, "answer_lots")
-    assert "LID-A1 (open vial" in lots.text() and "TRI-77 (used here" in lots.text(), lots.text()
+    words = lots.accessibleName()
+    assert "LID-A1 (open vial" in words and "TRI-77 (used here" in words, words
     walk.click(lots, "lots: use LID-A1 (open vial) · TRI-77 (used here) [findings panel]")
     walk.click(_answer(qtbot, editor, "answer_pain_after").buttons[2], "pain after 2 [findings panel]")
     walk.click(_answer(qtbot, editor, "answer_respiratory_check_0"),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import Protocol
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -49,7 +50,43 @@ SEVERITY_STYLE = {  # colour, tint, word
 
 # Findings the editor can put right in one click: the button's words (the window does the fix).
 FIXES = {"syringe_overdrawn": "Draw up what the sites take"}
-ANSWER_STYLE = "QPushButton { text-align: left; padding: 3px 8px; }"
+
+
+class WrapButton(QPushButton):
+    """A push button whose words wrap to the panel's width (a lot offer names every drug, its lot and why)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel(text, self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setWordWrap(True)
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        line = QHBoxLayout(self)
+        line.setContentsMargins(8, 4, 8, 4)
+        line.addWidget(self.label)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def words(self) -> str:
+        return self.label.text()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        """Each offer on a line of its own when the panel is wide enough; narrower, the words wrap."""
+        metrics = self.label.fontMetrics()
+        margins = self.layout().contentsMargins()
+        width = max(metrics.horizontalAdvance(line) for line in self.label.text().splitlines() or [""])
+        width += margins.left() + margins.right() + 4
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(120, self.layout().minimumSize().height())
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        return self.layout().totalHeightForWidth(width)
 
 
 class OfferedLot(Protocol):
@@ -171,6 +208,10 @@ class FindingsPanel(QFrame):
         self.findings_layout = QVBoxLayout()
         self.findings_layout.setContentsMargins(0, 0, 0, 0)
         self.findings_layout.setSpacing(3)
+        # Stops first, under the sign title: the blockers' inline answers never push a stop out of sight.
+        self.stops_layout = QVBoxLayout()
+        self.stops_layout.setContentsMargins(0, 0, 0, 0)
+        self.stops_layout.setSpacing(3)
         self.none_label = QLabel("No safety findings.", self.body)
         set_role(self.none_label, "hint")
         self.blockers_title = QLabel(self.body)
@@ -190,6 +231,7 @@ class FindingsPanel(QFrame):
         body.setContentsMargins(0, 0, 4, 0)
         body.setSpacing(4)
         body.addWidget(self.blockers_title)
+        body.addLayout(self.stops_layout)
         body.addLayout(self.blockers_layout)
         body.addWidget(self.answer_error)
         body.addLayout(self.findings_layout)
@@ -235,7 +277,7 @@ class FindingsPanel(QFrame):
         self.codes_label.setText("—")
 
     def _clear(self) -> None:
-        for layout in (self.findings_layout, self.blockers_layout):
+        for layout in (self.stops_layout, self.findings_layout, self.blockers_layout):
             while layout.count():
                 item = layout.takeAt(0)
                 widget = item.widget() if item is not None else None
@@ -253,7 +295,8 @@ class FindingsPanel(QFrame):
         self.assessment = assessment
         order = {"stop": 0, "warn": 1, "info": 2}
         for finding in sorted(assessment.findings, key=lambda f: order.get(f.severity, 3)):
-            self.findings_layout.addWidget(self._row(finding))
+            layout = self.stops_layout if finding.severity == "stop" else self.findings_layout
+            layout.addWidget(self._row(finding))
         self._show_blockers(assessment.missing)
         self.none_label.setText("No safety findings.")
         self.none_label.setVisible(not assessment.findings)
@@ -294,11 +337,16 @@ class FindingsPanel(QFrame):
         return row
 
     def _show_blockers(self, missing: tuple[MissingItem, ...]) -> None:
-        """Every item signing still needs, live, each a link to its field (a stop is listed as its own row)."""
-        items = [m for m in missing if not m.field.startswith("finding:")]
-        stops = len(missing) - len(items)  # listed below as findings, each with its own way to proceed
-        parts = [f"{len(items)} item{'s' if len(items) != 1 else ''} missing"] if items else []
-        parts += [f"{stops} stop{'s' if stops != 1 else ''} below"] if stops else []
+        """Every item signing still needs, live, each a link to its field (a stop is listed as its own row).
+
+        Those with a one-click answer come first, in the order inline-answers.json lists them: the quickest to
+        clear stay in sight at the top of the panel as each one is answered."""
+        answers = inline_answers().answers
+        items = sorted((m for m in missing if not m.field.startswith("finding:")),
+                       key=lambda m: next((i for i, a in enumerate(answers) if a.matches(m.field)), len(answers)))
+        stops = len(missing) - len(items)  # listed just under this title, each with its own way to proceed
+        parts = [f"{stops} stop{'s' if stops != 1 else ''}"] if stops else []
+        parts += [f"{len(items)} item{'s' if len(items) != 1 else ''} missing"] if items else []
         self.blockers_title.setText(f"To sign: {', '.join(parts)}" if parts else "Ready to sign: nothing missing.")
         self.blockers_title.setStyleSheet(f"font-weight: 600; color: {AMBER if parts else MUTED};")
         self.blockers_title.show()
@@ -341,9 +389,8 @@ class FindingsPanel(QFrame):
     def _lots_button(self, offers: Sequence[OfferedLot]) -> QWidget | None:
         if not offers:
             return None
-        button = QPushButton("Use " + "\n     ".join(o.words for o in offers), self.body)
+        button = WrapButton("Use " + "\n· ".join(o.words for o in offers), self.body)
         button.setObjectName("answer_lots")
-        button.setStyleSheet(ANSWER_STYLE)
         button.setAutoDefault(False)
         names = "; ".join(o.words for o in offers)
         button.setToolTip("Record these lots, as choosing them in the syringe rows does (an open vial is re-read "
