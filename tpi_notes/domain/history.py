@@ -116,11 +116,14 @@ class HistoryRow:
 
 @dataclass(frozen=True)
 class HistoryPage:
-    """``rows`` from ``offset`` on; ``total`` is the filter's session count (None when it was not asked for)."""
+    """``rows`` from ``offset`` on; ``total`` is the filter's session count (None when it was not asked for);
+    ``next_after`` is where the next page starts (the sort values of the last row: keyset paging), None when
+    the page is empty."""
 
     rows: tuple[HistoryRow, ...]
     offset: int
     total: int | None
+    next_after: tuple | None = None
 
 
 @dataclass(frozen=True)

@@ -36,28 +36,35 @@ def _check(flt: HistoryFilter, sort: Sort | None = None) -> None:
 
 
 def browse(ctx: AppContext, flt: HistoryFilter, sort: Sort | None = None, offset: int = 0,
-           limit: int = PAGE_SIZE) -> HistoryPage:
+           limit: int = PAGE_SIZE, after: tuple | None = None, with_total: bool = True) -> HistoryPage:
     """One page of the sessions ``flt`` matches, in ``sort`` order (newest first by default).
 
-    The first page (``offset`` 0) applies the filter: it is audited and carries the total. Later pages
-    are not audited and carry ``total=None`` (the caller keeps the first page's). So does the first page of
-    a broad filter on sites or syringes (say "all injections"): counting it visits most of the history, so
-    the count is left to :func:`chart` (whose months add up to it) or :func:`count`, asked for after the
-    rows are on screen.
+    The first page (``offset`` 0, no ``after``) applies the filter: it is audited and, with ``with_total``,
+    carries the total. A later page is asked for with the previous page's ``next_after`` (keyset paging: a
+    seek, as quick at the 900,000th session as at the first) or, less well, an ``offset``; it is not audited
+    and carries ``total=None`` (the caller keeps the first page's). So does the first page of a broad filter
+    on sites or syringes (say "all injections"), and any first page asked for ``with_total=False`` (the
+    browser counts on a worker thread, so the rows never wait for the count): counting visits most of the
+    history, so the count is left to :func:`count` or :func:`chart` (whose months add up to it).
     """
     ctx.require(Permission.VIEW_RECORDS)
     sort = sort or Sort()
     _check(flt, sort)
     if offset < 0 or not 1 <= limit <= MAX_PAGE:
         raise ValidationError({"page": f"A page starts at 0 or later and holds 1 to {MAX_PAGE} sessions."})
+    first = offset == 0 and after is None
     with ctx.read() as s:
-        if offset == 0 and flt.patient_id is not None and patients.get(s, flt.patient_id) is None:
+        if first and flt.patient_id is not None and patients.get(s, flt.patient_id) is None:
             raise NotFoundError(f"Patient {flt.patient_id} does not exist.")
-        rows, total = session_history.page(s, flt, sort, offset, limit, with_total=offset == 0)
-        if offset == 0:
+        try:
+            rows, total, next_after = session_history.page(s, flt, sort, offset, limit,
+                                                           with_total=first and with_total, after=after)
+        except ValueError:
+            raise ValidationError({"page": "That page belongs to another sort; run the filter again."}) from None
+        if first:
             audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="query", entity="history",
                          patient_id=flt.patient_id, detail=_in_words(s, flt))
-        return HistoryPage(tuple(rows), offset, total)
+        return HistoryPage(tuple(rows), offset, total, next_after)
 
 
 def count(ctx: AppContext, flt: HistoryFilter) -> int:

@@ -12,9 +12,22 @@ Built to stay fast on 100,000 sessions (product.md §11):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, distinct, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    distinct,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import (
@@ -84,10 +97,116 @@ def _site_count() -> ColumnElement[int]:
     return select(func.count(Site.id)).where(Site.session_id == PS.id).correlate(PS).scalar_subquery()
 
 
+@dataclass(frozen=True)
+class _Term:
+    """One ORDER BY term: its expression, its direction, and whether NULLs sort (last) among its values."""
+
+    column: ColumnElement
+    descending: bool
+    nullable: bool = False
+
+    def order(self) -> ColumnElement:
+        ordered = self.column.desc() if self.descending else self.column.asc()
+        return ordered.nulls_last() if self.nullable else ordered
+
+    def equal(self, value: object) -> ColumnElement[bool]:
+        return self.column.is_(None) if value is None else self.column == value
+
+    def beyond(self, value: object) -> ColumnElement[bool]:
+        """Rows after ``value`` in this term's order (NULLs last: nothing comes after a NULL)."""
+        if value is None:
+            return false()
+        after = self.column < value if self.descending else self.column > value
+        return or_(after, self.column.is_(None)) if self.nullable else after
+
+    def from_here(self, value: object) -> ColumnElement[bool] | None:
+        """``value`` and everything after it: a plain range an index can seek to (None when it is not one)."""
+        if value is None or self.nullable:
+            return None
+        return self.column <= value if self.descending else self.column >= value
+
+
+def _terms(sort: Sort) -> tuple[list[_Term], str | None]:
+    """The ORDER BY of ``sort`` (ties: newest first, then highest id) and the table it needs joined."""
+    d = sort.descending
+    newest = [_Term(PS.performed_start, True), _Term(PS.id, True)]
+    if sort.key == "performed":
+        return [_Term(PS.performed_start, d), _Term(PS.id, d)], None
+    if sort.key == "patient":
+        # Case- and accent-folded names, as the patient list sorts ("Álvarez" with the A's): walks
+        # ix_patient_sort and each patient's sessions through ix_procedure_session_patient.
+        return [_Term(Patient.search_key, d), _Term(Patient.id, d), *newest], "patient"
+    if sort.key == "physician":
+        return [_Term(User.full_name, d, nullable=True), _Term(PS.physician_id, d, nullable=True), *newest], "user"
+    if sort.key == "status":
+        return [_Term(PS.status, d), *newest], None
+    return [_Term(_site_count().label("site_count"), d), *newest], None  # sites (ordered by its label)
+
+
+def _after(terms: list[_Term], cursor: Sequence[object]) -> list[ColumnElement[bool]]:
+    """Keyset paging: the rows that come after ``cursor`` (the sort values of the last row shown), as
+    (t1 after c1) OR (t1 = c1 AND t2 after c2) OR …, led by a plain range on the first term for the index."""
+    if len(cursor) != len(terms):
+        raise ValueError("the cursor does not belong to this sort")
+    branches = [and_(*(t.equal(v) for t, v in zip(terms[:i], cursor[:i], strict=True)), term.beyond(cursor[i]))
+                for i, term in enumerate(terms)]
+    lead = terms[0].from_here(cursor[0])
+    return [c for c in (lead, or_(*branches)) if c is not None]
+
+
+def _segments(s: Session, sort: Sort) -> list[tuple[tuple, ColumnElement[bool]]] | None:
+    """For a sort led by a key of few values (a status, a physician), those values in sort order, each with
+    the condition that picks its sessions; None for the other sorts.
+
+    A page is then read segment by segment, each on its own index in date order (ix_procedure_session_status,
+    ix_procedure_session_physician) and stopping when the page is full: one ORDER BY over the whole history
+    would sort it all (drafts first needs the date descending within an ascending status, which no index
+    gives; a physician's name is in another table), at every page."""
+    if sort.key == "status":
+        return [((status,), PS.status == status) for status in sorted(("draft", "signed"), reverse=sort.descending)]
+    if sort.key == "physician":
+        users = s.execute(select(User.full_name, User.id).order_by(User.full_name, User.id)).all()
+        if sort.descending:
+            users.reverse()
+        found: list[tuple[tuple, ColumnElement[bool]]] = [((name, uid), PS.physician_id == uid) for name, uid in users]
+        return [*found, ((None, None), PS.physician_id.is_(None))]  # no physician yet: last either way
+    return None
+
+
+def _segmented_ids(s: Session, flt: HistoryFilter, terms: list[_Term], segments: list[tuple[tuple, ColumnElement]],
+                   limit: int, after: Sequence[object] | None, probing: bool) -> tuple[list[int], tuple | None] | None:
+    """One page read segment by segment (see :func:`_segments`); None when ``after`` names no segment."""
+    lead = len(segments[0][0])
+    rest = terms[lead:]
+    start = 0
+    if after is not None:
+        start = next((i for i, (values, _) in enumerate(segments) if values == tuple(after[:lead])), -1)
+        if start < 0:
+            return None
+    ids: list[int] = []
+    cursor: tuple | None = None
+    for i, (values, condition) in enumerate(segments[start:]):
+        query = _where(select(PS.id, *(t.column for t in rest)), flt, correlated=probing).where(condition)
+        if i == 0 and after is not None:
+            query = query.where(*_after(rest, after[lead:]))
+        rows = s.execute(query.order_by(*(t.order() for t in rest)).limit(limit - len(ids))).all()
+        if rows:
+            ids.extend(row[0] for row in rows)
+            cursor = (*values, *rows[-1][1:])
+        if len(ids) >= limit:
+            break
+    return ids, cursor
+
+
 def page_ids(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int,
-             with_total: bool = False) -> tuple[list[int], int | None]:
+             with_total: bool = False, after: Sequence[object] | None = None,
+             ) -> tuple[list[int], int | None, tuple | None]:
     """The ids of one page of matching sessions in ``sort`` order (ties: newest first, then highest id),
-    and with ``with_total`` the number of sessions the filter matches.
+    with ``with_total`` the number of sessions the filter matches (a short first page's is always given: it
+    is the page), and the cursor of the page's last row.
+
+    A later page is found from the cursor of the page before (``after``: keyset paging, a seek on the sort's
+    index wherever the page is) rather than by skipping ``offset`` rows, which reads and drops them all.
 
     The count is left out (None) for a broad site or syringe filter combined with other conditions
     (:func:`is_broad`): its page is read in index order with per-session probes and stops early, while
@@ -98,44 +217,43 @@ def page_ids(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int
     broad = size is not None and size >= BROAD_ROWS
     # Past PROBE_ROWS matches, a page in index order is found faster by probing each session in turn
     # (it stops after the page) than by gathering and sorting every match.
-    probing = size is not None and size >= PROBE_ROWS and sort.key in ("performed", "patient", "status")
+    segments = _segments(s, sort) if offset == 0 else None
+    probing = size is not None and size >= PROBE_ROWS and (segments is not None or sort.key in ("performed", "patient"))
     # A filter on sites, syringes or names that gathers all its matches to sort them anyway counts them in
     # the same pass (unless one index counts it directly). Otherwise the page stops early on an index and
     # a separate count is cheaper.
     direct = _direct_count(flt)
-    windowed = with_total and direct is None and not probing and has_child_conditions(flt)
-    columns = (PS.id, func.count().over().label("total")) if windowed else (PS.id,)
+    windowed = with_total and after is None and direct is None and not probing and has_child_conditions(flt)
+    terms, joined = _terms(sort)
+    found = _segmented_ids(s, flt, terms, segments, limit, after, probing) if segments else None
+    if found is not None:
+        ids, cursor = found
+        if after is None and len(ids) < limit:
+            return ids, len(ids), cursor  # a short first page is the whole answer, counted or not
+        if not with_total:
+            return ids, None, cursor
+        return ids, None if broad and direct is None else count(s, flt), cursor
+    keys = [t.column for t in terms]
+    columns = (PS.id, func.count().over().label("total"), *keys) if windowed else (PS.id, *keys)
     query = _where(select(*columns), flt, correlated=probing)
-
-    def direction(column: ColumnElement) -> ColumnElement:
-        return column.desc() if sort.descending else column.asc()
-
-    newest = [PS.performed_start.desc(), PS.id.desc()]
-    if sort.key == "performed":
-        order = [direction(PS.performed_start), direction(PS.id)]
-    elif sort.key == "patient":
-        # Case- and accent-folded names, as the patient list sorts ("Álvarez" with the A's): walks
-        # ix_patient_sort and each patient's sessions through ix_procedure_session_patient.
+    if joined == "patient":
         query = query.join(Patient, Patient.id == PS.patient_id)
-        order = [direction(Patient.search_key), direction(Patient.id), *newest]
-    elif sort.key == "physician":
+    elif joined == "user":
         query = query.outerjoin(User, User.id == PS.physician_id)
-        order = [direction(User.full_name).nulls_last(), direction(PS.physician_id), *newest]
-    elif sort.key == "status":
-        order = [direction(PS.status), *newest]
-    else:  # sites
-        order = [direction(_site_count()), *newest]
-    rows = s.execute(query.order_by(*order).offset(offset).limit(limit)).all()
+    if after is not None:
+        query = query.where(*_after(terms, after))
+    rows = s.execute(query.order_by(*(t.order() for t in terms)).offset(offset).limit(limit)).all()
     ids = [row[0] for row in rows]
+    cursor = tuple(rows[-1][-len(terms):]) if rows else None
+    if offset == 0 and after is None and len(ids) < limit:
+        return ids, len(ids), cursor  # a short first page is the whole answer, counted or not
     if not with_total:
-        return ids, None
-    if offset == 0 and len(ids) < limit:
-        return ids, len(ids)  # a short first page is the whole answer
+        return ids, None, cursor
     if windowed and rows:
-        return ids, rows[0][1]
+        return ids, rows[0][1], cursor
     if broad and direct is None:
-        return ids, None
-    return ids, count(s, flt)
+        return ids, None, cursor
+    return ids, count(s, flt), cursor
 
 
 def rows_for(s: Session, ids: Sequence[int]) -> list[HistoryRow]:
@@ -170,10 +288,11 @@ def rows_for(s: Session, ids: Sequence[int]) -> list[HistoryRow]:
 
 
 def page(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int,
-         with_total: bool = False) -> tuple[list[HistoryRow], int | None]:
-    """One page of rows, and with ``with_total`` the filter's session count."""
-    ids, total = page_ids(s, flt, sort, offset, limit, with_total)
-    return rows_for(s, ids), total
+         with_total: bool = False, after: Sequence[object] | None = None,
+         ) -> tuple[list[HistoryRow], int | None, tuple | None]:
+    """One page of rows, with ``with_total`` the filter's session count, and the cursor of the next page."""
+    ids, total, cursor = page_ids(s, flt, sort, offset, limit, with_total, after)
+    return rows_for(s, ids), total, cursor
 
 
 def _direct_count(flt: HistoryFilter) -> Select | None:

@@ -35,8 +35,7 @@ def render_history_screenshot(ctx: AppContext, path: Path, size: tuple[int, int]
             first = date(last.year - 1, last.month, 1) + timedelta(days=31)
             browser.set_filter(HistoryFilter(date_from=first.replace(day=1), date_to=last, status="signed"))
         browser.show()
-        browser.refresh_chart()
-        QApplication.processEvents()
+        browser.wait_for_chart()
         path.parent.mkdir(parents=True, exist_ok=True)
         browser.grab().save(str(path))
     finally:

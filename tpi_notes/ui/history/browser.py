@@ -1,14 +1,21 @@
-"""The session history browser (product.md §2): every session, filtered, sorted and paged by the database."""
+"""The session history browser (product.md §2): every session, filtered, sorted and paged by the database.
+
+A filter change shows the first page at once (a few milliseconds at any size); the count, when the page did
+not give it, and the chart follow from a worker thread (summary_worker.py), so the window never waits for
+them and a result of a filter already replaced is dropped.
+"""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.domain.errors import TpiError, ValidationError
-from tpi_notes.domain.history import HistoryFilter, Sort
+from tpi_notes.domain.history import ChartData, HistoryFilter, Sort
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import exports
 from tpi_notes.services import history as history_service
@@ -48,6 +55,7 @@ from tpi_notes.ui.history.model import (
     STATUS,
     HistoryTableModel,
 )
+from tpi_notes.ui.history.summary_worker import SummaryRelay, SummaryTask
 from tpi_notes.ui.settings import ui_settings
 from tpi_notes.ui.style import set_role
 from tpi_notes.ui.table_view import read_only_table
@@ -122,10 +130,17 @@ class HistoryBrowser(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-        self._chart_timer = QTimer(self)
-        self._chart_timer.setSingleShot(True)
-        self._chart_timer.setInterval(0)  # after the table has painted
-        self._chart_timer.timeout.connect(self.refresh_chart)
+        # The count and the chart of each query run here (two threads: a replaced query's step may still be
+        # finishing while the new one starts). A child of the window: destroying it waits for them.
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._relay = SummaryRelay(self)
+        self._relay.counted.connect(self._on_counted)
+        self._relay.charted.connect(self._on_charted)
+        self._relay.failed.connect(self._on_summary_failed)
+        self._query = 0  # the number of the query on screen; results tagged with another are dropped
+        self._charted = 0  # the number of the query the chart shows
+        self._tasks: list[SummaryTask] = []
         self.filter_bar.changed.connect(self.refresh)
         self.model.load_failed.connect(lambda error: show_error(self, error))
         self.model.modelReset.connect(self._update_count)
@@ -166,7 +181,7 @@ class HistoryBrowser(QMainWindow):
 
     @Slot()
     def refresh(self) -> None:
-        """Run the filter bar's filter with the current sort: first page, count, then the chart."""
+        """Run the filter bar's filter with the current sort: the first page now, the count and chart after."""
         self.run(self.filter_bar.current_filter(), self.model.sort_order)
 
     def run(self, flt: HistoryFilter, sort: Sort) -> None:
@@ -187,7 +202,7 @@ class HistoryBrowser(QMainWindow):
         self.view.horizontalHeader().setSortIndicator(
             COLUMN_OF_SORT[sort.key], Qt.SortOrder.DescendingOrder if sort.descending else Qt.SortOrder.AscendingOrder)
         self.view.scrollToTop()
-        self._chart_timer.start()
+        self._summarise()
 
     def set_filter(self, flt: HistoryFilter) -> None:
         """Show ``flt`` in the filter bar and run it (the patient id is not a bar control and is ignored)."""
@@ -195,29 +210,65 @@ class HistoryBrowser(QMainWindow):
 
     @property
     def chart_pending(self) -> bool:
-        """True between a query and the chart it starts."""
-        return self._chart_timer.isActive()
+        """True between a query and its chart."""
+        return self._charted != self._query
 
     @Slot()
     def refresh_chart(self) -> None:
-        """Chart the shown filter; its months also count a broad filter the first page left uncounted."""
-        self._chart_timer.stop()
-        try:
-            data = history_service.chart(self._ctx, self.model.filter)
-        except TpiError as error:
-            self.chart.set_data(None)
-            show_error(self, error)
-            return
+        """Chart the shown filter again (on the worker thread; the rows stay as they are)."""
+        self._summarise()
+
+    def wait_for_chart(self) -> None:
+        """Block until the worker is done and its results are shown (screenshots and benchmarks only)."""
+        self._pool.waitForDone()
+        QApplication.processEvents()
+
+    def _summarise(self) -> None:
+        """Start counting (unless the page counted) and charting the shown filter, as a new query; the
+        tasks of older queries stop before their next step and their results are dropped."""
+        self._query += 1
+        for task in self._tasks:
+            task.cancel()
+        self._pool.clear()  # queued, never started
+        self._tasks = [t for t in self._tasks if not t.done.is_set()]
+        task = SummaryTask(self._ctx, self.model.filter, self._query, self.model.total is None, self._relay)
+        self._tasks.append(task)
+        self.chart.set_busy(True)
+        self._pool.start(task)
+
+    @Slot(int, int)
+    def _on_counted(self, query: int, total: int) -> None:
+        if query == self._query and self.model.total is None:
+            self.model.set_total(total)
+            self._update_count()
+
+    @Slot(int, object)
+    def _on_charted(self, query: int, data: ChartData) -> None:
+        if query != self._query:
+            return  # the chart of a filter no longer shown
+        self._charted = query
         self.chart.set_data(data)
-        if self.model.total is None:
+        if self.model.total is None:  # its months add up to the count
             self.model.set_total(data.total)
             self._update_count()
+
+    @Slot(int, object)
+    def _on_summary_failed(self, query: int, error: Exception) -> None:
+        if query != self._query:
+            return
+        self._charted = query
+        self.chart.set_data(None)
+        if isinstance(error, TpiError):
+            show_error(self, error)
+        else:  # a bug: the crash reporter, as for one on this thread
+            sys.excepthook(type(error), error, error.__traceback__)
 
     @Slot()
     def _update_count(self) -> None:
         total = self.model.total
-        if total is None:
-            self.count_label.setText("Counting…")
+        if total is None:  # the first page is full; the worker is counting the rest
+            self.count_label.setText(f"1–{self.model.rowCount():,} of many")
+            self.count_label.setToolTip("Counting the sessions this filter matches…")
             total = self.model.rowCount()
         elif total == 0:
             self.count_label.setText("No sessions match")
@@ -225,6 +276,8 @@ class HistoryBrowser(QMainWindow):
                                     "“Clear filters” to see every session.")
         else:
             self.count_label.setText(f"{total:,} session{'s' if total != 1 else ''}")
+        if self.model.total is not None:
+            self.count_label.setToolTip("")
         self._stack.setCurrentWidget(self.view if total else self.hint_label)
         self.chart.setVisible(total > 0)  # nothing to chart: the hint says so once
         self.export_button.setEnabled(total > 0)
@@ -311,6 +364,9 @@ class HistoryBrowser(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_layout()
+        for task in self._tasks:  # nobody is looking: stop after the step under way
+            task.cancel()
+        self._pool.clear()
         self._stale = True  # sessions may be saved while the window is closed
         super().closeEvent(event)
 
