@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Path, String
+from reportlab.graphics.renderPDF import _PDFRenderer
+from reportlab.graphics.shapes import Circle, DirectDraw, Drawing, Group, Line, Path, String
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -137,15 +138,64 @@ def _side_labels(atlas: Atlas, view: str, frame: _ViewFrame, labels: Mapping[str
     return g
 
 
+def _figure_paths(atlas: Atlas, view: str, frame: _ViewFrame, scale: float) -> list[Path]:
+    """The figure of one view: the body filled, the muscle regions, the line-art details, the outline stroked."""
+    paths = [_path(atlas.outline(view), frame, fillColor=BODY_FILL, strokeColor=None)]
+    for region in atlas.regions_in(view):
+        paths.append(_path(region.path, frame, fillColor=REGION_FILL, strokeColor=REGION_STROKE,
+                           strokeWidth=0.35 * scale))
+    for d in atlas.details(view):
+        paths.append(_path(d, frame, fillColor=None, strokeColor=DETAIL_STROKE, strokeWidth=0.4 * scale,
+                           strokeLineCap=1))
+    paths.append(_path(atlas.outline(view), frame, fillColor=None, strokeColor=OUTLINE_STROKE,
+                       strokeWidth=0.8 * scale))
+    return paths
+
+
+# (atlas id, view, frame, scale) -> (atlas, PDF operators, renderer's fill and stroke flags after them)
+_FIGURE_OPS: dict[tuple, tuple[Atlas, str, int, int]] = {}
+_FIGURE_OPS_KEPT = 64  # sizes: the note's diagram takes one of about fifteen widths, the sheet's two
+
+
+class _Figure(DirectDraw):
+    """One view's figure (about 80 paths, the same on every print at a given size) drawn as the PDF operators
+    ReportLab wrote for it the first time: each path's curves were turned into text on every print, most of the
+    diagram's cost (issue 19). The operators are those of the paths drawn one by one, so the page is the same.
+
+    Only the PDF renderer takes the shortcut; any other draws the paths."""
+
+    def __init__(self, atlas: Atlas, view: str, frame: _ViewFrame, scale: float) -> None:
+        self._atlas, self._view, self._frame, self._scale = atlas, view, frame, scale
+
+    def _paths(self) -> list[Path]:
+        return _figure_paths(self._atlas, self._view, self._frame, self._scale)
+
+    def drawDirectly(self, renderer: Any) -> None:  # noqa: N802 - ReportLab API
+        code = getattr(getattr(renderer, "_canvas", None), "_code", None)
+        if not isinstance(renderer, _PDFRenderer) or not isinstance(code, list):
+            for path in self._paths():
+                renderer.drawNode(path)
+            return
+        f = self._frame
+        key = (id(self._atlas), self._view, f.left, f.top, f.height, f.width, self._scale)
+        kept = _FIGURE_OPS.get(key)
+        if kept is None or kept[0] is not self._atlas:
+            start = len(code)
+            for path in self._paths():
+                renderer.drawNode(path)
+            kept = (self._atlas, "\n".join(code[start:]), renderer._fill, renderer._stroke)
+            if len(_FIGURE_OPS) >= _FIGURE_OPS_KEPT:
+                _FIGURE_OPS.pop(next(iter(_FIGURE_OPS)))
+            _FIGURE_OPS[key] = kept
+            return
+        code.append(kept[1])  # the stream's lines are joined with newlines: the same bytes as drawn
+        renderer._fill, renderer._stroke = kept[2], kept[3]
+
+
 def _view_group(atlas: Atlas, view: str, frame: _ViewFrame, scale: float, show_labels: bool,
                 caption: str | None = None, caption_pt: float | None = None) -> Group:
     g = Group()
-    g.add(_path(atlas.outline(view), frame, fillColor=BODY_FILL, strokeColor=None))
-    for region in atlas.regions_in(view):
-        g.add(_path(region.path, frame, fillColor=REGION_FILL, strokeColor=REGION_STROKE, strokeWidth=0.35 * scale))
-    for d in atlas.details(view):
-        g.add(_path(d, frame, fillColor=None, strokeColor=DETAIL_STROKE, strokeWidth=0.4 * scale, strokeLineCap=1))
-    g.add(_path(atlas.outline(view), frame, fillColor=None, strokeColor=OUTLINE_STROKE, strokeWidth=0.8 * scale))
+    g.add(_Figure(atlas, view, frame, scale))
     if show_labels:
         size = 7.5 * scale
         for side in ("R", "L"):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import arabic_reshaper
@@ -28,6 +28,8 @@ from arabic_reshaper.ligatures import LIGATURES
 from bidi import algorithm as bidi_algorithm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Paragraph
+from reportlab.platypus.paragraph import textTransformFrags
+from reportlab.platypus.paraparser import ParaParser
 
 from tpi_notes.reports.fonts import is_cjk, register_fonts
 
@@ -152,9 +154,48 @@ def _visual_lines(bl: Any) -> Any | None:
     return bl.clone(lines=lines)
 
 
+@lru_cache(maxsize=4096)
+def _parsed(text: str, style: Any, cleaner: Any, case_sensitive: int) -> tuple[str, Any, tuple, Any]:
+    """ReportLab's parse of a paragraph's markup in ``style`` (cleaned text, style, fragments, bullet fragments),
+    as Paragraph._setup makes it. A note has some 400 paragraphs, most of them the same words on every print
+    ("Yes", "Injection", the labels): the markup parser was a seventh of its time (issue 19). The styles are
+    made once (styles.py) and never changed, so a style is its own key."""
+    text = cleaner(text)
+    parser = ParaParser()
+    parser.caseSensitive = case_sensitive
+    style, frags, bullet_frags = parser.parse(text, style)
+    if frags is None:
+        raise ValueError("xml parser error (%s) in paragraph beginning\n'%s'"  # noqa: UP031 - ReportLab's words
+                         % (parser.errors[0], text[:min(30, len(text))]))
+    textTransformFrags(frags, style)
+    return text, style, tuple(frags), tuple(bullet_frags) if bullet_frags else None
+
+
 class BidiParagraph(Paragraph):
     """A Paragraph whose lines are drawn in visual order. Layout (wrapping, splitting across pages) works
-    on the logical text; only drawing swaps in the reordered lines, so a split never reverses twice."""
+    on the logical text; only drawing swaps in the reordered lines, so a split never reverses twice.
+
+    It also breaks its lines once per width: a table cell is wrapped three times or more at the same width (a
+    tall-cell check, the table's sizing, the drawing), each time breaking the same words into the same lines;
+    that was a fifth of a note's time (issue 19). The lines depend only on the width, the text and the style."""
+
+    def _setup(self, text: Any, style: Any, bulletText: Any, frags: Any, cleaner: Any) -> None:  # noqa: N803
+        if frags is None:  # each paragraph gets its own copies of the fragments: layout marks them
+            text, style, parsed, bullet = _parsed(text, style, cleaner, self.caseSensitive)
+            frags = [f.clone() for f in parsed]
+            if bullet:
+                bulletText = [f.clone() for f in bullet]
+        super()._setup(text, style, bulletText, frags, cleaner)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab API
+        kept = self.__dict__.get("_lines_at")
+        if kept is not None and kept[0] == availWidth and kept[1] is self.frags and kept[2] is self.style:
+            self.width, self._wrapWidths, self.blPara, self.height = availWidth, *kept[3:]
+            return availWidth, self.height
+        size = super().wrap(availWidth, availHeight)
+        if self.__dict__.get("width") == availWidth and "blPara" in self.__dict__ and self.style.wordWrap != "RTL":
+            self._lines_at = (availWidth, self.frags, self.style, self._wrapWidths, self.blPara, self.height)
+        return size
 
     def drawPara(self, debug: int = 0) -> Any:  # noqa: N802 - ReportLab API
         logical = self.blPara
