@@ -142,7 +142,7 @@ def test_the_app_asks_the_passphrase_before_the_login(encrypted_clinic: Path, qa
 
     opened: list[AppContext] = []
     monkeypatch.setattr(unlock_dialog, "ask_passphrase", user_types)
-    monkeypatch.setattr(tpi_notes.ui.app, "run_app", lambda ctx, argv=None: opened.append(ctx) or 0)
+    monkeypatch.setattr(tpi_notes.ui.app, "run_app", lambda ctx, argv=None, window=None: opened.append(ctx) or 0)
     assert cli.main(["--db", str(encrypted_clinic)]) == 0
     assert refusals[0] == "" and "does not open" in refusals[1]
     [ctx] = opened
@@ -156,7 +156,7 @@ def test_cancelling_the_passphrase_leaves_the_file_untouched(encrypted_clinic: P
 
     before = {p.name: p.read_bytes() for p in encrypted_clinic.parent.iterdir()}
     monkeypatch.setattr(unlock_dialog, "ask_passphrase", lambda dialog: None)
-    monkeypatch.setattr(tpi_notes.ui.app, "run_app", lambda ctx, argv=None: pytest.fail("opened"))
+    monkeypatch.setattr(tpi_notes.ui.app, "run_app", lambda ctx, argv=None, window=None: pytest.fail("opened"))
     assert cli.main(["--db", str(encrypted_clinic)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is encrypted" in err and "enter the passphrase" in err

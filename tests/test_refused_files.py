@@ -120,7 +120,7 @@ def no_app(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
     opened: list[object] = []
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
-    monkeypatch.setattr(tpi_notes.ui.app, "run_app", lambda ctx, argv=None: opened.append(ctx) or 0)
+    monkeypatch.setattr(tpi_notes.ui.app, "run_app", lambda ctx, argv=None, window=None: opened.append(ctx) or 0)
     # Random bytes may be an encrypted clinic: the app asks its passphrase, and the person cancels.
     monkeypatch.setattr(unlock_dialog, "ask_passphrase", lambda dialog: None)
     return opened

@@ -44,3 +44,55 @@ def test_a_database_at_head_opens_to_a_painted_window_without_alembic_reportlab_
     loaded, made_document = _run(str(db), "and a document")
     assert loaded == []
     assert made_document is True
+
+
+FIRST_PAINT = textwrap.dedent("""
+    import json, sys
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    app = QApplication(sys.argv[:1])
+    HEAVY = ("sqlalchemy", "alembic", "reportlab", "pyhanko", "cryptography", "argon2", "tpi_notes.db.engine",
+             "tpi_notes.services", "tpi_notes.reports")
+    seen = {}
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and obj.objectName() == "main_window" and "loaded" not in seen:
+                seen["loaded"] = sorted(m for m in HEAVY if m in sys.modules)
+                seen["says"] = sorted(w.text() for w in obj.findChildren(QLabel) if w.isVisible() and w.text())
+                seen["menus"] = [a.text() for a in obj.menuBar().actions()]
+            return False
+
+    watch = FirstPaint()
+    app.installEventFilter(watch)
+    import tpi_notes.ui.app as ui_app
+
+    def sign_in(ctx):  # the login screen comes after the first paint, over the window; the person cancels it
+        seen["login for"] = ctx.database_path.name
+        seen["window painted before the login"] = "loaded" in seen
+        return False
+
+    ui_app.sign_in = sign_in
+    from tpi_notes.cli import main
+
+    seen["exit"] = main(["--db", sys.argv[1]])
+    print(json.dumps(seen))
+""")
+
+
+def test_the_main_window_is_painted_before_the_database_layer_is_imported(tmp_path: Path) -> None:
+    """The real start (`tpi-notes --db FILE`): the window's frame, its menus and an empty patient list saying the
+    database is being opened, is painted first; SQLAlchemy, the services, ReportLab, pyHanko and the crypto
+    libraries come after it, and then the login screen."""
+    db = tmp_path / "clinic.sqlite"
+    _run(str(db))  # an existing clinic at head
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TPI_NOTES_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-c", FIRST_PAINT, str(db)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen.get("loaded") == []  # None: nothing was painted before the login
+    assert "Opening the clinic database…" in seen["says"]
+    assert seen["menus"] == ["&File", "&Session", "&Clinic", "&View", "&Help"]
+    assert seen["login for"] == "clinic.sqlite" and seen["window painted before the login"] is True
+    assert seen["exit"] == 0  # login cancelled: the app closes

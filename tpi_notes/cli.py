@@ -556,11 +556,9 @@ def _open_app(db: str | None) -> int:
     if problem:
         sys.stderr.write(f"{PROG}: {problem}\n")
         return 1
-    from tpi_notes.db.engine import ENV_VAR, resolve_database_url, sqlite_path
-    from tpi_notes.services.context import open_clinic
-    from tpi_notes.services.encryption import DatabaseKeyNeeded, DatabaseKeyWrong
-
-    if db is None and not os.environ.get(ENV_VAR):  # the first start on this computer: where is the clinic?
+    # The first start on this computer: where is the clinic? (TPI_NOTES_DB is db/engine.ENV_VAR, spelt out here:
+    # importing the engine would load SQLAlchemy before the first paint.)
+    if db is None and not os.environ.get("TPI_NOTES_DB"):
         from tpi_notes.ui.app import ensure_application
         from tpi_notes.ui.clinic_location_dialog import ask_clinic_location
 
@@ -568,17 +566,36 @@ def _open_app(db: str | None) -> int:
         if ask_clinic_location() is None:
             return 0
 
-    try:
-        ctx = open_clinic(db)
-    except (DatabaseKeyNeeded, DatabaseKeyWrong) as exc:  # an encrypted clinic: its passphrase, before the login
-        from tpi_notes.ui.unlock_dialog import unlock_clinic
+    # The main window is painted first; the database layer is loaded behind it (issue 19, tpi_notes/ui/app.py).
+    from tpi_notes.ui import app
 
-        path = sqlite_path(resolve_database_url(db))
-        assert path is not None
-        ctx = unlock_clinic(db, path, exc)
-    try:
-        from tpi_notes.ui.app import run_app
+    window = app.show_start_frame()
+    app.import_while_responsive()
+    from tpi_notes.db.engine import resolve_database_url, sqlite_path
+    from tpi_notes.services.context import open_clinic
+    from tpi_notes.services.encryption import DatabaseKeyNeeded, DatabaseKeyWrong
 
-        return run_app(ctx)
+    refusal: TpiError | None = None
+    try:
+        try:
+            ctx = open_clinic(db)
+        except (DatabaseKeyNeeded, DatabaseKeyWrong) as exc:  # an encrypted clinic: its passphrase, before the login
+            from tpi_notes.ui.unlock_dialog import unlock_clinic
+
+            path = sqlite_path(resolve_database_url(db))
+            assert path is not None
+            refusal = exc  # raised again when the person cancels: the unlock dialog has said why
+            ctx = unlock_clinic(db, path, exc)
+    except BaseException as exc:
+        if isinstance(exc, TpiError) and exc is not refusal:
+            app.refuse_start(window, exc)  # a box over the window too, then it closes
+        else:
+            window.close()
+        raise
+    try:
+        if not window.isVisible():  # closed (File > Quit) while the clinic was opening
+            return 0
+        return app.run_app(ctx, window=window)
     finally:
+        app.close_window(window)  # the frame, when the login was cancelled before it was filled
         ctx.close()

@@ -73,7 +73,7 @@ def output_problem(text: str) -> str | None:
 
 def argument_problem(args: argparse.Namespace) -> str | None:
     """The first misuse among the parsed arguments that argparse let through, or None."""
-    from tpi_notes.db.engine import database_url_problem
+    from tpi_notes.db.url_check import database_url_problem
 
     for db in (getattr(args, "db", None), getattr(args, "sub_db", None)):
         if db is not None and (problem := database_url_problem(db)):

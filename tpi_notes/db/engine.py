@@ -11,13 +11,13 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from tpi_notes import clinic_location, open_databases
 from tpi_notes.atomic_output import create_private_file, tighten
 from tpi_notes.db import encryption, sqlite_transactions
+from tpi_notes.db.url_check import database_url_problem
 from tpi_notes.domain.errors import DatabaseOpenError
 from tpi_notes.paths import default_database_path
 
@@ -46,42 +46,6 @@ def _refuse_network_file(path: Path) -> None:
     problem = clinic_location.network_problem(path)
     if problem:
         raise DatabaseOpenError(problem)
-
-
-SUPPORTED_BACKENDS = ("sqlite", "postgresql")
-
-
-def database_url_problem(db: str) -> str | None:
-    """Why ``db`` (a ``--db`` value: a file path or an SQLAlchemy URL) cannot name a tpi-notes database, or
-    None. Reads nothing and opens nothing: a mistyped value is a usage error, told before anything starts."""
-    if not db.strip():
-        return "--db is empty; give a database file path or a URL"
-    if "\0" in db:
-        return "--db contains a NUL character"
-    if "://" not in db:  # an SQLite file on a network share is refused too (tpi_notes/clinic_location.py)
-        return _path_problem(db) or clinic_location.network_problem(Path(db).expanduser().resolve())
-    try:
-        url = make_url(db)
-        url.get_dialect()  # an unknown kind of database (a typo in the scheme) fails here, not at connect
-    except (ArgumentError, ValueError) as exc:  # NoSuchModuleError is an ArgumentError; a bad port a ValueError
-        return f"{db!r} is not a valid database URL: {exc}"
-    if url.get_backend_name() not in SUPPORTED_BACKENDS:
-        return (f"{db!r} names a {url.get_backend_name()} database; tpi-notes works with SQLite files and "
-                "PostgreSQL servers (postgresql+psycopg://…)")
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        return clinic_location.network_problem(Path(url.database).expanduser())
-    return None
-
-
-def _path_problem(db: str) -> str | None:
-    """A file path the system cannot name (a part longer than its folder allows, or the whole too long)."""
-    path = Path(db).expanduser()
-    try:
-        path.resolve().exists()
-    except OSError as exc:  # ENAMETOOLONG, ELOOP: said before anything starts, not as "unexpected error"
-        shown = db if len(db) <= 60 else f"{db[:57]}…"
-        return f"--db {shown!r} cannot name a file: {exc.strerror or exc}"
-    return None
 
 
 def sqlite_path(url: str) -> Path | None:

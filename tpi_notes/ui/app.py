@@ -1,23 +1,47 @@
-"""Starting the user interface: the QApplication, the main window and the event loop."""
+"""Starting the user interface: the main window painted first, then the clinic, the login and the event loop.
+
+The window a person sees first is the main window's frame (menus, an empty patient list saying the database is
+being opened): :func:`show_start_frame` paints it before SQLAlchemy, the services, the crypto libraries or
+ReportLab are imported (issue 19: start-up to a painted window ≤ 3× a bare PySide6 window). The database layer is
+then imported on a worker thread while the window stays responsive (:func:`import_while_responsive`), the
+clinic is opened (the passphrase of an encrypted one asked), the user signs in over the frame, and
+:func:`run_app` fills the same window. This module imports none of that layer itself.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication, QDialog
+import shiboken6
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from tpi_notes import __version__, logs
+from tpi_notes.domain.errors import TpiError
 from tpi_notes.paths import APP_AUTHOR, APP_NAME
-from tpi_notes.services.context import AppContext
-from tpi_notes.ui.crash_dialog import install_crash_dialog
-from tpi_notes.ui.database_check import check_database_after_start
 from tpi_notes.ui.main_window import MainWindow
 from tpi_notes.ui.spin_focus import install_spin_focus
 from tpi_notes.ui.style import apply_theme
 from tpi_notes.ui.wheel_guard import install_wheel_guard
 
+if TYPE_CHECKING:
+    from tpi_notes.services.context import AppContext
+
 log = logging.getLogger(__name__)
+
+FIRST_PAINT_WAIT_MS = 1000
+"""How long the start waits for the frame's first paint: a window that is never exposed (started minimised,
+say) must not hold the clinic back."""
+
+DATABASE_LAYER = ("tpi_notes.services.context", "tpi_notes.services.encryption", "tpi_notes.services.login",
+                  "tpi_notes.services.clinic", "tpi_notes.services.patients", "tpi_notes.services.sessions",
+                  "tpi_notes.services.outcomes", "tpi_notes.services.database_health")
+"""What opening the clinic, the login and filling the window import (none of it Qt): loaded off the GUI thread."""
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
@@ -39,6 +63,80 @@ def create_main_window(ctx: AppContext) -> MainWindow:
     """A ready main window on ``ctx`` (not shown); the QApplication must exist or is created here."""
     ensure_application()
     return MainWindow(ctx)
+
+
+class _FirstPaint(QObject):
+    """Ends ``loop`` once the watched window has been painted whole (the children paint in the same pass, so
+    the loop ends on the next turn)."""
+
+    def __init__(self, loop: QEventLoop) -> None:
+        super().__init__()
+        self._loop = loop
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._loop.quit)
+        return False
+
+
+def show_start_frame(argv: list[str] | None = None) -> MainWindow:
+    """The main window without its clinic, shown and painted (or given up waiting for after
+    ``FIRST_PAINT_WAIT_MS``): what the person sees while the database layer loads and the clinic opens."""
+    ensure_application(argv)
+    window = MainWindow()
+    loop = QEventLoop()
+    painted = _FirstPaint(loop)
+    window.installEventFilter(painted)
+    window.show()
+    QTimer.singleShot(FIRST_PAINT_WAIT_MS, loop.quit)
+    loop.exec()
+    window.removeEventFilter(painted)
+    return window
+
+
+class _Imported(QObject):
+    done = Signal()
+
+
+def import_while_responsive(modules: Iterable[str] = DATABASE_LAYER) -> None:
+    """Import ``modules`` on a worker thread while the GUI thread keeps handling events (the frame repaints and
+    moves); returns when they are loaded. An import that fails is left to fail again, with its own traceback,
+    where the module is next imported on the GUI thread."""
+    names = list(modules)
+    if all(name in sys.modules for name in names):
+        return
+    loop = QEventLoop()
+    imported = _Imported()
+    imported.done.connect(loop.quit)  # queued: the worker is not the loop's thread
+
+    def work() -> None:
+        try:
+            for name in names:
+                importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S110 - imported again, and reported, on the GUI thread
+            pass
+        finally:
+            imported.done.emit()
+
+    worker = threading.Thread(target=work, name="tpi-notes-import", daemon=True)
+    worker.start()
+    loop.exec()
+    worker.join()
+
+
+def refuse_start(window: MainWindow, error: TpiError) -> None:
+    """The clinic could not be opened: say why in a box over the start-up frame (the real command; the one line on
+    standard error is the command line's), then close the frame."""
+    if logs.crash_handlers_installed():  # the real command, not a test calling cli.main in-process
+        QMessageBox.critical(window, "Cannot open the clinic database", str(error))
+    window.close()
+
+
+def close_window(window: MainWindow) -> None:
+    """Close ``window`` unless it is closed already or was deleted (a signed-out user's window is)."""
+    if shiboken6.isValid(window) and window.isVisible():
+        window.close()
 
 
 def sign_in(ctx: AppContext) -> bool:
@@ -68,17 +166,32 @@ def sign_in(ctx: AppContext) -> bool:
     return dialog.exec() == QDialog.DialogCode.Accepted
 
 
-def run_app(ctx: AppContext, argv: list[str] | None = None) -> int:
-    """Set up or log in, then show the main window and run the event loop; returns the exit code."""
+def check_database_after_start(window: MainWindow, ctx: AppContext) -> threading.Thread:
+    """SQLite's quick_check in the background once the window is up (ui/database_check.py, loaded then)."""
+    from tpi_notes.ui import database_check
+
+    return database_check.check_database_after_start(window, ctx)
+
+
+def run_app(ctx: AppContext, argv: list[str] | None = None, window: MainWindow | None = None) -> int:
+    """Set up or log in, then show the main window and run the event loop; returns the exit code. ``window`` is
+    the start-up frame (show_start_frame) when there is one: it is filled for the first user signed in."""
+    from tpi_notes.ui.crash_dialog import install_crash_dialog
+
     app = ensure_application(argv)
     if logs.crash_handlers_installed():  # the real command (not a test): a crash report is also shown in a box
         install_crash_dialog(app)
     while True:  # after Sign out, the login screen again
         if not sign_in(ctx):
             log.info("Login cancelled; the app closes")
+            if window is not None:
+                window.close()
             return 0
         log.info("Signed in: user id %s", ctx.user_id)
-        window = create_main_window(ctx)
+        if window is None:
+            window = create_main_window(ctx)
+        else:
+            window.open_clinic(ctx)
         window.show()
         check_database_after_start(window, ctx)  # in the background, once the window is up (quick_check)
         window.offer_recovered_drafts()
@@ -88,3 +201,4 @@ def run_app(ctx: AppContext, argv: list[str] | None = None) -> int:
             return code
         log.info("Signed out: user id %s", ctx.user_id)
         window.deleteLater()
+        window = None

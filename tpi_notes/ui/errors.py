@@ -13,7 +13,6 @@ from tpi_notes.domain.errors import (
     TpiError,
     ValidationError,
 )
-from tpi_notes.services.context import AccessChanged
 
 _TITLES: dict[type[TpiError], str] = {
     ValidationError: "Please check the entry",
@@ -41,8 +40,9 @@ def show_error(parent: QWidget | None, error: TpiError, title: str | None = None
     """Show ``error`` in a warning box over ``parent`` (widgets use this, not QMessageBox directly).
 
     AccessChanged shows nothing here: the screen lock has covered every window and asks the user to sign in
-    again, saying why (ui/screen_lock.py); a box under its curtain would only wait behind it."""
-    if isinstance(error, AccessChanged):
+    again, saying why (ui/screen_lock.py); a box under its curtain would only wait behind it. (Known by its
+    ``shown_elsewhere`` mark, as logs.py knows it: importing it would load the services before the first paint.)"""
+    if getattr(error, "shown_elsewhere", False):
         return
     QMessageBox.warning(parent, title or error_title(error), error_text(error))
 

@@ -25,26 +25,24 @@ from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.staff import ROLES
-from tpi_notes.services import clinic, login
-from tpi_notes.services import outcomes as outcome_service
-from tpi_notes.services import patients as patient_service
-from tpi_notes.services import sessions as session_service
-from tpi_notes.services.context import AppContext
-from tpi_notes.ui.clinic_windows import ClinicWindows
 from tpi_notes.ui.empty_state import EmptyState
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.patient_list import PatientListPanel
 from tpi_notes.ui.patient_view import PatientView
-from tpi_notes.ui.screen_lock import USER_LOCK, ScreenLock
 from tpi_notes.ui.settings import restore_layout, save_layout
 from tpi_notes.ui.style import set_role
 
-# The editor, the session window, the PDF preview (and ReportLab behind it), the patient form and the help
-# menu are imported when first used, not before the first paint (issue 19: start-up ≤ 3× a bare window).
+# The window is painted before the database layer is loaded (issue 19: start-up ≤ 3× a bare window): the
+# services (SQLAlchemy behind them), the screen lock and the Clinic menu's windows come with the clinic
+# (open_clinic); the editor, the session window, the PDF preview (and ReportLab behind it), the patient form and
+# the help menu when first used.
 if TYPE_CHECKING:
+    from tpi_notes.services.context import AppContext
+    from tpi_notes.ui.clinic_windows import ClinicWindows
     from tpi_notes.ui.editor.window import SessionEditor
     from tpi_notes.ui.patient_dialog import PatientDialog
     from tpi_notes.ui.pdf_preview import PdfPreview
+    from tpi_notes.ui.screen_lock import ScreenLock
     from tpi_notes.ui.session_window import SessionWindow
 
 APP_TITLE = "tpi-notes"
@@ -63,26 +61,29 @@ def redact_url(url: str) -> str:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    """Built with a clinic (``ctx``), or without one as the frame painted at start-up (menus, an empty patient
+    list saying the database is being opened, every action but Quit disabled), then given the clinic with
+    :meth:`open_clinic` once it is open and a user signed in."""
+
+    def __init__(self, ctx: AppContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ctx = ctx
+        self.ctx: AppContext = ctx  # type: ignore[assignment]  # None only in the start-up frame
         self.current_patient: PatientRecord | None = None
         self.active_dialog: PatientDialog | None = None
         self.editors: list[SessionEditor] = []
-        self.clinic_windows = ClinicWindows(ctx, self)
-        self.clinic_windows.session_activated.connect(self.open_session_anywhere)
-        self.clinic_windows.settings_saved.connect(self._on_settings_saved)
+        self.clinic_windows: ClinicWindows | None = None
         self.setObjectName("main_window")
-        self.setWindowTitle(f"{APP_TITLE} — {database_label(ctx)}")
+        self.setWindowTitle(APP_TITLE)
 
-        self.patient_list = PatientListPanel(ctx, self)
+        self.patient_list = PatientListPanel(None, self)
         self.empty_state = EmptyState(self)
         self.no_selection = QLabel("Select a patient on the left, or press Ctrl+N to register one.", self)
         self.no_selection.setAlignment(Qt.AlignmentFlag.AlignCenter)
         set_role(self.no_selection, "hint")
         self.patient_view = PatientView(self)
+        self.opening = QWidget(self)  # the right side while the database opens: nothing to show yet
         self.right_stack = QStackedWidget(self)
-        for widget in (self.empty_state, self.no_selection, self.patient_view):
+        for widget in (self.opening, self.empty_state, self.no_selection, self.patient_view):
             self.right_stack.addWidget(widget)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -97,14 +98,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
         self._make_actions()
         self._make_menus()
-        self._apply_permissions()
         self.screen_lock: ScreenLock | None = None
         self.signed_out = False
-        if ctx.user_id is not None:  # a signed-in user: lock after the clinic's inactivity minutes
-            self.screen_lock = ScreenLock(ctx, clinic.get_clinic_info(ctx).inactivity_lock_minutes, self)
-            self.screen_lock.sign_out_requested.connect(self.sign_out_from_lock)
-            # Signed in again after an access change: show and hide by the roles the account has now.
-            self.screen_lock.locked_changed.connect(lambda locked: locked or self._apply_permissions())
 
         self.patient_list.patient_selected.connect(self._on_patient_selected)
         self.patient_list.patient_activated.connect(self._on_patient_activated)
@@ -116,6 +111,34 @@ class MainWindow(QMainWindow):
 
         self._default_size()
         restore_layout(self, self._splitters())
+        if ctx is None:
+            for action in self.actions():
+                action.setEnabled(action is self.quit_action)
+        else:
+            self.open_clinic(ctx)
+
+    def open_clinic(self, ctx: AppContext) -> None:
+        """Show the clinic ``ctx`` opens, as its signed-in user: what their roles allow, the patients, and the
+        inactivity lock. Called by the constructor, or once for the start-up frame."""
+        from tpi_notes.services import clinic
+        from tpi_notes.ui.clinic_windows import ClinicWindows
+        from tpi_notes.ui.screen_lock import ScreenLock
+
+        self.ctx = ctx
+        self.clinic_windows = ClinicWindows(ctx, self)
+        self.clinic_windows.session_activated.connect(self.open_session_anywhere)
+        self.clinic_windows.settings_saved.connect(self._on_settings_saved)
+        self.setWindowTitle(f"{APP_TITLE} — {database_label(ctx)}")
+        self.patient_list.open_clinic(ctx)
+        for action in self.actions():
+            action.setEnabled(True)  # refresh() disables what needs a patient or a session
+        self._apply_permissions()
+        if ctx.user_id is not None:  # a signed-in user: lock after the clinic's inactivity minutes
+            self.screen_lock = ScreenLock(ctx, clinic.get_clinic_info(ctx).inactivity_lock_minutes, self)
+            self.screen_lock.sign_out_requested.connect(self.sign_out_from_lock)
+            # Signed in again after an access change: show and hide by the roles the account has now.
+            self.screen_lock.locked_changed.connect(lambda locked: locked or self._apply_permissions())
+        self.right_stack.setCurrentWidget(self.no_selection)
         self.refresh()
         self.patient_list.search_edit.setFocus()
 
@@ -142,6 +165,10 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         self.addAction(action)
         return action
+
+    def _clinic_window(self, name: str) -> Callable[[], object]:
+        """The Clinic menu's action ``name`` (ClinicWindows, made with the clinic: after the actions)."""
+        return lambda: getattr(self.clinic_windows, name)()
 
     def _make_actions(self) -> None:
         self.new_patient_action = self._action("&New patient…", self.new_patient, "Ctrl+N",
@@ -175,17 +202,17 @@ class MainWindow(QMainWindow):
                                                 "Show the selected session's procedure note (print or save it)")
         self.print_aftercare_action = self._action("Print &aftercare…", self.print_aftercare, "Ctrl+P",
                                                    "Print the selected session's aftercare sheet for the patient")
-        self.history_action = self._action("Session &history…", self.clinic_windows.open_history, "Ctrl+H",
+        self.history_action = self._action("Session &history…", self._clinic_window("open_history"), "Ctrl+H",
                                            "All sessions: filter, sort, chart and export")
-        self.printout_action = self._action("Check a &printed note…", self.clinic_windows.open_printout_check, None,
+        self.printout_action = self._action("Check a &printed note…", self._clinic_window("open_printout_check"), None,
                                             "Scan a paper note's QR code: is it what was signed, is the record intact?")
         self.outcomes_action = self._action("&Outcomes report…", self.open_outcomes, None,
                                             "Relief and PEG change by muscle group, agent and technique (issue 17)")
-        self.admin_action = self._action("Clinic &administration…", self.clinic_windows.open_admin, None,
+        self.admin_action = self._action("Clinic &administration…", self._clinic_window("open_admin"), None,
                                          "Users and roles, clinic details, formulary and lots")
-        self.audit_action = self._action("Audit &trail…", self.clinic_windows.open_audit, None,
+        self.audit_action = self._action("Audit &trail…", self._clinic_window("open_audit"), None,
                                          "Who viewed, changed, signed, printed or exported what, and when")
-        self.backup_action = self._action("&Back up database…", self.clinic_windows.backup, None,
+        self.backup_action = self._action("&Back up database…", self._clinic_window("backup"), None,
                                           "Write a consistent copy of the clinic database to a file")
 
     def _make_menus(self) -> None:
@@ -217,6 +244,8 @@ class MainWindow(QMainWindow):
 
     def _apply_permissions(self) -> None:
         """Hide what the signed-in user's roles do not allow (the services refuse it regardless)."""
+        from tpi_notes.services import clinic
+
         can = self.ctx.can
         self.new_patient_action.setVisible(can(Permission.EDIT_PATIENTS))
         self.edit_patient_action.setVisible(can(Permission.EDIT_PATIENTS))
@@ -257,12 +286,16 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_settings_saved(self) -> None:
         """New clinic settings: the lock follows the new inactivity minutes at once."""
+        from tpi_notes.services import clinic
+
         if self.screen_lock is not None:
             self.screen_lock.set_minutes(clinic.get_clinic_info(self.ctx).inactivity_lock_minutes)
 
     @Slot(int)
     def open_session_anywhere(self, session_id: int) -> QWidget | None:
         """Open a session from the history browser: select its patient here, then open it."""
+        from tpi_notes.services import sessions as session_service
+
         try:
             record = session_service.get_session(self.ctx, session_id)
         except TpiError as exc:
@@ -314,6 +347,8 @@ class MainWindow(QMainWindow):
         return self._end_session()
 
     def _end_session(self) -> bool:
+        from tpi_notes.services import login
+
         if self.screen_lock is not None:
             self.screen_lock.release()
         for widget in QApplication.topLevelWidgets():
@@ -329,6 +364,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def lock_screen(self) -> None:
+        from tpi_notes.ui.screen_lock import USER_LOCK
+
         if self.screen_lock is not None:
             self.screen_lock.lock(reason=USER_LOCK)  # said as such on the screen and in the audit trail
 
@@ -336,6 +373,10 @@ class MainWindow(QMainWindow):
     @Slot()
     def refresh(self) -> None:
         """Re-read the patient list and the selected patient; show the first-run screen when empty."""
+        if self.ctx is None:
+            return  # the start-up frame: the database is still being opened
+        from tpi_notes.services import clinic
+
         try:
             empty = clinic.is_empty(self.ctx)
             self.patient_list.refresh()
@@ -356,6 +397,8 @@ class MainWindow(QMainWindow):
         self._show_patient(patient_id)
 
     def _show_patient(self, patient_id: int | None) -> None:
+        from tpi_notes.services import patients as patient_service
+
         record = None
         if patient_id is not None:
             try:
@@ -391,6 +434,8 @@ class MainWindow(QMainWindow):
 
     def _show_outcomes(self, patient_id: int) -> None:
         """The patient's response map and PEG trend (issue 17); a failure there leaves the rest of the page."""
+        from tpi_notes.services import outcomes as outcome_service
+
         try:
             self.patient_view.show_outcomes(outcome_service.patient_outcomes(self.ctx, patient_id))
         except TpiError as exc:
@@ -403,6 +448,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def edit_patient(self) -> None:
+        from tpi_notes.services import patients as patient_service
+
         if self.current_patient is None:
             return
         try:
@@ -445,7 +492,8 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def open_session(self, session_id: int) -> SessionWindow | SessionEditor | None:
         """Open a session in its own window: a draft in the editor, a signed one read-only on its atlas."""
-        from tpi_notes.services import integrity
+        from tpi_notes.services import clinic, integrity
+        from tpi_notes.services import sessions as session_service
         from tpi_notes.ui.editor.opening import open_editor
         from tpi_notes.ui.session_window import SessionWindow
 
@@ -572,7 +620,8 @@ class MainWindow(QMainWindow):
             if editor.isVisible() and not editor.close():
                 event.ignore()
                 return
-        self.clinic_windows.close_all()
+        if self.clinic_windows is not None:
+            self.clinic_windows.close_all()
         if self.screen_lock is not None:
             self.screen_lock.stop()
         save_layout(self, self._splitters())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -29,9 +29,12 @@ from PySide6.QtWidgets import (
 
 from tpi_notes.domain.patient import PatientSummary
 from tpi_notes.domain.text_input import short_date
-from tpi_notes.services import patients as patient_service
-from tpi_notes.services.context import AppContext
 from tpi_notes.ui.style import set_role
+
+# The services (and SQLAlchemy behind them) are loaded after the first paint: the list is built empty, saying the
+# database is being opened, and given the clinic once it is open (issue 19).
+if TYPE_CHECKING:
+    from tpi_notes.services.context import AppContext
 
 SEARCH_DELAY_MS = 150
 PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -98,13 +101,12 @@ class PatientListPanel(QWidget):
     patient_activated = Signal(int)
     """A patient was double-clicked or Enter was pressed on it: open it for editing."""
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self.demo_available = True
         self._announced: int | None = None
         self.search_edit = QLineEdit(self)
-        self.search_edit.setMaxLength(patient_service.SEARCH_TEXT_MAX)
         self.search_edit.setObjectName("patient_search")
         self.search_edit.setPlaceholderText("Search name, MRN or date of birth")
         self.search_edit.setClearButtonEnabled(True)
@@ -156,6 +158,20 @@ class PatientListPanel(QWidget):
         self.view.installEventFilter(self)
         self.view.doubleClicked.connect(self._on_double_clicked)
         self.view.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        if ctx is None:
+            self.hint_label.setText("Opening the clinic database…")
+            self._stack.setCurrentWidget(self.hint_label)
+            self.search_edit.setEnabled(False)
+        else:
+            self.open_clinic(ctx)
+
+    def open_clinic(self, ctx: AppContext) -> None:
+        """Search ``ctx``'s patients from now on (the list is empty until :meth:`refresh`)."""
+        from tpi_notes.services import patients as patient_service
+
+        self._ctx = ctx
+        self.search_edit.setMaxLength(patient_service.SEARCH_TEXT_MAX)
+        self.search_edit.setEnabled(True)
 
     # -- searching ---------------------------------------------------------------------------------------
     @Slot(str)
@@ -178,7 +194,11 @@ class PatientListPanel(QWidget):
     @Slot()
     def refresh(self) -> None:
         """Run the search for the current text, keeping the selected patient selected if still listed."""
+        from tpi_notes.services import patients as patient_service
+
         self._timer.stop()
+        if self._ctx is None:
+            return  # still opening the database
         keep = self.current_patient_id()
         text = self.search_edit.text().strip()
         rows = patient_service.search_patients(self._ctx, text, limit=patient_service.SEARCH_LIMIT)
@@ -190,6 +210,8 @@ class PatientListPanel(QWidget):
             self._announce(None)
 
     def _update_count(self, text: str, rows: list[PatientSummary]) -> None:
+        from tpi_notes.services import patients as patient_service
+
         limit = patient_service.SEARCH_LIMIT
         if not text:
             total = patient_service.count_patients(self._ctx)
