@@ -141,37 +141,35 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
             raise ValidationError({"physician_id": "Choose a physician from the clinic's staff."})
         if clean.assistant_id is not None and not staff.has_any_role(s, clean.assistant_id, ASSISTANT_ROLES):
             raise ValidationError({"assistant_id": "Choose the assistant from the clinic's nurses and physicians."})
-        row = None
+        stored = None
         before = None
         if not clean.is_new:
             locks.session_row(s, clean.id)  # type: ignore[arg-type]  # another save of it waits (PostgreSQL)
-            state = session_records.status_and_version(s, clean.id)  # type: ignore[arg-type]
-            if state is None:
+            # Read once: its status and version to check, the risks it carried (pretick) and the rows the
+            # writer compares with, so that only what changed is written (issue 19).
+            stored = session_records.load(s, clean.id)  # type: ignore[arg-type]
+            if stored is None:
                 raise NotFoundError(f"Session {clean.id} no longer exists.")
-            status, version = state
-            if status != "draft":
+            if stored.status != "draft":
                 raise SignedSessionError("This session is signed and locked; add an addendum instead.")
-            if version != clean.row_version:
+            if stored.row_version != clean.row_version:
                 raise ConcurrentEditError(
                     "This session was saved on another workstation after you opened it. Reload to see that "
                     "version; your changes here were not saved.")
-            from tpi_notes.db.models import ProcedureSession
-
-            row = s.get(ProcedureSession, clean.id)
-            stored = session_records.load(s, clean.id)  # type: ignore[arg-type]
-            before = draft_from_record(stored) if stored is not None else None
+            before = draft_from_record(stored)
         # Risks that the sites and agents now carry are ticked (pneumothorax, corticosteroid risks); one the
         # physician unticked stays so, and signing asks for the reason (domain/consent_risks.py).
         clean = pretick(before, clean, formulary, atlas)
         from tpi_notes.services.assessment import assess_in
 
         assessment = assess_in(s, clean, formulary=formulary, lots=lots, code_sets=code_sets)
-        written = session_writer.write(s, row, clean, assessment.findings,
-                                       icd10_version=icd10.set_or_nearest(day, code_sets).version)
-        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create" if row is None else "change",
-                     entity="session", entity_id=written.id, patient_id=clean.patient_id,
+        session_id, _ = session_writer.write(s, stored, clean, assessment.findings,
+                                             icd10_version=icd10.set_or_nearest(day, code_sets).version,
+                                             formulary=formulary, lots=lots)
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create" if stored is None else "change",
+                     entity="session", entity_id=session_id, patient_id=clean.patient_id,
                      detail=f"draft saved: {len(clean.sites)} sites, {len(clean.preparations)} syringes")
-        record = session_records.load(s, written.id)
+        record = session_records.load(s, session_id)
         assert record is not None
         return draft_from_record(record)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import (
@@ -32,14 +32,45 @@ _PLAIN_FIELDS = (
 )
 
 
-def _user_label(s: Session, user_id: int | None) -> str:
-    if user_id is None:
-        return ""
-    # Two columns, not the User object (whose roles would be loaded with it): a save reads the record twice.
-    user = s.execute(select(User.full_name, User.credentials).where(User.id == user_id)).first()
-    if user is None:
-        return ""
-    return f"{user.full_name}, {user.credentials}" if user.credentials else user.full_name
+# One session's rows, as plain columns (no ORM objects, no identity map), with statements built once: a save
+# reads the record it changes, and the editor, the note and signing read one at every open (issue 19).
+_SESSION = ProcedureSession.__table__
+_SITE = Site.__table__
+_SID = bindparam("sid")
+_ROW = select(_SESSION).where(_SESSION.c.id == _SID)
+_PREPARATIONS = (
+    select(Preparation.__table__.c.label, PreparationComponent.__table__.c.volume_ml,
+           FormularyItem.__table__.c.code, Lot.__table__.c.lot_number, Lot.__table__.c.expiry,
+           PreparationComponent.__table__.c.vials_opened, Lot.__table__.c.ndc, Preparation.__table__.c.id)
+    .select_from(Preparation.__table__)
+    .outerjoin(PreparationComponent.__table__,
+               PreparationComponent.__table__.c.preparation_id == Preparation.__table__.c.id)
+    .outerjoin(FormularyItem.__table__, FormularyItem.__table__.c.id == PreparationComponent.__table__.c.item_id)
+    .outerjoin(Lot.__table__, Lot.__table__.c.id == PreparationComponent.__table__.c.lot_id)
+    .where(Preparation.__table__.c.session_id == _SID)
+    .order_by(Preparation.__table__.c.label, PreparationComponent.__table__.c.position))
+_SITES = select(_SITE).where(_SITE.c.session_id == _SID).order_by(_SITE.c.number)
+_DIAGNOSES = (select(SessionDiagnosis.__table__.c.code, SessionDiagnosis.__table__.c.display)
+              .where(SessionDiagnosis.__table__.c.session_id == _SID).order_by(SessionDiagnosis.__table__.c.position))
+_ADDENDA = (select(AddendumRow.__table__.c.kind, AddendumRow.__table__.c.text, AddendumRow.__table__.c.author_id,
+                   AddendumRow.__table__.c.created_at, AddendumRow.__table__.c.content_sha256)
+            .where(AddendumRow.__table__.c.session_id == _SID)
+            .order_by(AddendumRow.__table__.c.created_at, AddendumRow.__table__.c.id))
+_FINDINGS = (select(SessionFinding.__table__.c.rule_code, SessionFinding.__table__.c.severity,
+                    SessionFinding.__table__.c.message, SessionFinding.__table__.c.source,
+                    SessionFinding.__table__.c.subject, SessionFinding.__table__.c.override_reason)
+             .where(SessionFinding.__table__.c.session_id == _SID).order_by(SessionFinding.__table__.c.id))
+_USERS = (select(User.__table__.c.id, User.__table__.c.full_name, User.__table__.c.credentials)
+          .where(User.__table__.c.id.in_(bindparam("ids", expanding=True))))
+
+
+def _user_labels(s: Session, ids: set[int | None]) -> dict[int | None, str]:
+    """"Full Name, MD" by user id, for the ids named (two columns, not User objects with their roles)."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {uid: f"{name}, {credentials}" if credentials else name
+            for uid, name, credentials in s.connection().execute(_USERS, {"ids": wanted})}
 
 
 def _site(row: Site, labels: dict[int, str]) -> d.Site:
@@ -58,48 +89,42 @@ def _site(row: Site, labels: dict[int, str]) -> d.Site:
 
 
 def load(s: Session, session_id: int) -> d.SessionRecord | None:
-    row = s.get(ProcedureSession, session_id)
+    """The whole session as stored, or None: eight plain SELECTs (nine with the people's names)."""
+    s.flush()  # what the caller changed through the ORM in this transaction is read back (signing does)
+    conn = s.connection()
+    params = {"sid": session_id}
+    row = conn.execute(_ROW, params).first()
     if row is None:
         return None
-    preps = s.scalars(select(Preparation).where(Preparation.session_id == session_id).order_by(Preparation.label))
-    preparations, labels = [], {}
-    for prep in preps:
-        labels[prep.id] = prep.label
-        components = s.execute(
-            select(PreparationComponent.volume_ml, FormularyItem.code, Lot.lot_number, Lot.expiry,
-                   PreparationComponent.vials_opened, Lot.ndc)
-            .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
-            .outerjoin(Lot, Lot.id == PreparationComponent.lot_id)
-            .where(PreparationComponent.preparation_id == prep.id)
-            .order_by(PreparationComponent.position)
-        )
-        preparations.append(d.Preparation(prep.label, tuple(
-            d.Component(code, volume, lot or "", expiry, vials, ndc or "")
-            for volume, code, lot, expiry, vials, ndc in components)))
-    sites = s.scalars(select(Site).where(Site.session_id == session_id).order_by(Site.number))
-    diagnoses = s.scalars(select(SessionDiagnosis).where(SessionDiagnosis.session_id == session_id)
-                          .order_by(SessionDiagnosis.position))
-    addenda = s.scalars(select(AddendumRow).where(AddendumRow.session_id == session_id)
-                        .order_by(AddendumRow.created_at, AddendumRow.id))
-    findings = s.scalars(select(SessionFinding).where(SessionFinding.session_id == session_id)
-                         .order_by(SessionFinding.id))
+    labels: dict[int, str] = {}
+    components: dict[str, list[d.Component]] = {}
+    for label, volume, code, lot, expiry, vials, ndc, prep_id in conn.execute(_PREPARATIONS, params):
+        labels[prep_id] = label
+        drawn = components.setdefault(label, [])
+        if code is not None:
+            drawn.append(d.Component(code, volume, lot or "", expiry, vials, ndc or ""))
+    preparations = tuple(d.Preparation(label, tuple(drawn)) for label, drawn in components.items())
+    sites = tuple(_site(x, labels) for x in conn.execute(_SITES, params))
+    diagnoses = tuple(d.Diagnosis(code, display) for code, display in conn.execute(_DIAGNOSES, params))
+    addenda = conn.execute(_ADDENDA, params).all()
+    findings = tuple(Finding(code, severity, message, source, subject, bool(reason), reason)
+                     for code, severity, message, source, subject, reason in conn.execute(_FINDINGS, params))
+    names = _user_labels(s, {row.physician_id, row.assistant_id, row.signed_by_id, *(a[2] for a in addenda)})
     values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
     scales, responses = outcomes.load(s, session_id)
     return d.SessionRecord(
         id=row.id, patient_id=row.patient_id, status=row.status, performed_start=row.performed_start,
         performed_end=row.performed_end, physician_id=row.physician_id,
-        physician=_user_label(s, row.physician_id), atlas_version=row.atlas_version,
-        assistant=_user_label(s, row.assistant_id),
-        diagnoses=tuple(d.Diagnosis(x.code, x.display) for x in diagnoses),
+        physician=names.get(row.physician_id, ""), atlas_version=row.atlas_version,
+        assistant=names.get(row.assistant_id, ""), diagnoses=diagnoses,
         exam_findings=tuple(d.ExamFinding(**f) for f in row.exam_findings or ()),
         consent_risks=tuple(row.consent_risks or ()),
         carried_fields=tuple(row.carried_fields or ()),
-        preparations=tuple(preparations), sites=tuple(_site(x, labels) for x in sites),
-        addenda=tuple(d.Addendum(a.kind, a.text, _user_label(s, a.author_id), a.created_at, a.content_sha256)
-                      for a in addenda),
-        findings=tuple(Finding(f.rule_code, f.severity, f.message, f.source, f.subject, bool(f.override_reason),
-                               f.override_reason) for f in findings),
-        signed_by=_user_label(s, row.signed_by_id), scales=scales, prior_responses=responses, **values,
+        preparations=preparations, sites=sites,
+        addenda=tuple(d.Addendum(kind, text, names.get(author, ""), at, digest)
+                      for kind, text, author, at, digest in addenda),
+        findings=findings, signed_by=names.get(row.signed_by_id, ""), scales=scales, prior_responses=responses,
+        **values,
     )
 
 

@@ -1,11 +1,11 @@
-"""Writing a draft's content into a session row and its children (diagnoses, syringes, sites)."""
+"""Writing a draft's content into a session row and its children (diagnoses, syringes, sites, findings, outcomes)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import (
@@ -19,8 +19,14 @@ from tpi_notes.db.models import (
     Site,
 )
 from tpi_notes.db.repositories import outcomes
+from tpi_notes.db.transactions import SAVED_ELSEWHERE
 from tpi_notes.domain.draft import SessionDraft
+from tpi_notes.domain.errors import ConcurrentEditError
 from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.formulary import FormularyItem as FormularyItemData
+from tpi_notes.domain.formulary import Lot as LotData
+from tpi_notes.domain.session import Preparation as PreparationData
+from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.session import Site as SiteDraft
 from tpi_notes.domain.templates import CARRIED_FIELDS
 
@@ -32,85 +38,147 @@ _SCALARS = (
 )
 
 
-def write(s: Session, row: ProcedureSession | None, draft: SessionDraft,
-          findings: Sequence[Finding] = (), *, icd10_version: str | None = None) -> ProcedureSession:
-    """Insert (row None) or overwrite a draft session and its current findings.
+_SESSION = ProcedureSession.__table__
+_SID = bindparam("sid")
+_VERSIONED_UPDATE = (update(_SESSION).where(_SESSION.c.id == _SID, _SESSION.c.row_version == bindparam("was"))
+                     .values(row_version=bindparam("now")))
+_PREPARATION_IDS = select(Preparation.__table__.c.label, Preparation.__table__.c.id).where(
+    Preparation.__table__.c.session_id == _SID)
 
-    The caller has checked status and row version; ``findings`` carry the override reasons; ``icd10_version``
-    is the ICD-10-CM set valid on the session's date (written in the same UPDATE, so the row version moves once).
 
-    The children are replaced with one DELETE and one multi-row INSERT a table, not row by row through the
-    ORM's collections (which first loaded each collection, then flushed a statement per row: 50 statements for
-    a 10-site session; issue 19). The row's collections are expired, so whoever reads them next reads the rows
-    written here.
+def write(s: Session, stored: SessionRecord | None, draft: SessionDraft, findings: Sequence[Finding] = (), *,
+          icd10_version: str | None = None, formulary: Mapping[str, FormularyItemData] | None = None,
+          lots: Sequence[LotData] | None = None) -> tuple[int, int]:
+    """Insert (``stored`` None) or overwrite a draft session and its current findings; returns its id and new
+    row version.
+
+    The caller has checked status and row version against ``stored``, the session as it read it in this
+    transaction; the UPDATE checks the version again (``WHERE row_version = …``) and a row someone else saved in
+    between is refused with ConcurrentEditError. ``findings`` carry the override reasons; ``icd10_version`` is
+    the ICD-10-CM set valid on the session's date; ``formulary`` and ``lots``, when the caller has read them,
+    give the item and lot ids (else they are read here).
+
+    Plain statements, no ORM objects (issue 19), and only what changed: the session row always (its version
+    moves on), and of the children only the tables, syringes and sites that differ from ``stored``. A site or
+    syringe left as it was keeps its row.
     """
-    if row is None:
-        row = ProcedureSession(patient_id=draft.patient_id, status="draft")
-        s.add(row)
-    for name in _SCALARS:
-        setattr(row, name, getattr(draft, name))
+    conn = s.connection()
+    values = _row_values(draft, icd10_version)
+    if stored is None:
+        done = conn.execute(insert(_SESSION).values(patient_id=draft.patient_id, status="draft", row_version=1,
+                                                    **values))
+        session_id, version = done.inserted_primary_key[0], 1
+    else:
+        session_id, version = stored.id, stored.row_version + 1
+        done = conn.execute(_VERSIONED_UPDATE.values(**values),
+                            {"sid": session_id, "was": stored.row_version, "now": version})
+        if done.rowcount != 1:  # saved by another workstation after the caller's check (PostgreSQL)
+            raise ConcurrentEditError(SAVED_ELSEWHERE)
+    old = stored or _NOTHING
+    if draft.diagnoses != old.diagnoses:
+        conn.execute(delete(SessionDiagnosis).where(SessionDiagnosis.session_id == session_id))
+        if draft.diagnoses:
+            conn.execute(insert(SessionDiagnosis), [
+                {"session_id": session_id, "position": i, "code": x.code, "display": x.display}
+                for i, x in enumerate(draft.diagnoses)])
+    if [_finding_key(f) for f in findings] != [_finding_key(f) for f in old.findings] or (
+            draft.physician_id != old.physician_id and any(f.override_reason for f in findings)):
+        conn.execute(delete(SessionFinding).where(SessionFinding.session_id == session_id))
+        if findings:
+            conn.execute(insert(SessionFinding), [
+                {"session_id": session_id, "rule_code": f.code, "subject": f.subject, "severity": f.severity,
+                 "message": f.message, "source": f.source, "override_reason": f.override_reason,
+                 "overridden_by_id": draft.physician_id if f.override_reason else None, "overridden_at": None}
+                for f in findings])
+    _write_sites_and_preparations(s, session_id, old, draft, formulary, lots)
+    if draft.scales != old.scales or draft.prior_responses != old.prior_responses:
+        outcomes.write(s, session_id, draft.scales, draft.prior_responses)  # PEG, response per muscle (issue 17)
+    return session_id, version
+
+
+_NOTHING = SessionRecord(id=0, patient_id=0, status="draft", performed_start=datetime.min, performed_end=None,
+                         physician_id=0, physician="", atlas_version="")
+
+
+def _row_values(draft: SessionDraft, icd10_version: str | None) -> dict:
+    values = {name: getattr(draft, name) for name in _SCALARS}
     if icd10_version is not None:
-        row.icd10_version = icd10_version
-    row.exam_findings = [vars(f).copy() for f in draft.exam_findings]
-    row.consent_risks = list(draft.consent_risks)
-    row.carried_fields = [name for name in draft.carried_fields if name in CARRIED_FIELDS]
-    row.carried_from = draft.carried_from[:160] if row.carried_fields else ""
-    # Always touch the row so that its version moves on even when only children changed.
-    row.updated_at = datetime.now().replace(microsecond=0)
-    s.flush()  # the UPDATE (row version checked) or the INSERT that gives a new session its id
-    session_id = row.id
-    _delete_children(s, session_id)
-    s.expire(row, ["sites", "diagnoses", "findings", "preparations"])
-    if draft.diagnoses:
-        s.execute(insert(SessionDiagnosis), [
-            {"session_id": session_id, "position": i, "code": d.code, "display": d.display}
-            for i, d in enumerate(draft.diagnoses)])
-    if findings:
-        s.execute(insert(SessionFinding), [
-            {"session_id": session_id, "rule_code": f.code, "subject": f.subject, "severity": f.severity,
-             "message": f.message, "source": f.source, "override_reason": f.override_reason,
-             "overridden_by_id": draft.physician_id if f.override_reason else None, "overridden_at": None}
-            for f in findings])
-    preps = _write_preparations(s, session_id, draft)
-    if draft.sites:
-        s.execute(insert(Site), [_site_row(session_id, site, preps) for site in draft.sites])
-    outcomes.write(s, row.id, draft.scales, draft.prior_responses)  # PEG and the response per muscle (issue 17)
-    return row
+        values["icd10_version"] = icd10_version
+    carried = [name for name in draft.carried_fields if name in CARRIED_FIELDS]
+    values.update(exam_findings=[vars(f).copy() for f in draft.exam_findings], consent_risks=list(draft.consent_risks),
+                  carried_fields=carried, carried_from=draft.carried_from[:160] if carried else "",
+                  updated_at=datetime.now().replace(microsecond=0))
+    return values
 
 
-def _delete_children(s: Session, session_id: int) -> None:
-    """The session's sites, syringes (and their components), diagnoses and findings, gone (sites first: they name
-    the syringes)."""
-    preparations = select(Preparation.id).where(Preparation.session_id == session_id)
-    s.execute(delete(Site).where(Site.session_id == session_id))
-    s.execute(delete(PreparationComponent).where(PreparationComponent.preparation_id.in_(preparations)))
-    s.execute(delete(Preparation).where(Preparation.session_id == session_id))
-    s.execute(delete(SessionDiagnosis).where(SessionDiagnosis.session_id == session_id))
-    s.execute(delete(SessionFinding).where(SessionFinding.session_id == session_id))
+def _finding_key(f: Finding) -> tuple:
+    return f.code, f.subject, f.severity, f.message, f.source, f.override_reason
 
 
-def _write_preparations(s: Session, session_id: int, draft: SessionDraft) -> dict[str, int]:
-    """The draft's syringes and their components; returns each syringe's id by label."""
-    if not draft.preparations:
-        return {}
-    codes = {c.item_code for prep in draft.preparations for c in prep.components}
-    items = dict(s.execute(select(FormularyItem.code, FormularyItem.id).where(FormularyItem.code.in_(codes))).all())
-    numbers = {c.lot_number for prep in draft.preparations for c in prep.components if c.lot_number}
-    lots = {(item_id, number): lot_id for lot_id, item_id, number in s.execute(
-        select(Lot.id, Lot.item_id, Lot.lot_number).where(Lot.lot_number.in_(numbers)))} if numbers else {}
-    ids: dict[str, int] = {}
-    components = []
-    for prep in draft.preparations:
-        done = s.execute(insert(Preparation).values(session_id=session_id, label=prep.label))
-        prep_id = done.inserted_primary_key[0]
-        ids[prep.label] = prep_id
-        components += [{"preparation_id": prep_id, "position": position, "item_id": items[c.item_code],
-                        "lot_id": lots.get((items[c.item_code], c.lot_number)) if c.lot_number else None,
-                        "volume_ml": c.volume_ml, "vials_opened": c.vials_opened}
-                       for position, c in enumerate(prep.components)]
-    if components:
-        s.execute(insert(PreparationComponent), components)
-    return ids
+def _write_sites_and_preparations(s: Session, session_id: int, old: SessionRecord, draft: SessionDraft,
+                                  formulary: Mapping[str, FormularyItemData] | None,
+                                  lots: Sequence[LotData] | None) -> None:
+    """Syringes by label and sites by number, written where they differ from ``old``.
+
+    A syringe whose drugs changed keeps its row (the sites name it by id) and has its components written again;
+    a site is written again (deleted, inserted) when anything of it changed, its syringe's label included.
+    """
+    was_preps = {p.label: p.components for p in old.preparations}
+    now_preps = {p.label: p.components for p in draft.preparations}
+    was_sites = {x.number: x for x in old.sites}
+    sites = [x for x in draft.sites if was_sites.get(x.number) != x]
+    gone_preps = [label for label in was_preps if label not in now_preps]
+    # a site naming a syringe that goes is written again (without it), as the whole draft would have been
+    sites += [x for x in draft.sites if x.preparation_label in gone_preps and x not in sites]
+    numbers = {x.number for x in draft.sites}
+    gone_sites = [n for n in was_sites if n not in numbers] + [x.number for x in sites if x.number in was_sites]
+    changed_preps = [p for p in draft.preparations if was_preps.get(p.label) != p.components]
+    if not (sites or gone_sites or gone_preps or changed_preps):
+        return
+    conn = s.connection()
+    ids = dict(conn.execute(_PREPARATION_IDS, {"sid": session_id}).all()) if was_preps else {}
+    if gone_sites:
+        conn.execute(delete(Site).where(Site.session_id == session_id, Site.number.in_(gone_sites)))
+    stale = [ids[label] for label in gone_preps] + [ids[p.label] for p in changed_preps if p.label in ids]
+    if stale:
+        conn.execute(delete(PreparationComponent).where(PreparationComponent.preparation_id.in_(stale)))
+    if gone_preps:
+        conn.execute(delete(Preparation).where(Preparation.id.in_([ids.pop(label) for label in gone_preps])))
+    if changed_preps:
+        items, lot_ids = _item_and_lot_ids(s, changed_preps, formulary, lots)
+        components = []
+        for prep in changed_preps:
+            if prep.label not in ids:
+                ids[prep.label] = conn.execute(
+                    insert(Preparation).values(session_id=session_id, label=prep.label)).inserted_primary_key[0]
+            components += [{"preparation_id": ids[prep.label], "position": position,
+                            "item_id": items[c.item_code],
+                            "lot_id": lot_ids.get((c.item_code, c.lot_number)) if c.lot_number else None,
+                            "volume_ml": c.volume_ml, "vials_opened": c.vials_opened}
+                           for position, c in enumerate(prep.components)]
+        if components:
+            conn.execute(insert(PreparationComponent), components)
+    if sites:
+        conn.execute(insert(Site), [_site_row(session_id, x, ids) for x in sites])
+
+
+def _item_and_lot_ids(s: Session, preparations: Sequence[PreparationData],
+                      formulary: Mapping[str, FormularyItemData] | None,
+                      lots: Sequence[LotData] | None) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Formulary item ids by code and lot ids by (item code, lot number), from what the caller read or read here."""
+    codes = {c.item_code for prep in preparations for c in prep.components}
+    if formulary is None:
+        items = dict(s.execute(select(FormularyItem.code, FormularyItem.id).where(FormularyItem.code.in_(codes))).all())
+    else:
+        items = {code: formulary[code].id for code in codes if code in formulary}
+    if lots is None:
+        numbers = {c.lot_number for prep in preparations for c in prep.components if c.lot_number}
+        lot_ids = {(code, number): lot_id for lot_id, code, number in s.execute(
+            select(Lot.id, FormularyItem.code, Lot.lot_number).join(FormularyItem, FormularyItem.id == Lot.item_id)
+            .where(Lot.lot_number.in_(numbers)))} if numbers else {}
+    else:
+        lot_ids = {(lot.item_code, lot.lot_number): lot.id for lot in lots}
+    return items, lot_ids
 
 
 def _site_row(session_id: int, site: SiteDraft, preps: dict[str, int]) -> dict:
