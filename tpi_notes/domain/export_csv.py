@@ -12,6 +12,7 @@ saline is in mL (its salt is not a dose).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from collections.abc import Iterable
 
@@ -86,6 +87,18 @@ PER_DRUG = (("lidocaine", "lidocaine", True), ("bupivacaine", "bupivacaine", Tru
             ("dexamethasone", "dexamethasone sodium phosphate", False), ("betamethasone", "betamethasone", False))
 SALINE = "sodium chloride"
 CSV_HEADER: tuple[str, ...] = tuple(name for name, _ in CSV_COLUMNS)
+
+# A signed session's row is stored (issue 19, db/repositories/stored_export_rows.py) as two runs of CSV text
+# around the two cells that can still change after signing: the physician's and the signer's names with
+# credentials, which are the users' as they are now. Everything else in the row is fixed by the signature (the
+# patient as signed, the formulary items and lots a signed note used are frozen), except the codes, which also
+# depend on the clinic's e-stim payer profile (stored with the row) and the addenda count (the row is worked
+# out again with each addendum). ROW_FORMAT names the rules that made a row: bump its number whenever
+# ``csv_row``, the dose or coding rules or their data change what a row says; a column added changes the
+# header's digest by itself. A stored row of another format is not used, and the next export stores it again.
+ROW_FORMAT = "1:" + hashlib.sha256("\x1f".join(CSV_HEADER).encode()).hexdigest()[:12]
+LIVE_FROM = CSV_HEADER.index("physician")  # the live cells: physician, signed_by
+LIVE_TO = CSV_HEADER.index("signed_by") + 1
 
 
 def number(value: float | None) -> str:
@@ -181,6 +194,25 @@ def csv_row(record: ExportRecord) -> list[str]:
         peg_score_cell(s.scales),
     )
     return list(map(safe_cell, cells))
+
+
+def encode_cells(cells: list[str]) -> str:
+    """The cells as one CSV line without its line end, as ``CsvWriter`` writes them (two or more cells: a single
+    empty cell would be written quoted)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()
+
+
+def stored_parts(cells: list[str]) -> tuple[str, str]:
+    """A signed session's row (``csv_row``) as the two runs of CSV text that are stored: before and after the
+    live cells."""
+    return encode_cells(cells[:LIVE_FROM]), encode_cells(cells[LIVE_TO:])
+
+
+def live_cells(physician: str, signed_by: str) -> str:
+    """The live cells (names with credentials, as ``csv_row`` writes them), encoded, to go between the parts."""
+    return encode_cells([safe_cell(physician), safe_cell(signed_by)])
 
 
 class CsvWriter:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from tpi_notes.db.models import Addendum as AddendumRow
 from tpi_notes.db.models import ProcedureSession, User
-from tpi_notes.db.repositories import audit, staff
+from tpi_notes.db.repositories import audit, staff, stored_export_rows
 from tpi_notes.domain import signature_keys as keys
 from tpi_notes.domain.addenda import addendum_content_sha256, clean_addendum
 from tpi_notes.domain.errors import NotFoundError, TpiError
@@ -67,6 +67,7 @@ def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_
                          detail=f"{kind} to session {session_id}, sha256 {digest}, Ed25519 key {fingerprint}")
             # The note with this addendum, PAdES-signed by its author (None: the certificate is pending).
             signed_notes.sign_note(s, ctx, session_id, author_id, unlocked.private_key, addendum_id=row.id)
+            stored_export_rows.refresh(s, [session_id])  # its CSV row counts the addendum (issue 19)
             author = s.get_one(User, author_id)
             label = f"{author.full_name}, {author.credentials}" if author.credentials else author.full_name
     attempt.raise_if_refused()

@@ -2,24 +2,30 @@
 
 The sessions a ``HistoryFilter`` matches (the history browser's filter, so "export what I see" is exact) are
 read and written 500 at a time in the order performed, never held whole: memory stays flat whatever the range.
-Every session is dosed at its patient's weight and coded by the rules of its date, as its note is; large CSV
-and JSON Lines exports share that work with helper processes (``export_helpers``). One audit event records
-the export (format, filter, count; never a patient's name).
+Every session is dosed at its patient's weight and coded by the rules of its date, as its note is. A CSV export
+writes a signed session from its row stored at signing (issue 19, ``stored_export_rows``): one streamed query
+gives each session with its stored row, the live physician and signer names go between its two parts, and only
+drafts (and rows missing or made under another format or payer profile) are worked out here, then stored for the
+next export. Large JSON Lines exports share the work with helper processes (``export_helpers``). One audit event
+records the export (format, filter, count; never a patient's name).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from tpi_notes import open_databases
 from tpi_notes.atomic_output import atomic_file
-from tpi_notes.db.repositories import audit, export_rows, reference
+from tpi_notes.db.repositories import audit, export_rows, reference, stored_export_rows
 from tpi_notes.domain.errors import TpiError, ValidationError
-from tpi_notes.domain.export_csv import CsvWriter
+from tpi_notes.domain.export_csv import CsvWriter, csv_row, encode_cells, live_cells, stored_parts
 from tpi_notes.domain.export_fhir import FhirBundleWriter
 from tpi_notes.domain.export_jsonl import JsonLinesWriter
 from tpi_notes.domain.export_records import ExportRecord, export_record
@@ -28,11 +34,16 @@ from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import export_helpers
 from tpi_notes.services.context import AppContext
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 FORMATS = {"csv": "CSV", "jsonl": "JSON Lines", "fhir": "FHIR R4 Bundle"}
 SUFFIXES = {"csv": ".csv", "jsonl": ".jsonl", "fhir": ".json"}
 # Helper processes pay about a second to start: worth it from a few tens of thousands of sessions on.
 PARALLEL_FROM = 20_000
 MAX_HELPERS = 2
+# Rows an export worked out for signed sessions and stores afterwards, at most (held until the read ends).
+STORE_AT_MOST = 20_000
 
 
 @dataclass(frozen=True)
@@ -81,8 +92,9 @@ def _write(out: BinaryIO, chunk: bytes) -> int:
 
 
 def _helpers(ctx: AppContext, fmt: str, total: int, workers: int | None) -> int:
-    """How many helper processes to use: none for FHIR, small exports, one core or an in-memory database."""
-    if fmt == "fhir":
+    """How many helper processes to use: none for CSV (its signed rows are stored) or FHIR, small exports, one
+    core or an in-memory database."""
+    if fmt in ("csv", "fhir"):
         return 0
     if workers is not None:
         return workers
@@ -110,12 +122,17 @@ def export_sessions(ctx: AppContext, fmt: str, out: BinaryIO, flt: HistoryFilter
         raise ValidationError(problems)
     written = 0
     sessions = 0
+    worked_out: list[stored_export_rows.StoredRow] = []
     with ctx.read() as s:
         settings = reference.settings(s)
         helpers = _helpers(ctx, fmt, export_rows.count(s, flt) if workers is None else 0, workers)
         writer = _writer(fmt, settings.name, zone)
         written += _write(out, writer.begin())
-        if helpers:
+        if fmt == "csv":
+            for found, chunk in _csv_batches(s, flt, settings.estim_payer_profile, worked_out):
+                written += _write(out, chunk)
+                sessions += found
+        elif helpers:
             ids = export_rows.ordered_ids(s, flt)
             for found, chunk in export_helpers.encoded_batches(ctx.url, fmt, zone, ids, helpers):
                 written += _write(out, chunk)
@@ -131,7 +148,54 @@ def export_sessions(ctx: AppContext, fmt: str, out: BinaryIO, flt: HistoryFilter
                      patient_id=flt.patient_id,
                      detail=f"{FORMATS[fmt]} export of {sessions} session{'s' if sessions != 1 else ''} "
                             f"({describe_filter(flt)}), {written} bytes")
+    _store(ctx, worked_out)
     return ExportSummary(fmt, sessions, written)
+
+
+def _csv_batches(s: Session, flt: HistoryFilter, profile: str, worked_out: list[stored_export_rows.StoredRow]
+                 ) -> Iterator[tuple[int, bytes]]:
+    """(sessions, bytes) batch by batch: a stored row is its head, the live names and its tail; any other session
+    is read and worked out as before (``csv_row``), and a signed one's row is kept in ``worked_out`` to store."""
+    names = stored_export_rows.labels(s)
+    middles: dict[tuple[int | None, int | None], str] = {}
+    computed: tuple[export_rows.Lookups, dict] | None = None
+    for batch in stored_export_rows.ordered(s, flt, profile):
+        lines: list[str | None] = []
+        missing: dict[int, int] = {}
+        for sid, physician, signer, head, tail in batch:
+            if head is None:
+                missing[sid] = len(lines)
+                lines.append(None)
+                continue
+            middle = middles.get((physician, signer))
+            if middle is None:
+                middle = middles[physician, signer] = live_cells(names.get(physician, "") if physician else "",
+                                                                 names.get(signer, "") if signer else "")
+            lines.append(f"{head},{middle},{tail}\r\n")
+        if missing:
+            if computed is None:
+                computed = export_rows.lookups(s), {item.code: item for item in
+                                                    reference.list_items(s, include_retired=True)}
+            for x in export_rows.load(s, list(missing), computed[0]):
+                cells = csv_row(export_record(x, computed[1], profile))
+                lines[missing[x.id]] = encode_cells(cells) + "\r\n"
+                if stored_export_rows.storable(x) and len(worked_out) < STORE_AT_MOST:
+                    worked_out.append(stored_export_rows.StoredRow(x.id, profile, *stored_parts(cells)))
+        done = [line for line in lines if line is not None]
+        yield len(done), "".join(done).encode("utf-8")
+
+
+def _store(ctx: AppContext, rows: list[stored_export_rows.StoredRow]) -> None:
+    """Keep the signed rows this export worked out for the next one. Only a cache: if the database cannot take
+    them now (busy, read-only), the next export works them out again."""
+    if not rows:
+        return
+    try:
+        with ctx.transaction() as s:
+            for start in range(0, len(rows), stored_export_rows.BATCH):
+                stored_export_rows.store(s, rows[start:start + stored_export_rows.BATCH], over_current=False)
+    except (TpiError, SQLAlchemyError):
+        pass
 
 
 def export_to_file(ctx: AppContext, fmt: str, path: Path, flt: HistoryFilter | None = None,

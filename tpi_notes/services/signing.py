@@ -16,7 +16,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import FormularyItem, Lot, ProcedureSession, SessionFinding
-from tpi_notes.db.repositories import audit, locks, patients, reference, session_records, staff
+from tpi_notes.db.repositories import (
+    audit,
+    locks,
+    patients,
+    reference,
+    session_records,
+    staff,
+    stored_export_rows,
+)
 from tpi_notes.domain import signature_keys as keys
 from tpi_notes.domain.completeness import MissingItem
 from tpi_notes.domain.draft import draft_from_record
@@ -110,6 +118,7 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
         s.expire_all()
         # The note PDF as signed, PAdES-signed with the same key (None: its certificate is pending).
         signed_notes.sign_note(s, ctx, session_id, physician_id, unlocked.private_key)
+        stored_export_rows.refresh(s, [session_id])  # its CSV row, worked out once (issue 19)
         final = session_records.load(s, session_id)
         assert final is not None
         return final
