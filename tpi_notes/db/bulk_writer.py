@@ -31,6 +31,7 @@ class BulkWriter:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._fast = conn.dialect.name == "sqlite"
+        self.unguarded = False  # true inside fast_new_file: no triggers refuse a row inserted already signed
         self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, Any, list[tuple[int, Any]]]] = {}
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -93,15 +94,28 @@ def _shared_json(process: Any) -> Any:
 
 
 @contextmanager
-def fast_new_file(conn: Connection) -> Iterator[None]:
-    """Inside the transaction that fills a brand-new SQLite file: a large cache and no sync until the end."""
+def fast_new_file(writer: BulkWriter, tables: list[Table]) -> Iterator[None]:
+    """Inside the transaction that fills a brand-new SQLite file (the demo refuses any other): a large page cache,
+    and the tables' indexes and guard triggers set aside and put back from their own stored SQL at the end, so
+    rows are appended rather than threaded into half a dozen B-trees one by one, and each index is built once,
+    sorted. It is one transaction: a build that fails rolls back to the schema as it was. Other databases are
+    left as they are (``writer.unguarded`` stays false, so signed rows still go in as drafts first)."""
+    conn = writer._conn
     if conn.dialect.name != "sqlite":
         yield
         return
     before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql(f"PRAGMA cache_size = {-CACHE_KIB}")
+    names = ", ".join(f"'{t.name}'" for t in tables)
+    aside = conn.exec_driver_sql(f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                                 f"AND tbl_name IN ({names}) AND sql IS NOT NULL ORDER BY type, name").all()
+    for kind, name, _sql in aside:
+        conn.exec_driver_sql(f'DROP {kind.upper()} "{name}"')
+    writer.unguarded = True
     try:
         yield
+        for _kind, _name, sql in aside:
+            conn.exec_driver_sql(sql)
     finally:
+        writer.unguarded = False
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
-

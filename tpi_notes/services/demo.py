@@ -105,7 +105,7 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         s.flush()
         maker = SessionMaker(rng, atlas, items, lots, staff, DEMO_END, DEMO_YEARS,
                              letterhead=clinic_context(reference.clinic_info(s)))
-        with fast_new_file(conn):
+        with fast_new_file(writer, [m.__table__ for m in _SESSION_TABLES]):
             totals = _add_sessions(writer, conn, rng, maker, people, sessions)
         advance_id_sequences(conn)  # the rows above carry their own ids; PostgreSQL's sequences must follow
         # signing keys, the clinic root and a few PAdES-signed showcase notes (services/demo_pades.py)
@@ -337,9 +337,7 @@ def _add_sessions(writer: BulkWriter, conn, rng: random.Random, maker: SessionMa
                 by_patient[index] = by_patient.get(index, 0) + 1
                 remaining -= 1
         weights = [0.0 if by_patient.get(i, 0) >= cap else w for i, w in enumerate(weights)]
-    tables: dict[type, list[dict]] = {m: [] for m in (ProcedureSession, SessionDiagnosis, Preparation,
-                                                      PreparationComponent, Site, SessionFinding, Addendum,
-                                                      SessionScale, PriorResponse)}
+    tables: dict[type, list[dict]] = {m: [] for m in _SESSION_TABLES}
     sites = signed = drafts = addenda = 0
     for index in sorted(by_patient):
         for record in maker.patient_sessions(people[index], by_patient[index]):
@@ -357,10 +355,19 @@ def _add_sessions(writer: BulkWriter, conn, rng: random.Random, maker: SessionMa
     return sites, signed, drafts, addenda
 
 
+_SESSION_TABLES = (ProcedureSession, SessionDiagnosis, Preparation, PreparationComponent, Site, SessionFinding,
+                   Addendum, SessionScale, PriorResponse)
+
+
 def _flush(writer: BulkWriter, conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001
     # The database refuses content added to a signed session (migration 0003), so sessions go in as
     # drafts, their content follows, and then they are signed, as the app signs; addenda come last.
     sessions = tables[ProcedureSession]
+    if writer.unguarded:  # a new SQLite file with its guards set aside (db/bulk_writer.py): as they are
+        for model, rows in tables.items():
+            _insert(writer, model, rows)
+            rows.clear()
+        return
     _insert(writer, ProcedureSession, [dict(row, status="draft") for row in sessions])
     for model in (SessionDiagnosis, Preparation, PreparationComponent, Site, SessionFinding, SessionScale,
                   PriorResponse):  # the outcome rows (issue 17) too, while their sessions are drafts
