@@ -8,7 +8,9 @@ walk starts (that is the clinic as the user finds it), and the print queue is th
 ``lp`` is not run, the job it would get is recorded.
 
 (a) A repeat visit copied forward, from the patient selected in the main window to the aftercare print job: at
-most 15 actions plus the PIN and no other typed character.
+most 15 actions in all, the PEG and the response to the last session (issue 17) included, plus the PIN and no
+other typed character. The last blockers (lots, pain after, respiratory check) are answered in the findings panel,
+where they are listed; every click lands on something in sight (not scrolled away).
 (b) A new visit of 6 sites (bilateral upper trapezius and levator scapulae, R rhomboid major, L infraspinatus; one
 syringe of lidocaine 1 % 5 mL + triamcinolone 40 mg/mL 1 mL): at most 30 actions.
 The counts are printed (``-s`` shows them; ``make bench`` reports them from WALK_COUNTS_FILE when set).
@@ -266,19 +268,23 @@ def walk_new_visit(qtbot: QtBot, desk: Desk, walk: Walk) -> SessionEditor:
     walk.tab(editor, "syringes")
     box = editor.syringes.box("A")
     assert box is not None
-    lidocaine = box.rows[0]
-    walk.click(lidocaine.open_vial_button, "lidocaine: use the open vial")
     walk.click(box.add_button, "+ Add drug")
     triamcinolone = box.rows[1]
     qtbot.waitUntil(triamcinolone.item.hasFocus)
     walk.type(triamcinolone.item, "tri")  # the list's own search: Triamcinolone acetonide 10 mg/mL …
     walk.key(triamcinolone.item, Qt.Key.Key_Down, "↓: … 40 mg/mL")
     assert triamcinolone.component().item_code == "triamcinolone-40"
-    walk.pick(triamcinolone.lot, data="TRI-77")  # a single-dose vial: its lot chosen
 
-    walk.tab(editor, "post")
-    walk.click(post.pain_after.buttons[2], "pain after 2")
-    walk.click(post.respiratory_buttons[0], "respiratory check: breath sounds equal")
+    # the last blockers answered where the findings panel lists them
+    lots = _answer(qtbot, editor, "answer_lots")
+    words = lots.accessibleName()
+    assert "LID-A1 (open vial" in words and "TRI-77 (the only in-date lot)" in words, words
+    walk.click(lots, "lots: use LID-A1 (open vial) · TRI-77 (the only in-date lot) [findings panel]")
+    assert [row.component().lot_number for row in box.rows] == ["LID-A1", "TRI-77"]
+    walk.click(_answer(qtbot, editor, "answer_pain_after").buttons[2], "pain after 2 [findings panel]")
+    walk.click(_answer(qtbot, editor, "answer_respiratory_check_0"),
+               "respiratory check: breath sounds equal [findings panel]")
+    assert post.pain_after.value() == 2 and post.respiratory_check.currentText().startswith("Breath")
     _sign_and_print(walk, qtbot, editor, desk)
     return editor
 
