@@ -112,6 +112,8 @@ def test_what_a_save_returns_is_what_is_stored(two_sessions) -> None:  # noqa: A
     saved = drafts.save_draft(ctx, changed)
     again = drafts.get_draft(ctx, first.id)
     assert saved == again
+    created = drafts.save_draft(ctx, replace(changed, id=None, row_version=None))
+    assert created == drafts.get_draft(ctx, created.id)
     assert [s.measured_by for s in saved.scales] == [s.measured_by for s in again.scales]
     assert saved.overrides == ()
     assert saved.scales[0].items == (6, 5, 4) and saved.prior_responses[0].relief_pct == 60

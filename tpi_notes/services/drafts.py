@@ -163,15 +163,14 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
         from tpi_notes.services.assessment import assess_in
 
         assessment = assess_in(s, clean, formulary=formulary, lots=lots, code_sets=code_sets)
-        session_id, _ = session_writer.write(s, stored, clean, assessment.findings,
-                                             icd10_version=icd10.set_or_nearest(day, code_sets).version,
-                                             formulary=formulary, lots=lots)
+        written = session_writer.write(s, stored, clean, assessment.findings,
+                                       icd10_version=icd10.set_or_nearest(day, code_sets).version,
+                                       formulary=formulary, lots=lots)
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create" if stored is None else "change",
-                     entity="session", entity_id=session_id, patient_id=clean.patient_id,
+                     entity="session", entity_id=written.id, patient_id=clean.patient_id,
                      detail=f"draft saved: {len(clean.sites)} sites, {len(clean.preparations)} syringes")
-        record = session_records.load(s, session_id)
-        assert record is not None
-        return draft_from_record(record)
+        # what get_draft would now return, read back only where the save wrote rows the database shapes
+        return session_writer.as_written(s, before, clean, assessment.findings, written)
 
 
 def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:

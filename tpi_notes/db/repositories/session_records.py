@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import (
@@ -88,6 +89,33 @@ def _site(row: Site, labels: dict[int, str]) -> d.Site:
     )
 
 
+def _preparations(conn: Connection, params: dict) -> tuple[tuple[d.Preparation, ...], dict[int, str]]:
+    """The session's syringes in label order, and each one's label by row id (the sites name them by id)."""
+    labels: dict[int, str] = {}
+    components: dict[str, list[d.Component]] = {}
+    for label, volume, code, lot, expiry, vials, ndc, prep_id in conn.execute(_PREPARATIONS, params):
+        labels[prep_id] = label
+        drawn = components.setdefault(label, [])
+        if code is not None:
+            drawn.append(d.Component(code, volume, lot or "", expiry, vials, ndc or ""))
+    return tuple(d.Preparation(label, tuple(drawn)) for label, drawn in components.items()), labels
+
+
+def reread(s: Session, session_id: int, *, preparations: bool, sites: bool, outcome_rows: bool) -> dict[str, tuple]:
+    """Of the session's children, only the ones named, as ``load`` reads them (a save reads back just what it
+    wrote where the database may have shaped it: lots' expiry and NDC, site numbers' order, outcome labels)."""
+    conn = s.connection()
+    params = {"sid": session_id}
+    parts: dict[str, tuple] = {}
+    if preparations or sites:
+        parts["preparations"], labels = _preparations(conn, params)
+        if sites:
+            parts["sites"] = tuple(_site(x, labels) for x in conn.execute(_SITES, params))
+    if outcome_rows:
+        parts["scales"], parts["prior_responses"] = outcomes.load(s, session_id)
+    return parts
+
+
 def load(s: Session, session_id: int) -> d.SessionRecord | None:
     """The whole session as stored, or None: eight plain SELECTs (nine with the people's names)."""
     s.flush()  # what the caller changed through the ORM in this transaction is read back (signing does)
@@ -96,14 +124,7 @@ def load(s: Session, session_id: int) -> d.SessionRecord | None:
     row = conn.execute(_ROW, params).first()
     if row is None:
         return None
-    labels: dict[int, str] = {}
-    components: dict[str, list[d.Component]] = {}
-    for label, volume, code, lot, expiry, vials, ndc, prep_id in conn.execute(_PREPARATIONS, params):
-        labels[prep_id] = label
-        drawn = components.setdefault(label, [])
-        if code is not None:
-            drawn.append(d.Component(code, volume, lot or "", expiry, vials, ndc or ""))
-    preparations = tuple(d.Preparation(label, tuple(drawn)) for label, drawn in components.items())
+    preparations, labels = _preparations(conn, params)
     sites = tuple(_site(x, labels) for x in conn.execute(_SITES, params))
     diagnoses = tuple(d.Diagnosis(code, display) for code, display in conn.execute(_DIAGNOSES, params))
     addenda = conn.execute(_ADDENDA, params).all()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -18,15 +21,15 @@ from tpi_notes.db.models import (
     SessionFinding,
     Site,
 )
-from tpi_notes.db.repositories import outcomes
+from tpi_notes.db.repositories import outcomes, session_records
 from tpi_notes.db.transactions import SAVED_ELSEWHERE
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.errors import ConcurrentEditError
-from tpi_notes.domain.findings import Finding
+from tpi_notes.domain.findings import Finding, FindingOverride
 from tpi_notes.domain.formulary import FormularyItem as FormularyItemData
 from tpi_notes.domain.formulary import Lot as LotData
+from tpi_notes.domain.session import ExamFinding, SessionRecord
 from tpi_notes.domain.session import Preparation as PreparationData
-from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.session import Site as SiteDraft
 from tpi_notes.domain.templates import CARRIED_FIELDS
 
@@ -48,9 +51,8 @@ _PREPARATION_IDS = select(Preparation.__table__.c.label, Preparation.__table__.c
 
 def write(s: Session, stored: SessionRecord | None, draft: SessionDraft, findings: Sequence[Finding] = (), *,
           icd10_version: str | None = None, formulary: Mapping[str, FormularyItemData] | None = None,
-          lots: Sequence[LotData] | None = None) -> tuple[int, int]:
-    """Insert (``stored`` None) or overwrite a draft session and its current findings; returns its id and new
-    row version.
+          lots: Sequence[LotData] | None = None) -> Written:
+    """Insert (``stored`` None) or overwrite a draft session and its current findings; says what it wrote.
 
     The caller has checked status and row version against ``stored``, the session as it read it in this
     transaction; the UPDATE checks the version again (``WHERE row_version = …``) and a row someone else saved in
@@ -90,10 +92,41 @@ def write(s: Session, stored: SessionRecord | None, draft: SessionDraft, finding
                  "message": f.message, "source": f.source, "override_reason": f.override_reason,
                  "overridden_by_id": draft.physician_id if f.override_reason else None, "overridden_at": None}
                 for f in findings])
-    _write_sites_and_preparations(s, session_id, old, draft, formulary, lots)
-    if draft.scales != old.scales or draft.prior_responses != old.prior_responses:
+    preps, sites = _write_sites_and_preparations(s, session_id, old, draft, formulary, lots)
+    outcome_rows = draft.scales != old.scales or draft.prior_responses != old.prior_responses
+    if outcome_rows:
         outcomes.write(s, session_id, draft.scales, draft.prior_responses)  # PEG, response per muscle (issue 17)
-    return session_id, version
+    return Written(session_id, version, preps, sites, outcome_rows)
+
+
+class Written(NamedTuple):
+    """A save's session id and new row version, and which children it wrote (the others are as they were)."""
+
+    id: int
+    row_version: int
+    preparations: bool
+    sites: bool
+    outcomes: bool
+
+
+def as_written(s: Session, before: SessionDraft | None, draft: SessionDraft, findings: Sequence[Finding],
+               written: Written) -> SessionDraft:
+    """The draft as a fresh read would now give it, without reading it all again: the values ``write`` stored,
+    the children it left from ``before`` (the draft as read before writing), and the children it wrote where
+    the database shapes them (a lot's expiry and NDC, the order of sites, outcome labels) read back."""
+    values = _row_values(draft, None)
+    parts = session_records.reread(s, written.id, preparations=written.preparations, sites=written.sites,
+                                   outcome_rows=written.outcomes)
+    kept = before or draft
+    return replace(
+        draft, id=written.id, row_version=written.row_version,
+        exam_findings=tuple(ExamFinding(**f) for f in json.loads(json.dumps(values["exam_findings"]))),
+        consent_risks=tuple(values["consent_risks"]), carried_fields=tuple(values["carried_fields"]),
+        carried_from=values["carried_from"],
+        preparations=parts.get("preparations", kept.preparations), sites=parts.get("sites", kept.sites),
+        scales=parts.get("scales", kept.scales), prior_responses=parts.get("prior_responses", kept.prior_responses),
+        overrides=tuple(FindingOverride(f.code, f.subject, f.override_reason) for f in findings if f.override_reason),
+    )
 
 
 _NOTHING = SessionRecord(id=0, patient_id=0, status="draft", performed_start=datetime.min, performed_end=None,
@@ -117,8 +150,9 @@ def _finding_key(f: Finding) -> tuple:
 
 def _write_sites_and_preparations(s: Session, session_id: int, old: SessionRecord, draft: SessionDraft,
                                   formulary: Mapping[str, FormularyItemData] | None,
-                                  lots: Sequence[LotData] | None) -> None:
-    """Syringes by label and sites by number, written where they differ from ``old``.
+                                  lots: Sequence[LotData] | None) -> tuple[bool, bool]:
+    """Syringes by label and sites by number, written where they differ from ``old``; says whether any syringe
+    and any site was written.
 
     A syringe whose drugs changed keeps its row (the sites name it by id) and has its components written again;
     a site is written again (deleted, inserted) when anything of it changed, its syringe's label included.
@@ -134,7 +168,7 @@ def _write_sites_and_preparations(s: Session, session_id: int, old: SessionRecor
     gone_sites = [n for n in was_sites if n not in numbers] + [x.number for x in sites if x.number in was_sites]
     changed_preps = [p for p in draft.preparations if was_preps.get(p.label) != p.components]
     if not (sites or gone_sites or gone_preps or changed_preps):
-        return
+        return False, False
     conn = s.connection()
     ids = dict(conn.execute(_PREPARATION_IDS, {"sid": session_id}).all()) if was_preps else {}
     if gone_sites:
@@ -160,6 +194,7 @@ def _write_sites_and_preparations(s: Session, session_id: int, old: SessionRecor
             conn.execute(insert(PreparationComponent), components)
     if sites:
         conn.execute(insert(Site), [_site_row(session_id, x, ids) for x in sites])
+    return bool(gone_preps or changed_preps), bool(sites or gone_sites)
 
 
 def _item_and_lot_ids(s: Session, preparations: Sequence[PreparationData],
