@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -325,3 +326,173 @@ def test_chart_draws_a_bar_per_month_with_its_count_on_hover(qtbot: QtBot) -> No
     agent_tips = {chart.tooltip_at(QPointF(x, y)) for x in range(500, 880, 20) for y in range(20, 100, 4)}
     assert "Lidocaine 1 % (local anesthetic): 11 sessions" in agent_tips
     assert image.pixelColor(60, 150) != image.pixelColor(60, 30)  # something was drawn in the plot
+
+
+# -- keyset paging and the worker, driven as a user ----------------------------------------------------------
+
+def offset_ids(ctx: AppContext, flt: HistoryFilter, sort: Sort) -> list[int]:
+    """Every matching session as OFFSET paging lists them (pages of 150, each skipping the ones before)."""
+    ids: list[int] = []
+    while True:
+        page = history.browse(ctx, flt, sort, offset=len(ids), limit=150)
+        ids.extend(r.id for r in page.rows)
+        if len(page.rows) < 150:
+            return ids
+
+
+@pytest.mark.parametrize(("column", "clicks", "sort"), [(DATE, 0, Sort()), (STATUS, 1, Sort("status", False)),
+                                                         (PATIENT, 2, Sort("patient", True))])
+def test_paging_with_the_keyboard_lists_what_offset_pages_list(open_browser: Open, clinic: AppContext,
+                                                               qtbot: QtBot, column: int, clicks: int,
+                                                               sort: Sort) -> None:
+    """Ctrl+End pages in the rest of the history a page at a time (each page asked for after the last row
+    shown): the same sessions in the same order as OFFSET pages, none twice; Ctrl+Home goes back to the first."""
+    browser = open_browser()
+    for _ in range(clicks):
+        click_header(qtbot, browser, column)
+    assert browser.model.sort_order == sort
+    view = browser.view
+    first = view.visualRect(browser.model.index(0, PATIENT)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    for _ in range(10):
+        if not browser.model.canFetchMore():
+            break
+        qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+        QApplication.processEvents()
+    assert browser.model.rowCount() == SESSIONS and not browser.model.canFetchMore()
+    assert shown_ids(browser) == offset_ids(clinic, HistoryFilter(), sort)
+    qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert browser.current_session_id() == shown_ids(browser)[-1]
+    qtbot.keyClick(view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    assert browser.current_session_id() == shown_ids(browser)[0]
+    qtbot.keyClick(view, Qt.Key.Key_PageDown)
+    assert view.currentIndex().row() > 0
+
+
+@pytest.fixture
+def held_charts(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[dict, list]]:
+    """The chart service held on the worker thread until the test opens its filter's gate (an Event, no sleep);
+    yields (gates by filter, the filters whose summary task has finished). Every gate opens at the end."""
+    from tpi_notes.ui.history import summary_worker
+
+    real_chart = history.chart
+    gates: dict[HistoryFilter, threading.Event] = {}
+    finished: list[HistoryFilter] = []
+    done = threading.Event()
+
+    def held_chart(ctx: AppContext, flt: HistoryFilter, *args: object):  # noqa: ANN202
+        gate = gates.setdefault(flt, threading.Event())
+        if not done.is_set():
+            gate.wait(timeout=20)  # only a safety net: the test opens it (on old code the window would block here)
+        return real_chart(ctx, flt, *args)
+
+    real_run = summary_worker.SummaryTask.run
+
+    def run(task: summary_worker.SummaryTask) -> None:
+        real_run(task)
+        finished.append(task.filter)
+
+    monkeypatch.setattr(history, "chart", held_chart)
+    monkeypatch.setattr(summary_worker.SummaryTask, "run", run)
+    yield gates, finished
+    done.set()
+    for gate in list(gates.values()):
+        gate.set()
+
+
+def test_rows_and_count_come_before_the_chart_and_a_late_chart_is_dropped(
+        open_browser: Open, clinic: AppContext, qtbot: QtBot, held_charts: tuple[dict, list]) -> None:
+    gates, finished = held_charts
+    browser = open_browser()
+    # The table is filled and counted while the chart is still being computed.
+    assert shown_ids(browser) == all_ids(clinic, HistoryFilter())[:200]
+    qtbot.waitUntil(lambda: browser.count_label.text() == f"{SESSIONS} sessions")
+    assert browser.chart.busy and browser.chart.data is None and browser.chart_pending
+    assert "Charting" in browser.chart.accessibleDescription()
+    # The user picks "Draft" with the keyboard: the drafts are listed at once, the old chart is still held.
+    bar = browser.filter_bar
+    bar.status.setFocus()
+    while bar.status.currentData() != "draft":
+        qtbot.keyClick(bar.status, Qt.Key.Key_Down)
+    drafts = all_ids(clinic, HistoryFilter(status="draft"))
+    assert shown_ids(browser) == drafts and browser.count_label.text() == f"{len(drafts)} sessions"
+    assert browser.chart.busy and browser.chart_pending
+    # The chart of every session arrives late: it is dropped, the chart still waits for the drafts'.
+    gates[HistoryFilter()].set()
+    qtbot.waitUntil(lambda: HistoryFilter() in finished)
+    QApplication.processEvents()
+    assert browser.chart.data is None and browser.chart.busy and browser.chart_pending
+    assert browser.count_label.text() == f"{len(drafts)} sessions"
+    qtbot.waitUntil(lambda: HistoryFilter(status="draft") in gates)
+    gates[HistoryFilter(status="draft")].set()
+    qtbot.waitUntil(lambda: not browser.chart_pending)
+    assert browser.chart.data is not None and browser.chart.data.total == len(drafts)
+    assert not browser.chart.busy
+
+
+def test_a_result_already_on_its_way_for_an_old_filter_is_dropped(
+        open_browser: Open, clinic: AppContext, qtbot: QtBot, held_charts: tuple[dict, list],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even when the old task missed the news (it had finished its query as the filter changed) and sends
+    its chart and count, the browser shows neither: they are tagged with a query no longer on screen."""
+    from tpi_notes.db.repositories import session_history
+    from tpi_notes.ui.history import summary_worker
+
+    gates, finished = held_charts
+    monkeypatch.setattr(summary_worker.SummaryTask, "cancel", lambda task: None)
+    monkeypatch.setattr(session_history, "BROAD_ROWS", 5)  # broad: the worker counts, after the page
+    monkeypatch.setattr(session_history, "PROBE_ROWS", 5)
+    browser = open_browser()
+    bar = browser.filter_bar
+    bar.technique.setFocus()
+    while bar.technique.currentData() != "injection":
+        qtbot.keyClick(bar.technique, Qt.Key.Key_Down)
+    injections = history.count(clinic, HistoryFilter(technique="injection"))
+    bar.status.setFocus()
+    while bar.status.currentData() != "signed":
+        qtbot.keyClick(bar.status, Qt.Key.Key_Down)
+    signed = history.count(clinic, HistoryFilter(technique="injection", status="signed"))
+    assert signed < injections
+    assert browser.count_label.text() == "1–200 of many"
+    for flt in (HistoryFilter(), HistoryFilter(technique="injection")):  # the old tasks hold both threads
+        qtbot.waitUntil(lambda f=flt: f in gates)
+        gates[flt].set()
+        qtbot.waitUntil(lambda f=flt: f in finished)
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: browser.count_label.text() == f"{signed} sessions")
+    assert browser.chart.data is None and browser.chart_pending
+    assert browser.count_label.text() == f"{signed} sessions" and browser.model.total == signed
+    gates.setdefault(HistoryFilter(technique="injection", status="signed"), threading.Event()).set()
+    qtbot.waitUntil(lambda: not browser.chart_pending)
+    assert browser.chart.data is not None and browser.chart.data.total == signed
+
+
+def test_a_session_re_dated_elsewhere_while_paging_never_hides_another(open_browser: Open, clinic: AppContext,
+                                                                       qtbot: QtBot) -> None:
+    """Another workstation moves a draft the user has already seen to an older date before they page on: each
+    next page starts after the last row shown (not at row 200, which now is the row after it), so every
+    session is still listed exactly once."""
+    from datetime import timedelta
+
+    from tpi_notes.db.models import ProcedureSession
+
+    browser = open_browser()
+    first_page = [browser.model.row_at(i) for i in range(browser.model.rowCount())]
+    draft = next(r for r in first_page if r is not None and r.status == "draft")
+    oldest = all_ids(clinic, HistoryFilter())[-1]
+    older = history.browse(clinic, HistoryFilter(), limit=1000).rows[-1].performed_start - timedelta(days=1)
+    with clinic.transaction() as s:  # the other workstation's save: the draft now dated before every session
+        row = s.get(ProcedureSession, draft.id)
+        shift = row.performed_start - older
+        row.performed_start -= shift
+        row.performed_end = None if row.performed_end is None else row.performed_end - shift
+    assert all_ids(clinic, HistoryFilter())[-1] == draft.id != oldest
+    view = browser.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=view.visualRect(browser.model.index(0, PATIENT)).center())
+    for _ in range(10):
+        if not browser.model.canFetchMore():
+            break
+        qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+        QApplication.processEvents()
+    assert sorted(shown_ids(browser)) == sorted(all_ids(clinic, HistoryFilter()))

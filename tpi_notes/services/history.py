@@ -6,9 +6,13 @@ words; later pages of the same query are not audited again.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from tpi_notes.anatomy import available_versions, load_atlas
 from tpi_notes.db.repositories import audit, patients, reference, session_history
-from tpi_notes.domain.errors import NotFoundError, ValidationError
+from tpi_notes.domain.errors import NotFoundError, TpiError, ValidationError
 from tpi_notes.domain.formulary import AGENT_CLASSES
 from tpi_notes.domain.history import (
     SORT_KEYS,
@@ -67,21 +71,77 @@ def browse(ctx: AppContext, flt: HistoryFilter, sort: Sort | None = None, offset
         return HistoryPage(tuple(rows), offset, total, next_after)
 
 
-def count(ctx: AppContext, flt: HistoryFilter) -> int:
-    """How many sessions ``flt`` matches."""
+class Cancelled(TpiError):
+    """A count or chart was stopped by :meth:`Cancel.stop` (a newer query replaced it)."""
+
+
+class Cancel:
+    """Lets another thread stop a count or chart under way: the read's statement is interrupted at once
+    (SQLite's ``interrupt()``, PostgreSQL's ``cancel()``) and no further statement starts, so a replaced
+    query stops taking a core from the one that replaced it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connection: object | None = None
+        self.stopped = False
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            if self._connection is not None:
+                interrupt = getattr(self._connection, "interrupt", None) or getattr(self._connection, "cancel", None)
+                if interrupt is not None:
+                    interrupt()
+
+    def check(self) -> None:
+        if self.stopped:
+            raise Cancelled("Stopped: the filter changed.")
+
+    @contextmanager
+    def watching(self, s) -> Iterator[None]:  # noqa: ANN001 - Session
+        """Let :meth:`stop` interrupt ``s``'s connection while inside (never after: it goes back to the pool)."""
+        with self._lock:
+            self.check()
+            self._connection = s.connection().connection.dbapi_connection
+        try:
+            yield
+        except Exception:
+            if self.stopped:
+                raise Cancelled("Stopped: the filter changed.") from None
+            raise
+        finally:
+            with self._lock:
+                self._connection = None
+
+
+@contextmanager
+def _reading(ctx: AppContext, cancel: Cancel | None) -> Iterator:
+    with ctx.read() as s:
+        if cancel is None:
+            yield s
+        else:
+            with cancel.watching(s):
+                yield s
+
+
+def count(ctx: AppContext, flt: HistoryFilter, cancel: Cancel | None = None) -> int:
+    """How many sessions ``flt`` matches (``cancel`` may stop it from another thread)."""
     ctx.require(Permission.VIEW_RECORDS)
     _check(flt)
-    with ctx.read() as s:
+    with _reading(ctx, cancel) as s:
         return session_history.count(s, flt)
 
 
-def chart(ctx: AppContext, flt: HistoryFilter) -> ChartData:
-    """Sessions per month over the matching range and per agent, for the browser's small chart."""
+def chart(ctx: AppContext, flt: HistoryFilter, cancel: Cancel | None = None) -> ChartData:
+    """Sessions per month over the matching range and per agent, for the browser's small chart (``cancel``
+    may stop it from another thread: the browser charts on a worker)."""
     ctx.require(Permission.VIEW_RECORDS)
     _check(flt)
-    with ctx.read() as s:
+    with _reading(ctx, cancel) as s:
         months = session_history.per_month(s, flt)
         total = sum(m.sessions for m in months)
+        if cancel is not None:
+            cancel.check()
         agents = session_history.by_agent(s, flt, matching=total) if total else []
         return ChartData(tuple(months), tuple(agents), total)
 

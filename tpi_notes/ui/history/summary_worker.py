@@ -5,7 +5,8 @@ takes a few milliseconds. So the browser shows the page at once and hands the fi
 on its own thread pool: the task counts (when the page did not), then charts, each through the history service
 on its own read transaction (a pooled connection of its own, a snapshot that never holds the write lock), and
 sends each result back by a queued signal tagged with the query's number. The browser drops a result whose
-number is not the query on screen, and a task whose query was replaced stops before its next step.
+number is not the query on screen; a task whose query was replaced is stopped (its statement interrupted,
+``history.Cancel``), so it never takes a core from the query that replaced it.
 """
 
 from __future__ import annotations
@@ -41,25 +42,25 @@ class SummaryTask(QRunnable):
         self.query = query
         self._count = count
         self.relay = relay
-        self._cancelled = threading.Event()
+        self._stop = history_service.Cancel()
         self.done = threading.Event()
 
     def cancel(self) -> None:
-        """A newer query replaced this one: skip whatever has not started."""
-        self._cancelled.set()
+        """A newer query replaced this one: interrupt the statement under way and start no other."""
+        self._stop.stop()
 
     @property
     def cancelled(self) -> bool:
-        return self._cancelled.is_set()
+        return self._stop.stopped
 
     def run(self) -> None:
         try:
             if self._count and not self.cancelled:
-                total = history_service.count(self._ctx, self.filter)
+                total = history_service.count(self._ctx, self.filter, self._stop)
                 if not self.cancelled:
                     self.relay.counted.emit(self.query, total)
             if not self.cancelled:
-                data = history_service.chart(self._ctx, self.filter)
+                data = history_service.chart(self._ctx, self.filter, self._stop)
                 if not self.cancelled:
                     self.relay.charted.emit(self.query, data)
         except Exception as error:  # noqa: BLE001 - handed to the GUI thread, which shows or reports it
