@@ -109,7 +109,8 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
             totals = _add_sessions(writer, conn, rng, maker, people, sessions)
         advance_id_sequences(conn)  # the rows above carry their own ids; PostgreSQL's sequences must follow
         # signing keys, the clinic root and a few PAdES-signed showcase notes (services/demo_pades.py)
-        demo_pades.add_keys_and_signed_notes(s, ctx, staff, D.DEMO_PASSWORD, seed=seed, when=opened)
+        demo_pades.add_keys_and_signed_notes(s, ctx, staff, D.DEMO_PASSWORD, seed=seed, when=opened,
+                                             newest={uid: sid for uid, (_at, sid) in maker.newest_signed.items()})
         stored_export_rows.refresh_all_signed(s)  # each signed session's CSV row, as signing stores it (issue 19)
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
                      detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")

@@ -70,6 +70,7 @@ class SessionMaker:
         self.record: PatientRecord | None = None
         self.signed_context: dict | None = None
         self.unusable: dict[str, bool] = {}
+        self.newest_signed: dict[int, tuple[datetime, int]] = {}  # per physician: their newest signature, session
 
     def _next(self, model: type) -> int:
         self.ids[model] += 1
@@ -282,6 +283,8 @@ class SessionMaker:
             session["signed_by_id"] = physician
             session["signed_at"] = end + timedelta(minutes=rng.randint(5, 240))
             session["updated_at"] = session["signed_at"]
+            newest = (session["signed_at"], sid)
+            self.newest_signed[physician] = max(self.newest_signed.get(physician, newest), newest)
             by_prep = [(prep_labels[p["id"]], [{"item_code": c["_code"], "lot_number": c["_lot"],
                                                  "volume_ml": c["volume_ml"]}
                                                 for c in components if c["preparation_id"] == p["id"]])
@@ -347,12 +350,15 @@ class SessionMaker:
         if status == "signed" and any(f.blocks_signing for f in found):
             status = "draft"
         if status == "signed":
-            doses = dose_summary(chart, self.formulary, None)
+            # the corticosteroid given, for the next sessions' rules; none without a steroid in a syringe
+            steroid = any(self.formulary[c.item_code].agent_class == "corticosteroid"
+                          for p in preps for c in p.components)
+            mpe = steroid_mpe(dose_summary(chart, self.formulary, None), self.formulary) if steroid else 0.0
             self.history.append(PastSession(session["id"], session["performed_start"],
                                             any(x.technique == "injection" for x in domain_sites),
                                             frozenset((x.muscle_id, x.side) for x in domain_sites
                                                       if x.technique == "injection"),
-                                            steroid_mpe(doses, self.formulary)))
+                                            mpe))
         rows = [{"session_id": session["id"], "rule_code": f.code, "subject": f.subject, "severity": f.severity,
                  "message": f.message, "source": f.source, "override_reason": f.override_reason,
                  "overridden_by_id": session["physician_id"] if f.override_reason else None,
