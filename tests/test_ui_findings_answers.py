@@ -26,11 +26,13 @@ pytest.register_assert_rewrite("test_ui_editor_fixtures")
 from test_ui_editor_fixtures import Clinic, click_region, region  # noqa: E402
 
 from tpi_notes.db.models import Lot as LotRow  # noqa: E402
+from tpi_notes.db.models import ProcedureSession as SessionRow  # noqa: E402
 from tpi_notes.domain.formulary import Lot  # noqa: E402
 from tpi_notes.domain.lot_offers import LastUse, offer_lot  # noqa: E402
 from tpi_notes.domain.open_vials import OpenVial  # noqa: E402
 from tpi_notes.domain.session import Component, Preparation  # noqa: E402
-from tpi_notes.services import drafts, open_vials  # noqa: E402
+from tpi_notes.services import drafts, lot_offers, open_vials  # noqa: E402
+from tpi_notes.ui.editor.reference import load_reference  # noqa: E402
 from tpi_notes.ui.editor.window import SessionEditor  # noqa: E402
 
 pytest_plugins = ["test_ui_editor_fixtures"]
@@ -178,3 +180,32 @@ def test_undo_leaves_a_later_entry_alone(qtbot: QtBot, make_editor, clinic: Clin
     QTest.mouseClick(editor.post.pain_after.buttons[5], Qt.MouseButton.LeftButton)  # changed on the tab since
     _undo(editor)
     assert editor.post.pain_after.value() == 5
+
+
+def _signed_session(clinic: Clinic, room: str, lot: str, days_ago: int, *, sign: bool = True) -> None:
+    """A session of ``room`` that drew lidocaine from ``lot``; signed as the signing service leaves it."""
+    draft = drafts.new_draft(clinic.ctx, clinic.patient_id)
+    start = draft.performed_start - timedelta(days=days_ago)
+    saved = drafts.save_draft(clinic.ctx, replace(
+        draft, location=room, performed_start=start, physician_id=clinic.physician_id,
+        preparations=(Preparation("A", (Component("lidocaine-1", 5.0, lot),)),)))
+    if sign:  # only the status matters here; the signing service's checks are tested elsewhere
+        with clinic.ctx.transaction() as s:
+            s.execute(update(SessionRow).where(SessionRow.id == saved.id).values(
+                status="signed", signed_by_id=clinic.physician_id, signed_at=datetime.now(),
+                content_sha256="0" * 64))
+
+
+def test_the_lot_last_used_here_comes_before_the_clinics_and_a_draft_does_not_count(clinic: Clinic) -> None:
+    _signed_session(clinic, "procedure  ROOM 1", "LID-A1", 10)  # this room, written otherwise
+    _signed_session(clinic, "Exam room 3", "LID-B2", 2)  # later, in another room
+    _signed_session(clinic, ROOM, "LID-B2", 0, sign=False)  # a draft: nobody confirmed it yet
+    used = lot_offers.last_used_lots(clinic.ctx, ROOM)
+    day = date.today()
+    assert {(u.lot_number, u.here, u.used_on) for u in used} == {
+        ("LID-A1", True, day - timedelta(days=10)), ("LID-B2", False, day - timedelta(days=2))}
+    lots = load_reference(clinic.ctx, clinic.patient_id).lots
+    offer = offer_lot("lidocaine-1", day, lots, last_uses=used)
+    assert offer is not None and (offer.lot_number, offer.why) == ("LID-A1", f"used here {day - timedelta(days=10)}")
+    elsewhere = offer_lot("lidocaine-1", day, lots, last_uses=lot_offers.last_used_lots(clinic.ctx, "Exam room 9"))
+    assert elsewhere is not None and elsewhere.why == f"used in the clinic {day - timedelta(days=2)}"

@@ -26,6 +26,7 @@ def last_used_lots(ctx: AppContext, room: str, *, exclude_session: int | None = 
               .order_by(ProcedureSession.performed_start.desc()).limit(RECENT).subquery())
     query = (select(FormularyItem.code, Lot.lot_number, ProcedureSession.performed_start, ProcedureSession.location,
                     ProcedureSession.id)
+             .select_from(ProcedureSession)
              .join(Preparation, Preparation.session_id == ProcedureSession.id)
              .join(PreparationComponent, PreparationComponent.preparation_id == Preparation.id)
              .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
@@ -38,8 +39,7 @@ def last_used_lots(ctx: AppContext, room: str, *, exclude_session: int | None = 
         for code, lot_number, start, location, session_id in s.execute(query):
             if session_id == exclude_session:
                 continue
-            here = room_key(location or "") == here_key
-            for key in ((code, True),) * here + ((code, False),):
-                found.setdefault(key, LastUse(code, lot_number, start.date(), key[1]))
-    return [use for (code, anywhere), use in found.items()
-            if anywhere or found.get((code, False)) != LastUse(code, use.lot_number, use.used_on, False)]
+            if room_key(location or "") == here_key:
+                found.setdefault((code, True), LastUse(code, lot_number, start.date(), True))
+            found.setdefault((code, False), LastUse(code, lot_number, start.date(), False))
+    return list(found.values())
