@@ -283,7 +283,9 @@ def session_editor(app: QApplication, ctx: AppContext, patient_id: int) -> None:
 
 
 def session_editor_findings(app: QApplication, ctx: AppContext) -> None:
-    """The findings panel: a pregnant patient's stop (with "Proceed with reason…") and the suggested codes."""
+    """The findings panel: a pregnant patient's stop (with "Proceed with reason…") kept in sight above the sign
+    blockers, which carry their usual answers inline (the lot offered for the triamcinolone without one, pain
+    after 0–10, the respiratory findings), and the suggested codes."""
     from dataclasses import replace
     from datetime import date
 
@@ -295,7 +297,12 @@ def session_editor_findings(app: QApplication, ctx: AppContext) -> None:
     patient = patient_service.create_patient(ctx, PatientInput(
         mrn="F-2024", family_name="Moreau", given_name="Claire", birth_date=date(1992, 5, 21), sex="female",
         weight_kg=64.0, pregnant=True))
-    saved = drafts.save_draft(ctx, replace(showcase_draft(ctx, patient.id), pain_after=None))
+    draft = showcase_draft(ctx, patient.id)
+    lidocaine, triamcinolone = draft.preparations[0].components
+    syringe = replace(draft.preparations[0], components=(lidocaine, replace(triamcinolone, lot_number="",
+                                                                            lot_expiry=None)))
+    saved = drafts.save_draft(ctx, replace(draft, pain_after=None, relief_pct=None, respiratory_check="",
+                                           preparations=(syringe,)))
     editor = SessionEditor(ctx, saved, load_reference(ctx, patient.id), baseline=saved)
     editor.resize(1600, 1000)  # the routine note fits this screen whole (issue 16)
     editor.show()
