@@ -357,3 +357,46 @@ def test_keyset_pages_of_a_broad_filter_probed_in_index_order(clinic: AppContext
         for key in SORT_KEYS:
             sort = Sort(key, key != "patient")
             assert keyset_walk(clinic, flt, sort, 64) == [r.id for r in everything(clinic, flt, sort)], (flt, sort)
+
+
+def test_a_chart_stopped_from_another_thread_ends_its_statement(clinic: AppContext,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser stops a replaced query's chart: a statement under way is interrupted (it would never end on
+    its own here) and raises Cancelled; a chart stopped before it starts runs nothing."""
+    import threading
+
+    from sqlalchemy import text
+
+    from tpi_notes.db.repositories import session_history
+
+    stopped = history.Cancel()
+    stopped.stop()
+    with pytest.raises(history.Cancelled):
+        history.chart(clinic, HistoryFilter(), stopped)
+
+    running = threading.Event()
+
+    def endless(s, flt):  # noqa: ANN001, ANN202
+        running.set()
+        return s.scalar(text("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"))
+
+    monkeypatch.setattr(session_history, "per_month", endless)
+    cancel = history.Cancel()
+    outcome: list[BaseException] = []
+
+    def chart() -> None:
+        try:
+            history.chart(clinic, HistoryFilter(), cancel)
+        except BaseException as exc:  # noqa: BLE001 - looked at below
+            outcome.append(exc)
+
+    worker = threading.Thread(target=chart)
+    worker.start()
+    assert running.wait(timeout=20)
+    for _ in range(400):  # stop() until the statement has started and been interrupted (each call is one interrupt)
+        cancel.stop()
+        worker.join(timeout=0.05)
+        if not worker.is_alive():
+            break
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], history.Cancelled)
