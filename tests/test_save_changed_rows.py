@@ -6,24 +6,31 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from principals import ALL_PERMISSIONS
 from test_drafts_service import clinic, full_draft  # noqa: F401 - the fixture and the 4-site draft
 
+from tpi_notes.domain.draft import STEROID_RISKS
 from tpi_notes.domain.errors import ConcurrentEditError
 from tpi_notes.domain.findings import FindingOverride
 from tpi_notes.domain.outcomes import PriorResponse, peg
 from tpi_notes.domain.session import Component, Diagnosis, Preparation
-from tpi_notes.services import drafts
+from tpi_notes.services import drafts, staff
+from tpi_notes.services.clinic import list_lots
+from tpi_notes.services.context import open_clinic
+from tpi_notes.services.demo import build_demo
 
 
 def _rows(db_path: Path, session_id: int) -> tuple[dict[int, int], dict[str, int], list[int]]:
-    """Row ids as stored: sites by number, syringes by label, and the diagnosis rows' rowids."""
+    """Row ids as stored: sites by number, syringes (with their components') by label, the diagnoses' rowids."""
     with closing(sqlite3.connect(db_path)) as conn:
         sites = dict(conn.execute("SELECT number, id FROM site WHERE session_id = ?", (session_id,)))
-        preps = dict(conn.execute("SELECT label, id FROM preparation WHERE session_id = ?", (session_id,)))
+        preps = {label: (prep_id, components) for label, prep_id, components in conn.execute(
+            "SELECT p.label, p.id, group_concat(c.id) FROM preparation p JOIN preparation_component c"
+            " ON c.preparation_id = p.id WHERE p.session_id = ? GROUP BY p.id", (session_id,))}
         diagnoses = [r for (r,) in conn.execute("SELECT rowid FROM session_diagnosis WHERE session_id = ?"
                                                 " ORDER BY position", (session_id,))]
     return sites, preps, diagnoses
@@ -76,7 +83,8 @@ def test_a_changed_syringe_is_written_and_its_sites_are_left(two_sessions, db_pa
     saved = drafts.save_draft(ctx, replace(first, preparations=(weaker,)))
     after, preps_after, _ = _rows(db_path, first.id)
     # the syringe keeps its row (the sites name it by id) and only its drugs are written again
-    assert preps_after == preps and after == sites
+    assert preps_after["A"][0] == preps["A"][0] and preps_after["A"][1] != preps["A"][1]
+    assert after == sites
     again = drafts.get_draft(ctx, first.id)
     assert again.preparations == (weaker,)
     assert [s.preparation_label for s in again.sites] == ["A", "A", "A", None]
@@ -131,3 +139,23 @@ def test_a_stale_version_is_still_refused_and_nothing_is_written(two_sessions, d
     assert _rows(db_path, first.id) == stored
     assert _audit_events(db_path) == events
     assert drafts.get_draft(ctx, first.id).comments == "saved elsewhere"
+
+
+def test_a_syringe_drawn_from_a_lot_with_an_ndc_is_left_when_only_the_comment_changes(tmp_path) -> None:  # noqa: ANN001
+    """The lot's expiry and NDC come back with the syringe but are never saved with it: not a change."""
+    ctx = open_clinic(str(tmp_path / "demo.sqlite"), principal=ALL_PERMISSIONS)
+    try:
+        build_demo(ctx, patients=3, sessions=3, seed=1)
+        lot = next(x for x in list_lots(ctx) if x.item_code == "lidocaine-1" and x.expiry > date(2027, 1, 1))
+        first = full_draft(ctx, 1, staff.list_staff(ctx, "physician")[0].id)
+        first = replace(first, preparations=(Preparation("A", (Component("lidocaine-1", 4.0, lot.lot_number),)),),
+                        consent_risks=tuple(r for r in first.consent_risks if r not in STEROID_RISKS))
+        first, _ = drafts.save_draft(ctx, first), drafts.save_draft(ctx, first)  # rows after the first's
+        assert first.preparations[0].components[0].ndc == lot.ndc != ""
+        path = Path(ctx.url.removeprefix("sqlite:///"))
+        stored = _rows(path, first.id)
+        saved = drafts.save_draft(ctx, replace(first, comments="only the comment"))
+        assert _rows(path, first.id) == stored
+        assert saved == drafts.get_draft(ctx, first.id)
+    finally:
+        ctx.close()

@@ -157,8 +157,8 @@ def _write_sites_and_preparations(s: Session, session_id: int, old: SessionRecor
     A syringe whose drugs changed keeps its row (the sites name it by id) and has its components written again;
     a site is written again (deleted, inserted) when anything of it changed, its syringe's label included.
     """
-    was_preps = {p.label: p.components for p in old.preparations}
-    now_preps = {p.label: p.components for p in draft.preparations}
+    was_preps = {p.label: _drawn(p) for p in old.preparations}
+    now_preps = {p.label: _drawn(p) for p in draft.preparations}
     was_sites = {x.number: x for x in old.sites}
     sites = [x for x in draft.sites if was_sites.get(x.number) != x]
     gone_preps = [label for label in was_preps if label not in now_preps]
@@ -166,7 +166,7 @@ def _write_sites_and_preparations(s: Session, session_id: int, old: SessionRecor
     sites += [x for x in draft.sites if x.preparation_label in gone_preps and x not in sites]
     numbers = {x.number for x in draft.sites}
     gone_sites = [n for n in was_sites if n not in numbers] + [x.number for x in sites if x.number in was_sites]
-    changed_preps = [p for p in draft.preparations if was_preps.get(p.label) != p.components]
+    changed_preps = [p for p in draft.preparations if was_preps.get(p.label) != now_preps[p.label]]
     if not (sites or gone_sites or gone_preps or changed_preps):
         return False, False
     conn = s.connection()
@@ -195,6 +195,11 @@ def _write_sites_and_preparations(s: Session, session_id: int, old: SessionRecor
     if sites:
         conn.execute(insert(Site), [_site_row(session_id, x, ids) for x in sites])
     return bool(gone_preps or changed_preps), bool(sites or gone_sites)
+
+
+def _drawn(prep: PreparationData) -> list[tuple]:
+    """What a syringe's component rows hold (a lot's expiry and NDC are the lot's, read with it, never saved)."""
+    return [(c.item_code, c.volume_ml, c.lot_number, c.vials_opened) for c in prep.components]
 
 
 def _item_and_lot_ids(s: Session, preparations: Sequence[PreparationData],
