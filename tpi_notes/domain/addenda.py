@@ -64,7 +64,14 @@ def signed_record_problem(record: Any, stored_sha256: str | None, addenda: Itera
     """
     if not stored_sha256:
         return "signed without a content hash"
-    computed = record_sha256(record)
+    return hash_problem(stored_sha256, record_sha256(record), addenda)
+
+
+def hash_problem(stored_sha256: str | None, computed: str, addenda: Iterable[StoredAddendum]) -> str | None:
+    """:func:`signed_record_problem` once the content's hash is ``computed`` (verify computes it from the rows,
+    domain/canonical_rows.py)."""
+    if not stored_sha256:
+        return "signed without a content hash"
     if computed != stored_sha256:
         return f"content does not match its signature (stored {stored_sha256[:12]}…, now {computed[:12]}…)"
     for a in addenda:

@@ -17,7 +17,7 @@ later hash recomputed; an anchor kept outside the database can (``chain_head``, 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,9 +29,10 @@ from sqlalchemy.orm import Session
 from tpi_notes import open_databases
 from tpi_notes.db import encryption
 from tpi_notes.db.models import Addendum, AuditEvent, ClinicSettings, Patient, ProcedureSession
-from tpi_notes.db.repositories import audit, session_records
+from tpi_notes.db.repositories import audit, session_records, signed_rows
 from tpi_notes.db.repositories import sessions as session_repo
-from tpi_notes.domain.addenda import signed_record_problem
+from tpi_notes.domain import canonical_rows
+from tpi_notes.domain.addenda import hash_problem, signed_record_problem
 from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
 from tpi_notes.domain.audit_anchor import Anchor, ChainHead, write_anchor_file
 from tpi_notes.domain.errors import NotFoundError, TpiError
@@ -150,42 +151,51 @@ def record_verification(ctx: AppContext, report: VerifyReport, *, anchors: int =
 def _tampered(s: Session, patient_id: int | None, report: VerifyReport | None, index: signature_check.KeyIndex,
               claims: dict[str, dict[int, SignEvent]] | None = None) -> list[tuple[int, str, str]]:
     """Signed sessions whose content no longer matches its hash, or whose hash is not the one its signer signed
-    (``claims``: the signing events of the whole trail, read by a full verify; None: read per page)."""
+    (``claims``: the signing events of the whole trail, read by a full verify; None: read per page).
+
+    One streaming pass (db/repositories/signed_rows.py): each page's rows are read in one query a table and
+    hashed straight from the rows (domain/canonical_rows.py, the same bytes as the SessionRecord path)."""
     found = []
-    for page in _signed_pages(s, patient_id):
-        mrns = dict(page)
-        problems = session_repo.tampered_among(s, list(mrns))
-        checked = signature_check.check_sessions(s, list(mrns), index, signed=claims and claims["signed"],
-                                                 added=claims and claims["added"])
-        for sid, reason in checked.problems.items():
-            problems.setdefault(sid, reason)
-        for sid, reason in problems.items():
-            found.append((sid, mrns[sid], reason))
+    for page in signed_rows.pages(s, BATCH, patient_id):
+        problems, checked = _page_problems(s, page, index, claims)
+        found += [(x.id, x.mrn, problems[x.id]) for x in page.sessions if x.id in problems]
         if report is not None:
-            report.sessions_checked += len(page)
+            report.sessions_checked += len(page.sessions)
             report.hash_only += checked.hash_only
     return sorted(found)
 
 
-def _signed_pages(s: Session, patient_id: int | None) -> Iterator[list[tuple[int, str]]]:
-    """(id, patient MRN) of the signed sessions, a page at a time in id order: one streaming pass.
+_COLUMN = {name: i for i, name in enumerate(canonical_rows.SESSION_COLUMNS)}
+_SIGNED = tuple(_COLUMN[name] for name in ("content_version", "signed_by_id", "signed_at", "patient_id"))
 
-    The whole clinic is walked along the primary key (the next ``BATCH`` sessions after the last id, drafts
-    dropped here): asking for ``status = 'signed'`` lets SQLite take the status index instead, which holds nearly
-    every session, and sort all of those after the page for every page (quadratic: 76 s at 100,000 sessions,
-    hours at 1,000,000). One patient's sessions come from the patient index, a page or two at most."""
-    after = 0
-    if patient_id is not None:
-        while page := session_repo.signed_page(s, after, BATCH, patient_id):
-            yield page
-            after = page[-1][0]
-        return
-    while rows := s.execute(select(ProcedureSession.id, ProcedureSession.status, Patient.mrn)
-                            .join(Patient, Patient.id == ProcedureSession.patient_id)
-                            .where(ProcedureSession.id > after).order_by(ProcedureSession.id).limit(BATCH)).all():
-        if page := [(sid, mrn) for sid, status, mrn in rows if status == "signed"]:
-            yield page
-        after = rows[-1][0]
+
+def _page_problems(s: Session, page: signed_rows.SignedPage, index: signature_check.KeyIndex,
+                   claims: dict[str, dict[int, SignEvent]] | None) -> tuple[dict[int, str],
+                                                                             signature_check.PageResult]:
+    """Why each tampered session of the page is: its content hash first, then its signature."""
+    problems: dict[int, str] = {}
+    signatures = []
+    version, signer, at, patient = _SIGNED
+    for x in page.sessions:
+        sid, row = x.id, x.row
+        computed = "" if not x.content_sha256 else canonical_rows.session_sha256(
+            row, page.diagnoses.get(sid, ()), page.preparations.get(sid, ()), page.sites.get(sid, ()),
+            page.findings.get(sid, ()), page.scales.get(sid, ()), page.responses.get(sid, ()))
+        if problem := hash_problem(x.content_sha256, computed, page.addenda.get(sid, ())):
+            problems[sid] = problem
+        signatures.append((sid, x.content_sha256, row[version], x.signature, row[signer], row[at], row[patient]))
+    addenda = sorted((a.id, a.session_id, a.content_sha256, a.author_id, a.created_at, page.addendum_signatures[a.id],
+                      a.kind) for stored in page.addenda.values() for a in stored)
+    if claims is not None:
+        events, notes = claims["signed"], claims["added"]
+    else:
+        patients = [r[-1] for r in signatures]
+        events = signature_check.sign_events(s, [r[0] for r in signatures], patients)
+        notes = signature_check.addendum_events(s, [a[0] for a in addenda], patients)
+    checked = signature_check.check_rows(signatures, addenda, index, events, notes, full=claims is not None)
+    for sid, reason in checked.problems.items():
+        problems.setdefault(sid, reason)
+    return problems, checked
 
 
 def _check_audit_chain(s: Session, report: VerifyReport,

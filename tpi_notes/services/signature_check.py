@@ -101,6 +101,18 @@ def check_sessions(s: Session, ids: Sequence[int], index: KeyIndex, *,
                      .where(ProcedureSession.id.in_(list(ids)), ProcedureSession.status == "signed")).all()
     patients = [r[-1] for r in rows]
     events = signed if signed is not None else sign_events(s, [r[0] for r in rows], patients)
+    addenda = s.execute(select(Addendum.id, Addendum.session_id, Addendum.content_sha256, Addendum.author_id,
+                               Addendum.created_at, Addendum.signature, Addendum.kind)
+                        .where(Addendum.session_id.in_([r[0] for r in rows])).order_by(Addendum.id)).all()
+    notes = added if added is not None else addendum_events(s, [a[0] for a in addenda], patients)
+    return check_rows(rows, addenda, index, events, notes, full=full)
+
+
+def check_rows(rows: Sequence[Sequence], addenda: Sequence[Sequence], index: KeyIndex,
+               events: Mapping[int, keys.SignEvent], notes: Mapping[int, keys.SignEvent], *, full: bool) -> PageResult:
+    """:func:`check_sessions` on rows already read: sessions (id, content hash, content version, signature,
+    signer, signed at, patient id) and their addenda (id, session id, content hash, author, created at,
+    signature, kind) in id order; ``events`` / ``notes``: their signing events (``full``: one is required)."""
     problems: dict[int, str] = {}
     hash_only = 0
     for sid, sha, version, signature, signer, at, _patient in rows:
@@ -113,10 +125,6 @@ def check_sessions(s: Session, ids: Sequence[int], index: KeyIndex, *,
             problems[sid] = problem
         elif not signature:
             hash_only += 1
-    addenda = s.execute(select(Addendum.id, Addendum.session_id, Addendum.content_sha256, Addendum.author_id,
-                               Addendum.created_at, Addendum.signature, Addendum.kind)
-                        .where(Addendum.session_id.in_([r[0] for r in rows])).order_by(Addendum.id)).all()
-    notes = added if added is not None else addendum_events(s, [a[0] for a in addenda], patients)
     for aid, sid, sha, author, created, signature, kind in addenda:
         problem = keys.signature_problem(payload=keys.addendum_payload(sid, sha, author, created), content_sha256=sha,
                                          signature=signature, signer_id=author, required=False,
