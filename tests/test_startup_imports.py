@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 OPEN_WINDOW = textwrap.dedent("""
@@ -48,51 +50,79 @@ def test_a_database_at_head_opens_to_a_painted_window_without_alembic_reportlab_
 
 FIRST_PAINT = textwrap.dedent("""
     import json, sys
-    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QLabel
 
     app = QApplication(sys.argv[:1])
     HEAVY = ("sqlalchemy", "alembic", "reportlab", "pyhanko", "cryptography", "argon2", "tpi_notes.db.engine",
-             "tpi_notes.services", "tpi_notes.reports")
+             "tpi_notes.services", "tpi_notes.reports", "tpi_notes.ui.editor.window")
     seen = {}
 
-    class FirstPaint(QObject):
+    def state(window):
+        return {"loaded": sorted(m for m in HEAVY if m in sys.modules),
+                "says": sorted(w.text() for w in window.findChildren(QLabel) if w.isVisible() and w.text()),
+                "enabled": sorted(a.text() for a in window.actions() if a.isEnabled() and a.isVisible()),
+                "title": window.windowTitle()}
+
+    class Paints(QObject):
         def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint and obj.objectName() == "main_window" and "loaded" not in seen:
-                seen["loaded"] = sorted(m for m in HEAVY if m in sys.modules)
-                seen["says"] = sorted(w.text() for w in obj.findChildren(QLabel) if w.isVisible() and w.text())
-                seen["menus"] = [a.text() for a in obj.menuBar().actions()]
+            if event.type() == QEvent.Type.Paint and obj.objectName() == "main_window":
+                if "first paint" not in seen:
+                    seen["first paint"] = state(obj) | {"menus": [a.text() for a in obj.menuBar().actions()]}
+                elif obj.ctx is not None and "filled" not in seen:
+                    seen["filled"] = state(obj)
+                    QTimer.singleShot(0, app.quit)
             return False
 
-    watch = FirstPaint()
+    watch = Paints()
     app.installEventFilter(watch)
     import tpi_notes.ui.app as ui_app
 
-    def sign_in(ctx):  # the login screen comes after the first paint, over the window; the person cancels it
+    def sign_in(ctx):  # the login screen comes after the first paint, over the window
+        from tpi_notes.domain.permissions import Permission, Principal
+
         seen["login for"] = ctx.database_path.name
-        seen["window painted before the login"] = "loaded" in seen
-        return False
+        seen["painted before the login"] = "first paint" in seen
+        if sys.argv[2] == "cancels":
+            return False
+        ctx.act_as(Principal("test:startup", "test", frozenset(Permission)))
+        return True
 
     ui_app.sign_in = sign_in
     from tpi_notes.cli import main
 
     seen["exit"] = main(["--db", sys.argv[1]])
+    seen["windows left open"] = [w.objectName() for w in app.topLevelWidgets() if w.isVisible()]
     print(json.dumps(seen))
 """)
 
 
-def test_the_main_window_is_painted_before_the_database_layer_is_imported(tmp_path: Path) -> None:
+@pytest.mark.parametrize("login", ["cancels", "signs in"])
+def test_the_main_window_is_painted_before_the_database_layer_is_imported(login: str, tmp_path: Path) -> None:
     """The real start (`tpi-notes --db FILE`): the window's frame, its menus and an empty patient list saying the
     database is being opened, is painted first; SQLAlchemy, the services, ReportLab, pyHanko and the crypto
-    libraries come after it, and then the login screen."""
+    libraries come after it, then the login screen, then the same window is filled, still without ReportLab or
+    the session editor (nothing to recover)."""
     db = tmp_path / "clinic.sqlite"
     _run(str(db))  # an existing clinic at head
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TPI_NOTES_DATA_DIR": str(tmp_path / "data")}
-    done = subprocess.run([sys.executable, "-c", FIRST_PAINT, str(db)], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120, check=True)
+    done = subprocess.run([sys.executable, "-c", FIRST_PAINT, str(db), login], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
     seen = json.loads(done.stdout.splitlines()[-1])
-    assert seen.get("loaded") == []  # None: nothing was painted before the login
-    assert "Opening the clinic database…" in seen["says"]
-    assert seen["menus"] == ["&File", "&Session", "&Clinic", "&View", "&Help"]
-    assert seen["login for"] == "clinic.sqlite" and seen["window painted before the login"] is True
-    assert seen["exit"] == 0  # login cancelled: the app closes
+    first = seen.get("first paint")
+    assert first is not None, "nothing was painted before the login"
+    assert first["loaded"] == []
+    assert first["says"] == ["Opening the clinic database…"]
+    assert first["menus"] == ["&File", "&Session", "&Clinic", "&View", "&Help"]
+    assert first["enabled"] == ["&Quit"]  # nothing else can work before the clinic is open
+    assert seen["login for"] == "clinic.sqlite" and seen["painted before the login"] is True
+    assert seen["exit"] == 0 and seen["windows left open"] == []
+    if login == "cancels":
+        assert "filled" not in seen
+        return
+    filled = seen["filled"]
+    assert filled["title"] == "tpi-notes — clinic.sqlite"
+    assert "No patients yet" in filled["says"] and "Opening the clinic database…" not in filled["says"]
+    assert "&New patient…" in filled["enabled"] and "Session &history…" in filled["enabled"]
+    assert not {"reportlab", "pyhanko", "alembic", "tpi_notes.reports", "tpi_notes.ui.editor.window"} & set(
+        filled["loaded"])

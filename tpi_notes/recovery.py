@@ -83,11 +83,10 @@ class RecoveryStore:
         from tpi_notes.db import encryption
         from tpi_notes.db.engine import sqlite_path
 
-        digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
         path = sqlite_path(url)
         # the clinic is open: an encrypted one is known, and its key is the one it was opened with
         secret = encryption.given_key(path) if path is not None and encryption.known_encrypted(path) else None
-        return cls(user_data_dir() / "recovery" / digest, secret)
+        return cls(journal_folder(url), secret)
 
     @property
     def encrypted(self) -> bool:
@@ -164,6 +163,20 @@ class RecoveryStore:
 
     def discard(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+
+def journal_folder(url: str) -> Path:
+    """The recovery journal's folder for the clinic at ``url`` (it may not exist)."""
+    return user_data_dir() / "recovery" / hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def nothing_to_recover(url: str) -> bool:
+    """True when the journal of the clinic at ``url`` holds no entry and no temporary to clean up: the start-up
+    then loads neither the session editor nor the journal's key (issue 19)."""
+    try:
+        return not any(p.suffix in (".json", ".tmp") for p in journal_folder(url).iterdir())
+    except OSError:  # no journal yet (or one that cannot be listed: scan() finds nothing in it either)
+        return True
 
 
 def _valid_key(key: object) -> bool:

@@ -20,27 +20,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tpi_notes.domain.draft import draft_from_record
 from tpi_notes.domain.errors import TpiError
-from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.staff import ROLES
 from tpi_notes.ui.empty_state import EmptyState
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.patient_list import PatientListPanel
-from tpi_notes.ui.patient_view import PatientView
-from tpi_notes.ui.settings import restore_layout, save_layout
+from tpi_notes.ui.settings import restore_layout, restore_splitters, save_layout
 from tpi_notes.ui.style import set_role
 
 # The window is painted before the database layer is loaded (issue 19: start-up ≤ 3× a bare window): the
-# services (SQLAlchemy behind them), the screen lock and the Clinic menu's windows come with the clinic
-# (open_clinic); the editor, the session window, the PDF preview (and ReportLab behind it), the patient form and
+# services (SQLAlchemy behind them), the screen lock, the Clinic menu's windows and the patient page (its response
+# map reads the atlas) come with the clinic (open_clinic); the editor, the session window, the PDF preview (and ReportLab behind it), the patient form and
 # the help menu when first used.
 if TYPE_CHECKING:
+    from tpi_notes.domain.patient import PatientRecord
     from tpi_notes.services.context import AppContext
     from tpi_notes.ui.clinic_windows import ClinicWindows
     from tpi_notes.ui.editor.window import SessionEditor
     from tpi_notes.ui.patient_dialog import PatientDialog
+    from tpi_notes.ui.patient_view import PatientView
     from tpi_notes.ui.pdf_preview import PdfPreview
     from tpi_notes.ui.screen_lock import ScreenLock
     from tpi_notes.ui.session_window import SessionWindow
@@ -80,10 +79,10 @@ class MainWindow(QMainWindow):
         self.no_selection = QLabel("Select a patient on the left, or press Ctrl+N to register one.", self)
         self.no_selection.setAlignment(Qt.AlignmentFlag.AlignCenter)
         set_role(self.no_selection, "hint")
-        self.patient_view = PatientView(self)
+        self.patient_view: PatientView = None  # type: ignore[assignment]  # made with the clinic (open_clinic)
         self.opening = QWidget(self)  # the right side while the database opens: nothing to show yet
         self.right_stack = QStackedWidget(self)
-        for widget in (self.opening, self.empty_state, self.no_selection, self.patient_view):
+        for widget in (self.opening, self.empty_state, self.no_selection):
             self.right_stack.addWidget(widget)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -103,9 +102,6 @@ class MainWindow(QMainWindow):
 
         self.patient_list.patient_selected.connect(self._on_patient_selected)
         self.patient_list.patient_activated.connect(self._on_patient_activated)
-        self.patient_view.session_activated.connect(self.open_session)
-        self.patient_view.new_session_requested.connect(self.new_session)
-        self.patient_view.repeat_session_requested.connect(self.repeat_session)
         self.empty_state.register_requested.connect(self.new_patient)
         self.empty_state.demo_requested.connect(self.load_demo)
 
@@ -125,6 +121,8 @@ class MainWindow(QMainWindow):
         from tpi_notes.ui.screen_lock import ScreenLock
 
         self.ctx = ctx
+        if self.patient_view is None:
+            self._make_patient_view()
         self.clinic_windows = ClinicWindows(ctx, self)
         self.clinic_windows.session_activated.connect(self.open_session_anywhere)
         self.clinic_windows.settings_saved.connect(self._on_settings_saved)
@@ -142,6 +140,21 @@ class MainWindow(QMainWindow):
         self.refresh()
         self.patient_list.search_edit.setFocus()
 
+    def _make_patient_view(self) -> None:
+        """The selected patient's page (details, sessions, pain and PEG trends, response map)."""
+        from tpi_notes.ui.patient_view import PatientView
+
+        self.patient_view = PatientView(self)
+        self.right_stack.addWidget(self.patient_view)
+        self.patient_view.session_activated.connect(self.open_session)
+        self.patient_view.new_session_requested.connect(self.new_session)
+        self.patient_view.repeat_session_requested.connect(self.repeat_session)
+        table = self.patient_view.session_view  # right-click a session: the same two actions
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        table.addActions([self.preview_note_action, self.print_aftercare_action])
+        table.selectionModel().currentRowChanged.connect(self._update_document_actions)
+        restore_splitters({"sessions_splitter": self.patient_view.splitter})
+
     def _default_size(self) -> None:
         """1280 x 800, or less on a small screen (before any remembered geometry is applied)."""
         screen = self.screen()
@@ -152,6 +165,8 @@ class MainWindow(QMainWindow):
         self.resize(max(width, 640), max(height, 480))
 
     def _splitters(self) -> dict[str, QSplitter]:
+        if self.patient_view is None:  # the start-up frame
+            return {"main_splitter": self.splitter}
         return {"main_splitter": self.splitter, "sessions_splitter": self.patient_view.splitter}
 
     # -- actions and menus ---------------------------------------------------------------------------------
@@ -228,10 +243,6 @@ class MainWindow(QMainWindow):
         session_menu.addActions([self.new_session_action, self.repeat_session_action])
         session_menu.addSeparator()
         session_menu.addActions([self.preview_note_action, self.print_aftercare_action])
-        table = self.patient_view.session_view  # right-click a session: the same two actions
-        table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        table.addActions([self.preview_note_action, self.print_aftercare_action])
-        table.selectionModel().currentRowChanged.connect(self._update_document_actions)
         clinic_menu = bar.addMenu("&Clinic")
         clinic_menu.addActions([self.history_action, self.outcomes_action, self.printout_action])
         clinic_menu.addSeparator()
@@ -492,6 +503,7 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def open_session(self, session_id: int) -> SessionWindow | SessionEditor | None:
         """Open a session in its own window: a draft in the editor, a signed one read-only on its atlas."""
+        from tpi_notes.domain.draft import draft_from_record
         from tpi_notes.services import clinic, integrity
         from tpi_notes.services import sessions as session_service
         from tpi_notes.ui.editor.opening import open_editor
@@ -540,10 +552,14 @@ class MainWindow(QMainWindow):
 
     def offer_recovered_drafts(self) -> list[SessionEditor]:
         """After start-up: offer to reopen drafts that a crash left unsaved (from the recovery journal)."""
-        from tpi_notes.ui.editor.opening import offer_recovered
+        from tpi_notes.recovery import nothing_to_recover
 
         if not self.ctx.can(Permission.PREPARE_DRAFTS):
             return []  # kept for someone who may chart
+        if nothing_to_recover(self.ctx.url):
+            return []  # the usual start: the editor (and ReportLab behind it) is not loaded for nothing
+        from tpi_notes.ui.editor.opening import offer_recovered
+
         return [e for e in (self._track(editor) for editor in offer_recovered(self.ctx, self)) if e is not None]
 
     def _track(self, editor: SessionEditor | None) -> SessionEditor | None:

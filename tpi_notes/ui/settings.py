@@ -55,8 +55,15 @@ def restore_layout(window: QMainWindow, splitters: dict[str, QSplitter]) -> bool
     settings = ui_settings()
     geometry = settings.value("main_window/geometry")
     restored = isinstance(geometry, QByteArray) and window.restoreGeometry(geometry)
+    restore_splitters(splitters)
+    return bool(restored)
+
+
+def restore_splitters(splitters: dict[str, QSplitter]) -> None:
+    """Each named splitter's stored state; also for a splitter made after the window was placed (the main
+    window's patient page is made once the clinic is open)."""
+    settings = ui_settings()
     for name, splitter in splitters.items():
         state = settings.value(f"main_window/{name}")
         if isinstance(state, QByteArray):
             splitter.restoreState(state)
-    return bool(restored)
