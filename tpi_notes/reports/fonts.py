@@ -110,6 +110,8 @@ def cjk_font_for(run: str) -> str:
 
 def split_runs(text: str) -> list[tuple[str, str | None]]:
     """``text`` cut into runs: (run, None) for text in the base font, (run, cid font) for CJK runs."""
+    if not text or max(text) < "\u1100":  # below every CJK block (is_cjk): one run, found without a loop
+        return [(text, None)] if text else []
     runs: list[tuple[str, str | None]] = []
     current, cjk = "", False
     for ch in text:

@@ -135,13 +135,18 @@ def _top(vm: ProcedureNoteVM, st: StyleSheet1) -> list[Flowable]:
     _w, heading_height = heading.wrap(TOP_DIAGRAM_WIDTH, 1000)
     heading_height += st["Section"].spaceBefore + st["Section"].spaceAfter
 
+    columns: dict[float, list[Flowable]] = {}  # by width: the column measured is the one placed
+
     def left_column(width: float) -> list[Flowable]:
+        if width in columns:
+            return columns[width]
         identity = (("Name", vm.patient_name), ("Date of birth", vm.patient_dob), ("MRN", vm.patient_mrn))
         out: list[Flowable] = [
             para("Patient and encounter", st["Section"]),
             key_values(identity + vm.patient_facts + vm.encounter, st, columns=2, label_share=0.42, total=width),
         ]
-        return out + (_indication(vm, st, width, heading=False) if short else [])
+        columns[width] = out + (_indication(vm, st, width, heading=False) if short else [])
+        return columns[width]
 
     def heights(diagram_width: float) -> tuple[float, float]:
         width = FRAME_WIDTH - diagram_width - gap

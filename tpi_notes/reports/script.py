@@ -80,18 +80,26 @@ def code_point(ch: str) -> str:
     return f"[U+{ord(ch):04X}]"
 
 
+@cache
+def _printable_chars(printable: frozenset[int]) -> frozenset[str]:
+    """The characters that print as themselves: those the fonts have, and newline and tab."""
+    return frozenset(map(chr, printable)) | _KEPT
+
+
 def prepare(text: str) -> str:
     """User text ready for the page, still in logical order: Arabic joined, unprintable characters shown
     as their code points. Idempotent."""
     if _ARABIC.search(text):
         text = _reshaper().reshape(text)
     printable = _printable()
-    if all(ord(ch) in printable or ch in _KEPT for ch in text):
+    if _printable_chars(printable).issuperset(text):  # the usual case, checked in C rather than per character
         return text
     return "".join(ch if ord(ch) in printable or ch in _KEPT or is_cjk(ch) else code_point(ch) for ch in text)
 
 
 def has_rtl(text: str) -> bool:
+    if not text or max(text) < "\u0590":  # below Hebrew, the first right-to-left block: no need to look closer
+        return False
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
 

@@ -8,6 +8,7 @@ in a row of its own: the rows of one entry share its shading and carry no rule b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from reportlab.lib.colors import Color
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
@@ -58,10 +59,16 @@ def _cell(value: Cell, style_name: str, styles: StyleSheet1) -> Flowable:
     return para(value, styles[style_name])
 
 
+@lru_cache(maxsize=8192)
+def _word_width(word: str, font: str, size: float) -> float:
+    """A word's width: the same words ("Yes", "Injection", "Negative") come back in every table of every print."""
+    return stringWidth(word, font, size)
+
+
 def _min_width(texts: Sequence[object], style: ParagraphStyle) -> float:
     """The widest single word among ``texts``: a column narrower than that breaks words apart."""
-    words = [w for t in texts if isinstance(t, str) and not isinstance(t, Markup) for w in t.split()]
-    widest = max((stringWidth(w, style.fontName, style.fontSize) for w in words), default=0.0)
+    words = {w for t in texts if isinstance(t, str) and not isinstance(t, Markup) for w in t.split()}
+    widest = max((_word_width(w, style.fontName, style.fontSize) for w in words), default=0.0)
     return min(widest, FRAME_WIDTH * 0.3) + 2 * PADDING + 0.5
 
 

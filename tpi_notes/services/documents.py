@@ -32,7 +32,7 @@ from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.formulary import FormularyItem
 from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.permissions import Permission
-from tpi_notes.domain.printed_context import formulary_as_signed, record_as_signed
+from tpi_notes.domain.printed_context import formulary_as_signed, printed_of, record_as_signed
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.signed_context import clinic_as_signed, patient_as_signed
@@ -77,7 +77,9 @@ def _assessment(s: Session, chart: _Chart) -> tuple[DoseSummary, Coding, tuple[F
     if not record.is_signed:
         from tpi_notes.services.assessment import assess_in
 
-        result = assess_in(s, draft_from_record(record))
+        # the formulary _chart read (a draft's is the current one, nothing as signed): not read again (issue 19)
+        current = chart.formulary if printed_of(record.signed_context) is None else None
+        result = assess_in(s, draft_from_record(record), formulary=current)
         return result.doses, result.coding, result.findings
     doses = dose_summary(record, chart.formulary, chart.patient.weight_kg)
     profile = reference.settings(s).estim_payer_profile

@@ -1,0 +1,104 @@
+"""What the documents keep between prints (issue 19) never goes stale, and the pages stay as they were drawn.
+
+The body diagram's figure is kept as the PDF operators drawn the first time at a size, a paragraph's parsed markup
+per text and style, its broken lines per width, and words' widths; each is keyed by everything it depends on. Here:
+a clinic renamed between two prints, another atlas at the same size, the same words in two styles, a paragraph
+wrapped again at another width, and the page streams (Flate only, no ASCII85)."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+
+from pypdf import PdfReader
+from reportlab.platypus import SimpleDocTemplate
+from test_report_support import add_patient, flat, pdf_pages, save_session, setup_clinic
+
+from tpi_notes.anatomy import Atlas, load_atlas, resources_dir
+from tpi_notes.anatomy.loader import atlas_from_dict
+from tpi_notes.reports import body_diagram
+from tpi_notes.reports.body_diagram import body_diagram_drawing
+from tpi_notes.reports.styles import note_styles
+from tpi_notes.reports.text import para
+from tpi_notes.services import clinic_settings, documents
+from tpi_notes.services.context import AppContext
+
+MARKERS = [(1, "anterior", 0.5, 0.4, "injection"), (2, "posterior", 0.45, 0.3, "dry_needling")]
+
+
+def _diagram_pdf(atlas: Atlas, width: float = 300.0) -> bytes:
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, invariant=1).build([body_diagram_drawing(atlas, MARKERS, width)])
+    return buf.getvalue()
+
+
+def _atlas_redrawn() -> Atlas:
+    """Atlas 2 with its line-art details left out: the same version and size, another figure."""
+    data = json.loads((resources_dir() / "atlas" / "atlas-2.json").read_text(encoding="utf-8"))
+    for view in data["views"].values():
+        view["details"] = []
+    return atlas_from_dict(data)
+
+
+def _page_streams(pdf: bytes) -> bytes:
+    return b"".join(page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_clinic_renamed_between_two_prints_prints_its_new_name(ctx: AppContext) -> None:
+    doctor = setup_clinic(ctx)
+    session_id = save_session(ctx, add_patient(ctx).id, doctor, 3)
+    first = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, session_id))))
+    sheet = flat("\n".join(pdf_pages(documents.aftercare_pdf(ctx, session_id, "en"))))
+    assert "Harbor & Pines Pain Clinic" in first and "Harbor & Pines Pain Clinic" in sheet
+    settings = clinic_settings.get_settings(ctx)
+    clinic_settings.update_settings(ctx, replace(settings, name="Riverbend Spine <Center>",
+                                                 phone="(555) 010-7777"))
+    second = flat("\n".join(pdf_pages(documents.procedure_note_pdf(ctx, session_id))))
+    sheet = flat("\n".join(pdf_pages(documents.aftercare_pdf(ctx, session_id, "en"))))
+    assert "Riverbend Spine <Center>" in second and "Harbor & Pines" not in second
+    assert "Riverbend Spine <Center>" in sheet and "(555) 010-7777" in sheet and "Harbor & Pines" not in sheet
+
+
+def test_the_figure_drawn_again_is_the_figure_first_drawn_for_its_own_atlas() -> None:
+    """Two atlases of one version at the same size: each print, fresh or from what was kept, is its own figure."""
+    atlas, redrawn = load_atlas("2"), _atlas_redrawn()
+    body_diagram._FIGURE_OPS.clear()
+    fresh = _diagram_pdf(atlas)
+    body_diagram._FIGURE_OPS.clear()
+    fresh_redrawn = _diagram_pdf(redrawn)
+    assert len(_page_streams(fresh_redrawn)) < len(_page_streams(fresh))  # fewer paths drawn
+    assert _diagram_pdf(atlas) == fresh and _diagram_pdf(redrawn) == fresh_redrawn
+    assert _diagram_pdf(atlas) == fresh  # kept, and still the first one's
+    assert _page_streams(_diagram_pdf(atlas, 301.0)) != _page_streams(fresh)  # another size is drawn, not reused
+
+
+def test_the_same_words_in_two_styles_keep_each_style_and_their_own_fragments() -> None:
+    st = note_styles()
+    plain, bold = para("Negative 25 G", st["Cell"]), para("Negative 25 G", st["CellBold"])
+    assert plain.frags[0].fontName == st["Cell"].fontName
+    assert bold.frags[0].fontName == st["CellBold"].fontName != plain.frags[0].fontName
+    again = para("Negative 25 G", st["Cell"])
+    assert again.frags[0] is not plain.frags[0]  # layout marks fragments: each paragraph has its own
+    plain.frags[0].text = "changed by layout"
+    assert para("Negative 25 G", st["Cell"]).frags[0].text == "Negative 25 G"
+
+
+def test_a_paragraph_wrapped_again_at_another_width_breaks_its_lines_again() -> None:
+    text = "Breath sounds equal bilaterally, no dyspnea, no chest pain, oxygen saturation 98 % on room air."
+    p = para(text, note_styles()["Body"])
+    _w, wide = p.wrap(500, 1000)
+    _w, narrow = p.wrap(80, 1000)
+    _w, wide_again = p.wrap(500, 1000)
+    assert narrow > wide * 3 and wide_again == wide
+    assert len(p.blPara.lines) == 1 and p.width == 500
+
+
+def test_page_streams_are_flate_compressed_only(ctx: AppContext) -> None:
+    doctor = setup_clinic(ctx)
+    session_id = save_session(ctx, add_patient(ctx).id, doctor, 3)
+    for pdf in (documents.procedure_note_pdf(ctx, session_id), documents.aftercare_pdf(ctx, session_id, "en")):
+        for page in PdfReader(io.BytesIO(pdf)).pages:
+            contents = page["/Contents"].get_object()
+            assert list(contents["/Filter"]) == ["/FlateDecode"]  # not [/ASCII85Decode /FlateDecode]
+        assert "Harbor & Pines Pain Clinic" in flat("\n".join(pdf_pages(pdf)))
