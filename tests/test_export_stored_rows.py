@@ -110,14 +110,14 @@ def test_a_row_made_under_another_payer_profile_or_format_is_worked_out_again_an
         other = next(p for p in clinic_settings.payer_profiles(ctx) if p != settings.estim_payer_profile)
         clinic_settings.update_settings(ctx, replace(settings, estim_payer_profile=other))
     else:
-        monkeypatch.setattr(stored_export_rows, "ROW_FORMAT", "2:test")
+        monkeypatch.setattr(stored_export_rows, "row_format", lambda: "2:test")
     every = len(_all_ids(ctx))
     first = export(ctx, "csv", tmp_path, "first.csv").read_bytes()
     assert first == reference_csv(ctx)
     assert len(worked) == every, "no stored row of another profile or format is used"
     now = stored(ctx)
     profile = clinic_settings.get_settings(ctx).estim_payer_profile
-    format_now = stored_export_rows.ROW_FORMAT
+    format_now = stored_export_rows.row_format()
     assert {(v[0], v[1]) for v in now.values()} == {(format_now, profile)}, "the export stored what it worked out"
     worked.clear()
     assert export(ctx, "csv", tmp_path, "second.csv").read_bytes() == first

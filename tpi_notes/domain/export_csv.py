@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable
+from functools import lru_cache
 
 from tpi_notes.domain.coding import CodeLine
 from tpi_notes.domain.csv_cells import safe_cell
@@ -22,6 +23,7 @@ from tpi_notes.domain.export_records import ExportRecord, muscles_with_sides
 from tpi_notes.domain.muscle_parts import absorbed, counts_group_once
 from tpi_notes.domain.ndc import billing_ndc
 from tpi_notes.domain.outcomes_export import peg_score_cell
+from tpi_notes.paths import resources_dir
 
 BOM = "\ufeff".encode()
 SEP = "; "
@@ -93,10 +95,12 @@ CSV_HEADER: tuple[str, ...] = tuple(name for name, _ in CSV_COLUMNS)
 # credentials, which are the users' as they are now. Everything else in the row is fixed by the signature (the
 # patient as signed, the formulary items and lots a signed note used are frozen), except the codes, which also
 # depend on the clinic's e-stim payer profile (stored with the row) and the addenda count (the row is worked
-# out again with each addendum). ROW_FORMAT names the rules that made a row: bump its number whenever
-# ``csv_row``, the dose or coding rules or their data change what a row says; a column added changes the
-# header's digest by itself. A stored row of another format is not used, and the next export stores it again.
-ROW_FORMAT = "1:" + hashlib.sha256("\x1f".join(CSV_HEADER).encode()).hexdigest()[:12]
+# out again with each addendum). ``row_format()`` names what made a row: bump ROW_CODE whenever the code of
+# ``csv_row`` or of the dose and coding rules changes what a row says; a column added, or a change to the data
+# files those rules read (ROW_DATA), changes the digest by itself. A stored row of another format is not used,
+# and the next export stores it again.
+ROW_CODE = 1
+ROW_DATA = (("rules", "clinical-rules.json"), ("atlas", "muscle-parts.json"), ("scales", "functional-scales.json"))
 LIVE_FROM = CSV_HEADER.index("physician")  # the live cells: physician, signed_by
 LIVE_TO = CSV_HEADER.index("signed_by") + 1
 
@@ -194,6 +198,15 @@ def csv_row(record: ExportRecord) -> list[str]:
         peg_score_cell(s.scales),
     )
     return list(map(safe_cell, cells))
+
+
+@lru_cache(maxsize=1)
+def row_format() -> str:
+    """The format a stored row must have to be used: ROW_CODE and a digest of the header and ROW_DATA."""
+    digest = hashlib.sha256("\x1f".join(CSV_HEADER).encode())
+    for parts in ROW_DATA:
+        digest.update(resources_dir().joinpath(*parts).read_bytes())
+    return f"{ROW_CODE}:{digest.hexdigest()[:16]}"
 
 
 def encode_cells(cells: list[str]) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tpi_notes.db.models import ProcedureSession, SessionExportRow, User
 from tpi_notes.db.repositories import export_rows, reference
 from tpi_notes.db.repositories.session_filter import matching_ids
-from tpi_notes.domain.export_csv import ROW_FORMAT, csv_row, stored_parts
+from tpi_notes.domain.export_csv import csv_row, row_format, stored_parts
 from tpi_notes.domain.export_records import ExportSession, export_record
 from tpi_notes.domain.history import HistoryFilter
 
@@ -48,7 +48,7 @@ def ordered(s: Session, flt: HistoryFilter, payer_profile: str, size: int = BATC
             ) -> Iterator[list[tuple[int, int | None, int | None, str | None, str | None]]]:
     """The sessions ``flt`` matches in export order (performed start, then id), ``size`` at a time, as
     (id, physician id, signer id, head, tail); head and tail are None unless a current row is stored."""
-    current = and_(ROW.session_id == PS.id, PS.status == "signed", ROW.format_version == ROW_FORMAT,
+    current = and_(ROW.session_id == PS.id, PS.status == "signed", ROW.format_version == row_format(),
                    ROW.payer_profile == payer_profile)
     query = (select(PS.id, PS.physician_id, PS.signed_by_id, ROW.head, ROW.tail)
              .outerjoin(ROW, current)
@@ -97,7 +97,7 @@ def store(s: Session, rows: list[StoredRow], *, over_current: bool) -> None:
     payer profile is kept (it is at least as recent as the one an export worked out from its snapshot)."""
     if not rows:
         return
-    values = [{"session_id": r.session_id, "format_version": ROW_FORMAT, "payer_profile": r.payer_profile,
+    values = [{"session_id": r.session_id, "format_version": row_format(), "payer_profile": r.payer_profile,
                "head": r.head, "tail": r.tail} for r in rows]
     table = ROW.__table__
     insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
