@@ -25,7 +25,7 @@ from tpi_notes.ui.editor.fields import (
     text_box,
 )
 from tpi_notes.ui.editor.pain_scale import PainScale
-from tpi_notes.ui.editor.pre_procedure import section, two_columns
+from tpi_notes.ui.editor.pre_procedure import section, top_aligned, two_columns
 from tpi_notes.ui.style import set_invalid, set_role
 
 RESPIRATORY = ("Breath sounds equal, no shortness of breath", "SpO2 ≥ 95 % on room air, no dyspnea",
@@ -104,7 +104,7 @@ class PostProcedurePanel(QWidget):
         patient_follow_up.layout().addWidget(hint)
         form.addRow("Patient follow-up:", patient_follow_up)
         self.comments = text_box("Anything else for the note", 3, self)
-        form.addRow("Comments:", self.errors.cell("comments", self.comments, self))
+        form.addRow("Comments:", top_aligned(self.errors.cell("comments", self.comments, self)))
 
         for combo in (self.complications, self.tolerance, self.blood_loss, self.disposition, self.follow_up):
             combo.editTextChanged.connect(self._emit)

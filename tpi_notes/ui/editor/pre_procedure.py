@@ -73,6 +73,15 @@ def form_layout() -> QFormLayout:
     return form
 
 
+def top_aligned(cell: QWidget) -> QWidget:
+    """A multi-line field's cell: the box at the top of its row, level with its label (a taller row's spare
+    height went above and below the fixed-height box, leaving the label beside empty space)."""
+    layout = cell.layout()
+    if layout is not None:
+        layout.addStretch(1)
+    return cell
+
+
 def two_columns(panel: QWidget) -> tuple[QFormLayout, QFormLayout]:
     """Two forms side by side: the routine note fits one screen (1600 × 1000) without scrolling (issue 16);
     in a window too narrow for both they stack into one flowing form (:func:`fit_columns`)."""
@@ -135,14 +144,15 @@ class PreProcedurePanel(QWidget):
 
         section(form, "Indication and diagnoses", self)
         self.indication = text_box("Regional myofascial pain: where, how long, what it limits", 2, self)
-        form.addRow("Indication:", self.errors.cell("indication", self.indication, self))
+        form.addRow("Indication:", top_aligned(self.errors.cell("indication", self.indication, self)))
         self.diagnoses = DiagnosisPicker(self)
         self.diagnoses.code_sets = reference.code_sets or None
         self.errors.register("diagnoses", self.diagnoses.search_edit, self.diagnoses.error_label)
         form.addRow(self.diagnoses)  # the whole column's width: its code chips are long (the section names it)
         self.diagnoses.search_edit.setAccessibleName("Diagnoses: search ICD-10-CM")
         self.conservative_care = text_box("NSAIDs, PT, home exercise … and for how long", 2, self)
-        form.addRow("Conservative care:", self.errors.cell("conservative_care", self.conservative_care, self))
+        form.addRow("Conservative care:",
+                    top_aligned(self.errors.cell("conservative_care", self.conservative_care, self)))
 
         form = second
         title = QLabel("EXAM PER MUSCLE", self)  # its one-click shortcut beside it: a row less

@@ -26,6 +26,7 @@ from tpi_notes.services.context import AppContext
 from tpi_notes.ui.diagram.commands import AddSiteCommand, RemoveSiteCommand
 from tpi_notes.ui.editor.fields import FieldErrors
 from tpi_notes.ui.errors import show_error
+from tpi_notes.ui.toast import show_toast
 
 if TYPE_CHECKING:
     from tpi_notes.ui.editor.window import SessionEditor
@@ -140,8 +141,8 @@ class SaveTemplateDialog(QDialog):
 def save_as_template(editor: SessionEditor) -> SaveTemplateDialog:
     dialog = SaveTemplateDialog(editor.ctx, editor.current_draft(), editor)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.template_saved.connect(
-        lambda summary: editor.statusBar().showMessage(f"Saved template “{summary.name}”", 5000))
+    dialog.template_saved.connect(lambda summary: show_toast(  # a note that cannot be missed (issue 16)
+        editor, f"Template “{summary.name}” saved: start a session from it with New from template ▾."))
     dialog.finished.connect(lambda _r: setattr(editor, "active_dialog", None))
     editor.active_dialog = dialog
     dialog.open()
