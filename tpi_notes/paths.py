@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +23,12 @@ def resources_dir() -> Path:
     override = os.environ.get("TPI_NOTES_RESOURCES")
     if override:
         return Path(override)
+    return _shipped_resources()
+
+
+@cache
+def _shipped_resources() -> Path:
+    """Found once a process: every save and assessment asks (the rules, the atlas; issue 19)."""
     packaged = resources.files(__package__ or "tpi_notes").joinpath("_resources")
     if packaged.is_dir():
         return Path(str(packaged))

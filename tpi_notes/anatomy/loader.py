@@ -27,6 +27,12 @@ def resources_dir() -> Path:
     override = os.environ.get("TPI_NOTES_RESOURCES")
     if override:
         return Path(override)
+    return _shipped_resources()
+
+
+@lru_cache(maxsize=1)
+def _shipped_resources() -> Path:
+    """Found once a process: every save asks (issue 19)."""
     packaged = resources.files(__package__.rpartition(".")[0] or "tpi_notes").joinpath("_resources")
     if packaged.is_dir():
         return Path(str(packaged))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import AuditEvent
@@ -33,8 +33,14 @@ def _serialise_appends(s: Session) -> None:
         s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_APPEND_LOCK})
 
 
+# Built once: every action appends, and a save is timed against bare sqlite3 writes (issue 19).
+_EVENT = AuditEvent.__table__
+_LAST_HASH = select(_EVENT.c.hash).order_by(_EVENT.c.id.desc()).limit(1)
+_INSERT = insert(_EVENT)
+
+
 def last_hash(s: Session) -> str:
-    value = s.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    value = s.scalar(_LAST_HASH)
     return value or GENESIS_HASH
 
 
@@ -71,19 +77,9 @@ def append(
         prev_hash=last_hash(s),
     )
     digest = chain_hash(entry)
-    s.add(
-        AuditEvent(
-            at=entry.at,
-            user_id=user_id,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            patient_id=patient_id,
-            detail=detail,
-            prev_hash=entry.prev_hash,
-            hash=digest,
-        )
-    )
-    s.flush()
+    # a plain INSERT (the ORM's unit of work for one row costs more than the row; issue 19)
+    s.connection().execute(_INSERT, {
+        "at": entry.at, "user_id": user_id, "actor": actor, "action": action, "entity": entity,
+        "entity_id": entity_id, "patient_id": patient_id, "detail": detail, "prev_hash": entry.prev_hash,
+        "hash": digest})
     return entry

@@ -16,6 +16,8 @@ from tpi_notes.db.models import Patient, ProcedureSession
 
 
 def session_row(s: Session, session_id: int) -> None:
+    if s.get_bind().dialect.name == "sqlite":
+        return  # BEGIN IMMEDIATE holds the file; SQLite would send a plain SELECT that locks nothing (issue 19)
     s.execute(select(ProcedureSession.id).where(ProcedureSession.id == session_id).with_for_update())
 
 

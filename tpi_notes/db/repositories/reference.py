@@ -21,15 +21,16 @@ def add_items(s: Session, items: tuple[f.FormularyItem, ...]) -> None:
     s.flush()
 
 
+_ITEM_FIELDS = tuple(f.FormularyItem.__dataclass_fields__)
+_ITEMS = select(*(FormularyItem.__table__.c[k] for k in _ITEM_FIELDS)).order_by(
+    FormularyItem.__table__.c.agent_class, FormularyItem.__table__.c.name)
+_CURRENT_ITEMS = _ITEMS.where(FormularyItem.__table__.c.retired.is_(False))
+
+
 def list_items(s: Session, include_retired: bool = False) -> list[f.FormularyItem]:
-    query = select(FormularyItem).order_by(FormularyItem.agent_class, FormularyItem.name)
-    if not include_retired:
-        query = query.where(FormularyItem.retired.is_(False))
-    out = []
-    for row in s.scalars(query):
-        values = {k: getattr(row, k) for k in f.FormularyItem.__dataclass_fields__}
-        out.append(f.FormularyItem(**values))
-    return out
+    # Plain columns, statements built once: every save and assessment reads the whole formulary (issue 19).
+    rows = s.execute(_ITEMS if include_retired else _CURRENT_ITEMS)
+    return [f.FormularyItem(**dict(zip(_ITEM_FIELDS, row, strict=True))) for row in rows]
 
 
 def list_lots(s: Session) -> list[f.Lot]:
