@@ -1,7 +1,12 @@
-"""History browser on the 100,000-session clinic: first page, and a filter change, each ≤ 100 ms (product.md §11).
+"""History browser: the first page and a filter change, to the table painted, ≤ 100 ms (product.md §11).
 
-Both are timed through the service as the browser uses it: the page with its count (``browse``, audited) plus
-the chart (``chart``). The Qt model's first fill is timed too, offscreen.
+Timed as the user meets them, in the real window (offscreen): from opening the window, or from a filter set
+in its bar, to the table painted (the page, and the count when the page is the whole answer; the count of a
+larger filter and the chart follow from the browser's worker thread). When the chart is ready is its own
+row, and so is the longest the window's thread went without handling events while the worker charted (a
+10 ms timer's longest gap): the window never freezes. The CPU time the window's thread spent to the table
+painted is given beside the wall time: on a busy 2-core machine the wall time is mostly waiting for a core. A later page is timed as the browser asks for it
+(after the last row shown: keyset), beside the OFFSET it replaced.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ from datetime import date, timedelta
 
 from acting import BENCH
 
-from tpi_notes.domain.history import HistoryFilter
+from tpi_notes.domain.history import HistoryFilter, Sort
 from tpi_notes.services import history
 from tpi_notes.services.context import AppContext, open_clinic
 
 REPEATS = 5
+TICK_MS = 10
 
 
 def _ms(action: Callable[[], object]) -> float:
@@ -44,50 +50,133 @@ def _filters(ctx: AppContext) -> dict[str, HistoryFilter]:
     }
 
 
-def _apply(ctx: AppContext, flt: HistoryFilter) -> None:
-    history.browse(ctx, flt)
-    history.chart(ctx, flt)
+class _Window:
+    """The history window offscreen, and a stopwatch for its table and its chart."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+
+        from tpi_notes.ui.history import HistoryBrowser
+
+        self.app = QApplication.instance() or QApplication([])
+        self.ctx = ctx
+        self._browser_class = HistoryBrowser
+        self._last_tick = 0.0
+        self.longest_gap = 0.0
+        self._timer = QTimer()
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        self.browser = self.open()[0]
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest_gap = max(self.longest_gap, (now - self._last_tick) * 1000)
+        self._last_tick = now
+
+    def _painted(self, browser) -> None:  # noqa: ANN001 - HistoryBrowser
+        browser.view.viewport().repaint()  # paints now, with the rows the model holds
+
+    def _chart_ready(self, browser) -> None:  # noqa: ANN001 - HistoryBrowser
+        from PySide6.QtCore import QEventLoop
+
+        self._last_tick = time.perf_counter()
+        self._timer.start()
+        while browser.chart_pending:
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+        self._timer.stop()
+        browser.chart.repaint()
+
+    def open(self) -> tuple:
+        """A new window on every session: (browser, ms to its table painted, ms to its chart, CPU ms of this
+        thread to the table painted)."""
+        started, cpu = time.perf_counter(), time.thread_time()
+        browser = self._browser_class(self.ctx)
+        browser.resize(1300, 800)
+        browser.show()
+        self._painted(browser)
+        table, table_cpu = (time.perf_counter() - started) * 1000, (time.thread_time() - cpu) * 1000
+        self._chart_ready(browser)
+        return browser, table, (time.perf_counter() - started) * 1000, table_cpu
+
+    def apply(self, flt: HistoryFilter) -> tuple[float, float, float]:
+        """``flt`` set in the bar: (ms to the table painted, ms to the chart drawn, CPU ms of this thread to
+        the table painted)."""
+        started, cpu = time.perf_counter(), time.thread_time()
+        self.browser.set_filter(flt)
+        self._painted(self.browser)
+        table, table_cpu = (time.perf_counter() - started) * 1000, (time.thread_time() - cpu) * 1000
+        self._chart_ready(self.browser)
+        return table, (time.perf_counter() - started) * 1000, table_cpu
+
+    def close(self, browser) -> None:  # noqa: ANN001 - HistoryBrowser
+        browser.hide()
+        browser.deleteLater()
+        self.app.processEvents()
 
 
-def _qt_first_fill(ctx: AppContext) -> float:
-    from PySide6.QtWidgets import QApplication
-
-    from tpi_notes.ui.history.model import HistoryTableModel
-
-    app = QApplication.instance() or QApplication([])
-    model = HistoryTableModel(ctx)
-    samples = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        model.load(HistoryFilter())
-        for row in range(model.rowCount()):  # what the view asks of the visible rows, and more
-            model.data(model.index(row, 5))
-        samples.append((time.perf_counter() - started) * 1000)
-    del app
-    return statistics.median(samples)
+def _later_page(ctx: AppContext, rows: int) -> tuple[float, float]:
+    """(ms for the page after row ``rows`` by keyset, as the browser asks, ms for the same page by OFFSET)."""
+    cursor = history.browse(ctx, HistoryFilter(), Sort(), offset=rows - 1, limit=1).next_after
+    keyset = _median(lambda: history.browse(ctx, HistoryFilter(), after=cursor))
+    offset = _median(lambda: history.browse(ctx, HistoryFilter(), offset=rows), 3)
+    return keyset, offset
 
 
 def run(state: dict) -> list[dict]:
     ctx = open_clinic(str(state["big_db"]), principal=BENCH)
     try:
-        _apply(ctx, HistoryFilter())  # warm the page cache as a running app has it
-        first_page = _median(lambda: _apply(ctx, HistoryFilter()))
-        table_only = _median(lambda: history.browse(ctx, HistoryFilter()))
-        per_filter = {name: _median(lambda f=flt: _apply(ctx, f), 3) for name, flt in _filters(ctx).items()}
-        later_page = _median(lambda: history.browse(ctx, HistoryFilter(), offset=50_000))
-        qt_fill = _qt_first_fill(ctx)
+        window = _Window(ctx)  # also warms the page cache, as a running app has it
+        opened = []
+        for _ in range(REPEATS):
+            browser, *figures = window.open()
+            opened.append(figures)
+            window.close(browser)
+        tables: dict[str, float] = {}
+        charts: dict[str, float] = {}
+        cpu: dict[str, float] = {}
+        gaps: list[float] = []
+        for name, flt in _filters(ctx).items():
+            samples = []
+            for _ in range(3):
+                window.apply(HistoryFilter())
+                window.longest_gap = 0.0
+                samples.append(window.apply(flt))
+                gaps.append(window.longest_gap)
+            tables[name] = statistics.median(t for t, _, _ in samples)
+            charts[name] = statistics.median(c for _, c, _ in samples)
+            cpu[name] = statistics.median(c for _, _, c in samples)
+        sessions = history.browse(ctx, HistoryFilter(), limit=1).total or 0
+        deep = max(min(sessions // 2, 500_000), 1)
+        keyset, offset = _later_page(ctx, deep)
+        window.close(window.browser)
     finally:
         ctx.close()
-    slowest = max(per_filter, key=lambda name: per_filter[name])
+    slowest = max(tables, key=lambda name: tables[name])
+    slowest_chart = max(charts, key=lambda name: charts[name])
     return [
-        {"what": "history: first page, 100k sessions (page + count + chart)", "measured": first_page, "unit": "ms",
+        {"what": "history: first page, 100k sessions (window opened → table painted)",
+         "measured": statistics.median(t for t, _, _ in opened), "unit": "ms", "budget": 100.0},
+        {"what": "history: first page, the window thread's CPU to the table painted",
+         "measured": statistics.median(c for _, _, c in opened), "unit": "ms", "budget": 100.0},
+        {"what": "history: first page, chart drawn (worker thread)",
+         "measured": statistics.median(c for _, c, _ in opened), "unit": "ms", "budget": 1000.0},
+        {"what": f"history: filter change → table painted (median of {len(tables)}: {', '.join(tables)})",
+         "measured": statistics.median(tables.values()), "unit": "ms", "budget": 100.0},
+        {"what": f"history: filter change → table painted, slowest ({slowest})", "measured": tables[slowest],
+         "unit": "ms", "budget": 100.0},
+        {"what": "history: filter change, the window thread's CPU to the table painted (median)",
+         "measured": statistics.median(cpu.values()), "unit": "ms", "budget": 100.0},
+        {"what": f"history: filter change, the window thread's CPU, slowest ({max(cpu, key=cpu.__getitem__)})",
+         "measured": max(cpu.values()), "unit": "ms", "budget": 100.0},
+        {"what": "history: filter change → chart drawn (median; worker thread)",
+         "measured": statistics.median(charts.values()), "unit": "ms", "budget": 1000.0},
+        {"what": f"history: filter change → chart drawn, slowest ({slowest_chart})", "measured": charts[slowest_chart],
+         "unit": "ms", "budget": 1000.0},
+        {"what": "history: longest the window went unanswered while charting", "measured": max(gaps), "unit": "ms",
          "budget": 100.0},
-        {"what": "history: first page, table only (page + count)", "measured": table_only, "unit": "ms",
-         "budget": 100.0},
-        {"what": f"history: filter change (median of {len(per_filter)}: {', '.join(per_filter)})",
-         "measured": statistics.median(per_filter.values()), "unit": "ms", "budget": 100.0},
-        {"what": f"history: filter change, slowest ({slowest})", "measured": per_filter[slowest], "unit": "ms",
-         "budget": 100.0},
-        {"what": "history: a later page (offset 50,000)", "measured": later_page, "unit": "ms", "budget": 100.0},
-        {"what": "history: Qt model first fill, offscreen", "measured": qt_fill, "unit": "ms", "budget": 100.0},
+        {"what": f"history: a later page after row {deep:,} (keyset, as the browser pages)", "measured": keyset,
+         "unit": "ms", "budget": 100.0},
+        {"what": f"history: the same page by OFFSET {deep:,} (before keyset; for comparison)", "measured": offset,
+         "unit": "ms", "budget": 100.0},
     ]

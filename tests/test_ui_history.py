@@ -443,10 +443,12 @@ def test_a_result_already_on_its_way_for_an_old_filter_is_dropped(
     monkeypatch.setattr(session_history, "BROAD_ROWS", 5)  # broad: the worker counts, after the page
     monkeypatch.setattr(session_history, "PROBE_ROWS", 5)
     browser = open_browser()
+    qtbot.waitUntil(lambda: HistoryFilter() in gates)  # its chart under way, held
     bar = browser.filter_bar
     bar.technique.setFocus()
     while bar.technique.currentData() != "injection":
         qtbot.keyClick(bar.technique, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: HistoryFilter(technique="injection") in gates)
     injections = history.count(clinic, HistoryFilter(technique="injection"))
     bar.status.setFocus()
     while bar.status.currentData() != "signed":
@@ -455,7 +457,6 @@ def test_a_result_already_on_its_way_for_an_old_filter_is_dropped(
     assert signed < injections
     assert browser.count_label.text() == "1–200 of many"
     for flt in (HistoryFilter(), HistoryFilter(technique="injection")):  # the old tasks hold both threads
-        qtbot.waitUntil(lambda f=flt: f in gates)
         gates[flt].set()
         qtbot.waitUntil(lambda f=flt: f in finished)
     QApplication.processEvents()

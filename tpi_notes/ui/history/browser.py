@@ -12,7 +12,7 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -141,6 +141,11 @@ class HistoryBrowser(QMainWindow):
         self._query = 0  # the number of the query on screen; results tagged with another are dropped
         self._charted = 0  # the number of the query the chart shows
         self._tasks: list[SummaryTask] = []
+        self._next: SummaryTask | None = None
+        self._start_timer = QTimer(self)
+        self._start_timer.setSingleShot(True)
+        self._start_timer.setInterval(0)  # after the table has painted: the worker never slows its first paint
+        self._start_timer.timeout.connect(self._start_next)
         self.filter_bar.changed.connect(self.refresh)
         self.model.load_failed.connect(lambda error: show_error(self, error))
         self.model.modelReset.connect(self._update_count)
@@ -220,21 +225,30 @@ class HistoryBrowser(QMainWindow):
 
     def wait_for_chart(self) -> None:
         """Block until the worker is done and its results are shown (screenshots and benchmarks only)."""
+        self._start_next()
         self._pool.waitForDone()
         QApplication.processEvents()
 
     def _summarise(self) -> None:
-        """Start counting (unless the page counted) and charting the shown filter, as a new query; the
-        tasks of older queries stop before their next step and their results are dropped."""
+        """Count (unless the page counted) and chart the shown filter on the worker, as a new query, once the
+        table has painted; the tasks of older queries are stopped (their statement interrupted) and whatever
+        they still send is dropped."""
         self._query += 1
         for task in self._tasks:
             task.cancel()
         self._pool.clear()  # queued, never started
         self._tasks = [t for t in self._tasks if not t.done.is_set()]
-        task = SummaryTask(self._ctx, self.model.filter, self._query, self.model.total is None, self._relay)
-        self._tasks.append(task)
+        self._next = SummaryTask(self._ctx, self.model.filter, self._query, self.model.total is None, self._relay)
         self.chart.set_busy(True)
-        self._pool.start(task)
+        self._start_timer.start()
+
+    @Slot()
+    def _start_next(self) -> None:
+        self._start_timer.stop()
+        if self._next is not None:
+            task, self._next = self._next, None
+            self._tasks.append(task)
+            self._pool.start(task)
 
     @Slot(int, int)
     def _on_counted(self, query: int, total: int) -> None:
@@ -364,9 +378,11 @@ class HistoryBrowser(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_layout()
-        for task in self._tasks:  # nobody is looking: stop after the step under way
+        for task in self._tasks:  # nobody is looking: stop the step under way
             task.cancel()
         self._pool.clear()
+        self._start_timer.stop()
+        self._next = None
         self._stale = True  # sessions may be saved while the window is closed
         super().closeEvent(event)
 

@@ -26,7 +26,7 @@ class HistoryChart(QWidget):
         self.setMinimumSize(260, 150)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.data: ChartData | None = None
-        self.busy = False  # a new chart is being computed: the bars shown (if any) are the last filter's
+        self.busy = False  # a new chart is being computed: the data held (if any) is the last filter's
         self._bars: list[tuple[QRectF, str]] = []  # hit areas for tooltips
         self.setAccessibleName("Sessions per month and per agent")
 
@@ -41,7 +41,8 @@ class HistoryChart(QWidget):
         self.update()
 
     def set_busy(self, busy: bool) -> None:
-        """Say the chart is being computed: the old bars fade under "Charting…" until :meth:`set_data`."""
+        """Say the chart is being computed: "Charting…" instead of the last filter's bars until :meth:`set_data`
+        (drawn in an instant, so the table's paint never waits on a chart about to be replaced)."""
         self.busy = busy
         self.setAccessibleDescription(self.text_alternative())
         self.update()
@@ -64,12 +65,18 @@ class HistoryChart(QWidget):
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
         self._bars = []
         metrics = QFontMetrics(self.font())
-        if self.data is None or not self.data.months:
-            if self.data is not None and not self.busy:
-                painter.setPen(QColor(MUTED))
-                painter.drawText(QRectF(self.rect()).adjusted(16, 16, -16, -16),
-                                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, EMPTY_MESSAGE)
-            self._draw_busy(painter)
+        if self.busy:  # the bars held are another filter's: not drawn (nor read by a tooltip) meanwhile
+            painter.setPen(QColor(MUTED))
+            painter.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, BUSY_MESSAGE)
+            painter.end()
+            return
+        if self.data is None:
+            painter.end()
+            return
+        if not self.data.months:
+            painter.setPen(QColor(MUTED))
+            painter.drawText(QRectF(self.rect()).adjusted(16, 16, -16, -16),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, EMPTY_MESSAGE)
             painter.end()
             return
         area = QRectF(self.rect()).adjusted(14, 10, -14, -10)
@@ -83,17 +90,7 @@ class HistoryChart(QWidget):
                                 area.bottom() - months_box.bottom() - 16)
         self._draw_months(painter, metrics, months_box)
         self._draw_agents(painter, metrics, agents_box)
-        self._draw_busy(painter)
         painter.end()
-
-    def _draw_busy(self, painter: QPainter) -> None:
-        """While a new chart is computed: the old bars faded (they are another filter's), "Charting…" over them."""
-        if not self.busy:
-            return
-        self._bars = []  # no tooltips on bars that no longer answer the filter
-        painter.fillRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), QColor(255, 255, 255, 200))
-        painter.setPen(QColor(MUTED))
-        painter.drawText(QRectF(self.rect()), Qt.AlignmentFlag.AlignCenter, BUSY_MESSAGE)
 
     def _title(self, painter: QPainter, box: QRectF, text: str, note: str = "") -> float:
         bold = QFont(self.font())
