@@ -126,3 +126,33 @@ def test_the_main_window_is_painted_before_the_database_layer_is_imported(login:
     assert "&New patient…" in filled["enabled"] and "Session &history…" in filled["enabled"]
     assert not {"reportlab", "pyhanko", "alembic", "tpi_notes.reports", "tpi_notes.ui.editor.window"} & set(
         filled["loaded"])
+
+
+def test_a_refused_file_is_said_over_the_start_up_window_and_on_standard_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The window is up before the file is looked at, so the person who started the app from a desktop icon is
+    told there (the real command); the one line on standard error stays, and the file is left as it was."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from tpi_notes import cli, logs
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    monkeypatch.setenv("TPI_NOTES_DATA_DIR", str(tmp_path / "data"))
+    bad = tmp_path / "notes.sqlite"
+    bad.write_text("shopping list\n", encoding="utf-8")
+    boxes: list[tuple[str, str, bool]] = []
+
+    def critical(parent, title, text, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        boxes.append((title, text, parent.isVisible()))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(logs, "crash_handlers_installed", lambda: True)  # as in the real command
+    monkeypatch.setattr(QMessageBox, "critical", critical)
+    assert cli.main(["--db", str(bad)]) == 1
+    err = capsys.readouterr().err
+    [(title, text, over_the_window)] = boxes
+    assert title == "Cannot open the clinic database" and over_the_window is True
+    assert err.count("\n") == 1 and text in err and "not a tpi-notes database" in text
+    assert bad.read_text(encoding="utf-8") == "shopping list\n"
+    assert [w for w in QApplication.topLevelWidgets() if w.isVisible()] == []
+    assert not (tmp_path / "data" / "ui.ini").exists()  # the frame's layout is not remembered

@@ -640,7 +640,8 @@ class MainWindow(QMainWindow):
             self.clinic_windows.close_all()
         if self.screen_lock is not None:
             self.screen_lock.stop()
-        save_layout(self, self._splitters())
+        if self.ctx is not None:  # not the start-up frame closed on a refused file: the layout is the user's
+            save_layout(self, self._splitters())
         super().closeEvent(event)
 
 
