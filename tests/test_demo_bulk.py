@@ -131,3 +131,21 @@ def test_a_build_that_fails_half_way_leaves_the_new_file_as_it_was(tmp_path: Pat
     ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)  # and the same file then takes a demo
     assert build_demo(ctx, patients=20, sessions=120, seed=5).sessions == 120
     ctx.close()
+
+
+def test_the_demos_stored_csv_rows_are_what_the_reference_path_works_out(tmp_path: Path) -> None:
+    """The demo makes each signed session's stored CSV row from the values it writes (services/demo_export_rows.py);
+    signing makes it by reading the session back (stored_export_rows.refresh). Same bytes, every row."""
+    from tpi_notes.db.repositories import stored_export_rows
+
+    path = tmp_path / "rows.sqlite"
+    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
+    build_demo(ctx, patients=40, sessions=400, seed=11)
+    query = "SELECT session_id, format_version, payer_profile, head, tail FROM session_export_row ORDER BY 1"
+    made = _rows(path, query)
+    signed = _rows(path, "SELECT id FROM procedure_session WHERE status = 'signed' ORDER BY id")
+    assert [r[0] for r in made] == [r[0] for r in signed] and len(made) > 350
+    with ctx.transaction() as s:
+        stored_export_rows.refresh(s, [r[0] for r in signed])
+    ctx.close()
+    assert _rows(path, query) == made

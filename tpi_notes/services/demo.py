@@ -27,13 +27,14 @@ from tpi_notes.db.models import (
     PriorResponse,
     ProcedureSession,
     SessionDiagnosis,
+    SessionExportRow,
     SessionFinding,
     SessionScale,
     Site,
     User,
     UserRole,
 )
-from tpi_notes.db.repositories import audit, reference, stored_export_rows
+from tpi_notes.db.repositories import audit, reference
 from tpi_notes.db.repositories import patients as patient_repo
 from tpi_notes.db.repositories import staff as staff_repo
 from tpi_notes.db.sequences import advance_id_sequences
@@ -45,6 +46,7 @@ from tpi_notes.domain.signed_context import clinic_context
 from tpi_notes.services import demo_data as D
 from tpi_notes.services import demo_pades
 from tpi_notes.services.context import AppContext
+from tpi_notes.services.demo_export_rows import ExportRowMaker
 from tpi_notes.services.demo_sessions import SessionMaker
 
 DEMO_END = date(2026, 11, 1)
@@ -105,13 +107,13 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         s.flush()
         maker = SessionMaker(rng, atlas, items, lots, staff, DEMO_END, DEMO_YEARS,
                              letterhead=clinic_context(reference.clinic_info(s)))
+        exports = ExportRowMaker(s)  # each signed session's CSV row, as signing stores it (issue 19)
         with fast_new_file(writer, [m.__table__ for m in _SESSION_TABLES]):
-            totals = _add_sessions(writer, conn, rng, maker, people, sessions)
+            totals = _add_sessions(writer, conn, rng, maker, exports, people, sessions)
         advance_id_sequences(conn)  # the rows above carry their own ids; PostgreSQL's sequences must follow
         # signing keys, the clinic root and a few PAdES-signed showcase notes (services/demo_pades.py)
         demo_pades.add_keys_and_signed_notes(s, ctx, staff, D.DEMO_PASSWORD, seed=seed, when=opened,
                                              newest={uid: sid for uid, (_at, sid) in maker.newest_signed.items()})
-        stored_export_rows.refresh_all_signed(s)  # each signed session's CSV row, as signing stores it (issue 19)
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
                      detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
     made = totals[1] + totals[2]
@@ -194,6 +196,7 @@ class DemoPatient:
     bleeding_disorder: bool = False
     signed_as: dict | None = None  # the patient part of a signed session's context (domain/signed_context.py)
     showcase: str = ""  # a rule this patient is there to show (_SHOWCASE_PATIENTS)
+    row: dict | None = None  # the patient row as written (the stored CSV rows read it: services/demo_export_rows.py)
 
 
 # Patients who show a rule the random draws would seldom reach (issue 13 item 8), by id as the allergies are.
@@ -318,14 +321,14 @@ def _add_patients(writer: BulkWriter, rng: random.Random, count: int) -> list[De
         signed_as["allergy_entries"] = entries  # content version 4: the coded allergies as signed
         rows[-1]["allergies"] = entries  # stored as entries (migration 0011)
         people.append(DemoPatient(pid, birth, sex, weight, diabetes, anticoagulant, pregnant, breastfeeding,
-                                  device, tuple(allergies), profile, bleeding, signed_as, showcase))
+                                  device, tuple(allergies), profile, bleeding, signed_as, showcase, rows[-1]))
     for start in range(0, len(rows), BATCH):
         _insert(writer, Patient, rows[start:start + BATCH])
     return people
 
 
 def _add_sessions(writer: BulkWriter, conn, rng: random.Random, maker: SessionMaker,  # noqa: ANN001
-                  people: list[DemoPatient], count: int) -> tuple[int, int, int, int]:
+                  exports: ExportRowMaker, people: list[DemoPatient], count: int) -> tuple[int, int, int, int]:
     # Some patients come often, most a few times: a skewed draw, capped at a session every few weeks,
     # and everyone seen at least once when there are enough sessions.
     cap = max(MAX_SESSIONS_PER_PATIENT, -(-count // len(people)))
@@ -344,6 +347,8 @@ def _add_sessions(writer: BulkWriter, conn, rng: random.Random, maker: SessionMa
         for record in maker.patient_sessions(people[index], by_patient[index]):
             for model, rows in record.items():
                 tables[model].extend(rows)
+            tables[SessionExportRow].extend(exports.rows({m.__tablename__: rows for m, rows in record.items()},
+                                                         people[index].row))
             sites += len(record[Site])
             addenda += len(record[Addendum])
             if record[ProcedureSession][0]["status"] == "signed":
@@ -357,7 +362,7 @@ def _add_sessions(writer: BulkWriter, conn, rng: random.Random, maker: SessionMa
 
 
 _SESSION_TABLES = (ProcedureSession, SessionDiagnosis, Preparation, PreparationComponent, Site, SessionFinding,
-                   Addendum, SessionScale, PriorResponse)
+                   Addendum, SessionScale, PriorResponse, SessionExportRow)
 
 
 def _flush(writer: BulkWriter, conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001
@@ -377,6 +382,7 @@ def _flush(writer: BulkWriter, conn, tables: dict[type, list[dict]]) -> None:  #
     if signed:
         conn.execute(text("UPDATE procedure_session SET status = 'signed' WHERE id = :id"), signed)
     _insert(writer, Addendum, tables[Addendum])
+    _insert(writer, SessionExportRow, tables[SessionExportRow])
     for rows in tables.values():
         rows.clear()
 
