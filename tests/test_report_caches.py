@@ -12,6 +12,7 @@ import json
 from dataclasses import replace
 
 from pypdf import PdfReader
+from reportlab.graphics.shapes import Drawing, Group
 from reportlab.platypus import SimpleDocTemplate
 from test_report_support import add_patient, flat, pdf_pages, save_session, setup_clinic
 
@@ -41,8 +42,14 @@ def _atlas_redrawn() -> Atlas:
     return atlas_from_dict(data)
 
 
-def _page_streams(pdf: bytes) -> bytes:
-    return b"".join(page.get_contents().get_data() for page in PdfReader(io.BytesIO(pdf)).pages)
+def _drawn(pdf: bytes) -> bytes:
+    """What the pages draw: their content streams and the forms they use (the figure is one per view)."""
+    out = b""
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        out += page.get_contents().get_data()
+        forms = page["/Resources"].get_object().get("/XObject", {})
+        out += b"".join(forms[name].get_object().get_data() for name in sorted(forms))
+    return out
 
 
 def test_a_clinic_renamed_between_two_prints_prints_its_new_name(ctx: AppContext) -> None:
@@ -67,10 +74,10 @@ def test_the_figure_drawn_again_is_the_figure_first_drawn_for_its_own_atlas() ->
     fresh = _diagram_pdf(atlas)
     body_diagram._FIGURE_OPS.clear()
     fresh_redrawn = _diagram_pdf(redrawn)
-    assert len(_page_streams(fresh_redrawn)) < len(_page_streams(fresh))  # fewer paths drawn
+    assert len(_drawn(fresh_redrawn)) < len(_drawn(fresh))  # fewer paths drawn
     assert _diagram_pdf(atlas) == fresh and _diagram_pdf(redrawn) == fresh_redrawn
     assert _diagram_pdf(atlas) == fresh  # kept, and still the first one's
-    assert _page_streams(_diagram_pdf(atlas, 301.0)) != _page_streams(fresh)  # another size is drawn, not reused
+    assert _drawn(_diagram_pdf(atlas, 301.0)) != _drawn(fresh)  # another size is drawn, not reused
 
 
 def test_the_same_words_in_two_styles_keep_each_style_and_their_own_fragments() -> None:
@@ -102,3 +109,26 @@ def test_page_streams_are_flate_compressed_only(ctx: AppContext) -> None:
             contents = page["/Contents"].get_object()
             assert list(contents["/Filter"]) == ["/FlateDecode"]  # not [/ASCII85Decode /FlateDecode]
         assert "Harbor & Pines Pain Clinic" in flat("\n".join(pdf_pages(pdf)))
+
+
+def test_the_figure_form_holds_the_operators_of_its_paths_drawn_one_by_one() -> None:
+    """The kept figure is what ReportLab writes for the atlas paths themselves, path for path."""
+    drawing = body_diagram_drawing(load_atlas(), MARKERS, 300)
+    figures = [n for n in _walk(drawing) if isinstance(n, body_diagram._Figure)]
+    assert len(figures) == 2  # one per view
+    plain = Drawing(drawing.width, drawing.height)
+    for figure in figures:
+        plain.add(Group(*figure._paths()))
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, invariant=1).build([plain])
+    inline = PdfReader(io.BytesIO(buf.getvalue())).pages[0].get_contents().get_data()
+    page = PdfReader(io.BytesIO(_diagram_pdf(load_atlas()))).pages[0]
+    forms = page["/Resources"].get_object()["/XObject"]
+    assert len(forms) == 2
+    for name in forms:
+        ops = forms[name].get_object().get_data().strip()
+        assert ops.count(b" c") > 100 and ops in inline
+
+
+def _walk(node: object) -> list[object]:
+    return [node, *(n for child in getattr(node, "contents", []) for n in _walk(child))]

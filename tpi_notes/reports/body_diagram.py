@@ -13,6 +13,8 @@ and ``text_pt`` to set labels, captions and marker numbers at a reading size (la
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +23,7 @@ from typing import Any
 from reportlab.graphics.renderPDF import _PDFRenderer
 from reportlab.graphics.shapes import Circle, DirectDraw, Drawing, Group, Line, Path, String
 from reportlab.lib.colors import Color, HexColor, white
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFFormXObject, PDFName, PDFStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tpi_notes.anatomy import ANTERIOR, POSTERIOR, Atlas, parse_path
@@ -152,15 +155,30 @@ def _figure_paths(atlas: Atlas, view: str, frame: _ViewFrame, scale: float) -> l
     return paths
 
 
-# (atlas id, view, frame, scale) -> (atlas, PDF operators, renderer's fill and stroke flags after them)
-_FIGURE_OPS: dict[tuple, tuple[Atlas, str, int, int]] = {}
+@dataclass(frozen=True)
+class _Kept:
+    """A view's figure as drawn once: its Form XObject's name and Flate-compressed operators, its bounding box,
+    and the renderer's fill and stroke flags after the last path."""
+
+    atlas: Atlas
+    name: str
+    deflated: bytes
+    bbox: tuple[float, float, float, float]
+    fill: int
+    stroke: int
+
+
+# (atlas id, view, frame, scale) -> what was drawn; the atlas is kept too, so its id is never another's
+_FIGURE_OPS: dict[tuple, _Kept] = {}
 _FIGURE_OPS_KEPT = 64  # sizes: the note's diagram takes one of about fifteen widths, the sheet's two
+_MARGIN = 6.0  # points around the figure in its bounding box (strokes reach past the outline)
 
 
 class _Figure(DirectDraw):
-    """One view's figure (about 80 paths, the same on every print at a given size) drawn as the PDF operators
-    ReportLab wrote for it the first time: each path's curves were turned into text on every print, most of the
-    diagram's cost (issue 19). The operators are those of the paths drawn one by one, so the page is the same.
+    """One view's figure (about 80 paths, the same on every print at a given size) as a Form XObject whose
+    operators ReportLab wrote, and zlib compressed, the first time: turning the curves into text and compressing
+    them were most of the diagram's cost on every print (issue 19). The operators are those of the paths drawn
+    one by one in the same graphics state, so the page is the same.
 
     Only the PDF renderer takes the shortcut; any other draws the paths."""
 
@@ -170,8 +188,22 @@ class _Figure(DirectDraw):
     def _paths(self) -> list[Path]:
         return _figure_paths(self._atlas, self._view, self._frame, self._scale)
 
+    def _drawn(self, renderer: Any, code: list[str]) -> _Kept:
+        """The paths drawn through ``renderer`` as usual, their operators taken back out of the stream."""
+        start = len(code)
+        for path in self._paths():
+            renderer.drawNode(path)
+        ops = "\n".join(code[start:]) + "\n"
+        del code[start:]
+        f = self._frame
+        bbox = (f.left - _MARGIN, f.top - f.height - _MARGIN, f.left + f.width + _MARGIN, f.top + _MARGIN)
+        data = ops.encode("latin-1")
+        return _Kept(self._atlas, f"tpiFigure{hashlib.sha1(data).hexdigest()[:16]}", zlib.compress(data), bbox,
+                     renderer._fill, renderer._stroke)
+
     def drawDirectly(self, renderer: Any) -> None:  # noqa: N802 - ReportLab API
-        code = getattr(getattr(renderer, "_canvas", None), "_code", None)
+        canvas = getattr(renderer, "_canvas", None)
+        code = getattr(canvas, "_code", None)
         if not isinstance(renderer, _PDFRenderer) or not isinstance(code, list):
             for path in self._paths():
                 renderer.drawNode(path)
@@ -179,17 +211,18 @@ class _Figure(DirectDraw):
         f = self._frame
         key = (id(self._atlas), self._view, f.left, f.top, f.height, f.width, self._scale)
         kept = _FIGURE_OPS.get(key)
-        if kept is None or kept[0] is not self._atlas:
-            start = len(code)
-            for path in self._paths():
-                renderer.drawNode(path)
-            kept = (self._atlas, "\n".join(code[start:]), renderer._fill, renderer._stroke)
+        if kept is None or kept.atlas is not self._atlas:
+            kept = self._drawn(renderer, code)
             if len(_FIGURE_OPS) >= _FIGURE_OPS_KEPT:
                 _FIGURE_OPS.pop(next(iter(_FIGURE_OPS)))
             _FIGURE_OPS[key] = kept
-            return
-        code.append(kept[1])  # the stream's lines are joined with newlines: the same bytes as drawn
-        renderer._fill, renderer._stroke = kept[2], kept[3]
+        doc = canvas._doc
+        if not doc.hasForm(kept.name):
+            form = PDFFormXObject(*kept.bbox)
+            form.Contents = PDFStream(PDFDictionary({"Filter": PDFArray([PDFName("FlateDecode")])}), kept.deflated)
+            doc.addForm(kept.name, form)
+        canvas.doForm(kept.name)
+        renderer._fill, renderer._stroke = kept.fill, kept.stroke
 
 
 def _view_group(atlas: Atlas, view: str, frame: _ViewFrame, scale: float, show_labels: bool,
