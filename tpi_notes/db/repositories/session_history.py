@@ -1,9 +1,12 @@
 """The session history a page at a time: rows for a filter and sort, the filter's count, and its chart.
 
-Built to stay fast on 100,000 sessions (product.md §11):
+Built to stay fast on 100,000 sessions (product.md §11), and its pages on 1,000,000 (issue 19):
 
-* a page is two steps: the page's ids (LIMIT/OFFSET over an index-ordered scan where the sort allows),
-  then the rows of just those ids, with their sites, syringes and addenda in one batched query each;
+* a page is two steps: the page's ids (LIMIT over an index-ordered scan where the sort allows), then the
+  rows of just those ids, with their sites, syringes and addenda in one batched query each;
+* a later page starts after the last row of the one before (keyset: ``after``, the sort values of that
+  row), a seek on the index rather than an OFFSET that reads every row before it; a sort led by a status
+  or a physician is read segment by segment (one per status, per physician), each on its own index;
 * the count and the chart are aggregates in the database; sessions per month are counted one index range
   per month when the filter is on the session row alone (no temporary B-tree), grouped otherwise;
 * filters on sites, syringes and the patient's name are ``id IN (subquery)`` (session_filter.py).
@@ -215,9 +218,9 @@ def page_ids(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int
         raise ValueError(f"unknown sort key {sort.key!r}")
     size = child_rows(s, flt)
     broad = size is not None and size >= BROAD_ROWS
+    segments = _segments(s, sort) if offset == 0 else None  # (an OFFSET page is one query, as it always was)
     # Past PROBE_ROWS matches, a page in index order is found faster by probing each session in turn
     # (it stops after the page) than by gathering and sorting every match.
-    segments = _segments(s, sort) if offset == 0 else None
     probing = size is not None and size >= PROBE_ROWS and (segments is not None or sort.key in ("performed", "patient"))
     # A filter on sites, syringes or names that gathers all its matches to sort them anyway counts them in
     # the same pass (unless one index counts it directly). Otherwise the page stops early on an index and
