@@ -227,7 +227,8 @@ class HistoryBrowser(QMainWindow):
         """Block until the worker is done and its results are shown (screenshots and benchmarks only)."""
         self._start_next()
         self._pool.waitForDone()
-        QApplication.processEvents()
+        QApplication.processEvents()  # the queued results: the chart and the count's new text
+        QApplication.processEvents()  # the layout that text asks for (a longer count label)
 
     def _summarise(self) -> None:
         """Count (unless the page counted) and chart the shown filter on the worker, as a new query, once the
