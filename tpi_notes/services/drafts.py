@@ -147,7 +147,7 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
             locks.session_row(s, clean.id)  # type: ignore[arg-type]  # another save of it waits (PostgreSQL)
             # Read once: its status and version to check, the risks it carried (pretick) and the rows the
             # writer compares with, so that only what changed is written (issue 19).
-            stored = session_records.load(s, clean.id)  # type: ignore[arg-type]
+            stored = session_records.load(s, clean.id, content_only=True)  # type: ignore[arg-type]
             if stored is None:
                 raise NotFoundError(f"Session {clean.id} no longer exists.")
             if stored.status != "draft":

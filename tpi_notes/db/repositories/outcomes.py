@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import (
@@ -40,21 +40,25 @@ def _label(full_name: str | None, credentials: str | None) -> str:
     return f"{full_name}, {credentials}" if credentials else full_name
 
 
+# Built once: every save and every open of a session reads them (issue 19).
+_SCALES = (select(SessionScale.scale, SessionScale.items, SessionScale.measured_at, SessionScale.measured_by_id,
+                  User.full_name, User.credentials)
+           .outerjoin(User, User.id == SessionScale.measured_by_id)
+           .where(SessionScale.session_id == bindparam("sid")).order_by(SessionScale.scale))
+_RESPONSES = (select(ResponseRow.prior_session_id, ResponseRow.muscle_id, ResponseRow.side, ResponseRow.relief_pct,
+                     ResponseRow.duration_weeks, ResponseRow.lasting)
+              .where(ResponseRow.session_id == bindparam("sid"))
+              .order_by(ResponseRow.prior_session_id, ResponseRow.muscle_id, ResponseRow.side))
+
+
 def load(s: Session, session_id: int) -> tuple[tuple[ScaleScore, ...], tuple[PriorResponse, ...]]:
+    params = {"sid": session_id}
     scales = tuple(
         ScaleScore(scale, tuple(items or ()), at, by, _label(name, credentials))
-        for scale, items, at, by, name, credentials in s.execute(
-            select(SessionScale.scale, SessionScale.items, SessionScale.measured_at, SessionScale.measured_by_id,
-                   User.full_name, User.credentials)
-            .outerjoin(User, User.id == SessionScale.measured_by_id)
-            .where(SessionScale.session_id == session_id).order_by(SessionScale.scale)))
+        for scale, items, at, by, name, credentials in s.execute(_SCALES, params))
     responses = tuple(
         PriorResponse(prior, muscle, side, relief, weeks, bool(lasting))
-        for prior, muscle, side, relief, weeks, lasting in s.execute(
-            select(ResponseRow.prior_session_id, ResponseRow.muscle_id, ResponseRow.side, ResponseRow.relief_pct,
-                   ResponseRow.duration_weeks, ResponseRow.lasting)
-            .where(ResponseRow.session_id == session_id)
-            .order_by(ResponseRow.prior_session_id, ResponseRow.muscle_id, ResponseRow.side)))
+        for prior, muscle, side, relief, weeks, lasting in s.execute(_RESPONSES, params))
     return scales, responses
 
 

@@ -116,8 +116,11 @@ def reread(s: Session, session_id: int, *, preparations: bool, sites: bool, outc
     return parts
 
 
-def load(s: Session, session_id: int) -> d.SessionRecord | None:
-    """The whole session as stored, or None: eight plain SELECTs (nine with the people's names)."""
+def load(s: Session, session_id: int, *, content_only: bool = False) -> d.SessionRecord | None:
+    """The whole session as stored, or None: eight plain SELECTs (nine with the people's names).
+
+    ``content_only``: without the addenda and the people's names (a draft has no addenda, and a save compares
+    content), two SELECTs fewer."""
     s.flush()  # what the caller changed through the ORM in this transaction is read back (signing does)
     conn = s.connection()
     params = {"sid": session_id}
@@ -127,10 +130,11 @@ def load(s: Session, session_id: int) -> d.SessionRecord | None:
     preparations, labels = _preparations(conn, params)
     sites = tuple(_site(x, labels) for x in conn.execute(_SITES, params))
     diagnoses = tuple(d.Diagnosis(code, display) for code, display in conn.execute(_DIAGNOSES, params))
-    addenda = conn.execute(_ADDENDA, params).all()
+    addenda = [] if content_only else conn.execute(_ADDENDA, params).all()
     findings = tuple(Finding(code, severity, message, source, subject, bool(reason), reason)
                      for code, severity, message, source, subject, reason in conn.execute(_FINDINGS, params))
-    names = _user_labels(s, {row.physician_id, row.assistant_id, row.signed_by_id, *(a[2] for a in addenda)})
+    names = {} if content_only else _user_labels(s, {row.physician_id, row.assistant_id, row.signed_by_id,
+                                                     *(a[2] for a in addenda)})
     values = {name: getattr(row, name) for name in _PLAIN_FIELDS}
     scales, responses = outcomes.load(s, session_id)
     return d.SessionRecord(

@@ -43,8 +43,11 @@ _SCALARS = (
 
 _SESSION = ProcedureSession.__table__
 _SID = bindparam("sid")
+_COLUMNS = (*_SCALARS, "exam_findings", "consent_risks", "carried_fields", "carried_from", "updated_at")
+# Every column a save writes, as one statement built once (the row version checked and moved on in it).
 _VERSIONED_UPDATE = (update(_SESSION).where(_SESSION.c.id == _SID, _SESSION.c.row_version == bindparam("was"))
-                     .values(row_version=bindparam("now")))
+                     .values(row_version=bindparam("now"), **{c: bindparam(f"v_{c}") for c in _COLUMNS}))
+_VERSIONED_UPDATE_ICD10 = _VERSIONED_UPDATE.values(icd10_version=bindparam("v_icd10_version"))
 _PREPARATION_IDS = select(Preparation.__table__.c.label, Preparation.__table__.c.id).where(
     Preparation.__table__.c.session_id == _SID)
 
@@ -72,8 +75,9 @@ def write(s: Session, stored: SessionRecord | None, draft: SessionDraft, finding
         session_id, version = done.inserted_primary_key[0], 1
     else:
         session_id, version = stored.id, stored.row_version + 1
-        done = conn.execute(_VERSIONED_UPDATE.values(**values),
-                            {"sid": session_id, "was": stored.row_version, "now": version})
+        statement = _VERSIONED_UPDATE if icd10_version is None else _VERSIONED_UPDATE_ICD10
+        done = conn.execute(statement, {"sid": session_id, "was": stored.row_version, "now": version,
+                                        **{f"v_{c}": v for c, v in values.items()}})
         if done.rowcount != 1:  # saved by another workstation after the caller's check (PostgreSQL)
             raise ConcurrentEditError(SAVED_ELSEWHERE)
     old = stored or _NOTHING

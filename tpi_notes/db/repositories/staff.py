@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import User, UserRole
@@ -27,13 +27,17 @@ def count(s: Session) -> int:
     return s.scalar(select(func.count(User.id))) or 0
 
 
+# Built once: every save checks its physician and assistant (issue 19).
+_HAS_ROLE = select(UserRole.user_id).where(UserRole.user_id == bindparam("user_id"),
+                                           UserRole.role.in_(bindparam("roles", expanding=True))).limit(1)
+
+
 def has_role(s: Session, user_id: int, role: str) -> bool:
-    return s.scalar(select(UserRole.user_id).where(UserRole.user_id == user_id, UserRole.role == role)) is not None
+    return has_any_role(s, user_id, (role,))
 
 
 def has_any_role(s: Session, user_id: int, roles: tuple[str, ...]) -> bool:
-    query = select(UserRole.user_id).where(UserRole.user_id == user_id, UserRole.role.in_(roles))
-    return s.scalar(query.limit(1)) is not None
+    return s.scalar(_HAS_ROLE, {"user_id": user_id, "roles": list(roles)}) is not None
 
 
 def unique_username(s: Session, full_name: str) -> str:
