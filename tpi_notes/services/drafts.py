@@ -114,9 +114,13 @@ def _diagram_problem(draft: SessionDraft) -> str | None:
     return None
 
 
-def _context_for_rules(ctx: AppContext, s) -> tuple[dict, list]:  # noqa: ANN001 - Session
+def _context_for_rules(s, draft: SessionDraft) -> tuple[dict, list]:  # noqa: ANN001 - Session
+    """The whole formulary (retired items included) and the lots the draft's syringes name: the rules look a
+    lot up by item and number only, so the rest of the clinic's lot list is not read (issue 19)."""
     formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
-    return formulary, reference.list_lots(s)
+    numbers = {n for prep in draft.preparations for c in prep.components for n in (c.lot_number, c.lot_number.strip())
+               if n}
+    return formulary, reference.lots_named(s, numbers)
 
 
 def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
@@ -131,7 +135,7 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
     except ValueError as exc:
         raise ValidationError({"atlas_version": str(exc)}) from None
     with ctx.transaction() as s:
-        formulary, lots = _context_for_rules(ctx, s)
+        formulary, lots = _context_for_rules(s, draft)
         # Diagnoses are checked against the ICD-10-CM set valid on the date of service (issue 15 item 7).
         code_sets = icd10_sets.code_sets_in(s)
         day = draft.performed_start.date()

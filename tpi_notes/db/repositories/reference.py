@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import ClinicSettings, FormularyItem, Lot
@@ -38,6 +38,18 @@ def list_lots(s: Session) -> list[f.Lot]:
     rows = s.execute(select(FormularyItem.code, Lot.lot_number, Lot.expiry, Lot.ndc, Lot.retired, Lot.id)
                      .join(FormularyItem, FormularyItem.id == Lot.item_id).order_by(FormularyItem.code, Lot.expiry))
     return [f.Lot(*row) for row in rows]
+
+
+_LOTS_NAMED = (select(FormularyItem.code, Lot.lot_number, Lot.expiry, Lot.ndc, Lot.retired, Lot.id)
+               .join(FormularyItem, FormularyItem.id == Lot.item_id)
+               .where(Lot.lot_number.in_(bindparam("numbers", expanding=True)))
+               .order_by(FormularyItem.code, Lot.expiry))
+
+
+def lots_named(s: Session, numbers: set[str]) -> list[f.Lot]:
+    """The lots with these numbers (of any item): what a save checks its syringes against, not the whole list
+    (a clinic keeps every lot it ever had; issue 19)."""
+    return [f.Lot(*row) for row in s.execute(_LOTS_NAMED, {"numbers": sorted(numbers)})] if numbers else []
 
 
 # PostgreSQL advisory lock for the first run's settings row and formulary (any constant bigint of its own).
