@@ -84,6 +84,7 @@ class _Window:
         self._timer.start()
         while browser.chart_pending:
             self.app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+        self._tick()  # the gap up to the chart, had it blocked the thread until now
         self._timer.stop()
         browser.chart.repaint()
 
