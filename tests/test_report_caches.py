@@ -1,9 +1,10 @@
 """What the documents keep between prints (issue 19) never goes stale, and the pages stay as they were drawn.
 
 The body diagram's figure is kept as the PDF operators drawn the first time at a size, a paragraph's parsed markup
-per text and style, its broken lines per width, and words' widths; each is keyed by everything it depends on. Here:
-a clinic renamed between two prints, another atlas at the same size, the same words in two styles, a paragraph
-wrapped again at another width, and the page streams (Flate only, no ASCII85)."""
+per text and style, its broken lines per width, words' widths, and the embedded font subsets; each is keyed by
+everything it depends on. Here: a clinic renamed between two prints, another atlas at the same size, the same words
+in two styles, a paragraph wrapped again at another width, documents with other letters, and the page streams
+(Flate only, no ASCII85)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from test_report_support import add_patient, flat, pdf_pages, save_session, setu
 
 from tpi_notes.anatomy import Atlas, load_atlas, resources_dir
 from tpi_notes.anatomy.loader import atlas_from_dict
-from tpi_notes.reports import body_diagram
+from tpi_notes.reports import body_diagram, fonts
 from tpi_notes.reports.body_diagram import body_diagram_drawing
+from tpi_notes.reports.page import PageDecor, render_pdf
 from tpi_notes.reports.styles import note_styles
 from tpi_notes.reports.text import para
 from tpi_notes.services import clinic_settings, documents
@@ -132,3 +134,30 @@ def test_the_figure_form_holds_the_operators_of_its_paths_drawn_one_by_one() -> 
 
 def _walk(node: object) -> list[object]:
     return [node, *(n for child in getattr(node, "contents", []) for n in _walk(child))]
+
+
+def _one_line(name: str) -> bytes:
+    decor = PageDecor(clinic="Harbor Clinic", identity=name, title="Test")
+    return render_pdf([para(name, note_styles()["Body"])], decor, title=name)
+
+
+def _font_programs(pdf: bytes) -> list[bytes]:
+    fonts = PdfReader(io.BytesIO(pdf)).pages[0]["/Resources"].get_object()["/Font"]
+    programs = []
+    for name in sorted(fonts):
+        descriptor = fonts[name].get_object().get("/FontDescriptor")
+        if descriptor is not None and "/FontFile2" in descriptor.get_object():
+            programs.append(descriptor.get_object()["/FontFile2"].get_object().get_data())
+    return programs
+
+
+def test_a_kept_font_subset_is_the_one_the_document_needs() -> None:
+    """Two documents with different letters, in turn: each embeds the glyphs of its own letters, the same bytes
+    whether the subset was just made or kept from an earlier print."""
+    latin, greek = "Nguyễn Thị Ánh", "Σωκράτης Øyvind Ærø"
+    first, other, again = _one_line(latin), _one_line(greek), _one_line(latin)
+    assert first == again
+    assert _font_programs(first) != _font_programs(other)
+    fonts._SUBSETS.clear()
+    assert _one_line(greek) == other
+    assert greek in flat("\n".join(pdf_pages(other)))

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import reportlab
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFName, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
 
 log = logging.getLogger(__name__)
@@ -68,6 +71,42 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 _reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
 
 
+# (font file, subset) -> (font program, Flate-compressed); a subset is the 128 codes of a document's characters
+_SUBSETS: dict[tuple[str, tuple[int, ...]], tuple[bytes, bytes]] = {}
+_SUBSETS_KEPT = 128
+
+
+def _keep_subsets(font: TTFont) -> None:
+    """Make each embedded subset of ``font`` once, and compress it once: the same subset comes back print after
+    print (ASCII in its own places, the few other characters a document uses after them), and cutting the glyphs
+    out of the DejaVu file and compressing them was a tenth of a note's time (issue 19). The PDF is the same bytes:
+    the program is ReportLab's own, compressed as ReportLab compresses it (zlib, default level)."""
+    face = font.face
+    make, add = face.makeSubset, face.addSubsetObjects
+
+    def kept(subset: list[int]) -> tuple[bytes, bytes]:
+        key = (face.filename, tuple(subset))
+        found = _SUBSETS.get(key)
+        if found is None:
+            program = make(list(subset))
+            found = (program, zlib.compress(program))
+            if len(_SUBSETS) >= _SUBSETS_KEPT:
+                _SUBSETS.pop(next(iter(_SUBSETS)))
+            _SUBSETS[key] = found
+        return found
+
+    def add_subset_objects(doc: Any, fontname: str, subset: list[int]) -> Any:
+        ref = add(doc, fontname, subset)  # ReportLab's descriptor; its makeSubset is kept() below
+        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
+        if doc.compression and isinstance(stream, PDFStream) and "Filter" not in stream.dictionary.dict:
+            stream.content = kept(subset)[1]  # already compressed: the Filter entry tells ReportLab so
+            stream.dictionary["Filter"] = PDFArray([PDFName("FlateDecode")])
+        return ref
+
+    face.makeSubset = lambda subset: kept(subset)[0]
+    face.addSubsetObjects = add_subset_objects
+
+
 @cache
 def register_fonts() -> FontSet:
     """Register the document fonts (once) and return their names; bold works through the family."""
@@ -81,7 +120,9 @@ def register_fonts() -> FontSet:
         (folder, files), prefix, source = found, "TpiDejaVu", "DejaVu"
     names = {key: f"{prefix}{key.title().replace('_', '-')}" for key in files}
     for key, file_name in files.items():
-        pdfmetrics.registerFont(TTFont(names[key], str(folder / file_name)))
+        font = TTFont(names[key], str(folder / file_name))
+        _keep_subsets(font)
+        pdfmetrics.registerFont(font)
     for normal, bold in ((names["sans"], names["sans_bold"]), (names["serif"], names["serif_bold"])):
         # No italics in these documents: the italic slots map to the upright faces.
         pdfmetrics.registerFontFamily(normal, normal=normal, bold=bold, italic=normal, boldItalic=bold)
