@@ -47,7 +47,10 @@ def storable(session: ExportSession) -> bool:
 def ordered(s: Session, flt: HistoryFilter, payer_profile: str, size: int = BATCH
             ) -> Iterator[list[tuple[int, int | None, int | None, str | None, str | None]]]:
     """The sessions ``flt`` matches in export order (performed start, then id), ``size`` at a time, as
-    (id, physician id, signer id, head, tail); head and tail are None unless a current row is stored."""
+    (id, physician id, signer id, head, tail); head and tail are None unless a current row is stored.
+
+    One streamed query: SQLite sorts the rows with their text (0.6 s CPU for 100,000), still cheaper than sorting
+    the ids alone and reading each batch's rows by key (1.5 s: a statement per batch)."""
     current = and_(ROW.session_id == PS.id, PS.status == "signed", ROW.format_version == row_format(),
                    ROW.payer_profile == payer_profile)
     query = (select(PS.id, PS.physician_id, PS.signed_by_id, ROW.head, ROW.tail)
