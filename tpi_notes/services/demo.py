@@ -1,8 +1,11 @@
 """`tpi-notes demo`: a believable, reproducible clinic (same seed, same clinic) for trying the app.
 
 Everything is made up. Dates end on DEMO_END so that the same seed gives the same clinic on any day.
-Rows are written with SQLAlchemy Core in large batches inside one transaction, so 100,000 sessions
-take well under a minute and an interrupted run leaves nothing behind.
+Rows are made as plain dicts (services/demo_sessions.py, with the app's own rules and signing hash) and written
+in batches through db/bulk_writer.py inside one transaction, so an interrupted run leaves nothing behind. On a
+new SQLite file the session tables' indexes and guard triggers are set aside for the build and put back from their
+stored SQL at its end (each index built once), and each signed session's stored CSV row is made from the values
+written (services/demo_export_rows.py) rather than read back (issue 19).
 """
 
 from __future__ import annotations
