@@ -52,25 +52,27 @@ class ExportRowMaker:
         self.vials = dict(s.execute(select(FormularyItem.id, FormularyItem.vial_volume_ml)).all())
         self.lots = {lot_id: (number, expiry, ndc) for lot_id, number, expiry, ndc
                      in s.execute(select(Lot.id, Lot.lot_number, Lot.expiry, Lot.ndc))}
-        self.patients: dict[int, tuple[ExportPatient, ExportPatient]] = {}  # (now, as signed), per patient
+        # (now, as signed) for the patient whose sessions are being made: a patient's sessions come together
+        self.current: tuple[int, tuple[ExportPatient, ExportPatient]] | None = None
 
     def patient(self, row: dict[str, Any], context: dict[str, Any]) -> tuple[ExportPatient, ExportPatient]:
         """The patient as registered and as signed; ``row`` is the patient row as written (JSON columns as read
         back: through the same text)."""
-        known = self.patients.get(row["id"])
-        if known is None:
-            allergies, answers = json.loads(json.dumps(row["allergies"])), json.loads(json.dumps(row["history"]))
-            values = {"allergies": allergies, "anticoagulant": row["anticoagulant"],
-                      "bleeding_disorder": row["bleeding_disorder"], "diabetes": row["diabetes"],
-                      "pregnant": row["pregnant"], "breastfeeding": row["breastfeeding"],
-                      "immunosuppressed": row["immunosuppressed"], "implanted_device": row["implanted_device"]}
-            now = ExportPatient(row["id"], row["mrn"], row["family_name"], row["given_name"], row["birth_date"],
-                                row["sex"], row["weight_kg"], bool(row["diabetes"]), row["anticoagulant"] or "",
-                                bool(row["pregnant"]), bool(row["breastfeeding"]),
-                                history_from_values(values, answers or {}), row["weight_date"], bool(row["insulin"]),
-                                entries_from_json(allergies), bool(row["bleeding_disorder"]),
-                                bool(row["immunosuppressed"]), bool(row["implanted_device"]))
-            known = self.patients[row["id"]] = (now, export_patient_as_signed(now, json.loads(json.dumps(context))))
+        if self.current is not None and self.current[0] == row["id"]:
+            return self.current[1]
+        allergies, answers = json.loads(json.dumps(row["allergies"])), json.loads(json.dumps(row["history"]))
+        values = {"allergies": allergies, "anticoagulant": row["anticoagulant"],
+                  "bleeding_disorder": row["bleeding_disorder"], "diabetes": row["diabetes"],
+                  "pregnant": row["pregnant"], "breastfeeding": row["breastfeeding"],
+                  "immunosuppressed": row["immunosuppressed"], "implanted_device": row["implanted_device"]}
+        now = ExportPatient(row["id"], row["mrn"], row["family_name"], row["given_name"], row["birth_date"],
+                            row["sex"], row["weight_kg"], bool(row["diabetes"]), row["anticoagulant"] or "",
+                            bool(row["pregnant"]), bool(row["breastfeeding"]),
+                            history_from_values(values, answers or {}), row["weight_date"], bool(row["insulin"]),
+                            entries_from_json(allergies), bool(row["bleeding_disorder"]),
+                            bool(row["immunosuppressed"]), bool(row["implanted_device"]))
+        known = (now, export_patient_as_signed(now, json.loads(json.dumps(context))))
+        self.current = (row["id"], known)
         return known
 
     def rows(self, record: dict[str, list[dict]], patient_row: dict[str, Any]) -> list[dict[str, Any]]:
