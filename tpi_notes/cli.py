@@ -570,7 +570,7 @@ def _open_app(db: str | None) -> int:
     from tpi_notes.ui import app
 
     window = app.show_start_frame()
-    app.import_while_responsive()
+    app.load_while_responsive()
     from tpi_notes.db.engine import resolve_database_url, sqlite_path
     from tpi_notes.services.context import open_clinic
     from tpi_notes.services.encryption import DatabaseKeyNeeded, DatabaseKeyWrong

@@ -3,7 +3,7 @@
 The window a person sees first is the main window's frame (menus, an empty patient list saying the database is
 being opened): :func:`show_start_frame` paints it before SQLAlchemy, the services, the crypto libraries or
 ReportLab are imported (issue 19: start-up to a painted window ≤ 3× a bare PySide6 window). The database layer is
-then imported on a worker thread while the window stays responsive (:func:`import_while_responsive`), the
+then imported on a worker thread while the window stays responsive (:func:`load_while_responsive`), the
 clinic is opened (the passphrase of an encrypted one asked), the user signs in over the frame, and
 :func:`run_app` fills the same window. This module imports none of that layer itself.
 """
@@ -14,7 +14,7 @@ import importlib
 import logging
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -42,6 +42,16 @@ DATABASE_LAYER = ("tpi_notes.services.context", "tpi_notes.services.encryption",
                   "tpi_notes.services.clinic", "tpi_notes.services.patients", "tpi_notes.services.sessions",
                   "tpi_notes.services.outcomes", "tpi_notes.services.database_health")
 """What opening the clinic, the login and filling the window import (none of it Qt): loaded off the GUI thread."""
+
+
+def load_database_layer() -> None:
+    """Import :data:`DATABASE_LAYER` and read the atlas (the patient page's response map draws it; plain Python,
+    read once): what filling the window needs that is not Qt."""
+    for name in DATABASE_LAYER:
+        importlib.import_module(name)
+    from tpi_notes.anatomy.loader import load_atlas
+
+    load_atlas()
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
@@ -99,27 +109,23 @@ class _Imported(QObject):
     done = Signal()
 
 
-def import_while_responsive(modules: Iterable[str] = DATABASE_LAYER) -> None:
-    """Import ``modules`` on a worker thread while the GUI thread keeps handling events (the frame repaints and
-    moves); returns when they are loaded. An import that fails is left to fail again, with its own traceback,
-    where the module is next imported on the GUI thread."""
-    names = list(modules)
-    if all(name in sys.modules for name in names):
-        return
+def load_while_responsive(work: Callable[[], object] = load_database_layer) -> None:
+    """Run ``work`` (imports, reading files: no Qt) on a worker thread while the GUI thread keeps handling events
+    (the frame repaints and moves); returns when it is done. A failure is left to happen again, with its own
+    traceback, where the GUI thread next imports or reads the same."""
     loop = QEventLoop()
     imported = _Imported()
     imported.done.connect(loop.quit)  # queued: the worker is not the loop's thread
 
-    def work() -> None:
+    def run() -> None:
         try:
-            for name in names:
-                importlib.import_module(name)
-        except Exception:  # noqa: BLE001, S110 - imported again, and reported, on the GUI thread
+            work()
+        except Exception:  # noqa: BLE001, S110 - done again, and reported, on the GUI thread
             pass
         finally:
             imported.done.emit()
 
-    worker = threading.Thread(target=work, name="tpi-notes-import", daemon=True)
+    worker = threading.Thread(target=run, name="tpi-notes-import", daemon=True)
     worker.start()
     loop.exec()
     worker.join()
