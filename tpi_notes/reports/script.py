@@ -162,12 +162,20 @@ def _visual_lines(bl: Any) -> Any | None:
     return bl.clone(lines=lines)
 
 
-@lru_cache(maxsize=4096)
+KEPT_PARSE_CHARS = 600  # longer markup (free text) is rarely printed twice: parsed each time, not kept
+
+
 def _parsed(text: str, style: Any, cleaner: Any, case_sensitive: int) -> tuple[str, Any, tuple, Any]:
     """ReportLab's parse of a paragraph's markup in ``style`` (cleaned text, style, fragments, bullet fragments),
     as Paragraph._setup makes it. A note has some 400 paragraphs, most of them the same words on every print
     ("Yes", "Injection", the labels): the markup parser was a seventh of its time (issue 19). The styles are
     made once (styles.py) and never changed, so a style is its own key."""
+    if len(text) > KEPT_PARSE_CHARS:
+        return _parse(text, style, cleaner, case_sensitive)
+    return _kept_parse(text, style, cleaner, case_sensitive)
+
+
+def _parse(text: str, style: Any, cleaner: Any, case_sensitive: int) -> tuple[str, Any, tuple, Any]:
     text = cleaner(text)
     parser = ParaParser()
     parser.caseSensitive = case_sensitive
@@ -177,6 +185,9 @@ def _parsed(text: str, style: Any, cleaner: Any, case_sensitive: int) -> tuple[s
                          % (parser.errors[0], text[:min(30, len(text))]))
     textTransformFrags(frags, style)
     return text, style, tuple(frags), tuple(bullet_frags) if bullet_frags else None
+
+
+_kept_parse = lru_cache(maxsize=4096)(_parse)
 
 
 class BidiParagraph(Paragraph):
