@@ -98,9 +98,13 @@ def show_start_frame(argv: list[str] | None = None) -> MainWindow:
     loop = QEventLoop()
     painted = _FirstPaint(loop)
     window.installEventFilter(painted)
+    give_up = QTimer()
+    give_up.setSingleShot(True)
+    give_up.timeout.connect(loop.quit)
     window.show()
-    QTimer.singleShot(FIRST_PAINT_WAIT_MS, loop.quit)
+    give_up.start(FIRST_PAINT_WAIT_MS)
     loop.exec()
+    give_up.stop()
     window.removeEventFilter(painted)
     return window
 
