@@ -340,10 +340,19 @@ class FindingsPanel(QFrame):
         """Every item signing still needs, live, each a link to its field (a stop is listed as its own row).
 
         Those with a one-click answer come first, in the order inline-answers.json lists them: the quickest to
-        clear stay in sight at the top of the panel as each one is answered."""
+        clear stay in sight at the top of the panel as each one is answered (a lot only when one is offered)."""
         answers = inline_answers().answers
-        items = sorted((m for m in missing if not m.field.startswith("finding:")),
-                       key=lambda m: next((i for i, a in enumerate(answers) if a.matches(m.field)), len(answers)))
+        items = [m for m in missing if not m.field.startswith("finding:")]
+        lot_fields = [m.field for m in items if (a := inline_answers().for_field(m.field)) and a.kind == "lots"]
+        offers = list(self.lot_offers(lot_fields)) if lot_fields and self.lot_offers is not None else []
+        offered = {o.field for o in offers}
+
+        def rank(item: MissingItem) -> int:
+            kind = next((i for i, a in enumerate(answers) if a.matches(item.field)), len(answers))
+            lot_without_offer = kind < len(answers) and answers[kind].kind == "lots" and item.field not in offered
+            return len(answers) if lot_without_offer else kind
+
+        items.sort(key=rank)
         stops = len(missing) - len(items)  # listed just under this title, each with its own way to proceed
         parts = [f"{stops} stop{'s' if stops != 1 else ''}"] if stops else []
         parts += [f"{len(items)} item{'s' if len(items) != 1 else ''} missing"] if items else []
@@ -363,19 +372,18 @@ class FindingsPanel(QFrame):
             link.linkActivated.connect(lambda _href, m=item: self.field_requested.emit(m.field, m.message))
             self.blockers_layout.addWidget(link)
             self.blockers[item.field] = link
-            self._answer_inline(item, items)
+            self._answer_inline(item, offers)
 
     # -- inline answers -------------------------------------------------------------------------------
-    def _answer_inline(self, item: MissingItem, items: list[MissingItem]) -> None:
-        """The blocker's usual answer under its link (once per field; the lots once, after the last lot)."""
+    def _answer_inline(self, item: MissingItem, offers: Sequence[OfferedLot]) -> None:
+        """The blocker's usual answer under its link (once per field; the lots once, after the last lot offered)."""
         answer = inline_answers().for_field(item.field)
         if answer is None or item.field in self.answers:
             return
         widget: QWidget | None = None
         if answer.kind == "lots":
-            fields = [m.field for m in items if answer.matches(m.field)]
-            if item.field == fields[-1] and "lots" not in self.answers and self.lot_offers is not None:
-                widget = self._lots_button(self.lot_offers(fields))
+            if offers and item.field == offers[-1].field:
+                widget = self._lots_button(offers)
                 if widget is not None:
                     self.answers["lots"] = widget
         elif answer.kind == "pain_scale":
