@@ -30,9 +30,9 @@ from tpi_notes.ui.settings import restore_layout, restore_splitters, save_layout
 from tpi_notes.ui.style import set_role
 
 # The window is painted before the database layer is loaded (issue 19: start-up ≤ 3× a bare window): the
-# services (SQLAlchemy behind them), the screen lock, the Clinic menu's windows and the patient page (its response
-# map reads the atlas) come with the clinic (open_clinic); the editor, the session window, the PDF preview (and ReportLab behind it), the patient form and
-# the help menu when first used.
+# services (SQLAlchemy behind them), the screen lock, the Clinic menu's windows and the patient page (its
+# response map reads the atlas) come with the clinic (open_clinic); the editor, the session window, the PDF
+# preview (and ReportLab behind it), the patient form and the help menu when first used.
 if TYPE_CHECKING:
     from tpi_notes.domain.patient import PatientRecord
     from tpi_notes.services.context import AppContext
