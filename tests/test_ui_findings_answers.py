@@ -26,6 +26,7 @@ pytest.register_assert_rewrite("test_ui_editor_fixtures")
 from test_ui_editor_fixtures import Clinic, click_region, region  # noqa: E402
 
 from tpi_notes.db.models import Lot as LotRow  # noqa: E402
+from tpi_notes.db.models import OpenVial as VialRow  # noqa: E402
 from tpi_notes.db.models import ProcedureSession as SessionRow  # noqa: E402
 from tpi_notes.domain.formulary import Lot  # noqa: E402
 from tpi_notes.domain.lot_offers import LastUse, offer_lot  # noqa: E402
@@ -214,3 +215,20 @@ def test_the_lot_last_used_here_comes_before_the_clinics_and_a_draft_does_not_co
     assert offer is not None and (offer.lot_number, offer.why) == ("LID-A1", f"used here {day - timedelta(days=10)}")
     elsewhere = offer_lot("lidocaine-1", day, lots, last_uses=lot_offers.last_used_lots(clinic.ctx, "Exam room 9"))
     assert elsewhere is not None and elsewhere.why == f"used in the clinic {day - timedelta(days=2)}"
+
+
+def test_an_open_vial_gone_since_it_was_offered_is_refused_and_said(qtbot: QtBot, make_editor,  # noqa: ANN001
+                                                                    clinic: Clinic) -> None:
+    vial = open_vials.record_opened(clinic.ctx, "lidocaine-1", "LID-A1", ROOM, at=datetime.now() - timedelta(hours=1))
+    editor = _editor(make_editor, clinic,
+                     Preparation("A", (Component("lidocaine-1", 5.0), Component("triamcinolone-40", 1.0))))
+    button = _shown(qtbot, editor, "answer_lots")
+    assert "LID-A1 (open vial" in button.words()
+    with clinic.ctx.transaction() as s:  # discarded on another workstation meanwhile
+        s.execute(update(VialRow).where(VialRow.id == vial.id).values(discarded_at=datetime.now()))
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert _lots(editor) == {"A": ["", "TRI-77"]}  # the vial is re-read, as the row's own button does
+    error = editor.findings.answer_error
+    assert error.isVisible() and "no longer recorded as open" in error.text()
+    _settled(qtbot, editor)
+    assert LOT_A0 in editor.findings.blockers and LOT_A1 not in editor.findings.blockers

@@ -298,6 +298,8 @@ class FindingsPanel(QFrame):
             layout = self.stops_layout if finding.severity == "stop" else self.findings_layout
             layout.addWidget(self._row(finding))
         self._show_blockers(assessment.missing)
+        if not any((a := inline_answers().for_field(m.field)) and a.kind == "lots" for m in assessment.missing):
+            self.show_answer_error("")  # every lot recorded: a refusal shown earlier no longer applies
         self.none_label.setText("No safety findings.")
         self.none_label.setVisible(not assessment.findings)
         self.codes_label.setText(codes_html(assessment.coding) or "No codes yet: mark sites on the diagram.")
