@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any
 
 from tpi_notes.domain.session import ExamFinding
@@ -36,22 +35,29 @@ from tpi_notes.domain.signing import (
     exam_finding_content,
 )
 
-# The session row's columns, in this order: the signed fields in the order of their names (so the dict built from
-# them is already sorted), then the content version and the signed context.
+# Dicts are made by copying a template that holds every key in sorted order and assigning the values (which keeps
+# the order): no sorting while dumping. The values are placed with C-level zips; a part whose values are all of the
+# types _normalise keeps as they are (checked at C speed too) needs nothing more, any other value is normalised.
+_TIMES = ("performed_start", "performed_end", "timeout_at", "signed_at")  # datetimes: normalised one by one
+_JSON_FIELDS = ("consent_risks", "exam_findings")
 SIGNED_FIELDS = tuple(sorted(SESSION_FIELDS + SET_ONLY_SESSION_FIELDS))
-SESSION_COLUMNS = SIGNED_FIELDS + ("content_version", "signed_context")
-_EXAM = SIGNED_FIELDS.index("exam_findings")
-_RISKS = SIGNED_FIELDS.index("consent_risks")
-_SET_ONLY = tuple((name, SIGNED_FIELDS.index(name)) for name in SET_ONLY_SESSION_FIELDS)
-_VERSION = len(SIGNED_FIELDS)
+_PLAIN_FIELDS = tuple(name for name in SIGNED_FIELDS if name not in _TIMES + _JSON_FIELDS)
+# The session row's columns, in this order; the content version and the signed context last.
+SESSION_COLUMNS = _PLAIN_FIELDS + _TIMES + _JSON_FIELDS + ("content_version", "signed_context")
+_N_PLAIN = len(_PLAIN_FIELDS)
+_N_TIMED = _N_PLAIN + len(_TIMES)
+_RISKS, _EXAM, _VERSION = (SESSION_COLUMNS.index(name) for name in ("consent_risks", "exam_findings", "content_version"))
+_SET_ONLY = tuple((name, SESSION_COLUMNS.index(name)) for name in SET_ONLY_SESSION_FIELDS)
 _FIELDS = dict.fromkeys(SIGNED_FIELDS)
-_PLAIN_FIELDS = tuple(name for name in SIGNED_FIELDS if name not in ("exam_findings", "consent_risks"))
-_plain = itemgetter(*(SIGNED_FIELDS.index(name) for name in _PLAIN_FIELDS))
-# A site row: SITE_FIELDS in the order of their names, "preparation" holding the syringe's label (None: none) and
-# the e-stim fields their stored columns (signed only when a frequency is stored).
-SITE_COLUMNS = tuple(sorted(SITE_FIELDS))
+# A site row: the plain fields ("preparation" holding the syringe's label, None: none), the floats, then the e-stim
+# fields' stored columns (signed only when a frequency is stored).
 _ESTIM = ("estim_frequency_hz", "estim_pulse_width_us", "estim_intensity_ma", "estim_minutes", "estim_attended")
-_AT = {name: SITE_COLUMNS.index(name) for name in _ESTIM}
+_FLOATS = ("x", "y", "volume_ml", "dwell_minutes")
+_SITE_PLAIN = tuple(sorted(set(SITE_FIELDS) - set(_FLOATS) - set(_ESTIM)))
+SITE_COLUMNS = _SITE_PLAIN + _FLOATS + _ESTIM
+_N_SITE = len(_SITE_PLAIN)
+_N_FLOAT = _N_SITE + len(_FLOATS)
+_SITE = dict.fromkeys(sorted(SITE_FIELDS))
 _NO_ESTIM = dict.fromkeys(_ESTIM)
 
 
@@ -103,8 +109,9 @@ _CACHE = 4096  # distinct texts kept per kind: a few megabytes
 _exam_text = lru_cache(_CACHE)(lambda text: _exam_findings(json.loads(text)))
 _list_text = lru_cache(_CACHE)(lambda text: _list(json.loads(text)))
 _context_text = lru_cache(_CACHE)(lambda text: _context(json.loads(text)))
-# json.dumps(value, ensure_ascii=False, separators=(",", ":")) without a new encoder per call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# json.dumps(value, ensure_ascii=False, separators=(",", ":")) without a new encoder per call, and without
+# checking for circular references (rows make none; the output is the same).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def session_sha256(session: Sequence[Any], diagnoses: Sequence[Sequence[Any]],
@@ -134,23 +141,27 @@ def session_bytes(session: Sequence[Any], diagnoses: Sequence[Sequence[Any]],
     text made of it once."""
     version = session[_VERSION] or CANONICAL_VERSION
     fields = _FIELDS.copy()  # every signed field, in sorted order; assigning keeps the order
-    fields.update({name: v if type(v) in _AS_IS else round(v, 6) if type(v) is float else _normalise(v)
-                   for name, v in zip(_PLAIN_FIELDS, _plain(session), strict=True)})
+    plain = session[:_N_PLAIN]
+    fields.update(zip(_PLAIN_FIELDS, plain, strict=True))
+    if not _AS_IS.issuperset(map(type, plain)):
+        fields.update({name: v if type(v) in _AS_IS else _normalise(v) for name, v in zip(_PLAIN_FIELDS, plain, strict=True)})
+    fields.update({name: v if type(v) in _AS_IS else _normalise(v)
+                   for name, v in zip(_TIMES, session[_N_PLAIN:_N_TIMED], strict=True)})
     exam, risks = session[_EXAM], session[_RISKS]
     fields["exam_findings"] = _exam_text(exam.text) if type(exam) is JsonText else _exam_findings(exam)
     fields["consent_risks"] = _list_text(risks.text) if type(risks) is JsonText else _list(risks)
     for name, at in _SET_ONLY:
         if not session[at]:
             del fields[name]
-    parts = ['{"canonical_version":', _ENCODE(version), ',"content":{"diagnoses":',
-             _ENCODE([{"code": code, "display": display} for code, display in map(_values, diagnoses)]),
-             ',"findings":',
-             _ENCODE([{"code": code, "message": message, "override_reason": reason, "severity": severity,
-                       "subject": subject}
-                      for code, subject, severity, message, reason in map(_values, sorted(
-                          findings, key=lambda f: (str(f[0]), str(f[1]))))])]
+    content: dict[str, Any] = {
+        "diagnoses": [{"code": code, "display": display} for code, display in map(_values, diagnoses)],
+        "findings": [{"code": code, "message": message, "override_reason": reason, "severity": severity,
+                      "subject": subject}
+                     for code, subject, severity, message, reason in map(_values, sorted(
+                         findings, key=lambda f: (str(f[0]), str(f[1]))))],
+    }
     if version >= OUTCOMES_CONTENT_VERSION or scales or responses:
-        parts += [',"outcomes":', _ENCODE({
+        content["outcomes"] = {
             "prior_response": [{"duration_weeks": weeks, "lasting": bool(lasting), "muscle_id": muscle,
                                 "prior_session_id": prior, "relief_pct": relief, "side": side}
                                for prior, muscle, side, relief, weeks, lasting in map(_values, sorted(
@@ -158,31 +169,39 @@ def session_bytes(session: Sequence[Any], diagnoses: Sequence[Sequence[Any]],
             "scales": [{"items": _list_text(items.text) if type(items) is JsonText else _list(items),
                         "measured_at": canonical(at), "measured_by_id": canonical(by), "scale": canonical(scale)}
                        for scale, items, at, by in sorted(scales, key=lambda x: x[0])],
-        })]
-    parts += [',"preparations":', _ENCODE([
+        }
+    content["preparations"] = [
         {"components": [{"item_code": code, "lot_number": lot, **({"vials_opened": vials} if vials is not None else {}),
                          "volume_ml": volume}
                         for code, lot, volume, vials in (_values((c[0], c[1] or "", c[2], c[3])) for c in components)],
          "label": canonical(label)}
-        for label, components in sorted(preparations, key=lambda p: p[0])]), ',"session":', _ENCODE(fields)]
+        for label, components in sorted(preparations, key=lambda p: p[0])]
+    content["session"] = fields
+    # '{"canonical_version":V,"content":{…,"session":{…}}}' without its last two braces, then the keys that sort
+    # after "session": the signed context (its text, made once) and the sites.
+    head = _ENCODE({"canonical_version": version, "content": content})[:-2]
+    sites_text = _ENCODE([_site(row) for row in sites])
     if version >= 2:
         context = session[_VERSION + 1]
-        parts += [',"signed_context":', _context_text(context.text) if type(context) is JsonText else _context(context)]
-    parts += [',"sites":', _ENCODE([_site(row) for row in sites]), "}}"]
-    return "".join(parts).encode("utf-8")
+        context_text = _context_text(context.text) if type(context) is JsonText else _context(context)
+        return f'{head},"signed_context":{context_text},"sites":{sites_text}}}}}'.encode()
+    return f'{head},"sites":{sites_text}}}}}'.encode()
 
 
 def _site(row: Sequence[Any]) -> dict[str, Any]:
     """One site as signed: e-stim only when a frequency is stored (as ``session_records._site`` reads it)."""
-    site = {name: v if type(v) in _AS_IS else round(v, 6) if type(v) is float else _normalise(v)
-            for name, v in zip(SITE_COLUMNS, row, strict=True)}
-    frequency = row[_AT["estim_frequency_hz"]]
+    site = _SITE.copy()
+    plain = row[:_N_SITE]
+    site.update(zip(_SITE_PLAIN, plain, strict=True))
+    if not _AS_IS.issuperset(map(type, plain)):
+        site.update({name: v if type(v) in _AS_IS else _normalise(v) for name, v in zip(_SITE_PLAIN, plain, strict=True)})
+    site.update({name: v if type(v) in _AS_IS else round(v, 6) if type(v) is float else _normalise(v)
+                 for name, v in zip(_FLOATS, row[_N_SITE:_N_FLOAT], strict=True)})
+    frequency, width, intensity, minutes, attended = row[_N_FLOAT:]
     if frequency is None:
         site.update(_NO_ESTIM)
     else:
-        site.update(estim_frequency_hz=canonical(frequency),
-                    estim_pulse_width_us=canonical(row[_AT["estim_pulse_width_us"]] or 0.0),
-                    estim_intensity_ma=canonical(row[_AT["estim_intensity_ma"]] or 0.0),
-                    estim_minutes=canonical(row[_AT["estim_minutes"]] or 0.0),
-                    estim_attended=bool(row[_AT["estim_attended"]]))
+        site.update(estim_frequency_hz=canonical(frequency), estim_pulse_width_us=canonical(width or 0.0),
+                    estim_intensity_ma=canonical(intensity or 0.0), estim_minutes=canonical(minutes or 0.0),
+                    estim_attended=bool(attended))
     return site

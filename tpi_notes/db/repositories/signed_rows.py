@@ -160,7 +160,7 @@ def _children(s: Session, page: SignedPage, where: Callable[[Any], ColumnElement
     return page
 
 
-def _group(conn: Any, into: dict[int, list[tuple[Any, ...]]], wanted: set[int], query: Any) -> None:
-    for row in conn.execute(query).all():
-        if row[0] in wanted:
-            into[row[0]].append(tuple(row[1:]))
+def _group(conn: Any, into: dict[int, list[Any]], wanted: set[int], query: Any) -> None:
+    for sid, *row in conn.execute(query).all():
+        if sid in wanted:
+            into[sid].append(row)
