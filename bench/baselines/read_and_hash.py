@@ -1,6 +1,12 @@
 """A read-and-hash pass over every signed session: read each one's rows (session, sites, syringes, diagnoses,
-findings, addenda) in id order a page at a time with bare sqlite3, serialise them and take a SHA-256. The floor
-under `verify`'s session check (no record building, no rules, no signatures)."""
+findings, addenda, functional scales, responses to earlier sessions) in id order a page at a time with bare sqlite3,
+serialise them and take a SHA-256. The floor under `verify`'s session check (no record building, no rules, no
+signatures).
+
+Extended in issue 19 (H15) with the same bare work for what `verify` must also read: the outcome rows (functional
+scales and responses, under the signature since content version 6, migration 0022) and the audit trail, every
+event read in id order and hashed once (verify recomputes each event's hash and its link to the one before).
+Nothing else was changed: same queries, same serialisation, same page size."""
 
 from __future__ import annotations
 
@@ -18,6 +24,8 @@ CHILDREN = {
     "diagnosis": "SELECT * FROM session_diagnosis WHERE session_id IN ({}) ORDER BY session_id, position",
     "finding": "SELECT * FROM session_finding WHERE session_id IN ({}) ORDER BY session_id, id",
     "addendum": "SELECT * FROM addendum WHERE session_id IN ({}) ORDER BY session_id, id",
+    "scale": "SELECT * FROM session_scale WHERE session_id IN ({}) ORDER BY session_id, scale",
+    "response": "SELECT * FROM prior_response WHERE session_id IN ({}) ORDER BY session_id, id",
 }
 
 
@@ -40,6 +48,12 @@ def check(db: Path) -> int:
                 body = json.dumps({"session": r, **parts[r[0]]}, sort_keys=True, default=str).encode()
                 hashlib.sha256(body).hexdigest()
             checked += len(signed)
+        after = 0
+        while events := conn.execute("SELECT * FROM audit_event WHERE id > ? ORDER BY id LIMIT ?",
+                                     (after, BATCH)).fetchall():
+            after = events[-1][0]
+            for event in events:
+                hashlib.sha256(json.dumps(event, default=str).encode()).hexdigest()
     finally:
         conn.close()
     return checked
