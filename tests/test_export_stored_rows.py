@@ -133,3 +133,23 @@ def test_a_stored_row_that_is_wrong_shows_in_the_export(clinic: tuple[AppContext
                        "WHERE session_id = :id"), {"id": sid})
         assert s.scalar(select(func.count()).select_from(SessionExportRow)) > 0
     assert export(ctx, "csv", tmp_path).read_bytes() != reference_csv(ctx)
+
+
+def test_a_row_that_cannot_be_worked_out_never_stops_an_addendum_and_leaves_no_stale_row(
+        clinic: tuple[AppContext, list[int]], tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    ctx, _worked = clinic
+    with ctx.read() as s:
+        sid, doctor = s.execute(text(
+            "SELECT id, physician_id FROM procedure_session WHERE status = 'signed' ORDER BY id LIMIT 1")).one()
+    accounts.set_password(ctx, doctor, PASSWORD)
+    assert sid in stored(ctx)
+    real = stored_export_rows.csv_row
+
+    def broken(record):  # noqa: ANN001, ANN202
+        raise ValueError("a fault in the row builder")
+
+    monkeypatch.setattr(stored_export_rows, "csv_row", broken)
+    addenda.add_addendum(ctx, sid, "addendum", "Called the patient: doing well.", doctor, PASSWORD)
+    assert sid not in stored(ctx), "the row made before the addendum is not left to be used"
+    monkeypatch.setattr(stored_export_rows, "csv_row", real)
+    assert export(ctx, "csv", tmp_path).read_bytes() == reference_csv(ctx)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -82,8 +82,16 @@ def refresh(s: Session, ids: Iterable[int]) -> int:
     profile = reference.settings(s).estim_payer_profile
     stored = 0
     for start in range(0, len(ids), BATCH):
-        rows = [StoredRow(x.id, profile, *stored_parts(csv_row(export_record(x, formulary, profile))))
-                for x in export_rows.load(s, ids[start:start + BATCH], found) if storable(x)]
+        rows, failed = [], []
+        for x in export_rows.load(s, ids[start:start + BATCH], found):
+            if not storable(x):
+                continue
+            try:
+                rows.append(StoredRow(x.id, profile, *stored_parts(csv_row(export_record(x, formulary, profile)))))
+            except Exception:  # noqa: BLE001 - a cache must never stop a signature or an addendum
+                failed.append(x.id)  # the export works it out itself (and shows the fault there)
+        if failed:  # no older row of it may stay current
+            s.execute(delete(ROW).where(ROW.session_id.in_(failed)))
         store(s, rows, over_current=True)
         stored += len(rows)
     return stored
