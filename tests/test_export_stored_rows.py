@@ -153,3 +153,30 @@ def test_a_row_that_cannot_be_worked_out_never_stops_an_addendum_and_leaves_no_s
     assert sid not in stored(ctx), "the row made before the addendum is not left to be used"
     monkeypatch.setattr(stored_export_rows, "csv_row", real)
     assert export(ctx, "csv", tmp_path).read_bytes() == reference_csv(ctx)
+
+
+def test_a_session_signed_without_its_patient_context_is_never_stored(clinic: tuple[AppContext, list[int]],
+                                                                      tmp_path) -> None:  # noqa: ANN001
+    """Signed before migration 0008 (content version 1): no patient as signed, so its patient columns and doses
+    follow the patient's record as it is now, and its row is worked out at every export."""
+    ctx, worked = clinic
+    with ctx.transaction() as s:
+        sid = s.execute(text("SELECT id FROM procedure_session WHERE status = 'draft' AND physician_id IS NOT NULL"
+                             " ORDER BY id LIMIT 1")).scalar()
+        s.execute(text("UPDATE procedure_session SET status = 'signed', signed_context = NULL, content_version = 1,"
+                       " signed_by_id = physician_id, signed_at = performed_end, content_sha256 = 'legacy'"
+                       " WHERE id = :id"), {"id": sid})
+        assert stored_export_rows.refresh(s, [sid]) == 0
+    assert sid not in stored(ctx)
+    worked.clear()
+    first = export(ctx, "csv", tmp_path, "first.csv").read_bytes()
+    assert first == reference_csv(ctx) and sid in worked
+    assert sid not in stored(ctx), "the export does not store it either"
+    with ctx.read() as s:
+        patient_id = s.scalar(select(ProcedureSession.patient_id).where(ProcedureSession.id == sid))
+    record = patients.get_patient(ctx, patient_id)
+    patients.update_patient(ctx, patient_id, PatientInput(
+        mrn=record.mrn, family_name="Renamed", given_name=record.given_name, birth_date=record.birth_date,
+        sex=record.sex, weight_kg=record.weight_kg, history=record.history), record.row_version)
+    again = export(ctx, "csv", tmp_path, "again.csv").read_bytes()
+    assert again == reference_csv(ctx) and b",Renamed," in again
