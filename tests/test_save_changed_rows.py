@@ -159,3 +159,19 @@ def test_a_syringe_drawn_from_a_lot_with_an_ndc_is_left_when_only_the_comment_ch
         assert saved == drafts.get_draft(ctx, first.id)
     finally:
         ctx.close()
+
+
+def test_a_syringe_renamed_and_one_removed_leave_no_site_naming_a_lost_syringe(two_sessions) -> None:  # noqa: ANN001
+    ctx, first = two_sessions
+    syringe = first.preparations[0]
+    second = drafts.save_draft(ctx, replace(first, preparations=(syringe, Preparation("B", (Component(
+        "lidocaine-1", 2.0),))), sites=(*first.sites[:2], replace(first.sites[2], preparation_label="B"),
+                                        first.sites[3])))
+    assert [s.preparation_label for s in second.sites] == ["A", "A", "B", None]
+    renamed = drafts.save_draft(ctx, replace(
+        second, preparations=(replace(syringe, label="C"),),
+        sites=tuple(replace(s, preparation_label="C") if s.preparation_label else s for s in second.sites)))
+    again = drafts.get_draft(ctx, first.id)
+    assert [p.label for p in again.preparations] == ["C"]
+    assert [s.preparation_label for s in again.sites] == ["C", "C", "C", None]
+    assert renamed == again
