@@ -45,10 +45,9 @@ def assess_in(s: Session, draft: SessionDraft, *, formulary: dict | None = None,
     """The assessment inside an open transaction (used by saving and signing too). A caller that has already
     read the formulary (every item, retired included), the lots or the ICD-10-CM code sets in this transaction
     passes them, and they are not read again (a save reads them once; issue 19)."""
-    row = patients.get(s, draft.patient_id)
-    if row is None:
+    patient = patients.record(s, draft.patient_id)
+    if patient is None:
         raise NotFoundError(f"Patient {draft.patient_id} does not exist.")
-    patient = patients.to_record(row)
     settings = reference.settings(s)
     if formulary is None:
         formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}

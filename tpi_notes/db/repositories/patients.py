@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, extract, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import Patient
@@ -71,6 +71,15 @@ def add(s: Session, data: PatientInput) -> Patient:
 
 def get(s: Session, patient_id: int) -> Patient | None:
     return s.get(Patient, patient_id)
+
+
+_RECORD = select(Patient.__table__).where(Patient.__table__.c.id == bindparam("pid"))
+
+
+def record(s: Session, patient_id: int) -> PatientRecord | None:
+    """The patient as a plain record, read as plain columns (every save's rules read it; issue 19)."""
+    row = s.execute(_RECORD, {"pid": patient_id}).first()
+    return None if row is None else to_record(row)  # type: ignore[arg-type]  # a Row has the same names
 
 
 def mrn_owner(s: Session, mrn: str) -> int | None:
