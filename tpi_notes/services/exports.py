@@ -113,8 +113,8 @@ def export_sessions(ctx: AppContext, fmt: str, out: BinaryIO, flt: HistoryFilter
     """Write the sessions ``flt`` matches (all when None) to ``out`` in ``fmt`` ("csv", "jsonl" or "fhir").
 
     ``zone`` is the clinic's time zone for the UTC offsets of JSON Lines and FHIR times (default: this
-    computer's). ``workers``: helper processes for CSV and JSON Lines (default: up to two when the export is
-    large, see ``export_helpers``; 0 for none). Writes batch by batch; on an error part of the output may already
+    computer's). ``workers``: helper processes for JSON Lines (default: up to two when the export is large, see
+    ``export_helpers``; 0 for none; CSV and FHIR always run in this process). Writes batch by batch; on an error part of the output may already
     be written (``export_to_file`` is all-or-nothing)."""
     ctx.require(Permission.EXPORT)
     if fmt not in FORMATS:
@@ -128,7 +128,8 @@ def export_sessions(ctx: AppContext, fmt: str, out: BinaryIO, flt: HistoryFilter
     worked_out: list[stored_export_rows.StoredRow] = []
     with ctx.read() as s:
         settings = reference.settings(s)
-        helpers = _helpers(ctx, fmt, export_rows.count(s, flt) if workers is None else 0, workers)
+        helpers = _helpers(ctx, fmt, export_rows.count(s, flt) if workers is None and fmt == "jsonl" else 0,
+                           workers)
         writer = _writer(fmt, settings.name, zone)
         written += _write(out, writer.begin())
         if fmt == "csv":
