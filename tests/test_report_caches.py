@@ -161,3 +161,17 @@ def test_a_kept_font_subset_is_the_one_the_document_needs() -> None:
     fonts._SUBSETS.clear()
     assert _one_line(greek) == other
     assert greek in flat("\n".join(pdf_pages(other)))
+
+
+def test_kept_word_widths_are_the_fonts_own_measures() -> None:
+    from reportlab.lib.rl_accel import instanceStringWidthTTF
+    from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
+
+    names = fonts.register_fonts()
+    for name in (names.sans, names.sans_bold):
+        font = getFont(name)
+        for text in ("Yes", "Nguyễn", "Σωκράτης", "W" * 39, "Injection into the upper trapezius " * 3):
+            for size in (7.6, 9, 18):
+                expected = instanceStringWidthTTF(font, text, size, "utf8")
+                assert stringWidth(text, name, size) == expected == stringWidth(text, name, size)
+        assert stringWidth("Yes", name, 9) != stringWidth("Yes", name, 18)

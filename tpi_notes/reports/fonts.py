@@ -13,7 +13,7 @@ import logging
 import os
 import zlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,22 @@ def _keep_subsets(font: TTFont) -> None:
     face.addSubsetObjects = add_subset_objects
 
 
+KEPT_WIDTH_CHARS = 40  # words and short cells; a long line (measured as it is cut to fit) is not kept
+
+
+def _keep_word_widths(font: TTFont) -> None:
+    """Remember the widths of short strings in ``font``: line breaking measures every word of every paragraph,
+    mostly the same words print after print, summed glyph by glyph in Python (issue 19). A width depends only on
+    the text, the size and the font's own metrics."""
+    measure = font.stringWidth
+    kept = lru_cache(maxsize=16384)(measure)
+
+    def string_width(text: str, size: float, encoding: str = "utf8") -> float:
+        return kept(text, size, encoding) if len(text) <= KEPT_WIDTH_CHARS else measure(text, size, encoding)
+
+    font.stringWidth = string_width
+
+
 @cache
 def register_fonts() -> FontSet:
     """Register the document fonts (once) and return their names; bold works through the family."""
@@ -122,6 +138,7 @@ def register_fonts() -> FontSet:
     for key, file_name in files.items():
         font = TTFont(names[key], str(folder / file_name))
         _keep_subsets(font)
+        _keep_word_widths(font)
         pdfmetrics.registerFont(font)
     for normal, bold in ((names["sans"], names["sans_bold"]), (names["serif"], names["serif_bold"])):
         # No italics in these documents: the italic slots map to the upright faces.
