@@ -141,7 +141,8 @@ def test_a_refused_file_is_said_over_the_start_up_window_and_on_standard_error(
     told there (the real command); the one line on standard error stays, and the file is left as it was."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from tpi_notes import cli, logs
+    from tpi_notes import cli
+    from tpi_notes.ui import app
 
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     monkeypatch.setenv("TPI_NOTES_DATA_DIR", str(tmp_path / "data"))
@@ -153,7 +154,7 @@ def test_a_refused_file_is_said_over_the_start_up_window_and_on_standard_error(
         boxes.append((title, text, parent.isVisible()))
         return QMessageBox.StandardButton.Ok
 
-    monkeypatch.setattr(logs, "crash_handlers_installed", lambda: True)  # as in the real command
+    monkeypatch.setattr(app, "someone_can_answer", lambda: True)  # the real command on a screen
     monkeypatch.setattr(QMessageBox, "critical", critical)
     assert cli.main(["--db", str(bad)]) == 1
     err = capsys.readouterr().err

@@ -18,7 +18,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QEventLoop,
+    QMessageLogContext,
+    QObject,
+    QTimer,
+    QtMsgType,
+    Signal,
+    qFormatLogMessage,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from tpi_notes import __version__, logs
@@ -75,6 +85,30 @@ def create_main_window(ctx: AppContext) -> MainWindow:
     return MainWindow(ctx)
 
 
+OFFSCREEN_NOTICE = "This plugin does not support propagateSizeHints()"
+"""What Qt's offscreen platform prints for every window shown: nothing a user could act on."""
+
+
+def _quiet_offscreen_notice() -> None:
+    """On the offscreen platform (headless runs, scripts, CI) the start-up window makes Qt print
+    :data:`OFFSCREEN_NOTICE` on standard error, before a refused file's one line: drop that one message, pass
+    every other on as before. Installed once; a screen's platform never prints it."""
+    if QApplication.platformName() != "offscreen" or getattr(_quiet_offscreen_notice, "installed", False):
+        return
+    _quiet_offscreen_notice.installed = True  # type: ignore[attr-defined]
+    previous = None
+
+    def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        if message == OFFSCREEN_NOTICE:
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            sys.stderr.write(qFormatLogMessage(kind, context, message) + "\n")
+
+    previous = qInstallMessageHandler(handler)
+
+
 class _FirstPaint(QObject):
     """Ends ``loop`` once the watched window has been painted whole (the children paint in the same pass, so
     the loop ends on the next turn)."""
@@ -94,6 +128,7 @@ def show_start_frame(argv: list[str] | None = None) -> MainWindow:
     """The main window without its clinic, shown and painted (or given up waiting for after
     ``FIRST_PAINT_WAIT_MS``): what the person sees while the database layer loads and the clinic opens."""
     ensure_application(argv)
+    _quiet_offscreen_notice()
     window = MainWindow()
     loop = QEventLoop()
     painted = _FirstPaint(loop)
@@ -135,10 +170,16 @@ def load_while_responsive(work: Callable[[], object] = load_database_layer) -> N
     worker.join()
 
 
+def someone_can_answer() -> bool:
+    """Whether a box would be seen and answered: the real command (not a test calling cli.main in-process) on a
+    screen, not on Qt's offscreen platform (headless runs and scripts, where a modal box would wait forever)."""
+    return logs.crash_handlers_installed() and QApplication.platformName() != "offscreen"
+
+
 def refuse_start(window: MainWindow, error: TpiError) -> None:
-    """The clinic could not be opened: say why in a box over the start-up frame (the real command; the one line on
-    standard error is the command line's), then close the frame."""
-    if logs.crash_handlers_installed():  # the real command, not a test calling cli.main in-process
+    """The clinic could not be opened: say why in a box over the start-up frame when someone can answer it (the
+    one line on standard error is the command line's, always), then close the frame."""
+    if someone_can_answer():
         QMessageBox.critical(window, "Cannot open the clinic database", str(error))
     window.close()
 
