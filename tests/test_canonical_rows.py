@@ -161,6 +161,14 @@ def test_the_demo_and_newly_signed_sessions_verify(ctx: AppContext, db_path: Pat
     assert report.sessions_checked > 50 and report.hash_only == report.sessions_checked - len(signed_now)
 
 
+def _sessions_of(db: Path, patient_id: int) -> set[int]:
+    conn = sqlite3.connect(db)
+    try:
+        return {sid for (sid,) in conn.execute("SELECT id FROM procedure_session WHERE patient_id = ?", (patient_id,))}
+    finally:
+        conn.close()
+
+
 def test_a_changed_child_row_deep_in_the_second_page_is_caught(
         ctx: AppContext, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     build_demo(ctx, patients=8, sessions=60, seed=11)
@@ -195,4 +203,8 @@ def test_a_changed_child_row_deep_in_the_second_page_is_caught(
     assert set(found) == {site, lot, diagnosis} and not report.ok
     assert all(reason.startswith("content does not match its signature") for reason in found.values())
     assert integrity.tampered_session_ids(ctx) == {site, lot, diagnosis}
+    conn = sqlite3.connect(db_path)
+    patient = conn.execute("SELECT patient_id FROM procedure_session WHERE id = ?", (lot,)).fetchone()[0]
+    conn.close()
+    assert integrity.tampered_session_ids(ctx, patient) == {lot} | ({site, diagnosis} & _sessions_of(db_path, patient))
     assert item  # the lot swapped is one of the same drug: only its number tells

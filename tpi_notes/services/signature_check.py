@@ -117,7 +117,8 @@ def check_rows(rows: Sequence[Sequence], addenda: Sequence[Sequence], index: Key
     hash_only = 0
     for sid, sha, version, signature, signer, at, _patient in rows:
         version = version or 1
-        payload = keys.session_payload(sid, version, sha or "", signer or 0, at)
+        # Without a signature the payload is never looked at (hash-only, or "missing"): not built for nothing.
+        payload = keys.session_payload(sid, version, sha or "", signer or 0, at) if signature else b""
         problem = keys.signature_problem(payload=payload, content_sha256=sha, signature=signature, signer_id=signer,
                                          required=version >= PRINTED_CONTEXT_VERSION, event=events.get(sid),
                                          event_required=full, known=index.known)

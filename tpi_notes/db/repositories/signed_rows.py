@@ -11,11 +11,11 @@ them, so the canonical bytes are the record path's.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, select, type_coerce
+from sqlalchemy import ColumnElement, Text, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import (
@@ -70,31 +70,57 @@ class SignedPage:
     addendum_signatures: dict[int, str | None] = field(default_factory=dict)  # addendum id -> signature
 
 
+class _Rows:
+    """Runs a page's statements. On SQLite each one is compiled once and run on the DB-API connection of the same
+    transaction, each column given its SQLAlchemy type's own result processor (booleans, datetimes): the values
+    of ``conn.execute``, without building a Row per row. Elsewhere (PostgreSQL) through ``conn.execute``."""
+
+    def __init__(self, conn: Any, raw: bool) -> None:
+        self.conn, self.raw = conn, raw
+        self.compiled: dict[int, tuple[Any, str, list[tuple[int, Any]]]] = {}
+
+    def __call__(self, statement: Any, **params: Any) -> Sequence[Sequence[Any]]:
+        if not self.raw:
+            return self.conn.execute(statement, params).all()
+        if (done := self.compiled.get(id(statement))) is None:
+            dialect = self.conn.dialect
+            compiled = statement.compile(dialect=dialect)
+            processors = [(i, p) for i, column in enumerate(statement.selected_columns)
+                          if (p := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
+            done = self.compiled[id(statement)] = (compiled, str(compiled), processors)
+        compiled, sql, processors = done
+        values = compiled.construct_params(params)
+        rows = self.conn.connection.driver_connection.execute(sql, [values[n] for n in compiled.positiontup]).fetchall()
+        if not processors:
+            return rows
+        out = []
+        for row in rows:
+            row = list(row)
+            for i, process in processors:
+                row[i] = process(row[i])
+            out.append(row)
+        return out
+
+
 def pages(s: Session, batch: int, patient_id: int | None = None) -> Iterator[SignedPage]:
     """The signed sessions (of one patient, or all) in id order, ``batch`` sessions read per page."""
     conn = s.connection()
-    raw = conn.dialect.name == "sqlite"  # SQLite hands JSON over as text: canonical_rows decodes it once per text
-    query = (select(*_HEAD, *(type_coerce(_S[name], Text) if raw and name in _JSON else _S[name]
+    text_json = conn.dialect.name == "sqlite"  # SQLite hands JSON over as text: canonical_rows decodes it once a text
+    query = (select(*_HEAD, *(type_coerce(_S[name], Text) if text_json and name in _JSON else _S[name]
                               for name in SESSION_COLUMNS))
-             .join(Patient, Patient.id == _S.patient_id).order_by(_S.id).limit(batch))
-    if patient_id is not None:
+             .join(Patient, Patient.id == _S.patient_id).where(_S.id > bindparam("after")).order_by(_S.id).limit(batch))
+    if patient_id is not None:  # a page or two: the statements as they come
         query = query.where(_S.patient_id == patient_id)
+    run = _Rows(conn, text_json and patient_id is None)
+    children = _Children(text_json, patient_id is None)
     after = 0
-    while rows := conn.execute(query.where(_S.id > after)).all():
+    while rows := conn.execute(query, {"after": after}).all():  # seen by the engine's events (a test reads its plan)
         first, after = after, rows[-1][0]
-        signed = [SignedSession(r[0], r[2], r[3], r[4], _as_json(r[5:]) if raw else tuple(r[5:]))
+        signed = [SignedSession(r[0], r[2], r[3], r[4], _as_json(r[5:]) if text_json else tuple(r[5:]))
                   for r in rows if r[1] == "signed"]
-        if not signed:
-            continue
-        if patient_id is None:
-            def where(column: Any, low: int = first, high: int = after) -> ColumnElement[bool]:
-                return (column > low) & (column <= high)
-        else:
-            ids = [x.id for x in signed]
-
-            def where(column: Any, ids: Sequence[int] = ids) -> ColumnElement[bool]:
-                return column.in_(ids)
-        yield _children(s, SignedPage(signed), where, raw)
+        if signed:
+            params = {"low": first, "high": after} if patient_id is None else {"ids": [x.id for x in signed]}
+            yield children.read(run, SignedPage(signed), params)
 
 
 def _as_json(row: Sequence[Any]) -> tuple[Any, ...]:
@@ -105,62 +131,78 @@ def _as_json(row: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _children(s: Session, page: SignedPage, where: Callable[[Any], ColumnElement[bool]], raw: bool) -> SignedPage:
-    conn = s.connection()
-    wanted = {x.id for x in page.sessions}
-    labels: dict[int, str] = {}
-    components: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for sid, pid, code, lot, volume, vials in conn.execute(
+class _Children:
+    """The statements of a page's child rows, built once: by the page's id range (``low`` < id <= ``high``), or
+    by its ids for one patient's sessions."""
+
+    def __init__(self, text_json: bool, by_range: bool) -> None:
+        def where(column: Any) -> ColumnElement[bool]:
+            if by_range:
+                return (column > bindparam("low")) & (column <= bindparam("high"))
+            return column.in_(bindparam("ids", expanding=True))
+
+        self.components = (
             select(Preparation.session_id, PreparationComponent.preparation_id, FormularyItem.code, Lot.lot_number,
                    PreparationComponent.volume_ml, PreparationComponent.vials_opened)
             .join(Preparation, Preparation.id == PreparationComponent.preparation_id)
             .join(FormularyItem, FormularyItem.id == PreparationComponent.item_id)
             .outerjoin(Lot, Lot.id == PreparationComponent.lot_id)
             .where(where(Preparation.session_id))
-            .order_by(PreparationComponent.preparation_id, PreparationComponent.position)).all():
-        if sid in wanted:
-            components[pid].append((code, lot, volume, vials))
-    for pid, sid, label in conn.execute(select(Preparation.id, Preparation.session_id, Preparation.label)
-                                        .where(where(Preparation.session_id))
-                                        .order_by(Preparation.session_id, Preparation.label)):
-        if sid in wanted:
-            labels[pid] = label
-            page.preparations[sid].append((label, components[pid]))
-    for sid, *row in conn.execute(select(_SITE.session_id, *_SITE_ROW).where(where(_SITE.session_id))
-                                  .order_by(_SITE.session_id, _SITE.number)).all():
-        if sid in wanted:
-            pid = row[_LABEL]
-            row[_LABEL] = labels.get(pid) if pid else None
-            page.sites[sid].append(row)
-    _group(conn, page.diagnoses, wanted,
-           select(SessionDiagnosis.session_id, SessionDiagnosis.code, SessionDiagnosis.display)
-           .where(where(SessionDiagnosis.session_id)).order_by(SessionDiagnosis.session_id, SessionDiagnosis.position))
-    _group(conn, page.findings, wanted,
-           select(SessionFinding.session_id, SessionFinding.rule_code, SessionFinding.subject, SessionFinding.severity,
-                  SessionFinding.message, SessionFinding.override_reason)
-           .where(where(SessionFinding.session_id)).order_by(SessionFinding.session_id, SessionFinding.id))
-    for sid, scale, items, at, by in conn.execute(
-            select(SessionScale.session_id, SessionScale.scale,
-                   type_coerce(SessionScale.items, Text) if raw else SessionScale.items, SessionScale.measured_at,
-                   SessionScale.measured_by_id)
-            .where(where(SessionScale.session_id)).order_by(SessionScale.session_id, SessionScale.scale)).all():
-        if sid in wanted:
-            page.scales[sid].append((scale, JsonText(items) if raw and type(items) is str else items, at, by))
-    _group(conn, page.responses, wanted,
-           select(ResponseRow.session_id, ResponseRow.prior_session_id, ResponseRow.muscle_id, ResponseRow.side,
-                  ResponseRow.relief_pct, ResponseRow.duration_weeks, ResponseRow.lasting)
-           .where(where(ResponseRow.session_id)))
-    for aid, sid, kind, text, author, created, sha, signature in conn.execute(
-            select(Addendum.id, Addendum.session_id, Addendum.kind, Addendum.text, Addendum.author_id,
-                   Addendum.created_at, Addendum.content_sha256, Addendum.signature)
-            .where(where(Addendum.session_id)).order_by(Addendum.created_at, Addendum.id)).all():
-        if sid in wanted:
-            page.addenda[sid].append(StoredAddendum(aid, sid, kind, text, author, created, sha))
-            page.addendum_signatures[aid] = signature
-    return page
+            .order_by(PreparationComponent.preparation_id, PreparationComponent.position))
+        self.preparations = (select(Preparation.id, Preparation.session_id, Preparation.label)
+                             .where(where(Preparation.session_id)).order_by(Preparation.session_id, Preparation.label))
+        self.sites = (select(_SITE.session_id, *_SITE_ROW).where(where(_SITE.session_id))
+                      .order_by(_SITE.session_id, _SITE.number))
+        self.diagnoses = (select(SessionDiagnosis.session_id, SessionDiagnosis.code, SessionDiagnosis.display)
+                          .where(where(SessionDiagnosis.session_id))
+                          .order_by(SessionDiagnosis.session_id, SessionDiagnosis.position))
+        self.findings = (select(SessionFinding.session_id, SessionFinding.rule_code, SessionFinding.subject,
+                                SessionFinding.severity, SessionFinding.message, SessionFinding.override_reason)
+                         .where(where(SessionFinding.session_id)).order_by(SessionFinding.session_id, SessionFinding.id))
+        self.text_json = text_json
+        self.scales = (select(SessionScale.session_id, SessionScale.scale,
+                              type_coerce(SessionScale.items, Text) if text_json else SessionScale.items,
+                              SessionScale.measured_at, SessionScale.measured_by_id)
+                       .where(where(SessionScale.session_id)).order_by(SessionScale.session_id, SessionScale.scale))
+        self.responses = (select(ResponseRow.session_id, ResponseRow.prior_session_id, ResponseRow.muscle_id,
+                                 ResponseRow.side, ResponseRow.relief_pct, ResponseRow.duration_weeks,
+                                 ResponseRow.lasting)
+                          .where(where(ResponseRow.session_id)))
+        self.addenda = (select(Addendum.id, Addendum.session_id, Addendum.kind, Addendum.text, Addendum.author_id,
+                               Addendum.created_at, Addendum.content_sha256, Addendum.signature)
+                        .where(where(Addendum.session_id)).order_by(Addendum.created_at, Addendum.id))
+
+    def read(self, run: _Rows, page: SignedPage, params: dict[str, Any]) -> SignedPage:
+        wanted = {x.id for x in page.sessions}
+        labels: dict[int, str] = {}
+        components: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for sid, pid, code, lot, volume, vials in run(self.components, **params):
+            if sid in wanted:
+                components[pid].append((code, lot, volume, vials))
+        for pid, sid, label in run(self.preparations, **params):
+            if sid in wanted:
+                labels[pid] = label
+                page.preparations[sid].append((label, components[pid]))
+        for sid, *row in run(self.sites, **params):
+            if sid in wanted:
+                pid = row[_LABEL]
+                row[_LABEL] = labels.get(pid) if pid else None
+                page.sites[sid].append(row)
+        _group(run(self.diagnoses, **params), page.diagnoses, wanted)
+        _group(run(self.findings, **params), page.findings, wanted)
+        _group(run(self.responses, **params), page.responses, wanted)
+        for sid, scale, items, at, by in run(self.scales, **params):
+            if sid in wanted:
+                page.scales[sid].append((scale, JsonText(items) if self.text_json and type(items) is str else items,
+                                         at, by))
+        for aid, sid, kind, text, author, created, sha, signature in run(self.addenda, **params):
+            if sid in wanted:
+                page.addenda[sid].append(StoredAddendum(aid, sid, kind, text, author, created, sha))
+                page.addendum_signatures[aid] = signature
+        return page
 
 
-def _group(conn: Any, into: dict[int, list[Any]], wanted: set[int], query: Any) -> None:
-    for sid, *row in conn.execute(query).all():
+def _group(rows: Sequence[Sequence[Any]], into: dict[int, list[Any]], wanted: set[int]) -> None:
+    for sid, *row in rows:
         if sid in wanted:
             into[sid].append(row)
