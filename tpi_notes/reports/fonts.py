@@ -20,7 +20,7 @@ from typing import Any
 import reportlab
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFName, PDFStream
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFName, PDFObject, PDFStream
 from reportlab.pdfbase.ttfonts import TTFont
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,38 @@ def _keep_subsets(font: TTFont) -> None:
 
     face.makeSubset = lambda subset: kept(subset)[0]
     face.addSubsetObjects = add_subset_objects
+    add_objects = font.addObjects
+
+    def add_objects_kept(doc: Any) -> None:
+        add_objects(doc)  # then each subset's widths array, written once per subset rather than number by number
+        prefix = doc.fontMapping.get(font.fontName, "/")[1:] + "+"
+        for name, obj in list(doc.idToObject.items()):
+            widths = getattr(obj, "Widths", None) if name.startswith(prefix) else None
+            if isinstance(widths, PDFArray):
+                obj.Widths = _KeptArray(widths)
+
+    font.addObjects = add_objects_kept
+
+
+_ARRAYS: dict[tuple, bytes] = {}
+
+
+class _KeptArray(PDFObject):
+    """A PDF array of plain numbers (a font subset's glyph widths: 128 of them, each formatted in Python) written
+    as it was the first time."""
+
+    def __init__(self, array: PDFArray) -> None:
+        self.array = array
+
+    def format(self, document: Any) -> bytes:
+        key = tuple(self.array.sequence)
+        out = _ARRAYS.get(key)
+        if out is None:
+            out = self.array.format(document)
+            if len(_ARRAYS) >= _SUBSETS_KEPT:
+                _ARRAYS.pop(next(iter(_ARRAYS)))
+            _ARRAYS[key] = out
+        return out
 
 
 KEPT_WIDTH_CHARS = 40  # words and short cells; a long line (measured as it is cut to fit) is not kept
