@@ -7,10 +7,11 @@ normalised as it is placed: a value of a type ``signing._normalise`` keeps as it
 any other goes through ``_normalise`` itself, so every leaf is what the record path makes of it, and the structure
 (keys, order, which optional parts are present) follows ``record_content`` and ``session_content`` rule for rule.
 
-Rows come as tuples in the column orders below, with the values SQLAlchemy's column types give (datetimes,
-booleans, decoded JSON), as ``records_for_checking`` reads them. ``tests/test_canonical_rows.py`` holds the bytes
-equal to the record path's for every content version (1, 2, 4, 5, 6), with and without outcomes, e-stim sites,
-vials opened, overridden findings and addenda.
+Rows come as sequences in the column orders below, with the values SQLAlchemy's column types give (datetimes,
+booleans, decoded JSON, or a JSON column's stored text as :class:`JsonText`), as ``records_for_checking`` reads
+them (db/repositories/signed_rows.py). ``tests/test_canonical_rows.py`` holds the bytes equal to the record path's
+on every signed session of a clinic with content versions 1, 2, 4, 5 and 6, with and without outcomes and signed
+context, e-stim sites, vials opened, overridden findings, microseconds and long floats, JSON as text and decoded.
 """
 
 from __future__ import annotations
