@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QPushBu
 
 from tpi_notes.domain.completeness import respiratory_check_declined
 from tpi_notes.domain.draft import BLOOD_LOSS, COMPLICATIONS, TOLERANCE, SessionDraft
+from tpi_notes.domain.inline_answers import Choice, inline_answers
 from tpi_notes.domain.patient_follow_up import FOLLOW_UP_CHOICES, follow_up_date
 from tpi_notes.ui.editor.fields import (
     FieldErrors,
@@ -28,8 +29,14 @@ from tpi_notes.ui.editor.pain_scale import PainScale
 from tpi_notes.ui.editor.pre_procedure import section, top_aligned, two_columns
 from tpi_notes.ui.style import set_invalid, set_role
 
-RESPIRATORY = ("Breath sounds equal, no shortness of breath", "SpO2 ≥ 95 % on room air, no dyspnea",
-               "Not indicated: no muscle over the lung treated")
+NOT_INDICATED = "Not indicated: no muscle over the lung treated"
+
+
+def respiratory_choices() -> tuple[Choice, ...]:
+    """The usual respiratory findings (the clinic's data, resources/rules/inline-answers.json): one click each here
+    and in the findings panel, and the first entries of the check's list."""
+    answer = inline_answers().for_field("respiratory_check")
+    return answer.choices if answer is not None else ()
 DISPOSITION = ("Home, ambulatory, stable", "Home with an escort", "Observed longer, then home, stable")
 FOLLOW_UP = ("Reassess in 2 weeks", "Reassess in 4 weeks", "Reassess in 6 weeks; continue home exercise",
              "As needed")
@@ -77,7 +84,8 @@ class PostProcedurePanel(QWidget):
         section(form, "Observation", self)
         self.observation_minutes = OptionalSpin(240, " min", self)
         form.addRow("Observed for:", self.errors.cell("observation_minutes", self.observation_minutes, self))
-        self.respiratory_check = editable_combo(RESPIRATORY, "Breath sounds, SpO2, dyspnea", self)
+        self.respiratory_check = editable_combo((*(c.text for c in respiratory_choices()), NOT_INDICATED),
+                                                "Breath sounds, SpO2, dyspnea", self)
         self.respiratory_hint = QLabel(self)
         self.respiratory_hint.setObjectName("respiratory_required")
         self.respiratory_hint.setWordWrap(True)
@@ -206,7 +214,8 @@ class PostProcedurePanel(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
         self.respiratory_buttons: list[QPushButton] = []
-        for short, text in zip(("Breath sounds equal", "SpO2 ≥ 95 %"), RESPIRATORY[:2], strict=True):
+        for choice in respiratory_choices():
+            short, text = choice.label, choice.text
             button = QPushButton(short, box)  # the findings, never "not indicated"
             button.setAutoDefault(False)
             button.setToolTip(f"Record “{text}” (edit it above if it differs)")
