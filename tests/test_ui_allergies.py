@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 pytest.register_assert_rewrite("ui_fixtures")
+from test_ui_editor_fixtures import discard_and_close  # noqa: E402
 from ui_fixtures import MakeWindow, click_save, open_edit_dialog, open_new_dialog, type_into, type_text  # noqa: E402
 
 from tpi_notes.services import patients as patient_service  # noqa: E402
@@ -122,6 +123,4 @@ def test_the_editor_stops_on_a_chlorhexidine_prep_until_another_is_chosen(qtbot:
         assessment = editor.findings.refresh_now()
         assert "allergy_antisepsis" not in {f.code for f in assessment.findings}
     finally:
-        editor._baseline = editor.current_draft()  # noqa: SLF001 - no "unsaved changes" question at teardown
-        editor.close()
-        editor.deleteLater()
+        discard_and_close(editor)

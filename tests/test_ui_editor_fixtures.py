@@ -47,6 +47,13 @@ class Clinic:
     nurse_id: int
 
 
+def discard_and_close(editor: SessionEditor) -> None:
+    """Close an editor at a test's end without the "unsaved changes" question: what it holds counts as kept."""
+    editor._baseline = editor.current_draft()  # noqa: SLF001
+    editor.close()
+    editor.deleteLater()
+
+
 def add_lots(ctx: AppContext, lots: tuple[tuple[str, str, date], ...] = LOTS) -> None:
     """Lots go in through the ORM: the lot-list admin screen and its service come later."""
     with ctx.transaction() as s:
@@ -88,9 +95,7 @@ def make_editor(qtbot: QtBot, clinic: Clinic) -> Iterator[Callable[..., SessionE
 
     yield make
     for editor in opened:
-        editor._baseline = editor.current_draft()  # noqa: SLF001 - no "unsaved changes" question at teardown
-        editor.close()
-        editor.deleteLater()
+        discard_and_close(editor)
 
 
 @pytest.fixture

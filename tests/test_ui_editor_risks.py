@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 from test_report_support import add_patient, save_session, setup_clinic  # noqa: E402
-from test_ui_editor_fixtures import click_region, region  # noqa: E402
+from test_ui_editor_fixtures import click_region, discard_and_close, region  # noqa: E402
 
 from tpi_notes.domain.draft import DEFAULT_RISKS, NEAR_LUNG_RISK, STEROID_RISKS  # noqa: E402
 from tpi_notes.services import drafts  # noqa: E402
@@ -46,9 +46,7 @@ def open_editor(qtbot: QtBot, ctx: AppContext) -> Iterator[Callable[[int], Sessi
 
     yield make
     for editor in opened:
-        editor._baseline = editor.current_draft()  # noqa: SLF001 - no "unsaved changes" question at teardown
-        editor.close()
-        editor.deleteLater()
+        discard_and_close(editor)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot  # noqa: E402
 from test_exam_per_muscle import SCALENES, _deep_draft  # noqa: E402
 from test_icd10_releases import NEW_ONLY, order_file  # noqa: E402
 from test_report_support import add_patient, setup_clinic  # noqa: E402
+from test_ui_editor_fixtures import discard_and_close  # noqa: E402
 
 from tpi_notes.domain.session import ExamFinding  # noqa: E402
 from tpi_notes.services import drafts, icd10_sets  # noqa: E402
@@ -61,9 +62,7 @@ def editor(qtbot: QtBot, ctx: AppContext):  # noqa: ANN201
     window.show()
     qtbot.waitExposed(window)
     yield window
-    window._baseline = window.current_draft()  # noqa: SLF001 - no "unsaved changes" question at teardown
-    window.close()
-    window.deleteLater()
+    discard_and_close(window)
 
 
 def test_the_exam_table_has_a_row_per_muscle_and_side(qtbot: QtBot, editor: SessionEditor) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QLabel, QToolButton  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 from test_report_support import START, add_patient, flat, pdf_pages, save_session, setup_clinic, sign  # noqa: E402
+from test_ui_editor_fixtures import discard_and_close  # noqa: E402
 
 from tpi_notes.domain.outcomes import ScaleScore, scale_definitions  # noqa: E402
 from tpi_notes.services import clinic_settings, documents, drafts  # noqa: E402
@@ -49,9 +50,7 @@ def open_draft(qtbot: QtBot) -> Iterator:
 
     yield make
     for editor in opened:
-        editor._baseline = editor.current_draft()  # noqa: SLF001 - no "unsaved changes" question at teardown
-        editor.close()
-        editor.deleteLater()
+        discard_and_close(editor)
 
 
 def _visit_with_an_earlier_ndi(ctx: AppContext, setting: str) -> tuple[int, int, int]:

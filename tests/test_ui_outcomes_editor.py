@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QToolButton
 from pytestqt.qtbot import QtBot
 from test_report_support import START, add_patient, save_session, setup_clinic, sign
+from test_ui_editor_fixtures import discard_and_close
 
 from tpi_notes.domain.outcomes import peg_of, weeks_between
 from tpi_notes.services import drafts
@@ -49,9 +50,7 @@ def open_editor(qtbot: QtBot) -> Iterator:
 
     yield make
     for editor in opened:
-        editor._baseline = editor.current_draft()  # noqa: SLF001 - no "unsaved changes" question at teardown
-        editor.close()
-        editor.deleteLater()
+        discard_and_close(editor)
 
 
 def _show_outcomes(qtbot: QtBot, editor: SessionEditor) -> int:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 from test_report_support import PASSWORD, add_patient, save_session, setup_clinic  # noqa: E402
+from test_ui_editor_fixtures import discard_and_close  # noqa: E402
 
 from tpi_notes.db.models import User  # noqa: E402
 from tpi_notes.services import drafts, login, sessions, signing_pin  # noqa: E402
@@ -55,9 +56,7 @@ def open_editor(qtbot: QtBot, ctx: AppContext, doctor: int) -> Iterator[OpenEdit
     for editor in opened:
         if editor.signed_window is not None:
             editor.signed_window.close()
-        editor._baseline = editor.current_draft()  # noqa: SLF001 - no "unsaved changes" question at teardown
-        editor.close()
-        editor.deleteLater()
+        discard_and_close(editor)
 
 
 def sign_in(ctx: AppContext, user_id: int, password: str = PASSWORD) -> None:

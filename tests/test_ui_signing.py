@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 from test_report_support import PASSWORD, add_patient, save_session, setup_clinic, sign  # noqa: E402
+from test_ui_editor_fixtures import discard_and_close  # noqa: E402
 
 from tpi_notes.domain.draft import SessionDraft  # noqa: E402
 from tpi_notes.services import clinic as clinic_service  # noqa: E402
@@ -69,9 +70,7 @@ def open_editor(qtbot: QtBot, ctx: AppContext, doctor: int, boxes: list) -> Iter
 
     yield make
     for editor in opened:
-        editor._baseline = editor.current_draft()  # noqa: SLF001 - no "unsaved changes" question at teardown
-        editor.close()
-        editor.deleteLater()
+        discard_and_close(editor)
 
 
 @pytest.fixture
