@@ -80,7 +80,9 @@ def run(folder: Path, *, inputs: int = 500, seed: int = 12, cli_processes: int =
     rng = random.Random(seed)
     n_files = max(1, inputs // 10)
     n_cli = max(1, inputs * 15 // 100)
-    with _isolated_user_folder(folder / "userdata"):
+    # commands are run from the campaign's folder: a junk argument taken as a file name ("-5", "-") lands there,
+    # never in the folder the campaign was started from (the repository, under `make resilience`)
+    with _isolated_user_folder(folder / "userdata"), contextlib.chdir(folder):
         from tpi_notes.domain import icd10
 
         icd10.lookup("M54.2")  # the code table loads once, before anything is timed or collected
