@@ -144,7 +144,15 @@ def test_two_workstations_opening_and_saving_one_session(clinic: tuple[AppContex
     results = _run_together(url, jobs)
     _check(ctx, jobs, results, before)
     assert sum(r["refused"] + len(r["committed"]) + len(r["busy"]) for r in results) == 2 * CYCLES
-    assert all(r["committed"] for r in results), "each workstation got some saves through"
+    assert sum(len(r["committed"]) for r in results) >= CYCLES // 2, "the race let saves through"
+    # Which workstation wins each round is the scheduler's choice: two processes in lockstep can leave one of them
+    # refused every time (seen on PostgreSQL in CI). What a refused user relies on is that reloading and saving
+    # again then works, with nothing left locked by the race.
+    for tag in ("front", "back"):
+        draft = drafts.get_draft(ctx, sid)
+        saved = drafts.save_draft(ctx, replace(draft, comments=f"{tag}-after"))
+        assert saved.row_version == draft.row_version + 1
+    assert integrity.verify_database(ctx).ok
 
 
 def test_workstations_saving_their_own_sessions_while_another_reads(clinic: tuple[AppContext, list[int]],
