@@ -35,6 +35,8 @@ class ProcedureSession(Timestamps, Base):
         # The history browser (migration 0006): a physician's or a status's sessions in date order.
         Index("ix_procedure_session_physician", "physician_id", "performed_start"),
         Index("ix_procedure_session_status", "status", "performed_start"),
+        # The history sorted by Sites (migration 0025): a count's sessions in date order.
+        Index("ix_procedure_session_sites", "site_count", "performed_start", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +90,8 @@ class ProcedureSession(Timestamps, Base):
     # Copied forward or from a template, not yet confirmed (migration 0019): field names and "as on 2026-09-04".
     carried_fields: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     carried_from: Mapped[str] = mapped_column(String(160), default="", server_default="")
+    # How many site rows it has (migration 0025), written with them by every save: the history sorts on it.
+    site_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     diagnoses: Mapped[list[SessionDiagnosis]] = relationship(
         order_by="SessionDiagnosis.position", cascade="all, delete-orphan"
