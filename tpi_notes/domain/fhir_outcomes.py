@@ -9,7 +9,14 @@
   (``urn:tpi-notes:outcome`` ``relief-after-prior-session``); bodySite the muscle and side as the Procedure names
   them, value the relief in %, components the weeks it lasted (``{wk}``) and whether it is still lasting;
   ``focus`` the earlier session by its identifier (it may be outside the export's filter).
-Both are ``partOf`` the session's Procedure, with the Procedure's subject; status "final" once the session is
+- NDI and ODI (the functional scales the Medicare TPI LCDs name; clinical-reference §1.2, §9.2): no LOINC code
+  for them is in resources/ or clinical-reference, so none is sent; ``code`` names the scale in ``text`` ("Neck
+  Disability Index") with a local coding (``urn:tpi-notes:functional-scale``, the scale's code as in JSON Lines'
+  ``scales``), the same for every visit so a receiver pairs the before and the after; value the score in %,
+  ``effectiveDateTime`` when it was measured; one component per section (0-5, local code ``<scale>/<section>``),
+  a section left unanswered with ``dataAbsentReason`` "unknown". A scale without a score (fewer than 8 sections
+  answered) is not sent.
+All are ``partOf`` the session's Procedure, with the Procedure's subject; status "final" once the session is
 signed, "preliminary" on a draft.
 """
 
@@ -19,11 +26,13 @@ from datetime import tzinfo
 from typing import Any
 
 from tpi_notes.domain.export_records import ExportRecord, local_iso
-from tpi_notes.domain.outcomes import PEG_ITEMS, peg_of
+from tpi_notes.domain.outcomes import PEG, PEG_ITEMS, ScaleScore, peg_of, scale_definitions
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 OUTCOME_SYSTEM = "urn:tpi-notes:outcome"
+SCALE_SYSTEM = "urn:tpi-notes:functional-scale"
+DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 SESSION_ID_SYSTEM = "urn:tpi-notes:session-id"
 MUSCLE_SYSTEM = "urn:tpi-notes:atlas-muscle"
 SNOMED = "http://snomed.info/sct"
@@ -43,7 +52,7 @@ def _code(system: str, code: str, display: str) -> dict[str, str]:
 
 def outcome_observations(record: ExportRecord, ids: Any, zone: tzinfo | None = None
                          ) -> list[tuple[str, dict[str, Any]]]:
-    """(uuid, Observation) of the session's PEG and of each response it records."""
+    """(uuid, Observation) of the session's PEG, of its NDI and ODI, and of each response it records."""
     s = record.session
     status = "final" if s.is_signed else "preliminary"
     base = {"resourceType": "Observation", "status": status, "category": [SURVEY],
@@ -59,6 +68,10 @@ def outcome_observations(record: ExportRecord, ids: Any, zone: tzinfo | None = N
             "effectiveDateTime": local_iso(found.measured_at or s.performed_start, zone),
             "valueQuantity": {"value": found.score, "unit": "{score}", "system": UCUM, "code": "{score}"},
             "component": components}))
+    for scale in sorted(getattr(s, "scales", ()), key=lambda x: x.scale):
+        if scale.scale != PEG and scale.score is not None:
+            when = local_iso(scale.measured_at or s.performed_start, zone)
+            out.append((ids.uuid("Observation", f"{s.id}/scale/{scale.scale}"), _functional_scale(base, scale, when)))
     names = {(x.muscle_id, x.side): x.muscle for x in s.sites}
     for r in getattr(s, "prior_responses", ()):
         if r.relief_pct is None:
@@ -85,3 +98,24 @@ def outcome_observations(record: ExportRecord, ids: Any, zone: tzinfo | None = N
             "valueQuantity": {"value": r.relief_pct, "unit": "%", "system": UCUM, "code": "%"},
             "component": components}))
     return out
+
+
+def _functional_scale(base: dict[str, Any], scale: ScaleScore, when: str | None) -> dict[str, Any]:
+    """The Observation of an NDI or ODI (module docstring: named, no LOINC code; one component per section)."""
+    d = scale_definitions()[scale.scale]
+    components: list[dict[str, Any]] = []
+    for section, label in zip(d.item_ids, d.item_labels, strict=True):
+        component: dict[str, Any] = {"code": {"coding": [_code(SCALE_SYSTEM, f"{d.code}/{section}", label)],
+                                              "text": label}}
+        value = scale.item(section)
+        if value is None:
+            component["dataAbsentReason"] = {"coding": [_code(DATA_ABSENT, "unknown", "Unknown")]}
+        else:
+            component["valueInteger"] = value
+        components.append(component)
+    unit = d.unit or "{score}"
+    score = scale.score if d.decimals else int(scale.score or 0)  # "60", not "60.0": the scale's precision
+    return {**base, "code": {"coding": [_code(SCALE_SYSTEM, d.code, d.name)], "text": d.name},
+            "effectiveDateTime": when,
+            "valueQuantity": {"value": score, "unit": unit, "system": UCUM, "code": unit},
+            "component": components}
