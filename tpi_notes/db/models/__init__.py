@@ -19,6 +19,7 @@ from tpi_notes.db.models.people import ClinicSettings, Patient, User, UserRole
 from tpi_notes.db.models.phrases import Icd10Favourite, Phrase
 from tpi_notes.db.models.prints import AftercarePrint
 from tpi_notes.db.models.reference import FormularyItem, Lot, Template
+from tpi_notes.db.models.search_token import PatientSearchToken
 from tpi_notes.db.models.signer_keys import SignerKey
 from tpi_notes.db.models.signing_pins import SigningPin
 from tpi_notes.db.models.vials import OpenVial
@@ -38,6 +39,7 @@ __all__ = [
     "Lot",
     "OpenVial",
     "Patient",
+    "PatientSearchToken",
     "Phrase",
     "Preparation",
     "PreparationComponent",
