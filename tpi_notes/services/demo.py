@@ -353,6 +353,7 @@ def _add_sessions(writer: BulkWriter, conn, rng: random.Random, maker: SessionMa
             tables[SessionExportRow].extend(exports.rows({m.__tablename__: rows for m, rows in record.items()},
                                                          people[index].row))
             sites += len(record[Site])
+            record[ProcedureSession][0]["site_count"] = len(record[Site])  # as a save writes it (migration 0025)
             addenda += len(record[Addendum])
             if record[ProcedureSession][0]["status"] == "signed":
                 signed += 1

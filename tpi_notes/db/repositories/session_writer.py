@@ -43,7 +43,7 @@ _SCALARS = (
 
 _SESSION = ProcedureSession.__table__
 _SID = bindparam("sid")
-_COLUMNS = (*_SCALARS, "exam_findings", "consent_risks", "carried_fields", "carried_from", "updated_at")
+_COLUMNS = (*_SCALARS, "exam_findings", "consent_risks", "carried_fields", "carried_from", "site_count", "updated_at")
 # Every column a save writes, as one statement built once (the row version checked and moved on in it).
 _VERSIONED_UPDATE = (update(_SESSION).where(_SESSION.c.id == _SID, _SESSION.c.row_version == bindparam("was"))
                      .values(row_version=bindparam("now"), **{c: bindparam(f"v_{c}") for c in _COLUMNS}))
@@ -144,6 +144,7 @@ def _row_values(draft: SessionDraft, icd10_version: str | None) -> dict:
     carried = [name for name in draft.carried_fields if name in CARRIED_FIELDS]
     values.update(exam_findings=[vars(f).copy() for f in draft.exam_findings], consent_risks=list(draft.consent_risks),
                   carried_fields=carried, carried_from=draft.carried_from[:160] if carried else "",
+                  site_count=len(draft.sites),  # the sites it has once written (by number): the history sorts on it
                   updated_at=datetime.now().replace(microsecond=0))
     return values
 
