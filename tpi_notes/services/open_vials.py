@@ -98,3 +98,22 @@ def take_open_vial(ctx: AppContext, vial_id: int, patient_id: int, at: datetime)
     if problem:
         raise TpiError(problem)
     return vial
+
+
+def discard_open_vial(ctx: AppContext, vial_id: int, at: datetime | None = None) -> ov.OpenVial:
+    """The vial as discarded now (empty, dropped, past its limit): it is offered to no syringe after this, in
+    any room. One already discarded (on another workstation) is refused with the same words as taking it."""
+    ctx.require(Permission.PREPARE_DRAFTS)
+    when = (at or datetime.now()).replace(microsecond=0)
+    with ctx.transaction() as s:
+        row = s.execute(_query().where(OpenVial.id == vial_id)).first()
+        if row is None or row[0].discarded_at is not None:
+            raise NotFoundError("That vial is no longer recorded as open; choose the lot or scan the vial.")
+        vial, lot, item = row
+        vial.discarded_at = when
+        where = f"in {vial.room}" if vial.room else "(no room named)"
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="open_vial",
+                     entity_id=vial.id, patient_id=vial.patient_id,
+                     detail=f"vial of {item.code} lot {lot.lot_number} opened {where} "
+                            f"{vial.opened_at:%Y-%m-%d %H:%M} discarded")
+        return _plain(vial, lot, item)

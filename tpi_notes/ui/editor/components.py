@@ -141,6 +141,11 @@ class ComponentRow(QObject):
         self.record_button.setAutoDefault(True)
         self.record_button.setToolTip("The vial you are opening is offered for the next syringes in this room "
                                       "(a multi-dose vial for 28 days; a single-dose vial for this patient only)")
+        self.discard_button = QPushButton("Discard vial…", self.vial_line)
+        self.discard_button.setObjectName("discard_vial")
+        self.discard_button.setAutoDefault(False)
+        self.discard_button.setToolTip("Record this open vial as discarded (empty, dropped, past its limit): no "
+                                       "syringe is offered it after this, in any room")
         self.vial_note = QLabel(self.vial_line)
         self.vial_note.setObjectName("vial_note")
         self.vial_note.setWordWrap(True)
@@ -150,9 +155,11 @@ class ComponentRow(QObject):
         line.addWidget(self.open_vial_button)
         line.addWidget(self.record_button)
         line.addWidget(self.vial_note, 1)
+        line.addWidget(self.discard_button)
         self.vial_line.hide()
         self._desk: VialDesk | None = None
         self._offered: OpenVial | None = None
+        self._vial: OpenVial | None = None  # the open vial the line names (offered or drawn from): Discard ends it
         self.error = QLabel(parent)
         self.error.setWordWrap(True)
         set_role(self.error, "field-error")
@@ -166,6 +173,7 @@ class ComponentRow(QObject):
         self.remove_button.clicked.connect(self.remove_clicked)
         self.open_vial_button.clicked.connect(self.take_open_vial)
         self.record_button.clicked.connect(self.record_vial_opened)
+        self.discard_button.clicked.connect(self.discard_vial)
         self.scan.returnPressed.connect(self._on_scan)
 
     def widgets(self) -> tuple[QWidget, ...]:
@@ -237,8 +245,10 @@ class ComponentRow(QObject):
         elif refused:
             note = refused[0]
         record = self._offered is None and drawn_from is None and bool(chosen) and self._desk is not None
+        self._vial = self._offered or drawn_from
         self.open_vial_button.setVisible(self._offered is not None)
         self.record_button.setVisible(record)
+        self.discard_button.setVisible(self._vial is not None and self._desk is not None and self._desk.can_discard)
         self.vial_note.setText(note)
         self.vial_line.setVisible(self._offered is not None or record or bool(note))
 
@@ -254,6 +264,26 @@ class ComponentRow(QObject):
             return
         self._show(vial.item_code, vial.lot_number)
         self.lot.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @Slot()
+    def discard_vial(self) -> None:
+        """The vial the line names as discarded, once confirmed; the lot already drawn from it stays chosen. Every
+        row and the findings panel stop offering it at once (the desk tells the editor)."""
+        vial, desk = self._vial, self._desk
+        if vial is None or desk is None:
+            return
+        answer = QMessageBox.question(
+            self.discard_button, "Discard the open vial",
+            f"Record the open vial of {vial.item_name} ({vial.label()}) as discarded? It will not be offered "
+            "to any syringe after this.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.clear_error()
+        try:
+            desk.discard(vial)
+        except TpiError as exc:
+            self.show_error("lot_number", str(exc))
+        self.refresh_offer()
 
     @Slot()
     def record_vial_opened(self) -> None:

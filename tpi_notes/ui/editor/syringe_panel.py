@@ -144,6 +144,11 @@ class SyringePanel(QWidget):
         for box in self.boxes:
             box.refresh_expiry()
 
+    def refresh_offers(self) -> None:
+        """Every row's open-vial offer again (a vial was recorded or discarded in one of them)."""
+        for box in self.boxes:
+            box.refresh_offers()
+
     @Slot(str)
     def draw_up(self, label: str) -> None:
         """The findings panel's fix of an overdrawn syringe: draw up what its sites take."""

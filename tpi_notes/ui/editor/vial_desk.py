@@ -2,6 +2,8 @@
 
 One per editor. It reads the open vials when the editor opens, again when an offer is asked for half a minute or
 more later, and keeps the ones it records; each action goes through a service (services/open_vials.py, services/vial_scan.py), which re-reads what it decides on.
+A vial recorded or discarded here, or found gone when taken, changes the list at once and tells the listeners (the
+editor re-offers in every syringe row and in the findings panel): nothing offers a vial discarded a moment ago.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from time import monotonic
 
-from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.formulary import Lot
 from tpi_notes.domain.open_vials import OpenVial, offers
 from tpi_notes.domain.permissions import Permission
@@ -29,7 +31,16 @@ class VialDesk:
         self.room = room
         self.vials: list[OpenVial] = []
         self._read_at = 0.0
+        self._listeners: list[Callable[[], None]] = []
         self._reload()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` whenever the open vials changed here (recorded, discarded, found gone)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
 
     def _reload(self) -> None:
         """Read the open vials again (vials opened on another workstation show within RELOAD_S)."""
@@ -51,7 +62,28 @@ class VialDesk:
         return offers(self.vials, item_code, self.room(), self.reference.patient.id, self.at(day))
 
     def take(self, vial: OpenVial, day: date) -> OpenVial:
-        return open_vials.take_open_vial(self.ctx, vial.id, self.reference.patient.id, self.at(day))
+        try:
+            return open_vials.take_open_vial(self.ctx, vial.id, self.reference.patient.id, self.at(day))
+        except NotFoundError:  # discarded on another workstation: read again, so it is offered no more
+            self._reload()
+            self._changed()
+            raise
+
+    @property
+    def can_discard(self) -> bool:
+        return self.ctx.can(Permission.PREPARE_DRAFTS)
+
+    def discard(self, vial: OpenVial) -> OpenVial:
+        """Record ``vial`` as discarded; the same moment it leaves the list every offer is made from."""
+        try:
+            gone = open_vials.discard_open_vial(self.ctx, vial.id)
+        except NotFoundError:  # discarded elsewhere already: the list is read again all the same
+            self._reload()
+            self._changed()
+            raise
+        self.vials = [v for v in self.vials if v.id != vial.id]
+        self._changed()
+        return gone
 
     @property
     def can_register(self) -> bool:
@@ -78,4 +110,5 @@ class VialDesk:
                                         patient_id=self.reference.patient.id, at=min(self.at(day), datetime.now()))
         if all(v.id != vial.id for v in self.vials):
             self.vials.insert(0, vial)
+        self._changed()
         return vial

@@ -222,8 +222,15 @@ class SessionEditor(QMainWindow):
         self.findings.answer_given.connect(self.answers.answer)
         self.findings.lots_accepted.connect(
             lambda offers: self.findings.show_answer_error("\n".join(self.answers.use_lots(offers))))
+        self.vial_desk.on_change(self._vials_changed)
         self._site_keys()
         self.pre.risk_reason_given.connect(lambda risk, reason: self.set_override(RISK_CODE, risk, reason))
+
+    def _vials_changed(self) -> None:
+        """A vial recorded, discarded or found gone: every syringe row and the lots answer offer what is left now
+        (not after the open vials are next read)."""
+        self.syringes.refresh_offers()
+        self.findings.refresh_now()
 
     # -- the draft ------------------------------------------------------------------------------------
     def current_draft(self) -> SessionDraft:
