@@ -308,6 +308,7 @@ class SessionMaker:
         for c in components:
             c.pop("_code")
             c.pop("_lot")
+        session["site_count"] = len(sites)  # as a save writes it (migration 0025: the history sorts on it)
         return {ProcedureSession: [session], SessionDiagnosis: diagnoses, Preparation: preparations,
                 PreparationComponent: components, Site: sites, SessionFinding: findings, Addendum: addenda,
                 SessionScale: scale_rows, PriorResponseRow: response_rows}

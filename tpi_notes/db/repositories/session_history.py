@@ -5,8 +5,9 @@ Built to stay fast on 100,000 sessions (product.md §11), and its pages on 1,000
 * a page is two steps: the page's ids (LIMIT over an index-ordered scan where the sort allows), then the
   rows of just those ids, with their sites, syringes and addenda in one batched query each;
 * a later page starts after the last row of the one before (keyset: ``after``, the sort values of that
-  row), a seek on the index rather than an OFFSET that reads every row before it; a sort led by a status
-  or a physician is read segment by segment (one per status, per physician), each on its own index;
+  row), a seek on the index rather than an OFFSET that reads every row before it; a sort led by a status,
+  a physician or a site count is read segment by segment (one per status, per physician, per count: the
+  count kept on the session row, migration 0025), each on its own index;
 * the count and the chart are aggregates in the database; sessions per month are counted one index range
   per month when the filter is on the session row alone (no temporary B-tree), grouped otherwise;
 * filters on sites, syringes and the patient's name are ``id IN (subquery)`` (session_filter.py).
@@ -96,10 +97,6 @@ def is_broad(s: Session, flt: HistoryFilter) -> bool:
     return size is not None and size >= BROAD_ROWS
 
 
-def _site_count() -> ColumnElement[int]:
-    return select(func.count(Site.id)).where(Site.session_id == PS.id).correlate(PS).scalar_subquery()
-
-
 @dataclass(frozen=True)
 class _Term:
     """One ORDER BY term: its expression, its direction, and whether NULLs sort (last) among its values."""
@@ -143,7 +140,7 @@ def _terms(sort: Sort) -> tuple[list[_Term], str | None]:
         return [_Term(User.full_name, d, nullable=True), _Term(PS.physician_id, d, nullable=True), *newest], "user"
     if sort.key == "status":
         return [_Term(PS.status, d), *newest], None
-    return [_Term(_site_count().label("site_count"), d), *newest], None  # sites (ordered by its label)
+    return [_Term(PS.site_count, d), *newest], None  # sites: the count kept on the row (migration 0025)
 
 
 def _after(terms: list[_Term], cursor: Sequence[object]) -> list[ColumnElement[bool]]:
@@ -157,14 +154,21 @@ def _after(terms: list[_Term], cursor: Sequence[object]) -> list[ColumnElement[b
     return [c for c in (lead, or_(*branches)) if c is not None]
 
 
-def _segments(s: Session, sort: Sort) -> list[tuple[tuple, ColumnElement[bool]]] | None:
-    """For a sort led by a key of few values (a status, a physician), those values in sort order, each with
-    the condition that picks its sessions; None for the other sorts.
+def _segments(s: Session, sort: Sort, after: Sequence[object] | None = None,
+              ) -> list[tuple[tuple, ColumnElement[bool]]] | None:
+    """For a sort led by a key of few values (a status, a physician, a site count), those values in sort order,
+    each with the condition that picks its sessions; None for the other sorts.
 
     A page is then read segment by segment, each on its own index in date order (ix_procedure_session_status,
-    ix_procedure_session_physician) and stopping when the page is full: one ORDER BY over the whole history
-    would sort it all (drafts first needs the date descending within an ascending status, which no index
-    gives; a physician's name is in another table), at every page."""
+    ix_procedure_session_physician, ix_procedure_session_sites) and stopping when the page is full: one ORDER
+    BY over the whole history would sort it all (drafts first needs the date descending within an ascending
+    status, which no index gives; a physician's name is in another table), at every page. Site counts are
+    found from the page's cursor on (``after``) by a seek each on the index, never by reading the history."""
+    if sort.key == "sites":
+        if after is not None and (not after or type(after[0]) is not int):
+            raise ValueError("the cursor does not belong to this sort")
+        return [((n,), PS.site_count == n)
+                for n in _site_counts(s, sort.descending, None if after is None else after[0])]
     if sort.key == "status":
         return [((status,), PS.status == status) for status in sorted(("draft", "signed"), reverse=sort.descending)]
     if sort.key == "physician":
@@ -174,6 +178,19 @@ def _segments(s: Session, sort: Sort) -> list[tuple[tuple, ColumnElement[bool]]]
         found: list[tuple[tuple, ColumnElement[bool]]] = [((name, uid), PS.physician_id == uid) for name, uid in users]
         return [*found, ((None, None), PS.physician_id.is_(None))]  # no physician yet: last either way
     return None
+
+
+def _site_counts(s: Session, descending: bool, start: int | None) -> list[int]:
+    """The distinct site counts in sort order, from ``start`` (included, even when no session has it any
+    more) or from the first: one MIN or MAX seek on ix_procedure_session_sites per count (a skip scan)."""
+    step = func.max if descending else func.min
+    beyond = (lambda n: PS.site_count < n) if descending else (lambda n: PS.site_count > n)
+    found: list[int] = []
+    value = start if start is not None else s.scalar(select(step(PS.site_count)))
+    while value is not None:
+        found.append(value)
+        value = s.scalar(select(step(PS.site_count)).where(beyond(value)))
+    return found
 
 
 def _segmented_ids(s: Session, flt: HistoryFilter, terms: list[_Term], segments: list[tuple[tuple, ColumnElement]],
@@ -218,7 +235,7 @@ def page_ids(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int
         raise ValueError(f"unknown sort key {sort.key!r}")
     size = child_rows(s, flt)
     broad = size is not None and size >= BROAD_ROWS
-    segments = _segments(s, sort) if offset == 0 else None  # (an OFFSET page is one query, as it always was)
+    segments = _segments(s, sort, after) if offset == 0 else None  # (an OFFSET page is one query, as it was)
     # Past PROBE_ROWS matches, a page in index order is found faster by probing each session in turn
     # (it stops after the page) than by gathering and sorting every match.
     probing = size is not None and size >= PROBE_ROWS and (segments is not None or sort.key in ("performed", "patient"))
