@@ -87,8 +87,7 @@ def update_patient(ctx: AppContext, patient_id: int, data: PatientInput, row_ver
         now = datetime.now().replace(microsecond=0)
         clean = replace(clean, history=recorded(before, clean, ctx.actor, now),
                         allergy_entries=stamped(entries_of(before), entries_of(clean), ctx.actor, now))
-        patients.apply_input(row, clean)
-        s.flush()
+        patients.update(s, row, clean)
         changed = [k for k in PatientInput.__dataclass_fields__ if getattr(before, k) != getattr(clean, k)]
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="patient",
                      entity_id=row.id, patient_id=row.id, detail="fields: " + ", ".join(changed))

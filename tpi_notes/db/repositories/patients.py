@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, bindparam, extract, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from tpi_notes.db.models import Patient
+from tpi_notes.db.models import Patient, PatientSearchToken
+from tpi_notes.db.repositories import patient_tokens
 from tpi_notes.domain.allergies import entries_from_json, entries_of
 from tpi_notes.domain.history_answers import History
 from tpi_notes.domain.none_answers import named_or_empty
@@ -66,7 +67,20 @@ def add(s: Session, data: PatientInput) -> Patient:
     apply_input(row, data)
     s.add(row)
     s.flush()
+    _store_tokens(s, row)
     return row
+
+
+def update(s: Session, row: Patient, data: PatientInput) -> None:
+    """Write ``data`` over a stored patient, and the words the search finds them by (a new name, MRN or
+    date of birth is found at once, the old one no longer)."""
+    apply_input(row, data)
+    s.flush()
+    _store_tokens(s, row)
+
+
+def _store_tokens(s: Session, row: Patient) -> None:
+    patient_tokens.store(s, row.id, row.search_key, row.mrn, row.birth_date)
 
 
 def get(s: Session, patient_id: int) -> Patient | None:
@@ -112,19 +126,29 @@ def search(s: Session, text: str, limit: int) -> list[PatientSummary]:
 
 
 def search_conditions(text: str) -> list[ColumnElement[bool]]:
-    """One condition on Patient per typed word (shared by the patient search and the history filter)."""
+    """One condition on Patient per typed word (shared by the patient search and the history filter).
+
+    A word is the patient's date of birth when it reads as a date; otherwise it starts a word of the folded
+    name, starts the MRN (ASCII letters in any case), or, four digits, is the year of birth. Each is a range of
+    ``patient_search_token`` (migration 0026, patient_tokens.py), never a scan of the patients."""
     conditions: list[ColumnElement[bool]] = []
     for token in text.split():
-        when = parse_date_token(token)
-        if when is not None:
-            conditions.append(Patient.birth_date == when)
-            continue
-        folded = _like_escape(fold(token))
-        options = [
-            Patient.search_key.like(f"% {folded}%", escape="\\"),
-            Patient.mrn.ilike(f"{_like_escape(token)}%", escape="\\"),
-        ]
-        if re.fullmatch(r"\d{4}", token):
-            options.append(extract("year", Patient.birth_date) == int(token))
-        conditions.append(or_(*options))
+        options, scanned = _word(token)
+        found = Patient.id.in_(select(PatientSearchToken.patient_id).where(or_(*options)))
+        conditions.append(found if scanned is None else or_(found, scanned))
     return conditions
+
+
+def _word(token: str) -> tuple[list[ColumnElement[bool]], ColumnElement[bool] | None]:
+    """The token conditions of one typed word, and a condition on Patient for what no token holds: a word
+    whose folded form is empty or two words ("a´b" folds to "a b"), matched against ``search_key`` as before."""
+    when = parse_date_token(token)
+    if when is not None:
+        return [PatientSearchToken.token == patient_tokens.BIRTH + when.isoformat()], None
+    options = [patient_tokens.starting(patient_tokens.MRN + patient_tokens.mrn_form(token))]
+    if re.fullmatch(r"\d{4}", token):  # any script's digits, as int() reads them
+        options.append(patient_tokens.starting(f"{patient_tokens.BIRTH}{int(token):04d}-"))
+    folded = fold(token)
+    if folded and " " not in folded:
+        return [*options, patient_tokens.starting(patient_tokens.NAME + folded)], None
+    return options, Patient.search_key.like(f"% {_like_escape(folded)}%", escape="\\")
