@@ -114,11 +114,11 @@ def test_a_build_that_fails_half_way_leaves_the_new_file_as_it_was(tmp_path: Pat
     made = demo_sessions.SessionMaker.patient_sessions
     calls = []
 
-    def fail_later(self, patient, n):  # noqa: ANN001, ANN202 - the method's own signature
+    def fail_later(self, patient, n, first_id):  # noqa: ANN001, ANN202 - the method's own signature
         calls.append(patient.id)
         if len(calls) > 15:
             raise RuntimeError("disk full")
-        return made(self, patient, n)
+        return made(self, patient, n, first_id)
 
     monkeypatch.setattr(demo_sessions.SessionMaker, "patient_sessions", fail_later)
     with pytest.raises(RuntimeError, match="disk full"):

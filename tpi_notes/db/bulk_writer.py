@@ -25,21 +25,16 @@ from sqlalchemy import JSON, Connection, Table, insert
 CACHE_KIB = 512 * 1024  # the page cache while a demo is written (the file has nothing else to share memory with)
 
 
-class BulkWriter:
-    """Inserts lists of row dicts (all with the same keys per call) inside the caller's transaction."""
+class RowPacker:
+    """Row dicts to (statement, parameter tuples) for one dialect, with no connection: the demo's worker
+    processes pack their rows so the one process that writes only hands them to the driver (issue 19)."""
 
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._fast = conn.dialect.name == "sqlite"
-        self.unguarded = False  # true inside fast_new_file: no triggers refuse a row inserted already signed
+    def __init__(self, dialect: Any) -> None:
+        self._dialect = dialect
         self._plans: dict[tuple[str, tuple[str, ...]], tuple[str, Any, list[tuple[int, Any]]]] = {}
 
-    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        if not self._fast:
-            self._conn.execute(insert(table), rows)
-            return
+    def pack(self, table: Table, rows: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+        """The INSERT statement and its parameters; ``rows`` all have the same keys (in any order)."""
         keys = tuple(rows[0])
         plan = self._plans.get((table.name, keys))
         if plan is None:
@@ -52,14 +47,10 @@ class BulkWriter:
                 shared: dict[int, tuple[Any, Any]] = {}
                 for values in params:
                     values[index] = convert(values[index], shared)
-        cursor = self._conn.connection.dbapi_connection.cursor()  # the transaction's own connection
-        try:
-            cursor.executemany(sql, params)
-        finally:
-            cursor.close()
+        return sql, params
 
     def _plan(self, table: Table, keys: tuple[str, ...]) -> tuple[str, Any, list[tuple[int, Any]]]:
-        dialect = self._conn.dialect
+        dialect = self._dialect
         missing = [c for c in table.columns if c.name not in keys and c.default is not None
                    and c.server_default is None]
         if missing:  # a Python-side default the statement would not apply: the caller must give it
@@ -74,6 +65,39 @@ class BulkWriter:
         names = ", ".join(f'"{k}"' for k in keys)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in keys)})'
         return sql, itemgetter(*keys), converters
+
+
+class BulkWriter:
+    """Inserts lists of row dicts (all with the same keys per call) inside the caller's transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._fast = conn.dialect.name == "sqlite"
+        self.unguarded = False  # true inside fast_new_file: no triggers refuse a row inserted already signed
+        self._packer = RowPacker(conn.dialect)
+
+    @property
+    def packs(self) -> bool:
+        """Whether rows may come packed (:meth:`insert_packed`): SQLite's plain-tuple path."""
+        return self._fast
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if not self._fast:
+            self._conn.execute(insert(table), rows)
+            return
+        self.insert_packed(*self._packer.pack(table, rows))
+
+    def insert_packed(self, sql: str, params: list[Any]) -> None:
+        """Rows a :class:`RowPacker` for this database's dialect packed (SQLite only)."""
+        if not params:
+            return
+        cursor = self._conn.connection.dbapi_connection.cursor()  # the transaction's own connection
+        try:
+            cursor.executemany(sql, params)
+        finally:
+            cursor.close()
 
 
 def _plain(process: Any) -> Any:

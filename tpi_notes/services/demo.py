@@ -1,8 +1,10 @@
 """`tpi-notes demo`: a believable, reproducible clinic (same seed, same clinic) for trying the app.
 
 Everything is made up. Dates end on DEMO_END so that the same seed gives the same clinic on any day.
-Rows are made as plain dicts (services/demo_sessions.py, with the app's own rules and signing hash) and written
-in batches through db/bulk_writer.py inside one transaction, so an interrupted run leaves nothing behind. On a
+Rows are made as plain dicts (services/demo_sessions.py, with the app's own rules and signing hash), in worker
+processes when the demo is large (services/demo_workers.py: each patient's sessions from a random stream of their
+own, so the clinic is the same whatever the number of processes), and written in patient order through
+db/bulk_writer.py inside one transaction by this process alone, so an interrupted run leaves nothing behind. On a
 new SQLite file the session tables' indexes and guard triggers are set aside for the build and put back from their
 stored SQL at its end (each index built once), and each signed session's stored CSV row is made from the values
 written (services/demo_export_rows.py) rather than read back (issue 19).
@@ -18,7 +20,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from tpi_notes.anatomy import load_atlas
 from tpi_notes.db.bulk_writer import BulkWriter, fast_new_file
 from tpi_notes.db.models import (
     Addendum,
@@ -49,14 +50,16 @@ from tpi_notes.domain.signed_context import clinic_context
 from tpi_notes.services import demo_data as D
 from tpi_notes.services import demo_pades
 from tpi_notes.services.context import AppContext
-from tpi_notes.services.demo_export_rows import ExportRowMaker
-from tpi_notes.services.demo_sessions import SessionMaker
+from tpi_notes.services.demo_export_rows import ExportLookups
+from tpi_notes.services.demo_workers import SESSION_TABLES, Chunk, SessionPlan, Work, make_all, processes_for
 
 DEMO_END = date(2026, 11, 1)
 DEMO_YEARS = 3
 BATCH = 4000
 MAX_SESSIONS_PER_PATIENT = 30
 SESSIONS_PER_PATIENT_LIMIT = 80  # 3 years at one visit every 12 days, with room to spare
+CHUNK_SESSIONS = 1000  # a worker's run of patients: about this many sessions
+PARALLEL_FROM = 4000  # sessions from which workers pay for their start (a fresh interpreter, ~1 s of imports)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class DemoSummary:
     addenda: int
     seconds: float
     notes: tuple[str, ...] = ()  # said once about the whole demo (the ICD-10-CM set its dates fall outside)
+    processes: int = 1  # that made the sessions
 
 
 class DemoError(TpiError):
@@ -79,13 +83,14 @@ def _insert(writer: BulkWriter, model: type, rows: list[dict]) -> None:
     writer.insert(model.__table__, rows)
 
 
-def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, seed: int = 7) -> DemoSummary:
-    """Fill an empty database with a demo clinic; refuses a database that already has patients."""
+def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, seed: int = 7,
+               processes: int | None = None) -> DemoSummary:
+    """Fill an empty database with a demo clinic; refuses a database that already has patients. ``processes``:
+    how many make the sessions (None: one per core for a large demo); the clinic is the same either way."""
     ctx.require(Permission.LOAD_DEMO)
     validate_demo_request(patients, sessions)
     started = time.perf_counter()
     rng = random.Random(seed)
-    atlas = load_atlas()
     with ctx.transaction() as s:
         if patient_repo.count(s) > 0:
             raise DemoError("This database already holds patients; the demo writes only to a new database.")
@@ -108,19 +113,20 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         lots = _add_lots(writer, rng, items)
         people = _add_patients(writer, rng, patients)
         s.flush()
-        maker = SessionMaker(rng, atlas, items, lots, staff, DEMO_END, DEMO_YEARS,
-                             letterhead=clinic_context(reference.clinic_info(s)))
-        exports = ExportRowMaker(s)  # each signed session's CSV row, as signing stores it (issue 19)
-        with fast_new_file(writer, [m.__table__ for m in _SESSION_TABLES]):
-            totals = _add_sessions(writer, conn, rng, maker, exports, people, sessions)
+        plan = SessionPlan(seed, {code: item.id for code, item in items.items()}, lots, staff, DEMO_END, DEMO_YEARS,
+                           clinic_context(reference.clinic_info(s)),
+                           ExportLookups.read(s))  # each signed session's CSV row, as signing stores it (issue 19)
+        with fast_new_file(writer, [m.__table__ for m in SESSION_TABLES]):
+            totals, newest, processes = _add_sessions(writer, conn, rng, plan, people, sessions, processes)
         advance_id_sequences(conn)  # the rows above carry their own ids; PostgreSQL's sequences must follow
         # signing keys, the clinic root and a few PAdES-signed showcase notes (services/demo_pades.py)
         demo_pades.add_keys_and_signed_notes(s, ctx, staff, D.DEMO_PASSWORD, seed=seed, when=opened,
-                                             newest={uid: sid for uid, (_at, sid) in maker.newest_signed.items()})
+                                             newest={uid: sid for uid, (_at, sid) in newest.items()})
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
                      detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
     made = totals[1] + totals[2]
-    return DemoSummary(patients, made, *totals, seconds=time.perf_counter() - started, notes=demo_notes())
+    return DemoSummary(patients, made, *totals, seconds=time.perf_counter() - started, notes=demo_notes(),
+                       processes=processes)
 
 
 def demo_notes() -> tuple[str, ...]:
@@ -331,8 +337,10 @@ def _add_patients(writer: BulkWriter, rng: random.Random, count: int) -> list[De
     return people
 
 
-def _add_sessions(writer: BulkWriter, conn, rng: random.Random, maker: SessionMaker,  # noqa: ANN001
-                  exports: ExportRowMaker, people: list[DemoPatient], count: int) -> tuple[int, int, int, int]:
+def _add_sessions(writer: BulkWriter, conn, rng: random.Random, plan: SessionPlan,  # noqa: ANN001
+                  people: list[DemoPatient], count: int, processes: int | None
+                  ) -> tuple[tuple[int, int, int, int], dict[int, tuple[datetime, int]], int]:
+    """Every session: (sites, signed, drafts, addenda), each physician's newest signature, the processes used."""
     # Some patients come often, most a few times: a skewed draw, capped at a session every few weeks,
     # and everyone seen at least once when there are enough sessions.
     cap = max(MAX_SESSIONS_PER_PATIENT, -(-count // len(people)))
@@ -345,29 +353,39 @@ def _add_sessions(writer: BulkWriter, conn, rng: random.Random, maker: SessionMa
                 by_patient[index] = by_patient.get(index, 0) + 1
                 remaining -= 1
         weights = [0.0 if by_patient.get(i, 0) >= cap else w for i, w in enumerate(weights)]
-    tables: dict[type, list[dict]] = {m: [] for m in _SESSION_TABLES}
-    sites = signed = drafts = addenda = 0
+    # runs of patients, each session's id set from its place in patient order (the same whoever makes it)
+    chunks: list[Work] = [[]]
+    first_id = made = 1
     for index in sorted(by_patient):
-        for record in maker.patient_sessions(people[index], by_patient[index]):
-            for model, rows in record.items():
-                tables[model].extend(rows)
-            tables[SessionExportRow].extend(exports.rows({m.__tablename__: rows for m, rows in record.items()},
-                                                         people[index].row))
-            sites += len(record[Site])
-            record[ProcedureSession][0]["site_count"] = len(record[Site])  # as a save writes it (migration 0025)
-            addenda += len(record[Addendum])
-            if record[ProcedureSession][0]["status"] == "signed":
-                signed += 1
-            else:
-                drafts += 1
-        if len(tables[ProcedureSession]) >= BATCH:
-            _flush(writer, conn, tables)
-    _flush(writer, conn, tables)
-    return sites, signed, drafts, addenda
+        n = by_patient[index]
+        if made > CHUNK_SESSIONS:
+            chunks.append([])
+            made = 1
+        chunks[-1].append((people[index], n, first_id))
+        first_id += n
+        made += n
+    packs = writer.packs and writer.unguarded and getattr(conn.dialect, "_json_serializer", None) is None
+    processes = processes_for(count, packs, processes, smallest=PARALLEL_FROM)
+    if packs:
+        plan = SessionPlan(**{**plan.__dict__, "dialect": type(conn.dialect)})
+    totals = [0, 0, 0, 0]
+    newest: dict[int, tuple[datetime, int]] = {}
 
+    def write(chunk: Chunk) -> None:
+        for i, n in enumerate((chunk.sites, chunk.signed, chunk.drafts, chunk.addenda)):
+            totals[i] += n
+        for uid, signed in chunk.newest_signed.items():
+            newest[uid] = max(newest.get(uid, signed), signed)
+        if packs:
+            for packed in chunk.tables.values():
+                if packed is not None:
+                    writer.insert_packed(*packed)
+        else:
+            _flush(writer, conn, chunk.tables)
 
-_SESSION_TABLES = (ProcedureSession, SessionDiagnosis, Preparation, PreparationComponent, Site, SessionFinding,
-                   Addendum, SessionScale, PriorResponse, SessionExportRow)
+    make_all(plan, [c for c in chunks if c], processes, write)
+    sites, signed, drafts, addenda = totals
+    return (sites, signed, drafts, addenda), newest, processes
 
 
 def _flush(writer: BulkWriter, conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001

@@ -11,6 +11,7 @@ reference path works out from the file.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -39,19 +40,41 @@ from tpi_notes.domain.session import EStim
 from tpi_notes.domain.signed_context import export_patient_as_signed
 
 
-class ExportRowMaker:
-    """Made once the staff, formulary and lots are written; :meth:`rows` per batch of sessions."""
+@dataclass(frozen=True)
+class ExportLookups:
+    """What the stored rows read from the clinic besides the session: plain data, handed to worker processes."""
 
-    def __init__(self, s: Session) -> None:
+    people: dict[int, Any]
+    codes: dict[int, str]
+    formulary: dict[str, Any]
+    profile: str
+    format: str
+    vials: dict[int, float | None]
+    lots: dict[int, tuple[str, Any, str]]
+
+    @classmethod
+    def read(cls, s: Session) -> ExportLookups:
+        """Read once the staff, formulary and lots are written."""
         found = export_rows.lookups(s)
+        return cls(found.people, found.item_codes,
+                   {item.code: item for item in reference.list_items(s, include_retired=True)},
+                   reference.settings(s).estim_payer_profile, row_format(),
+                   dict(s.execute(select(FormularyItem.id, FormularyItem.vial_volume_ml)).all()),
+                   {lot_id: (number, expiry, ndc) for lot_id, number, expiry, ndc
+                    in s.execute(select(Lot.id, Lot.lot_number, Lot.expiry, Lot.ndc))})
+
+
+class ExportRowMaker:
+    """Made from :class:`ExportLookups`; :meth:`rows` per session."""
+
+    def __init__(self, found: ExportLookups) -> None:
         self.people = found.people
-        self.codes = found.item_codes
-        self.formulary = {item.code: item for item in reference.list_items(s, include_retired=True)}
-        self.profile = reference.settings(s).estim_payer_profile
-        self.format = row_format()
-        self.vials = dict(s.execute(select(FormularyItem.id, FormularyItem.vial_volume_ml)).all())
-        self.lots = {lot_id: (number, expiry, ndc) for lot_id, number, expiry, ndc
-                     in s.execute(select(Lot.id, Lot.lot_number, Lot.expiry, Lot.ndc))}
+        self.codes = found.codes
+        self.formulary = found.formulary
+        self.profile = found.profile
+        self.format = found.format
+        self.vials = found.vials
+        self.lots = found.lots
         # (now, as signed) for the patient whose sessions are being made: a patient's sessions come together
         self.current: tuple[int, tuple[ExportPatient, ExportPatient]] | None = None
 

@@ -42,13 +42,27 @@ RISKS = ["bleeding or bruising", "infection", "post-needling soreness", "vasovag
          "local anesthetic reaction", "nerve irritation"]
 
 
+# Ids are set from the session's id, never counted (issue 19): a worker process makes any patient's sessions
+# without knowing how many rows the others made, and the clinic is the same whatever the number of processes.
+# A session has at most this many of each (sites: six muscles; syringes: A and B of at most two agents each).
+SITES_PER_SESSION = 6
+PREPARATIONS_PER_SESSION = 2
+COMPONENTS_PER_PREPARATION = 2
+
+
+def patient_stream(seed: int, patient_id: int) -> random.Random:
+    """The random stream a patient's sessions are drawn from: the same whichever process makes them."""
+    return random.Random(f"tpi-notes demo {seed} sessions of patient {patient_id}")
+
+
 class SessionMaker:
-    def __init__(self, rng: random.Random, atlas: Any, items: dict, lots: dict, staff: dict,
+    def __init__(self, seed: int, atlas: Any, item_ids: dict[str, int], lots: dict, staff: dict,
                  end: date, years: int, *, letterhead: dict | None = None) -> None:
-        self.rng = rng
+        self.seed = seed
+        self.rng = random.Random(seed)  # replaced by each patient's own stream (patient_stream)
         self.letterhead = letterhead or {}  # the clinic part of a signed session's context
         self.atlas = atlas
-        self.items = items
+        self.item_ids = item_ids
         self.lots = lots
         self.staff = staff
         self.end = end
@@ -56,7 +70,7 @@ class SessionMaker:
         self.formulary = {item.code: item for item in load_default_formulary().items}
         self.history: list[PastSession] = []
         self.outcomes = OutcomeMaker()  # PEG and responses per muscle (issue 17), a random stream of their own
-        self.ids = {m: 0 for m in (ProcedureSession, Preparation, PreparationComponent, Site, Addendum)}
+        self.sid = 0  # the session being made
         self.by_group: dict[str, list[Any]] = {}
         for region in atlas.regions:
             self.by_group.setdefault(region.group, []).append(region)
@@ -64,6 +78,8 @@ class SessionMaker:
         self.points: dict[str, list[tuple[float, float]]] = {}
         self.recipes = [r for r, _ in D.RECIPES]
         self.recipe_weights = [w for _, w in D.RECIPES]
+        if max(len(r) for r in self.recipes) > COMPONENTS_PER_PREPARATION:
+            raise ValueError("a demo recipe has more agents than a syringe's id range holds")
         # Worked out once rather than per session (issue 19: 100,000 sessions in a minute): the rule set of a day,
         # and per patient their record, their signed context and which agents their allergies make unusable.
         self.rules: dict[date, Any] = {}
@@ -71,10 +87,6 @@ class SessionMaker:
         self.signed_context: dict | None = None
         self.unusable: dict[str, bool] = {}
         self.newest_signed: dict[int, tuple[datetime, int]] = {}  # per physician: their newest signature, session
-
-    def _next(self, model: type) -> int:
-        self.ids[model] += 1
-        return self.ids[model]
 
     # -- where ---------------------------------------------------------------------------------
     def _point_in(self, region: Any) -> tuple[float, float]:
@@ -142,8 +154,10 @@ class SessionMaker:
         return lot[0], lot[1]
 
     # -- what ----------------------------------------------------------------------------------
-    def patient_sessions(self, patient: Any, n: int) -> list[dict[type, list[dict]]]:
-        rng = self.rng
+    def patient_sessions(self, patient: Any, n: int, first_id: int) -> list[dict[type, list[dict]]]:
+        """The patient's ``n`` sessions, with ids ``first_id`` onwards."""
+        rng = self.rng = patient_stream(self.seed, patient.id)
+        self.sid = first_id - 1
         self.history: list[PastSession] = []
         self.outcomes.start_patient(patient.id)
         self.record = self._patient_record(patient)
@@ -181,7 +195,8 @@ class SessionMaker:
 
     def _session(self, patient: Any, start: datetime, physician: int, months: int) -> dict[type, list[dict]]:
         rng = self.rng
-        sid = self._next(ProcedureSession)
+        self.sid += 1
+        sid = self.sid
         mode = self._mode(patient)
         profile = D.PROFILES[patient.profile]
         wide = patient.showcase in D.WIDE_SESSIONS
@@ -194,21 +209,21 @@ class SessionMaker:
         prep_labels: dict[int, str] = {}
         injecting = [r for i, r in enumerate(regions) if mode == "injection" or (mode == "mixed" and i % 2 == 0)]
         if injecting:
-            for label in ("A", "B")[: 1 + (len(injecting) >= 5 and rng.random() < 0.3 and not wide)]:
-                pid = self._next(Preparation)
+            for n_prep, label in enumerate(("A", "B")[: 1 + (len(injecting) >= 5 and rng.random() < 0.3 and not wide)]):
+                pid = (sid - 1) * PREPARATIONS_PER_SESSION + n_prep + 1
                 prep_labels[pid] = label
                 preparations.append({"id": pid, "session_id": sid, "label": label})
                 for position, (code, ml) in enumerate(self._recipe(patient)):
                     lot_id, lot_number = self._lot(code, start.date())
-                    components.append({"id": self._next(PreparationComponent), "preparation_id": pid,
-                                       "position": position, "item_id": self.items[code].id,
+                    components.append({"id": (pid - 1) * COMPONENTS_PER_PREPARATION + position + 1,
+                                       "preparation_id": pid, "position": position, "item_id": self.item_ids[code],
                                        "lot_id": lot_id, "volume_ml": ml, "_code": code, "_lot": lot_number})
         prep_ids = list(prep_labels)
         prep_total = {pid: sum(c["volume_ml"] for c in components if c["preparation_id"] == pid) for pid in prep_ids}
         estim = mode != "injection" and not patient.implanted_device and rng.random() < 0.5
         for number, region in enumerate(regions, start=1):
             x, y = self._point_in(region)
-            site = {"id": self._next(Site), "session_id": sid, "number": number, "view": region.view, "x": x, "y": y,
+            site = {"id": (sid - 1) * SITES_PER_SESSION + number, "session_id": sid, "number": number, "view": region.view, "x": x, "y": y,
                     "region_code": region.code, "muscle_id": region.muscle_id, "muscle": region.muscle,
                     "side": region.side, "note": "", "preparation_id": None, "volume_ml": None, "needle": "",
                     "aspiration": None, "passes": None, "twitch": rng.random() < 0.6, "needles_in": None,
@@ -301,7 +316,7 @@ class SessionMaker:
             if rng.random() < 0.03:
                 kind, text = rng.choice(D.ADDENDA)
                 created = session["signed_at"] + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
-                addenda.append({"id": self._next(Addendum), "session_id": sid, "kind": kind, "text": text,
+                addenda.append({"id": sid, "session_id": sid, "kind": kind, "text": text,
                                 "author_id": physician, "created_at": created,
                                 "content_sha256": addendum_content_sha256(sid, session["content_sha256"], kind,
                                                                           text, physician, created)})
