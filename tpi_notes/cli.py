@@ -71,7 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
             doc.add_argument("--lang", choices=sorted(LANGUAGES), help="language (default: the patient's)")
             doc.add_argument("--large-print", action="store_true", help="18 pt bold type, 1.5 line spacing")
     printout = sub.add_parser("check-printout", help="check a printed note's QR code (or its session number and "
-                              "footer hash) against the record; exit 0 when genuine and intact")
+                              "footer hash) against the record; exit 0 when genuine and intact",
+                              description="Check a printed note against the record: exit 0 when the paper is what "
+                              "was signed and the record is intact, 1 when not (or no such session), 2 when the text "
+                              "is not a note's code.",
+                              epilog="A code that names a session of this clinic is an access to that record (the "
+                              "answer names the patient): it is recorded in the audit trail as a view of the session, "
+                              "whether or not the paper matches. Text that is not a code names no record and writes "
+                              "nothing (the database is not even opened); nor does a session number the clinic does "
+                              "not have.")
     printout.add_argument("--db", dest="sub_db", help="database file path or URL (default: as for the app)")
     printout.add_argument("printed", nargs="+", metavar="TEXT",
                           help="the scanned QR text, or the session number and the hash from the footer")
@@ -302,17 +310,22 @@ def _anchor(args: argparse.Namespace) -> int:
 
 def _check_printout(args: argparse.Namespace) -> int:
     """`check-printout`: exit 0 when the paper is what was signed and the record is intact, 1 otherwise,
-    2 when the text cannot be read."""
+    2 when the text cannot be read. Unreadable text is refused before the database is opened: it names no record,
+    so nothing is read or written; a readable code of an existing session is audited as a view (the service)."""
     from tpi_notes.domain.errors import ValidationError
+    from tpi_notes.domain.printout import parse_printout
     from tpi_notes.services.context import open_existing_clinic
     from tpi_notes.services.printout_check import check_printout
 
-    ctx = open_existing_clinic(args.sub_db or args.db)
+    text = " ".join(args.printed)
     try:
-        result = check_printout(ctx, " ".join(args.printed))
+        parse_printout(text)
     except ValidationError as exc:
         sys.stderr.write(f"{PROG}: {next(iter(exc.errors.values()))}\n")
         return 2
+    ctx = open_existing_clinic(args.sub_db or args.db)
+    try:
+        result = check_printout(ctx, text)
     finally:
         ctx.close()
     print(result.message)
