@@ -341,7 +341,9 @@ def offset_ids(ctx: AppContext, flt: HistoryFilter, sort: Sort) -> list[int]:
 
 
 @pytest.mark.parametrize(("column", "clicks", "sort"), [(DATE, 0, Sort()), (STATUS, 1, Sort("status", False)),
-                                                         (PATIENT, 2, Sort("patient", True))])
+                                                         (PATIENT, 2, Sort("patient", True)),
+                                                         (SITES, 1, Sort("sites", True)),
+                                                         (SITES, 2, Sort("sites", False))])
 def test_paging_with_the_keyboard_lists_what_offset_pages_list(open_browser: Open, clinic: AppContext,
                                                                qtbot: QtBot, column: int, clicks: int,
                                                                sort: Sort) -> None:
@@ -497,3 +499,52 @@ def test_a_session_re_dated_elsewhere_while_paging_never_hides_another(open_brow
         qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
         QApplication.processEvents()
     assert sorted(shown_ids(browser)) == sorted(all_ids(clinic, HistoryFilter()))
+
+
+def test_sites_header_lists_the_counted_order_and_a_draft_that_gains_sites_moves_up(
+        open_browser: Open, clinic: AppContext, qtbot: QtBot) -> None:
+    """A click on Sites sorts by the count kept on each session (migration 0025): most sites first, ties newest
+    first, exactly as counting each session's sites ordered them; Ctrl+End pages through all of it; a draft
+    saved elsewhere with more sites than any other comes first when the window is opened again; a second
+    click lists the fewest first."""
+    from dataclasses import replace
+
+    from test_history_site_count import counted_order
+    from test_report_support import session_draft
+
+    from tpi_notes.services import drafts
+
+    browser = open_browser()
+    click_header(qtbot, browser, SITES)
+    assert browser.model.sort_order == Sort("sites", descending=True)
+    assert shown_ids(browser) == counted_order(clinic, HistoryFilter(), True)[:200]
+    view = browser.view
+
+    def page_to_the_end() -> None:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                         pos=view.visualRect(browser.model.index(0, PATIENT)).center())
+        for _ in range(10):
+            if not browser.model.canFetchMore():
+                break
+            qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+            QApplication.processEvents()
+        assert browser.model.rowCount() == SESSIONS
+
+    page_to_the_end()
+    assert shown_ids(browser) == counted_order(clinic, HistoryFilter(), True)
+    fewest = history.browse(clinic, HistoryFilter(status="draft"), Sort("sites", False), limit=1).rows[0]
+    draft = drafts.get_draft(clinic, fewest.id)
+    most = browser.model.row_at(0).site_count  # type: ignore[union-attr]
+    sites = session_draft(clinic, draft.patient_id, draft.physician_id or 0, most + 1, technique="dry_needling").sites
+    drafts.save_draft(clinic, replace(draft, sites=sites, preparations=()))  # another workstation's save
+    browser.close()
+    browser.show()
+    qtbot.waitExposed(browser)
+    assert browser.model.row_at(0).id == draft.id and browser.model.row_at(0).site_count == most + 1  # type: ignore[union-attr]
+    assert shown_ids(browser) == counted_order(clinic, HistoryFilter(), True)[:200]
+    click_header(qtbot, browser, SITES)
+    assert browser.model.sort_order == Sort("sites", descending=False)
+    assert browser.view.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
+    page_to_the_end()
+    assert shown_ids(browser) == counted_order(clinic, HistoryFilter(), False)
+    assert shown_ids(browser)[-1] == draft.id
