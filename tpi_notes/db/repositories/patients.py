@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Text, bindparam, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from tpi_notes.db.models import Patient, PatientSearchToken
@@ -31,22 +32,29 @@ def to_record(row: Patient) -> PatientRecord:
 _SUMMARY_COLUMNS = (
     Patient.id, Patient.mrn, Patient.family_name, Patient.given_name, Patient.birth_date, Patient.sex,
     Patient.anticoagulant, Patient.bleeding_disorder, Patient.diabetes, Patient.pregnant, Patient.breastfeeding,
-    Patient.allergies,
+    type_coerce(Patient.allergies, Text),  # the stored JSON text: a list only needs to know it is not empty
 )
+_NO_ALLERGIES = frozenset({"[]", "null", '""', "{}", "0", "false", ""})  # JSON of what reads as false
+
+
+@lru_cache(maxsize=4096)
+def _named(anticoagulant: str) -> str:
+    """named_or_empty, once per distinct answer: a list of 500 patients holds a handful of drugs (issue 19)."""
+    return named_or_empty(anticoagulant)
 
 
 def _summary(row) -> PatientSummary:  # noqa: ANN001 - a Row of _SUMMARY_COLUMNS
     (pid, mrn, family, given, birth, sex, anticoagulant, bleeding, diabetes, pregnant, breastfeeding,
      allergies) = row
     flags = []
-    if named_or_empty(anticoagulant) or bleeding:  # a stored "None" is no anticoagulant
+    if (anticoagulant and _named(anticoagulant)) or bleeding:  # a stored "None" is no anticoagulant
         flags.append("bleeding")
     if diabetes:
         flags.append("diabetes")
     if pregnant or breastfeeding:
         flags.append("pregnancy")
-    if allergies:
-        flags.append("allergy")
+    if allergies if not isinstance(allergies, str) else allergies.strip() not in _NO_ALLERGIES:
+        flags.append("allergy")  # (a driver that decodes JSON itself hands over the list)
     return PatientSummary(pid, mrn, family, given, birth, sex, tuple(flags))
 
 
@@ -116,12 +124,17 @@ def _like_escape(text: str) -> str:
 
 
 def search(s: Session, text: str, limit: int) -> list[PatientSummary]:
-    """Patients whose every typed word starts a name word, starts the MRN, or is the date of birth."""
-    conditions = search_conditions(text)
+    """Patients whose every typed word starts a name word, starts the MRN, or is the date of birth, by name.
+
+    Words that match few patients gather them from the token index and sort them; words that match many ("1"
+    starts every MRN) walk the name order (ix_patient_sort) instead, probing each patient's tokens, and stop
+    after ``limit``: each plan costs what it reads, so it is picked by how many patients the words match."""
+    words = [_word(token) for token in text.split()]
     query = select(*_SUMMARY_COLUMNS)
-    if conditions:
-        query = query.where(and_(*conditions))
-    rows = s.execute(query.order_by(Patient.search_key, Patient.id).limit(limit))
+    if words:
+        probe = _matches_many(s, words, limit)
+        query = query.where(*(_condition(options, scanned, probe) for options, scanned in words))
+    rows = s.connection().execute(query.order_by(Patient.search_key, Patient.id).limit(limit))  # no ORM rows
     return [_summary(r) for r in rows]
 
 
@@ -131,12 +144,35 @@ def search_conditions(text: str) -> list[ColumnElement[bool]]:
     A word is the patient's date of birth when it reads as a date; otherwise it starts a word of the folded
     name, starts the MRN (ASCII letters in any case), or, four digits, is the year of birth. Each is a range of
     ``patient_search_token`` (migration 0026, patient_tokens.py), never a scan of the patients."""
-    conditions: list[ColumnElement[bool]] = []
-    for token in text.split():
-        options, scanned = _word(token)
+    return [_condition(options, scanned) for options, scanned in map(_word, text.split())]
+
+
+def _condition(options: list[ColumnElement[bool]], scanned: ColumnElement[bool] | None,
+               probe: bool = False) -> ColumnElement[bool]:
+    """A typed word as a condition on Patient: the patients its token ranges gather (``id IN``), or with
+    ``probe`` a look at each patient's own tokens (``EXISTS`` on ix_patient_search_token_patient_id)."""
+    if probe:
+        found = exists().where(PatientSearchToken.patient_id == Patient.id, or_(*options))
+    else:
         found = Patient.id.in_(select(PatientSearchToken.patient_id).where(or_(*options)))
-        conditions.append(found if scanned is None else or_(found, scanned))
-    return conditions
+    return found if scanned is None else or_(found, scanned)
+
+
+def _matches_many(s: Session, words: list[tuple[list, ColumnElement[bool] | None]], limit: int) -> bool:
+    """True when walking the name order and probing beats gathering and sorting: gathering costs the matches,
+    walking costs ``limit`` over the share that matches, so the two meet at sqrt(limit × patients) matches.
+    Each word's matches are counted on the token index up to that many (a millisecond); a word that needs a
+    LIKE (``scanned``) is counted as matching everyone."""
+    patients = s.scalar(select(func.max(Patient.id))) or 0
+    enough = int((limit * patients) ** 0.5)
+    if not patients or enough >= patients:
+        return False
+    share = 1.0
+    for options, scanned in words:
+        if scanned is None:
+            counted = select(PatientSearchToken.patient_id).where(or_(*options)).limit(enough).subquery()
+            share *= min(1.0, (s.scalar(select(func.count()).select_from(counted)) or 0) / patients)
+    return share * patients >= enough
 
 
 def _word(token: str) -> tuple[list[ColumnElement[bool]], ColumnElement[bool] | None]:
