@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import JSON, Boolean, Connection, Table, insert
+from sqlalchemy.dialects import sqlite
 
 CACHE_KIB = 512 * 1024  # the page cache while a demo is written (the file has nothing else to share memory with)
 
@@ -61,7 +63,10 @@ class RowPacker:
             process = column_type.dialect_impl(dialect).bind_processor(dialect)
             if process is None:
                 continue
-            converters.append((index, _shared_json(process) if isinstance(column_type, JSON) else _plain(process)))
+            if isinstance(column_type, JSON):
+                converters.append((index, _shared_json(process)))
+            else:
+                converters.append((index, _fast(column_type.dialect_impl(dialect), process)))
         names = ", ".join(f'"{k}"' for k in keys)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in keys)})'
         return sql, itemgetter(*keys), converters
@@ -98,6 +103,31 @@ class BulkWriter:
             cursor.executemany(sql, params)
         finally:
             cursor.close()
+
+
+# SQLite's DATETIME and DATE store this text by default; for a plain value isoformat() writes the very same, in C
+# (a demo packs about a million of them). Any other value, or a column with its own format, goes to SQLAlchemy.
+_SQLITE_DATETIME = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+_SQLITE_DATE = "%(year)04d-%(month)02d-%(day)02d"
+
+
+def _fast(impl: Any, process: Any) -> Any:
+    storage = getattr(impl, "_storage_format", None)
+    if isinstance(impl, sqlite.DATETIME) and storage == _SQLITE_DATETIME and not impl._reg:
+        def as_datetime(value: Any, _shared: dict) -> Any:
+            if type(value) is datetime and value.tzinfo is None:
+                return value.isoformat(" ", "microseconds")
+            return None if value is None else process(value)
+        return as_datetime
+    if isinstance(impl, sqlite.DATE) and storage == _SQLITE_DATE and not impl._reg:
+        def as_date(value: Any, _shared: dict) -> Any:
+            return value.isoformat() if type(value) is date else None if value is None else process(value)
+        return as_date
+    if isinstance(impl, Boolean):
+        def as_bool(value: Any, _shared: dict) -> Any:
+            return int(value) if type(value) is bool else None if value is None else process(value)
+        return as_bool
+    return _plain(process)
 
 
 def _plain(process: Any) -> Any:
