@@ -148,3 +148,85 @@ def test_the_lost_update_count_catches_two_saves_of_one_version() -> None:
     assert concurrency._lost(5, 1, (3, "b"), [(2, "a"), (3, "b")], 2, figures) == 0
     assert concurrency._lost(5, 1, (3, "x"), [(2, "a"), (3, "b")], 2, figures) == 1  # the final content differs
     assert concurrency._lost(5, 1, (3, "b"), [(2, "a"), (3, "b")], 3, figures) == 1  # the history says 3 saves
+
+
+def test_a_checked_printout_may_write_its_one_audited_view_and_nothing_else(tmp_path) -> None:  # noqa: ANN001
+    """`check-printout` with a well-formed code naming a real session is an access to that record, audited even
+    when the paper does not match (the 3,000-input run's "partial write" was `… 1 18446744073709551616`, a
+    20-digit hash prefix, exit 1). That one view event is by design; any other write after a refusal still counts,
+    and text that is not a code may write nothing at all."""
+    import contextlib
+    import sqlite3
+
+    db, sid = bad_inputs._clinic_file(tmp_path / "clinic")
+
+    def judged(argv: list[str], tamper: str = "") -> tuple[int | None, int]:
+        """Run ``argv`` as the campaign does; ``tamper``: SQL run after it, as if the command had written it."""
+        figures = bad_inputs.BadInputFigures()
+        before, head = bad_inputs._file_checksum(db), bad_inputs._audit_head(db)
+        outcome = bad_inputs.run_cli(argv)
+        if tamper:
+            with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+                conn.execute(tamper)
+        bad_inputs._judge_command(db, argv, outcome, before, head, figures)
+        return outcome.code, figures.partial_writes
+
+    def another_view(tag: str) -> str:
+        """SQL adding a copy of the last view event (as a second, unwanted one would be)."""
+        return ("INSERT INTO audit_event (at, actor, action, entity, entity_id, patient_id, detail, prev_hash, hash) "
+                "SELECT at, actor, action, entity, entity_id, patient_id, detail, prev_hash, hash || "
+                f"'{tag}' FROM audit_event WHERE action = 'view' ORDER BY id DESC LIMIT 1")
+
+    checked = ["check-printout", "--db", str(db), str(sid), "18446744073709551616"]
+    assert judged(checked) == (1, 0)
+    conn = sqlite3.connect(db)
+    views = conn.execute("SELECT count(*) FROM audit_event WHERE action = 'view' AND entity_id = ?", (sid,)).fetchone()
+    conn.close()
+    assert views[0] == 1  # it did write its view (so the judge had something to allow)
+    # the same run with anything else changed beside the view, or a second event, is a partial write
+    assert judged(checked, tamper="UPDATE patient SET family_name = 'Changed'") == (1, 1)
+    assert judged(checked, tamper=another_view("a")) == (1, 1)
+    # unreadable text and a session that does not exist name no record: no write of theirs is by design
+    for argv in (["check-printout", "--db", str(db), "hello"], ["check-printout", "--db", str(db), str(sid)],
+                 ["check-printout", "--db", str(db), "999", "18446744073709551616"]):
+        code, partial = judged(argv)
+        assert code in (1, 2) and partial == 0
+        assert judged(argv, tamper=another_view(argv[-1]))[1] == 1
+
+
+def test_a_password_checks_writes_are_the_only_account_changes_the_services_check_leaves_out(tmp_path) -> None:  # noqa: ANN001
+    """The services family forgives a refusal only what a password check writes by design (its "login" event and
+    the account's wrong-password count, delay and lock); before, it left the accounts out whole."""
+    import sqlite3
+    from contextlib import closing
+
+    from resilience.common import PRINCIPAL, build_clinic, table_checksum
+    from sqlalchemy import create_engine
+
+    from tpi_notes.services.context import open_clinic
+
+    db = tmp_path / "clinic.sqlite"
+    open_clinic(str(db), principal=PRINCIPAL).close()
+    ctx = open_clinic(str(db), principal=PRINCIPAL)
+    build_clinic(ctx, 1)
+    ctx.close()
+    engine = create_engine(f"sqlite:///{db}")
+
+    def after(sql: str) -> bool:
+        """Whether the checksum that forgives password checks still sees ``sql``'s change."""
+        before = table_checksum(engine, skip_logins=True)
+        with closing(sqlite3.connect(db)) as conn, conn:
+            conn.execute(sql)
+        return table_checksum(engine, skip_logins=True) != before
+
+    try:
+        assert not after("UPDATE app_user SET failed_attempts = 3, next_attempt_at = '2026-01-01 00:00:00', "
+                         "locked_at = '2026-01-01 00:00:00'")
+        assert not after("INSERT INTO audit_event (at, actor, action, entity, entity_id, detail, prev_hash, hash) "
+                         "VALUES ('2026-01-01', 'os:x', 'login', 'user', 1, 'sign: wrong password', '', 'h1')")
+        assert after("UPDATE app_user SET full_name = 'Someone Else'")
+        assert after("UPDATE app_user SET active = 0")
+        assert after("INSERT INTO audit_event (at, actor, action, entity, entity_id, detail, prev_hash, hash) "
+                     "VALUES ('2026-01-01', 'os:x', 'login', 'session', 1, 'not about an account', '', 'h2')")
+    finally:
+        engine.dispose()

@@ -15,9 +15,12 @@ refused files: every command pointed at a file that is not a clinic database (ze
 
 Figures: ``crashes`` (an exception that is not a ``TpiError``; a command that raises, exits with another status
 than 0, 1 or 2, or prints "unexpected error" or a traceback), ``partial_writes`` (a refused call or command after
-which the clinic's tables differ: ``common.table_checksum``; the "login" audit event of a password check is the
-one write a refusal makes by design), ``modified_refused`` (a refused file or its folder changed) and, for
-information, ``accepted`` bad input and refused files a command accepted.
+which the clinic's tables differ: ``common.table_checksum``), ``modified_refused`` (a refused file or its folder
+changed) and, for information, ``accepted`` bad input and refused files a command accepted. A refusal writes by
+design only (1) a password check's "login" audit event and the account's count of wrong passwords, delay and lock
+(``common.PASSWORD_CHECK_COLUMNS``), and (2) the one audited view of a ``check-printout`` whose code is
+well-formed and names a session of the clinic, even when the paper does not match (exit 1; ``audited_checks``).
+Anything else, or more than that, counts.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class BadInputFigures:
     accepted: int = 0
     crashes: int = 0
     partial_writes: int = 0
+    audited_checks: int = 0  # refused `check-printout`s of a real session: their one view event is by design
     refused_files: int = 0
     modified_refused: int = 0
     refused_files_accepted: int = 0
@@ -280,13 +284,14 @@ def _clinic_file(folder: Path) -> tuple[Path, int]:
     return db, draft.id
 
 
-def _file_checksum(db: Path) -> str:
-    """The clinic's tables, read through a fresh engine; a file that no longer opens says so."""
+def _file_checksum(db: Path, *, except_audit: tuple[int, ...] = ()) -> str:
+    """The clinic's tables, read through a fresh engine (but the audit events ``except_audit``, written by
+    design); a file that no longer opens says so."""
     from sqlalchemy import create_engine
 
     engine = create_engine(f"sqlite:///{db}")
     try:
-        return table_checksum(engine)
+        return table_checksum(engine, except_audit=except_audit)
     except Exception as exc:  # noqa: BLE001 - the file was destroyed: reported as a partial write
         return f"unreadable: {describe(exc)}"
     finally:
@@ -312,7 +317,7 @@ def _command_lines(folder: Path, clinic: Path, sid: int, count: int, rng: random
                      ["export", "--db", str(db), "--format", "jsonl", "--from", "2026-01-01", "--to", "2026-12-31",
                       "-o", out],
                      ["backup", "--db", str(db), "-o", out], ["anchor", "--db", str(db), "-o", out],
-                     ["verify", "--db", str(db)], ["check-printout", "--db", str(db), str(sid), "deadbeef"]]
+                     ["verify", "--db", str(db)], ["check-printout", "--db", str(db), str(sid), "0123456789abcdef"]]
         if k < len(fixed):
             argv = fixed[k]
         else:
@@ -329,28 +334,95 @@ def _command_lines(folder: Path, clinic: Path, sid: int, count: int, rng: random
                     del argv[where]
             if argv and argv[0] == "demo" or not argv:
                 argv = ["demo", "--db", str(db)]
+        head = _audit_head(db)
         outcome = run_cli(argv)
         figures.inputs += 1
         figures.by_family["command line"] += 1
-        figures.exit_codes[outcome.code] += 1
-        after = _file_checksum(db)
-        if outcome.crash:
-            figures.crashes += 1
-            figures.note(f"crash: tpi-notes {_show(argv)}: {outcome.crash}")
-        if outcome.code == 0:
-            figures.accepted += 1
-        else:
-            figures.refused += 1
-            if after != before:
-                figures.partial_writes += 1
-                figures.note(f"partial write: tpi-notes {_show(argv)} exited {outcome.code} but the clinic changed"
-                             f" ({after[:60]})")
+        after = _judge_command(db, argv, outcome, before, head, figures)
         if after.startswith("unreadable"):
             for suffix in ("-wal", "-shm"):
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
             shutil.copyfile(pristine, db)
             after = _file_checksum(db)
         before = after
+
+
+# What a refused command may write by design: `check-printout` given a well-formed code that names a session of
+# the clinic has accessed that record (the answer names the patient), so it appends one audited view of it, even
+# when the paper does not match (exit 1). Nothing else: unreadable text, or a session that does not exist, names
+# no record and may write nothing; a second event, another session's or any other table's change is counted.
+CHECKED_PRINTOUT = "printed note checked against the record"
+
+
+def _judge_command(db: Path, argv: list[str], outcome: Outcome, before: str, head: int,
+                   figures: BadInputFigures) -> str:
+    """Count ``outcome`` (a crash, accepted or refused, a partial write: the clinic changed beyond what the
+    command writes by design); the clinic's checksum after it, as the next command starts from."""
+    figures.exit_codes[outcome.code] += 1
+    if outcome.crash:
+        figures.crashes += 1
+        figures.note(f"crash: tpi-notes {_show(argv)}: {outcome.crash}")
+    allowed = _audited_check(db, argv, outcome.code, head)
+    after = _file_checksum(db, except_audit=allowed)
+    if outcome.code == 0:
+        figures.accepted += 1
+    else:
+        figures.refused += 1
+        figures.audited_checks += len(allowed)
+        if after != before:
+            figures.partial_writes += 1
+            figures.note(f"partial write: tpi-notes {_show(argv)} exited {outcome.code} but the clinic changed"
+                         f" ({after[:60]})")
+    return _file_checksum(db) if allowed else after
+
+
+def _audit_head(db: Path) -> int:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        try:
+            return conn.execute("SELECT coalesce(max(id), 0) FROM audit_event").fetchone()[0]
+        except sqlite3.DatabaseError:  # a file the last command destroyed: every row after it counts
+            return 0
+
+
+def _checked_session(argv: list[str]) -> int | None:
+    """The session a `check-printout` command line names by a well-formed code; None for any other command line
+    (another command, a usage error, text that is not a code)."""
+    from tpi_notes import cli
+    from tpi_notes.domain.errors import ValidationError
+    from tpi_notes.domain.printout import parse_printout
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            args = cli.build_parser().parse_args(argv)
+    except SystemExit:
+        return None
+    if getattr(args, "command", None) != "check-printout":
+        return None
+    try:
+        return parse_printout(" ".join(args.printed)).session_id
+    except ValidationError:
+        return None
+
+
+def _audited_check(db: Path, argv: list[str], code: int | None, head: int) -> tuple[int, ...]:
+    """The id of the one audit event a `check-printout` of a real session writes by design (after ``head``), or
+    nothing: a command that is not such a check, a session the clinic lacks, no such event, or more than one."""
+    sid = _checked_session(argv)
+    if sid is None or code not in (0, 1):
+        return ()
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        try:
+            patient = conn.execute("SELECT patient_id FROM procedure_session WHERE id = ?", (sid,)).fetchone()
+            events = conn.execute("SELECT id, action, entity, entity_id, patient_id, detail, actor FROM audit_event"
+                                  " WHERE id > ?", (head,)).fetchall()
+        except sqlite3.DatabaseError:
+            return ()
+    if patient is None or len(events) != 1:
+        return ()
+    (event_id, *what, actor), = events
+    if what != ["view", "session", sid, patient[0], CHECKED_PRINTOUT] or not actor.startswith("os:"):
+        return ()
+    return (event_id,)
 
 
 def _show(argv: list[str]) -> str:
@@ -427,7 +499,7 @@ def _refused_commands(path: Path, out: Path) -> list[list[str]]:
     f, o = str(path), str(out)
     commands = [["verify", "--db", f], ["note", "1", "--db", f, "-o", o], ["aftercare", "1", "--db", f, "-o", o],
                 ["export", "--db", f, "--format", "csv", "-o", o], ["backup", "--db", f, "-o", o],
-                ["anchor", "--db", f, "-o", o], ["check-printout", "--db", f, "1", "deadbeef"],
+                ["anchor", "--db", f, "-o", o], ["check-printout", "--db", f, "1", "0123456789abcdef"],
                 ["--db", f, "export", "--format", "jsonl", "-o", o],
                 ["demo", "--db", f, "--patients", "3", "--sessions", "1"]]
     known = {"upgrade": ["upgrade", "--db", f]}  # commands other parts of issue 12 add, tried once they exist

@@ -82,6 +82,7 @@ def bad_input_rows(f: bad_inputs.BadInputFigures, wanted: int) -> list[Row]:
             (name, f"  by exit status: {codes}", "", None),
             (name, "crashes", f.crashes, zero),
             (name, "partial writes", f.partial_writes, zero),
+            (name, "  audited checks (by design)", f.audited_checks, None),
             (name, "refused files tried", f.refused_files, None),
             (name, "modified refused files", f.modified_refused, zero),
             (name, "refused files a command accepted", f.refused_files_accepted, zero),
