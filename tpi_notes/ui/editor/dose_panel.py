@@ -76,6 +76,7 @@ class DosePanel(QFrame):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.la_label = QLabel(self)
         self.la_label.setObjectName("local_anesthetic_total")
+        self.la_label.setWordWrap(True)
         self.warnings_label = QLabel(self)
         self.warnings_label.setObjectName("dose_warnings")
         self.warnings_label.setWordWrap(True)
@@ -92,6 +93,7 @@ class DosePanel(QFrame):
         layout.addWidget(self.table)
         layout.addWidget(self.la_label)
         layout.addWidget(self.warnings_label)
+        layout.addStretch(1)  # taller than its rows (beside a tall findings panel): the space goes below them
         self.summary: DoseSummary | None = None
 
     def show_draft(self, draft: SessionDraft, reference: EditorReference) -> DoseSummary:

@@ -5,6 +5,10 @@ An overridable stop offers "Proceed with reason…": the reason, required, goes 
 A sign blocker with a usual answer (resources/rules/inline-answers.json) carries it beside its link: the lots
 offered for the syringe drugs without one (one button naming them all), a 0–10 row, the usual respiratory findings.
 Pressing one is the user's answer; the editor sets the field (ui/editor/findings_answers.py).
+
+Compact, so a new session's stop and blockers are all in sight at 1600 × 1000 without scrolling (issue 16 item 4):
+the "To sign" count sits on the title line, a blocker's answer on its link's line when the panel is wide enough
+(:class:`BlockerRow`), and the exam's per-muscle blockers are one line naming the muscles.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from html import escape
 from typing import Protocol
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -50,6 +56,37 @@ SEVERITY_STYLE = {  # colour, tint, word
 
 # Findings the editor can put right in one click: the button's words (the window does the fix).
 FIXES = {"syringe_overdrawn": "Draw up what the sites take"}
+EXAM_PREFIX = "exam_findings["  # one blocker per muscle and side; listed as one line
+LINK_ROOM = 200  # the width a link keeps beside its answer (it wraps within it); narrower, the answer goes under
+
+
+class BlockerRow(QWidget):
+    """A blocker's link with its inline answer: side by side when the row is wide enough for the answer and
+    :data:`LINK_ROOM` of link, else the answer under the link (a narrow window never clips it)."""
+
+    def __init__(self, link: QLabel, answer: QWidget, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.link, self.answer = link, answer
+        self.setObjectName(f"{answer.objectName()}_row")
+        self.line = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.line.setContentsMargins(0, 0, 0, 1)
+        self.line.setSpacing(8)
+        link.setParent(self)
+        answer.setParent(self)
+        self.line.addWidget(link, 1)
+        self.line.addWidget(answer, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def _wanted(self, width: int) -> QBoxLayout.Direction:
+        side = self.answer.sizeHint().width() + self.line.spacing() + LINK_ROOM
+        return QBoxLayout.Direction.LeftToRight if width >= side else QBoxLayout.Direction.TopToBottom
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        wanted = self._wanted(event.size().width())
+        if self.line.direction() != wanted:
+            self.line.setDirection(wanted)
+            self.line.setAlignment(self.answer, Qt.AlignmentFlag.AlignLeft if wanted
+                                   == QBoxLayout.Direction.TopToBottom else Qt.AlignmentFlag.AlignVCenter)
+        super().resizeEvent(event)
 
 
 class WrapButton(QPushButton):
@@ -62,7 +99,7 @@ class WrapButton(QPushButton):
         self.label.setWordWrap(True)
         self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         line = QHBoxLayout(self)
-        line.setContentsMargins(8, 4, 8, 4)
+        line.setContentsMargins(8, 2, 8, 2)
         line.addWidget(self.label)
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
@@ -101,6 +138,18 @@ class OfferedLot(Protocol):
 def finding_key(finding: Finding) -> str:
     """The key a missing item uses for this finding: ``finding:<code>:<subject>``."""
     return f"finding:{finding.code}:{finding.subject}"
+
+
+def exam_message(items: Sequence[MissingItem]) -> str:
+    """The per-muscle exam blockers as one line: "Exam: record two of the three core criteria for 6 muscles
+    (Upper trapezius R, L; Levator scapulae R …)" — the muscle and side as each message starts."""
+    names: dict[str, list[str]] = {}
+    for item in items:
+        head = item.message.split(":", 1)[0]  # "Upper trapezius (R)"
+        muscle, _, side = head.partition(" (")
+        names.setdefault(muscle, []).append(side.rstrip(")"))
+    muscles = "; ".join(f"{m} {', '.join(s for s in sides if s)}".strip() for m, sides in names.items())
+    return f"Exam: record two of the three core criteria for {len(items)} muscles ({muscles})."
 
 
 def codes_lines(coding: Coding) -> list[str]:
@@ -202,6 +251,10 @@ class FindingsPanel(QFrame):
         self.timer.timeout.connect(self.refresh_now)
         title = QLabel("FINDINGS AND CODES", self)
         set_role(title, "section")
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.setSpacing(12)
+        header.addWidget(title)
         self.body = QWidget()
         self.body.setObjectName("findings_body")
         self.body.setAutoFillBackground(False)
@@ -214,9 +267,10 @@ class FindingsPanel(QFrame):
         self.stops_layout.setSpacing(3)
         self.none_label = QLabel("No safety findings.", self.body)
         set_role(self.none_label, "hint")
-        self.blockers_title = QLabel(self.body)
+        self.blockers_title = QLabel(self)  # on the title's line: the count stays in sight whatever is scrolled
         self.blockers_title.setObjectName("blockers_title")
         self.blockers_title.setStyleSheet("font-weight: 600;")
+        header.addWidget(self.blockers_title, 1)
         self.blockers_layout = QVBoxLayout()
         self.blockers_layout.setContentsMargins(0, 0, 0, 0)
         self.blockers_layout.setSpacing(1)
@@ -230,7 +284,6 @@ class FindingsPanel(QFrame):
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 4, 0)
         body.setSpacing(4)
-        body.addWidget(self.blockers_title)
         body.addLayout(self.stops_layout)
         body.addLayout(self.blockers_layout)
         body.addWidget(self.answer_error)
@@ -248,9 +301,9 @@ class FindingsPanel(QFrame):
         self.scroll.viewport().setAutoFillBackground(False)
         self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 6, 12, 8)
+        layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(4)
-        layout.addWidget(title)
+        layout.addLayout(header)
         layout.addWidget(self.scroll, 1)
 
     # -- recomputing ----------------------------------------------------------------------------------
@@ -320,7 +373,7 @@ class FindingsPanel(QFrame):
         label.setToolTip(f"Source: {finding.source}" if finding.source else "")
         label.setProperty("severity", finding.severity)
         line = QHBoxLayout(row)
-        line.setContentsMargins(8, 4, 6, 4)
+        line.setContentsMargins(8, 3, 6, 3)
         line.addWidget(label, 1)
         if finding.severity == "stop" and finding.overridable:
             button = QPushButton("Change reason…" if finding.override_reason else "Proceed with reason…", row)
@@ -361,27 +414,44 @@ class FindingsPanel(QFrame):
         self.blockers_title.setText(f"To sign: {', '.join(parts)}" if parts else "Ready to sign: nothing missing.")
         self.blockers_title.setStyleSheet(f"font-weight: 600; color: {AMBER if parts else MUTED};")
         self.blockers_title.show()
+        exams = [m for m in items if m.field.startswith(EXAM_PREFIX)]
         for item in items:
-            link = QLabel(f"• <a href='{escape(item.field, quote=True)}'>{escape(item.message)}</a>", self.body)
-            link.setObjectName(f"blocker_{item.field}")
-            link.setWordWrap(True)
-            link.setTextFormat(Qt.TextFormat.RichText)
-            link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
-                                         | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
-            link.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            link.setAccessibleName(f"Missing for signing: {item.message}")
-            link.setToolTip("Go to this field")
-            link.linkActivated.connect(lambda _href, m=item: self.field_requested.emit(m.field, m.message))
-            self.blockers_layout.addWidget(link)
+            if item.field.startswith(EXAM_PREFIX) and len(exams) > 1:
+                if item is exams[0]:  # the muscles' rows as one line, its link to the first
+                    link = self._link(MissingItem(item.field, exam_message(exams)))
+                    self.blockers_layout.addWidget(link)
+                    self.blockers.update((m.field, link) for m in exams)
+                continue
+            link = self._link(item)
             self.blockers[item.field] = link
-            self._answer_inline(item, offers)
+            answer = self._answer_inline(item, offers)
+            if answer is None:
+                self.blockers_layout.addWidget(link)
+            elif isinstance(answer, WrapButton):  # the lots: under the last lot link, naming every lot
+                self.blockers_layout.addWidget(link)
+                self.blockers_layout.addWidget(self._indented(answer))
+            else:
+                self.blockers_layout.addWidget(BlockerRow(link, answer, self.body))
+
+    def _link(self, item: MissingItem) -> QLabel:
+        link = QLabel(f"• <a href='{escape(item.field, quote=True)}'>{escape(item.message)}</a>", self.body)
+        link.setObjectName(f"blocker_{item.field}")
+        link.setWordWrap(True)
+        link.setTextFormat(Qt.TextFormat.RichText)
+        link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                     | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        link.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        link.setAccessibleName(f"Missing for signing: {item.message}")
+        link.setToolTip("Go to this field")
+        link.linkActivated.connect(lambda _href, m=item: self.field_requested.emit(m.field, m.message))
+        return link
 
     # -- inline answers -------------------------------------------------------------------------------
-    def _answer_inline(self, item: MissingItem, offers: Sequence[OfferedLot]) -> None:
-        """The blocker's usual answer under its link (once per field; the lots once, after the last lot offered)."""
+    def _answer_inline(self, item: MissingItem, offers: Sequence[OfferedLot]) -> QWidget | None:
+        """The blocker's usual answer, or None (once per field; the lots once, after the last lot offered)."""
         answer = inline_answers().for_field(item.field)
         if answer is None or item.field in self.answers:
-            return
+            return None
         widget: QWidget | None = None
         if answer.kind == "lots":
             if offers and item.field == offers[-1].field:
@@ -394,7 +464,7 @@ class FindingsPanel(QFrame):
             widget = self._choices(item.field, answer)
         if widget is not None:
             self.answers.setdefault(item.field, widget)
-            self.blockers_layout.addWidget(widget)
+        return widget
 
     def _lots_button(self, offers: Sequence[OfferedLot]) -> QWidget | None:
         if not offers:
@@ -408,7 +478,7 @@ class FindingsPanel(QFrame):
         button.setAccessibleName(f"Use the lots offered: {names}")
         chosen = list(offers)
         button.clicked.connect(lambda _c=False: self.lots_accepted.emit(chosen))
-        return self._indented(button)
+        return button
 
     def _pain_row(self, field: str, message: str) -> QWidget:
         name = " ".join(field.split("_")).capitalize()  # "Pain after"
@@ -416,10 +486,11 @@ class FindingsPanel(QFrame):
         scale.setObjectName(f"answer_{field}")
         scale.setAccessibleDescription(f"{message} One click records the score.")
         scale.valueChanged.connect(lambda value, f=field: self.answer_given.emit(f, value) if value >= 0 else None)
-        return self._indented(scale)
+        return scale
 
     def _choices(self, field: str, answer: InlineAnswer) -> QWidget:
         box = QWidget(self.body)
+        box.setObjectName(f"answer_{field}")
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
@@ -431,14 +502,13 @@ class FindingsPanel(QFrame):
             button.setAccessibleName(f"Record: {choice.text}")
             button.clicked.connect(lambda _c=False, f=field, t=choice.text: self.answer_given.emit(f, t))
             row.addWidget(button)
-        row.addStretch(1)
-        return self._indented(box)
+        return box
 
-    def _indented(self, widget: QWidget) -> QWidget:
+    def _indented(self, widget: QWidget) -> QWidget:  # the lots button, under its links
         """Under its link, indented like the link's text after its bullet."""
         holder = QWidget(self.body)
         line = QHBoxLayout(holder)
-        line.setContentsMargins(12, 1, 0, 3)
+        line.setContentsMargins(12, 0, 0, 2)
         line.addWidget(widget)
         if not isinstance(widget, PainScale):
             line.addStretch(1)

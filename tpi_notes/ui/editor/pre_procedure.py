@@ -153,6 +153,11 @@ class PreProcedurePanel(QWidget):
         self.conservative_care = text_box("NSAIDs, PT, home exercise … and for how long", 2, self)
         form.addRow("Conservative care:",
                     top_aligned(self.errors.cell("conservative_care", self.conservative_care, self)))
+        # The pain before closes the left column (the picture before the procedure): in the set-up section it
+        # made the right column the taller by a row, and that row is the findings panel's at 1600 × 1000.
+        self.pain_before = PainScale("Pain before", self)
+        self.pain_before.setToolTip("Numeric rating scale 0–10 before the procedure")
+        form.addRow("Pain before:", self.errors.cell("pain_before", self.pain_before, self))
 
         form = second
         title = QLabel("EXAM PER MUSCLE", self)  # its one-click shortcut beside it: a row less
@@ -169,7 +174,7 @@ class PreProcedurePanel(QWidget):
         form.addRow(self.errors.cell("exam_findings", self.exam_findings, self))
         form.addRow(self.no_findings)
 
-        section(form, "Consent and time-out", self)
+        section(form, "Consent, time-out and set-up", self)  # one title: the column's height is the findings
         self.consent_type = data_combo([("Not recorded", None)] + [(v, k) for k, v in CONSENT_TYPES.items()], self)
         self.consent_form_id = QLineEdit(self)
         self.consent_form_id.setPlaceholderText("Form ID (optional)")
@@ -182,8 +187,8 @@ class PreProcedurePanel(QWidget):
         self.risk_boxes: dict[str, QCheckBox] = {}
         risks = QWidget(self)
         grid = QGridLayout(risks)
-        grid.setContentsMargins(0, 2, 0, 2)
-        grid.setVerticalSpacing(4)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
         for i, risk in enumerate(ALL_RISKS):
             box = QCheckBox(risk[0].upper() + risk[1:], risks)
             box.setObjectName(f"risk_{i}")
@@ -202,16 +207,12 @@ class PreProcedurePanel(QWidget):
         row.addStretch(1)
         form.addRow("Time-out:", timeout)
 
-        section(form, "Set-up", self)
         self.position = editable_combo(POSITIONS, "Patient position", self)
         form.addRow("Position:", self.errors.cell("position", self.position, self))
         self.antisepsis = editable_combo(ANTISEPSIS, "Skin antisepsis", self)
         form.addRow("Antisepsis:", self.errors.cell("antisepsis", self.antisepsis, self))
         self.guidance = data_combo([("Not recorded", None)] + [(v, k) for k, v in GUIDANCE.items()], self)
         form.addRow("Guidance:", self.errors.cell("guidance", self.guidance, self))
-        self.pain_before = PainScale("Pain before", self)
-        self.pain_before.setToolTip("Numeric rating scale 0–10 before the procedure")
-        form.addRow("Pain before:", self.errors.cell("pain_before", self.pain_before, self))
 
         self.set_staff(reference)
         self._connect()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -42,6 +43,7 @@ from tpi_notes.ui.editor.fields import INVALID_SPIN_STYLE, register_arrows
 from tpi_notes.ui.editor.findings_answers import EditorAnswers
 from tpi_notes.ui.editor.findings_panel import FindingsPanel
 from tpi_notes.ui.editor.outcomes_panel import OutcomesPanel
+from tpi_notes.ui.editor.page_fit import TabsFit
 from tpi_notes.ui.editor.phrase_picker import EditorPhrases
 from tpi_notes.ui.editor.post_procedure import PostProcedurePanel
 from tpi_notes.ui.editor.pre_procedure import PreProcedurePanel, fit_columns
@@ -82,7 +84,7 @@ def _scrolled(widget: QWidget) -> QScrollArea:
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     holder = QWidget()
     layout = QVBoxLayout(holder)
-    layout.setContentsMargins(12, 6, 12, 6)
+    layout.setContentsMargins(12, 4, 12, 4)
     layout.addWidget(widget)
     layout.addStretch(1)
     area.setWidget(holder)
@@ -162,13 +164,14 @@ class SessionEditor(QMainWindow):
 
     def _build_layout(self) -> None:
         """Diagram and sites left; the forms right, each tab one screen at 1600 × 1000 (two columns, no scrolling),
-        over the findings and the doses side by side, so every sign blocker stays in view (issue 16 item 4)."""
+        over the findings and the doses side by side, so every sign blocker stays in view (issue 16 item 4): the
+        forms take the height the tab shown needs, the findings (the wider) the rest (ui/editor/page_fit.py)."""
         right = QWidget(self)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
         column.addWidget(self.carried.bar)  # "as on 2026-09-04 — confirm" (issue 16 item 1)
-        column.addWidget(self.tabs, 1)
+        column.addWidget(self.tabs, 1)  # capped at what the page shown needs (TabsFit): the rest goes below
         # Issue 17 (outcomes): the PEG and prior-response panel goes in this slot, a tab of its own after the
         # pre-procedure form (``self.outcomes_slot.addWidget(panel)``): under the forms it took 165 px of their
         # height, and the routine note no longer fitted 1600 × 1000; it is not a sign blocker.
@@ -179,12 +182,16 @@ class SessionEditor(QMainWindow):
         self.tabs.insertTab(1, self.tab_pages["outcomes"], "Outcomes")
         below = QHBoxLayout()
         below.setSpacing(8)
-        below.addWidget(self.findings, 1)
-        below.addWidget(self.dose, 1)
+        below.addWidget(self.findings, 3)
+        below.addWidget(self.dose, 2)
         column.addLayout(below)
+        for panel, least in ((self.findings, 360), (self.dose, 300)):  # the widths by the stretch alone: the
+            panel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # dose table's hint
+            panel.setMinimumWidth(least)  # would otherwise take half
         self.findings.setMinimumHeight(160)  # a stop, the blockers and the codes stay in view beside the forms
-        self.findings.setMaximumHeight(260)
-        self.dose.setMaximumHeight(260)
+        self.tabs_fit = TabsFit(self.tabs)
+        for page in self.tab_pages.values():
+            self.tabs_fit.watch(page)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("editor_splitter")
         splitter.setChildrenCollapsible(False)
@@ -266,6 +273,7 @@ class SessionEditor(QMainWindow):
             self._loading = False
         self._baseline = baseline
         self.refresh_derived()
+        self.diagnosis_help.refresh()  # the codes just loaded are chosen: no longer suggested beside them
         self.findings.refresh_now()
 
     def mark_saved(self, saved: SessionDraft) -> None:
