@@ -198,3 +198,33 @@ def test_an_existing_clinic_gets_its_counts_on_upgrade_and_signed_sessions_stay_
     with pytest.raises(sqlite3.IntegrityError, match="signed and locked"):  # ... which is back as it was
         conn.execute("UPDATE procedure_session SET site_count = 0 WHERE id = ?", signed)
     conn.close()
+
+
+def test_verify_names_a_session_whose_sites_were_written_outside_tpi_notes(
+        clinic: AppContext, capsys: pytest.CaptureFixture[str]) -> None:
+    """A site added to a draft by plain SQL (the database allows it on drafts) leaves the kept count behind:
+    `tpi-notes verify` says which session and fails; a save from the app writes the count again."""
+    from tpi_notes import cli
+    from tpi_notes.services import integrity
+
+    assert integrity.verify_database(clinic).ok
+    draft = next(r for r in history.browse(clinic, HistoryFilter(status="draft"), limit=50).rows if r.site_count)
+    path = clinic.database_path
+    conn = sqlite3.connect(str(path))
+    conn.execute("INSERT INTO site (session_id, number, view, x, y, region_code, muscle_id, muscle, side, technique,"
+                 " volume_ml, needle, aspiration, passes, twitch, note) SELECT session_id, 99, view, x, y,"
+                 " region_code, muscle_id, muscle, side, technique, volume_ml, needle, aspiration, passes, twitch,"
+                 " note FROM site WHERE session_id = ? AND number = 1", (draft.id,))
+    conn.commit()
+    conn.close()
+    report = integrity.verify_database(clinic)
+    assert not report.ok
+    assert [tuple(p) for p in report.miscounted] == [(draft.id, draft.site_count, draft.site_count + 1)]
+    assert cli.main(["verify", "--db", str(path)]) == 1
+    out = capsys.readouterr()
+    assert f"COUNT session {draft.id}: kept as {draft.site_count} sites, it has {draft.site_count + 1}" in out.out
+    assert "verification failed: 1 problem" in out.err
+    opened = drafts.get_draft(clinic, draft.id)
+    assert [x.number for x in opened.sites][-1] == 99
+    drafts.save_draft(clinic, replace(opened, sites=opened.sites[:-1]))  # the stray site taken out in the editor
+    assert integrity.verify_database(clinic).ok

@@ -504,7 +504,8 @@ def test_a_session_re_dated_elsewhere_while_paging_never_hides_another(open_brow
 def test_sites_header_lists_the_counted_order_and_a_draft_that_gains_sites_moves_up(
         open_browser: Open, clinic: AppContext, qtbot: QtBot) -> None:
     """A click on Sites sorts by the count kept on each session (migration 0025): most sites first, ties newest
-    first, exactly as counting each session's sites ordered them; Ctrl+End pages through all of it; a draft
+    first, exactly as counting each session's sites ordered them, with the count and chart already shown kept;
+    Ctrl+End pages through all of it; a draft
     saved elsewhere with more sites than any other comes first when the window is opened again; a second
     click lists the fewest first."""
     from dataclasses import replace
@@ -515,9 +516,14 @@ def test_sites_header_lists_the_counted_order_and_a_draft_that_gains_sites_moves
     from tpi_notes.services import drafts
 
     browser = open_browser()
+    settled(qtbot, browser)
+    charted = browser.chart.data
     click_header(qtbot, browser, SITES)
     assert browser.model.sort_order == Sort("sites", descending=True)
     assert shown_ids(browser) == counted_order(clinic, HistoryFilter(), True)[:200]
+    # the same sessions in another order: the count and chart shown stay (no second chart of the history)
+    assert not browser.chart_pending and browser.chart.data is charted
+    assert browser.count_label.text() == f"{SESSIONS} sessions"
     view = browser.view
 
     def page_to_the_end() -> None:

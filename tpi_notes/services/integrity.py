@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from tpi_notes import open_databases
 from tpi_notes.db import encryption
 from tpi_notes.db.models import Addendum, AuditEvent, ClinicSettings, Patient, ProcedureSession
-from tpi_notes.db.repositories import audit, session_records, signed_rows
+from tpi_notes.db.repositories import audit, session_records, signed_rows, site_counts
 from tpi_notes.db.repositories import sessions as session_repo
 from tpi_notes.domain import canonical_rows
 from tpi_notes.domain.addenda import hash_problem, signed_record_problem
@@ -80,10 +80,13 @@ class VerifyReport:
     head: ChainHead | None = None  # the newest event checked (None: the trail is empty)
     key_problems: list[str] = field(default_factory=list)  # stored signing keys the audit trail did not register
     hash_only: int = 0  # intact signed sessions with a hash-only signature (before content version 5)
+    # sessions whose kept site count (migration 0025, the history's Sites sort) is not their site rows' number
+    miscounted: list[site_counts.CountProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.tampered and not self.audit_problems and not self.missing_locks and not self.key_problems
+        return not self.tampered and not self.audit_problems and not self.missing_locks and not self.key_problems \
+            and not self.miscounted
 
 
 def signature_problem(s: Session, record: SessionRecord) -> str | None:
@@ -128,6 +131,7 @@ def verify_database(ctx: AppContext) -> VerifyReport:
         report.tampered = _tampered(s, None, report, index, claims)
         report.tampered += _missing_since_audited(s, signed, added)
         report.missing_locks = _missing_locks(s)
+        report.miscounted = site_counts.out_of_step(s)
     return report
 
 
@@ -139,7 +143,8 @@ def record_verification(ctx: AppContext, report: VerifyReport, *, anchors: int =
               + ("all intact" if report.ok else
                  f"{len(report.tampered)} tampered sessions, {len(report.audit_problems)} audit problems, "
                  f"{len(report.missing_locks)} missing lock triggers"
-                 + (f", {len(report.key_problems)} signing key problems" if report.key_problems else "")))
+                 + (f", {len(report.key_problems)} signing key problems" if report.key_problems else "")
+                 + (f", {len(report.miscounted)} site counts out of step" if report.miscounted else "")))
     if anchors:
         detail += (f"; {anchors} anchor{'s' if anchors != 1 else ''}: "
                    + (f"{anchor_problems} problem{'s' if anchor_problems != 1 else ''}" if anchor_problems

@@ -126,7 +126,9 @@ class VerifyPanel(QFrame):
             lines = ([f"Audit event {eid}: {reason}" for eid, reason in report.audit_problems]
                      + [f"Session {sid} (patient MRN {mrn}): {reason}" for sid, mrn, reason in report.tampered]
                      + [f"Lock trigger {name} is missing: the database no longer refuses changes it should refuse"
-                        for name in report.missing_locks])
+                        for name in report.missing_locks]
+                     + [f"Session {found.session_id}: its site count is kept as {found.kept}, it has {found.sites}"
+                        for found in report.miscounted])
             self.label.setText(f"<b>{len(lines)} problem{'s' if len(lines) != 1 else ''} found</b> ({checked}): "
                                "the record was changed outside tpi-notes.")
             self._colour(DANGER_TINT, "#f5b5b0", DANGER)
