@@ -8,11 +8,14 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tpi_notes import atomic_output, cli_args, cli_pades, open_databases
-from tpi_notes.domain.audit_anchor import Anchor
+from tpi_notes import atomic_output, cli_args, cli_pades, open_databases, startup_gc
 from tpi_notes.domain.errors import TpiError
-from tpi_notes.domain.patient import LANGUAGES
+from tpi_notes.domain.patient import LANGUAGES  # --lang's choices: argparse reads them as the parser is built
+
+if TYPE_CHECKING:
+    from tpi_notes.domain.audit_anchor import Anchor
 
 PROG = "tpi-notes"
 
@@ -580,7 +583,14 @@ def _open_app(db: str | None) -> int:
         ensure_application()
         if ask_clinic_location() is None:
             return 0
+    startup_gc.pause()  # until the filled list is painted (tpi_notes/startup_gc.py), or start-up ends otherwise
+    try:
+        return _start_app(db)
+    finally:
+        startup_gc.resume()
 
+
+def _start_app(db: str | None) -> int:
     # The main window is painted first; the database layer is loaded behind it (issue 19, tpi_notes/ui/app.py).
     from tpi_notes.ui import app
 

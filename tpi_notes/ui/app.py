@@ -31,9 +31,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from tpi_notes import __version__, logs
+from tpi_notes import __version__, logs, startup_gc
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.paths import APP_AUTHOR, APP_NAME
+from tpi_notes.ui.after_paint import after_next_paint
 from tpi_notes.ui.main_window import MainWindow
 from tpi_notes.ui.spin_focus import install_spin_focus
 from tpi_notes.ui.style import apply_theme
@@ -49,19 +50,16 @@ FIRST_PAINT_WAIT_MS = 1000
 say) must not hold the clinic back."""
 
 DATABASE_LAYER = ("tpi_notes.services.context", "tpi_notes.services.encryption", "tpi_notes.services.login",
-                  "tpi_notes.services.clinic", "tpi_notes.services.patients", "tpi_notes.services.sessions",
-                  "tpi_notes.services.outcomes", "tpi_notes.services.database_health")
-"""What opening the clinic, the login and filling the window import (none of it Qt): loaded off the GUI thread."""
+                  "tpi_notes.services.clinic", "tpi_notes.services.patients")
+"""What opening the clinic, the login and filling the patient list import (none of it Qt): loaded off the GUI
+thread. The patient page, and the atlas its response map reads, wait until the filled list is painted
+(MainWindow.open_clinic); the services they call are imported with the patients' anyway."""
 
 
 def load_database_layer() -> None:
-    """Import :data:`DATABASE_LAYER` and read the atlas (the patient page's response map draws it; plain Python,
-    read once): what filling the window needs that is not Qt."""
+    """Import :data:`DATABASE_LAYER`: what opening the clinic and filling the list need that is not Qt."""
     for name in DATABASE_LAYER:
         importlib.import_module(name)
-    from tpi_notes.anatomy.loader import load_atlas
-
-    load_atlas()
 
 
 def ensure_application(argv: list[str] | None = None) -> QApplication:
@@ -224,6 +222,12 @@ def check_database_after_start(window: MainWindow, ctx: AppContext) -> threading
     return database_check.check_database_after_start(window, ctx)
 
 
+def resume_collection() -> None:
+    """The garbage collector back on after start-up (tpi_notes/startup_gc.py); the real command also freezes
+    what start-up made, a test calling ``cli.main`` in-process does not."""
+    startup_gc.resume(freeze=logs.crash_handlers_installed())
+
+
 def run_app(ctx: AppContext, argv: list[str] | None = None, window: MainWindow | None = None) -> int:
     """Set up or log in, then show the main window and run the event loop; returns the exit code. ``window`` is
     the start-up frame (show_start_frame) when there is one: it is filled for the first user signed in."""
@@ -243,6 +247,7 @@ def run_app(ctx: AppContext, argv: list[str] | None = None, window: MainWindow |
             window = create_main_window(ctx)
         else:
             window.open_clinic(ctx)
+        after_next_paint(window, resume_collection)  # start-up is over once the filled list is seen
         window.show()
         check_database_after_start(window, ctx)  # in the background, once the window is up (quick_check)
         window.offer_recovered_drafts()

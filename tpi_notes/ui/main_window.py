@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.staff import ROLES
+from tpi_notes.ui.after_paint import after_next_paint
 from tpi_notes.ui.empty_state import EmptyState
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.patient_list import PatientListPanel
@@ -30,9 +31,9 @@ from tpi_notes.ui.settings import restore_layout, restore_splitters, save_layout
 from tpi_notes.ui.style import set_role
 
 # The window is painted before the database layer is loaded (issue 19: start-up ≤ 3× a bare window): the
-# services (SQLAlchemy behind them), the screen lock, the Clinic menu's windows and the patient page (its
-# response map reads the atlas) come with the clinic (open_clinic); the editor, the session window, the PDF
-# preview (and ReportLab behind it), the patient form and the help menu when first used.
+# services (SQLAlchemy behind them), the screen lock and the Clinic menu's windows come with the clinic
+# (open_clinic); the patient page (its response map reads the atlas) once the filled list is painted; the editor,
+# the session window, the PDF preview (and ReportLab behind it), the patient form and the help menu when first used.
 if TYPE_CHECKING:
     from tpi_notes.domain.patient import PatientRecord
     from tpi_notes.services.context import AppContext
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
             for action in self.actions():
                 action.setEnabled(action is self.quit_action)
         else:
+            self._make_patient_view()  # made with its clinic (tests, signed in again): the page at once
             self.open_clinic(ctx)
 
     def open_clinic(self, ctx: AppContext) -> None:
@@ -121,8 +123,8 @@ class MainWindow(QMainWindow):
         from tpi_notes.ui.screen_lock import ScreenLock
 
         self.ctx = ctx
-        if self.patient_view is None:
-            self._make_patient_view()
+        if self.patient_view is None:  # the start-up frame: the patient page (and the atlas) once the list is painted
+            after_next_paint(self, self._ensure_patient_view)
         self.clinic_windows = ClinicWindows(ctx, self)
         self.clinic_windows.session_activated.connect(self.open_session_anywhere)
         self.clinic_windows.settings_saved.connect(self._on_settings_saved)
@@ -154,6 +156,19 @@ class MainWindow(QMainWindow):
         table.addActions([self.preview_note_action, self.print_aftercare_action])
         table.selectionModel().currentRowChanged.connect(self._update_document_actions)
         restore_splitters({"sessions_splitter": self.patient_view.splitter})
+
+    def _ensure_patient_view(self) -> PatientView:
+        """The patient page, made now if start-up has not made it yet (its buttons as the user's roles allow)."""
+        if self.patient_view is None:
+            self._make_patient_view()
+            if self.ctx is not None:
+                self._patient_view_permissions()
+        return self.patient_view
+
+    def _patient_view_permissions(self) -> None:
+        can = self.ctx.can
+        self.patient_view.repeat_session_button.setVisible(can(Permission.PREPARE_DRAFTS))
+        self.patient_view.new_session_button.setVisible(can(Permission.PREPARE_DRAFTS))
 
     def _default_size(self) -> None:
         """1280 x 800, or less on a small screen (before any remembered geometry is applied)."""
@@ -262,7 +277,6 @@ class MainWindow(QMainWindow):
         self.edit_patient_action.setVisible(can(Permission.EDIT_PATIENTS))
         self.new_session_action.setVisible(can(Permission.PREPARE_DRAFTS))
         self.repeat_session_action.setVisible(can(Permission.PREPARE_DRAFTS))
-        self.patient_view.repeat_session_button.setVisible(can(Permission.PREPARE_DRAFTS))
         self.demo_allowed = can(Permission.LOAD_DEMO) and clinic.demo_allowed(self.ctx)
         self.load_demo_action.setVisible(self.demo_allowed)
         self.preview_note_action.setVisible(can(Permission.PRINT))
@@ -283,7 +297,8 @@ class MainWindow(QMainWindow):
         if not can(Permission.EDIT_PATIENTS):
             self.no_selection.setText("Select a patient on the left.")
         self.patient_list.demo_available = self.demo_allowed
-        self.patient_view.new_session_button.setVisible(can(Permission.PREPARE_DRAFTS))
+        if self.patient_view is not None:
+            self._patient_view_permissions()
         who = self.ctx.principal
         if who.is_user:
             label = self.findChild(QLabel, "signed_in_as")
@@ -419,7 +434,7 @@ class MainWindow(QMainWindow):
                 show_error(self, exc)
                 record = None
             else:
-                self.patient_view.show_patient(record, sessions, self.ctx.today())
+                self._ensure_patient_view().show_patient(record, sessions, self.ctx.today())
                 self._show_outcomes(patient_id)
         self.current_patient = record
         self.edit_patient_action.setEnabled(record is not None)
@@ -448,7 +463,7 @@ class MainWindow(QMainWindow):
         from tpi_notes.services import outcomes as outcome_service
 
         try:
-            self.patient_view.show_outcomes(outcome_service.patient_outcomes(self.ctx, patient_id))
+            self._ensure_patient_view().show_outcomes(outcome_service.patient_outcomes(self.ctx, patient_id))
         except TpiError as exc:
             show_error(self, exc)
 
@@ -579,6 +594,8 @@ class MainWindow(QMainWindow):
             self._show_patient(patient_id)
 
     def selected_session_id(self) -> int | None:
+        if self.patient_view is None:
+            return None
         index = self.patient_view.session_view.currentIndex()
         session = self.patient_view.session_model.session_at(index.row()) if index.isValid() else None
         return session.id if session is not None and self.current_patient is not None else None
