@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
@@ -18,10 +19,11 @@ from tpi_notes.db.models import (
     Site,
 )
 from tpi_notes.db.models import PriorResponse as PriorResponseRow
-from tpi_notes.domain import icd10
+from tpi_notes.domain import canonical_rows, icd10
 from tpi_notes.domain import session as dm
 from tpi_notes.domain.addenda import addendum_content_sha256
 from tpi_notes.domain.allergies import entries_from_json, item_findings, resolve
+from tpi_notes.domain.canonical_rows import SESSION_COLUMNS, SITE_COLUMNS
 from tpi_notes.domain.consent_risks import applicable_risks
 from tpi_notes.domain.dosing import dose_summary
 from tpi_notes.domain.findings import FindingOverride, apply_overrides
@@ -31,7 +33,6 @@ from tpi_notes.domain.patient import PatientRecord
 from tpi_notes.domain.rules import rules_for
 from tpi_notes.domain.safety import PastSession, SafetyInput, evaluate, steroid_mpe
 from tpi_notes.domain.signed_context import SIGNED_CONTEXT_VERSION
-from tpi_notes.domain.signing import content_sha256, outcomes_content, session_content
 from tpi_notes.services import demo_data as D
 from tpi_notes.services.demo_outcomes import OutcomeMaker
 
@@ -163,6 +164,8 @@ class SessionMaker:
         self.record = self._patient_record(patient)
         # one object for all their sessions: the bulk writer serialises it once (db/bulk_writer.py)
         self.signed_context = {"patient": patient.signed_as, "clinic": self.letterhead}
+        # as the column stores it: the canonical form is made once per text (canonical_rows.JsonText)
+        self.context_text = canonical_rows.JsonText(json.dumps(self.signed_context))
         entries = entries_from_json((patient.signed_as or {}).get("allergy_entries"))
         self.unusable = {code: any(f.overridable for f in item_findings(entries, item))
                          for code, item in self.formulary.items()} if entries else {}
@@ -300,19 +303,11 @@ class SessionMaker:
             session["updated_at"] = session["signed_at"]
             newest = (session["signed_at"], sid)
             self.newest_signed[physician] = max(self.newest_signed.get(physician, newest), newest)
-            by_prep = [(prep_labels[p["id"]], [{"item_code": c["_code"], "lot_number": c["_lot"],
-                                                 "volume_ml": c["volume_ml"]}
-                                                for c in components if c["preparation_id"] == p["id"]])
-                       for p in preparations]
-            site_content = [dict(s, preparation=prep_labels.get(s["preparation_id"])) for s in sites]
-            finding_content = [{"code": f["rule_code"], "subject": f["subject"], "severity": f["severity"],
-                                "message": f["message"], "override_reason": f["override_reason"]} for f in findings]
             # signed as the app signs: with the patient and clinic as they stand (content version 2)
             session["signed_context"] = self.signed_context
             session["content_version"] = SIGNED_CONTEXT_VERSION
-            session["content_sha256"] = content_sha256(session_content(
-                session, diagnoses, by_prep, site_content, finding_content, signed_context=session["signed_context"],
-                outcomes=outcomes_content(scales, responses, SIGNED_CONTEXT_VERSION)), SIGNED_CONTEXT_VERSION)
+            session["content_sha256"] = self._sha256(session, diagnoses, preparations, components, prep_labels,
+                                                     sites, findings, scale_rows, response_rows)
             if rng.random() < 0.03:
                 kind, text = rng.choice(D.ADDENDA)
                 created = session["signed_at"] + timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
@@ -327,6 +322,28 @@ class SessionMaker:
         return {ProcedureSession: [session], SessionDiagnosis: diagnoses, Preparation: preparations,
                 PreparationComponent: components, Site: sites, SessionFinding: findings, Addendum: addenda,
                 SessionScale: scale_rows, PriorResponseRow: response_rows}
+
+    def _sha256(self, session: dict, diagnoses: list[dict], preparations: list[dict], components: list[dict],
+                prep_labels: dict[int, str], sites: list[dict], findings: list[dict], scales: list[dict],
+                responses: list[dict]) -> str:
+        """The signing hash (``signing.record_sha256``) straight from the rows about to be written, as `tpi-notes
+        verify` works it out from them (domain/canonical_rows.py: no content dict walked twice, and the patient's
+        signed context, the same for all their sessions, made canonical once per patient; issue 19).
+        tests/test_demo.py holds it equal to ``content_sha256(session_content(…))``."""
+        get = session.get
+        row = [get(name) for name in SESSION_COLUMNS]
+        row[-1] = self.context_text
+        preps = [(prep_labels[p["id"]], [(c["_code"], c["_lot"], c["volume_ml"], c.get("vials_opened"))
+                                         for c in components if c["preparation_id"] == p["id"]])
+                 for p in preparations]
+        site_rows = [[prep_labels.get(x["preparation_id"]) if name == "preparation" else x[name]
+                      for name in SITE_COLUMNS] for x in sorted(sites, key=lambda x: x["number"])]
+        return canonical_rows.session_sha256(
+            row, [(d["code"], d["display"]) for d in diagnoses], preps, site_rows,
+            [(f["rule_code"], f["subject"], f["severity"], f["message"], f["override_reason"]) for f in findings],
+            [(x["scale"], x["items"], x["measured_at"], x["measured_by_id"]) for x in scales],
+            [(r["prior_session_id"], r["muscle_id"], r["side"], r["relief_pct"], r["duration_weeks"], r["lasting"])
+             for r in responses])
 
     # -- what the rules say ------------------------------------------------------------------------------
     def _findings(self, patient: Any, session: dict, sites: list[dict], components: list[dict],
