@@ -49,20 +49,21 @@ def test_a_database_at_head_opens_to_a_painted_window_without_alembic_reportlab_
 
 
 FIRST_PAINT = textwrap.dedent("""
-    import json, sys
+    import gc, json, sys
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication, QLabel
 
     app = QApplication(sys.argv[:1])
     HEAVY = ("sqlalchemy", "alembic", "reportlab", "pyhanko", "cryptography", "argon2", "tpi_notes.db.engine",
-             "tpi_notes.services", "tpi_notes.reports", "tpi_notes.ui.editor.window")
+             "tpi_notes.services", "tpi_notes.reports", "tpi_notes.ui.editor.window", "tpi_notes.ui.patient_view",
+             "tpi_notes.anatomy.loader")
     seen = {}
 
     def state(window):
         return {"loaded": sorted(m for m in HEAVY if m in sys.modules),
                 "says": sorted(w.text() for w in window.findChildren(QLabel) if w.isVisible() and w.text()),
                 "enabled": sorted(a.text() for a in window.actions() if a.isEnabled() and a.isVisible()),
-                "title": window.windowTitle()}
+                "title": window.windowTitle(), "collector on": gc.isenabled()}
 
     class Paints(QObject):
         def eventFilter(self, obj, event):
@@ -98,6 +99,7 @@ FIRST_PAINT = textwrap.dedent("""
     from tpi_notes.cli import main
 
     seen["exit"] = main(["--db", sys.argv[1]])
+    seen["collector on after"] = gc.isenabled()
     seen["windows left open"] = [w.objectName() for w in app.topLevelWidgets() if w.isVisible()]
     print(json.dumps(seen))
 """)
@@ -108,7 +110,8 @@ def test_the_main_window_is_painted_before_the_database_layer_is_imported(login:
     """The real start (`tpi-notes --db FILE`): the window's frame, its menus and an empty patient list saying the
     database is being opened, is painted first; SQLAlchemy, the services, ReportLab, pyHanko and the crypto
     libraries come after it, then the login screen, then the same window is filled, still without ReportLab or
-    the session editor (nothing to recover)."""
+    the session editor (nothing to recover), and painted before the patient page is made. Python's garbage
+    collector is held off meanwhile and on again afterwards."""
     db = tmp_path / "clinic.sqlite"
     _run(str(db))  # an existing clinic at head
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TPI_NOTES_DATA_DIR": str(tmp_path / "data")}
@@ -124,6 +127,7 @@ def test_the_main_window_is_painted_before_the_database_layer_is_imported(login:
     assert seen["login for"] == "clinic.sqlite" and seen["painted before the login"] is True
     assert seen["ticks while opening"] >= 3  # SQLAlchemy and the services load off the GUI thread (≥ 0.2 s)
     assert seen["exit"] == 0 and seen["windows left open"] == []
+    assert first["collector on"] is False and seen["collector on after"] is True  # held off while starting only
     if login == "cancels":
         assert "filled" not in seen
         return
@@ -133,6 +137,9 @@ def test_the_main_window_is_painted_before_the_database_layer_is_imported(login:
     assert "&New patient…" in filled["enabled"] and "Session &history…" in filled["enabled"]
     assert not {"reportlab", "pyhanko", "alembic", "tpi_notes.reports", "tpi_notes.ui.editor.window"} & set(
         filled["loaded"])
+    # The list is filled and painted before the patient page (its body diagram, the atlas) is made.
+    assert not {"tpi_notes.ui.patient_view", "tpi_notes.anatomy.loader"} & set(filled["loaded"])
+    assert filled["collector on"] is False  # turned on again once this paint is done
 
 
 def test_a_refused_file_is_said_over_the_start_up_window_and_on_standard_error(
