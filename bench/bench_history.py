@@ -6,7 +6,9 @@ larger filter and the chart follow from the browser's worker thread). When the c
 row, and so is the longest the window's thread went without handling events while the worker charted (a
 10 ms timer's longest gap): the window never freezes. The CPU time the window's thread spent to the table
 painted is given beside the wall time: on a busy 2-core machine the wall time is mostly waiting for a core. A later page is timed as the browser asks for it
-(after the last row shown: keyset), beside the OFFSET it replaced.
+(after the last row shown: keyset), beside the OFFSET it replaced. Each header sort is a click on its column
+(Sites: the count kept on each session, migration 0025), to the table painted, both ways, and a Sites page deep
+in the history by keyset.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tpi_notes.services.context import AppContext, open_clinic
 
 REPEATS = 5
 TICK_MS = 10
+_SORT_OF: dict[int, str] = {}  # header column → sort key (ui/history/model.py SORT_COLUMNS, imported with Qt)
 
 
 def _ms(action: Callable[[], object]) -> float:
@@ -58,7 +61,9 @@ class _Window:
         from PySide6.QtWidgets import QApplication
 
         from tpi_notes.ui.history import HistoryBrowser
+        from tpi_notes.ui.history.model import SORT_COLUMNS
 
+        _SORT_OF.update(SORT_COLUMNS)
         self.app = QApplication.instance() or QApplication([])
         self.ctx = ctx
         self._browser_class = HistoryBrowser
@@ -110,6 +115,23 @@ class _Window:
         self._chart_ready(self.browser)
         return table, (time.perf_counter() - started) * 1000, table_cpu
 
+    def sort(self, column: int, descending: bool) -> tuple[float, float]:
+        """A click on ``column``'s header (twice when the first click gives the other direction): ms from the
+        click that gives ``descending`` to the table painted, and the CPU ms of this thread in that time."""
+        from PySide6.QtCore import QPoint, Qt
+        from PySide6.QtTest import QTest
+
+        header = self.browser.view.horizontalHeader()
+        point = QPoint(header.sectionViewportPosition(column) + header.sectionSize(column) // 2, header.height() // 2)
+        model = self.browser.model
+        for _ in range(3):
+            started, cpu = time.perf_counter(), time.thread_time()
+            QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=point)
+            self._painted(self.browser)
+            if model.sort_order.descending == descending and _SORT_OF.get(column) == model.sort_order.key:
+                return (time.perf_counter() - started) * 1000, (time.thread_time() - cpu) * 1000
+        raise RuntimeError(f"column {column} did not sort {'down' if descending else 'up'}")
+
     def close(self, browser) -> None:  # noqa: ANN001 - HistoryBrowser
         browser.hide()
         browser.deleteLater()
@@ -122,6 +144,26 @@ def _later_page(ctx: AppContext, rows: int) -> tuple[float, float]:
     keyset = _median(lambda: history.browse(ctx, HistoryFilter(), after=cursor))
     offset = _median(lambda: history.browse(ctx, HistoryFilter(), offset=rows), 3)
     return keyset, offset
+
+
+def _sorts(window: _Window) -> tuple[dict[str, float], dict[str, float]]:
+    """"key up/down" → median ms from a header click to the table painted, on the whole history; and the
+    window thread's CPU ms in that time."""
+    wall: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    for column, key in _SORT_OF.items():
+        for descending in (True, False):
+            samples = [window.sort(column, descending) for _ in range(3)]
+            name = f"{key} {'down' if descending else 'up'}"
+            wall[name] = statistics.median(w for w, _ in samples)
+            cpu[name] = statistics.median(c for _, c in samples)
+    return wall, cpu
+
+
+def _later_sites_page(ctx: AppContext, rows: int) -> float:
+    """ms for the Sites page after row ``rows`` (most sites first), by keyset as the browser asks for it."""
+    cursor = history.browse(ctx, HistoryFilter(), Sort("sites"), offset=rows - 1, limit=1).next_after
+    return _median(lambda: history.browse(ctx, HistoryFilter(), Sort("sites"), after=cursor))
 
 
 def run(state: dict) -> list[dict]:
@@ -150,6 +192,9 @@ def run(state: dict) -> list[dict]:
         sessions = history.browse(ctx, HistoryFilter(), limit=1).total or 0
         deep = max(min(sessions // 2, 500_000), 1)
         keyset, offset = _later_page(ctx, deep)
+        window.apply(HistoryFilter())
+        sorts, sort_cpu = _sorts(window)
+        sites_page = _later_sites_page(ctx, deep)
         window.close(window.browser)
     finally:
         ctx.close()
@@ -180,4 +225,14 @@ def run(state: dict) -> list[dict]:
          "unit": "ms", "budget": 100.0},
         {"what": f"history: the same page by OFFSET {deep:,} (before keyset; for comparison)", "measured": offset,
          "unit": "ms", "budget": 100.0},
+        {"what": "history: Sites header clicked → table painted (most sites first)", "measured": sorts["sites down"],
+         "unit": "ms", "budget": 100.0},
+        {"what": "history: Sites header clicked → table painted (fewest first)", "measured": sorts["sites up"],
+         "unit": "ms", "budget": 100.0},
+        {"what": f"history: any header sort → table painted, slowest ({max(sorts, key=sorts.__getitem__)})",
+         "measured": max(sorts.values()), "unit": "ms", "budget": 100.0},
+        {"what": f"history: any header sort, the window thread's CPU, slowest ({max(sort_cpu, key=sort_cpu.__getitem__)})",
+         "measured": max(sort_cpu.values()), "unit": "ms", "budget": 100.0},
+        {"what": f"history: a Sites page after row {deep:,} (keyset)", "measured": sites_page, "unit": "ms",
+         "budget": 100.0},
     ]
