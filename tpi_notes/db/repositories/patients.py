@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
+from math import isqrt, prod
 
 from sqlalchemy import ColumnElement, Text, bindparam, exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -161,18 +162,24 @@ def _condition(options: list[ColumnElement[bool]], scanned: ColumnElement[bool] 
 def _matches_many(s: Session, words: list[tuple[list, ColumnElement[bool] | None]], limit: int) -> bool:
     """True when walking the name order and probing beats gathering and sorting: gathering costs the matches,
     walking costs ``limit`` over the share that matches, so the two meet at sqrt(limit × patients) matches.
-    Each word's matches are counted on the token index up to that many (a millisecond); a word that needs a
-    LIKE (``scanned``) is counted as matching everyone."""
+    Each word's token ranges are counted on the key up to that many (a patient found by two ranges counts
+    twice: near enough); a word that needs a LIKE (``scanned``) is taken as matching everyone. The words'
+    shares multiply (matches ≈ patients × share₁ × share₂ …), compared in whole numbers."""
     patients = s.scalar(select(func.max(Patient.id))) or 0
-    enough = int((limit * patients) ** 0.5)
+    enough = isqrt(limit * patients)
     if not patients or enough >= patients:
         return False
-    share = 1.0
+    counts = []
     for options, scanned in words:
         if scanned is None:
-            counted = select(PatientSearchToken.patient_id).where(or_(*options)).limit(enough).subquery()
-            share *= min(1.0, (s.scalar(select(func.count()).select_from(counted)) or 0) / patients)
-    return share * patients >= enough
+            counted = 0
+            for option in options:
+                ranged = select(PatientSearchToken.patient_id).where(option).limit(enough - counted).subquery()
+                counted += s.scalar(select(func.count()).select_from(ranged)) or 0
+                if counted >= enough:
+                    break
+            counts.append(counted)
+    return prod(counts) >= enough * patients ** (len(counts) - 1) if counts else True
 
 
 def _word(token: str) -> tuple[list[ColumnElement[bool]], ColumnElement[bool] | None]:
