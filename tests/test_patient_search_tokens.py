@@ -9,9 +9,11 @@ found by the new name only; and neither the search nor the history filter reads 
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import sqlite3
+import uuid
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -228,3 +230,41 @@ def test_a_prefix_range_ends_right_after_its_last_possible_word() -> None:
     assert after_prefix("n:a\U0010ffff") == "n:b"
     assert after_prefix("n:\ud7ff") == "n:\ue000"  # the next character a stored name can hold
     assert after_prefix("\U0010ffff") is None
+
+
+@pytest.mark.skipif(not os.environ.get("TPI_NOTES_PG_URL"), reason="needs TPI_NOTES_PG_URL (.ci/with-postgres.sh)")
+def test_postgresql_finds_the_same_patients_as_sqlite(tmp_path) -> None:  # noqa: ANN001
+    """The token column compares bytewise on PostgreSQL too (COLLATE "C"), so a prefix range there finds what
+    it finds on SQLite, whatever the server's own collation."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    server = os.environ["TPI_NOTES_PG_URL"]
+    name = f"tpi_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        pg = open_clinic(make_url(server).set(database=name).render_as_string(hide_password=False),
+                         principal=ALL_PERMISSIONS)
+        lite = open_clinic(str(tmp_path / "twin.sqlite"), principal=ALL_PERMISSIONS)
+        try:
+            rng = random.Random(23)
+            people = [_random_input(rng, n) for n in range(60)]
+            for ctx in (pg, lite):
+                for data in people:
+                    create_patient(ctx, data)
+            for text in _typed(random.Random(29), people):
+                mrns = {p.mrn for p in search_patients(lite, text)}
+                assert {p.mrn for p in search_patients(pg, text)} == mrns, text
+                with lite.read() as s:
+                    assert mrns == {p.mrn for p in repo.search(s, text, 10_000)
+                                    if p.id in set(_old_ids(s, text))}, text
+        finally:
+            pg.close()
+            lite.close()
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
