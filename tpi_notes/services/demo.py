@@ -17,6 +17,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, text
 
@@ -51,7 +52,14 @@ from tpi_notes.services import demo_data as D
 from tpi_notes.services import demo_pades
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.demo_export_rows import ExportLookups
-from tpi_notes.services.demo_workers import SESSION_TABLES, Chunk, SessionPlan, Work, make_all, processes_for
+from tpi_notes.services.demo_workers import (
+    SESSION_TABLES,
+    Chunk,
+    SessionPlan,
+    Work,
+    processes_for,
+    session_makers,
+)
 
 DEMO_END = date(2026, 11, 1)
 DEMO_YEARS = 3
@@ -111,13 +119,19 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         s.flush()
         staff = _add_staff(writer, seed)
         lots = _add_lots(writer, rng, items)
-        people = _add_patients(writer, rng, patients)
         s.flush()
+        # rows packed by whoever makes them where the writer takes them so (a new SQLite file, fast_new_file below)
+        packs = writer.packs and getattr(conn.dialect, "_json_serializer", None) is None
         plan = SessionPlan(seed, {code: item.id for code, item in items.items()}, lots, staff, DEMO_END, DEMO_YEARS,
                            clinic_context(reference.clinic_info(s)),
-                           ExportLookups.read(s))  # each signed session's CSV row, as signing stores it (issue 19)
-        with fast_new_file(writer, [m.__table__ for m in SESSION_TABLES]):
-            totals, newest, processes = _add_sessions(writer, conn, rng, plan, people, sessions, processes)
+                           ExportLookups.read(s),  # each signed session's CSV row, as signing stores it (issue 19)
+                           type(conn.dialect) if packs else None)
+        processes = processes_for(sessions, packs, processes, smallest=PARALLEL_FROM)
+        with session_makers(plan, processes) as make_all:  # workers start while the patients are made
+            people = _add_patients(writer, rng, patients)
+            s.flush()
+            with fast_new_file(writer, [m.__table__ for m in SESSION_TABLES]):
+                totals, newest = _add_sessions(writer, conn, rng, make_all, people, sessions, packs)
         advance_id_sequences(conn)  # the rows above carry their own ids; PostgreSQL's sequences must follow
         # signing keys, the clinic root and a few PAdES-signed showcase notes (services/demo_pades.py)
         demo_pades.add_keys_and_signed_notes(s, ctx, staff, D.DEMO_PASSWORD, seed=seed, when=opened,
@@ -337,10 +351,11 @@ def _add_patients(writer: BulkWriter, rng: random.Random, count: int) -> list[De
     return people
 
 
-def _add_sessions(writer: BulkWriter, conn, rng: random.Random, plan: SessionPlan,  # noqa: ANN001
-                  people: list[DemoPatient], count: int, processes: int | None
-                  ) -> tuple[tuple[int, int, int, int], dict[int, tuple[datetime, int]], int]:
-    """Every session: (sites, signed, drafts, addenda), each physician's newest signature, the processes used."""
+def _add_sessions(writer: BulkWriter, conn, rng: random.Random, make_all: Any,  # noqa: ANN001
+                  people: list[DemoPatient], count: int, packs: bool
+                  ) -> tuple[tuple[int, int, int, int], dict[int, tuple[datetime, int]]]:
+    """Every session: (sites, signed, drafts, addenda) and each physician's newest signature. ``make_all`` makes
+    them (demo_workers.session_makers), packed for the writer when ``packs``."""
     # Some patients come often, most a few times: a skewed draw, capped at a session every few weeks,
     # and everyone seen at least once when there are enough sessions.
     cap = max(MAX_SESSIONS_PER_PATIENT, -(-count // len(people)))
@@ -364,10 +379,8 @@ def _add_sessions(writer: BulkWriter, conn, rng: random.Random, plan: SessionPla
         chunks[-1].append((people[index], n, first_id))
         first_id += n
         made += n
-    packs = writer.packs and writer.unguarded and getattr(conn.dialect, "_json_serializer", None) is None
-    processes = processes_for(count, packs, processes, smallest=PARALLEL_FROM)
-    if packs:
-        plan = SessionPlan(**{**plan.__dict__, "dialect": type(conn.dialect)})
+    if packs and not writer.unguarded:
+        raise RuntimeError("packed demo rows need the new file's guards set aside (fast_new_file)")
     totals = [0, 0, 0, 0]
     newest: dict[int, tuple[datetime, int]] = {}
 
@@ -383,9 +396,9 @@ def _add_sessions(writer: BulkWriter, conn, rng: random.Random, plan: SessionPla
         else:
             _flush(writer, conn, chunk.tables)
 
-    make_all(plan, [c for c in chunks if c], processes, write)
+    make_all([c for c in chunks if c], write)
     sites, signed, drafts, addenda = totals
-    return (sites, signed, drafts, addenda), newest, processes
+    return (sites, signed, drafts, addenda), newest
 
 
 def _flush(writer: BulkWriter, conn, tables: dict[type, list[dict]]) -> None:  # noqa: ANN001

@@ -3,7 +3,7 @@
 Making a session (its draws, the app's safety rules, the signing hash, the stored CSV row) is nearly all of a demo's
 time, and it needs nothing from the database: the demo builder reads the staff, formulary and lots once, hands them
 to the workers as plain data (:class:`SessionPlan`), and gives each worker a run of patients with their session
-count and first session id (:func:`make_all`). A worker returns the chunk's rows already packed for the driver
+count and first session id (:func:`session_makers`). A worker returns the chunk's rows already packed for the driver
 (db/bulk_writer.RowPacker); the builder writes chunks in patient order, so the rows, their ids and the audit chain
 are what one process would have written. Each patient's sessions come from a random stream of their own
 (demo_sessions.patient_stream) and every id follows from the session id, so the clinic is the same whatever the
@@ -18,7 +18,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -119,17 +120,23 @@ def processes_for(sessions: int, packs: bool, asked: int | None, *, smallest: in
     return max(1, min(cores, 4))
 
 
-def make_all(plan: SessionPlan, chunks: list[Work], processes: int, write: Callable[[Chunk], None]) -> None:
-    """Make every chunk and hand each to ``write`` in order (as they come from the workers)."""
+@contextmanager
+def session_makers(plan: SessionPlan, processes: int) -> Iterator[Callable[[list[Work], Callable[[Chunk], None]], None]]:
+    """A function that makes every chunk and hands each to its ``write`` in order. Workers are started here, so
+    the caller can start them early (their interpreters and imports overlap its own work) and they end with the
+    block, an error included."""
     if processes <= 1:
-        maker = ChunkMaker(plan)
-        for work in chunks:
-            write(maker.make(work))
+        def alone(chunks: list[Work], write: Callable[[Chunk], None]) -> None:
+            maker = ChunkMaker(plan)
+            for work in chunks:
+                write(maker.make(work))
+        yield alone
         return
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes, initializer=_start_worker, initargs=(plan,)) as pool:
-        for chunk in pool.imap(_make_in_worker, chunks):
-            write(chunk)
+    with multiprocessing.get_context("spawn").Pool(processes, initializer=_start_worker, initargs=(plan,)) as pool:
+        def pooled(chunks: list[Work], write: Callable[[Chunk], None]) -> None:
+            for chunk in pool.imap(_make_in_worker, chunks):
+                write(chunk)
+        yield pooled
 
 
 _WORKER: ChunkMaker | None = None
