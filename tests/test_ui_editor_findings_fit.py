@@ -15,13 +15,13 @@ from dataclasses import replace  # noqa: E402
 from datetime import date, datetime, timedelta  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QEvent, QRect, Qt  # noqa: E402
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 pytest.register_assert_rewrite("test_ui_editor_fixtures")
-from test_ui_editor_fixtures import Clinic, region  # noqa: E402
+from test_ui_editor_fixtures import Clinic, click_region, region  # noqa: E402
 
 from tpi_notes.anatomy import load_atlas  # noqa: E402
 from tpi_notes.domain import icd10  # noqa: E402
@@ -123,3 +123,27 @@ def test_a_new_sessions_stop_and_blockers_are_all_in_sight_at_1600_by_1000(  # n
     assert panel.blockers_title.isVisible()
     page = editor.tab_pages[tab]  # and the form beside it shows whole
     assert page.verticalScrollBar().maximum() == 0 and page.horizontalScrollBar().maximum() == 0, tab
+
+
+def test_the_exam_blockers_of_a_new_session_are_one_line_that_opens_the_exam(  # noqa: ANN001
+        qtbot: QtBot, make_editor, clinic: Clinic) -> None:
+    editor = make_editor()
+    for muscle, side in WALK_SITES[:4]:
+        click_region(qtbot, editor, region(muscle, "posterior", side))
+    panel = editor.findings
+    qtbot.waitUntil(lambda: not panel.timer.isActive())
+    panel.refresh_now()
+    keys = [k for k in panel.blockers if k.startswith("exam_findings[")]
+    assert len(keys) == 4  # every muscle's row is still a blocker …
+    link = panel.blockers[keys[0]]
+    assert all(panel.blockers[k] is link for k in keys)  # … listed on one line
+    assert "for 4 muscles (Upper trapezius R, L; Levator scapulae R, L)" in link.text()
+    bar = editor.tabs.tabBar()
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(editor.tabs.indexOf(
+        editor.tab_pages["post"])).center())
+    QApplication.processEvents()
+    panel.scroll.ensureWidgetVisible(link)
+    QTest.mouseClick(link, Qt.MouseButton.LeftButton, pos=QPoint(20, link.fontMetrics().height() // 2 + 1))
+    assert editor.tabs.currentWidget() is editor.tab_pages["pre"]  # the link goes to the exam table
+    qtbot.waitUntil(lambda: editor.pre.exam_findings.hasFocus()
+                    or editor.pre.exam_findings.isAncestorOf(QApplication.focusWidget()))

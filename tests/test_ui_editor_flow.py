@@ -101,9 +101,9 @@ def test_tab_walks_the_pre_procedure_form_in_reading_order(qtbot, make_editor) -
     editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
     # two columns (issue 16): down the left one, then down the right one
     order = [pre.performed_start, pre.performed_end.edit, pre.performed_end.now_button, pre.location, pre.physician,
-             pre.assistant, pre.indication, pre.diagnoses.search_edit, pre.conservative_care, pre.consent_type,
-             pre.consent_form_id, *pre.risk_boxes.values(), pre.timeout_done, pre.timeout_at.edit,
-             pre.timeout_at.now_button, pre.position, pre.antisepsis, pre.guidance, pre.pain_before]
+             pre.assistant, pre.indication, pre.diagnoses.search_edit, pre.conservative_care, pre.pain_before,
+             pre.consent_type, pre.consent_form_id, *pre.risk_boxes.values(), pre.timeout_done,
+             pre.timeout_at.edit, pre.timeout_at.now_button, pre.position, pre.antisepsis, pre.guidance]
     assert _tab_chain(pre.performed_start, order, 400)[: len(order)] == order
 
 

@@ -73,6 +73,8 @@ class BlockerRow(QWidget):
         self.line.setSpacing(8)
         link.setParent(self)
         answer.setParent(self)
+        # the answer no wider than its buttons (a pain row's own stretch would take the link's width)
+        answer.setSizePolicy(QSizePolicy.Policy.Maximum, answer.sizePolicy().verticalPolicy())
         self.line.addWidget(link, 1)
         self.line.addWidget(answer, 0, Qt.AlignmentFlag.AlignVCenter)
 
