@@ -63,7 +63,13 @@ def _mrn(rng: random.Random, n: int) -> str:
 
 def _random_input(rng: random.Random, n: int) -> PatientInput:
     return PatientInput(mrn=_mrn(rng, n), family_name=rng.choice(FAMILIES), given_name=rng.choice(GIVENS),
-                        birth_date=date(1940, 1, 1) + timedelta(days=rng.randint(0, 25_000)), sex="female")
+                        birth_date=date(1940, 1, 1) + timedelta(days=rng.randint(0, 25_000)), sex="female",
+                        allergies=rng.choice([(), (), ("latex",)]), anticoagulant=rng.choice(["", "None", "apixaban"]))
+
+
+def _flags(data: PatientInput) -> tuple[str, ...]:
+    """The list's badges this patient should carry ("None" is no anticoagulant)."""
+    return (*(("bleeding",) if data.anticoagulant == "apixaban" else ()), *(("allergy",) if data.allergies else ()))
 
 
 def _typed(rng: random.Random, people: list[PatientInput]) -> list[str]:
@@ -131,6 +137,10 @@ def test_search_finds_exactly_whom_the_like_search_found_in_the_same_order(clini
             probed += repo._matches_many(s, [repo._word(t) for t in text.split()], 8)
             assert [p.id for p in repo.search(s, text, 8)] == old[:8], text
         assert probed > 10
+    by_mrn = {p.mrn: p for p in people[25:]}  # the registered ones (the renamed demo patients keep their history)
+    listed = [p for p in search_patients(ctx, "") if p.mrn in by_mrn]
+    assert len(listed) == len(by_mrn) and {p.flags for p in listed} >= {(), ("allergy",), ("bleeding",)}
+    assert all(p.flags == _flags(by_mrn[p.mrn]) for p in listed)  # badges read from the stored JSON text
     assert sum(bool(search_patients(ctx, t)) for t in typed) > len(typed) // 2  # most strings find someone
 
 
@@ -256,8 +266,9 @@ def test_postgresql_finds_the_same_patients_as_sqlite(tmp_path) -> None:  # noqa
                 for data in people:
                     create_patient(ctx, data)
             for text in _typed(random.Random(29), people):
-                mrns = {p.mrn for p in search_patients(lite, text)}
-                assert {p.mrn for p in search_patients(pg, text)} == mrns, text
+                found = {(p.mrn, p.flags) for p in search_patients(lite, text)}
+                assert {(p.mrn, p.flags) for p in search_patients(pg, text)} == found, text
+                mrns = {mrn for mrn, _ in found}
                 with lite.read() as s:
                     assert mrns == {p.mrn for p in repo.search(s, text, 10_000)
                                     if p.id in set(_old_ids(s, text))}, text
