@@ -25,7 +25,11 @@ from tpi_notes.domain.session import Site
 from tpi_notes.ui.editor.reference import EditorReference
 from tpi_notes.ui.style import DANGER, MUTED, set_role
 
-COLUMNS = ("Drug", "Total mL", "Total mg", "Maximum", "% of max")
+# The totals' columns say only their unit (the panel's title says they are this session's totals): beside the
+# findings panel the drug's name needs the width (issue 16 item 4).
+COLUMNS = ("Drug", "mL", "mg", "Maximum", "% of max")
+HEADER_TIPS = ("", "Total volume this session", "Total dose this session",
+               "The patient's maximum for this drug", "The total as a share of the maximum")
 WARN_PCT = 80.0
 CAUTION = "#9a3412"
 
@@ -66,6 +70,8 @@ class DosePanel(QFrame):
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("dose_table")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        for column, tip in enumerate(HEADER_TIPS):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
