@@ -143,6 +143,21 @@ def _terms(sort: Sort) -> tuple[list[_Term], str | None]:
     return [_Term(PS.site_count, d), *newest], None  # sites: the count kept on the row (migration 0025)
 
 
+def _walks_patients(s: Session, flt: HistoryFilter, sort: Sort) -> bool:
+    """True when a Patient sort should walk the patients in name order (ix_patient_sort) and each one's sessions
+    (ix_procedure_session_patient) whatever the filter: a filter on the session row alone (status, physician,
+    dates) that matches BROAD_ROWS sessions or more. SQLite otherwise starts from that filter's own index and
+    sorts every match by name: 59 s for "signed" at 1,000,000 sessions, 8 s for one physician, 2 s for a
+    quarter; the walk stops after the page. A narrower filter is gathered and sorted (fewer than BROAD_ROWS).
+    SQLite only: PostgreSQL plans from its statistics."""
+    if sort.key != "patient" or flt.is_empty or has_child_conditions(flt) or flt.patient_id is not None:
+        return False
+    if s.get_bind().dialect.name != "sqlite":
+        return False
+    found = _where(select(PS.id), flt).limit(BROAD_ROWS).subquery()
+    return (s.scalar(select(func.count()).select_from(found)) or 0) >= BROAD_ROWS
+
+
 def _after(terms: list[_Term], cursor: Sequence[object]) -> list[ColumnElement[bool]]:
     """Keyset paging: the rows that come after ``cursor`` (the sort values of the last row shown), as
     (t1 after c1) OR (t1 = c1 AND t2 after c2) OR …, led by a plain range on the first term for the index."""
@@ -255,7 +270,11 @@ def page_ids(s: Session, flt: HistoryFilter, sort: Sort, offset: int, limit: int
         return ids, None if broad and direct is None else count(s, flt), cursor
     keys = [t.column for t in terms]
     columns = (PS.id, func.count().over().label("total"), *keys) if windowed else (PS.id, *keys)
-    query = _where(select(*columns), flt, correlated=probing)
+    if joined == "patient" and _walks_patients(s, flt, sort):
+        # The filter as one expression no index answers, so the plan is the walk in name order.
+        query = select(*columns).where(func.coalesce(and_(*conditions(flt)), False).is_(True))
+    else:
+        query = _where(select(*columns), flt, correlated=probing)
     if joined == "patient":
         query = query.join(Patient, Patient.id == PS.patient_id)
     elif joined == "user":
