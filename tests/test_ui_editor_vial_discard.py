@@ -139,3 +139,16 @@ def test_a_vial_found_discarded_elsewhere_when_taken_is_offered_no_more(  # noqa
     # read again the moment it was found gone: not offered again for the next 30 s
     assert _lots_words(qtbot, editor) == ""
     assert not editor.syringes.box("A").rows[0].open_vial_button.isVisible()
+
+
+def test_a_vial_past_its_limit_is_discarded_where_the_row_says_to(  # noqa: ANN001
+        qtbot: QtBot, make_editor, clinic: Clinic, answers: dict) -> None:
+    open_vials.record_opened(clinic.ctx, "lidocaine-1", "LID-A1", ROOM, at=datetime.now() - timedelta(days=30))
+    editor = _editor(make_editor, clinic, Preparation("A", (Component("lidocaine-1", 5.0),)))
+    _syringes_tab(editor)
+    row = editor.syringes.box("A").rows[0]
+    assert "Discard it and open a new vial" in row.vial_note.text() and not row.open_vial_button.isVisible()
+    _click(row.discard_button)
+    assert "LID-A1" in answers["calls"][-1][2]
+    assert open_vials.list_open(clinic.ctx) == []
+    assert not row.vial_note.text() and not row.discard_button.isVisible()

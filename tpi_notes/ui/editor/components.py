@@ -159,7 +159,8 @@ class ComponentRow(QObject):
         self.vial_line.hide()
         self._desk: VialDesk | None = None
         self._offered: OpenVial | None = None
-        self._vial: OpenVial | None = None  # the open vial the line names (offered or drawn from): Discard ends it
+        # the open vial the line names (offered, drawn from, or refused past its limit): Discard ends it
+        self._vial: OpenVial | None = None
         self.error = QLabel(parent)
         self.error.setWordWrap(True)
         set_role(self.error, "field-error")
@@ -245,7 +246,8 @@ class ComponentRow(QObject):
         elif refused:
             note = refused[0]
         record = self._offered is None and drawn_from is None and bool(chosen) and self._desk is not None
-        self._vial = self._offered or drawn_from
+        past = self._desk.past_use(code, self._day()) if self._desk and code and refused else []
+        self._vial = self._offered or drawn_from or (past[0] if past and note == refused[0] else None)
         self.open_vial_button.setVisible(self._offered is not None)
         self.record_button.setVisible(record)
         self.discard_button.setVisible(self._vial is not None and self._desk is not None and self._desk.can_discard)

@@ -14,7 +14,7 @@ from time import monotonic
 
 from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.formulary import Lot
-from tpi_notes.domain.open_vials import OpenVial, offers
+from tpi_notes.domain.open_vials import OpenVial, offers, room_key, vial_problem
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import open_vials, vial_scan
 from tpi_notes.services.context import AppContext
@@ -60,6 +60,14 @@ class VialDesk:
         if monotonic() - self._read_at > RELOAD_S:
             self._reload()
         return offers(self.vials, item_code, self.room(), self.reference.patient.id, self.at(day))
+
+    def past_use(self, item_code: str, day: date) -> list[OpenVial]:
+        """The item's multi-dose vials open in this room that may no longer be used (past 28 days, lot expired),
+        latest opened first: those the row's refusal says to discard."""
+        at, room, patient = self.at(day), room_key(self.room()), self.reference.patient.id
+        gone = [v for v in self.vials if v.item_code == item_code and room_key(v.room) == room and not v.single_dose
+                and v.opened_at <= at and vial_problem(v, patient, at)]
+        return sorted(gone, key=lambda v: v.opened_at, reverse=True)
 
     def take(self, vial: OpenVial, day: date) -> OpenVial:
         try:
