@@ -43,6 +43,7 @@ SIZED_ROWS = 100
 """Rows (besides those in view) the date-of-birth and MRN columns are sized to: all 500 of a first page cost
 about 60 ms more at start-up and at every keystroke, for widths that rows of one format hardly change."""
 PATIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_ANSWERED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, PATIENT_ID_ROLE)
 _HEADERS = ("Name", "Date of birth", "MRN")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -80,6 +81,8 @@ class PatientListModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in _ANSWERED_ROLES:
+            return None  # the view asks about ten roles a cell at every paint and sizing: most need no row
         patient = self.patient_at(index.row()) if index.isValid() else None
         if patient is None:
             return None
