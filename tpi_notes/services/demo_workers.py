@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -132,11 +133,19 @@ def session_makers(plan: SessionPlan, processes: int) -> Iterator[Callable[[list
                 write(maker.make(work))
         yield alone
         return
-    with multiprocessing.get_context("spawn").Pool(processes, initializer=_start_worker, initargs=(plan,)) as pool:
+    # A worker that dies (or cannot start: a caller's main script without the `if __name__ == "__main__"` guard
+    # that ``spawn`` needs) breaks the pool with an error rather than leaving the build waiting for it.
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(plan,))
+    try:
+        for _ in range(processes):
+            pool.submit(int)  # every worker started now, not at the first chunk
         def pooled(chunks: list[Work], write: Callable[[Chunk], None]) -> None:
-            for chunk in pool.imap(_make_in_worker, chunks):
+            for chunk in pool.map(_make_in_worker, chunks):
                 write(chunk)
         yield pooled
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _WORKER: ChunkMaker | None = None
