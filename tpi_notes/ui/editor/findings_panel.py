@@ -272,6 +272,7 @@ class FindingsPanel(QFrame):
         self.blockers_title = QLabel(self)  # on the title's line: the count stays in sight whatever is scrolled
         self.blockers_title.setObjectName("blockers_title")
         self.blockers_title.setStyleSheet("font-weight: 600;")
+        self.blockers_title.setWordWrap(True)  # a narrow window: under itself, never clipped
         header.addWidget(self.blockers_title, 1)
         self.blockers_layout = QVBoxLayout()
         self.blockers_layout.setContentsMargins(0, 0, 0, 0)

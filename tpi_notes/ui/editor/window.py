@@ -185,7 +185,7 @@ class SessionEditor(QMainWindow):
         below.addWidget(self.findings, 3)
         below.addWidget(self.dose, 2)
         column.addLayout(below)
-        for panel, least in ((self.findings, 360), (self.dose, 300)):  # the widths by the stretch alone: the
+        for panel, least in ((self.findings, 360), (self.dose, 340)):  # the widths by the stretch alone: the
             panel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # dose table's hint
             panel.setMinimumWidth(least)  # would otherwise take half
         self.findings.setMinimumHeight(160)  # a stop, the blockers and the codes stay in view beside the forms
