@@ -25,6 +25,8 @@ from test_ui_editor_fixtures import Clinic  # noqa: E402
 
 from tpi_notes.db.models import AuditEvent  # noqa: E402
 from tpi_notes.db.models import OpenVial as VialRow  # noqa: E402
+from tpi_notes.domain.errors import NotFoundError  # noqa: E402
+from tpi_notes.domain.permissions import PermissionDenied, Principal  # noqa: E402
 from tpi_notes.domain.session import Component, Preparation  # noqa: E402
 from tpi_notes.services import drafts, open_vials  # noqa: E402
 from tpi_notes.ui.editor.window import SessionEditor  # noqa: E402
@@ -152,3 +154,16 @@ def test_a_vial_past_its_limit_is_discarded_where_the_row_says_to(  # noqa: ANN0
     assert "LID-A1" in answers["calls"][-1][2]
     assert open_vials.list_open(clinic.ctx) == []
     assert not row.vial_note.text() and not row.discard_button.isVisible()
+
+
+def test_discarding_is_for_who_prepares_drafts_and_happens_once(clinic: Clinic) -> None:
+    ctx = clinic.ctx
+    vial = open_vials.record_opened(ctx, "lidocaine-1", "LID-A1", ROOM, at=datetime.now() - timedelta(hours=1))
+    ctx.act_as(Principal.operating_system("someone"))  # reads, prints, exports: never changes the stock records
+    with pytest.raises(PermissionDenied):
+        open_vials.discard_open_vial(ctx, vial.id)
+    ctx.act_as(Principal.for_user(clinic.nurse_id, "bruiz", "Ben Ruiz", ("nurse",)))
+    gone = open_vials.discard_open_vial(ctx, vial.id)
+    assert gone.lot_number == "LID-A1"
+    with pytest.raises(NotFoundError, match="no longer recorded as open"):  # twice (another workstation too)
+        open_vials.discard_open_vial(ctx, vial.id)
