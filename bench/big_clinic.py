@@ -30,7 +30,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 CACHE = Path(os.environ.get("TPI_NOTES_BENCH_CACHE", Path.home() / ".cache" / "tpi-notes-bench"))
 BUILT_FROM = ["tpi_notes/db/migrations/versions", "tpi_notes/services/demo.py", "tpi_notes/services/demo_data.py",
               "tpi_notes/services/demo_sessions.py", "tpi_notes/services/demo_outcomes.py",
-              "tpi_notes/services/demo_export_rows.py", "tpi_notes/db/bulk_writer.py"]
+              "tpi_notes/services/demo_export_rows.py", "tpi_notes/services/demo_workers.py",
+              "tpi_notes/db/bulk_writer.py"]
 
 
 def _digest() -> str:
