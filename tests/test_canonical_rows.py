@@ -208,3 +208,27 @@ def test_a_changed_child_row_deep_in_the_second_page_is_caught(
     conn.close()
     assert integrity.tampered_session_ids(ctx, patient) == {lot} | ({site, diagnosis} & _sessions_of(db_path, patient))
     assert item  # the lot swapped is one of the same drug: only its number tells
+
+
+def test_a_site_pointed_at_another_sessions_syringe_of_the_same_label_is_caught(
+        ctx: AppContext, db_path: Path) -> None:
+    """A site names its syringe by the label of its own session's syringe of that id (session_records): pointed at
+    another session's syringe "A" (the same label) it no longer names one, and the content no longer matches, even
+    when both sessions are read in the same page (verify once took the label from any syringe of the page)."""
+    build_demo(ctx, patients=8, sessions=60, seed=11)
+    conn = _unlocked(db_path)
+    site_id, sid, other_prep = conn.execute(
+        "SELECT t.id, s.id, o.id FROM site t JOIN procedure_session s ON s.id = t.session_id"
+        " JOIN preparation p ON p.id = t.preparation_id"
+        " JOIN preparation o ON o.label = p.label AND o.session_id <> s.id"
+        " JOIN procedure_session os ON os.id = o.session_id AND os.status = 'signed'"
+        " WHERE s.status = 'signed' ORDER BY t.id LIMIT 1").fetchone()
+    conn.execute("UPDATE site SET preparation_id = ? WHERE id = ?", (other_prep, site_id))
+    conn.commit()
+    conn.close()
+
+    assert not integrity.session_is_intact(ctx, sid)  # the record path
+    report = integrity.verify_database(ctx)  # every session in one page
+    assert [t[0] for t in report.tampered] == [sid]
+    assert report.tampered[0][2].startswith("content does not match its signature")
+    assert integrity.tampered_session_ids(ctx) == {sid}

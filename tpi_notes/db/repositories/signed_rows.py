@@ -11,8 +11,10 @@ them, so the canonical bytes are the record path's.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Text, bindparam, select, type_coerce
@@ -41,9 +43,13 @@ _HEAD = (_S.id, _S.status, Patient.mrn, _S.content_sha256, _S.signature)
 _SITE = Site.__table__.c
 _JSON = ("exam_findings", "consent_risks", "signed_context")
 _JSON_AT = tuple(SESSION_COLUMNS.index(name) for name in _JSON)
-# SITE_COLUMNS with the syringe's id where its label goes.
-_SITE_ROW = tuple(_SITE[name if name != "preparation" else "preparation_id"] for name in SITE_COLUMNS)
-_LABEL = SITE_COLUMNS.index("preparation")
+_PREPARATION = Preparation.__table__
+# SITE_COLUMNS, the syringe's label joined where it goes: the label of the session's own syringe of that id (what
+# session_records gives a site: the labels of the session's syringes by id), None without one.
+_SITE_ROW = tuple(_SITE[name] if name != "preparation" else _PREPARATION.c.label for name in SITE_COLUMNS)
+_SITE_PREPARATION = Site.__table__.outerjoin(_PREPARATION, (_PREPARATION.c.id == _SITE.preparation_id)
+                                             & (_PREPARATION.c.session_id == _SITE.session_id))
+_SESSION_ID = itemgetter(0)
 
 
 @dataclass
@@ -93,13 +99,13 @@ class _Rows:
         rows = self.conn.connection.driver_connection.execute(sql, [values[n] for n in compiled.positiontup]).fetchall()
         if not processors:
             return rows
-        out = []
-        for row in rows:
-            row = list(row)
-            for i, process in processors:
-                row[i] = process(row[i])
-            out.append(row)
-        return out
+        if not rows:
+            return rows
+        # A column at a time: each processor mapped over its column at C speed, the rows zipped back (tuples).
+        columns: list[Iterable[Any]] = list(zip(*rows, strict=True))
+        for i, process in processors:
+            columns[i] = map(process, columns[i])
+        return list(zip(*columns, strict=True))
 
 
 def pages(s: Session, batch: int, patient_id: int | None = None) -> Iterator[SignedPage]:
@@ -151,8 +157,8 @@ class _Children:
             .order_by(PreparationComponent.preparation_id, PreparationComponent.position))
         self.preparations = (select(Preparation.id, Preparation.session_id, Preparation.label)
                              .where(where(Preparation.session_id)).order_by(Preparation.session_id, Preparation.label))
-        self.sites = (select(_SITE.session_id, *_SITE_ROW).where(where(_SITE.session_id))
-                      .order_by(_SITE.session_id, _SITE.number))
+        self.sites = (select(_SITE.session_id, *_SITE_ROW).select_from(_SITE_PREPARATION)
+                      .where(where(_SITE.session_id)).order_by(_SITE.session_id, _SITE.number))
         self.diagnoses = (select(SessionDiagnosis.session_id, SessionDiagnosis.code, SessionDiagnosis.display)
                           .where(where(SessionDiagnosis.session_id))
                           .order_by(SessionDiagnosis.session_id, SessionDiagnosis.position))
@@ -174,20 +180,14 @@ class _Children:
 
     def read(self, run: _Rows, page: SignedPage, params: dict[str, Any]) -> SignedPage:
         wanted = {x.id for x in page.sessions}
-        labels: dict[int, str] = {}
         components: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for sid, pid, code, lot, volume, vials in run(self.components, **params):
             if sid in wanted:
                 components[pid].append((code, lot, volume, vials))
         for pid, sid, label in run(self.preparations, **params):
             if sid in wanted:
-                labels[pid] = label
                 page.preparations[sid].append((label, components[pid]))
-        for sid, *row in run(self.sites, **params):
-            if sid in wanted:
-                pid = row[_LABEL]
-                row[_LABEL] = labels.get(pid) if pid else None
-                page.sites[sid].append(row)
+        _group(run(self.sites, **params), page.sites, wanted)
         _group(run(self.diagnoses, **params), page.diagnoses, wanted)
         _group(run(self.findings, **params), page.findings, wanted)
         _group(run(self.responses, **params), page.responses, wanted)
@@ -203,6 +203,7 @@ class _Children:
 
 
 def _group(rows: Sequence[Sequence[Any]], into: dict[int, list[Any]], wanted: set[int]) -> None:
-    for sid, *row in rows:
+    """Each row without its leading session id, under that id (rows come by session: one look-up a run)."""
+    for sid, run in groupby(rows, _SESSION_ID):
         if sid in wanted:
-            into[sid].append(row)
+            into[sid].extend([row[1:] for row in run])
