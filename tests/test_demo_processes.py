@@ -77,3 +77,30 @@ def test_small_demos_stay_in_one_process(tmp_path: Path) -> None:
         assert demo.build_demo(ctx, patients=20, sessions=120, seed=5).processes == 1
     finally:
         ctx.close()
+
+
+def test_a_worker_that_fails_fails_the_build_and_leaves_the_file_as_it_was(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error in a worker reaches the builder, whose one transaction rolls back: no half-built clinic."""
+    made = demo._add_patients
+
+    def one_broken(writer, rng, count):  # noqa: ANN001, ANN202 - the function's own signature
+        people = made(writer, rng, count)
+        people[-1].profile = "no such profile"  # the worker making this patient's sessions fails on it
+        return people
+
+    monkeypatch.setattr(demo, "_add_patients", one_broken)
+    monkeypatch.setattr(demo, "CHUNK_SESSIONS", 40)
+    path = tmp_path / "broken.sqlite"
+    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
+    try:
+        with pytest.raises(KeyError, match="no such profile"):
+            demo.build_demo(ctx, patients=30, sessions=240, seed=3, processes=2)
+    finally:
+        ctx.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT count(*) FROM patient").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM procedure_session").fetchone() == (0,)
+    finally:
+        conn.close()
