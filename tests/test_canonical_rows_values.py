@@ -11,7 +11,7 @@ through the database on a whole clinic; this one covers the values a clinic rare
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import example, given, settings
@@ -36,7 +36,8 @@ _TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12) | st.sam
 _FLOAT = st.floats(allow_nan=False) | st.sampled_from(
     [0.1, 1.0, 2.5, 2.50, -0.0, 0.0, -3.25, 0.1 + 0.2, 1e-7, 123456.1234567, 1e300, float("inf"), float("-inf")])
 _INT = st.integers() | st.sampled_from([0, -1, 2**63, -(2**70)])
-_TIME = st.datetimes(min_value=datetime(1, 1, 1, 0, 0, 1)) | st.datetimes(timezones=st.just(timezone(timedelta(hours=-5))))
+_TIME = st.datetimes(min_value=datetime(1, 1, 1, 0, 0, 1)) | st.datetimes(timezones=st.sampled_from(
+    [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30, seconds=7, microseconds=9))]))
 # A value of another type than its column's: what a cell changed outside the program can hold.
 _ODD = st.none() | st.booleans() | _INT | _FLOAT | _TEXT | st.dates() | st.lists(_TEXT, max_size=2)
 

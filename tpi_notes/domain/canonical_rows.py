@@ -113,8 +113,9 @@ _INLINE = {
     "float": "((_repr_float(_r) if (_r := _round({v}, 6)) - _r == 0.0 else _float(_r)) if {v}.__class__ is float"
              " else 'null' if {v} is None else _leaf({v}))",
     "bool": "(('true' if {v} else 'false') if {v}.__class__ is bool else 'null' if {v} is None else _leaf({v}))",
-    # naive or not, isoformat writes digits, '-', ':', 'T' and '+' only: nothing to escape
-    "time": "('\"' + {v}.replace(microsecond=0).isoformat() + '\"' if {v}.__class__ is datetime else _leaf({v}))",
+    # _normalise's v.replace(microsecond=0).isoformat(), without the copy; naive or not, it writes digits, '-', ':',
+    # 'T' and '+' only: nothing to escape
+    "time": "('\"' + {v}.isoformat(timespec='seconds') + '\"' if {v}.__class__ is datetime else _leaf({v}))",
     "raw": "{v}",  # already JSON text
 }
 _NAMESPACE = {"_str": encode_basestring, "_int": int.__repr__, "_float": _float, "_leaf": _leaf, "_canonical": canonical,
