@@ -331,7 +331,9 @@ class OutcomesPanel(QFrame):
                     at = draft.performed_start  # charted on another day (a back-dated session): as of the visit
                 scales.append(ScaleScore(code, items, at, by))
         scales.sort(key=lambda s: s.scale)  # as the session's rows are read back: an untouched draft is unchanged
-        return replace(draft, scales=tuple(scales), prior_responses=self._kept + self._responses(draft))
+        # the responses too, in the order their rows are read back (prior session, muscle, side), not the table's
+        responses = sorted(self._kept + self._responses(draft), key=lambda r: (r.prior_session_id, r.muscle_id, r.side))
+        return replace(draft, scales=tuple(scales), prior_responses=tuple(responses))
 
     def _responses(self, draft: SessionDraft) -> tuple[PriorResponse, ...]:
         prior = self.prior
