@@ -505,11 +505,14 @@ def _same_pdf(entity: str, detail: str) -> str:
 
 def test_the_audit_trail_screen_agrees_with_sqlite(demo_pair: tuple[AppContext, AppContext], tmp_path: Path) -> None:
     physicians = [uid for uid, _label in history.filter_choices(demo_pair[0]).physicians]
+    # An addendum event names one the demo made (its ids follow its sessions'), or verify rightly reports it missing.
+    add_id, add_sid, add_pid = _sql(demo_pair[0], "SELECT a.id, a.session_id, s.patient_id FROM addendum a "
+                                    "JOIN procedure_session s ON s.id = a.session_id ORDER BY a.id LIMIT 1")[0]
     events = [  # (day, user index or None, action, entity, entity id, patient id, detail)
         (1, 0, "view", "patient", 3, 3, ""), (1, 1, "print", "session", 7, 2, "aftercare sheet, language es"),
         (2, 1, "sign", "session", 7, 2, "sha256 abc"), (2, None, "export", "history", None, None, "50%_done.csv"),
         (3, 0, "change", "patient", 4, 4, "fields: phone"), (5, None, "verify", "database", None, None, "intact"),
-        (6, 1, "addendum", "addendum", 1, 5, "Late_Entry to session 11"), (7, 0, "view", "patient", 5, 5, "Opened"),
+        (6, 1, "addendum", "addendum", add_id, add_pid, f"Late_Entry to session {add_sid}"), (7, 0, "view", "patient", 5, 5, "Opened"),
     ]
     pages = []
     demo_events = [_one(ctx, "SELECT count(*) FROM audit_event") for ctx in demo_pair]
