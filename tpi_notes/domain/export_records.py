@@ -279,9 +279,12 @@ def medication_lines(session: ExportSession, doses: DoseSummary,
 
 
 def export_record(session: ExportSession, formulary: Mapping[str, FormularyItem], payer_profile: str,
-                  rules: Callable[[date], RuleSet | None] = rules_on) -> ExportRecord:
-    """Dose and code ``session`` the way its note is: ``dose_summary`` and ``derive_codes`` by its date's rules."""
-    doses = dose_summary(session, formulary, session.patient.weight_kg)
+                  rules: Callable[[date], RuleSet | None] = rules_on, *,
+                  doses: DoseSummary | None = None) -> ExportRecord:
+    """Dose and code ``session`` the way its note is: ``dose_summary`` and ``derive_codes`` by its date's rules.
+    ``doses``: ``dose_summary`` of the same sites and syringes at the patient's weight, when the caller has it."""
+    if doses is None:
+        doses = dose_summary(session, formulary, session.patient.weight_kg)
     ruleset = rules(session.performed_start.date())
     if ruleset is None:
         coding = Coding((), (), tuple(d.code for d in session.diagnoses),

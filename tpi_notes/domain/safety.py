@@ -53,6 +53,9 @@ class SafetyInput:
     lot_expiry: Mapping[tuple[str, str], object] = field(default_factory=dict)
     payer_profile: str = "medicare"  # the clinic's payer profile (e-stim codes, LCD checks)
     group_once: bool | None = None  # a group and its own part counted once (None: as the session says)
+    # the draft's dose summary at the patient's weight when the caller has it already (the demo works it out once
+    # per session for the rules, the steroid total and the stored CSV row); None: worked out here
+    doses: DoseSummary | None = None
 
 
 def steroid_mpe(doses: DoseSummary, formulary: Mapping[str, FormularyItem]) -> float:
@@ -68,7 +71,7 @@ def evaluate(data: SafetyInput) -> list[Finding]:
     start: datetime = d.performed_start  # type: ignore[attr-defined]
     used_items = {c.item_code for prep in preps for c in prep.components if c.item_code in data.formulary}
     injected = [s for s in sites if s.technique == "injection"]
-    doses = dose_summary(d, data.formulary, p.weight_kg)
+    doses = data.doses if data.doses is not None else dose_summary(d, data.formulary, p.weight_kg)
     out: list[Finding] = []
 
     for flag, label in (("pregnant", "pregnancy"), ("breastfeeding", "breastfeeding")):

@@ -21,6 +21,7 @@ from tpi_notes.db.models import FormularyItem, Lot
 from tpi_notes.db.repositories import export_rows, reference
 from tpi_notes.db.repositories.stored_export_rows import storable
 from tpi_notes.domain.allergies import entries_from_json
+from tpi_notes.domain.dosing import DoseSummary
 from tpi_notes.domain.export_csv import csv_row, row_format, stored_parts
 from tpi_notes.domain.export_records import (
     ExportAddendum,
@@ -98,15 +99,19 @@ class ExportRowMaker:
         self.current = (row["id"], known)
         return known
 
-    def rows(self, record: dict[str, list[dict]], patient_row: dict[str, Any]) -> list[dict[str, Any]]:
-        """The stored row of the session in ``record`` (the demo's rows by table name), if it is signed."""
+    def rows(self, record: dict[str, list[dict]], patient_row: dict[str, Any],
+             doses: tuple[float | None, DoseSummary] | None = None) -> list[dict[str, Any]]:
+        """The stored row of the session in ``record`` (the demo's rows by table name), if it is signed.
+        ``doses``: (weight, dose summary) the rules worked out for the same sites and syringes; used when the
+        patient as signed has that weight (the summary's maxima follow it), else worked out again."""
         session = record["procedure_session"][0]
         if session["status"] != "signed":
             return []
         x = self.session(record, patient_row)
         if not storable(x):
             return []
-        head, tail = stored_parts(csv_row(export_record(x, self.formulary, self.profile)))
+        known = doses[1] if doses is not None and doses[0] == x.patient.weight_kg else None
+        head, tail = stored_parts(csv_row(export_record(x, self.formulary, self.profile, doses=known)))
         return [{"session_id": x.id, "format_version": self.format, "payer_profile": self.profile, "head": head,
                  "tail": tail}]
 

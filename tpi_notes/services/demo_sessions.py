@@ -25,7 +25,7 @@ from tpi_notes.domain.addenda import addendum_content_sha256
 from tpi_notes.domain.allergies import entries_from_json, item_findings, resolve
 from tpi_notes.domain.canonical_rows import SESSION_COLUMNS, SITE_COLUMNS
 from tpi_notes.domain.consent_risks import applicable_risks
-from tpi_notes.domain.dosing import dose_summary
+from tpi_notes.domain.dosing import DoseSummary, dose_summary
 from tpi_notes.domain.findings import FindingOverride, apply_overrides
 from tpi_notes.domain.formulary import load_default_formulary
 from tpi_notes.domain.history_answers import History
@@ -160,6 +160,9 @@ class SessionMaker:
         rng = self.rng = patient_stream(self.seed, patient.id)
         self.sid = first_id - 1
         self.history: list[PastSession] = []
+        # session id -> (weight, dose summary) the rules used, for the stored CSV row (demo_export_rows): worked
+        # out once per session, not once for the rules, once for the steroid total and once for the row (issue 19)
+        self.doses: dict[int, tuple[float | None, DoseSummary]] = {}
         self.outcomes.start_patient(patient.id)
         self.record = self._patient_record(patient)
         # one object for all their sessions: the bulk writer serialises it once (db/bulk_writer.py)
@@ -374,7 +377,10 @@ class SessionMaker:
                                 antisepsis=session["antisepsis"])
         day = session["performed_start"].date()
         rules = self.rules.get(day) or self.rules.setdefault(day, rules_for(day))
-        found = evaluate(SafetyInput(record, chart, self.formulary, self.atlas, rules, tuple(self.history)))
+        doses = dose_summary(chart, self.formulary, record.weight_kg)
+        self.doses[session["id"]] = (record.weight_kg, doses)
+        found = evaluate(SafetyInput(record, chart, self.formulary, self.atlas, rules, tuple(self.history),
+                                     doses=doses))
         # No icd10_set_not_valid here: FY2026 and FY2027 ship (from 2025-10-01), so the demo's sessions before
         # them, three in five, would carry it; the demo says so once instead (icd10.shipped_only_note, printed by
         # `tpi-notes demo`).
@@ -386,7 +392,8 @@ class SessionMaker:
             # the corticosteroid given, for the next sessions' rules; none without a steroid in a syringe
             steroid = any(self.formulary[c.item_code].agent_class == "corticosteroid"
                           for p in preps for c in p.components)
-            mpe = steroid_mpe(dose_summary(chart, self.formulary, None), self.formulary) if steroid else 0.0
+            # the mg totals do not depend on the weight (only the maxima do): the rules' summary serves
+            mpe = steroid_mpe(doses, self.formulary) if steroid else 0.0
             self.history.append(PastSession(session["id"], session["performed_start"],
                                             any(x.technique == "injection" for x in domain_sites),
                                             frozenset((x.muscle_id, x.side) for x in domain_sites

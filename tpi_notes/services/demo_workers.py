@@ -96,7 +96,8 @@ class ChunkMaker:
                 for model, rows in record.items():
                     tables[model].extend(rows)
                 tables[SessionExportRow].extend(self.exports.rows(
-                    {m.__tablename__: rows for m, rows in record.items()}, patient.row))
+                    {m.__tablename__: rows for m, rows in record.items()}, patient.row,
+                    maker.doses.get(record[ProcedureSession][0]["id"])))
                 chunk.sites += len(record[Site])
                 chunk.addenda += len(record[Addendum])
                 if record[ProcedureSession][0]["status"] == "signed":
