@@ -21,7 +21,7 @@ ROW_SOURCES = (
     "domain/rules.py", "db/repositories/export_rows.py", "services/demo_export_rows.py",
 )
 PINNED = {
-    1: "bed278c60826a19b",  # export_record takes the dose summary the demo's rules worked out (the same values)
+    1: "7c02a6112d6f7d51",  # export_record takes the demo rules' dose summary; NDC and cell text memoized/fast path (the same values)
 }
 
 

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from tpi_notes.domain.findings import Finding
@@ -36,6 +36,7 @@ _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
 # -- the data ------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=4096)  # a pure function of the text; the rules fold the same few names for every session
 def key(text: str) -> str:
     """Folded (case, accents) with punctuation as spaces: "Kenalog-40" -> "kenalog 40"."""
     decomposed = unicodedata.normalize("NFKD", _PARENTHESES.sub(" ", text or "")).casefold()

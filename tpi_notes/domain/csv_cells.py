@@ -11,6 +11,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: object) -> str:
     """The cell text: None → "", numbers as they are (a negative number stays a number), text neutralised."""
+    if type(value) is str:  # most cells: the same as the last line, without the checks before it
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -10,6 +10,7 @@ is only accepted with its dashes). The 11-digit 5-4-2 form is accepted with or w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 FORMS = ((4, 4, 2), (5, 3, 2), (5, 4, 1), (5, 4, 2), (6, 4, 2))
 HINT = ("An NDC has three groups of digits: 4-4-2, 5-3-2 or 5-4-1 (10 digits), 5-4-2 (11, the billing form) or "
@@ -56,6 +57,7 @@ def parse_ndc(text: str) -> Ndc:
     raise ValueError(f"“{text.strip()}” is not an NDC. {HINT}")
 
 
+@lru_cache(maxsize=1024)  # a pure function of the text: a clinic has a few lots, an export reads them per site
 def billing_ndc(text: str | None) -> str:
     """The 11-digit billing form of a stored NDC, "" when there is none or it cannot be read."""
     if not text or not text.strip():
