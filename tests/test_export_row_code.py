@@ -21,7 +21,7 @@ ROW_SOURCES = (
     "domain/rules.py", "db/repositories/export_rows.py", "services/demo_export_rows.py",
 )
 PINNED = {
-    1: "7c02a6112d6f7d51",  # export_record takes the demo rules' dose summary; NDC and cell text memoized/fast path (the same values)
+    1: "d18ed097ad283cca",  # the demo's dose summary reused; NDC, cell text, per-syringe dose arithmetic once (the same values)
 }
 
 

@@ -31,8 +31,9 @@ def applicable_risks(sites: Sequence[object], preparations: Sequence[object],
     out: list[str] = []
     if any(site_near_lung(atlas, s) for s in sites):
         out.append(NEAR_LUNG_RISK)
+    preps = tuple(preparations)  # once, not once per site
     steroid = any(formulary[code].agent_class == "corticosteroid" and mg > 0
-                  for s in sites for code, mg in site_doses(s, tuple(preparations), formulary).items()  # type: ignore[arg-type]
+                  for s in sites for code, mg in site_doses(s, preps, formulary).items()  # type: ignore[arg-type]
                   if code in formulary)
     if steroid:
         out.extend(STEROID_RISKS)

@@ -73,16 +73,28 @@ def dose_summary(draft: object, formulary: Mapping[str, FormularyItem], weight_k
     mg: dict[str, float] = {}
     ml: dict[str, float] = {}
     injected = 0.0
+    # per syringe label: its concentrations and each drug's share of its volume, worked out once rather than once
+    # per site (the same arithmetic as site_doses, so the same floats; the demo sums 100,000 sessions)
+    syringes: dict[str, tuple[dict[str, float], dict[str, float] | None]] = {}
     for site in sites:
-        doses = site_doses(site, preps, formulary)
-        if doses:
-            injected += site.volume_ml or 0.0
-        prep = next((p for p in preps if p.label == site.preparation_label), None)
-        for code, value in doses.items():
-            mg[code] = mg.get(code, 0.0) + value
-            if prep is not None and prep.total_ml > 0:
-                share = sum(c.volume_ml for c in prep.components if c.item_code == code) / prep.total_ml
-                ml[code] = ml.get(code, 0.0) + (site.volume_ml or 0.0) * share
+        label = site.preparation_label
+        if site.technique != "injection" or not site.volume_ml or not label:
+            continue  # site_doses gives nothing: no mg, no mL, not injected
+        known = syringes.get(label)
+        if known is None:
+            prep = next((p for p in preps if p.label == label), None)
+            conc = concentrations(prep, formulary) if prep is not None else {}
+            shares = {code: sum(c.volume_ml for c in prep.components if c.item_code == code) / prep.total_ml
+                      for code in conc} if prep is not None and prep.total_ml > 0 else None
+            known = syringes[label] = (conc, shares)
+        conc, shares = known
+        if not conc:
+            continue
+        injected += site.volume_ml or 0.0
+        for code, per_ml in conc.items():
+            mg[code] = mg.get(code, 0.0) + site.volume_ml * per_ml
+            if shares is not None:
+                ml[code] = ml.get(code, 0.0) + (site.volume_ml or 0.0) * shares[code]
     rows, warnings = [], []
     la_fraction = 0.0
     la_unknown = False
