@@ -1,7 +1,9 @@
-"""`tpi-notes demo` with 10,000 patients and 100,000 sessions: budget 60 s (product.md §11).
+"""`tpi-notes demo` with 10,000 patients and 100,000 sessions: budget 60 s wall (product.md §11).
 
-Two rows: the wall time, which is the budget, and the CPU time the build took, which is what the code costs: on a
-shared two-core machine the wall time moves with whatever else runs (the load average is printed beside it)."""
+Two rows: the wall time, which is the goal, and the CPU time the build took (the parent and its worker processes),
+which is what the code costs. The CPU row has no goal: with worker processes the CPU time is above the wall time by
+design (about twice it on two cores), so only the wall time is judged; the CPU row is there to compare builds, as
+the wall time on a shared two-core machine moves with whatever else runs (the load average is printed beside it)."""
 
 from __future__ import annotations
 
@@ -33,4 +35,4 @@ def run(state: dict) -> list[dict]:
     state["big_db"] = path
     label = f"demo {state['patients']:,} patients / {state['sessions']:,} sessions"
     return [{"what": f"{label} (load {load:.1f})", "measured": seconds, "unit": "s", "budget": 60.0},
-            {"what": f"{label}, CPU", "measured": cpu, "unit": "s", "budget": 60.0}]
+            {"what": f"{label}, CPU (parent + workers; no goal)", "measured": cpu, "unit": "s", "budget": None}]

@@ -41,11 +41,14 @@ def _table(rows: list[dict]) -> None:
             ratio = r["measured"] / r["baseline"] if r["baseline"] else float("inf")
             ok, base, shown, goal = ratio <= r["goal"], f"{r['baseline']:>8.3g} {unit:<2}", f"{ratio:>5.2f}×", \
                 f"≤ {r['goal']:g}×"
+        elif r.get("budget") is None:  # a figure shown beside its goal row, with no goal of its own
+            ok, base, shown, goal = True, "—", "—", "—"
         else:
             ok, base, shown, goal = r["measured"] <= r["budget"], "—", "—", f"≤ {r['budget']:g} {unit}"
         over += not ok
+        verdict = "(no goal)" if goal == "—" else "ok" if ok else "OVER GOAL"
         print(f"{r['what'].ljust(width)}  {r['measured']:>8.3g} {unit:<2}  {base:>11}  {shown:>6}  {goal:>11}"
-              f"  {'ok' if ok else 'OVER GOAL'}")
+              f"  {verdict}")
     print(f"\n{len(rows) - over} of {len(rows)} within their goals.")
 
 
