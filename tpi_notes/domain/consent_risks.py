@@ -52,14 +52,17 @@ def risk_finding(risk: str) -> Finding:
                    SOURCE, subject=risk, overridable=True)
 
 
-def unticked_risk_findings(draft: object, formulary: Mapping[str, FormularyItem], atlas: Atlas) -> list[Finding]:
-    """One overridable stop per applicable risk missing from the draft's ``consent_risks``.
+def unticked_risk_findings(draft: object, formulary: Mapping[str, FormularyItem], atlas: Atlas,
+                           risks: tuple[str, ...] | None = None) -> list[Finding]:
+    """One overridable stop per applicable risk missing from the draft's ``consent_risks``; ``risks``: the
+    draft's ``applicable_risks`` when the caller has worked them out already (the demo, which ticks them).
 
     A chart without ``consent_risks`` (the demo's own rule run) is not checked here."""
     ticked = getattr(draft, "consent_risks", None)
     if ticked is None:
         return []
-    risks = applicable_risks(draft.sites, draft.preparations, formulary, atlas)  # type: ignore[attr-defined]
+    if risks is None:
+        risks = applicable_risks(draft.sites, draft.preparations, formulary, atlas)  # type: ignore[attr-defined]
     return [risk_finding(r) for r in risks if r not in ticked]
 
 

@@ -56,6 +56,7 @@ class SafetyInput:
     # the draft's dose summary at the patient's weight when the caller has it already (the demo works it out once
     # per session for the rules, the steroid total and the stored CSV row); None: worked out here
     doses: DoseSummary | None = None
+    risks: tuple[str, ...] | None = None  # the draft's applicable_risks, likewise (None: worked out here)
 
 
 def steroid_mpe(doses: DoseSummary, formulary: Mapping[str, FormularyItem]) -> float:
@@ -148,7 +149,7 @@ def evaluate(data: SafetyInput) -> list[Finding]:
                            f"{'' if timeout_at.date() == start.date() else f' on {timeout_at:%Y-%m-%d}'}, before the "
                            f"procedure's start at {start:%H:%M}: check both times.",
                            "Universal Protocol (clinical-reference §1.3): the time-out is part of the procedure"))
-    out.extend(unticked_risk_findings(d, data.formulary, data.atlas))
+    out.extend(unticked_risk_findings(d, data.formulary, data.atlas, data.risks))
     profile = rules.estim_profiles.get(data.payer_profile) or rules.estim_profiles.get("medicare", {})
     out.extend(same_muscle_findings(sites, profile))
     once = counts_group_once(d) if data.group_once is None else data.group_once

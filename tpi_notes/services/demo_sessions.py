@@ -380,7 +380,7 @@ class SessionMaker:
         doses = dose_summary(chart, self.formulary, record.weight_kg)
         self.doses[session["id"]] = (record.weight_kg, doses)
         found = evaluate(SafetyInput(record, chart, self.formulary, self.atlas, rules, tuple(self.history),
-                                     doses=doses))
+                                     doses=doses, risks=carried))
         # No icd10_set_not_valid here: FY2026 and FY2027 ship (from 2025-10-01), so the demo's sessions before
         # them, three in five, would carry it; the demo says so once instead (icd10.shipped_only_note, printed by
         # `tpi-notes demo`).
