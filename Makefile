@@ -12,7 +12,7 @@ help:
 	@echo "make test         create .venv, install, run ruff and the whole test suite (PostgreSQL included"
 	@echo "                  when a throwaway server can be started: root, or PostgreSQL installed)"
 	@echo "make bench        measure against the performance budget (product.md §11) and, pair by pair, against bare baselines (bench/baselines, issue 19)"
-	@echo "make bench-1m     history, export and verify on a 1,000,000-session clinic (built once, ~35 min here, cached in ~/.cache/tpi-notes-bench)"
+	@echo "make bench-1m     history, export and verify on a 1,000,000-session clinic (built once, ~12 min here, cached in ~/.cache/tpi-notes-bench)"
 	@echo "make resilience   kill -9, concurrent-save and bad-input campaigns at full size (issue 12; ~15 min)"
 	@echo "make screenshots  regenerate the README's pictures (docs/screenshots)"
 	@echo "make bundle       build the one-folder desktop app with PyInstaller (dist/tpi-notes/) and smoke-test it"
