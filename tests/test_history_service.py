@@ -3,12 +3,12 @@ come from the database, the count and the chart agree, applying a filter is audi
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from demo_copies import build_demo_file, open_copy
 from principals import ALL_PERMISSIONS, holding
 from sqlalchemy import func, select
 
@@ -18,8 +18,7 @@ from tpi_notes.domain.history import SORT_KEYS, HistoryFilter, HistoryRow, Sort
 from tpi_notes.domain.patient import search_key
 from tpi_notes.domain.permissions import PermissionDenied, Principal
 from tpi_notes.services import history
-from tpi_notes.services.context import AppContext, open_clinic
-from tpi_notes.services.demo import build_demo
+from tpi_notes.services.context import AppContext
 
 SESSIONS = 420
 
@@ -27,20 +26,12 @@ SESSIONS = 420
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One demo clinic for the module (built once); each test opens its own copy."""
-    path = tmp_path_factory.mktemp("history") / "demo.sqlite"
-    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
-    build_demo(ctx, patients=60, sessions=SESSIONS, seed=11)
-    ctx.close()
-    return path
+    return build_demo_file(tmp_path_factory, "history", patients=60, sessions=SESSIONS, seed=11)
 
 
 @pytest.fixture
 def clinic(demo_file: Path, tmp_path: Path) -> Iterator[AppContext]:
-    copy = tmp_path / "clinic.sqlite"
-    shutil.copy(demo_file, copy)
-    ctx = open_clinic(str(copy), principal=ALL_PERMISSIONS)
-    yield ctx
-    ctx.close()
+    yield from open_copy(demo_file, tmp_path)
 
 
 def everything(ctx: AppContext, flt: HistoryFilter = HistoryFilter(), sort: Sort = Sort()) -> list[HistoryRow]:  # noqa: B008

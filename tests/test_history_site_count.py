@@ -4,7 +4,6 @@ the one the counted sites gave (the old expression is kept here as the oracle), 
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from demo_copies import build_demo_file, open_copy
 from principals import ALL_PERMISSIONS
 from sqlalchemy import create_engine, event, func, select
 from test_report_support import add_patient, save_session, session_draft, setup_clinic, sign
@@ -30,20 +30,12 @@ SESSIONS = 300
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("site-count") / "demo.sqlite"
-    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
-    build_demo(ctx, patients=40, sessions=SESSIONS, seed=23)
-    ctx.close()
-    return path
+    return build_demo_file(tmp_path_factory, "site-count", patients=40, sessions=SESSIONS, seed=23)
 
 
 @pytest.fixture
 def clinic(demo_file: Path, tmp_path: Path) -> Iterator[AppContext]:
-    copy = tmp_path / "clinic.sqlite"
-    shutil.copy(demo_file, copy)
-    ctx = open_clinic(str(copy), principal=ALL_PERMISSIONS)
-    yield ctx
-    ctx.close()
+    yield from open_copy(demo_file, tmp_path)
 
 
 def counted_order(ctx: AppContext, flt: HistoryFilter, descending: bool) -> list[int]:

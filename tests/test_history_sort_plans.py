@@ -5,40 +5,30 @@ ones the gathered-and-sorted query lists, page after page."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from principals import ALL_PERMISSIONS
+from demo_copies import build_demo_file, open_copy
 from sqlalchemy import event
 
 from tpi_notes.db.repositories import session_history
 from tpi_notes.domain.history import HistoryFilter, Sort
 from tpi_notes.services import history
-from tpi_notes.services.context import AppContext, open_clinic
-from tpi_notes.services.demo import build_demo
+from tpi_notes.services.context import AppContext
 
 SESSIONS = 300
 
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sort-plans") / "demo.sqlite"
-    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
-    build_demo(ctx, patients=40, sessions=SESSIONS, seed=29)
-    ctx.close()
-    return path
+    return build_demo_file(tmp_path_factory, "sort-plans", patients=40, sessions=SESSIONS, seed=29)
 
 
 @pytest.fixture
 def clinic(demo_file: Path, tmp_path: Path) -> Iterator[AppContext]:
-    copy = tmp_path / "clinic.sqlite"
-    shutil.copy(demo_file, copy)
-    ctx = open_clinic(str(copy), principal=ALL_PERMISSIONS)
-    yield ctx
-    ctx.close()
+    yield from open_copy(demo_file, tmp_path)
 
 
 def _filters(ctx: AppContext) -> list[HistoryFilter]:

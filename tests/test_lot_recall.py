@@ -4,40 +4,30 @@ filter, the export and Admin → Formulary & lots → "Sessions with this lot…
 from __future__ import annotations
 
 import io
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from principals import ALL_PERMISSIONS
+from demo_copies import build_demo_file, open_copy
 from sqlalchemy import select
 
 from tpi_notes.db.models import AuditEvent
 from tpi_notes.domain.errors import ValidationError
 from tpi_notes.domain.history import HistoryFilter
 from tpi_notes.services import history
-from tpi_notes.services.context import AppContext, open_clinic
-from tpi_notes.services.demo import build_demo
+from tpi_notes.services.context import AppContext
 from tpi_notes.services.exports import export_sessions
 
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("recall") / "demo.sqlite"
-    ctx = open_clinic(str(path), principal=ALL_PERMISSIONS)
-    build_demo(ctx, patients=30, sessions=160, seed=5)
-    ctx.close()
-    return path
+    return build_demo_file(tmp_path_factory, "recall", patients=30, sessions=160, seed=5)
 
 
 @pytest.fixture
 def clinic(demo_file: Path, tmp_path: Path) -> Iterator[AppContext]:
-    copy = tmp_path / "clinic.sqlite"
-    shutil.copy(demo_file, copy)
-    ctx = open_clinic(str(copy), principal=ALL_PERMISSIONS)
-    yield ctx
-    ctx.close()
+    yield from open_copy(demo_file, tmp_path)
 
 
 def _lot_sessions(db: Path) -> tuple[str, int, set[int]]:
