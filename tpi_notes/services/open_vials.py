@@ -86,13 +86,20 @@ def record_opened(ctx: AppContext, item_code: str, lot_number: str, room: str, *
         return _plain(row, lot, item)
 
 
+def _still_open(s, vial_id: int):  # noqa: ANN001, ANN202 - Session; (OpenVial, Lot, FormularyItem) row
+    """The vial's row with its lot and item, refused when it is unknown or already discarded (perhaps on
+    another workstation), in the words both taking and discarding use."""
+    row = s.execute(_query().where(OpenVial.id == vial_id)).first()
+    if row is None or row[0].discarded_at is not None:
+        raise NotFoundError("That vial is no longer recorded as open; choose the lot or scan the vial.")
+    return row
+
+
 def take_open_vial(ctx: AppContext, vial_id: int, patient_id: int, at: datetime) -> ov.OpenVial:
     """The vial, read again, for this patient's syringe at ``at``; refused past its limit or for another patient."""
     ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.read() as s:
-        row = s.execute(_query().where(OpenVial.id == vial_id)).first()
-        if row is None or row[0].discarded_at is not None:
-            raise NotFoundError("That vial is no longer recorded as open; choose the lot or scan the vial.")
+        row = _still_open(s, vial_id)
         vial = _plain(*row)
     problem = ov.vial_problem(vial, patient_id, at)
     if problem:
@@ -106,9 +113,7 @@ def discard_open_vial(ctx: AppContext, vial_id: int, at: datetime | None = None)
     ctx.require(Permission.PREPARE_DRAFTS)
     when = (at or datetime.now()).replace(microsecond=0)
     with ctx.transaction() as s:
-        row = s.execute(_query().where(OpenVial.id == vial_id)).first()
-        if row is None or row[0].discarded_at is not None:
-            raise NotFoundError("That vial is no longer recorded as open; choose the lot or scan the vial.")
+        row = _still_open(s, vial_id)
         vial, lot, item = row
         vial.discarded_at = when
         where = f"in {vial.room}" if vial.room else "(no room named)"
