@@ -11,7 +11,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QDir, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QStyleOptionHeader,
+    QWidget,
+)
 
 BASE_POINT_SIZE = 10
 ACCENT = "#1d6a8a"
@@ -75,11 +83,32 @@ QSplitter::handle {{ background: {WINDOW}; }}
 """
 
 
+class SortArrowStyle(QProxyStyle):
+    """Fusion, with a column's sort arrow pointing the way people read it: up for A→Z and oldest first.
+
+    Qt hands the header "sort down" for ascending order and Fusion draws that as ▼, so a history listed newest
+    first showed ▲, the sign most software uses for ascending. The arrow is drawn the other way round here.
+    """
+
+    _FLIP = {
+        QStyleOptionHeader.SortIndicator.SortUp: QStyleOptionHeader.SortIndicator.SortDown,
+        QStyleOptionHeader.SortIndicator.SortDown: QStyleOptionHeader.SortIndicator.SortUp,
+    }
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,  # noqa: N802 (Qt's name)
+                      painter: QPainter, widget: QWidget | None = None) -> None:
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow and isinstance(option, QStyleOptionHeader):
+            flipped = QStyleOptionHeader(option)
+            flipped.sortIndicator = self._FLIP.get(option.sortIndicator, option.sortIndicator)
+            option = flipped
+        super().drawPrimitive(element, option, painter, widget)
+
+
 def apply_theme(app: QApplication) -> None:
     """Fusion with a light palette and a 10 pt font, the same on every platform (idempotent)."""
     if app.property("tpi_theme_applied"):
         return
-    app.setStyle("Fusion")
+    app.setStyle(SortArrowStyle(QStyleFactory.create("Fusion")))
     font = QFont(app.font())
     font.setPointSize(BASE_POINT_SIZE)
     app.setFont(font)
