@@ -3,11 +3,14 @@ lot and serial, parsed with the `biip` library.
 
 A keyboard-wedge scanner types the symbol's text and Enter. The group separator (GS, ASCII 29) that ends a
 variable-length field is often lost or replaced on the way: a text field drops control characters, and scanners
-are set to send a substitute ("<GS>", "{GS}", "^]", "~", "|", "^" …; none of them is in the GS1 character set a lot
-or serial may use). Every substitute is read as GS. When the separators were dropped altogether, the text may read
-more than one way ("10LOT21SER": lot "LOT21SER", or lot "LOT" then serial "SER"); each reading that holds GTIN,
-expiry and lot is tried, and a scan that still reads two ways is refused rather than guessed. The printed
-human-readable form "(01)…(17)…(10)…(21)…" is read too.
+are set to send a substitute ("<GS>", "{GS}", "<FNC1>", "^]", "~", "|", "^" …; none of them is in the GS1 character
+set a lot or serial may use). Every substitute is read as GS. GS1 sets no order for the element strings: most
+labellers put the GTIN first, but (10) lot or (17) expiry may lead. When the separators were dropped altogether, the
+text may read more than one way ("10LOT21SER": lot "LOT21SER", or lot "LOT" then serial "SER"); each reading that
+holds a GTIN with a good check digit, expiry and lot is tried, and a scan that still reads two ways is refused rather
+than guessed. The printed human-readable form "(01)…(17)…(10)…(21)…" is read too, in any order.
+
+What cannot be read is said in a person's words (the field and the text it held), never as biip's pattern.
 
 For a US drug the GTIN-14 is an indicator digit, "03", the 10-digit NDC without dashes, and a check digit. Which
 segment of those ten digits is short (4-4-2, 5-3-2, 5-4-1) is not in the barcode, so an NDC is matched against the
@@ -16,6 +19,7 @@ ones the clinic recorded by their 11-digit billing form.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -27,9 +31,13 @@ from tpi_notes.domain.ndc import parse_ndc
 
 GS = "\x1d"
 # Longest first, so "^]" is read before "^".
-SUBSTITUTES = ("<GS>", "{GS}", "[GS]", "<gs>", "{gs}", "^]", "\u241d", "~", "|", "^")
+SUBSTITUTES = ("<FNC1>", "{FNC1}", "[FNC1]", "<fnc1>", "{fnc1}", "[fnc1]", "<GS>", "{GS}", "[GS]", "<gs>", "{gs}",
+               "[gs]", "^]", "\u241d", "~", "|", "^")
 SYMBOLOGY_PREFIXES = ("]d2", "]C1", "]Q3", "]e0")
 _MAX_SPLITS = 3
+_SPLIT_AIS = ("01", "10", "17", "21")  # where a dropped GS may have stood: before another field of a vial's code
+_AI_IN_ERROR = re.compile(r"AI \((\d{2,4})\)")
+_FIELD_NAMES = {"01": "GTIN", "17": "expiry date", "10": "lot number", "21": "serial number"}
 
 
 class ScanError(TpiError):
@@ -80,22 +88,53 @@ def _fields(message: GS1Message) -> dict[str, object]:
     return out
 
 
-def _readings(value: str, splits: int = 0, start: int = 18) -> list[dict[str, object]]:
-    """Every way to read ``value`` (GS inserted where a variable field may hide another) holding 01, 17 and 10.
+def _readings(value: str, splits: int = 0, start: int = 2) -> list[dict[str, object]]:
+    """Every way to read ``value`` (GS inserted where a variable field may hide another) holding a GTIN with a good
+    check digit, 17 and 10.
 
-    A GS goes only after the last one inserted (each set of places is tried once) and never inside the
-    16 characters of (01) and its AI."""
+    A GS goes only after the last one inserted (each set of places is tried once); one inside a fixed-length
+    field makes that reading fail, one after it changes nothing (the same reading, counted once)."""
     try:
         fields = _fields(GS1Message.parse(value, config=ParseConfig(separator_chars=[GS])))
-        found = [fields] if {"01", "10", "17"} <= fields.keys() else []
+        gtin = str(fields.get("01") or "")
+        found = [fields] if {"01", "10", "17"} <= fields.keys() and _good_gtin(gtin) else []
     except (ParseError, ScanError):
         found = []
     if splits >= _MAX_SPLITS or (GS in value and splits == 0):
         return found
     for at in range(start, len(value) - 2):
-        if value[at - 1] != GS and value.startswith(("10", "21", "17"), at):
+        if value[at - 1] != GS and value.startswith(_SPLIT_AIS, at):
             found += _readings(value[:at] + GS + value[at:], splits + 1, at + 2)
     return found
+
+
+def _good_gtin(gtin: str) -> bool:
+    return len(gtin) == 14 and gtin.isdigit() and _check_digit(gtin[:13]) == int(gtin[13])
+
+
+def _explain(exc: ParseError, value: str, printed: bool = False) -> ScanError:
+    """biip's refusal in a person's words: which field held what (biip's own text quotes its pattern)."""
+    text = str(exc)
+    found = _AI_IN_ERROR.search(text)
+    quoted = re.search(r"'([^']*)'", text)
+    held = quoted.group(1) if quoted else ""
+    if found is None:
+        if value[:2].isdigit() and len(value) > 16:
+            return ScanError("The barcode could not be read as GS1 fields (it may have been scanned in part); "
+                             "scan it again.")
+        return ScanError("This is not a drug vial's GS1 barcode (no GTIN, field 01, could be read); scan the "
+                         "vial's 2D code.")
+    ai = found.group(1)
+    if held.startswith(ai) and len(held) > len(ai) + 1 and "pattern" in text:
+        held = held[len(ai):]
+    name = _FIELD_NAMES.get(ai, "field")
+    where = "printed barcode text" if printed else "barcode"
+    if ai == "17":
+        return ScanError(f"The expiry in the {where} (field 17: “{held}”) is not a date (YYMMDD); scan it again.")
+    if ai == "01" and len(value) < 16:
+        return ScanError("This is not a drug vial's GS1 barcode (too short for a GTIN, field 01); scan the vial's "
+                         "2D code.")
+    return ScanError(f"The {name} in the {where} (field {ai}: “{held}”) could not be read; scan it again.")
 
 
 def _distinct(readings: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -106,10 +145,11 @@ def _distinct(readings: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def _parse_hri(value: str) -> dict[str, object]:
+    text = "".join(value.replace(GS, "").split())
     try:
-        return _fields(GS1Message.parse_hri("".join(value.replace(GS, "").split())))
+        return _fields(GS1Message.parse_hri(text))
     except ParseError as exc:
-        raise ScanError(f"The printed barcode text could not be read ({exc}).") from None
+        raise _explain(exc, text, printed=True) from None
 
 
 def parse_vial_scan(text: str) -> VialScan:
@@ -120,14 +160,15 @@ def parse_vial_scan(text: str) -> VialScan:
     if value.startswith("("):
         fields = _parse_hri(value)
     else:
-        if not value.startswith("01"):
-            raise ScanError("This is not a drug vial's GS1 barcode (it does not start with the GTIN, field 01).")
+        if not value[:2].isdigit():
+            raise ScanError("This is not a drug vial's GS1 barcode (it does not begin with a GS1 field such as the "
+                            "GTIN, field 01); scan the vial's 2D code.")
         readings = _distinct(_readings(value))
         if not readings:
             try:
                 fields = _fields(GS1Message.parse(value, config=ParseConfig(separator_chars=[GS])))
             except ParseError as exc:
-                raise ScanError(f"The barcode could not be read ({exc}); scan it again.") from None
+                raise _explain(exc, value) from None
         elif len(readings) > 1:
             ways = " or ".join(f"lot {r['10']}" + (f" with serial {r['21']}" if r.get("21") else "") for r in readings)
             raise ScanError(f"The scan reads more than one way ({ways}): the scanner dropped the group "

@@ -1,8 +1,12 @@
 """A scanned vial (GS1 DataMatrix, domain/gs1.py) matched to the formulary and the lot list.
 
 The drug is found by the NDC inside the GTIN among the NDCs the clinic recorded on its lots; the lot by its
-number. An expired lot is refused; an unknown NDC is refused; a lot not on the list (of a known drug) may be
-registered by whoever manages the lots (Permission.MANAGE_FORMULARY), and is refused for everyone else.
+number (without regard to case: scanners and keyboards disagree on it). An NDC recorded for two items (the same
+ten digits read as 5-3-2 on one and 5-4-1 on the other: a slip on the list, the FDA keeps ten-digit NDCs unique)
+is settled by the lot number when only one of them has that lot. An expired lot is refused; a listed lot whose
+barcode gives another expiry is refused (the note would record the list's date, which one of the two has wrong);
+an unknown NDC is refused; a lot not on the list (of a known drug) may be registered by whoever manages the lots
+(Permission.MANAGE_FORMULARY), and is refused for everyone else. A lot is usable through its expiry day.
 """
 
 from __future__ import annotations
@@ -61,6 +65,11 @@ def resolve_scan(ctx: AppContext, text: str, day: date, item_code: str | None = 
     if not items:
         raise ScanError(f"The NDC in this barcode ({_ndc_text(scan)}) is on no lot of the formulary: the drug "
                         "is unknown here. Ask whoever manages the formulary to add it.")
+    if len(items) > 1:  # the lot number may say which item the vial is
+        having = {item.code: item for lot, item in matching if lot.lot_number.casefold() == scan.lot.casefold()}
+        if len(having) == 1:
+            items = having
+            matching = [(lot, item) for lot, item in matching if item.code in having]
     if len(items) > 1:
         raise ScanError(f"The NDC in this barcode is recorded for {len(items)} formulary items "
                         f"({', '.join(sorted(i.name for i in items.values()))}); choose the lot from the list.")
@@ -80,6 +89,10 @@ def resolve_scan(ctx: AppContext, text: str, day: date, item_code: str | None = 
         if day > lot.expiry:
             raise ScanError(f"Lot {lot.lot_number} of {item.name} expired on {lot.expiry.isoformat()}: it cannot "
                             "be used.")
+        if scan.expiry is not None and scan.expiry != lot.expiry:
+            raise ScanError(f"This vial of lot {lot.lot_number} expires on {scan.expiry.isoformat()}, but the lot "
+                            f"list has {lot.expiry.isoformat()}: ask whoever manages the formulary to check the lot "
+                            "before it is used.")
         return ScannedLot(scan, item.code, item.name, lot.lot_number, lot.expiry, lot.ndc or ndc, True)
     return ScannedLot(scan, item.code, item.name, scan.lot, scan.expiry, ndc, False)
 
