@@ -13,8 +13,12 @@ MAX_PIN_DIGITS = 12
 MAX_PIN_FAILURES = 5
 
 
-def pin_problem(pin: str) -> str | None:
-    """Why ``pin`` will not do as a signing PIN, or None."""
+def pin_format_problem(pin: str) -> str | None:
+    """Why ``pin`` cannot be anyone's PIN (empty, not ASCII digits, too short or too long), or None.
+
+    At signing such a slip is refused without being counted towards the lock: no PIN can match it, so it tells
+    a guesser nothing, and a typo never locks a physician out. A well-formed entry is always tried, even one the
+    rule below refuses today (a PIN set under an older rule still opens the key)."""
     if not pin:
         return "Type a PIN."
     if not pin.isascii() or not pin.isdigit():
@@ -23,6 +27,14 @@ def pin_problem(pin: str) -> str | None:
         return f"A PIN has at least {MIN_PIN_DIGITS} digits."
     if len(pin) > MAX_PIN_DIGITS:
         return f"A PIN has at most {MAX_PIN_DIGITS} digits."
+    return None
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why ``pin`` will not do as a signing PIN, or None."""
+    problem = pin_format_problem(pin)
+    if problem:
+        return problem
     if len(set(pin)) == 1:
         return "A PIN cannot be one digit repeated."
     if any(pin == (pin[:period] * len(pin))[:len(pin)] for period in (2, 3)):

@@ -4,8 +4,11 @@ The PIN unwraps a second wrapped copy of the same Ed25519 signing key (domain/si
 AES-256-GCM), so a signature made with it is the physician's own, checked like any other. It is set from the
 account menu with the password (which opens the key to copy), works only when the signed-in user is the signer
 (a PIN typed at a colleague's workstation signs nothing), and five wrong PINs in a row lock it: the password
-still signs, and setting a new PIN (which needs the password) unlocks it. A password change keeps it (the key is
-the same); an administrator's reset issues a new key and so removes it (services/signer_keys.register).
+still signs, and setting a new PIN (which needs the password) unlocks it. Only a guess that could be a PIN counts:
+a slip no PIN can be (a letter, a space, too few or too many digits) is refused uncounted. The lock is on the
+PIN's row, so it holds on every workstation and after a restart; an administrator cannot lift it (only the
+physician, with the password, by setting a new PIN). A password change keeps it (the key is the same); an
+administrator's reset issues a new key and so removes it (services/signer_keys.register).
 
 Every attempt is audited like a password check ("login" events, purpose "signing PIN").
 """
@@ -23,7 +26,7 @@ from tpi_notes.db.repositories import audit, staff
 from tpi_notes.domain import signature_keys as keys
 from tpi_notes.domain.errors import TpiError, ValidationError
 from tpi_notes.domain.permissions import PermissionDenied
-from tpi_notes.domain.signing_pin import MAX_PIN_FAILURES, pin_problem
+from tpi_notes.domain.signing_pin import MAX_PIN_FAILURES, pin_format_problem, pin_problem
 from tpi_notes.services import signer_keys
 from tpi_notes.services.context import AppContext
 
@@ -128,8 +131,13 @@ def unlock_with_pin(ctx: AppContext, signer_id: int, pin: str) -> signer_keys.Un
         with ctx.transaction() as s:
             _log(s, ctx, signer_id, "refused, PIN locked")
         raise TpiError(PIN_LOCKED)
+    slip = pin_format_problem(pin)
+    if slip:  # no PIN can match it: refused, audited, never counted (domain/signing_pin.py)
+        with ctx.transaction() as s:
+            _log(s, ctx, signer_id, "refused unchecked, not a PIN (not counted)")
+        raise TpiError(f"{slip.removesuffix('.')}: that was not counted as a try, and the note was not signed.")
     try:
-        private = keys.unwrap(wrapped, salt, pin) if pin_problem(pin) is None else None
+        private = keys.unwrap(wrapped, salt, pin)
     except keys.KeyUnlockError:
         private = None
     with ctx.transaction() as s:
