@@ -47,6 +47,19 @@ class NotReadyToSign(TpiError):
         super().__init__("The note cannot be signed yet: " + "; ".join(m.message for m in missing))
 
 
+def not_happened_yet(start: datetime, end: datetime | None, now: datetime) -> list[MissingItem]:
+    """A note attests to what was done: a procedure that starts (or ends) after ``now`` cannot be signed yet.
+    A draft may still be prepared ahead (drafts.py allows a week); this is the signing rule only. Each item
+    names its field, so the editor goes to it."""
+    if start > now:
+        return [MissingItem("performed_start", f"The procedure starts at {start:%Y-%m-%d %H:%M}, after now "
+                                               f"({now:%H:%M}): a note is signed once the procedure is done.")]
+    if end is not None and end > now:
+        return [MissingItem("performed_end", f"The procedure ends at {end:%Y-%m-%d %H:%M}, after now "
+                                             f"({now:%H:%M}): a note is signed once the procedure is done.")]
+    return []
+
+
 def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: str | None, *,
                  row_version: int, pin: str | None = None) -> SessionRecord:
     """Sign a saved draft as ``physician_id`` (who must be its physician and give their password, or, in their
@@ -73,13 +86,14 @@ def sign_session(ctx: AppContext, session_id: int, physician_id: int, password: 
             raise TpiError("A physician signs their own sessions; this one names another physician.")
         draft = replace(draft_from_record(record), physician_id=physician_id)
         assessment = assess_in(s, draft)
-        if assessment.missing:
-            raise NotReadyToSign(list(assessment.missing))
+        now = datetime.now().replace(microsecond=0)
+        missing = list(assessment.missing) + not_happened_yet(record.performed_start, record.performed_end, now)
+        if missing:
+            raise NotReadyToSign(missing)
         row = s.get(ProcedureSession, session_id)
         assert row is not None
         patient = patients.get(s, record.patient_id)
         assert patient is not None
-        now = datetime.now().replace(microsecond=0)
         row.physician_id = physician_id
         row.signed_by_id = physician_id
         row.signed_at = now

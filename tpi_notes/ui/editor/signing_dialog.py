@@ -35,7 +35,7 @@ from tpi_notes.domain.password_policy import check_strength
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.services import accounts, aftercare_prefs, signing_pin
 from tpi_notes.services.assessment import assess
-from tpi_notes.services.signing import NotReadyToSign, sign_session
+from tpi_notes.services.signing import NotReadyToSign, not_happened_yet, sign_session
 from tpi_notes.ui.dialog_layout import stack
 from tpi_notes.ui.editor import saving
 from tpi_notes.ui.editor.error_routing import route
@@ -346,8 +346,9 @@ def sign(editor: SessionEditor) -> SessionWindow | MissingDialog | SignDialog | 
     except TpiError as exc:
         show_error(editor, exc)
         return None
-    if assessment.missing or draft.physician_id is None:
-        return show_missing(editor, assessment.missing)
+    late = not_happened_yet(draft.performed_start, None if defaulted else draft.performed_end, datetime.now())
+    if assessment.missing or late or draft.physician_id is None:
+        return show_missing(editor, [*assessment.missing, *late])
     if defaulted:
         editor.pre.performed_end.set_value(ended)
     if (editor.draft_id is None or editor.is_dirty()) and not saving.save(editor):
