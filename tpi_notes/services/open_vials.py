@@ -1,8 +1,11 @@
 """Vials opened in a room (issue 16 item 6): record one, list those still open, and take one for a syringe.
 
 The syringe row offers today's open vial of its drug in the session's room instead of picking a lot nobody
-confirmed; taking it re-reads the vial and refuses it past its beyond-use limit or for another patient
-(domain/open_vials.py). Recording a vial is an audit event; the note itself records the lot, as before.
+confirmed; taking it re-reads the vial at that moment and refuses it when discarded (perhaps on another
+workstation a moment ago, before this one re-read its list), when its lot was retired (recalled) meanwhile, past its
+beyond-use limit, or for another patient or procedure (domain/open_vials.py). A vial scanned again (its serial
+known) is the vial recorded before, and judged the same way: a discarded one is never opened anew. Recording a vial
+is an audit event; the note itself records the lot, as before.
 """
 
 from __future__ import annotations
@@ -51,10 +54,12 @@ def _lot(s: Session, item_code: str, lot_number: str) -> tuple[Lot, FormularyIte
 
 
 def record_opened(ctx: AppContext, item_code: str, lot_number: str, room: str, *, serial: str = "",
-                  patient_id: int | None = None, at: datetime | None = None) -> ov.OpenVial:
+                  patient_id: int | None = None, at: datetime | None = None,
+                  started: datetime | None = None) -> ov.OpenVial:
     """A vial of this lot opened now in ``room`` by the acting user; a single-dose vial for ``patient_id``.
 
-    A scanned vial already recorded (same lot and serial, not discarded) is that vial, not a second one."""
+    A scanned vial already recorded (same lot and serial) is that vial, not a second one: refused when it was
+    discarded, and when it may not be used now for this patient's procedure (``started``), as an offer would be."""
     ctx.require(Permission.PREPARE_DRAFTS)
     when = (at or datetime.now()).replace(microsecond=0)
     with ctx.transaction() as s:
@@ -68,10 +73,18 @@ def record_opened(ctx: AppContext, item_code: str, lot_number: str, room: str, *
             raise TpiError(f"{item.name} comes in single-dose vials: open one for a patient's session.")
         serial = serial.strip()[:40]
         if serial:
-            known = s.execute(_query().where(OpenVial.lot_id == lot.id, OpenVial.serial == serial,
-                                             OpenVial.discarded_at.is_(None))).first()
+            known = s.execute(_query().where(OpenVial.lot_id == lot.id, OpenVial.serial == serial)
+                              .order_by(OpenVial.opened_at.desc(), OpenVial.id.desc())).first()
             if known is not None:
-                return _plain(*known)
+                if known[0].discarded_at is not None:
+                    raise TpiError(f"This vial of {item.name} (lot {lot.lot_number}, serial {serial}) was discarded "
+                                   f"on {known[0].discarded_at:%Y-%m-%d %H:%M}: it is not used again. Open a new "
+                                   "vial.")
+                plain = _plain(*known)
+                problem = ov.vial_problem(plain, patient_id, when, started=started)
+                if problem:
+                    raise TpiError(problem)
+                return plain
         name = ctx.principal.name
         row = OpenVial(lot_id=lot.id, serial=serial, room=" ".join(room.split())[:80], opened_at=when,
                        opened_by=name[:120], opened_by_id=ctx.user_id,
@@ -95,13 +108,19 @@ def _still_open(s, vial_id: int):  # noqa: ANN001, ANN202 - Session; (OpenVial, 
     return row
 
 
-def take_open_vial(ctx: AppContext, vial_id: int, patient_id: int, at: datetime) -> ov.OpenVial:
-    """The vial, read again, for this patient's syringe at ``at``; refused past its limit or for another patient."""
+def take_open_vial(ctx: AppContext, vial_id: int, patient_id: int, at: datetime, *,
+                   started: datetime | None = None) -> ov.OpenVial:
+    """The vial, read again, for this patient's syringe at ``at`` (in the procedure that ``started`` then);
+    refused when discarded or its lot retired meanwhile, past its limit, or for another patient or procedure."""
     ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.read() as s:
         row = _still_open(s, vial_id)
         vial = _plain(*row)
-    problem = ov.vial_problem(vial, patient_id, at)
+        lot, item = row[1], row[2]
+    if lot.retired:
+        raise NotFoundError(f"Lot {lot.lot_number} of {item.name} is retired (recalled) since the vial was opened: "
+                            "do not draw from it. Discard the vial and choose another lot.")
+    problem = ov.vial_problem(vial, patient_id, at, started=started)
     if problem:
         raise TpiError(problem)
     return vial

@@ -4,7 +4,8 @@ and a field a USB scanner types a vial's GS1 DataMatrix into.
 
 No lot is ever chosen for the user (issue 16 item 6): a new drug row starts without one. When the session's room
 has an open vial of the drug, the row offers it ("Use open vial: lot …"), one click or Enter to take it; a scan
-fills drug, lot and expiry and records the vial as opened in the room.
+fills drug, lot and expiry and records the vial as opened in the room. A scan never changes the drug a row already
+holds (its volume was measured for that drug): the vial goes to the syringe's row of its drug, or is refused.
 """
 
 from __future__ import annotations
@@ -158,6 +159,8 @@ class ComponentRow(QObject):
         line.addWidget(self.discard_button)
         self.vial_line.hide()
         self._desk: VialDesk | None = None
+        # the syringe's row holding a drug (set by the syringe): where a scan of another drug's vial goes
+        self.row_for: Callable[[str], ComponentRow | None] = lambda _code: None
         self._offered: OpenVial | None = None
         # the open vial the line names (offered, drawn from, or refused past its limit): Discard ends it
         self._vial: OpenVial | None = None
@@ -311,6 +314,7 @@ class ComponentRow(QObject):
         desk, day = self._desk, self._day()
         try:
             found = desk.resolve(text, day)
+            target = self._scan_target(found.item_code, found.item_name)
             if not found.known:
                 if not desk.can_register:
                     raise TpiError(unknown_lot_message(found))
@@ -322,12 +326,26 @@ class ComponentRow(QObject):
                 if answer != QMessageBox.StandardButton.Yes:
                     return
                 desk.register(found)
-            self._show(found.item_code, found.lot_number)
-            desk.record_opened(found, day)
+            desk.record_opened(found, day)  # refused (discarded, another patient's …) before the row changes
         except TpiError as exc:
             self.show_error("lot_number", str(exc))
             return
-        self.refresh_offer()  # "Drawn from the open vial: lot …, opened today 09:12 by …"
+        target._show(found.item_code, found.lot_number)
+        target.refresh_offer()  # "Drawn from the open vial: lot …, opened today 09:12 by …"
+        if target is not self:
+            target.lot.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _scan_target(self, code: str, name: str) -> ComponentRow:
+        """The row a scanned vial of ``code`` fills: this one when it holds no drug or that drug, else the syringe's
+        row of that drug; refused otherwise (the volume typed here was for the drug chosen here)."""
+        held = str(self.item.currentData() or "")
+        if not held or held == code:
+            return self
+        other = self.row_for(code)
+        if other is None:
+            raise TpiError(f"This vial is {name}, but this row holds {self._reference.item_name(held)}: scan it into "
+                           f"an empty row (+ Add drug), or choose {name} here first.")
+        return other
 
     # -- lots -----------------------------------------------------------------------------------------
     def _fill_lots(self, code: str, keep: str | None, keep_expiry: date | None = None, keep_ndc: str = "") -> None:

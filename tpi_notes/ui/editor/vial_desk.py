@@ -25,10 +25,12 @@ RELOAD_S = 30.0
 
 
 class VialDesk:
-    def __init__(self, ctx: AppContext, reference: EditorReference, room: Callable[[], str]) -> None:
+    def __init__(self, ctx: AppContext, reference: EditorReference, room: Callable[[], str],
+                 started: Callable[[], datetime | None] = lambda: None) -> None:
         self.ctx = ctx
         self.reference = reference
         self.room = room
+        self.started = started  # the procedure's start: a single-dose vial serves the procedure it was opened for
         self.vials: list[OpenVial] = []
         self._read_at = 0.0
         self._listeners: list[Callable[[], None]] = []
@@ -59,20 +61,22 @@ class VialDesk:
     def offers(self, item_code: str, day: date) -> tuple[list[OpenVial], list[str]]:
         if monotonic() - self._read_at > RELOAD_S:
             self._reload()
-        return offers(self.vials, item_code, self.room(), self.reference.patient.id, self.at(day))
+        return offers(self.vials, item_code, self.room(), self.reference.patient.id, self.at(day),
+                      started=self.started())
 
     def past_use(self, item_code: str, day: date) -> list[OpenVial]:
         """The item's multi-dose vials open in this room that may no longer be used (past 28 days, lot expired),
         latest opened first: those the row's refusal says to discard."""
         at, room, patient = self.at(day), room_key(self.room()), self.reference.patient.id
         gone = [v for v in self.vials if v.item_code == item_code and room_key(v.room) == room and not v.single_dose
-                and v.opened_at <= at and vial_problem(v, patient, at)]
+                and v.opened_at <= at and vial_problem(v, patient, at, started=self.started())]
         return sorted(gone, key=lambda v: v.opened_at, reverse=True)
 
     def take(self, vial: OpenVial, day: date) -> OpenVial:
         try:
-            return open_vials.take_open_vial(self.ctx, vial.id, self.reference.patient.id, self.at(day))
-        except NotFoundError:  # discarded on another workstation: read again, so it is offered no more
+            return open_vials.take_open_vial(self.ctx, vial.id, self.reference.patient.id, self.at(day),
+                                             started=self.started())
+        except NotFoundError:  # discarded or recalled on another workstation: read again, offered no more
             self._reload()
             self._changed()
             raise
@@ -115,7 +119,8 @@ class VialDesk:
 
     def _record(self, item_code: str, lot_number: str, day: date, serial: str) -> OpenVial:
         vial = open_vials.record_opened(self.ctx, item_code, lot_number, self.room(), serial=serial,
-                                        patient_id=self.reference.patient.id, at=min(self.at(day), datetime.now()))
+                                        patient_id=self.reference.patient.id, at=min(self.at(day), datetime.now()),
+                                        started=self.started())
         if all(v.id != vial.id for v in self.vials):
             self.vials.insert(0, vial)
         self._changed()

@@ -122,7 +122,8 @@ class SessionEditor(QMainWindow):
         self.pre = PreProcedurePanel(reference, self)
         self.syringes = SyringePanel(reference, lambda: self._day, self)
         # Open vials of the session's room (its Location) and scanned vials (issue 16 item 6).
-        self.vial_desk = VialDesk(ctx, reference, lambda: self.pre.location.text())
+        self.vial_desk = VialDesk(ctx, reference, lambda: self.pre.location.text(),
+                                  lambda: self.pre.performed_start.dateTime().toPython())
         self.syringes.set_desk(self.vial_desk)
         self.site_details = SiteDetailsPanel(self.atlas, self.document, self.undo_stack, self)
         self.post = PostProcedurePanel(self)
