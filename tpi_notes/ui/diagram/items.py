@@ -7,7 +7,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem, QWidget
 
 from tpi_notes.domain.session import Site
-from tpi_notes.palette import MARKER_COLOURS, marker_kind
+from tpi_notes.palette import MARKER_COLOURS, MARKER_LABELS, marker_kind
 
 GROUP_TINTS = {
     "cephalic": "#c9a27e", "cervical": "#c98f7e", "scapular": "#c27f86", "chest": "#c98f86",
@@ -19,6 +19,18 @@ MARKER_RADIUS = 15.0
 
 def marker_colour(site: Site) -> str:
     return MARKER_COLOURS[marker_kind(site.technique, site.estim)]
+
+
+def technique_words(site: Site) -> str:
+    """"injection", "dry needling" or "dry needling + e-stim" (the legend's words)."""
+    return MARKER_LABELS[marker_kind(site.technique, site.estim)].lower()
+
+
+def site_words(site: Site) -> str:
+    """"Site 1: patient's right upper trapezius, back view, injection": a marker's tooltip and a screen reader's
+    words (the PATIENT's side, never "R" to be read as the viewer's)."""
+    return (f"Site {site.number}: patient's {'right' if site.side == 'R' else 'left'} {site.muscle.lower()}, "
+            f"{'back' if site.view == 'posterior' else 'front'} view, {technique_words(site)}")
 
 
 class RegionItem(QGraphicsPathItem):
@@ -66,7 +78,7 @@ class MarkerItem(QGraphicsItem):
 
     def set_site(self, site: Site) -> None:
         self.site = site
-        self.setToolTip(f"{site.number}. {site.side} {site.muscle.lower()} — {site.technique.replace('_', ' ')}")
+        self.setToolTip(site_words(site))
         self.update()
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API

@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.anatomy import Atlas, Region
-from tpi_notes.domain.session import TECHNIQUES, Site
+from tpi_notes.domain.session import TECHNIQUES, EStim, Site
 from tpi_notes.domain.sites import move_site, place_site, with_muscle
 from tpi_notes.palette import MARKER_COLOURS, MARKER_LABELS
 from tpi_notes.ui.diagram.commands import AddSiteCommand, ChangeSiteCommand, RemoveSiteCommand
 from tpi_notes.ui.diagram.document import SiteDocument
+from tpi_notes.ui.diagram.items import site_words
 from tpi_notes.ui.diagram.scene import BodyDiagramScene
 from tpi_notes.ui.diagram.site_entry import SiteEntry
 from tpi_notes.ui.diagram.site_table import SiteTableModel
@@ -33,14 +34,18 @@ from tpi_notes.ui.diagram.view import DiagramView
 
 LEGEND = tuple(MARKER_LABELS.items())
 HOVER_HINT = "Point at a muscle to see its name and side; click it to add a site."
+NEW_ESTIM = EStim(frequency_hz=0.0, pulse_width_us=0.0, intensity_ma=0.0, minutes=0.0, attended=False)
+"""A site added as "dry needling + e-stim": e-stim on, its settings still to record (never invented)."""
+HOW_TO = ("Front and back views of the body; each muscle region is the patient's right or left (on the front view "
+          "the patient's right is on the viewer's left). To add a site without the mouse, type the muscle in the "
+          "Add site box (Alt+D).")
 
 
 def describe_sites(sites: list[Site]) -> str:
     """"2 sites: 1, patient's right upper trapezius, back view, injection; 2, …" (or "No sites yet.")."""
     if not sites:
         return "No sites yet."
-    words = [f"{s.number}, patient's {'right' if s.side == 'R' else 'left'} {s.muscle.lower()}, "
-             f"{'back' if s.view == 'posterior' else 'front'} view, {TECHNIQUES[s.technique].lower()}" for s in sites]
+    words = [site_words(s).removeprefix("Site ").replace(":", ",", 1) for s in sites]
     return f"{len(sites)} site{'s' if len(sites) > 1 else ''}: " + "; ".join(words) + "."
 
 
@@ -129,10 +134,15 @@ class BodyDiagramWidget(QWidget):
         self.entry = SiteEntry(self.atlas, self)
         self.entry.setVisible(self.editable)
         self.entry.add_requested.connect(self.add_at_regions)
+        # the toolbar's buttons and the entry's technique box are one choice (e-stim only in the box)
+        self.entry.technique_chosen.connect(self._technique_from_entry)
+        self.technique_group.buttonClicked.connect(
+            lambda button: self.entry.set_technique(button.objectName().removeprefix("technique_")))
 
         self.table.setModel(self.model)
         self.table.setAccessibleName("Sites")
         self.view.setAccessibleName("Body diagram")
+        self.view.setWhatsThis(HOW_TO if self.editable else HOW_TO.split(" To add")[0])  # the accessible help
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
@@ -176,15 +186,47 @@ class BodyDiagramWidget(QWidget):
         checked = self.technique_group.checkedButton()
         return checked.objectName().removeprefix("technique_") if checked else "injection"
 
+    @property
+    def with_estim(self) -> bool:
+        """New dry-needling sites come with e-stim on (chosen in the add-site box)."""
+        return self.technique == "dry_needling" and self.entry.technique.currentData() == "estim"
+
+    @Slot(str)
+    def _technique_from_entry(self, key: str) -> None:
+        button = self.findChild(QToolButton, f"technique_{'dry_needling' if key == 'estim' else key}")
+        if button is not None and not button.isChecked():
+            button.setChecked(True)
+
     # -- editing through the undo stack ----------------------------------------------------------
-    @Slot(str, float, float)
-    def _on_site_requested(self, view: str, x: float, y: float) -> None:
+    def new_site(self, view: str, x: float, y: float, muscle_id: str | None = None) -> Site | None:
+        """The site a click (or the add-site box) asks for, with the technique chosen; ``muscle_id`` may name a
+        deep muscle of the region there. None where there is no muscle."""
         site = place_site(self.atlas, view, x, y, len(self.document) + 1, self.technique)
         if site is None:
-            return
+            return None
+        if muscle_id and muscle_id != site.muscle_id:
+            region = self.atlas.region(site.region_code)
+            deep = next((d for d in region.deep if d.muscle_id == muscle_id), None)
+            if deep is not None:
+                site = with_muscle(site, deep)
+        if self.with_estim:
+            site = replace(site, estim=NEW_ESTIM)
+        return self.prepared(site)
+
+    def prepared(self, site: Site) -> Site:
+        """A new site as it is added (the editor gives it its technique's usual values)."""
+        return site
+
+    def add_site(self, site: Site) -> None:
         command = AddSiteCommand(self.document, site)
         self.undo_stack.push(command)
         self.select_new(command.key)
+
+    @Slot(str, float, float)
+    def _on_site_requested(self, view: str, x: float, y: float) -> None:
+        site = self.new_site(view, x, y)
+        if site is not None:
+            self.add_site(site)
 
     @Slot(list)
     def _on_markers_moved(self, moves: list) -> None:
@@ -267,13 +309,18 @@ class BodyDiagramWidget(QWidget):
         self.hover_label.setText(f"Patient's {region.side}: {region.muscle}{deep}{lung}")
 
     @Slot(list)
-    def add_at_regions(self, regions: list[Region]) -> None:
-        """A site at each region's anchor, as a click there would add it (the typed way, SiteEntry)."""
-        for region in regions:
-            self._on_site_requested(region.view, *region.anchor)
+    def add_at_regions(self, regions: list) -> None:
+        """A site at each region's anchor, as a click there would add it (the typed way, SiteEntry): ``regions``
+        holds regions or (region, muscle id) pairs, the muscle id naming the region's own or a deep muscle."""
+        for item in regions:
+            region, muscle_id = item if isinstance(item, tuple) else (item, None)
+            site = self.new_site(region.view, *region.anchor, muscle_id=muscle_id)
+            if site is not None:
+                self.add_site(site)
 
     def _describe(self, *_args: object) -> None:
-        """The diagram's text alternative: every site in words, for a screen reader (the view's description)."""
+        """The diagram's text alternative: every site in words, for a screen reader (the view's description;
+        how the views read and how to add a site by keyboard are its help text)."""
         self.entry.views_used = {site.view for site in self.document.sites()}
         self.view.setAccessibleDescription(describe_sites(list(self.document.sites())))
 

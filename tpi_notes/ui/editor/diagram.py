@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QSizePolicy, QSplitter, QWidget
 
 from tpi_notes.anatomy import Atlas
-from tpi_notes.domain.session import TECHNIQUES
-from tpi_notes.domain.sites import place_site
-from tpi_notes.ui.diagram.commands import AddSiteCommand
+from tpi_notes.domain.session import TECHNIQUES, Site
 from tpi_notes.ui.diagram.widget import BodyDiagramWidget
 from tpi_notes.ui.editor.site_commands import EditSiteCommand, with_technique
 
@@ -38,15 +36,9 @@ class EditorDiagram(BodyDiagramWidget):
         self.hover_label.setMinimumWidth(0)
         self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
-    @Slot(str, float, float)
-    def _on_site_requested(self, view: str, x: float, y: float) -> None:
-        site = place_site(self.atlas, view, x, y, len(self.document) + 1, self.technique)
-        if site is None:
-            return
+    def prepared(self, site: Site) -> Site:
         syringe = self._first_syringe() if site.technique == "injection" else None
-        command = AddSiteCommand(self.document, with_technique(site, site.technique, syringe))
-        self.undo_stack.push(command)
-        self.select_new(command.key)
+        return with_technique(site, site.technique, syringe)
 
     def set_technique(self, key: int, technique: str) -> None:
         site = self.document.site(key)

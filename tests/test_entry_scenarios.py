@@ -1,0 +1,214 @@
+"""Issue 16 items 3–5 as an outside tester checks them, with their own scenarios (H30 audit): sites typed the way
+clinicians write muscles (every muscle of the atlas, deep ones too, abbreviations, the PATIENT's side, the
+technique), the keyboard's way through the forms, what a screen reader hears, the defaults a note starts with,
+and the routine note on one screen (every stop and sign blocker and the first warning in sight). Driven as a
+user would, with QTest keys and clicks."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtGui import QAccessible  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from pytestqt.qtbot import QtBot  # noqa: E402
+
+pytest.register_assert_rewrite("test_ui_editor_fixtures")
+from test_ui_editor_fixtures import click_region, region  # noqa: E402
+
+from tpi_notes.anatomy import load_atlas  # noqa: E402
+from tpi_notes.ui.app import ensure_application  # noqa: E402
+from tpi_notes.ui.diagram.widget import BodyDiagramWidget  # noqa: E402
+from tpi_notes.ui.editor.window import SessionEditor  # noqa: E402
+
+pytest_plugins = ["test_ui_editor_fixtures"]
+
+
+def type_site(qtbot: QtBot, widget: QWidget, entry_text: str) -> None:
+    """Type into the add-site box and press Enter where a user's Enter goes (the open completion list first)."""
+    muscle = widget.entry.muscle  # type: ignore[attr-defined]
+    muscle.setFocus()
+    QTest.keyClicks(muscle, entry_text)
+    QTest.keyClick(QApplication.activePopupWidget() or muscle, Qt.Key.Key_Return)
+
+
+@pytest.fixture
+def diagram(qtbot: QtBot) -> Iterator[BodyDiagramWidget]:
+    ensure_application()
+    widget = BodyDiagramWidget(load_atlas())
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()
+    yield widget
+
+
+# -- 1. keyboard site entry -------------------------------------------------------------------------------------
+def test_every_muscle_the_atlas_charts_is_added_by_typing_its_name(qtbot: QtBot, diagram: BodyDiagramWidget) -> None:
+    """Surface and deep muscles alike (piriformis, quadratus lumborum, the scalenes are reached through the region
+    above them): each typed name adds one site on the patient's right, assigned to that very muscle."""
+    entry = diagram.entry
+    QTest.keyClick(entry.side, Qt.Key.Key_Home)  # Right
+    muscles = {r.muscle_id: r.muscle for r in diagram.atlas.regions}
+    muscles |= {d.muscle_id: d.muscle for r in diagram.atlas.regions for d in r.deep if d.muscle_id not in muscles}
+    assert {"piriformis", "quadratus_lumborum", "scalenus_anterior", "gluteus_minimus"} <= set(muscles)
+    for count, (muscle_id, name) in enumerate(sorted(muscles.items()), start=1):
+        type_site(qtbot, diagram, name)
+        assert len(diagram.document) == count, (name, entry.message.text())
+        site = diagram.document.sites()[-1]
+        assert (site.muscle_id, site.side) == (muscle_id, "R"), name
+        assert entry.message.text().startswith("Added: patient's right "), entry.message.text()
+
+
+TYPED = (("upper trap", "upper_trapezius"), ("trap", "upper_trapezius"), ("levator", "levator_scapulae"),
+         ("QL", "quadratus_lumborum"), ("quadratus", "quadratus_lumborum"), ("glute med", "gluteus_medius"),
+         ("piriformis", "piriformis"), ("SCM", "sternocleidomastoid"), ("infra", "infraspinatus"),
+         ("supra", "supraspinatus"), ("TFL", "tensor_fasciae_latae"), ("gastroc", "gastrocnemius"),
+         ("lumbar paraspinals", "longissimus_lumborum"), ("lats", "latissimus_dorsi"), ("gmed", "gluteus_medius"))
+
+
+def test_what_clinicians_type_finds_the_muscle(qtbot: QtBot, diagram: BodyDiagramWidget) -> None:
+    """Each name, abbreviation or word start adds the muscle on both sides (the side box's default)."""
+    found = {}
+    for typed, _muscle_id in TYPED:
+        before = len(diagram.document)
+        type_site(qtbot, diagram, typed)
+        found[typed] = [(s.muscle_id, s.side) for s in diagram.document.sites()[before:]]
+    assert found == {typed: [(muscle_id, "R"), (muscle_id, "L")] for typed, muscle_id in TYPED}
+
+
+@pytest.mark.parametrize(("typed", "names"), [
+    ("rhomboid", ["Rhomboid major", "Rhomboid minor"]),
+    ("paraspinals", ["Longissimus (lumbar)", "Iliocostalis lumborum"]),
+])
+def test_a_name_meaning_several_muscles_lists_them_and_adds_nothing_until_one_is_chosen(
+        qtbot: QtBot, diagram: BodyDiagramWidget, typed: str, names: list[str]) -> None:
+    entry = diagram.entry
+    type_site(qtbot, diagram, typed)
+    assert len(diagram.document) == 0
+    assert "Nothing was added" in entry.message.text() and names[0] in entry.message.text()
+    assert entry.message.isVisible()
+    popup = entry.completer.popup()
+    qtbot.waitUntil(popup.isVisible)
+    listed = [entry.completer.completionModel().index(i, 0).data() for i in range(2)]
+    assert listed == names
+    QTest.keyClick(popup, Qt.Key.Key_Down)  # the first in the list
+    QTest.keyClick(popup, Qt.Key.Key_Return)
+    assert [s.muscle for s in diagram.document.sites()] == [names[0], names[0]]
+
+
+def test_an_unknown_name_says_so_and_adds_nothing(qtbot: QtBot, diagram: BodyDiagramWidget) -> None:
+    type_site(qtbot, diagram, "zzz")
+    message = diagram.entry.message
+    assert len(diagram.document) == 0
+    assert message.isVisible() and "No muscle called “zzz”" in message.text() and "Nothing was added" in message.text()
+    assert message.width() >= message.fontMetrics().horizontalAdvance("No muscle called")  # not squeezed away
+
+
+def test_the_side_is_the_patients_whichever_view_the_muscle_is_drawn_on(qtbot: QtBot,
+                                                                       diagram: BodyDiagramWidget) -> None:
+    """A side word at either end, or the side box; the front view puts the patient's right on the viewer's left,
+    the back view on the viewer's right."""
+    type_site(qtbot, diagram, "R SCM")  # front view only
+    type_site(qtbot, diagram, "levator left")  # back view
+    QTest.keyClick(diagram.entry.side, Qt.Key.Key_Home)  # the side box: Right
+    type_site(qtbot, diagram, "infra")
+    sites = diagram.document.sites()
+    assert [(s.muscle_id, s.side, s.view) for s in sites] == [
+        ("sternocleidomastoid", "R", "anterior"), ("levator_scapulae", "L", "posterior"),
+        ("infraspinatus", "R", "posterior")]
+    scm, levator, infra = sites
+    assert scm.x < 0.5  # patient's right on the front view: the viewer's left
+    assert levator.x < 0.5 and infra.x > 0.5  # back view: the patient's left is the viewer's left
+
+
+def test_the_technique_is_chosen_by_keyboard_e_stim_included(qtbot: QtBot, diagram: BodyDiagramWidget) -> None:
+    entry = diagram.entry
+    entry.muscle.setFocus()
+    QTest.keyClick(entry.muscle, Qt.Key.Key_Tab)
+    assert entry.side.hasFocus()
+    QTest.keyClick(entry.side, Qt.Key.Key_Tab)
+    assert entry.technique.hasFocus()
+    QTest.keyClick(entry.technique, Qt.Key.Key_End)  # dry needling + e-stim
+    assert diagram.technique == "dry_needling"  # the toolbar follows
+    type_site(qtbot, diagram, "R QL")
+    QTest.keyClick(entry.technique, Qt.Key.Key_Up)  # dry needling
+    type_site(qtbot, diagram, "R glute med")
+    QTest.keyClick(entry.technique, Qt.Key.Key_Home)  # injection
+    type_site(qtbot, diagram, "R piriformis")
+    ql, gmed, piriformis = diagram.document.sites()
+    assert (ql.technique, ql.estim is not None) == ("dry_needling", True)
+    assert (gmed.technique, gmed.estim) == ("dry_needling", None)
+    assert (piriformis.technique, piriformis.estim) == ("injection", None)
+    assert "dry needling + e-stim" in entry.message.text() or "injection" in entry.message.text()
+    diagram.findChild(QWidget, "technique_dry_needling").click()  # and the entry follows the toolbar
+    assert entry.technique.currentData() == "dry_needling"
+
+
+# -- 2. what a screen reader hears ------------------------------------------------------------------------------
+def accessible(widget: QWidget):  # noqa: ANN201 - a QAccessibleInterface
+    iface = QAccessible.queryAccessibleInterface(widget)
+    assert iface is not None and iface.isValid()
+    return iface
+
+
+def test_markers_and_the_diagram_say_the_patients_side_muscle_technique_and_number(
+        qtbot: QtBot, diagram: BodyDiagramWidget) -> None:
+    entry = diagram.entry
+    type_site(qtbot, diagram, "R pec major")
+    QTest.keyClick(entry.technique, Qt.Key.Key_End)
+    type_site(qtbot, diagram, "L QL")
+    first, second = (diagram.scene.marker(k) for k in diagram.document.site_keys())
+    assert first.toolTip() == "Site 1: patient's right pectoralis major, front view, injection"
+    assert second.toolTip() == "Site 2: patient's left quadratus lumborum, back view, dry needling + e-stim"
+    view = accessible(diagram.view)
+    assert view.text(QAccessible.Text.Description) == (
+        "2 sites: 1, patient's right pectoralis major, front view, injection; "
+        "2, patient's left quadratus lumborum, back view, dry needling + e-stim.")
+    assert "patient's right is on the viewer's left" in view.text(QAccessible.Text.Help)
+    assert "Add site box" in view.text(QAccessible.Text.Help)
+
+
+def _editor_exposed(qtbot: QtBot, editor: SessionEditor) -> None:
+    editor.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is editor)
+
+
+def test_typed_sites_in_the_editor_take_the_syringe_and_deep_muscles_their_exam_row(
+        qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    editor = make_editor()
+    _editor_exposed(qtbot, editor)
+    type_site(qtbot, editor.diagram, "bilat QL")
+    sites = editor.current_draft().sites
+    assert [(s.muscle_id, s.side, s.preparation_label, s.volume_ml) for s in sites] == [
+        ("quadratus_lumborum", "R", "A", 1.0), ("quadratus_lumborum", "L", "A", 1.0)]
+    assert editor.undo_stack.count() == 2  # one undo step per site, as a click
+    table = editor.pre.exam_findings
+    assert [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())] == [
+        ("Quadratus lumborum", "R"), ("Quadratus lumborum", "L")]
+
+
+def test_hovering_the_front_view_names_the_patients_side_and_its_marker_says_it(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    editor = make_editor()
+    editor.resize(1600, 1000)
+    qtbot.waitUntil(lambda: editor.width() == 1600)
+    diagram = editor.diagram
+    for side in ("R", "L"):
+        reg = region("pectoralis_major", "anterior", side)
+        point = diagram.view.mapFromScene(diagram.scene.scene_point(reg.view, *reg.anchor))
+        QTest.mouseMove(diagram.view.viewport(), point)
+        qtbot.waitUntil(lambda s=side: diagram.hover_label.text().startswith(f"Patient's {s}: Pectoralis major"))
+        on_viewer_left = point.x() < diagram.view.mapFromScene(diagram.scene.scene_point("anterior", 0.5, 0.5)).x()
+        assert on_viewer_left == (side == "R")
+    click_region(qtbot, editor, region("pectoralis_major", "anterior", "R"))
+    site = editor.current_draft().sites[0]
+    assert site.side == "R"
+    assert diagram.scene.marker(editor.document.key_at(0)).toolTip().startswith(
+        "Site 1: patient's right pectoralis major, front view")
