@@ -22,7 +22,7 @@ from tpi_notes.domain.draft import SessionDraft  # noqa: E402
 from tpi_notes.domain.findings import FindingOverride  # noqa: E402
 from tpi_notes.domain.session import Component, Diagnosis, ExamFinding, Preparation  # noqa: E402
 from tpi_notes.domain.sites import place_site  # noqa: E402
-from tpi_notes.domain.templates import CARRIED_FIELDS, NEVER_CARRIED  # noqa: E402
+from tpi_notes.domain.templates import CARRIED_FIELDS, NEVER_CARRIED, split_source  # noqa: E402
 from tpi_notes.services import assessment, drafts  # noqa: E402
 from tpi_notes.ui.editor.signing_dialog import MissingDialog  # noqa: E402
 from tpi_notes.ui.editor.site_commands import with_technique  # noqa: E402
@@ -104,7 +104,8 @@ def test_copy_forward_carries_exactly_the_frame_and_marks_it(qtbot, make_editor,
     assert [(c.item_code, c.volume_ml, c.lot_number) for c in shown.preparations[0].components] == [
         ("lidocaine-1", 4.0, ""), ("triamcinolone-40", 1.0, "")]
     day = (fresh.performed_start - EARLIER_DAY).date().isoformat()
-    assert shown.carried_fields == CARRIED and shown.carried_from == f"as on {day}"
+    # (copied from a draft: the patient has no signed session, so the label adds that it is unsigned)
+    assert shown.carried_fields == CARRIED and split_source(shown.carried_from)[0] == f"as on {day}"
     bar = editor.carried.bar
     assert bar.isVisible() and f"as on {day} — confirm" in editor.carried.label.text()
     marked = {name for name, w in editor.carried.widgets().items() if w.property("carried")}

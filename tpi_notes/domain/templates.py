@@ -3,13 +3,19 @@
 The *clinical frame* (indication, diagnoses, conservative care, consent, set-up, observation, disposition and
 follow-up) comes along, marked as carried until the clinician confirms it: what was true last time is a
 suggestion, not today's finding. Never carried: pain scores, exam findings, time-out, findings and their
-overrides, signatures and lots (a lot is today's vial, chosen today).
+overrides, signatures and lots (a lot is today's vial, chosen today), nor what was observed at each site that
+day (the aspiration result, the twitch response, the site's note): a site brings its technique only.
+
+Copy-forward copies the patient's last *signed* session (a draft is unreviewed; services/drafts.py). Where the
+carried values came from is one label ("as on 2026-09-04", "as in template “Neck”"), optionally followed by
+what the clinician should know before confirming (another physician's session, a later correction, a code
+left out), after :data:`DETAIL_SEPARATOR`; :func:`split_source` takes them apart for the editor's bar.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
@@ -37,6 +43,9 @@ FIELD_LABELS = {
     "antisepsis": "antisepsis", "guidance": "guidance", "observation_minutes": "observation",
     "disposition": "disposition", "follow_up": "follow-up", "follow_up_in": "patient follow-up",
 }
+
+
+DETAIL_SEPARATOR = " · "  # between the source label and what to know before confirming
 
 
 @dataclass(frozen=True)
@@ -84,15 +93,81 @@ def carried_blocker(draft: object) -> str | None:
     if not carried:
         return None
     names = ", ".join(FIELD_LABELS.get(n, n) for n in carried)
-    source = getattr(draft, "carried_from", "") or "from an earlier session"
-    return f"Confirm the fields carried forward ({source}): {names}."
+    source, detail = split_source(getattr(draft, "carried_from", "") or "")
+    message = f"Confirm the fields carried forward ({source or 'from an earlier session'}): {names}."
+    return f"{message} {detail}." if detail else message
+
+
+def split_source(carried_from: str) -> tuple[str, str]:
+    """The source label ("as on 2026-09-04") and what to know before confirming ("" when nothing)."""
+    start = 0
+    if carried_from.startswith("as in template “"):  # a template's name may hold the separator
+        start = max(0, carried_from.find("”") + 1)
+    cut = carried_from.find(DETAIL_SEPARATOR, start)
+    if cut < 0:
+        return carried_from, ""
+    return carried_from[:cut], carried_from[cut + len(DETAIL_SEPARATOR):]
+
+
+def with_details(source: str, details: Iterable[str]) -> str:
+    """The carried-from text: the source label, then each detail (short: the column holds 160 characters)."""
+    said = "; ".join(d for d in details if d)
+    return f"{source}{DETAIL_SEPARATOR}{said}" if said else source
+
+
+def copy_details(physician: str, other_physician: bool, unsigned: bool, addenda: Iterable[tuple[str, date]],
+                 left_out: Iterable[str], day: date, code_set: str) -> list[str]:
+    """What the clinician should know about a copied session before confirming its frame: that it was never
+    signed, whose session it was when not theirs, the addenda (a correction may change what was carried) and
+    codes not billable today."""
+    out = ["from an unsigned draft: check every field"] if unsigned else []
+    if other_physician and physician:
+        out.append(f"charted by {physician}")
+    kinds: dict[str, list[str]] = {}
+    for kind, when in addenda:
+        kinds.setdefault(kind, []).append(when.isoformat())
+    for kind, days in kinds.items():
+        out.append(f"read its {kind.replace('_', ' ')} of {', '.join(days)} first")
+    out.extend(codes_left_out_note(left_out, day, code_set))
+    return out
+
+
+def codes_left_out_note(codes: Iterable[str], day: date, code_set: str) -> list[str]:
+    codes = list(codes)
+    if not codes:
+        return []
+    return [f"{', '.join(codes)} left out: not billable on {day.isoformat()} ({code_set})"]
+
+
+def frame_on_day(frame: Mapping[str, Any], lookup: Callable[[str], Diagnosis | None]
+                 ) -> tuple[dict[str, Any], list[str]]:
+    """The frame with its diagnoses as the code set of the new session's date has them (the current titles), and
+    the codes left out because that set does not bill them (deleted, or become a header): carried as they were,
+    they made the whole draft's Save refuse."""
+    kept, left_out = [], []
+    for item in frame.get("diagnoses", []) or []:
+        found = lookup(str(item["code"]))
+        if found is None:
+            left_out.append(str(item["code"]))
+        else:
+            kept.append({"code": found.code, "display": found.display})
+    out = dict(frame)
+    if "diagnoses" in out:
+        out["diagnoses"] = kept
+    return out, left_out
+
+
+def without_observations(site: Site) -> Site:
+    """A site's technique without what was observed at it that day (aspiration, twitch response, note)."""
+    return replace(site, aspiration=None, twitch=None, note="")
 
 
 def template_body(draft: SessionDraft) -> dict[str, Any]:
-    """What a template keeps of a draft: syringes (without lots), sites (without notes) and the clinical frame."""
+    """What a template keeps of a draft: syringes (without lots), sites (their technique, without that day's
+    observations) and the clinical frame."""
     preps = [Preparation(p.label, tuple(Component(c.item_code, c.volume_ml) for c in p.components))
              for p in draft.preparations]
-    sites = [replace(s, note="") for s in draft.sites]
+    sites = [without_observations(s) for s in draft.sites]
     return {"atlas_version": draft.atlas_version, "preparations": to_plain([asdict(p) for p in preps]),
             "sites": to_plain([asdict(s) for s in sites]), "frame": clinical_frame(draft)}
 
@@ -115,7 +190,8 @@ def merge_into(draft: SessionDraft, preps: list[Preparation], sites: list[Site],
                replace_existing: bool) -> SessionDraft:
     """``draft`` with these syringes and sites added (or instead of its own), labels and numbers kept tidy.
 
-    Syringes arrive without lots: the lot is the vial opened today, which someone must confirm (issue 16)."""
+    Syringes arrive without lots: the lot is the vial opened today, which someone must confirm (issue 16). Sites
+    arrive without that day's observations (a template saved before they were left out still holds them)."""
     base_preps = [] if replace_existing else list(draft.preparations)
     base_sites = [] if replace_existing else list(draft.sites)
     used = {p.label for p in base_preps}
@@ -133,7 +209,7 @@ def merge_into(draft: SessionDraft, preps: list[Preparation], sites: list[Site],
             continue
         number += 1
         label = relabel.get(moved.preparation_label or "", moved.preparation_label)
-        base_sites.append(replace(moved, number=number, preparation_label=label))
+        base_sites.append(replace(without_observations(moved), number=number, preparation_label=label))
     return replace(draft, preparations=tuple(base_preps), sites=tuple(base_sites))
 
 

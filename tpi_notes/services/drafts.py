@@ -27,11 +27,15 @@ from tpi_notes.domain.templates import (
     TemplateSummary,
     carry_frame,
     clinical_frame,
+    codes_left_out_note,
     copied_from_label,
+    copy_details,
+    frame_on_day,
     from_template_body,
     merge_into,
     template_body,
     template_label,
+    with_details,
 )
 from tpi_notes.services import icd10_sets
 from tpi_notes.services.context import AppContext
@@ -177,22 +181,42 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
         return session_writer.as_written(s, before, clean, assessment.findings, written)
 
 
+def _frame_today(s, draft: SessionDraft, frame: dict) -> tuple[dict, list[str], str]:  # noqa: ANN001 - Session
+    """The frame's diagnoses as the code set of the draft's date bills them, the codes left out, and that set."""
+    code_sets = icd10_sets.code_sets_in(s)
+    day = draft.performed_start.date()
+    kept, left_out = frame_on_day(frame, lambda code: icd10.lookup(code, day, code_sets))
+    return kept, left_out, icd10.set_or_nearest(day, code_sets).version
+
+
 def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
-    """The draft with the sites and syringes (without lots) of the patient's most recent other session, and its
-    clinical frame marked "as on <that date>" until confirmed (domain/templates.py)."""
+    """The draft with the sites (their technique) and syringes (without lots) of the patient's last signed
+    session, and its clinical frame marked "as on <that date>" until confirmed (domain/templates.py).
+
+    The last *signed* session, even when a draft is newer: a draft is unreviewed and may be half written or
+    abandoned, and the clinician confirms a frame believing it was charted and signed. Only when the patient has
+    no signed session at all is the latest draft copied, and the label says it is unsigned. The label adds whose
+    session it was when it is another physician's, its addenda (a correction may change what was carried) and
+    any diagnosis left out because the code set of the new date does not bill it."""
     ctx.require(Permission.PREPARE_DRAFTS)
     with ctx.read() as s:
-        last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id)
+        last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id, status="signed")
+        if last_id is None:
+            last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id)
         if last_id is None:
             raise NotFoundError("This patient has no earlier session to copy from.")
         last = session_records.load(s, last_id)
         assert last is not None
+        frame, left_out, code_set = _frame_today(s, draft, clinical_frame(draft_from_record(last)))
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="session",
                      entity_id=last_id, patient_id=draft.patient_id, detail="copied forward")
     merged = merge_into(draft, list(last.preparations), list(last.sites), load_atlas(draft.atlas_version),
                         replace_existing=True)
-    frame = clinical_frame(draft_from_record(last))
-    return carry_frame(merged, frame, copied_from_label(last.performed_start.date()))
+    mine = draft.physician_id if draft.physician_id is not None else ctx.user_id
+    details = copy_details(last.physician, last.physician_id != mine, last.status != "signed",
+                           [(a.kind, a.created_at.date()) for a in last.addenda], left_out,
+                           draft.performed_start.date(), code_set)
+    return carry_frame(merged, frame, with_details(copied_from_label(last.performed_start.date()), details))
 
 
 def list_templates(ctx: AppContext) -> list[TemplateSummary]:
@@ -211,12 +235,14 @@ def apply_template(ctx: AppContext, template_id: int, draft: SessionDraft) -> Se
         if body is None:
             raise NotFoundError("That template no longer exists.")
         preps, sites = from_template_body(body)
+        frame, left_out, code_set = _frame_today(s, draft, body.get("frame", {}))
         target = f"session {draft.id}" if draft.id is not None else "a new draft"
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="template",
                      entity_id=template_id, patient_id=draft.patient_id,
                      detail=f"applied to {target}: {len(sites)} sites, {len(preps)} syringes")
     merged = merge_into(draft, preps, sites, load_atlas(draft.atlas_version), replace_existing=False)
-    return carry_frame(merged, body.get("frame", {}), template_label(name or ""))
+    note = codes_left_out_note(left_out, draft.performed_start.date(), code_set)
+    return carry_frame(merged, frame, with_details(template_label(name or ""), note))
 
 
 def save_template(ctx: AppContext, name: str, description: str, draft: SessionDraft) -> TemplateSummary:

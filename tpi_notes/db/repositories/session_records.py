@@ -153,9 +153,12 @@ def load(s: Session, session_id: int, *, content_only: bool = False) -> d.Sessio
     )
 
 
-def latest_for_patient(s: Session, patient_id: int, exclude_id: int | None = None) -> int | None:
-    """The id of the patient's most recent session (other than ``exclude_id``)."""
+def latest_for_patient(s: Session, patient_id: int, exclude_id: int | None = None, *,
+                       status: str | None = None) -> int | None:
+    """The id of the patient's most recent session (other than ``exclude_id``; of ``status`` when given)."""
     query = select(ProcedureSession.id).where(ProcedureSession.patient_id == patient_id)
+    if status is not None:
+        query = query.where(ProcedureSession.status == status)
     if exclude_id is not None:
         query = query.where(ProcedureSession.id != exclude_id)
     return s.scalar(query.order_by(ProcedureSession.performed_start.desc(), ProcedureSession.id.desc()).limit(1))

@@ -8,6 +8,7 @@ A carried field the clinician edits is theirs from then on (no longer carried). 
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from PySide6.QtCore import QDir, Qt, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from tpi_notes.domain.draft import SessionDraft
-from tpi_notes.domain.templates import FIELD_LABELS, confirm_carried
+from tpi_notes.domain.templates import FIELD_LABELS, confirm_carried, split_source
 from tpi_notes.ui.editor.fields import register_arrow_images
 
 if TYPE_CHECKING:
@@ -127,15 +128,19 @@ class CarriedFrame:
         return draft
 
     def _show(self, draft: SessionDraft) -> None:
-        source = draft.carried_from or "from an earlier session"
+        source, detail = split_source(draft.carried_from)
+        source = source or "from an earlier session"
         for name, widget in self.widgets().items():
             carried = name in draft.carried_fields
             _mark(widget, carried, f"Carried forward, {source}: not yet confirmed" if carried else "")
         if draft.carried_fields:
             names = ", ".join(FIELD_LABELS[n] for n in draft.carried_fields)
-            self.label.setText(f"<b>{len(draft.carried_fields)} fields {source} — confirm</b><br>{names}. "
-                               "Check the highlighted fields (edit any that changed), then confirm them all.")
+            know = f"<br><b>Before confirming:</b> {html.escape(detail)}." if detail else ""
+            self.label.setText(f"<b>{len(draft.carried_fields)} fields {html.escape(source)} — confirm</b><br>"
+                               f"{names}. Check the highlighted fields (edit any that changed), then confirm them "
+                               f"all.{know}")
             self.bar.setAccessibleName(f"{len(draft.carried_fields)} fields {source}, not yet confirmed")
+            self.bar.setAccessibleDescription(f"Before confirming: {detail}" if detail else "")
         self.bar.setVisible(bool(draft.carried_fields))
 
     def focus_confirm(self, message: str) -> None:
