@@ -281,3 +281,59 @@ def test_the_syringe_warning_follows_every_change_to_the_sites(qtbot, make_edito
     qtbot.keyClicks(spin, "4")
     qtbot.keyClick(spin, Qt.Key.Key_Tab)
     assert _over(box, editor) and box.draw_up_button.text() == "Draw up 6 mL"
+
+
+def test_the_stock_keeper_discards_a_vial_and_an_offer_made_before_is_refused_when_taken(
+        qtbot, make_editor, clinic, answers) -> None:  # noqa: ANN001, F811
+    """Administration → Formulary & lots → "Open vials…" → "Discard vial…"; the editor on another workstation,
+    which read its open vials before, refuses the vial at the click (not after its 30 s re-read)."""
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+
+    from tpi_notes.domain.permissions import Principal, permissions_for  # noqa: PLC0415
+    from tpi_notes.ui.admin import AdminWindow  # noqa: PLC0415
+    from tpi_notes.ui.admin.open_vials_dialog import OpenVialsDialog  # noqa: PLC0415
+
+    vial = open_vials.record_opened(clinic.ctx, "lidocaine-1", "LID-A1", "Room 1",
+                                    at=datetime.now().replace(microsecond=0) - timedelta(days=2))
+    editor = make_editor()  # the nurse's workstation: the vial is offered
+    qtbot.keyClicks(editor.pre.location, "Room 1")
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "R"))
+    _syringes_tab(qtbot, editor)
+    row = editor.syringes.box("A").rows[0]
+    assert row.open_vial_button.isVisible() and "lot LID-A1" in row.open_vial_button.text()
+
+    clinic.ctx.act_as(Principal("test:admin", "Office Admin", permissions_for(("admin",))))
+    window = AdminWindow(clinic.ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_tab("Formulary & lots")
+    tab = window.formulary_tab
+    assert tab.select_item("lidocaine-1")
+    lot_id = next(use.lot.id for use in tab.lot_model.records() if use.lot.lot_number == "LID-A1")
+    assert tab.select_lot(lot_id) and tab.open_vials_button.isEnabled()
+    seen: dict[str, object] = {}
+
+    def discard() -> None:
+        dialog = tab.active_dialog
+        assert isinstance(dialog, OpenVialsDialog)
+        seen["lines"] = [dialog.vials_view.item(i).text() for i in range(dialog.vials_view.count())]
+        qtbot.mouseClick(dialog.discard_button, Qt.MouseButton.LeftButton)
+        seen["after"] = dialog.vials_view.count()
+        seen["empty"] = not dialog.empty.isHidden()
+        dialog.reject()
+
+    QTimer.singleShot(0, discard)
+    qtbot.mouseClick(tab.open_vials_button, Qt.MouseButton.LeftButton)
+    (line,) = seen["lines"]
+    assert "Room 1 · opened" in line and "in use until" in line
+    assert seen["after"] == 0 and seen["empty"] is True
+    assert answers["calls"][-1][1] == "Discard the open vial"
+    assert open_vials.list_open(clinic.ctx) == [] and open_vials.open_of_lot(clinic.ctx, "lidocaine-1", "LID-A1") == []
+
+    clinic.ctx.act_as(Principal("test:nurse", "Ben Ruiz", permissions_for(("nurse",))))
+    qtbot.mouseClick(row.open_vial_button, Qt.MouseButton.LeftButton)
+    assert row.component().lot_number == ""
+    assert "is no longer recorded as open: it was discarded at" in row.error.text()
+    assert row.open_vial_button.isHidden()  # read again at once: offered no more
+    with pytest.raises(TpiError, match="no longer recorded as open"):
+        open_vials.take_open_vial(clinic.ctx, vial.id, clinic.patient_id, datetime.now())

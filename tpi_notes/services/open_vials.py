@@ -5,7 +5,9 @@ confirmed; taking it re-reads the vial at that moment and refuses it when discar
 workstation a moment ago, before this one re-read its list), when its lot was retired (recalled) meanwhile, past its
 beyond-use limit, or for another patient or procedure (domain/open_vials.py). A vial scanned again (its serial
 known) is the vial recorded before, and judged the same way: a discarded one is never opened anew. Recording a vial
-is an audit event; the note itself records the lot, as before.
+is an audit event; the note itself records the lot, as before. Whoever charts discards a vial from its syringe row;
+whoever manages the formulary and lots from Administration → Formulary & lots → "Open vials…" (the vials of a lot
+still on the shelves, retired lot or not: a recall is found there).
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ def list_open(ctx: AppContext, now: datetime | None = None) -> list[ov.OpenVial]
     with ctx.read() as s:
         rows = s.execute(_query().where(OpenVial.discarded_at.is_(None), OpenVial.opened_at >= since,
                                         Lot.retired.is_(False)).order_by(OpenVial.opened_at.desc()))
+        return [_plain(*row) for row in rows]
+
+
+def open_of_lot(ctx: AppContext, item_code: str, lot_number: str) -> list[ov.OpenVial]:
+    """Every vial of this lot not discarded, however long ago it was opened and even when the lot is retired: what
+    whoever keeps the stock should find on the shelves, and discard (latest opened first)."""
+    ctx.require(Permission.VIEW_RECORDS)
+    with ctx.read() as s:
+        rows = s.execute(_query().where(OpenVial.discarded_at.is_(None), FormularyItem.code == item_code,
+                                        Lot.lot_number == lot_number)
+                         .order_by(OpenVial.opened_at.desc(), OpenVial.id.desc()))
         return [_plain(*row) for row in rows]
 
 
@@ -103,8 +116,13 @@ def _still_open(s, vial_id: int):  # noqa: ANN001, ANN202 - Session; (OpenVial, 
     """The vial's row with its lot and item, refused when it is unknown or already discarded (perhaps on
     another workstation), in the words both taking and discarding use."""
     row = s.execute(_query().where(OpenVial.id == vial_id)).first()
-    if row is None or row[0].discarded_at is not None:
+    if row is None:
         raise NotFoundError("That vial is no longer recorded as open; choose the lot or scan the vial.")
+    vial, lot, item = row
+    if vial.discarded_at is not None:
+        raise NotFoundError(f"That vial of {item.name} (lot {lot.lot_number}) is no longer recorded as open: it was "
+                            f"discarded at {vial.discarded_at:%Y-%m-%d %H:%M}, perhaps on another workstation. "
+                            "Choose the lot or scan the vial.")
     return row
 
 
@@ -127,9 +145,10 @@ def take_open_vial(ctx: AppContext, vial_id: int, patient_id: int, at: datetime,
 
 
 def discard_open_vial(ctx: AppContext, vial_id: int, at: datetime | None = None) -> ov.OpenVial:
-    """The vial as discarded now (empty, dropped, past its limit): it is offered to no syringe after this, in
-    any room. One already discarded (on another workstation) is refused with the same words as taking it."""
-    ctx.require(Permission.PREPARE_DRAFTS)
+    """The vial as discarded now (empty, dropped, past its limit, recalled): it is offered to no syringe after
+    this, in any room. One already discarded (on another workstation) is refused with the same words as taking it.
+    Whoever charts may discard, and whoever keeps the stock (manages the lots) though they never chart."""
+    ctx.require(Permission.MANAGE_FORMULARY if ctx.can(Permission.MANAGE_FORMULARY) else Permission.PREPARE_DRAFTS)
     when = (at or datetime.now()).replace(microsecond=0)
     with ctx.transaction() as s:
         row = _still_open(s, vial_id)

@@ -22,6 +22,7 @@ from tpi_notes.services.context import AppContext
 from tpi_notes.ui.admin.forms import intro
 from tpi_notes.ui.admin.formulary_cells import ITEM_HEADERS, LOT_HEADERS, item_cells, lot_cells
 from tpi_notes.ui.admin.formulary_dialogs import ItemDialog, LotDialog
+from tpi_notes.ui.admin.open_vials_dialog import OpenVialsDialog
 from tpi_notes.ui.admin.tables import RowsModel, make_table, select_row, selected_row
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.style import set_role
@@ -74,6 +75,9 @@ class FormularyTab(QWidget):
         self.recall_button.setToolTip("A recall: open the session history filtered to this lot (its patients, dates "
                                       "and physicians; export it from there)")
         self.recall_button.clicked.connect(self.recall_lot)
+        self.open_vials_button = _button("Open vials…", "open_vials_button", self)
+        self.open_vials_button.setToolTip("The vials of this lot recorded as opened and not discarded; discard one")
+        self.open_vials_button.clicked.connect(self.show_open_vials)
         self.add_lot_button.clicked.connect(self.add_lot)
         self.edit_lot_button.clicked.connect(self.edit_lot)
         self.retire_lot_button.clicked.connect(self.toggle_lot)
@@ -90,7 +94,7 @@ class FormularyTab(QWidget):
         bottom_layout.setContentsMargins(0, 6, 0, 0)
         bottom_layout.setSpacing(8)
         bottom_layout.addLayout(self._bar((self.add_lot_button, self.edit_lot_button, self.retire_lot_button,
-                                           self.recall_button), None, self.lots_title))
+                                           self.recall_button, self.open_vials_button), None, self.lots_title))
         bottom_layout.addWidget(self.lots_view, 1)
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.setChildrenCollapsible(False)
@@ -192,6 +196,7 @@ class FormularyTab(QWidget):
         self.retire_lot_button.setEnabled(use is not None)
         self.retire_lot_button.setText("Restore lot" if use is not None and use.lot.retired else "Retire lot")
         self.recall_button.setEnabled(use is not None and self._ctx.can(Permission.VIEW_RECORDS))
+        self.open_vials_button.setEnabled(use is not None and self._ctx.can(Permission.VIEW_RECORDS))
 
     # -- actions ---------------------------------------------------------------------------------------------
     @Slot()
@@ -201,6 +206,14 @@ class FormularyTab(QWidget):
             return None
         self.recall_requested.emit(use.lot.lot_number)
         return use.lot.lot_number
+
+    @Slot()
+    def show_open_vials(self) -> None:
+        item, lot = self.selected_item(), self.selected_lot()
+        if item is None or lot is None:
+            return
+        self._run(OpenVialsDialog(self._ctx, item.item.code, item.item.name, lot.lot.lot_number, lot.lot.expiry,
+                                  self))
 
     def _run(self, dialog: QDialog) -> bool:
         self.active_dialog = dialog
