@@ -132,7 +132,7 @@ def test_the_main_window_is_painted_before_the_database_layer_is_imported(login:
         assert "filled" not in seen
         return
     filled = seen["filled"]
-    assert filled["title"] == "tpi-notes — clinic.sqlite"
+    assert filled["title"] == "clinic.sqlite"  # Qt adds " — tpi-notes" in the title bar
     assert "No patients yet" in filled["says"] and "Opening the clinic database…" not in filled["says"]
     assert "&New patient…" in filled["enabled"] and "Session &history…" in filled["enabled"]
     assert not {"reportlab", "pyhanko", "alembic", "tpi_notes.reports", "tpi_notes.ui.editor.window"} & set(

@@ -42,6 +42,9 @@ class AuditTableModel(QAbstractTableModel):
         self.total = 0
         self.sort_key = "time"
         self.descending = True
+        self.account_names: dict[int, str] = {}
+        """User id → "Full Name (username)": a login's record names the account, not its number (the screen
+        sets it from the user filter's choices)."""
 
     # -- what is shown -------------------------------------------------------------------------------------
     @property
@@ -132,20 +135,23 @@ class AuditTableModel(QAbstractTableModel):
         if event is None:
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return _cells(event)[index.column()]
+            return _cells(event, self.account_names)[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             if index.column() == DETAIL_COLUMN:
                 # Plain-text tooltips do not wrap: the full text, in lines a screen can hold.
                 return "\n".join(textwrap.fill(line, 100) for line in event.detail.splitlines()) or None
-            text = _cells(event)[index.column()]
+            text = _cells(event, self.account_names)[index.column()]
             return f"{text}\nEvent {event.id}" if text else f"Event {event.id}"
         if role == EVENT_ID_ROLE:
             return event.id
         return None
 
 
-def _cells(event: AuditRow) -> tuple[str, ...]:
+def _cells(event: AuditRow, account_names: dict[int, str]) -> tuple[str, ...]:
     entity = event.entity.replace("_", " ")  # "audit_trail" reads as "audit trail"
-    record = f"{entity} {event.entity_id}" if event.entity_id is not None else entity
+    which = event.entity_id
+    if which is not None and event.entity == "user":  # "user 5" told no one whose login it was
+        which = account_names.get(which, which)
+    record = f"{entity} {which}" if which is not None else entity
     return (event.at.strftime("%Y-%m-%d %H:%M:%S"), event.user, event.action, record, event.patient,
             " ".join(event.detail.split()))

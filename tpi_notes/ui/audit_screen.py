@@ -217,6 +217,7 @@ class AuditTrailScreen(QWidget):
         users = audit_trail.user_choices(self._ctx)
         actions = audit_trail.action_choices(self._ctx)
         entities = audit_trail.entity_choices(self._ctx)
+        self.model.account_names = {u.user_id: u.label for u in users if u.user_id is not None}
         for combo, everything, items in (
             (self.user_combo, "All users", [(u.label, u) for u in users]),
             (self.action_combo, "All actions", [(a, a) for a in actions]),

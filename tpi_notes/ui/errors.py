@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from tpi_notes.domain.errors import (
     ConcurrentEditError,
@@ -44,7 +45,14 @@ def show_error(parent: QWidget | None, error: TpiError, title: str | None = None
     ``shown_elsewhere`` mark, as logs.py knows it: importing it would load the services before the first paint.)"""
     if getattr(error, "shown_elsewhere", False):
         return
-    QMessageBox.warning(parent, title or error_title(error), error_text(error))
+    busy = QApplication.overrideCursor() is not None  # refused while a window was being built (main_window._busy)
+    if busy:
+        QApplication.setOverrideCursor(Qt.CursorShape.ArrowCursor)  # the box is answered with the arrow
+    try:
+        QMessageBox.warning(parent, title or error_title(error), error_text(error))
+    finally:
+        if busy:
+            QApplication.restoreOverrideCursor()
 
 
 def done_or_shown(parent: QWidget, line: QLabel, action: Callable[[], object]) -> bool:

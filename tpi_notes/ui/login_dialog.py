@@ -21,7 +21,7 @@ class LoginDialog(QDialog):
         self._ctx = ctx
         self.principal: Principal | None = None
         self.setObjectName("login_dialog")
-        self.setWindowTitle(f"Log in — {clinic_name}" if clinic_name else "Log in — tpi-notes")
+        self.setWindowTitle(f"Log in — {clinic_name}" if clinic_name else "Log in")  # Qt adds " — tpi-notes"
         intro = QLabel(f"<b>{_escape(clinic_name) or 'tpi-notes'}</b><br>Log in with your own user name and "
                        "password. Accounts are personal: every action is recorded under your name.", self)
         intro.setWordWrap(True)

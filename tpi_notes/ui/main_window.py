@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
@@ -128,7 +129,8 @@ class MainWindow(QMainWindow):
         self.clinic_windows = ClinicWindows(ctx, self)
         self.clinic_windows.session_activated.connect(self.open_session_anywhere)
         self.clinic_windows.settings_saved.connect(self._on_settings_saved)
-        self.setWindowTitle(f"{APP_TITLE} — {database_label(ctx)}")
+        # Qt adds " — tpi-notes" (the application's display name) to the title bar on X11 and Windows
+        self.setWindowTitle(database_label(ctx))
         self.patient_list.open_clinic(ctx)
         for action in self.actions():
             action.setEnabled(True)  # refresh() disables what needs a patient or a session
@@ -518,17 +520,21 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def open_session(self, session_id: int) -> SessionWindow | SessionEditor | None:
         """Open a session in its own window: a draft in the editor, a signed one read-only on its atlas."""
+        for editor in self.editors:
+            if editor.draft_id == session_id:
+                editor.raise_()
+                editor.activateWindow()
+                return editor
+        with _busy():
+            return self._open_session(session_id)
+
+    def _open_session(self, session_id: int) -> SessionWindow | SessionEditor | None:
         from tpi_notes.domain.draft import draft_from_record
         from tpi_notes.services import clinic, integrity
         from tpi_notes.services import sessions as session_service
         from tpi_notes.ui.editor.opening import open_editor
         from tpi_notes.ui.session_window import SessionWindow
 
-        for editor in self.editors:
-            if editor.draft_id == session_id:
-                editor.raise_()
-                editor.activateWindow()
-                return editor
         try:
             record = session_service.get_session(self.ctx, session_id)
             formulary = {item.code: item for item in clinic.list_formulary(self.ctx, include_retired=True)}
@@ -552,7 +558,8 @@ class MainWindow(QMainWindow):
 
         if self.current_patient is None:
             return None
-        return self._track(new_session(self.ctx, self.current_patient.id, self))
+        with _busy():
+            return self._track(new_session(self.ctx, self.current_patient.id, self))
 
     @Slot()
     def repeat_session(self) -> SessionEditor | None:
@@ -660,6 +667,17 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:  # not the start-up frame closed on a refused file: the layout is the user's
             save_layout(self, self._splitters())
         super().closeEvent(event)
+
+
+@contextlib.contextmanager
+def _busy() -> Iterator[None]:
+    """The wait cursor while a session's window is built: the editor's first opening takes seconds (it is
+    imported then, with what it reads), and with the arrow the click looked ignored."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 def _padded(widget: QWidget, left: int, top: int, right: int, bottom: int) -> QWidget:

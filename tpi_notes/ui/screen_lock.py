@@ -82,7 +82,7 @@ class UnlockDialog(QDialog):
         self._ctx = ctx
         self.access_changed = False
         self.setObjectName("unlock_dialog")
-        self.setWindowTitle("tpi-notes is locked")
+        self.setWindowTitle("Screen locked")  # Qt adds " — tpi-notes"
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
         why = "Locked after inactivity." if reason == "inactivity" else "Screen locked."  # Ctrl+L is not idleness
@@ -112,7 +112,7 @@ class UnlockDialog(QDialog):
     def ask_to_sign_in_again(self, problem: str) -> None:
         """The account changed since sign-in: the password signs the same user in afresh (login.sign_in_again)."""
         self.access_changed = True
-        self.setWindowTitle("tpi-notes: sign in again")
+        self.setWindowTitle("Sign in again")
         self.intro.setText(f"Your access to tpi-notes changed since you signed in ({_escape(problem)}). "
                            f"<b>{_escape(self._ctx.principal.name)}</b>, sign in again with your password to go on; "
                            "your open work is kept exactly as you left it. If your account was deactivated or "

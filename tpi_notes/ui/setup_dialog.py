@@ -35,7 +35,7 @@ class SetupDialog(QDialog):
         self.created: StaffMember | None = None
         self.demo_loaded = False
         self.setObjectName("setup_dialog")
-        self.setWindowTitle("Set up tpi-notes")
+        self.setWindowTitle("Set up the clinic")  # Qt adds " — tpi-notes"
         info = clinic.get_clinic_info(ctx)
         intro = QLabel("<b>Welcome.</b> Enter your clinic's details — they head every procedure note and every "
                        "aftercare sheet — and create the first user. The first user is the clinic's "

@@ -1,0 +1,139 @@
+"""What a new user tripped on in a real window (Xvfb, a window manager, xdotool; brief H31), each driven here as a
+user would: the wait cursor while a session window is built, window titles that name the program once, the audit
+trail naming the account a login was for."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from pytestqt.qtbot import QtBot  # noqa: E402
+from ui_fixtures import (  # noqa: E402, F401
+    MakeWindow,
+    add_patient,
+    clinic_ctx,
+    make_window,
+    message_boxes,
+    search,
+    ui_data_dir,
+)
+
+from tpi_notes.services import login  # noqa: E402
+from tpi_notes.services.context import AppContext  # noqa: E402
+from tpi_notes.services.demo import build_demo  # noqa: E402
+from tpi_notes.ui.audit_model import HEADERS  # noqa: E402
+from tpi_notes.ui.audit_screen import AuditTrailScreen  # noqa: E402
+from tpi_notes.ui.login_dialog import LoginDialog  # noqa: E402
+
+DEMO_PASSWORD = "demo clinic 2026"
+
+
+def as_the_window_manager_shows(widget: QWidget) -> str:
+    """The title bar's text: Qt's X11 and Windows plugins add " — <application display name>" to any title that
+    is not the display name itself (QPlatformWindow::formatWindowTitle)."""
+    title, name = widget.windowTitle(), QGuiApplication.applicationDisplayName()
+    return title if not name or title == name else f"{title} \u2014 {name}"
+
+
+def test_opening_a_session_shows_the_wait_cursor_until_its_window_is_built(
+        make_window: MakeWindow, qtbot: QtBot, clinic_ctx: AppContext,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The editor's first opening took 3 to 7 s with the arrow cursor: the click looked ignored."""
+    from tpi_notes.ui.editor import opening
+
+    add_patient(clinic_ctx)
+    window = make_window()
+    search(qtbot, window, "Doe", ["Doe, Jane"])
+    qtbot.keyClick(window.patient_list.search_edit, Qt.Key.Key_Return)  # Enter picks the one match
+    qtbot.waitUntil(lambda: window.current_patient is not None)
+    cursors: list[Qt.CursorShape | None] = []
+
+    def building(*_args: object, **_kwargs: object) -> None:
+        cursor = QApplication.overrideCursor()
+        cursors.append(cursor.shape() if cursor is not None else None)
+
+    monkeypatch.setattr(opening, "new_session", building)
+    qtbot.mouseClick(window.patient_view.new_session_button, Qt.MouseButton.LeftButton)
+    assert cursors == [Qt.CursorShape.WaitCursor]
+    assert QApplication.overrideCursor() is None  # and the arrow again once it is shown
+
+
+def test_every_title_bar_names_the_program_once(make_window: MakeWindow, clinic_ctx: AppContext,  # noqa: F811
+                                                 qtbot: QtBot) -> None:
+    """The main window read "tpi-notes — demo.sqlite — tpi-notes"."""
+    window = make_window()
+    shown = as_the_window_manager_shows(window)
+    assert shown.count("tpi-notes") == 1 and "t.db" in shown, shown
+    dialog = LoginDialog(clinic_ctx, "")  # a clinic without a name yet
+    qtbot.addWidget(dialog)
+    shown = as_the_window_manager_shows(dialog)
+    assert shown.count("tpi-notes") == 1 and shown.startswith("Log in"), shown
+
+
+def test_the_lock_dialog_names_the_program_once(clinic_ctx: AppContext, qtbot: QtBot) -> None:  # noqa: F811
+    from tpi_notes.ui.screen_lock import UnlockDialog
+
+    dialog = UnlockDialog(clinic_ctx)
+    qtbot.addWidget(dialog)
+    assert as_the_window_manager_shows(dialog).count("tpi-notes") == 1, dialog.windowTitle()
+    dialog.ask_to_sign_in_again("your roles changed")
+    assert as_the_window_manager_shows(dialog).count("tpi-notes") == 1, dialog.windowTitle()
+
+
+@pytest.fixture
+def demo_trail(ctx: AppContext) -> Iterator[AppContext]:
+    """A small demo clinic where the nurse, then the administrator, logged in (as the walk did)."""
+    build_demo(ctx, patients=3, sessions=4, seed=3)
+    login.login(ctx, "jsoto", DEMO_PASSWORD)
+    login.login(ctx, "lgrant", DEMO_PASSWORD)
+    yield ctx
+
+
+def test_the_audit_trail_names_the_account_a_login_was_for(qtbot: QtBot, demo_trail: AppContext) -> None:
+    """A login is made by the operating-system user (no one is signed in yet); its record read "user 5", an
+    account number nobody can look up on this screen."""
+    screen = AuditTrailScreen(demo_trail)
+    qtbot.addWidget(screen)
+    screen.resize(1300, 800)
+    screen.show()
+    qtbot.waitExposed(screen)
+    model, record, action = screen.model, HEADERS.index("Record"), HEADERS.index("Action")
+    logins = [model.index(row, record).data() for row in range(model.rowCount())
+              if model.index(row, action).data() == "login"]
+    assert logins[:2] == ["user Lena Grant (lgrant)", "user Julia Soto (jsoto)"], logins
+
+
+def test_a_refusal_while_a_session_opens_is_answered_with_the_arrow(
+        make_window: MakeWindow, qtbot: QtBot, clinic_ctx: AppContext,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wait cursor is for the building; a box saying why nothing opened is not something to wait on."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from tpi_notes.domain.errors import TpiError
+    from tpi_notes.ui.editor import opening
+    from tpi_notes.ui.errors import show_error
+
+    add_patient(clinic_ctx)
+    window = make_window()
+    search(qtbot, window, "Doe", ["Doe, Jane"])
+    qtbot.keyClick(window.patient_list.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.current_patient is not None)
+    under_the_box: list[Qt.CursorShape | None] = []
+
+    def box(*_args: object, **_kwargs: object) -> QMessageBox.StandardButton:
+        cursor = QApplication.overrideCursor()
+        under_the_box.append(cursor.shape() if cursor is not None else None)
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(box))
+    monkeypatch.setattr(opening, "new_session", lambda _ctx, _pid, parent: show_error(parent, TpiError("No.")))
+    qtbot.mouseClick(window.patient_view.new_session_button, Qt.MouseButton.LeftButton)
+    assert under_the_box == [Qt.CursorShape.ArrowCursor]
+    assert QApplication.overrideCursor() is None
