@@ -337,3 +337,16 @@ def test_the_stock_keeper_discards_a_vial_and_an_offer_made_before_is_refused_wh
     assert row.open_vial_button.isHidden()  # read again at once: offered no more
     with pytest.raises(TpiError, match="no longer recorded as open"):
         open_vials.take_open_vial(clinic.ctx, vial.id, clinic.patient_id, datetime.now())
+
+
+@pytest.mark.parametrize("text", ["hello world", "01" + "1" * 13 + "0" + "10X", "0150123456789002" + "10X",
+                                  "(17)281231(10)X", "01" + "10" * 40])
+def test_a_scan_that_cannot_be_used_says_why_and_changes_nothing(qtbot, make_editor, ndcs, text: str) -> None:  # noqa: ANN001, F811
+    editor = make_editor()
+    box, row = _second_row(qtbot, editor)
+    before = box.preparation()
+    _scan(qtbot, row, text)
+    assert row.error.isVisible() and row.error.text().strip()
+    assert "pattern" not in row.error.text() and "Failed to" not in row.error.text()
+    assert box.preparation() == before and open_vials.list_open(ndcs.ctx) == []
+    assert row.scan.text() == ""  # ready for the next scan

@@ -35,6 +35,7 @@ SUBSTITUTES = ("<FNC1>", "{FNC1}", "[FNC1]", "<fnc1>", "{fnc1}", "[fnc1]", "<GS>
                "[gs]", "^]", "\u241d", "~", "|", "^")
 SYMBOLOGY_PREFIXES = ("]d2", "]C1", "]Q3", "]e0")
 _MAX_SPLITS = 3
+_MAX_TRIES = 3000  # readings tried for a scan without separators (a real one takes tens, a hard one ~1,200)
 _SPLIT_AIS = ("01", "10", "17", "21")  # where a dropped GS may have stood: before another field of a vial's code
 _AI_IN_ERROR = re.compile(r"AI \((\d{2,4})\)")
 _FIELD_NAMES = {"01": "GTIN", "17": "expiry date", "10": "lot number", "21": "serial number"}
@@ -88,12 +89,18 @@ def _fields(message: GS1Message) -> dict[str, object]:
     return out
 
 
-def _readings(value: str, splits: int = 0, start: int = 2) -> list[dict[str, object]]:
+def _readings(value: str, splits: int = 0, start: int = 2, tries: list[int] | None = None) -> list[dict[str, object]]:
     """Every way to read ``value`` (GS inserted where a variable field may hide another) holding a GTIN with a good
     check digit, 17 and 10.
 
     A GS goes only after the last one inserted (each set of places is tried once); one inside a fixed-length
-    field makes that reading fail, one after it changes nothing (the same reading, counted once)."""
+    field makes that reading fail, one after it changes nothing (the same reading, counted once). Text that could
+    be read too many ways (digits "1010…" all along) is refused rather than searched for seconds."""
+    tries = [0] if tries is None else tries
+    tries[0] += 1
+    if tries[0] > _MAX_TRIES:
+        raise ScanError("The scan can be read too many ways (the scanner dropped the group separators); set it to "
+                        "send GS, or choose the lot from the list.")
     try:
         fields = _fields(GS1Message.parse(value, config=ParseConfig(separator_chars=[GS])))
         gtin = str(fields.get("01") or "")
@@ -104,7 +111,7 @@ def _readings(value: str, splits: int = 0, start: int = 2) -> list[dict[str, obj
         return found
     for at in range(start, len(value) - 2):
         if value[at - 1] != GS and value.startswith(_SPLIT_AIS, at):
-            found += _readings(value[:at] + GS + value[at:], splits + 1, at + 2)
+            found += _readings(value[:at] + GS + value[at:], splits + 1, at + 2, tries)
     return found
 
 
