@@ -212,3 +212,57 @@ def test_hovering_the_front_view_names_the_patients_side_and_its_marker_says_it(
     assert site.side == "R"
     assert diagram.scene.marker(editor.document.key_at(0)).toolTip().startswith(
         "Site 1: patient's right pectoralis major, front view")
+
+
+# -- the keyboard through the forms -----------------------------------------------------------------------------
+def tab_walk(page: QWidget, first: QWidget, presses: int = 60) -> list[QWidget]:
+    """The widgets Tab visits inside ``page`` from ``first`` until it leaves the page (or comes round again)."""
+    first.setFocus(Qt.FocusReason.TabFocusReason)
+    seen: list[QWidget] = []
+    for _ in range(presses):
+        widget = QApplication.focusWidget()
+        if widget is None or not page.isAncestorOf(widget) or (seen and widget is seen[0]):
+            break
+        if not seen or widget is not seen[-1]:
+            seen.append(widget)
+        QTest.keyClick(widget, Qt.Key.Key_Tab)
+    return seen
+
+
+def reading_order_breaks(page: QWidget, widgets: list[QWidget]) -> list[str]:
+    """Where Tab jumps against the layout: down each column (a row's fields left to right), the left column
+    before the right one."""
+    row = page.layout()  # the panel's two columns side by side (pre_procedure.two_columns)
+    middle = row.itemAt(1).geometry().x() - row.spacing() if row.count() == 2 else page.width() / 2
+    breaks = []
+    points = []
+    for widget in widgets:
+        top = widget.mapTo(page, widget.rect().topLeft())
+        points.append((int(top.x() >= middle), top.y(), top.x(), widget.objectName() or type(widget).__name__))
+    for (col_a, y_a, x_a, name_a), (col_b, y_b, x_b, name_b) in zip(points, points[1:], strict=False):
+        forward = col_b > col_a or (col_b == col_a and (y_b > y_a + 8 or (abs(y_b - y_a) <= 8 and x_b > x_a)))
+        if not forward:
+            breaks.append(f"{name_a} ({x_a}, {y_a}) → {name_b} ({x_b}, {y_b})")
+    return breaks
+
+
+def test_tab_walks_each_form_top_to_bottom_left_to_right_and_never_gets_stuck(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    editor = make_editor()
+    editor.resize(1600, 1000)
+    qtbot.waitUntil(lambda: editor.width() == 1600)
+    _editor_exposed(qtbot, editor)
+    for muscle, side in (("upper_trapezius", "R"), ("levator_scapulae", "L")):
+        click_region(qtbot, editor, region(muscle, "posterior", side))
+    pre, post = editor.pre, editor.post
+    firsts = {"pre": (pre, pre.performed_start), "post": (post, post.complications)}
+    for name, (page, first) in firsts.items():
+        editor.tabs.setCurrentWidget(editor.tab_pages[name])
+        visited = tab_walk(page, first)
+        names = [w.objectName() for w in visited]
+        assert reading_order_breaks(page, visited) == [], (name, names)
+        assert len(visited) >= 12, (name, names)  # it went through the form, not round one box
+    editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
+    names = [w.objectName() for w in tab_walk(pre, pre.performed_start)]
+    assert names.index("field_performed_end") + 2 == names.index("field_location")  # Ended, its Now, then on
+    assert names.index("exam_all") < names.index("field_exam_findings") < names.index("field_consent_type")
+    assert names[-1] == "field_guidance"

@@ -144,8 +144,19 @@ def fit_calendar(edit: QDateTimeEdit) -> None:
     calendar.setMinimumSize(metrics.horizontalAdvance("Wed") * 7 + 7 * 16 + 40, (metrics.height() + 12) * 7 + 44)
 
 
+class DateTimeEdit(QDateTimeEdit):
+    """A date-time box that Tab leaves, as every other field (H30 audit).
+
+    Qt's QDateTimeEdit takes Tab to its next section (year, month, day, hour, minute), and on "Not recorded" it
+    never let go: pressing Tab forty times left the keyboard in the Ended box, a trap for anyone without a mouse.
+    Typing moves on by itself when a section is full; ← → move between sections."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002, N802 - Qt API
+        return QWidget.focusNextPrevChild(self, next)
+
+
 def datetime_edit(parent: QWidget | None = None) -> QDateTimeEdit:
-    edit = QDateTimeEdit(parent)
+    edit = DateTimeEdit(parent)
     edit.setDisplayFormat(DATETIME_FORMAT)
     edit.setCalendarPopup(True)
     fit_calendar(edit)

@@ -214,6 +214,12 @@ class PreProcedurePanel(QWidget):
         self.guidance = data_combo([("Not recorded", None)] + [(v, k) for k, v in GUIDANCE.items()], self)
         form.addRow("Guidance:", self.errors.cell("guidance", self.guidance, self))
 
+        # Tab reads the form as it is laid out: down the left column, then the right one from its top (the
+        # "All muscles" answers sit above the exam table, so they come before it)
+        chain = [self.pain_before, self.all_found.buttons[False], self.all_found.buttons[True], self.exam_findings,
+                 self.consent_type]
+        for first, then in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, then)
         self.set_staff(reference)
         self._connect()
 
