@@ -137,3 +137,27 @@ def test_a_refusal_while_a_session_opens_is_answered_with_the_arrow(
     qtbot.mouseClick(window.patient_view.new_session_button, Qt.MouseButton.LeftButton)
     assert under_the_box == [Qt.CursorShape.ArrowCursor]
     assert QApplication.overrideCursor() is None
+
+
+def test_tab_walks_out_of_the_tables_through_the_patients_page(
+        make_window: MakeWindow, qtbot: QtBot, clinic_ctx: AppContext) -> None:  # noqa: F811
+    """Tab in the patient list moved from cell to cell of the list and never left it; the sessions table did the
+    same. Now Tab goes search → patients → New session → the sessions → the map, as the page reads."""
+    from tpi_notes.services import drafts
+
+    patient = add_patient(clinic_ctx)
+    drafts.save_draft(clinic_ctx, drafts.new_draft(clinic_ctx, patient.id))  # a session: Repeat is enabled
+    window = make_window()
+    window.activateWindow()
+    search(qtbot, window, "Doe", ["Doe, Jane"])
+    qtbot.keyClick(window.patient_list.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.current_patient is not None)
+    window.patient_list.search_edit.setFocus()
+    page = window.patient_view
+    walked = []
+    for _ in range(6):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        walked.append(QApplication.focusWidget())
+    assert walked == [window.patient_list.view, page.repeat_session_button, page.new_session_button,
+                      page.session_view, page.response_map.view, page.response_map.as_text], [
+        w.objectName() for w in walked]

@@ -103,6 +103,11 @@ class PatientView(QWidget):
         layout.setSpacing(10)
         layout.addWidget(self.header)
         layout.addWidget(self.splitter, 1)
+        # Tab as the page reads: the two buttons above the sessions (left to right), the sessions, the map.
+        chain = (self.repeat_session_button, self.new_session_button, self.session_view, self.response_map.view,
+                 self.response_map.as_text)
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
     @Slot(QModelIndex)
     def _on_session_activated(self, index: QModelIndex) -> None:
