@@ -350,3 +350,22 @@ def test_a_scan_that_cannot_be_used_says_why_and_changes_nothing(qtbot, make_edi
     assert "pattern" not in row.error.text() and "Failed to" not in row.error.text()
     assert box.preparation() == before and open_vials.list_open(ndcs.ctx) == []
     assert row.scan.text() == ""  # ready for the next scan
+
+
+def test_a_syringe_left_at_0_ml_is_warned_and_drawn_up_in_one_click(qtbot, make_editor, answers) -> None:  # noqa: ANN001, F811
+    """The row's volume typed down to 0 (or a syringe never filled): its sites still take from it, so the box warns
+    with the findings panel, and the one click draws up what they take."""
+    editor = make_editor()
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "R"))
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "L"))
+    _syringes_tab(qtbot, editor)
+    box = editor.syringes.box("A")
+    spin = box.rows[0].volume
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "0")
+    qtbot.keyClick(spin, Qt.Key.Key_Tab)
+    assert box.preparation().total_ml == 0.0
+    assert _over(box, editor) and box.draw_up_button.text() == "Draw up 2 mL"
+    qtbot.mouseClick(editor.findings.buttons["finding:syringe_overdrawn:A"], Qt.MouseButton.LeftButton)
+    assert box.preparation().total_ml == 2.0 and not _over(box, editor)

@@ -91,8 +91,8 @@ def resolve_scan(ctx: AppContext, text: str, day: date, item_code: str | None = 
                             "be used.")
         if scan.expiry is not None and scan.expiry != lot.expiry:
             raise ScanError(f"This vial of lot {lot.lot_number} expires on {scan.expiry.isoformat()}, but the lot "
-                            f"list has {lot.expiry.isoformat()}: ask whoever manages the formulary to check the lot "
-                            "before it is used.")
+                            f"list has {lot.expiry.isoformat()}: the lot must be checked (Administration → Formulary & "
+                            "lots) before it is used.")
         return ScannedLot(scan, item.code, item.name, lot.lot_number, lot.expiry, lot.ndc or ndc, True)
     return ScannedLot(scan, item.code, item.name, scan.lot, scan.expiry, ndc, False)
 

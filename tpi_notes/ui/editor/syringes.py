@@ -186,21 +186,26 @@ class SyringeBox(QFrame):
         numbers = ", ".join(str(s.number) for s in used)
         text = (f"Used at site{'s' if len(used) != 1 else ''} {numbers}: {total:g} mL of {held:g} mL" if used
                 else "Not used at any site yet.")
-        over = total > held + 1e-9 and held > 0
-        self._needed_ml = total if over else 0.0
+        # an empty syringe (its volume typed down to 0) is overdrawn too: Save refuses it as the findings say
+        over = total > held + 1e-9
+        mix_known = held > 0 or len(self.rows) == 1
+        self._needed_ml = total if over and mix_known else 0.0
         if over:
             text += f" — the sites take {total - held:g} mL more than the syringe holds."
+            if not mix_known:
+                text += " Enter each drug's volume."
         self.usage_label.setText(text)
         self.usage_label.setStyleSheet(f"color: {DANGER}; font-weight: 600;" if over else "")
         self.draw_up_button.setText(f"Draw up {total:g} mL")
-        self.draw_up_button.setVisible(over)
+        self.draw_up_button.setVisible(over and mix_known)
 
     @Slot()
     def draw_up_for_sites(self) -> None:
         """The one-click fix of an overdrawn syringe: its volumes scaled to what the sites take (same mix)."""
         if self._needed_ml <= 0:
             return
-        volumes = scaled_volumes([row.volume.value() for row in self.rows], self._needed_ml)
+        held = [row.volume.value() for row in self.rows]
+        volumes = scaled_volumes(held, self._needed_ml) if sum(held) > 0 else [self._needed_ml]  # one drug at 0
         for row, volume in zip(self.rows, volumes, strict=True):
             row.volume.blockSignals(True)
             row.volume.setValue(volume)
