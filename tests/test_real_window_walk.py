@@ -161,3 +161,28 @@ def test_tab_walks_out_of_the_tables_through_the_patients_page(
     assert walked == [window.patient_list.view, page.repeat_session_button, page.new_session_button,
                       page.session_view, page.response_map.view, page.response_map.as_text], [
         w.objectName() for w in walked]
+
+
+def test_the_session_the_keyboard_reaches_is_shown_chosen_before_ctrl_p_prints_it(
+        make_window: MakeWindow, qtbot: QtBot, clinic_ctx: AppContext) -> None:  # noqa: F811
+    """Tabbing into the sessions table made its first row current without marking it: Preview note and Print
+    aftercare… (Ctrl+P) were enabled and acted on a session no row showed as chosen."""
+    from tpi_notes.services import drafts
+
+    patient = add_patient(clinic_ctx)
+    for _ in range(2):
+        drafts.save_draft(clinic_ctx, drafts.new_draft(clinic_ctx, patient.id))
+    window = make_window()
+    window.activateWindow()
+    search(qtbot, window, "Doe", ["Doe, Jane"])
+    qtbot.keyClick(window.patient_list.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.current_patient is not None)
+    table = window.patient_view.session_view
+    while QApplication.focusWidget() is not table:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    chosen = [index.row() for index in table.selectionModel().selectedRows()]
+    assert window.print_aftercare_action.isEnabled()
+    assert chosen == [table.currentIndex().row()] == [0]
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert [index.row() for index in table.selectionModel().selectedRows()] == [1]
+    assert window.selected_session_id() == window.patient_view.session_model.session_at(1).id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -50,6 +50,7 @@ class PatientView(QWidget):
         self.session_model = SessionTableModel(self)
         self.session_view = make_session_table(self.session_model, self)
         self.session_view.activated.connect(self._on_session_activated)
+        self.session_view.selectionModel().currentRowChanged.connect(self._choose_current_row)
         self.no_sessions = QLabel("No sessions recorded for this patient yet.", self)
         self.no_sessions.setObjectName("no_sessions")
         self.no_sessions.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -108,6 +109,16 @@ class PatientView(QWidget):
                  self.response_map.as_text)
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
+
+    @Slot(QModelIndex, QModelIndex)
+    def _choose_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        """The row the keyboard is on is the row chosen, and shown so: Tab into the table made its first row
+        current without marking it, and Preview note / Print aftercare (Ctrl+P) acted on a session the user
+        could not see chosen."""
+        selection = self.session_view.selectionModel()
+        if current.isValid() and not selection.isRowSelected(current.row(), QModelIndex()):
+            selection.select(current, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                             | QItemSelectionModel.SelectionFlag.Rows)
 
     @Slot(QModelIndex)
     def _on_session_activated(self, index: QModelIndex) -> None:
