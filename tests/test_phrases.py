@@ -198,7 +198,8 @@ def test_a_nurse_preparing_the_draft_is_offered_the_physicians_favourites(qtbot,
     assert editor.findChild(QToolButton, "suggest_G44.229") is not None
     box = editor.site_details.note  # and the site's note takes phrases too
     click_region(qtbot, editor, region("masseter", "anterior", "R"))
-    assert [b.objectName() for b in editor.diagnosis_help.buttons] == ["suggest_M79.11", "suggest_G44.229"]
+    # the physician's favourites first, then the muscle's codes (issue 16 audit)
+    assert [b.objectName() for b in editor.diagnosis_help.buttons] == ["suggest_G44.229", "suggest_M79.11"]
     editor.tabs.setCurrentWidget(editor.tab_pages["site"])
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
     qtbot.keyClick(box, Qt.Key.Key_F2)

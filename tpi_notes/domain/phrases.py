@@ -18,14 +18,21 @@ from tpi_notes.domain.patient import fold
 from tpi_notes.domain.session import Diagnosis
 from tpi_notes.paths import resources_dir
 
-# The editor's free-text fields that offer phrases (SessionDraft field names; site_note is a site's note).
+# Every free-text field of the note that offers phrases (SessionDraft field names; site_note is a site's note,
+# override_reason the reason to proceed despite a stop or for an unticked risk, addendum an addendum's text).
 PHRASE_FIELDS = {
     "location": "Location", "indication": "Indication", "conservative_care": "Conservative care",
     "position": "Position",
     "antisepsis": "Antisepsis", "complications": "Complications", "tolerance": "Tolerance",
     "blood_loss": "Blood loss", "respiratory_check": "Respiratory check", "disposition": "Disposition",
     "follow_up": "Follow-up (note)", "comments": "Comments", "site_note": "Site note",
+    "override_reason": "Reason to proceed", "addendum": "Addendum text",
 }
+# Fields holding one answer (a choice or a short value): a phrase picked there *is* the answer and replaces what
+# the field holds ("None" is not followed by "Brief vasovagal reaction…"). Elsewhere a phrase goes in at the
+# cursor, in place of any selected text.
+WHOLE_ANSWER_FIELDS = frozenset({"location", "position", "antisepsis", "complications", "tolerance", "blood_loss",
+                                 "respiratory_check", "disposition", "follow_up"})
 MAX_PHRASE = 2000  # characters: longer than any field's usual text, shorter than the long-text limit
 PERSONAL, CLINIC, LIBRARY = "personal", "clinic", "library"
 SCOPE_LABELS = {PERSONAL: "Mine", CLINIC: "Clinic", LIBRARY: "Library"}
@@ -119,16 +126,24 @@ def region_codes(sites: Iterable[Any], group_of: Callable[[str], str | None], li
 
 
 def suggestions(favourites: Iterable[Diagnosis], region: Iterable[str], lookup: Callable[[str], Diagnosis | None],
-                chosen: Iterable[Diagnosis]) -> list[tuple[Diagnosis, str]]:
-    """(diagnosis, why) to offer: the muscles' codes, then the physician's favourites; none already chosen,
-    none that is not billable on the session's date (``lookup`` returns None)."""
+                chosen: Iterable[Diagnosis], limit: int | None = None) -> list[tuple[Diagnosis, str]]:
+    """(diagnosis, why) to offer: the physician's favourites first (those the muscles treated also suggest ahead of
+    the rest), then the muscles' other codes; none already chosen, none that is not billable on the session's
+    date (``lookup`` returns None). With ``limit``, favourites leave room for two of the muscles' codes."""
     taken = {d.code for d in chosen}
-    out: list[tuple[Diagnosis, str]] = []
-    for code, why in [*((c, "treated muscles") for c in region), *((f.code, "favourite") for f in favourites)]:
+    region = list(region)
+    favourite_codes = [f.code for f in favourites]
+    ordered = ([c for c in favourite_codes if c in region] + [c for c in favourite_codes if c not in region])
+    favourite_out: list[tuple[Diagnosis, str]] = []
+    region_out: list[tuple[Diagnosis, str]] = []
+    for code, out in [*((c, favourite_out) for c in ordered), *((c, region_out) for c in region)]:
         if code in taken:
             continue
         diagnosis = lookup(code)
         if diagnosis is not None:
             taken.add(code)
-            out.append((diagnosis, why))
-    return out
+            out.append((diagnosis, "favourite" if out is favourite_out else "treated muscles"))
+    if limit is None:
+        return favourite_out + region_out
+    room = max(0, limit - min(2, len(region_out)))
+    return (favourite_out[:room] + region_out)[:limit]

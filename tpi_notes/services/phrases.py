@@ -14,7 +14,7 @@ from tpi_notes.db.repositories import audit
 from tpi_notes.db.repositories import phrases as rows
 from tpi_notes.domain import icd10
 from tpi_notes.domain import phrases as rules
-from tpi_notes.domain.errors import NotFoundError, TpiError, ValidationError
+from tpi_notes.domain.errors import NotFoundError, ValidationError
 from tpi_notes.domain.permissions import Permission, PermissionDenied
 from tpi_notes.domain.session import Diagnosis, Site
 from tpi_notes.services import icd10_sets
@@ -102,11 +102,19 @@ def favourites(ctx: AppContext) -> list[Diagnosis]:
 
 
 def add_favourite(ctx: AppContext, diagnosis: Diagnosis) -> None:
-    """Keep a diagnosis among the user's favourites (offered with one click in every session)."""
+    """Keep a diagnosis among the user's favourites (offered with one click in every session): a code billable
+    in one of the clinic's ICD-10-CM sets, kept as that set writes it (a header such as M79.1, whose subcodes
+    M79.10–M79.18 are the billable ones, is refused: it would be offered nowhere and refused on every claim)."""
     ctx.require(Permission.PREPARE_DRAFTS)
     user = _user(ctx)
-    if icd10.lookup(diagnosis.code) is None and not diagnosis.display:
-        raise TpiError(f"{diagnosis.code} is not an ICD-10-CM code.")
+    with ctx.read() as s:
+        code_sets = icd10_sets.code_sets_in(s)
+    found = next((d for d in (icd10.lookup(diagnosis.code, c.valid_from, code_sets) for c in code_sets)
+                  if d is not None), None)
+    if found is None:
+        raise ValidationError({"diagnoses": f"{diagnosis.code.strip().upper()} is not a billable ICD-10-CM code "
+                               "(a header needs one of its subcodes); choose one from the list."})
+    diagnosis = found
     with ctx.transaction() as s:
         if rows.add_favourite(s, user, diagnosis):
             audit.append(s, actor=ctx.actor, user_id=user, action="create", entity="icd10_favourite",
@@ -122,10 +130,11 @@ def remove_favourite(ctx: AppContext, code: str) -> None:
 
 
 def suggested_diagnoses(ctx: AppContext, sites: Iterable[Site], chosen: Iterable[Diagnosis], day: date,
-                        atlas_version: str, physician_id: int | None = None) -> list[tuple[Diagnosis, str]]:
-    """Diagnoses to offer with one click: from the muscles treated, then the favourites of the session's physician
-    (else the signed-in user's: a nurse preparing the draft sees the physician's); each billable on ``day`` and
-    not chosen yet."""
+                        atlas_version: str, physician_id: int | None = None, limit: int | None = None
+                        ) -> list[tuple[Diagnosis, str]]:
+    """Diagnoses to offer with one click: the favourites of the session's physician (else the signed-in user's: a
+    nurse preparing the draft sees the physician's) first, then the codes of the muscles treated; each billable on
+    ``day`` and not chosen yet; at most ``limit``, two places kept for the muscles' codes (domain/phrases.py)."""
     ctx.require(Permission.PREPARE_DRAFTS)
     atlas = load_atlas(atlas_version)
 
@@ -140,4 +149,4 @@ def suggested_diagnoses(ctx: AppContext, sites: Iterable[Site], chosen: Iterable
         whose = physician_id if physician_id is not None else ctx.user_id
         mine = rows.favourites(s, whose) if whose is not None else []
     region = rules.region_codes(sites, group_of)
-    return rules.suggestions(mine, region, lambda code: icd10.lookup(code, day, code_sets), chosen)
+    return rules.suggestions(mine, region, lambda code: icd10.lookup(code, day, code_sets), chosen, limit)

@@ -19,6 +19,7 @@ from tpi_notes.domain.staff import StaffMember
 from tpi_notes.services import addenda
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.dialog_layout import cancelable_buttons, stack
+from tpi_notes.ui.editor.phrase_picker import PhraseKey
 from tpi_notes.ui.style import set_role
 
 
@@ -46,6 +47,7 @@ class AddendumDialog(QDialog):
         self.text = QPlainTextEdit(self)
         self.text.setObjectName("addendum_text")
         self.text.setPlaceholderText("What is added or corrected, in full sentences.")
+        PhraseKey(ctx, self.text, "addendum")  # F2: phrases (issue 16 item 2)
         self.author = QComboBox(self)
         self.author.setObjectName("addendum_author")
         for member in physicians:

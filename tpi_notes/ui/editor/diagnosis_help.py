@@ -1,5 +1,5 @@
-"""One-click diagnoses in the editor: codes suggested for the muscles treated and the physician's favourites
-(the session's physician, else the signed-in user).
+"""One-click diagnoses in the editor: the physician's favourites first (the session's physician, else the
+signed-in user), then codes suggested for the muscles treated.
 
 Shown under the diagnosis search as buttons ("＋ M79.12 Myalgia of auxiliary muscles, head and neck"); a click
 (or Space on the focused button) adds it. The ☆ on a chosen diagnosis keeps it among the user's favourites.
@@ -64,7 +64,8 @@ class DiagnosisHelp(QObject):
             return
         self._key = key
         try:
-            offered = phrases.suggested_diagnoses(editor.ctx, sites, chosen, day, editor.atlas.version, physician)
+            offered = phrases.suggested_diagnoses(editor.ctx, sites, chosen, day, editor.atlas.version, physician,
+                                                  limit=MAX_SUGGESTIONS)
         except TpiError as exc:
             show_error(editor, exc)
             return

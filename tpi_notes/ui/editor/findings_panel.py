@@ -8,11 +8,16 @@ Pressing one is the user's answer; the editor sets the field (ui/editor/findings
 
 Compact, so a new session's stop and blockers are all in sight at 1600 × 1000 without scrolling (issue 16 item 4):
 the "To sign" count sits on the title line, a blocker's answer on its link's line when the panel is wide enough
-(:class:`BlockerRow`), and the exam's per-muscle blockers are one line naming the muscles.
+(:class:`BlockerRow`), and the exam's per-muscle blockers are one line naming the muscles. A copied-forward visit
+lists fifteen items; so that they and the first warning show beside the tallest form (H30 audit): the end time is
+not listed (signing records it when empty), a stop that is a field's blocker (consent, time-out) is that field's
+link, the lots to record are one line, the carried fields' blocker is its first clause (the bar above names
+them), and the codes are one line that opens to their reasons.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from html import escape
 from typing import Protocol
@@ -30,6 +35,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +49,7 @@ from tpi_notes.domain.inline_answers import InlineAnswer, inline_answers
 from tpi_notes.services.assessment import Assessment, assess
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.editor.pain_scale import PainScale
+from tpi_notes.ui.editor.phrase_picker import PhraseKey
 from tpi_notes.ui.style import DANGER, MUTED, set_role
 
 DEBOUNCE_MS = 300
@@ -57,6 +64,9 @@ SEVERITY_STYLE = {  # colour, tint, word
 # Findings the editor can put right in one click: the button's words (the window does the fix).
 FIXES = {"syringe_overdrawn": "Draw up what the sites take"}
 EXAM_PREFIX = "exam_findings["  # one blocker per muscle and side; listed as one line
+FILLED_AT_SIGNING = frozenset({"performed_end"})  # signing records the end when empty: not a blocker to list
+STOP_FIELDS = {"consent_missing": "consent_type", "timeout_missing": "timeout_at"}  # the stop is the field's link
+LOT_MESSAGE = re.compile(r"^Syringe (?P<label>.+?): record the lot of (?P<drug>.+)\.$")
 LINK_ROOM = 200  # the width a link keeps beside its answer (it wraps within it); narrower, the answer goes under
 
 
@@ -162,6 +172,32 @@ def codes_lines(coding: Coding) -> list[str]:
     lines += [w.text for w in coding.waste]  # "Discarded: 20 mg triamcinolone acetonide (1 vial partly used)"
     lines += [f"Note: {note}" for note in coding.notes]
     return lines
+
+
+def lots_message(items: Sequence[MissingItem]) -> str | None:
+    """Several lots to record as one line: "Record the lots: syringe A (Lidocaine 1 %, Triamcinolone …)."
+    (None when a message is not the lot message this panel knows)."""
+    drugs: dict[str, list[str]] = {}
+    for item in items:
+        match = LOT_MESSAGE.match(item.message)
+        if match is None:
+            return None
+        drugs.setdefault(match["label"], []).append(match["drug"])
+    syringes = "; ".join(f"syringe {label} ({', '.join(names)})" for label, names in drugs.items())
+    return f"Record the lots: {syringes}."
+
+
+def short_message(item: MissingItem) -> str:
+    """The words a blocker's link shows: the carried fields' first clause (the bar above the forms names the
+    fields; the whole message is the link's tooltip and accessible name)."""
+    if item.field == "carried_fields" and ":" in item.message:
+        return item.message.split(":", 1)[0] + "."
+    return item.message
+
+
+def codes_summary(coding: Coding) -> str:
+    """The codes on one line: "20553 × 1 · J3301-JZ × 4" (their reasons and notes open under it)."""
+    return " · ".join(line.text for line in coding.cpt + coding.hcpcs)
 
 
 def codes_html(coding: Coding) -> str:
@@ -277,8 +313,14 @@ class FindingsPanel(QFrame):
         self.blockers_layout = QVBoxLayout()
         self.blockers_layout.setContentsMargins(0, 0, 0, 0)
         self.blockers_layout.setSpacing(1)
-        codes_title = QLabel("Suggested codes", self.body)
-        codes_title.setStyleSheet("font-weight: 600;")
+        self.codes_open = False  # the reasons and notes under the one-line summary (kept across refreshes)
+        self.codes_toggle = QToolButton(self.body)
+        self.codes_toggle.setObjectName("codes_toggle")
+        self.codes_toggle.setCheckable(True)
+        self.codes_toggle.setAutoRaise(True)
+        self.codes_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.codes_toggle.setStyleSheet("QToolButton#codes_toggle { font-weight: 600; text-align: left; padding: 0; }")
+        self.codes_toggle.toggled.connect(self._open_codes)
         self.codes_label = QLabel(self.body)
         self.codes_label.setObjectName("codes_label")
         self.codes_label.setWordWrap(True)
@@ -292,7 +334,7 @@ class FindingsPanel(QFrame):
         body.addWidget(self.answer_error)
         body.addLayout(self.findings_layout)
         body.addWidget(self.none_label)
-        body.addWidget(codes_title)
+        body.addWidget(self.codes_toggle)
         body.addWidget(self.codes_label)
         body.addStretch(1)
         self.scroll = QScrollArea(self)
@@ -331,6 +373,7 @@ class FindingsPanel(QFrame):
         self.none_label.setText(f"The findings cannot be computed yet: {message}")
         self.none_label.show()
         self.codes_label.setText("—")
+        self._show_codes_summary("")
 
     def _clear(self) -> None:
         for layout in (self.stops_layout, self.findings_layout, self.blockers_layout):
@@ -350,24 +393,48 @@ class FindingsPanel(QFrame):
         self._clear()
         self.assessment = assessment
         order = {"stop": 0, "warn": 1, "info": 2}
+        fields = {m.field for m in assessment.missing}
         for finding in sorted(assessment.findings, key=lambda f: order.get(f.severity, 3)):
             layout = self.stops_layout if finding.severity == "stop" else self.findings_layout
-            layout.addWidget(self._row(finding))
+            field = STOP_FIELDS.get(finding.code) if finding.severity == "stop" else None
+            layout.addWidget(self._row(finding, field if field in fields else None))
         self._show_blockers(assessment.missing)
         if not any((a := inline_answers().for_field(m.field)) and a.kind == "lots" for m in assessment.missing):
             self.show_answer_error("")  # every lot recorded: a refusal shown earlier no longer applies
         self.none_label.setText("No safety findings.")
         self.none_label.setVisible(not assessment.findings)
         self.codes_label.setText(codes_html(assessment.coding) or "No codes yet: mark sites on the diagram.")
+        self._show_codes_summary(codes_summary(assessment.coding))
 
-    def _row(self, finding: Finding) -> QWidget:
+    def _show_codes_summary(self, summary: str) -> None:
+        arrow = "▾" if self.codes_open else "▸"
+        self.codes_toggle.setText(f"{arrow} Suggested codes: {summary or 'none yet'}")
+        self.codes_toggle.setToolTip("Hide the reasons and notes" if self.codes_open else
+                                     "Show each code's reason and the billing notes")
+        self.codes_toggle.setAccessibleName(f"Suggested codes: {summary or 'none yet'}")
+        self.codes_toggle.setAccessibleDescription("Expanded: the reasons and notes follow." if self.codes_open
+                                                   else "Press to show each code's reason and the billing notes.")
+        self.codes_label.setVisible(self.codes_open)
+
+    @Slot(bool)
+    def _open_codes(self, shown: bool) -> None:
+        self.codes_open = shown
+        summary = codes_summary(self.assessment.coding) if self.assessment is not None else ""
+        self._show_codes_summary(summary)
+
+    def _row(self, finding: Finding, field: str | None = None) -> QWidget:
+        """A finding's tinted row; a stop that is a field's sign blocker (``field``) links to that field and
+        stands for its blocker (one line, not two saying the same)."""
         colour, tint, word = SEVERITY_STYLE.get(finding.severity, SEVERITY_STYLE["info"])
         key = finding_key(finding)
         row = QFrame(self.body)
         row.setObjectName(f"finding_row_{finding.code}")
         row.setStyleSheet(f"QFrame#{row.objectName()} {{ background: {tint}; border-left: 4px solid {colour};"
                           " border-radius: 3px; }")
-        text = f"<b style='color:{colour}'>{word}:</b> {escape(finding.message)}"
+        words = escape(finding.message)
+        if field is not None:
+            words = f"<a href='{escape(field, quote=True)}'>{words}</a>"
+        text = f"<b style='color:{colour}'>{word}:</b> {words}"
         if finding.override_reason:
             text += f"<br><i>Proceeding — reason: {escape(finding.override_reason)}</i>"
         label = QLabel(text, row)
@@ -375,6 +442,14 @@ class FindingsPanel(QFrame):
         label.setWordWrap(True)
         label.setToolTip(f"Source: {finding.source}" if finding.source else "")
         label.setProperty("severity", finding.severity)
+        if field is not None:
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                          | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+            label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            label.setAccessibleName(f"Stop, missing for signing: {finding.message}")
+            label.setToolTip("Go to this field" + (f" · Source: {finding.source}" if finding.source else ""))
+            label.linkActivated.connect(lambda _href, f=field, m=finding.message: self.field_requested.emit(f, m))
+            self.blockers[field] = label
         line = QHBoxLayout(row)
         line.setContentsMargins(8, 3, 6, 3)
         line.addWidget(label, 1)
@@ -400,7 +475,8 @@ class FindingsPanel(QFrame):
         Those with a one-click answer come first, in the order inline-answers.json lists them: the quickest to
         clear stay in sight at the top of the panel as each one is answered (a lot only when one is offered)."""
         answers = inline_answers().answers
-        items = [m for m in missing if not m.field.startswith("finding:")]
+        linked = set(self.blockers)  # fields a stop row already links to (consent, time-out)
+        items = [m for m in missing if not m.field.startswith("finding:") and m.field not in FILLED_AT_SIGNING]
         lot_fields = [m.field for m in items if (a := inline_answers().for_field(m.field)) and a.kind == "lots"]
         offers = list(self.lot_offers(lot_fields)) if lot_fields and self.lot_offers is not None else []
         offered = {o.field for o in offers}
@@ -411,19 +487,33 @@ class FindingsPanel(QFrame):
             return len(answers) if lot_without_offer else kind
 
         items.sort(key=rank)
-        stops = len(missing) - len(items)  # listed just under this title, each with its own way to proceed
+        stops = sum(1 for m in missing if m.field.startswith("finding:"))  # listed just under this title
         parts = [f"{stops} stop{'s' if stops != 1 else ''}"] if stops else []
         parts += [f"{len(items)} item{'s' if len(items) != 1 else ''} missing"] if items else []
         self.blockers_title.setText(f"To sign: {', '.join(parts)}" if parts else "Ready to sign: nothing missing.")
         self.blockers_title.setStyleSheet(f"font-weight: 600; color: {AMBER if parts else MUTED};")
         self.blockers_title.show()
         exams = [m for m in items if m.field.startswith(EXAM_PREFIX)]
+        lots = [m for m in items if (a := inline_answers().for_field(m.field)) and a.kind == "lots"]
+        lots_line = lots_message(lots) if len(lots) > 1 else None
         for item in items:
+            if item.field in linked:
+                continue  # its stop's row is the link
             if item.field.startswith(EXAM_PREFIX) and len(exams) > 1:
                 if item is exams[0]:  # the muscles' rows as one line, its link to the first
                     link = self._link(MissingItem(item.field, exam_message(exams)))
                     self.blockers_layout.addWidget(link)
                     self.blockers.update((m.field, link) for m in exams)
+                continue
+            if lots_line is not None and item in lots:
+                if item is lots[0]:  # the lots as one line, its link to the first; the answer under it
+                    link = self._link(MissingItem(item.field, lots_line))
+                    self.blockers_layout.addWidget(link)
+                    self.blockers.update((m.field, link) for m in lots)
+                    for other in lots:
+                        answer = self._answer_inline(other, offers)
+                        if answer is not None:
+                            self.blockers_layout.addWidget(self._indented(answer))
                 continue
             link = self._link(item)
             self.blockers[item.field] = link
@@ -437,7 +527,7 @@ class FindingsPanel(QFrame):
                 self.blockers_layout.addWidget(BlockerRow(link, answer, self.body))
 
     def _link(self, item: MissingItem) -> QLabel:
-        link = QLabel(f"• <a href='{escape(item.field, quote=True)}'>{escape(item.message)}</a>", self.body)
+        link = QLabel(f"• <a href='{escape(item.field, quote=True)}'>{escape(short_message(item))}</a>", self.body)
         link.setObjectName(f"blocker_{item.field}")
         link.setWordWrap(True)
         link.setTextFormat(Qt.TextFormat.RichText)
@@ -445,7 +535,8 @@ class FindingsPanel(QFrame):
                                      | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         link.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         link.setAccessibleName(f"Missing for signing: {item.message}")
-        link.setToolTip("Go to this field")
+        link.setToolTip("Go to this field" if short_message(item) == item.message else
+                        f"{item.message} (go to this field)")
         link.linkActivated.connect(lambda _href, m=item: self.field_requested.emit(m.field, m.message))
         return link
 
@@ -527,6 +618,7 @@ class FindingsPanel(QFrame):
     def ask_reason(self, finding: Finding) -> ReasonDialog:
         dialog = ReasonDialog(finding, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        PhraseKey(self._ctx, dialog.reason, "override_reason")  # F2: phrases for the reason (issue 16 item 2)
         dialog.reason_given.connect(lambda reason: self.override_given.emit(finding.code, finding.subject, reason))
         dialog.finished.connect(lambda _r: setattr(self, "active_dialog", None))
         self.active_dialog = dialog

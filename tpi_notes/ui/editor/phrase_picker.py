@@ -1,8 +1,11 @@
 """Phrases for the editor's free-text fields: F2 in a field (or Edit ▸ Insert phrase…) opens a picker.
 
-Type to filter, arrows to move, Enter inserts the phrase at the field's cursor. The list holds the user's own
-phrases, the clinic's and the shipped library's (domain/phrases.py); F2 in the list edits one's own (an
-administrator also the clinic's), Delete removes it, and "Save the field's text" keeps what the field holds now.
+Type to filter, arrows to move, Enter inserts the phrase: at the field's cursor in a free text (replacing the
+selected text), or as the whole answer of a one-answer field (complications, tolerance …: "None" is replaced,
+not followed). The list holds the user's own phrases, the clinic's and the shipped library's
+(domain/phrases.py); F2 in the list edits one's own (an administrator also the clinic's), Delete removes it, and
+"Save the field's text" keeps what the field holds now. Dialogs outside the editor with a free text (the reason to
+proceed despite a stop, the addendum) take F2 the same way (:class:`PhraseKey`).
 """
 
 from __future__ import annotations
@@ -49,16 +52,30 @@ def field_text(target: QWidget) -> str:
 
 
 def insert_at_cursor(target: QWidget, text: str) -> None:
-    """Insert ``text`` where the field's cursor is (a space first when it would run into a word)."""
+    """Insert ``text`` where the field's cursor is, in place of the selected text (a space first when it would
+    run into the word before; the selection itself never counts as that word)."""
     if isinstance(target, QPlainTextEdit):
         cursor = target.textCursor()
-        before = target.toPlainText()[:cursor.position()]
+        before = target.toPlainText()[:cursor.selectionStart()]
         target.insertPlainText((" " if before and not before[-1].isspace() else "") + text)
         return
     line = target.lineEdit() if isinstance(target, QComboBox) else target
     if isinstance(line, QLineEdit):
-        before = line.text()[:line.cursorPosition()]
+        start = line.selectionStart() if line.hasSelectedText() else line.cursorPosition()
+        before = line.text()[:start]
         line.insert((" " if before and not before[-1].isspace() else "") + text)
+
+
+def replace_answer(target: QWidget, text: str) -> None:
+    """Make ``text`` the field's whole answer (as one edit: Ctrl+Z in the field brings the old one back)."""
+    if isinstance(target, QPlainTextEdit):
+        target.selectAll()
+        target.insertPlainText(text)
+        return
+    line = target.lineEdit() if isinstance(target, QComboBox) else target
+    if isinstance(line, QLineEdit):
+        line.selectAll()
+        line.insert(text)
 
 
 class PhrasePicker(QDialog):
@@ -178,7 +195,10 @@ class PhrasePicker(QDialog):
         phrase = self.current()
         if phrase is None or not self._target_writable():
             return
-        insert_at_cursor(self.target, phrase.text)
+        if self.field in rules.WHOLE_ANSWER_FIELDS:
+            replace_answer(self.target, phrase.text)
+        else:
+            insert_at_cursor(self.target, phrase.text)
         self.accept()
         self.target.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -281,6 +301,39 @@ class EditorPhrases(QObject):
     def open(self, field: str) -> PhrasePicker:
         target = self.fields()[field]
         picker = PhrasePicker(self.editor.ctx, field, target, self.editor)
+        picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        picker.finished.connect(lambda _r: setattr(self, "active", None))
+        self.active = picker
+        picker.open()
+        return picker
+
+
+class PhraseKey(QObject):
+    """F2 in one free-text box of a dialog (the reason to proceed despite a stop, the addendum text) opens its
+    phrase picker over that dialog, as in the editor's fields."""
+
+    def __init__(self, ctx: AppContext, target: QPlainTextEdit | QLineEdit, field: str) -> None:
+        super().__init__(target)
+        self.ctx = ctx
+        self.target = target
+        self.field = field
+        self.active: PhrasePicker | None = None
+        target.installEventFilter(self)
+        tip = target.toolTip()
+        target.setToolTip(f"{tip}\nF2: phrases" if tip else "F2: phrases")
+        if target.placeholderText():
+            target.setPlaceholderText(f"{target.placeholderText()}   (F2: phrases)")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if watched is self.target and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() == Qt.Key.Key_F2 and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+                self.open()
+                return True
+        return super().eventFilter(watched, event)
+
+    def open(self) -> PhrasePicker:
+        picker = PhrasePicker(self.ctx, self.field, self.target, self.target.window())
         picker.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         picker.finished.connect(lambda _r: setattr(self, "active", None))
         self.active = picker
