@@ -13,7 +13,7 @@ from collections.abc import Iterator  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QLabel, QWidget  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 from ui_fixtures import (  # noqa: E402, F401
     MakeWindow,
@@ -21,6 +21,7 @@ from ui_fixtures import (  # noqa: E402, F401
     clinic_ctx,
     make_window,
     message_boxes,
+    open_new_dialog,
     search,
     ui_data_dir,
 )
@@ -40,6 +41,20 @@ def as_the_window_manager_shows(widget: QWidget) -> str:
     is not the display name itself (QPlatformWindow::formatWindowTitle)."""
     title, name = widget.windowTitle(), QGuiApplication.applicationDisplayName()
     return title if not name or title == name else f"{title} \u2014 {name}"
+
+
+def clipped_labels(window: QWidget) -> list[str]:
+    """The visible labels whose text does not fit them: cut at the right (one line) or at the bottom (wrapped)."""
+    cut = []
+    for label in window.findChildren(QLabel):
+        if not label.isVisible() or not label.text():
+            continue
+        if label.wordWrap():
+            if label.heightForWidth(label.width()) > label.height():
+                cut.append(label.text())
+        elif label.sizeHint().width() > label.width() + 1:
+            cut.append(label.text())
+    return cut
 
 
 def test_opening_a_session_shows_the_wait_cursor_until_its_window_is_built(
@@ -186,3 +201,13 @@ def test_the_session_the_keyboard_reaches_is_shown_chosen_before_ctrl_p_prints_i
     qtbot.keyClick(table, Qt.Key.Key_Down)
     assert [index.row() for index in table.selectionModel().selectedRows()] == [1]
     assert window.selected_session_id() == window.patient_view.session_model.session_at(1).id
+
+
+def test_the_patient_form_shows_its_date_hint_whole(make_window: MakeWindow, qtbot: QtBot) -> None:  # noqa: F811
+    """Ctrl+N: "Use YYYY-MM-DD, MM/DD/YYYY or DD.MM.YYYY." beside Date of birth was cut at the dialog's edge."""
+    window = make_window()
+    dialog = open_new_dialog(qtbot, window)
+    qtbot.waitExposed(dialog)
+    hint = dialog.form.echoes["birth_date"]
+    assert hint.isVisible() and "DD.MM.YYYY" in hint.text()
+    assert clipped_labels(dialog) == []

@@ -167,6 +167,7 @@ class PatientForm(QWidget):
             echo_label.setObjectName(f"{name}_echo")
             set_role(echo_label, "hint")
             echo_label.setMinimumWidth(200)
+            echo_label.setWordWrap(True)  # the date formats ran past the dialog's edge on one line
             self.echoes[name] = echo_label
         self.form.addRow(f"{label}:", self._cell(name, edit, echo_label))
         return edit
