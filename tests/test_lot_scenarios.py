@@ -60,6 +60,16 @@ def test_a_multi_dose_vial_ends_with_its_lot_when_the_lot_expires_first() -> Non
     assert offers([vial], "lidocaine-1", "Room 1", 7, tomorrow)[0] == []
 
 
+def test_the_offer_says_until_when_the_vial_may_be_used() -> None:
+    """USP <797> wants the beyond-use date on an opened vial: the offer names it, whichever limit comes first."""
+    opened = NOON - timedelta(days=2)
+    assert _vial(opened=opened, expiry=TODAY + timedelta(days=90)).use_until() == \
+        f"use until {opened + timedelta(days=28):%Y-%m-%d %H:%M}"
+    short = _vial(opened=opened, expiry=TODAY + timedelta(days=3)).use_until()
+    assert short == f"use until {TODAY + timedelta(days=3):%Y-%m-%d} (lot expiry)"
+    assert _vial(opened=opened, expiry=TODAY, single=True, patient=7).use_until() == "single-dose: this procedure only"
+
+
 def test_a_vial_opened_in_another_room_or_later_is_not_offered() -> None:
     here = _vial(opened=NOON - timedelta(hours=1), expiry=TODAY + timedelta(days=90), vial_id=1)
     there = _vial(opened=NOON - timedelta(hours=1), expiry=TODAY + timedelta(days=90), room="Room 2", vial_id=2)
@@ -136,6 +146,17 @@ def test_a_single_dose_vial_scanned_again_for_another_patient_is_refused(stocked
     with pytest.raises(TpiError, match="single-dose vial opened for another patient"):
         open_vials.record_opened(stocked, "triamcinolone-40", "TRI-1", "Room 1", serial="K1", patient_id=second)
     assert [v.id for v in open_vials.list_open(stocked)] == [vial.id]
+
+
+def test_a_multi_dose_vial_scanned_in_another_room_is_there_now(stocked: AppContext) -> None:
+    """The vial is where it is scanned: offered in its new room (not twice, not in the old one)."""
+    vial = open_vials.record_opened(stocked, "lidocaine-1", "LID-1", "Room 1", serial="MV1")
+    moved = open_vials.record_opened(stocked, "lidocaine-1", "LID-1", "Room 2", serial="MV1")
+    assert moved.id == vial.id and moved.room == "Room 2"
+    listed = open_vials.list_open(stocked)
+    now = datetime.now() + timedelta(seconds=1)
+    assert [v.id for v in offers(listed, "lidocaine-1", "room 2", 1, now)[0]] == [vial.id]
+    assert offers(listed, "lidocaine-1", "room 1", 1, now) == ([], [])
 
 
 def test_a_multi_dose_vial_scanned_again_past_28_days_is_refused(stocked: AppContext) -> None:
@@ -301,6 +322,8 @@ def test_the_stock_keeper_discards_a_vial_and_an_offer_made_before_is_refused_wh
     _syringes_tab(qtbot, editor)
     row = editor.syringes.box("A").rows[0]
     assert row.open_vial_button.isVisible() and "lot LID-A1" in row.open_vial_button.text()
+    until = vial.opened_at + timedelta(days=28)
+    assert f"use until {until:%Y-%m-%d %H:%M}" in row.open_vial_button.toolTip()
 
     clinic.ctx.act_as(Principal("test:admin", "Office Admin", permissions_for(("admin",))))
     window = AdminWindow(clinic.ctx)

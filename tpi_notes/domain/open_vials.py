@@ -46,6 +46,14 @@ class OpenVial:
     def beyond_use_at(self) -> datetime:
         return self.opened_at + timedelta(days=BEYOND_USE_DAYS)
 
+    def use_until(self) -> str:
+        """"use until 2026-12-31 08:10", or the lot's expiry when it comes first (the date to write on the vial)."""
+        if self.single_dose:
+            return "single-dose: this procedure only"
+        if self.expiry < self.beyond_use_at.date():
+            return f"use until {self.expiry.isoformat()} (lot expiry)"
+        return f"use until {self.beyond_use_at:%Y-%m-%d %H:%M}"
+
     def label(self, today: date | None = None) -> str:
         """"lot LID-A1, opened today 08:10 by Ben Ruiz" (the offer's words; the date when not ``today``)."""
         day = "today" if self.opened_at.date() == (today or date.today()) else f"{self.opened_at:%Y-%m-%d}"

@@ -4,7 +4,8 @@ The syringe row offers today's open vial of its drug in the session's room inste
 confirmed; taking it re-reads the vial at that moment and refuses it when discarded (perhaps on another
 workstation a moment ago, before this one re-read its list), when its lot was retired (recalled) meanwhile, past its
 beyond-use limit, or for another patient or procedure (domain/open_vials.py). A vial scanned again (its serial
-known) is the vial recorded before, and judged the same way: a discarded one is never opened anew. Recording a vial
+known) is the vial recorded before, and judged the same way: a discarded one is never opened anew; scanned in
+another room, it is in that room now (an audit event says so). Recording a vial
 is an audit event; the note itself records the lot, as before. Whoever charts discards a vial from its syringe row;
 whoever manages the formulary and lots from Administration → Formulary & lots → "Open vials…" (the vials of a lot
 still on the shelves, retired lot or not: a recall is found there).
@@ -93,11 +94,17 @@ def record_opened(ctx: AppContext, item_code: str, lot_number: str, room: str, *
                     raise TpiError(f"This vial of {item.name} (lot {lot.lot_number}, serial {serial}) was discarded "
                                    f"on {known[0].discarded_at:%Y-%m-%d %H:%M}: it is not used again. Open a new "
                                    "vial.")
-                plain = _plain(*known)
-                problem = ov.vial_problem(plain, patient_id, when, started=started)
+                problem = ov.vial_problem(_plain(*known), patient_id, when, started=started)
                 if problem:
                     raise TpiError(problem)
-                return plain
+                here = " ".join(room.split())[:80]
+                if ov.room_key(known[0].room) != ov.room_key(here):  # the vial is where it is scanned
+                    audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="change", entity="open_vial",
+                                 entity_id=known[0].id, patient_id=known[0].patient_id,
+                                 detail=f"vial of {item.code} lot {lot.lot_number} serial {serial} moved from "
+                                        f"{known[0].room or '(no room named)'} to {here or '(no room named)'}")
+                    known[0].room = here
+                return _plain(*known)
         name = ctx.principal.name
         row = OpenVial(lot_id=lot.id, serial=serial, room=" ".join(room.split())[:80], opened_at=when,
                        opened_by=name[:120], opened_by_id=ctx.user_id,

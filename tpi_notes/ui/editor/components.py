@@ -244,8 +244,10 @@ class ComponentRow(QObject):
         note = ""
         if self._offered is not None:
             self.open_vial_button.setText(f"Use open vial: {self._offered.label()}")
+            self.open_vial_button.setToolTip(f"Draw from this vial, opened in this room ({self._offered.use_until()}); "
+                                             "the lot and expiry fill in")
         elif drawn_from is not None:
-            note = f"Drawn from the open vial: {drawn_from.label()}."
+            note = f"Drawn from the open vial: {drawn_from.label()} ({drawn_from.use_until()})."
         elif refused:
             note = refused[0]
         record = self._offered is None and drawn_from is None and bool(chosen) and self._desk is not None
