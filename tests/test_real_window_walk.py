@@ -211,3 +211,14 @@ def test_the_patient_form_shows_its_date_hint_whole(make_window: MakeWindow, qtb
     hint = dialog.form.echoes["birth_date"]
     assert hint.isVisible() and "DD.MM.YYYY" in hint.text()
     assert clipped_labels(dialog) == []
+
+
+def test_a_name_typed_as_the_list_shows_it_finds_the_patient(
+        make_window: MakeWindow, qtbot: QtBot, clinic_ctx: AppContext) -> None:  # noqa: F811
+    """The list shows "Doe, Jane"; typing "doe, j" (the comma too) said "No patient matches"."""
+    add_patient(clinic_ctx)
+    add_patient(clinic_ctx, mrn="MRN-2", given_name="John", family_name="Smith")
+    window = make_window()
+    search(qtbot, window, "doe, j", ["Doe, Jane"])
+    search(qtbot, window, "Doe,Jane", ["Doe, Jane"])
+    search(qtbot, window, "smith,", ["Smith, John"])

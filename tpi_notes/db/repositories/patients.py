@@ -130,7 +130,7 @@ def search(s: Session, text: str, limit: int) -> list[PatientSummary]:
     Words that match few patients gather them from the token index and sort them; words that match many ("1"
     starts every MRN) walk the name order (ix_patient_sort) instead, probing each patient's tokens, and stop
     after ``limit``: each plan costs what it reads, so it is picked by how many patients the words match."""
-    words = [_word(token) for token in text.split()]
+    words = [_word(token) for token in typed_words(text)]
     query = select(*_SUMMARY_COLUMNS)
     if words:
         probe = _matches_many(s, words, limit)
@@ -145,7 +145,13 @@ def search_conditions(text: str) -> list[ColumnElement[bool]]:
     A word is the patient's date of birth when it reads as a date; otherwise it starts a word of the folded
     name, starts the MRN (ASCII letters in any case), or, four digits, is the year of birth. Each is a range of
     ``patient_search_token`` (migration 0026, patient_tokens.py), never a scan of the patients."""
-    return [_condition(options, scanned) for options, scanned in map(_word, text.split())]
+    return [_condition(options, scanned) for options, scanned in map(_word, typed_words(text))]
+
+
+def typed_words(text: str) -> list[str]:
+    """The words of a search: split at spaces and at commas, since names are listed "Family, Given" and are
+    typed the same way ("doe, j" found no one)."""
+    return text.replace(",", " ").split()
 
 
 def _condition(options: list[ColumnElement[bool]], scanned: ColumnElement[bool] | None,
