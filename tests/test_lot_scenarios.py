@@ -324,6 +324,7 @@ def test_the_stock_keeper_discards_a_vial_and_an_offer_made_before_is_refused_wh
     assert row.open_vial_button.isVisible() and "lot LID-A1" in row.open_vial_button.text()
     until = vial.opened_at + timedelta(days=28)
     assert f"use until {until:%Y-%m-%d %H:%M}" in row.open_vial_button.toolTip()
+    assert row.vial_note.text() == f"(use until {until:%Y-%m-%d %H:%M})"  # in sight beside the offer
 
     clinic.ctx.act_as(Principal("test:admin", "Office Admin", permissions_for(("admin",))))
     window = AdminWindow(clinic.ctx)
@@ -348,7 +349,7 @@ def test_the_stock_keeper_discards_a_vial_and_an_offer_made_before_is_refused_wh
     QTimer.singleShot(0, discard)
     qtbot.mouseClick(tab.open_vials_button, Qt.MouseButton.LeftButton)
     (line,) = seen["lines"]
-    assert "Room 1 · opened" in line and "in use until" in line
+    assert line.startswith("In use until") and "Room 1 · opened" in line
     assert seen["after"] == 0 and seen["empty"] is True
     assert answers["calls"][-1][1] == "Discard the open vial"
     assert open_vials.list_open(clinic.ctx) == [] and open_vials.open_of_lot(clinic.ctx, "lidocaine-1", "LID-A1") == []

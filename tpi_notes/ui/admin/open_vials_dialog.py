@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -29,7 +30,7 @@ from tpi_notes.domain.open_vials import BEYOND_USE_DAYS, SINGLE_DOSE_HOURS, Open
 from tpi_notes.services import open_vials
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.admin.forms import intro
-from tpi_notes.ui.style import set_role
+from tpi_notes.ui.style import DANGER, set_role
 
 
 def vial_state(vial: OpenVial, now: datetime) -> str:
@@ -47,10 +48,12 @@ def vial_state(vial: OpenVial, now: datetime) -> str:
 
 
 def vial_line(vial: OpenVial, now: datetime) -> str:
+    """The state first (what the reader acts on), then where and when it was opened."""
     room = vial.room or "no room named"
     serial = f" · serial {vial.serial}" if vial.serial else ""
-    return (f"{room} · opened {vial.opened_at:%Y-%m-%d %H:%M} by {vial.opened_by}{serial} · "
-            f"{vial_state(vial, now)}")
+    state = vial_state(vial, now)
+    return (f"{state[:1].upper()}{state[1:]} — {room} · opened {vial.opened_at:%Y-%m-%d %H:%M} by "
+            f"{vial.opened_by}{serial}")
 
 
 class OpenVialsDialog(QDialog):
@@ -67,6 +70,7 @@ class OpenVialsDialog(QDialog):
         self.vials_view = QListWidget(self)
         self.vials_view.setObjectName("open_vials_list")
         self.vials_view.setAccessibleName(f"Open vials of lot {lot_number}")
+        self.vials_view.setWordWrap(True)
         self.empty = QLabel("No vial of this lot is recorded as open.", self)
         set_role(self.empty, "hint")
         self.message = QLabel(self)
@@ -97,7 +101,7 @@ class OpenVialsDialog(QDialog):
         layout.addWidget(self.empty)
         layout.addWidget(self.message)
         layout.addLayout(bar)
-        self.resize(640, 320)
+        self.resize(760, 340)
         self.reload()
 
     def reload(self) -> None:
@@ -111,6 +115,8 @@ class OpenVialsDialog(QDialog):
         for vial in vials:
             entry = QListWidgetItem(vial_line(vial, now), self.vials_view)
             entry.setData(Qt.ItemDataRole.UserRole, vial)
+            if vial_state(vial, now).endswith("discard it"):
+                entry.setForeground(QBrush(QColor(DANGER)))
         if vials:
             self.vials_view.setCurrentRow(0)
         self.empty.setVisible(not vials)

@@ -246,6 +246,7 @@ class ComponentRow(QObject):
             self.open_vial_button.setText(f"Use open vial: {self._offered.label()}")
             self.open_vial_button.setToolTip(f"Draw from this vial, opened in this room ({self._offered.use_until()}); "
                                              "the lot and expiry fill in")
+            note = f"({self._offered.use_until()})"
         elif drawn_from is not None:
             note = f"Drawn from the open vial: {drawn_from.label()} ({drawn_from.use_until()})."
         elif refused:
