@@ -222,3 +222,19 @@ def test_a_name_typed_as_the_list_shows_it_finds_the_patient(
     search(qtbot, window, "doe, j", ["Doe, Jane"])
     search(qtbot, window, "Doe,Jane", ["Doe, Jane"])
     search(qtbot, window, "smith,", ["Smith, John"])
+
+
+@pytest.mark.parametrize("menu_action", ["history_action", "outcomes_action"])
+def test_the_clinic_windows_close_with_ctrl_w(make_window: MakeWindow, qtbot: QtBot, menu_action: str) -> None:  # noqa: F811
+    """Session history (Ctrl+H) and Clinic outcomes stayed open under Ctrl+W, which closes the editor, the PDF
+    preview and Clinic administration."""
+    window = make_window()
+    before = {w for w in QApplication.topLevelWidgets() if w.isVisible()}
+    getattr(window, menu_action).trigger()
+    opened = [w for w in QApplication.topLevelWidgets() if w.isVisible() and w not in before]
+    assert len(opened) == 1
+    qtbot.waitExposed(opened[0])
+    opened[0].activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is opened[0])
+    qtbot.keyClick(opened[0], Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not opened[0].isVisible())

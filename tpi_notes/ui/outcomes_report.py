@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QDate, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPaintEvent, QPen, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -108,6 +108,7 @@ class OutcomesReportWindow(QMainWindow):
         self.ctx = ctx
         self.setObjectName("outcomes_report")
         self.setWindowTitle("Clinic outcomes")
+        QShortcut(QKeySequence.StandardKey.Close, self, activated=self.close)  # Ctrl+W, as the other windows
         self.cubes: dict[str, OutcomeCube] = {}
         self.rows: list[ReportRow] = []
         self.by = QComboBox(self)

@@ -156,6 +156,8 @@ class HistoryBrowser(QMainWindow):
         find.activated.connect(self.focus_patient_filter)
         refresh = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self)
         refresh.activated.connect(self.refresh)
+        # Ctrl+W (and Ctrl+F4), as the editor and the preview: the StandardKey itself, which gives every binding
+        QShortcut(QKeySequence.StandardKey.Close, self, activated=self.close)
 
         self._restore_layout()
         self._load_choices()
