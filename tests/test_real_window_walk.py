@@ -123,6 +123,8 @@ def test_the_audit_trail_names_the_account_a_login_was_for(qtbot: QtBot, demo_tr
     logins = [model.index(row, record).data() for row in range(model.rowCount())
               if model.index(row, action).data() == "login"]
     assert logins[:2] == ["user Lena Grant (lgrant)", "user Julia Soto (jsoto)"], logins
+    room = screen.view.columnWidth(record) - 12  # the cell's margins
+    assert all(screen.view.fontMetrics().horizontalAdvance(text) <= room for text in logins[:2])  # not elided
 
 
 def test_a_refusal_while_a_session_opens_is_answered_with_the_arrow(

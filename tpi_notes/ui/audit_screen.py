@@ -42,7 +42,7 @@ from tpi_notes.ui.errors import error_text, show_error
 from tpi_notes.ui.style import ACCENT, DANGER, set_invalid, set_role
 
 FILTER_DELAY_MS = 300
-_COLUMN_WIDTHS = (150, 170, 80, 120, 230)
+_COLUMN_WIDTHS = (150, 150, 80, 190, 230)  # Record holds "user Full Name (login)" whole
 
 
 class AuditTrailScreen(QWidget):
