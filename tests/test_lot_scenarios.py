@@ -93,6 +93,8 @@ def test_a_single_dose_vial_serves_the_procedure_it_was_opened_for_only() -> Non
     assert problem is not None and "for an earlier procedure" in problem
     # a vial opened a little before the procedure's recorded start (drawn up while the patient settles)
     assert vial_problem(vial, 7, NOON, started=NOON + timedelta(minutes=30)) is None
+    # a draft whose start was typed hours ahead: the vial opened now is for it (a start to come counts as now)
+    assert vial_problem(vial, 7, NOON, started=NOON + timedelta(hours=3)) is None
 
 
 # -- what is offered by the findings panel ------------------------------------------------------------------
@@ -393,3 +395,17 @@ def test_a_syringe_left_at_0_ml_is_warned_and_drawn_up_in_one_click(qtbot, make_
     assert _over(box, editor) and box.draw_up_button.text() == "Draw up 2 mL"
     qtbot.mouseClick(editor.findings.buttons["finding:syringe_overdrawn:A"], Qt.MouseButton.LeftButton)
     assert box.preparation().total_ml == 2.0 and not _over(box, editor)
+
+
+def test_a_vial_scanned_for_a_late_entry_is_recorded_opened_when_the_procedure_started(
+        qtbot, make_editor, ndcs) -> None:  # noqa: ANN001, F811
+    """Charting yesterday's procedure today, the vial scanned was opened for it: not "yesterday 23:59:59"."""
+    from tpi_notes.services import drafts  # noqa: PLC0415
+
+    start = (datetime.now() - timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    editor = make_editor(replace(drafts.new_draft(ndcs.ctx, ndcs.patient_id), performed_start=start))
+    _box, row = _second_row(qtbot, editor)
+    _scan(qtbot, row, SCANS["group separators"])
+    assert not row.error.isVisible(), row.error.text()
+    (vial,) = open_vials.list_open(ndcs.ctx)
+    assert vial.opened_at == start and row.component().lot_number == "TRI-77"

@@ -6,8 +6,8 @@ opened, and through the lot's expiry day. A single-dose vial is for one patient 
 to the patient it was opened for and to no one else, and for that procedure only: within 12 hours of opening
 (USP <797>'s longest use of a punctured single-dose vial), and, when the procedure's start is known, only to a
 procedure that started no more than an hour before the vial was opened (``SINGLE_DOSE_LEAD``: the vial may be drawn
-up while the patient settles, before the start written in the note), so never at the same patient's next session,
-later the same day or at the next visit. The room is the session's location as typed ("Procedure room 1"),
+up while the patient settles, before the start written in the note; a start still to come counts as now), so never
+at the same patient's next session, later the same day or at the next visit. The room is the session's location as typed ("Procedure room 1"),
 compared without case or extra spaces; an empty room is the clinic's one unnamed room.
 """
 
@@ -71,7 +71,8 @@ def vial_problem(vial: OpenVial, patient_id: int | None, at: datetime, *,
         if vial.patient_id != patient_id:
             return (f"{what} is a single-dose vial opened for another patient: it is for one patient only. "
                     "Open a new vial.")
-        earlier = started is not None and vial.opened_at < started - SINGLE_DOSE_LEAD
+        # a start still to come (a draft prepared ahead) counts as now: the vial opened now is for it
+        earlier = started is not None and vial.opened_at < min(started, at) - SINGLE_DOSE_LEAD
         if earlier or at > vial.opened_at + timedelta(hours=SINGLE_DOSE_HOURS):
             return (f"{what} is a single-dose vial opened on {vial.opened_at:%Y-%m-%d %H:%M} for an earlier "
                     "procedure: it serves one procedure only. Open a new vial.")

@@ -118,9 +118,12 @@ class VialDesk:
         return self._record(item_code, lot_number, day, "")
 
     def _record(self, item_code: str, lot_number: str, day: date, serial: str) -> OpenVial:
+        """Opened now; for a session of an earlier day (a late entry), when that procedure started: the vial was
+        opened for it, not at the end of its day."""
+        now, started = datetime.now(), self.started()
+        when = started if day < now.date() and started is not None and started.date() == day else min(self.at(day), now)
         vial = open_vials.record_opened(self.ctx, item_code, lot_number, self.room(), serial=serial,
-                                        patient_id=self.reference.patient.id, at=min(self.at(day), datetime.now()),
-                                        started=self.started())
+                                        patient_id=self.reference.patient.id, at=when, started=started)
         if all(v.id != vial.id for v in self.vials):
             self.vials.insert(0, vial)
         self._changed()
