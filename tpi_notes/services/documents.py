@@ -9,11 +9,14 @@ library version it used: on a draft in the session's ``aftercare_version`` (outs
 an editor open on the draft is not disturbed; the signature later covers it); a signed session is
 never changed — its print event names the version instead. Every print of the sheet is also a row of
 ``aftercare_print`` pointing at its audit event, from which the note prints when, in which language and
-by whom the sheet was printed, even when that was after signing.
+by whom the sheet was printed, even when that was after signing. In the app that row is written only once the
+print system took the sheet (:func:`aftercare_sheet`, then :func:`aftercare_printed`): a preview is a view, and
+a cancelled print or a refused job leaves no sheet "given" on the note and no large-print default changed.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
@@ -22,7 +25,13 @@ from sqlalchemy.orm import Session
 from tpi_notes.anatomy import Atlas, load_atlas
 from tpi_notes.db.models import ProcedureSession
 from tpi_notes.db.repositories import aftercare_prints, audit, patients, reference, session_records
-from tpi_notes.domain.aftercare import compose_aftercare, language_names, load_library, print_detail
+from tpi_notes.domain.aftercare import (
+    AftercareLibrary,
+    compose_aftercare,
+    language_names,
+    load_library,
+    print_detail,
+)
 from tpi_notes.domain.clinic import ClinicInfo
 from tpi_notes.domain.coding import Coding, derive_codes
 from tpi_notes.domain.dosing import DoseSummary, dose_summary
@@ -112,17 +121,44 @@ def render_signed_note(s: Session, session_id: int, pdf_line: str) -> tuple[byte
     return _render_note(s, chart, None, pdf_line), chart.record.patient_id, chart.clinic.name
 
 
-def procedure_note_pdf(ctx: AppContext, session_id: int) -> bytes:
+_MEDIA_BOX = re.compile(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]")
+PAPER_NAMES = {"letter": "Letter", "a4": "A4"}
+
+
+def pdf_paper(pdf: bytes) -> str | None:
+    """The paper a PDF of ours is laid out on ("letter" or "a4", from its first page's MediaBox), or None."""
+    found = _MEDIA_BOX.search(pdf)
+    if found is None:
+        return None
+    width, height = float(found.group(1)), float(found.group(2))
+    for paper, (w, h) in {"letter": (612.0, 792.0), "a4": (595.28, 841.89)}.items():
+        if abs(width - w) < 1 and abs(height - h) < 1:
+            return paper
+    return None
+
+
+def procedure_note_pdf(ctx: AppContext, session_id: int, *, paper_copy: bool = False) -> bytes:
     """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"); audited as a print.
 
     A signed session prints its stored PAdES-signed PDF (the newest: the last addendum's), byte for byte, unless
-    the record or that PDF no longer matches what was signed; then it is rendered from the record, saying so."""
+    the record or that PDF no longer matches what was signed; then it is rendered from the record, saying so.
+    ``paper_copy`` (the app's preview and print): when the clinic's paper is no longer the one the signed PDF was
+    laid out on (the clinic moved from Letter to A4), the copy for paper is rendered from the same signed record
+    on today's paper, its footer naming the signed PDF's paper (paper carries no PDF signature; the stored PDF
+    stays as signed, and the command line still gives it)."""
     ctx.require(Permission.PRINT)
     with ctx.read() as s:
         chart = _chart(s, session_id)
         problem = signature_problem(s, chart.record)
         stored = signed_notes.stored_pdf(s, session_id, chart.record.patient_id) if chart.record.is_signed else None
-        if stored is not None and not problem and stored.printable:
+        paper = reference.settings(s).paper_size
+        signed_on = pdf_paper(stored.pdf) if stored is not None and paper_copy else None
+        if stored is not None and not problem and stored.printable and signed_on not in (None, paper):
+            on = PAPER_NAMES.get(signed_on or "", signed_on)
+            pdf = _render_note(s, chart, None, f"{signed_notes.SIGNED} on {on}")
+            state = (f"signed, laid out on {PAPER_NAMES.get(paper, paper)} from the record; its PAdES-signed PDF "
+                     f"of {stored.created_at} is on {on}")
+        elif stored is not None and not problem and stored.printable:
             pdf, state = stored.pdf, f"signed, its PAdES-signed PDF of {stored.created_at}"
         else:
             line = signed_notes.status_line(s, chart.record, stored) if chart.record.is_signed else ""
@@ -163,16 +199,70 @@ def set_aftercare_version(ctx: AppContext, session_id: int, version: str) -> boo
         return recorded
 
 
+@dataclass(frozen=True)
+class AftercareSheet:
+    """A sheet made to show or to send (:func:`aftercare_sheet`); nothing says the patient was given it until
+    :func:`aftercare_printed` records that the print system took it."""
+
+    session_id: int
+    pdf: bytes
+    lang: str
+    large_print: bool
+    version: str
+
+
+def _compose_sheet(s: Session, session_id: int, lang: str | None, large_print: bool,
+                   library: AftercareLibrary) -> tuple[_Chart, str, bytes]:
+    chart = _chart(s, session_id)
+    chosen = lang or chart.patient.language or "en"
+    doc = compose_aftercare(chart.record, chart.patient, chart.clinic, chart.formulary, chart.atlas, library, chosen)
+    return chart, chosen, render_aftercare(doc, large_print=large_print, paper=reference.settings(s).paper_size)
+
+
+def aftercare_sheet(ctx: AppContext, session_id: int, lang: str | None = None, large_print: bool = False, *,
+                    preview: bool = False) -> AftercareSheet:
+    """The aftercare sheet to show (``preview``: audited as a view) or to send to a printer (recorded once sent,
+    by :func:`aftercare_printed`): a preview, a cancelled print dialog or a printer that refused the job is not a
+    sheet handed to the patient, and does not change the patient's large-print default."""
+    ctx.require(Permission.PRINT)
+    library = load_library()
+    with ctx.read() as s:
+        chart, chosen, pdf = _compose_sheet(s, session_id, lang, large_print, library)
+        if preview:
+            audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="session",
+                         entity_id=session_id, patient_id=chart.record.patient_id,
+                         detail=f"aftercare sheet preview, library version {library.version}, language {chosen}"
+                                f"{', large print' if large_print else ''}")
+    return AftercareSheet(session_id, pdf, chosen, large_print, library.version)
+
+
+def aftercare_printed(ctx: AppContext, sheet: AftercareSheet, where: str) -> None:
+    """The sheet went out (``where``: "sent to QUEUE, job ID", "saved as FILE"): the print's audit event and
+    row (the note lists it), the text version on a draft, and large print kept as the patient's default."""
+    ctx.require(Permission.PRINT)
+    with ctx.transaction() as s:
+        found = s.execute(select(ProcedureSession.status, ProcedureSession.patient_id)
+                          .where(ProcedureSession.id == sheet.session_id)).first()
+        if found is None:
+            raise NotFoundError(f"Session {sheet.session_id} does not exist.")
+        status, patient_id = found
+        signed = status != "draft"
+        recorded = _record_version(s, sheet.session_id, sheet.version) if not signed else False
+        how = "recorded on the draft" if recorded else ("signed session unchanged" if signed else "already recorded")
+        aftercare_prefs.remember(s, patient_id, sheet.large_print)
+        aftercare_prints.record(s, actor=ctx.actor, user_id=ctx.user_id, session_id=sheet.session_id,
+                                patient_id=patient_id, lang=sheet.lang, large_print=sheet.large_print,
+                                version=sheet.version,
+                                detail=print_detail(sheet.version, f"{how}; {where}", sheet.lang, sheet.large_print))
+
+
 def aftercare_pdf(ctx: AppContext, session_id: int, lang: str | None = None, large_print: bool = False) -> bytes:
-    """The aftercare sheet in ``lang`` (default: the patient's language), optionally in large print."""
+    """The aftercare sheet in ``lang`` (default: the patient's language), optionally in large print, recorded as
+    printed at once (the command line's file: it is handed over as it is written)."""
     ctx.require(Permission.PRINT)
     library = load_library()
     with ctx.transaction() as s:
-        chart = _chart(s, session_id)
-        chosen = lang or chart.patient.language or "en"
-        doc = compose_aftercare(chart.record, chart.patient, chart.clinic, chart.formulary, chart.atlas, library,
-                                chosen)
-        pdf = render_aftercare(doc, large_print=large_print, paper=reference.settings(s).paper_size)
+        chart, chosen, pdf = _compose_sheet(s, session_id, lang, large_print, library)
         recorded = _record_version(s, session_id, library.version) if not chart.record.is_signed else False
         where = "recorded on the draft" if recorded else (
             "signed session unchanged" if chart.record.is_signed else "already recorded")

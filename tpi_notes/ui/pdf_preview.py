@@ -11,6 +11,9 @@ line says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QKeySequence, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
@@ -84,6 +87,22 @@ def page_size(paper: str) -> QPageSize:
     return QPageSize(QPageSize.PageSizeId.A4 if paper == "a4" else QPageSize.PageSizeId.Letter)
 
 
+NO_DEFAULT_PRINTER = "this computer has no default printer"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A document the print system took (or a file written): what the window says, and where it went in the
+    audit trail's words ("sent to Front-desk as PDF on Letter, job Front-desk-12")."""
+
+    said: str
+    where: str
+
+
+OnSent = Callable[[Sent], None]
+"""Called once the document went out (ui records an aftercare sheet as handed over then, not before)."""
+
+
 def _tell(parent: QWidget | None, text: str) -> None:
     """A status line in the window that asked for the print (when it has a status bar)."""
     window = parent.window() if parent is not None else None
@@ -93,7 +112,15 @@ def _tell(parent: QWidget | None, text: str) -> None:
         window.statusBar().showMessage(text, 10000)
 
 
-def _send(pdf: bytes, document: QPdfDocument, printer: QPrinter, title: str, paper: str) -> str:
+def _to_cups(pdf: bytes, queue: str, title: str, paper: str, copies: int = 1,
+             pages: tuple[int, int] | None = None) -> Sent:
+    job = printing.send_pdf(pdf, queue, paper=paper, title=title, copies=copies, pages=pages)
+    name = PAPER_NAMES.get(paper, paper)
+    return Sent(f"{title} sent to {queue} as PDF on {name} paper (job {job.job_id}).",
+                f"sent to {queue} as PDF on {name}, job {job.job_id or 'without an id'}")
+
+
+def _send(pdf: bytes, document: QPdfDocument, printer: QPrinter, title: str, paper: str) -> Sent:
     """Print ``pdf`` where the print dialog pointed: a file gets the PDF itself; a CUPS queue gets the PDF itself
     on the clinic's paper (tpi_notes/printing.py); only a printer outside CUPS gets page images. Returns what
     was done, in words."""
@@ -102,19 +129,33 @@ def _send(pdf: bytes, document: QPdfDocument, printer: QPrinter, title: str, pap
     if printer.outputFileName():  # "Print to file": never over the clinic's database or its -wal
         open_databases.refuse_as_target(printer.outputFileName())
         write_whole_file(printer.outputFileName(), pdf)
-        return f"{title} saved as {printer.outputFileName()}."
+        return Sent(f"{title} saved as {printer.outputFileName()}.", f"saved as {printer.outputFileName()}")
     queue = printer.printerName()
     if queue and queue in printing.cups_queues():
-        job = printing.send_pdf(pdf, queue, paper=paper, title=title, copies=printer.copyCount(), pages=pages)
-        return f"{title} sent to {queue} as PDF on {PAPER_NAMES.get(paper, paper)} paper (job {job.job_id})."
+        return _to_cups(pdf, queue, title, paper, copies=printer.copyCount(), pages=pages)
     printer.setPageSize(page_size(paper))
     print_pdf(document, printer)
-    return (f"{title} sent to {queue or 'the printer'} as page images: this system offers no way to send it the "
-            "PDF itself.")
+    return Sent(f"{title} sent to {queue or 'the printer'} as page images: this system offers no way to send it "
+                "the PDF itself.", f"sent to {queue or 'the printer'} as page images")
 
 
-def print_with_dialog(pdf: bytes, parent: QWidget | None, title: str, paper: str = "letter") -> bool:
-    """Qt's print dialog (on the clinic's paper), then the document; False when the user cancels."""
+def _went_out(parent: QWidget | None, sent: Sent, on_sent: OnSent | None) -> str:
+    """Tell the window what was sent, after ``on_sent`` recorded it (a failure to record is said, not hidden:
+    the paper is out either way)."""
+    said = sent.said
+    if on_sent is not None:
+        try:
+            on_sent(sent)
+        except TpiError as exc:
+            said += f" It could not be recorded in the audit trail: {exc}"
+    _tell(parent, said)
+    return said
+
+
+def print_with_dialog(pdf: bytes, parent: QWidget | None, title: str, paper: str = "letter",
+                      on_sent: OnSent | None = None) -> bool:
+    """Qt's print dialog (on the clinic's paper), then the document; False when the user cancels. A refusal
+    of the print system is raised (PrintError); ``on_sent`` runs only once the document went out."""
     document, buffer = load_pdf(pdf, parent)
     try:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -127,37 +168,35 @@ def print_with_dialog(pdf: bytes, parent: QWidget | None, title: str, paper: str
             accepted = dialog.exec() == QDialog.DialogCode.Accepted
         if not accepted:
             return False
-        _tell(parent, _send(pdf, document, printer, title, paper))
+        _went_out(parent, _send(pdf, document, printer, title, paper), on_sent)
         return True
     finally:
         document.close()
         buffer.close()
 
 
-def print_direct(pdf: bytes, parent: QWidget | None, title: str, paper: str = "letter") -> str | None:
+def print_direct(pdf: bytes, parent: QWidget | None, title: str, paper: str = "letter",
+                 on_sent: OnSent | None = None) -> str:
     """Print on the default printer without asking (one step after signing): the CUPS default queue gets the
-    PDF itself; a default printer outside CUPS gets page images; with no default printer the print dialog asks.
-    Returns what was done (None when the user cancelled the dialog)."""
+    PDF itself; a default printer outside CUPS gets page images. No default printer, or a print system that
+    refuses the job: PrintError, and nothing pops up (the caller says so; Print… chooses a printer later).
+    Returns what was done."""
     queue = printing.default_queue()
     if queue:
-        job = printing.send_pdf(pdf, queue, paper=paper, title=title)
-        said = f"{title} sent to {queue} as PDF on {PAPER_NAMES.get(paper, paper)} paper (job {job.job_id})."
-        _tell(parent, said)
-        return said
+        return _went_out(parent, _to_cups(pdf, queue, title, paper), on_sent)
     info = QPrinterInfo.defaultPrinter()
     if info.isNull():
-        return "printed" if print_with_dialog(pdf, parent, title, paper) else None
+        raise printing.PrintError(NO_DEFAULT_PRINTER)
     document, buffer = load_pdf(pdf, parent)
     try:
         printer = QPrinter(info, QPrinter.PrinterMode.HighResolution)
         printer.setDocName(title)
         printer.setPageSize(page_size(paper))
-        said = _send(pdf, document, printer, title, paper)
+        sent = _send(pdf, document, printer, title, paper)
     finally:
         document.close()
         buffer.close()
-    _tell(parent, said)
-    return said
+    return _went_out(parent, sent, on_sent)
 
 
 def clinic_paper(ctx: AppContext) -> str:
@@ -172,10 +211,11 @@ class PdfPreview(QMainWindow):
     """A document shown page after page, fitted to the window's width, with Print… and Save as…."""
 
     def __init__(self, pdf: bytes, title: str, file_name: str, parent: QWidget | None = None, *,
-                 paper: str = "letter") -> None:
+                 paper: str = "letter", on_sent: OnSent | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("pdf_preview")
         self.paper = paper
+        self.on_sent = on_sent  # an aftercare sheet is recorded as handed over when printed or saved from here
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(title)
         self.pdf, self.title, self.file_name = pdf, title, file_name
@@ -219,7 +259,7 @@ class PdfPreview(QMainWindow):
     @Slot()
     def print_document(self) -> bool:
         try:
-            return print_with_dialog(self.pdf, self, self.title, self.paper)
+            return print_with_dialog(self.pdf, self, self.title, self.paper, self.on_sent)
         except TpiError as exc:
             show_error(self, exc)
             return False
@@ -234,14 +274,15 @@ class PdfPreview(QMainWindow):
         except OSError as exc:
             show_error(self, TpiError(f"Cannot save {path}: {exc.strerror or exc}"))
             return False
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        said = _went_out(None, Sent(f"Saved {path}", f"saved as {path}"), self.on_sent)
+        self.statusBar().showMessage(said, 5000)
         return True
 
 
 def preview_note(ctx: AppContext, session_id: int, parent: QWidget | None = None) -> PdfPreview | None:
     """Open the session's procedure note in a preview window (None after an error was shown)."""
     try:
-        pdf = documents.procedure_note_pdf(ctx, session_id)
+        pdf = documents.procedure_note_pdf(ctx, session_id, paper_copy=True)
     except TpiError as exc:
         show_error(parent, exc)
         return None
@@ -254,7 +295,7 @@ def preview_note(ctx: AppContext, session_id: int, parent: QWidget | None = None
 def print_note(ctx: AppContext, session_id: int, parent: QWidget | None = None) -> bool:
     """The print dialog, then the session's procedure note (as PDF where the system allows); False if cancelled."""
     try:
-        pdf = documents.procedure_note_pdf(ctx, session_id)
+        pdf = documents.procedure_note_pdf(ctx, session_id, paper_copy=True)
         return print_with_dialog(pdf, parent, f"Procedure note — session #{session_id}", clinic_paper(ctx))
     except TpiError as exc:
         show_error(parent, exc)
@@ -317,32 +358,49 @@ def print_aftercare(ctx: AppContext, session_id: int, language: str, parent: QWi
     if options.exec() != QDialog.DialogCode.Accepted:
         return False
     try:
-        pdf = documents.aftercare_pdf(ctx, session_id, options.language(), options.large_print())
+        sheet = documents.aftercare_sheet(ctx, session_id, options.language(), options.large_print(),
+                                          preview=options.preview_requested)
     except TpiError as exc:
         show_error(parent, exc)
         return False
-    title = f"Aftercare sheet — session #{session_id}"
-    paper = clinic_paper(ctx)
     if options.preview_requested:
-        window = PdfPreview(pdf, title, f"aftercare-{session_id}-{options.language()}.pdf", parent, paper=paper)
-        window.show()
-        return window
+        return preview_sheet(ctx, sheet, parent)
     try:
-        return print_with_dialog(pdf, parent, title, paper)
+        return print_with_dialog(sheet.pdf, parent, _sheet_title(sheet), clinic_paper(ctx),
+                                 sheet_recorder(ctx, sheet))
     except TpiError as exc:
         show_error(parent, exc)
         return False
+
+
+def _sheet_title(sheet: documents.AftercareSheet) -> str:
+    return f"Aftercare sheet — session #{sheet.session_id}"
+
+
+def sheet_recorder(ctx: AppContext, sheet: documents.AftercareSheet) -> OnSent:
+    """Record ``sheet`` as handed over (its print event and row, large print kept) once it went out."""
+    return lambda sent: documents.aftercare_printed(ctx, sheet, sent.where)
+
+
+def preview_sheet(ctx: AppContext, sheet: documents.AftercareSheet, parent: QWidget | None = None) -> PdfPreview:
+    """A preview of the sheet; printing or saving it from there records it as handed over."""
+    window = PdfPreview(sheet.pdf, _sheet_title(sheet), f"aftercare-{sheet.session_id}-{sheet.lang}.pdf", parent,
+                        paper=clinic_paper(ctx), on_sent=sheet_recorder(ctx, sheet))
+    window.show()
+    return window
 
 
 def print_aftercare_now(ctx: AppContext, session_id: int, parent: QWidget | None = None, *,
-                        large_print: bool | None = None) -> str | None:
+                        large_print: bool | None = None) -> str:
     """The aftercare sheet in the patient's language, large print as last time (or as given), straight to the
-    default printer: the one step after "Sign and print". Returns what was done, or None (an error was shown, or
-    the print dialog cancelled)."""
+    default printer: the one step after "Sign and print". Returns what to tell the user: what was sent, or why
+    nothing was (no default printer, the print system's refusal) and that Print aftercare… prints it later;
+    only a sheet the print system took is recorded as handed over."""
     try:
         large = aftercare_prefs.large_print_default(ctx, session_id) if large_print is None else large_print
-        pdf = documents.aftercare_pdf(ctx, session_id, None, large)
-        return print_direct(pdf, parent, f"Aftercare sheet — session #{session_id}", clinic_paper(ctx))
+        sheet = documents.aftercare_sheet(ctx, session_id, None, large)
+        return print_direct(sheet.pdf, parent, _sheet_title(sheet), clinic_paper(ctx), sheet_recorder(ctx, sheet))
     except TpiError as exc:
-        show_error(parent, exc)
-        return None
+        reason = str(exc).rstrip(".")
+        return (f"Signed; the aftercare sheet was not printed ({reason}). Print it with Print aftercare… above "
+                "once a printer is ready.")

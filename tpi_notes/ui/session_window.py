@@ -202,17 +202,15 @@ class SessionWindow(QWidget):
         except TpiError as exc:
             show_error(self, exc)
             return False
-        if preview:
+        if preview:  # a view, not a print: recorded as handed over only if printed or saved from the preview
             try:
-                pdf = documents.aftercare_pdf(self.ctx, self.record.id, language,
-                                              aftercare_prefs.large_print_default(self.ctx, self.record.id))
+                sheet = documents.aftercare_sheet(self.ctx, self.record.id, language,
+                                                  aftercare_prefs.large_print_default(self.ctx, self.record.id),
+                                                  preview=True)
             except TpiError as exc:
                 show_error(self, exc)
                 return False
-            window = pdf_preview.PdfPreview(pdf, f"Aftercare sheet — session #{self.record.id}",
-                                            f"aftercare-{self.record.id}-{language}.pdf", self,
-                                            paper=pdf_preview.clinic_paper(self.ctx))
-            window.show()
+            window = pdf_preview.preview_sheet(self.ctx, sheet, self)
             self.active_dialog = window
             return window
         return pdf_preview.print_aftercare(self.ctx, self.record.id, language, self)

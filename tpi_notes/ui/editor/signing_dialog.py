@@ -426,8 +426,7 @@ def _attempt(editor: SessionEditor, session_id: int, physician_id: int, name: st
             return str(exc)
         window = _signed(editor, record)
         if then_print:
-            said = print_aftercare_now(editor.ctx, session_id, window, large_print=large_print)
-            window.show_status(said or "Signed; the aftercare sheet was not printed (Print aftercare… is above).")
+            window.show_status(print_aftercare_now(editor.ctx, session_id, window, large_print=large_print))
         else:
             window.show_status(f"Signed at {record.signed_at:%H:%M}; the note is locked.")
         return None
