@@ -184,8 +184,13 @@ def test_the_ndc_names_the_formulary_item_in_every_layout(stocked: AppContext, n
 
 
 def test_an_ndc_two_items_carry_and_a_lot_neither_has_is_refused(stocked: AppContext) -> None:
+    text = f"01{gtin_for_ndc10('1234567890')}17{YYMMDD}10NEW-1"
     with pytest.raises(ScanError, match="recorded for 2 formulary items"):
-        vial_scan.resolve_scan(stocked, f"01{gtin_for_ndc10('1234567890')}17{YYMMDD}10NEW-1", TODAY)
+        vial_scan.resolve_scan(stocked, text, TODAY)
+    # … except in the lot dialog of one of them, which says which item the new lot is of
+    found = vial_scan.resolve_scan(stocked, text, TODAY, item_code="bupivacaine-0.25")
+    assert (found.item_code, found.lot_number, found.known, found.ndc) == ("bupivacaine-0.25", "NEW-1", False,
+                                                                           "12345-678-90")
 
 
 def test_a_lowercase_scan_of_a_listed_lot_is_that_lot(stocked: AppContext) -> None:

@@ -65,8 +65,10 @@ def resolve_scan(ctx: AppContext, text: str, day: date, item_code: str | None = 
     if not items:
         raise ScanError(f"The NDC in this barcode ({_ndc_text(scan)}) is on no lot of the formulary: the drug "
                         "is unknown here. Ask whoever manages the formulary to add it.")
-    if len(items) > 1:  # the lot number may say which item the vial is
+    if len(items) > 1:  # the lot number may say which item the vial is, or the lot dialog's item
         having = {item.code: item for lot, item in matching if lot.lot_number.casefold() == scan.lot.casefold()}
+        if len(having) != 1 and item_code in items:
+            having = {item_code: items[item_code]}
         if len(having) == 1:
             items = having
             matching = [(lot, item) for lot, item in matching if item.code in having]
