@@ -143,6 +143,9 @@ def test_each_ndc_layout_inside_a_gtin_matches_its_billing_form(printed: str, bi
     ("", "Nothing was scanned"),
     ("\r\n", "Nothing was scanned"),
     (f"01{GTIN}01{GTIN}17{YYMMDD}10X", "twice"),
+    (GTIN[2:], "linear barcode \\(NDC 0409488802\\): it holds no lot or expiry"),  # UPC-A on the carton
+    (GTIN[1:], "linear barcode"),  # … read as EAN-13
+    ("]E0" + GTIN[1:], "linear barcode"),
 ])
 def test_what_is_not_a_vials_barcode_is_refused_in_words(text: str, words: str) -> None:
     with pytest.raises(ScanError, match=words) as caught:

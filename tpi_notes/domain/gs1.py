@@ -33,7 +33,7 @@ GS = "\x1d"
 # Longest first, so "^]" is read before "^".
 SUBSTITUTES = ("<FNC1>", "{FNC1}", "[FNC1]", "<fnc1>", "{fnc1}", "[fnc1]", "<GS>", "{GS}", "[GS]", "<gs>", "{gs}",
                "[gs]", "^]", "\u241d", "~", "|", "^")
-SYMBOLOGY_PREFIXES = ("]d2", "]C1", "]Q3", "]e0")
+SYMBOLOGY_PREFIXES = ("]d2", "]C1", "]Q3", "]e0", "]E0", "]A0")  # DataMatrix, GS1-128, QR, DataBar, EAN/UPC, …
 _MAX_SPLITS = 3
 _MAX_TRIES = 3000  # readings tried for a scan without separators (a real one takes tens, a hard one ~1,200)
 _SPLIT_AIS = ("01", "10", "17", "21")  # where a dropped GS may have stood: before another field of a vial's code
@@ -164,6 +164,7 @@ def parse_vial_scan(text: str) -> VialScan:
     value = _normalise(text)
     if not value:
         raise ScanError("Nothing was scanned.")
+    _refuse_linear(value)
     if value.startswith("("):
         fields = _parse_hri(value)
     else:
@@ -200,6 +201,15 @@ def _vial(fields: dict[str, object]) -> VialScan:
     expiry = fields.get("17")
     return VialScan(gtin, gtin[3:13], expiry if isinstance(expiry, date) else None, lot,
                     str(fields.get("21") or ""))
+
+
+def _refuse_linear(value: str) -> None:
+    """The vial's linear barcode (UPC-A or EAN-13, "3" + the NDC) holds the product alone: say so, by its NDC."""
+    if value.isdigit() and len(value) in (12, 13, 14):
+        gtin = value.zfill(14)
+        if _good_gtin(gtin) and gtin[1:3] == "03":
+            raise ScanError(f"This is the vial's linear barcode (NDC {gtin[3:13]}): it holds no lot or expiry. Scan "
+                            "its 2D code (the small square), or choose the lot from the list.")
 
 
 def _check_digit(body: str) -> int:
