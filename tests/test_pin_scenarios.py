@@ -111,3 +111,58 @@ def test_a_typo_in_the_sign_dialog_costs_no_try(qtbot: QtBot, ctx: AppContext) -
         if editor.signed_window is not None:
             editor.signed_window.close()
         discard_and_close(editor)
+
+
+def test_the_pin_signs_the_physicians_own_addendum_in_the_signed_window(qtbot: QtBot, ctx: AppContext) -> None:
+    from tpi_notes.services import integrity
+    from tpi_notes.ui.addendum_dialog import AddendumDialog
+    from tpi_notes.ui.app import ensure_application
+    from tpi_notes.ui.session_window import SessionWindow
+
+    ensure_application()
+    doctor = _signed_in_with_pin(ctx)
+    patient = add_patient(ctx)
+    sid = save_session(ctx, patient.id, doctor, 2)
+    sign_session(ctx, sid, doctor, None, pin=PIN, row_version=drafts.get_draft(ctx, sid).row_version or 1)
+    window = SessionWindow(sessions.get_session(ctx, sid), patient.display_name, {}, ctx=ctx)
+    window.show()
+    try:
+        qtbot.mouseClick(window.addendum_button, Qt.MouseButton.LeftButton)
+        dialog = window.active_dialog
+        assert isinstance(dialog, AddendumDialog) and dialog.secret_label.text() == "PIN:"
+        qtbot.keyClicks(dialog.text, "Called the patient next day: no bruising, pain 2/10.")
+        qtbot.keyClicks(dialog.password, "583920")  # a wrong PIN is counted, as at signing
+        qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+        assert dialog.isVisible() and "4 tries left" in dialog.error.text() and _failures(ctx) == 1
+        qtbot.keyClicks(dialog.password, PIN)
+        qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+        [added] = sessions.get_session(ctx, sid).addenda
+        assert added.text.startswith("Called the patient") and _failures(ctx) == 0
+        assert "signed by" in window.message.text()
+    finally:
+        window.close()
+        window.deleteLater()
+    from principals import ALL_PERMISSIONS
+
+    ctx.act_as(ALL_PERMISSIONS)
+    assert integrity.verify_database(ctx).ok  # signed with the same key as the note
+
+
+def test_a_pin_signs_no_addendum_in_another_physicians_name(ctx: AppContext) -> None:
+    from tpi_notes.domain.permissions import PermissionDenied
+    from tpi_notes.services import accounts, addenda, staff
+
+    doctor = _signed_in_with_pin(ctx)
+    patient = add_patient(ctx)
+    sid = save_session(ctx, patient.id, doctor, 2)
+    sign_session(ctx, sid, doctor, None, pin=PIN, row_version=drafts.get_draft(ctx, sid).row_version or 1)
+    from principals import ALL_PERMISSIONS
+
+    ctx.act_as(ALL_PERMISSIONS)
+    other = staff.add_staff(ctx, "Noor Haddad", "DO", ("physician",))
+    accounts.set_password(ctx, other.id, "Fresh-password-77")
+    login.login(ctx, "nhaddad", "Fresh-password-77")  # Dr Haddad at the keyboard types Dr Hart's PIN
+    with pytest.raises(PermissionDenied, match="own signed-in session"):
+        addenda.add_addendum(ctx, sid, "addendum", "Added by someone else.", doctor, None, pin=PIN)
+    assert sessions.get_session(ctx, sid).addenda == ()

@@ -17,7 +17,7 @@ from tpi_notes.domain.addenda import addendum_content_sha256, clean_addendum
 from tpi_notes.domain.errors import NotFoundError, TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import Addendum
-from tpi_notes.services import signed_notes, signer_keys
+from tpi_notes.services import signed_notes, signer_keys, signing_pin
 from tpi_notes.services.accounts import password_attempt
 from tpi_notes.services.context import AppContext
 
@@ -27,16 +27,22 @@ class AddendumRefused(TpiError):
 
 
 def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_id: int,
-                 password: str) -> Addendum:
-    """Add an addendum to signed session ``session_id`` as physician ``author_id``.
+                 password: str | None, *, pin: str | None = None) -> Addendum:
+    """Add an addendum to signed session ``session_id`` as physician ``author_id``, signed with their password
+    or, in their own signed-in session, their signing PIN (services/signing_pin.py: a PIN typed for another
+    physician's addendum signs nothing).
 
     Raises ValidationError (kind, text), NotFoundError, AddendumRefused, WrongPasswordError (the wrong
-    password is counted) or AccountLockedError. Nothing is written unless everything checks out.
+    password is counted), WrongPinError (counted likewise) or AccountLockedError. Nothing is written unless
+    everything checks out.
     """
     ctx.require(Permission.ADDENDUM)
     cleaned = clean_addendum(kind, text)
-    with ctx.read() as s:  # the author's signing key, opened by the password (slow: before the write transaction)
-        unlocked = signer_keys.unlock(s, author_id, password)
+    if pin is not None:  # counted and audited by signing_pin, in its own transaction, like the signing's
+        unlocked: signer_keys.Unlocked | None = signing_pin.unlock_with_pin(ctx, author_id, pin)
+    else:
+        with ctx.read() as s:  # the author's signing key, opened by the password (slow: before the write)
+            unlocked = signer_keys.unlock(s, author_id, password or "")
     signed_notes.preload()  # pyHanko's slow import, before the write transaction
     with ctx.transaction() as s:
         session = s.get(ProcedureSession, session_id)
@@ -50,8 +56,9 @@ def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_
         if session.signed_at is not None and now < session.signed_at:
             raise AddendumRefused("This computer's clock is earlier than the note's signature time; correct the "
                                   "clock before adding an addendum (addenda are never back-dated).")
-        attempt = password_attempt(s, ctx, author_id, password, f"addendum to session {session_id}")
-        if attempt.ok:
+        attempt = None if pin is not None else password_attempt(s, ctx, author_id, password or "",
+                                                                 f"addendum to session {session_id}")
+        if attempt is None or attempt.ok:
             if unlocked is None:
                 raise signer_keys.key_out_of_step()
             signer_keys.ensure_registered(s, ctx, author_id, unlocked)
@@ -70,5 +77,6 @@ def add_addendum(ctx: AppContext, session_id: int, kind: str, text: str, author_
             stored_export_rows.refresh(s, [session_id])  # its CSV row counts the addendum (issue 19)
             author = s.get_one(User, author_id)
             label = f"{author.full_name}, {author.credentials}" if author.credentials else author.full_name
-    attempt.raise_if_refused()
+    if attempt is not None:
+        attempt.raise_if_refused()
     return Addendum(kind, cleaned, label, now, digest)

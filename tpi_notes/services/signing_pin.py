@@ -135,7 +135,7 @@ def unlock_with_pin(ctx: AppContext, signer_id: int, pin: str) -> signer_keys.Un
     if slip:  # no PIN can match it: refused, audited, never counted (domain/signing_pin.py)
         with ctx.transaction() as s:
             _log(s, ctx, signer_id, "refused unchecked, not a PIN (not counted)")
-        raise TpiError(f"{slip.removesuffix('.')}: that was not counted as a try, and the note was not signed.")
+        raise TpiError(f"{slip.removesuffix('.')}: that was not counted as a try, and nothing was signed.")
     try:
         private = keys.unwrap(wrapped, salt, pin)
     except keys.KeyUnlockError:
@@ -158,7 +158,7 @@ def unlock_with_pin(ctx: AppContext, signer_id: int, pin: str) -> signer_keys.Un
         else:
             _log(s, ctx, signer_id, f"wrong PIN ({failures} of {MAX_PIN_FAILURES})")
     if failures >= MAX_PIN_FAILURES:
-        raise WrongPinError("The PIN is not correct; the note was not signed. " + PIN_LOCKED)
+        raise WrongPinError("The PIN is not correct; nothing was signed. " + PIN_LOCKED)
     left = MAX_PIN_FAILURES - failures
-    raise WrongPinError(f"The PIN is not correct; the note was not signed ({left} tr{'ies' if left != 1 else 'y'} "
+    raise WrongPinError(f"The PIN is not correct; nothing was signed ({left} tr{'ies' if left != 1 else 'y'} "
                         "left before the PIN locks).")
