@@ -13,14 +13,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QAccessible  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 pytest.register_assert_rewrite("test_ui_editor_fixtures")
-from test_ui_editor_fixtures import click_region, region  # noqa: E402
+from test_ui_editor_fixtures import Clinic, click_region, region  # noqa: E402
 
 from tpi_notes.anatomy import load_atlas  # noqa: E402
 from tpi_notes.ui.app import ensure_application  # noqa: E402
@@ -266,3 +266,124 @@ def test_tab_walks_each_form_top_to_bottom_left_to_right_and_never_gets_stuck(qt
     assert names.index("field_performed_end") + 2 == names.index("field_location")  # Ended, its Now, then on
     assert names.index("exam_all") < names.index("field_exam_findings") < names.index("field_consent_type")
     assert names[-1] == "field_guidance"
+
+
+# -- one screen ------------------------------------------------------------------------------------------------
+def _copied_forward(make_editor, clinic: Clinic) -> SessionEditor:  # noqa: ANN001
+    """The next visit of a 6-site patient copied forward: the clinical frame carried (to confirm), lots, pain,
+    exam, time-out and the rest to record — fifteen items, the time-out stop, two warnings."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from tpi_notes.domain import icd10
+    from tpi_notes.domain.session import Component, ExamFinding, Preparation
+    from tpi_notes.domain.sites import place_site
+    from tpi_notes.services import drafts
+    from tpi_notes.ui.editor.site_commands import with_technique
+
+    ctx, atlas = clinic.ctx, load_atlas()
+    sites = []
+    for muscle, side in (("upper_trapezius", "R"), ("upper_trapezius", "L"), ("levator_scapulae", "R"),
+                         ("levator_scapulae", "L"), ("rhomboid_major", "R"), ("infraspinatus", "L")):
+        reg = region(muscle, "posterior", side)
+        sites.append(with_technique(place_site(atlas, reg.view, *reg.anchor, len(sites) + 1), "injection", "A"))
+    last = drafts.new_draft(ctx, clinic.patient_id)
+    last = replace(
+        last, performed_start=last.performed_start - timedelta(days=28), sites=tuple(sites),
+        preparations=(Preparation("A", (Component("lidocaine-1", 5.0, "LID-A1"),
+                                        Component("triamcinolone-40", 1.0, "TRI-77"))),),
+        indication="Bilateral neck and upper back myofascial pain for 5 months; limits desk work.",
+        diagnoses=tuple(d for d in (icd10.lookup("M79.12"), icd10.lookup("M54.2")) if d),
+        conservative_care="Physical therapy 8 weeks, home exercise, naproxen 500 mg bid.",
+        exam_findings=tuple(ExamFinding(s.region_code, taut_band=True, hypersensitive_spot=True) for s in sites),
+        consent_type="verbal", timeout_done=True, timeout_at=last.performed_start, position="Prone", pain_before=7)
+    drafts.save_draft(ctx, last)
+    return make_editor(drafts.copy_forward(ctx, drafts.new_draft(ctx, clinic.patient_id)), baseline=None)
+
+
+def _settle(qtbot: QtBot, editor: SessionEditor) -> None:
+    from PySide6.QtCore import QEvent
+
+    editor.findings.refresh_now()
+    qtbot.wait(30)
+    for _ in range(3):
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
+        QApplication.processEvents()
+
+
+def _out_of_sight(editor: SessionEditor) -> list[str]:
+    """Each stop, sign blocker link and inline answer not wholly inside the findings panel's viewport, and the first
+    warning unless its first line is."""
+    from PySide6.QtCore import QRect
+
+    panel = editor.findings
+    viewport = panel.scroll.viewport()
+    rows = {f"stop {k}": label.parentWidget() for k, label in panel.rows.items()
+            if label.property("severity") == "stop"}
+    rows |= {f"blocker {k}": w for k, w in panel.blockers.items()} | {f"answer {k}": w for k, w in panel.answers.items()}
+    out = []
+    for name, widget in rows.items():
+        rect = QRect(widget.mapTo(viewport, widget.rect().topLeft()), widget.size())
+        if not widget.isVisible() or not viewport.rect().contains(rect):
+            out.append(f"{name} {rect.top()}–{rect.bottom()} of 0–{viewport.height() - 1}")
+    warnings = [label for label in panel.rows.values() if label.property("severity") == "warn"]
+    assert warnings, "the scenario has warnings"
+    first = warnings[0]
+    line = QRect(first.mapTo(viewport, first.rect().topLeft()), first.size())
+    line.setHeight(first.fontMetrics().lineSpacing())
+    if not viewport.rect().contains(line):
+        out.append(f"first warning's first line {line.top()}–{line.bottom()} of 0–{viewport.height() - 1}")
+    return out
+
+
+def test_a_copied_forward_visit_shows_every_stop_blocker_and_its_first_warning_beside_each_form(
+        qtbot: QtBot, make_editor, clinic: Clinic) -> None:  # noqa: ANN001
+    editor = _copied_forward(make_editor, clinic)
+    editor.resize(1600, 1000)
+    qtbot.waitUntil(lambda: (editor.width(), editor.height()) == (1600, 1000))
+    _settle(qtbot, editor)
+    panel = editor.findings
+    assert panel.blockers_title.text() == "To sign: 1 stop, 14 items missing"
+    bar = editor.tabs.tabBar()
+    for tab in ("pre", "outcomes", "syringes", "post"):
+        QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(editor.tabs.indexOf(editor.tab_pages[tab])).center())
+        _settle(qtbot, editor)
+        page = editor.tab_pages[tab]
+        assert (tab, page.verticalScrollBar().maximum(), page.horizontalScrollBar().maximum()) == (tab, 0, 0)
+        assert (tab, _out_of_sight(editor)) == (tab, [])
+    # 1366 × 768: what does not fit scrolls (a scroll bar shows), nothing is squeezed below its size
+    editor.resize(1366, 768)
+    qtbot.waitUntil(lambda: (editor.width(), editor.height()) == (1366, 768))
+    for tab in ("pre", "outcomes", "syringes", "post"):
+        editor.tabs.setCurrentWidget(editor.tab_pages[tab])
+        _settle(qtbot, editor)
+        for area in (editor.tab_pages[tab], panel.scroll):
+            inner = area.widget()
+            assert inner.height() >= inner.minimumSizeHint().height(), tab
+            taller = inner.height() > area.viewport().height()
+            assert not taller or area.verticalScrollBar().isVisible(), tab
+
+
+def test_the_panel_lists_what_signing_needs_once_each(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    """The end time is not a blocker (signing records it when empty); a stop that is a field's blocker is that
+    field's link (time-out, consent), not a second line; the codes are one line that opens to their reasons."""
+    editor = make_editor()
+    _editor_exposed(qtbot, editor)
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "R"))
+    _settle(qtbot, editor)
+    panel = editor.findings
+    assert "performed_end" not in panel.blockers
+    timeout = panel.blockers["timeout_at"]
+    assert timeout is panel.rows["finding:timeout_missing:"]  # the stop's own row
+    assert panel.blockers["consent_type"] is panel.rows["finding:consent_missing:"]
+    assert "To sign: 2 stops," in panel.blockers_title.text()
+    panel.scroll.ensureWidgetVisible(timeout)
+    QTest.mouseClick(timeout, Qt.MouseButton.LeftButton, pos=timeout.rect().topLeft() + QPoint(70, 8))
+    qtbot.waitUntil(lambda: editor.pre.timeout_at.isAncestorOf(QApplication.focusWidget())
+                    or QApplication.focusWidget() is editor.pre.timeout_at)
+    toggle = panel.codes_toggle
+    assert toggle.text().startswith("▸ Suggested codes: 20552") and not panel.codes_label.isVisible()
+    QTest.mouseClick(toggle, Qt.MouseButton.LeftButton)
+    assert panel.codes_label.isVisible() and "20552" in panel.codes_label.text()
+    panel.refresh_now()
+    assert panel.codes_label.isVisible() and toggle.text().startswith("▾")  # stays open

@@ -112,6 +112,9 @@ class SiteEntry(QWidget):
         self.technique.setAccessibleName("Technique of the new sites")
         for key, text in MARKER_LABELS.items():
             self.technique.addItem(text, key)
+        for combo, least in ((self.side, 6), (self.technique, 9)):  # the muscle box keeps the row's width
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(least)
         self.add_button = QPushButton("Add", self)
         self.add_button.setObjectName("site_entry_add")
         self.add_button.setAutoDefault(False)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import Protocol
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -99,6 +101,64 @@ class BlockerRow(QWidget):
             self.line.setAlignment(self.answer, Qt.AlignmentFlag.AlignLeft if wanted
                                    == QBoxLayout.Direction.TopToBottom else Qt.AlignmentFlag.AlignVCenter)
         super().resizeEvent(event)
+
+
+class FlowLayout(QLayout):
+    """Items side by side, wrapping to the next line when the row is full (Qt's flow layout example)."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._spacing = spacing
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt API
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt API
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt API
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 - Qt API
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt API
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802 - Qt API
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _place(self, rect: QRect, *, move: bool) -> int:
+        x, y, line = rect.x(), rect.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            width = min(hint.width(), rect.width())
+            height = item.heightForWidth(width) if item.hasHeightForWidth() and width < hint.width() else hint.height()
+            if x > rect.x() and x + width > rect.x() + rect.width():
+                x, y, line = rect.x(), y + line + self._spacing // 2, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), QSize(width, height)))
+            x += width + self._spacing
+            line = max(line, height)
+        return y + line - rect.y()
 
 
 class WrapButton(QPushButton):
@@ -187,11 +247,28 @@ def lots_message(items: Sequence[MissingItem]) -> str | None:
     return f"Record the lots: {syringes}."
 
 
+CHIP_NAMES = {  # a blocker with nothing to answer beside it: a short link, side by side with the others
+    "physician_id": "Physician", "indication": "Indication", "diagnoses": "Diagnosis (ICD-10-CM)",
+    "conservative_care": "Conservative care", "sites": "Sites on the diagram", "consent_type": "Consent",
+    "consent_risks": "Risks discussed", "timeout_at": "Time-out and its time", "pain_before": "Pain before",
+    "pain_after": "Pain after", "relief_pct": "Immediate relief %", "respiratory_check": "Respiratory check",
+    "carried_fields": "Confirm the carried fields",
+}
+CHIP_STYLE = "QLabel { background: #fff4e5; border: 1px solid #f0c890; border-radius: 3px; padding: 1px 6px; }"
+SHORT_LINKS = {  # a blocker whose answer sits beside its link: the link names the field, the answer says the rest
+    "pain_after": "Pain score after (NRS 0–10):",
+    "respiratory_check": "Respiratory check (a muscle over the lung):",
+}
+
+
 def short_message(item: MissingItem) -> str:
     """The words a blocker's link shows: the carried fields' first clause (the bar above the forms names the
-    fields; the whole message is the link's tooltip and accessible name)."""
+    fields), a field with its answer beside it by name (the whole message is the link's tooltip and accessible
+    name)."""
     if item.field == "carried_fields" and ":" in item.message:
         return item.message.split(":", 1)[0] + "."
+    if item.field in SHORT_LINKS and "cannot be" not in item.message:
+        return SHORT_LINKS[item.field]
     return item.message
 
 
@@ -328,7 +405,7 @@ class FindingsPanel(QFrame):
         self.codes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         body = QVBoxLayout(self.body)
         body.setContentsMargins(0, 0, 4, 0)
-        body.setSpacing(4)
+        body.setSpacing(2)  # tight: a copied-forward visit's blockers and first warning in sight (H30)
         body.addLayout(self.stops_layout)
         body.addLayout(self.blockers_layout)
         body.addWidget(self.answer_error)
@@ -346,8 +423,8 @@ class FindingsPanel(QFrame):
         self.scroll.viewport().setAutoFillBackground(False)
         self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 6, 12, 6)
-        layout.setSpacing(4)
+        layout.setContentsMargins(12, 4, 12, 4)
+        layout.setSpacing(2)
         layout.addLayout(header)
         layout.addWidget(self.scroll, 1)
 
@@ -496,6 +573,7 @@ class FindingsPanel(QFrame):
         exams = [m for m in items if m.field.startswith(EXAM_PREFIX)]
         lots = [m for m in items if (a := inline_answers().for_field(m.field)) and a.kind == "lots"]
         lots_line = lots_message(lots) if len(lots) > 1 else None
+        chips: list[QLabel] = []  # the blockers with nothing to answer beside them, side by side after the rows
         for item in items:
             if item.field in linked:
                 continue  # its stop's row is the link
@@ -515,9 +593,14 @@ class FindingsPanel(QFrame):
                         if answer is not None:
                             self.blockers_layout.addWidget(self._indented(answer))
                 continue
+            answer = self._answer_inline(item, offers)
+            if answer is None and item.field in CHIP_NAMES:
+                chip = self._link(item, chip=True)
+                self.blockers[item.field] = chip
+                chips.append(chip)
+                continue
             link = self._link(item)
             self.blockers[item.field] = link
-            answer = self._answer_inline(item, offers)
             if answer is None:
                 self.blockers_layout.addWidget(link)
             elif isinstance(answer, WrapButton):  # the lots: under the last lot link, naming every lot
@@ -525,18 +608,29 @@ class FindingsPanel(QFrame):
                 self.blockers_layout.addWidget(self._indented(answer))
             else:
                 self.blockers_layout.addWidget(BlockerRow(link, answer, self.body))
+        if chips:
+            flow = QWidget(self.body)
+            flow.setObjectName("blocker_chips")
+            layout = FlowLayout(flow)
+            for chip in chips:
+                chip.setParent(flow)
+                layout.addWidget(chip)
+            self.blockers_layout.addWidget(flow)
 
-    def _link(self, item: MissingItem) -> QLabel:
-        link = QLabel(f"• <a href='{escape(item.field, quote=True)}'>{escape(short_message(item))}</a>", self.body)
+    def _link(self, item: MissingItem, *, chip: bool = False) -> QLabel:
+        words = CHIP_NAMES[item.field] if chip else short_message(item)
+        link = QLabel(("" if chip else "• ") + f"<a href='{escape(item.field, quote=True)}'>{escape(words)}</a>",
+                      self.body)
         link.setObjectName(f"blocker_{item.field}")
-        link.setWordWrap(True)
+        link.setWordWrap(not chip)
+        if chip:
+            link.setStyleSheet(CHIP_STYLE)
         link.setTextFormat(Qt.TextFormat.RichText)
         link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
                                      | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         link.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         link.setAccessibleName(f"Missing for signing: {item.message}")
-        link.setToolTip("Go to this field" if short_message(item) == item.message else
-                        f"{item.message} (go to this field)")
+        link.setToolTip("Go to this field" if words == item.message else f"{item.message} (go to this field)")
         link.linkActivated.connect(lambda _href, m=item: self.field_requested.emit(m.field, m.message))
         return link
 

@@ -127,7 +127,7 @@ class PreProcedurePanel(QWidget):
         self._views: frozenset[str] | None = None  # the views of the sites when last seen (None: just loaded)
         form, second = two_columns(self)
 
-        section(form, "Encounter", self)
+        # no "Encounter" title: the first rows say what they are, and its line is the findings panel's (H30 audit)
         self.performed_start = datetime_edit(self)
         self.performed_end = OptionalDateTime(self._default_end, self)
         form.addRow("Started:", self.errors.cell("performed_start", self.performed_start, self))
@@ -174,7 +174,8 @@ class PreProcedurePanel(QWidget):
         form.addRow(self.errors.cell("exam_findings", self.exam_findings, self))
         form.addRow(self.no_findings)
 
-        section(form, "Consent, time-out and set-up", self)  # one title: the column's height is the findings
+        # consent, time-out and set-up follow the exam untitled: each row says what it is, and the title's line
+        # went to the findings panel below (a copied-forward visit's blockers, H30 audit)
         self.consent_type = data_combo([("Not recorded", None)] + [(v, k) for k, v in CONSENT_TYPES.items()], self)
         self.consent_form_id = QLineEdit(self)
         self.consent_form_id.setPlaceholderText("Form ID (optional)")

@@ -171,7 +171,6 @@ class SessionEditor(QMainWindow):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
-        column.addWidget(self.carried.bar)  # "as on 2026-09-04 — confirm" (issue 16 item 1)
         column.addWidget(self.tabs, 1)  # capped at what the page shown needs (TabsFit): the rest goes below
         # Issue 17 (outcomes): the PEG and prior-response panel goes in this slot, a tab of its own after the
         # pre-procedure form (``self.outcomes_slot.addWidget(panel)``): under the forms it took 165 px of their
@@ -183,8 +182,8 @@ class SessionEditor(QMainWindow):
         self.tabs.insertTab(1, self.tab_pages["outcomes"], "Outcomes")
         below = QHBoxLayout()
         below.setSpacing(8)
-        below.addWidget(self.findings, 3)
-        below.addWidget(self.dose, 2)
+        below.addWidget(self.findings, 5)  # 5:3 (was 3:2): a copied-forward visit's blockers wrap less (H30 audit)
+        below.addWidget(self.dose, 3)
         column.addLayout(below)
         for panel, least in ((self.findings, 360), (self.dose, 340)):  # the widths by the stretch alone: the
             panel.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # dose table's hint
@@ -208,6 +207,9 @@ class SessionEditor(QMainWindow):
         layout.setSpacing(6)
         layout.addWidget(self.strip)
         layout.addWidget(self.banners)
+        # "as on 2026-09-04 — confirm" (issue 16 item 1) across the window: over the forms alone it wrapped to four
+        # lines, the height the findings panel needed for a copied-forward visit's blockers (H30 audit)
+        layout.addWidget(self.carried.bar)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
         self.splitter = splitter
