@@ -345,7 +345,7 @@ def test_a_copied_forward_visit_shows_every_stop_blocker_and_its_first_warning_b
     panel = editor.findings
     assert panel.blockers_title.text() == "To sign: 1 stop, 14 items missing"
     bar = editor.tabs.tabBar()
-    for tab in ("pre", "outcomes", "syringes", "post"):
+    for tab in ("pre", "outcomes", "syringes", "site", "post"):  # the site tab with no site chosen: its prompt
         QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(editor.tabs.indexOf(editor.tab_pages[tab])).center())
         _settle(qtbot, editor)
         page = editor.tab_pages[tab]

@@ -10,7 +10,16 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tpi_notes.anatomy import Atlas
 from tpi_notes.domain.session import TECHNIQUES, Site
@@ -53,6 +62,7 @@ class SiteDetailsPanel(QWidget):
         self.stack.addWidget(self.prompt)
         body = QWidget(self)
         self.stack.addWidget(body)
+        self._show_page(0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
@@ -141,10 +151,19 @@ class SiteDetailsPanel(QWidget):
         self._doses_text = text
         self.doses.setText(text)
 
+    def _show_page(self, index: int) -> None:
+        """The prompt or the site's fields, the stack as tall as the page shown: counting the hidden fields' height
+        too, the tab scrolled a lone prompt and squeezed the findings panel to its minimum (H30 audit)."""
+        self.stack.setCurrentIndex(index)
+        for i in range(self.stack.count()):
+            shown = QSizePolicy.Policy.Preferred if i == index else QSizePolicy.Policy.Ignored
+            self.stack.widget(i).setSizePolicy(shown, shown)
+        self.stack.updateGeometry()
+
     @Slot()
     def _refresh(self) -> None:
         site = self.site()
-        self.stack.setCurrentIndex(0 if site is None else 1)
+        self._show_page(0 if site is None else 1)
         if site is None:
             return
         self._filling = True
