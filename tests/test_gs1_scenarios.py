@@ -131,6 +131,32 @@ def test_each_ndc_layout_inside_a_gtin_matches_its_billing_form(printed: str, bi
         assert not scan.matches_ndc("99999-9999-99") and not scan.matches_ndc("") and not scan.matches_ndc("junk")
 
 
+def _plain_gtin(body13: str = "0123456789012") -> str:
+    return body13 + str(_check_digit(body13))
+
+
+NDC12 = "123456789012"  # the FDA's 12-digit 6-4-2 NDC, 123456-7890-12 (final rule of March 2026)
+
+
+@pytest.mark.parametrize("text", [
+    f"01{_plain_gtin()}17{YYMMDD}715{NDC12}\x1d10LID-12",
+    f"01{_plain_gtin()}17{YYMMDD}715{NDC12}10LID-12",  # its GS dropped: the NDC is 12 digits, one reading
+    f"(01){_plain_gtin()}(17){YYMMDD}(715){NDC12}(10)LID-12",
+    f"10LID-12\x1d715{NDC12}\x1d01{_plain_gtin()}17{YYMMDD}",
+])
+def test_a_12_digit_ndc_comes_in_its_own_field_715(text: str) -> None:
+    """From 2033 the NDC is no longer inside the GTIN: GS1 carries it in AI (715), NHRN for the US FDA."""
+    scan = parse_vial_scan(text)
+    assert (scan.lot, scan.expiry) == ("LID-12", EXPIRY)
+    assert scan.matches_ndc("123456-7890-12") and scan.matches_ndc(NDC12)
+    assert not scan.matches_ndc("0409-4888-02") and scan.ndc_text == "123456-7890-12"
+
+
+def test_a_gtin_without_an_ndc_and_no_field_715_is_refused() -> None:
+    with pytest.raises(ScanError, match="no US National Drug Code"):
+        parse_vial_scan(f"01{_plain_gtin()}17{YYMMDD}10X")
+
+
 @pytest.mark.parametrize("text, words", [
     (f"01{GTIN[:-1]}{(int(GTIN[-1]) + 1) % 10}17{YYMMDD}10X", "check digit"),
     ("01" + "5012345678900"[:12] + "0" + str(_check_digit("0501234567890")) + f"17{YYMMDD}10X", "no US National"),
@@ -226,6 +252,17 @@ def test_a_barcode_whose_expiry_differs_from_the_lot_list_is_refused(stocked: Ap
         vial_scan.resolve_scan(stocked, f"01{GTIN}17{earlier:%y%m%d}10LID-B2", TODAY)
     # no expiry in the barcode: the list's is the one there is
     assert vial_scan.resolve_scan(stocked, f"01{GTIN}10LID-B2", TODAY).expiry == EXPIRY
+
+
+def test_a_12_digit_ndc_names_its_lot_and_a_new_lot_takes_it_dashed(stocked: AppContext) -> None:
+    _lot(stocked, "lidocaine-2", "LID-12", EXPIRY, "123456-7890-12")
+    found = vial_scan.resolve_scan(stocked, f"01{_plain_gtin()}17{YYMMDD}715{NDC12}\x1d10LID-12", TODAY)
+    assert (found.item_code, found.lot_number, found.known) == ("lidocaine-2", "LID-12", True)
+    new = vial_scan.resolve_scan(stocked, f"01{_plain_gtin()}17{YYMMDD}715{'9' * 12}\x1d10NEW-12", TODAY,
+                                 item_code="lidocaine-2")
+    assert (new.known, new.ndc) == (False, "999999-9999-99")  # 6-4-2: the dashes are known
+    with pytest.raises(ScanError, match=r"\(999999-9999-99\) is on no lot"):
+        vial_scan.resolve_scan(stocked, f"01{_plain_gtin()}17{YYMMDD}715{'9' * 12}\x1d10NEW-12", TODAY)
 
 
 def test_an_unknown_ndc_is_refused_and_nothing_changes(stocked: AppContext) -> None:

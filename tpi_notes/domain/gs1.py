@@ -14,7 +14,9 @@ What cannot be read is said in a person's words (the field and the text it held)
 
 For a US drug the GTIN-14 is an indicator digit, "03", the 10-digit NDC without dashes, and a check digit. Which
 segment of those ten digits is short (4-4-2, 5-3-2, 5-4-1) is not in the barcode, so an NDC is matched against the
-ones the clinic recorded by their 11-digit billing form.
+ones the clinic recorded by their 11-digit billing form. The FDA's 12-digit 6-4-2 NDC (final rule of March 2026, in
+force from 2033) no longer fits inside the GTIN: GS1 carries it in its own field, AI (715) "NHRN, US FDA", beside a
+GTIN of the labeller's own; when the barcode has that field, it is the NDC.
 """
 
 from __future__ import annotations
@@ -36,9 +38,9 @@ SUBSTITUTES = ("<FNC1>", "{FNC1}", "[FNC1]", "<fnc1>", "{fnc1}", "[fnc1]", "<GS>
 SYMBOLOGY_PREFIXES = ("]d2", "]C1", "]Q3", "]e0", "]E0", "]A0")  # DataMatrix, GS1-128, QR, DataBar, EAN/UPC, …
 _MAX_SPLITS = 3
 _MAX_TRIES = 3000  # readings tried for a scan without separators (a real one takes tens, a hard one ~1,200)
-_SPLIT_AIS = ("01", "10", "17", "21")  # where a dropped GS may have stood: before another field of a vial's code
+_SPLIT_AIS = ("01", "10", "17", "21", "715")  # where a dropped GS may have stood: before another field of a vial's code
 _AI_IN_ERROR = re.compile(r"AI \((\d{2,4})\)")
-_FIELD_NAMES = {"01": "GTIN", "17": "expiry date", "10": "lot number", "21": "serial number"}
+_FIELD_NAMES = {"01": "GTIN", "17": "expiry date", "10": "lot number", "21": "serial number", "715": "NDC"}
 
 
 class ScanError(TpiError):
@@ -48,15 +50,28 @@ class ScanError(TpiError):
 @dataclass(frozen=True)
 class VialScan:
     gtin: str
-    ndc10: str  # the 10 NDC digits the GTIN carries, without dashes (segments unknown)
+    ndc10: str  # the 10 NDC digits the GTIN carries, without dashes (segments unknown); "" with a 12-digit NDC
     expiry: date | None
     lot: str
     serial: str = ""
+    ndc12: str = ""  # the 12-digit 6-4-2 NDC of field (715), without dashes
 
     def billing_candidates(self) -> frozenset[str]:
-        """The 11-digit 5-4-2 billing forms the ten digits may stand for (4-4-2, 5-3-2 or 5-4-1 on the package)."""
+        """The 11-digit 5-4-2 billing forms the ten digits may stand for (4-4-2, 5-3-2 or 5-4-1 on the package); a
+        12-digit NDC as it is (it has no other form)."""
+        if self.ndc12:
+            return frozenset({self.ndc12})
         d = self.ndc10
         return frozenset({"0" + d, d[:5] + "0" + d[5:], d[:9] + "0" + d[9:]})
+
+    @property
+    def ndc_text(self) -> str:
+        """The NDC for people: "123456-7890-12"; ten digits read every way they may be printed."""
+        if self.ndc12:
+            d = self.ndc12
+            return f"{d[:6]}-{d[6:10]}-{d[10:]}"
+        d = self.ndc10
+        return f"{d[:4]}-{d[4:8]}-{d[8:]} / {d[:5]}-{d[5:8]}-{d[8:]} / {d[:5]}-{d[5:9]}-{d[9:]}"
 
     def matches_ndc(self, stored: str | None) -> bool:
         """Whether a recorded NDC (any form the app accepts) is this scan's product."""
@@ -192,15 +207,19 @@ def _vial(fields: dict[str, object]) -> VialScan:
         raise ScanError("The barcode holds no GTIN (field 01): it is not a drug vial's barcode.")
     if _check_digit(gtin[:13]) != int(gtin[13]):
         raise ScanError(f"The GTIN {gtin} fails its check digit: scan it again.")
-    if gtin[1:3] != "03":
+    nhrn = "".join(str(fields.get("715") or "").split("-"))
+    if nhrn and not (len(nhrn) == 12 and nhrn.isdigit()):
+        raise ScanError(f"The NDC in the barcode (field 715: “{nhrn}”) is not a 12-digit NDC; choose the lot from "
+                        "the list.")
+    if not nhrn and gtin[1:3] != "03":
         raise ScanError(f"The GTIN {gtin} holds no US National Drug Code (it does not start with 03 after the "
-                        "indicator digit).")
+                        "indicator digit, and there is no NDC field 715).")
     lot = str(fields.get("10") or "").strip()
     if not lot:
         raise ScanError("The barcode holds no lot number (field 10); choose the lot from the list.")
     expiry = fields.get("17")
-    return VialScan(gtin, gtin[3:13], expiry if isinstance(expiry, date) else None, lot,
-                    str(fields.get("21") or ""))
+    return VialScan(gtin, "" if nhrn else gtin[3:13], expiry if isinstance(expiry, date) else None, lot,
+                    str(fields.get("21") or ""), nhrn)
 
 
 def _refuse_linear(value: str) -> None:

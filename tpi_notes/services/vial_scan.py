@@ -38,11 +38,6 @@ class ScannedLot:
     known: bool  # the lot is on the list
 
 
-def _ndc_text(scan: VialScan) -> str:
-    d = scan.ndc10
-    return f"{d[:4]}-{d[4:8]}-{d[8:]} / {d[:5]}-{d[5:8]}-{d[8:]} / {d[:5]}-{d[5:9]}-{d[9:]}"
-
-
 def resolve_scan(ctx: AppContext, text: str, day: date, item_code: str | None = None) -> ScannedLot:
     """The scan's drug and lot for a session on ``day``; TpiError (ScanError) with a clear message otherwise.
 
@@ -61,9 +56,11 @@ def resolve_scan(ctx: AppContext, text: str, day: date, item_code: str | None = 
         with ctx.read() as s:
             own = s.scalar(select(FormularyItem).where(FormularyItem.code == item_code))
         if own is not None:
-            return ScannedLot(scan, own.code, own.name, scan.lot, scan.expiry, scan.ndc10, False)
+            # ten digits as scanned (which segment is short is printed on the vial only); 6-4-2 has one form
+            ndc = scan.ndc_text if scan.ndc12 else scan.ndc10
+            return ScannedLot(scan, own.code, own.name, scan.lot, scan.expiry, ndc, False)
     if not items:
-        raise ScanError(f"The NDC in this barcode ({_ndc_text(scan)}) is on no lot of the formulary: the drug "
+        raise ScanError(f"The NDC in this barcode ({scan.ndc_text}) is on no lot of the formulary: the drug "
                         "is unknown here. Ask whoever manages the formulary to add it.")
     if len(items) > 1:  # the lot number may say which item the vial is, or the lot dialog's item
         having = {item.code: item for lot, item in matching if lot.lot_number.casefold() == scan.lot.casefold()}
