@@ -336,3 +336,42 @@ def test_an_empty_end_with_a_start_still_to_come_names_the_start_not_the_end(
     assert any("starts" in text and "after now" in text for text in items), items
     assert editor.pre.performed_end.value() is None and sessions.get_session(ctx, sid).status == "draft"
     shown.reject()
+
+
+def test_the_notes_preview_is_a_view_and_only_a_note_that_went_out_is_a_print(
+        qtbot: QtBot, ctx: AppContext, doctor: int, fake_lp: FakeLp, boxes: list[str],  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tpi_notes.services.signing import sign_session
+
+    patient = add_patient(ctx)
+    sid = save_session(ctx, patient.id, doctor, 2)
+    sign_session(ctx, sid, doctor, None, pin=PIN, row_version=drafts.get_draft(ctx, sid).row_version or 1)
+    window = SessionWindow(sessions.get_session(ctx, sid), patient.display_name, {}, ctx=ctx)
+    window.show()
+
+    def events(action: str) -> list[str]:
+        with ctx.read() as s:
+            return [d or "" for d in s.scalars(select(AuditEvent.detail).where(
+                AuditEvent.action == action, AuditEvent.entity_id == sid,
+                AuditEvent.detail.like("procedure note%")).order_by(AuditEvent.id))]
+
+    try:
+        qtbot.mouseClick(window.print_buttons["preview_note"], Qt.MouseButton.LeftButton)
+        preview = window.active_dialog
+        assert isinstance(preview, pdf_preview.PdfPreview)
+        preview.close()
+        assert len(events("view")) == 1 and events("print") == []  # looked at, not printed
+        _choose(monkeypatch, None)
+        qtbot.mouseClick(window.print_buttons["print_note"], Qt.MouseButton.LeftButton)  # dialog cancelled
+        fake_lp.refuse("Unable to print: the printer is out of paper.")
+        _choose(monkeypatch, fake_lp.queue)
+        qtbot.mouseClick(window.print_buttons["print_note"], Qt.MouseButton.LeftButton)  # refused by lp
+        assert any("out of paper" in text for text in boxes) and events("print") == []
+        fake_lp.accept()
+        qtbot.mouseClick(window.print_buttons["print_note"], Qt.MouseButton.LeftButton)
+        [printed] = events("print")
+        assert f"sent to {fake_lp.queue} as PDF on Letter, job {fake_lp.queue}-1" in printed, printed
+        assert len(fake_lp.jobs) == 1
+    finally:
+        window.close()
+        window.deleteLater()

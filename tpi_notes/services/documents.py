@@ -137,8 +137,37 @@ def pdf_paper(pdf: bytes) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class NoteDocument:
+    """A procedure note made to show or send (:func:`procedure_note`); ``state`` is what its audit events say."""
+
+    session_id: int
+    patient_id: int
+    pdf: bytes
+    state: str
+
+
 def procedure_note_pdf(ctx: AppContext, session_id: int, *, paper_copy: bool = False) -> bytes:
-    """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"); audited as a print.
+    """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"), audited as a print (the
+    command line's file, and callers that hand it over at once); see :func:`procedure_note`."""
+    return procedure_note(ctx, session_id, paper_copy=paper_copy).pdf
+
+
+def note_printed(ctx: AppContext, note: NoteDocument, where: str) -> None:
+    """The note went out (``where``: "sent to QUEUE as PDF on Letter, job ID", "saved as FILE"): its print event.
+    The app makes the note unaudited for its print dialog and records the print only then, so a cancelled
+    dialog or a refused job is no print in the trail, and a preview is a view."""
+    ctx.require(Permission.PRINT)
+    with ctx.transaction() as s:
+        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="print", entity="session",
+                     entity_id=note.session_id, patient_id=note.patient_id,
+                     detail=f"procedure note ({note.state}, {len(note.pdf)} bytes; {where})")
+
+
+def procedure_note(ctx: AppContext, session_id: int, *, paper_copy: bool = False,
+                   audit_as: str | None = "print") -> NoteDocument:
+    """The procedure note of ``session_id`` (a draft prints with "DRAFT — NOT SIGNED"), audited as ``audit_as``
+    ("print", "view" for a preview, or None for a print dialog: :func:`note_printed` records the print).
 
     A signed session prints its stored PAdES-signed PDF (the newest: the last addendum's), byte for byte, unless
     the record or that PDF no longer matches what was signed; then it is rendered from the record, saying so.
@@ -168,10 +197,11 @@ def procedure_note_pdf(ctx: AppContext, session_id: int, *, paper_copy: bool = F
                 state += f", {stored.problem}"
         if problem:
             state += f", ALTERED AFTER SIGNING: {problem}"
-        audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="print", entity="session",
-                     entity_id=session_id, patient_id=chart.record.patient_id,
-                     detail=f"procedure note ({state}, {len(pdf)} bytes)")
-        return pdf
+        if audit_as is not None:
+            audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action=audit_as, entity="session",
+                         entity_id=session_id, patient_id=chart.record.patient_id,
+                         detail=f"procedure note ({state}, {len(pdf)} bytes)")
+        return NoteDocument(session_id, chart.record.patient_id, pdf, state)
 
 
 def _record_version(s: Session, session_id: int, version: str) -> bool:

@@ -281,13 +281,13 @@ class PdfPreview(QMainWindow):
 
 def preview_note(ctx: AppContext, session_id: int, parent: QWidget | None = None) -> PdfPreview | None:
     """Open the session's procedure note in a preview window (None after an error was shown)."""
-    try:
-        pdf = documents.procedure_note_pdf(ctx, session_id, paper_copy=True)
+    try:  # a preview is a view; printing or saving it from the preview is the print
+        note = documents.procedure_note(ctx, session_id, paper_copy=True, audit_as="view")
     except TpiError as exc:
         show_error(parent, exc)
         return None
-    window = PdfPreview(pdf, f"Procedure note — session #{session_id}", f"procedure-note-{session_id}.pdf", parent,
-                        paper=clinic_paper(ctx))
+    window = PdfPreview(note.pdf, f"Procedure note — session #{session_id}", f"procedure-note-{session_id}.pdf",
+                        parent, paper=clinic_paper(ctx), on_sent=note_recorder(ctx, note))
     window.show()
     return window
 
@@ -295,8 +295,9 @@ def preview_note(ctx: AppContext, session_id: int, parent: QWidget | None = None
 def print_note(ctx: AppContext, session_id: int, parent: QWidget | None = None) -> bool:
     """The print dialog, then the session's procedure note (as PDF where the system allows); False if cancelled."""
     try:
-        pdf = documents.procedure_note_pdf(ctx, session_id, paper_copy=True)
-        return print_with_dialog(pdf, parent, f"Procedure note — session #{session_id}", clinic_paper(ctx))
+        note = documents.procedure_note(ctx, session_id, paper_copy=True, audit_as=None)  # audited once sent
+        return print_with_dialog(note.pdf, parent, f"Procedure note — session #{session_id}", clinic_paper(ctx),
+                                 note_recorder(ctx, note))
     except TpiError as exc:
         show_error(parent, exc)
         return False
@@ -375,6 +376,11 @@ def print_aftercare(ctx: AppContext, session_id: int, language: str, parent: QWi
 
 def _sheet_title(sheet: documents.AftercareSheet) -> str:
     return f"Aftercare sheet — session #{sheet.session_id}"
+
+
+def note_recorder(ctx: AppContext, note: documents.NoteDocument) -> OnSent:
+    """Record the note's print (where it went) once it went out."""
+    return lambda sent: documents.note_printed(ctx, note, sent.where)
 
 
 def sheet_recorder(ctx: AppContext, sheet: documents.AftercareSheet) -> OnSent:
