@@ -247,6 +247,8 @@ def test_the_syringe_warning_follows_every_change_to_the_sites(qtbot, make_edito
         click_region(qtbot, editor, region(muscle, "posterior", side))
     box = editor.syringes.box("A")
     assert box.preparation().total_ml == 5.0 and not _over(box, editor)  # 5 × 1 mL from 5 mL: not over yet
+    # … but said before the next site overdraws it
+    assert "0 mL left: another 1 mL site needs more drawn up first" in box.usage_label.text()
 
     # site 5's volume raised to 2 mL in its own tab, typed: warned at once
     volume = editor.site_details.inputs.widget("volume_ml")

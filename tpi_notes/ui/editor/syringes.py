@@ -20,10 +20,12 @@ from tpi_notes.domain.session import Component, Preparation, Site
 from tpi_notes.domain.syringe_use import drawn_by_sites, scaled_volumes
 from tpi_notes.ui.editor.components import ComponentRow
 from tpi_notes.ui.editor.reference import DEFAULT_SYRINGE, EditorReference
+from tpi_notes.ui.editor.site_commands import DEFAULT_SITE_ML
 from tpi_notes.ui.editor.vial_desk import VialDesk
 from tpi_notes.ui.style import DANGER, set_role
 
 HEADERS = ("Drug", "Volume", "Lot and expiry", "Vials", "Scan", "")
+NEARLY_OUT = "#9a3412"  # amber, as the site's "over the lung" caution: not yet a stop
 LINES = 3  # grid lines a drug row takes: its fields, its vial line, its error
 _KEY = re.compile(r"^preparations\[(?P<label>[^\]]*)\](?:\.(?P<index>\d+)\.(?P<field>\w+))?$")
 
@@ -194,8 +196,12 @@ class SyringeBox(QFrame):
             text += f" — the sites take {total - held:g} mL more than the syringe holds."
             if not mix_known:
                 text += " Enter each drug's volume."
+        elif used and held - total < DEFAULT_SITE_ML - 1e-9:  # said before the next site overdraws it
+            text += (f" — {max(held - total, 0):g} mL left: another {DEFAULT_SITE_ML:g} mL site needs more drawn up "
+                     "first.")
         self.usage_label.setText(text)
-        self.usage_label.setStyleSheet(f"color: {DANGER}; font-weight: 600;" if over else "")
+        self.usage_label.setStyleSheet(f"color: {DANGER}; font-weight: 600;" if over else
+                                       f"color: {NEARLY_OUT};" if "left: another" in text else "")
         self.draw_up_button.setText(f"Draw up {total:g} mL")
         self.draw_up_button.setVisible(over and mix_known)
 
