@@ -387,3 +387,35 @@ def test_the_panel_lists_what_signing_needs_once_each(qtbot: QtBot, make_editor)
     assert panel.codes_label.isVisible() and "20552" in panel.codes_label.text()
     panel.refresh_now()
     assert panel.codes_label.isVisible() and toggle.text().startswith("▾")  # stays open
+
+
+# -- defaults ----------------------------------------------------------------------------------------------------
+def test_a_nurses_new_note_asks_for_the_physician_and_shows_its_defaults(qtbot: QtBot, make_editor,
+                                                                         clinic: Clinic) -> None:  # noqa: ANN001
+    """Decided (H30): the signed-in physician charts their own session; anyone else (a nurse preparing the draft)
+    gets the clinic's only physician, and with several no default: the choice is a listed sign item. The end shows
+    "At signing" while empty (signing records it); front-only sites mean supine."""
+    from datetime import datetime, timedelta
+
+    from tpi_notes.domain.permissions import Principal
+    from tpi_notes.services import staff
+
+    nurse = Principal.for_user(clinic.nurse_id, "bruiz", "Ben Ruiz", ("nurse",))
+    clinic.ctx.act_as(nurse)
+    only = make_editor()
+    assert only.pre.physician.member_id() == clinic.physician_id  # one physician: no one else it can be
+    clinic.ctx.act_as(Principal.for_user(None, "admin", "Admin", ("admin",)))  # an administrator adds a second
+    staff.add_staff(clinic.ctx, "Omar Said", "DO", ("physician",))
+    clinic.ctx.act_as(nurse)
+    editor = make_editor()
+    _editor_exposed(qtbot, editor)
+    pre = editor.pre
+    assert pre.physician.member_id() is None and pre.physician.currentText() == "Choose the physician…"
+    assert abs(editor.current_draft().performed_start - datetime.now()) < timedelta(minutes=5)  # start: now
+    assert pre.performed_end.edit.text() == "At signing" and editor.current_draft().performed_end is None
+    type_site(qtbot, editor.diagram, "R SCM")  # the front view only
+    assert pre.position.currentText() == "Supine"
+    _settle(qtbot, editor)
+    chip = editor.findings.blockers["physician_id"]
+    assert chip.isVisible() and "Physician" in chip.text()
+    assert "performed_end" not in editor.findings.blockers

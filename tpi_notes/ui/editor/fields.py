@@ -175,13 +175,14 @@ class OptionalDateTime(QWidget):
     changed = Signal()
     """The value changed (by the user, the Now button or :meth:`set_value`)."""
 
-    def __init__(self, default: Callable[[], datetime] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, default: Callable[[], datetime] | None = None, parent: QWidget | None = None, *,
+                 empty_text: str = NOT_RECORDED) -> None:
         super().__init__(parent)
         self._default = default or now_minute
         self._setting = False
         self.edit = datetime_edit(self)
         self.edit.setMinimumDateTime(_SENTINEL)
-        self.edit.setSpecialValueText(NOT_RECORDED)
+        self.edit.setSpecialValueText(empty_text)  # what an empty value means (the end: "At signing")
         self.edit.setDateTime(_SENTINEL)
         self.now_button = QPushButton("Now", self)
         self.now_button.setToolTip("Set to the current time")

@@ -55,6 +55,7 @@ EXAM_HINT = ("One row per muscle and side treated (a deep muscle chosen at a sit
              "of the three core criteria (taut band, hypersensitive spot, referred pain) confirm a trigger point; "
              "a twitch or jump sign is recorded but does not count.")
 BOTH_VIEWS = "Sites front and back: choose the position"
+END_AT_SIGNING = "At signing"
 
 
 def section(form: QFormLayout, title: str, parent: QWidget) -> None:
@@ -129,7 +130,9 @@ class PreProcedurePanel(QWidget):
 
         # no "Encounter" title: the first rows say what they are, and its line is the findings panel's (H30 audit)
         self.performed_start = datetime_edit(self)
-        self.performed_end = OptionalDateTime(self._default_end, self)
+        # empty, the end is the moment of signing (signing_dialog.sign): the visible default says so
+        self.performed_end = OptionalDateTime(self._default_end, self, empty_text=END_AT_SIGNING)
+        self.performed_end.edit.setToolTip("Left empty, the end time is the moment the note is signed")
         form.addRow("Started:", self.errors.cell("performed_start", self.performed_start, self))
         form.addRow("Ended:", self.errors.cell("performed_end", self.performed_end, self,
                                                highlight=self.performed_end.edit))
