@@ -18,6 +18,9 @@ from dataclasses import replace  # noqa: E402
 from datetime import datetime, timedelta  # noqa: E402
 
 import pytest  # noqa: E402
+
+pytest.register_assert_rewrite("test_ui_editor_fixtures")
+from PySide6.QtCore import Qt  # noqa: E402
 from test_report_support import PASSWORD, add_patient, save_session, session_draft, setup_clinic, sign  # noqa: E402
 
 from tpi_notes.domain.session import Diagnosis  # noqa: E402
@@ -25,12 +28,15 @@ from tpi_notes.domain.templates import carried_blocker, split_source  # noqa: E4
 from tpi_notes.services import addenda, drafts, staff  # noqa: E402
 from tpi_notes.services.accounts import set_password  # noqa: E402
 from tpi_notes.services.context import AppContext  # noqa: E402
+from tpi_notes.ui.app import ensure_application  # noqa: E402
+from tpi_notes.ui.editor.reference import load_reference  # noqa: E402
+from tpi_notes.ui.editor.window import SessionEditor  # noqa: E402
 
 SIGNED_DAY = datetime(2026, 11, 2, 9, 30)
 
 
 @pytest.fixture
-def clinic(ctx: AppContext) -> tuple[AppContext, int, int]:
+def charted(ctx: AppContext) -> tuple[AppContext, int, int]:
     doctor = setup_clinic(ctx)
     patient = add_patient(ctx)
     return ctx, patient.id, doctor
@@ -47,8 +53,8 @@ def _today_draft(ctx: AppContext, patient_id: int, physician_id: int, day: datet
     return replace(draft, performed_start=day) if day is not None else draft
 
 
-def test_copy_forward_copies_the_last_signed_session_not_a_newer_draft(clinic) -> None:  # noqa: ANN001
-    ctx, patient, doctor = clinic
+def test_copy_forward_copies_the_last_signed_session_not_a_newer_draft(charted) -> None:  # noqa: ANN001
+    ctx, patient, doctor = charted
     signed = save_session(ctx, patient, doctor, **when(SIGNED_DAY), indication="Signed: neck pain 6 months")
     sign(ctx, signed, doctor)
     # a later draft nobody finished (or signed): its frame is unreviewed, it is not "the last session"
@@ -60,8 +66,8 @@ def test_copy_forward_copies_the_last_signed_session_not_a_newer_draft(clinic) -
     assert split_source(copied.carried_from)[0] == "as on 2026-11-02"
 
 
-def test_with_only_drafts_the_latest_draft_is_copied_and_said_to_be_unsigned(clinic) -> None:  # noqa: ANN001
-    ctx, patient, doctor = clinic
+def test_with_only_drafts_the_latest_draft_is_copied_and_said_to_be_unsigned(charted) -> None:  # noqa: ANN001
+    ctx, patient, doctor = charted
     save_session(ctx, patient, doctor, **when(SIGNED_DAY), indication="Draft: neck pain")
     copied = drafts.copy_forward(ctx, _today_draft(ctx, patient, doctor))
     assert copied.indication == "Draft: neck pain"
@@ -79,8 +85,8 @@ def _assert_technique_only(sites, earlier) -> None:  # noqa: ANN001
         assert (site.aspiration, site.twitch, site.note) == (None, None, ""), site.number
 
 
-def test_copy_forward_and_templates_leave_each_sites_observations_behind(clinic) -> None:  # noqa: ANN001
-    ctx, patient, doctor = clinic
+def test_copy_forward_and_templates_leave_each_sites_observations_behind(charted) -> None:  # noqa: ANN001
+    ctx, patient, doctor = charted
     earlier = session_draft(ctx, patient, doctor, **when(SIGNED_DAY))
     noted = tuple(replace(s, note=f"Referred pain to the occiput at site {s.number}") for s in earlier.sites)
     signed = drafts.save_draft(ctx, replace(earlier, sites=noted))
@@ -98,8 +104,8 @@ def test_copy_forward_and_templates_leave_each_sites_observations_behind(clinic)
                    for p in draft.preparations for c in p.components)
 
 
-def test_a_carried_code_not_billable_on_the_new_date_is_left_out_and_said(clinic) -> None:  # noqa: ANN001
-    ctx, patient, doctor = clinic
+def test_a_carried_code_not_billable_on_the_new_date_is_left_out_and_said(charted) -> None:  # noqa: ANN001
+    ctx, patient, doctor = charted
     # M72.2 (plantar fascial fibromatosis) is billable in FY2026 and deleted in FY2027 (CMS FY2027 addenda)
     september = datetime(2026, 9, 21, 10, 0)
     signed = save_session(ctx, patient, doctor, **when(september),
@@ -119,8 +125,8 @@ def test_a_carried_code_not_billable_on_the_new_date_is_left_out_and_said(clinic
     drafts.save_draft(ctx, applied)
 
 
-def test_another_physicians_session_and_a_later_correction_are_named(clinic) -> None:  # noqa: ANN001
-    ctx, patient, doctor = clinic
+def test_another_physicians_session_and_a_later_correction_are_named(charted) -> None:  # noqa: ANN001
+    ctx, patient, doctor = charted
     other = staff.add_staff(ctx, "Bea Stone", "DO", ("physician",))
     set_password(ctx, other.id, PASSWORD)
     signed = save_session(ctx, patient, other.id, **when(SIGNED_DAY))
@@ -136,3 +142,44 @@ def test_another_physicians_session_and_a_later_correction_are_named(clinic) -> 
     mine = save_session(ctx, patient, doctor, **when(SIGNED_DAY + timedelta(days=7)))
     sign(ctx, mine, doctor)
     assert drafts.copy_forward(ctx, _today_draft(ctx, patient, doctor)).carried_from == "as on 2026-11-09"
+
+
+def _editor(qtbot, ctx: AppContext, patient: int, doctor: int) -> SessionEditor:  # noqa: ANN001
+    ensure_application()
+    draft = _today_draft(ctx, patient, doctor)
+    editor = SessionEditor(ctx, draft, load_reference(ctx, patient), baseline=draft)
+    qtbot.addWidget(editor)
+    editor.resize(1500, 950)
+    editor.show()
+    qtbot.waitExposed(editor)
+    return editor
+
+
+def _copy_forward(qtbot, editor: SessionEditor) -> None:  # noqa: ANN001
+    button = editor.editor_actions.toolbar.widgetForAction(editor.editor_actions.copy_forward)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_the_bar_says_before_confirming_and_confirm_can_be_undone(qtbot, charted) -> None:  # noqa: ANN001
+    ctx, patient, doctor = charted
+    other = staff.add_staff(ctx, "Bea Stone", "DO", ("physician",))
+    set_password(ctx, other.id, PASSWORD)
+    signed = save_session(ctx, patient, other.id, **when(SIGNED_DAY))
+    sign(ctx, signed, other.id)
+    editor = _editor(qtbot, ctx, patient, doctor)
+    _copy_forward(qtbot, editor)
+    text = editor.carried.label.text()
+    assert "fields as on 2026-11-02 — confirm" in text  # the label the issue names, unchanged
+    assert "Before confirming:</b> charted by Bea Stone, DO." in text
+    carried = editor.current_draft().carried_fields
+    assert carried and len(editor.document) == 3
+    qtbot.mouseClick(editor.carried.confirm_button, Qt.MouseButton.LeftButton)
+    assert editor.current_draft().carried_fields == () and not editor.carried.bar.isVisible()
+    # pressed too soon: Edit > Undo takes the confirmation back, not the copied sites under it
+    editor.editor_actions.undo.trigger()
+    assert editor.current_draft().carried_fields == carried
+    assert editor.carried.bar.isVisible() and editor.pre.indication.property("carried")
+    assert len(editor.document) == 3
+    editor.editor_actions.redo.trigger()
+    assert editor.current_draft().carried_fields == () and not editor.pre.indication.property("carried")
+    editor._baseline = editor.current_draft()  # noqa: SLF001 - closed without the unsaved-changes question

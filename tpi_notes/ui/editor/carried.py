@@ -3,7 +3,8 @@
 Each carried field is tinted amber with a dashed border and says so to a screen reader (its accessible
 description); a bar above the forms names them, "as on 2026-09-04 — confirm", with one Confirm button for all.
 A carried field the clinician edits is theirs from then on (no longer carried). Signing waits until none is left
-(domain/templates.py ``carried_blocker``).
+(domain/templates.py ``carried_blocker``). Confirm is an undo step: Edit ▸ Undo (Ctrl+Z) brings the marks back
+when it was pressed too soon, before the copied sites are taken back.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.templates import FIELD_LABELS, confirm_carried, split_source
 from tpi_notes.ui.editor.fields import register_arrow_images
+from tpi_notes.ui.editor.findings_answers import AnswerStep
 
 if TYPE_CHECKING:
     from tpi_notes.ui.editor.window import SessionEditor
@@ -150,10 +152,27 @@ class CarriedFrame:
 
     @Slot()
     def confirm(self) -> None:
-        """One action for every carried field: they are today's values now (the draft needs saving)."""
+        """One action for every carried field: they are today's values now (the draft needs saving). An undo
+        step of its own, so Ctrl+Z takes back the confirmation rather than the copied sites under it."""
         editor = self.editor
-        editor._base = confirm_carried(editor._base)  # noqa: SLF001
+        base = editor._base  # noqa: SLF001
+        if not base.carried_fields:
+            return
+        was = (base.carried_fields, base.carried_from)
+
+        def apply() -> None:
+            self._set(confirm_carried(editor._base))  # noqa: SLF001
+
+        def revert() -> None:
+            self._set(replace(editor._base, carried_fields=was[0], carried_from=was[1]))  # noqa: SLF001
+
+        apply()
+        editor.undo_stack.push(AnswerStep("Confirm carried fields", apply, revert))
+        editor.statusBar().showMessage("Carried fields confirmed (Ctrl+Z takes it back)", 5000)
+
+    def _set(self, base: SessionDraft) -> None:
+        editor = self.editor
+        editor._base = base  # noqa: SLF001
         self.reset()
         editor._on_changed()  # noqa: SLF001 - a change like any other: title, autosave, findings
         editor.findings.refresh_now()
-        editor.statusBar().showMessage("Carried fields confirmed", 5000)

@@ -31,7 +31,7 @@ class EditorActions(QObject):
         self.save = self._action("&Save", editor.save, "Ctrl+S", "Save the draft (it stays editable until signed)")
         self.copy_forward = self._action("Copy &forward last session", lambda: reuse.copy_forward(editor), None,
                                          "Take the sites, syringes (without lots) and clinical frame of this "
-                                         "patient's most recent session; confirm the carried fields")
+                                         "patient's last signed session; confirm the carried fields")
         self.save_template = self._action("Save as &template…", lambda: reuse.save_as_template(editor), None,
                                           "Keep these sites, syringes and clinical frame as a starting point for "
                                           "other sessions")
