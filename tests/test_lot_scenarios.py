@@ -18,7 +18,7 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 from test_ui_editor_fixtures import answers, click_region, clinic, make_editor, region  # noqa: F401
-from test_ui_vial_scan import SCANS, _scan, _second_row, _syringes_tab, ndcs  # noqa: F401
+from test_ui_vial_scan import SCANS, TRI_EXPIRY, TRI_GTIN, _scan, _second_row, _syringes_tab, ndcs  # noqa: F401
 
 from tpi_notes.db.models import FormularyItem, Lot
 from tpi_notes.domain.errors import TpiError
@@ -202,6 +202,13 @@ def test_a_scan_into_a_row_holding_another_drug_never_changes_that_drug(qtbot, m
     assert (lidocaine.component().item_code, lidocaine.component().lot_number) == ("lidocaine-1", "")
     assert (second.component().item_code, second.component().lot_number) == ("triamcinolone-40", "TRI-77")
     assert [v.lot_number for v in open_vials.list_open(ndcs.ctx)] == ["TRI-77"]
+    # a vial of another lot of that drug never replaces the lot its row records: it needs a row of its own
+    from tpi_notes.services import formulary_admin  # noqa: PLC0415
+
+    formulary_admin.add_lot(ndcs.ctx, "triamcinolone-40", "TRI-88", "0003-0293-05", TRI_EXPIRY)
+    _scan(qtbot, lidocaine, f"01{TRI_GTIN}17{TRI_EXPIRY:%y%m%d}10TRI-88\x1d21SN43")
+    assert "but this row holds Lidocaine 1 %" in lidocaine.error.text()
+    assert second.component().lot_number == "TRI-77"
 
 
 def test_a_discarded_vial_scanned_again_leaves_the_row_as_it_was(qtbot, make_editor, ndcs) -> None:  # noqa: ANN001, F811

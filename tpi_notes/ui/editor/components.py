@@ -159,8 +159,9 @@ class ComponentRow(QObject):
         line.addWidget(self.discard_button)
         self.vial_line.hide()
         self._desk: VialDesk | None = None
-        # the syringe's row holding a drug (set by the syringe): where a scan of another drug's vial goes
-        self.row_for: Callable[[str], ComponentRow | None] = lambda _code: None
+        # the syringe's other row of a drug with no lot or this lot (set by the syringe): where a scan of another
+        # drug's vial goes
+        self.row_for: Callable[[str, str], ComponentRow | None] = lambda _code, _lot: None
         self._offered: OpenVial | None = None
         # the open vial the line names (offered, drawn from, or refused past its limit): Discard ends it
         self._vial: OpenVial | None = None
@@ -317,7 +318,7 @@ class ComponentRow(QObject):
         desk, day = self._desk, self._day()
         try:
             found = desk.resolve(text, day)
-            target = self._scan_target(found.item_code, found.item_name)
+            target = self._scan_target(found.item_code, found.item_name, found.lot_number)
             if not found.known:
                 if not desk.can_register:
                     raise TpiError(unknown_lot_message(found))
@@ -338,13 +339,14 @@ class ComponentRow(QObject):
         if target is not self:
             target.lot.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _scan_target(self, code: str, name: str) -> ComponentRow:
+    def _scan_target(self, code: str, name: str, lot_number: str) -> ComponentRow:
         """The row a scanned vial of ``code`` fills: this one when it holds no drug or that drug, else the syringe's
-        row of that drug; refused otherwise (the volume typed here was for the drug chosen here)."""
+        row of that drug without a lot (or with this one: a second lot of a drug is a row of its own); refused
+        otherwise (the volume typed here was for the drug chosen here)."""
         held = str(self.item.currentData() or "")
         if not held or held == code:
             return self
-        other = self.row_for(code)
+        other = self.row_for(code, lot_number)
         if other is None:
             raise TpiError(f"This vial is {name}, but this row holds {self._reference.item_name(held)}: scan it into "
                            f"an empty row (+ Add drug), or choose {name} here first.")

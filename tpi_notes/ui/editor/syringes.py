@@ -128,8 +128,9 @@ class SyringeBox(QFrame):
         """A new drug row: ``component``, or 1 mL of a drug the user still has to choose."""
         row = ComponentRow(self._reference, self._day, self)
         row.set_desk(self._desk)
-        row.row_for = lambda code, asking=row: next(
-            (r for r in self.rows if r is not asking and r.component().item_code == code), None)
+        row.row_for = lambda code, lot, asking=row: next(
+            (r for r in self.rows if r is not asking and r.component().item_code == code
+             and r.component().lot_number in ("", lot)), None)
         position = self.rows.index(after) + 1 if after in self.rows else len(self.rows)
         self.rows.insert(position, row)
         if component is not None:
