@@ -176,6 +176,24 @@ def test_a_vial_whose_lot_was_recalled_after_the_offer_is_refused_when_taken(sto
         open_vials.take_open_vial(stocked, vial.id, 1, datetime.now())
 
 
+@pytest.mark.parametrize("who, may", [("admin", True), ("nurse", True), ("physician", True), ("os", False)])
+def test_who_may_discard_an_open_vial(stocked: AppContext, who: str, may: bool) -> None:
+    """Whoever charts, and whoever keeps the stock (an administrator manages the lots, though never charts); the
+    command line reads but changes nothing."""
+    from tpi_notes.domain.permissions import PermissionDenied, Principal, permissions_for  # noqa: PLC0415
+
+    vial = open_vials.record_opened(stocked, "lidocaine-1", "LID-1", "Room 1")
+    stocked.act_as(Principal.operating_system("clinic") if who == "os"
+                   else Principal(f"test:{who}", who, permissions_for((who,))))
+    if may:
+        assert open_vials.discard_open_vial(stocked, vial.id).id == vial.id
+        assert open_vials.open_of_lot(stocked, "lidocaine-1", "LID-1") == []
+    else:
+        with pytest.raises(PermissionDenied, match="Not allowed"):
+            open_vials.discard_open_vial(stocked, vial.id)
+        assert [v.id for v in open_vials.open_of_lot(stocked, "lidocaine-1", "LID-1")] == [vial.id]
+
+
 def test_a_vial_discarded_elsewhere_is_refused_when_taken(stocked: AppContext) -> None:
     vial = open_vials.record_opened(stocked, "lidocaine-1", "LID-1", "Room 1")
     open_vials.discard_open_vial(stocked, vial.id)
