@@ -240,3 +240,21 @@ def test_the_clinic_windows_close_with_ctrl_w(make_window: MakeWindow, qtbot: Qt
     qtbot.waitUntil(lambda: QApplication.activeWindow() is opened[0])
     qtbot.keyClick(opened[0], Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not opened[0].isVisible())
+
+
+def test_a_menu_with_nothing_the_user_may_do_is_not_shown(qtbot: QtBot, demo_trail: AppContext,
+                                                          ui_data_dir: object) -> None:  # noqa: F811
+    """Signed in as the administrator (lgrant), the Session menu opened on nothing: every action in it is a
+    physician's or a nurse's."""
+    from tpi_notes.ui.app import create_main_window
+
+    assert demo_trail.principal.roles == ("admin",)
+    window = create_main_window(demo_trail)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    shown = [a.text() for a in window.menuBar().actions() if a.isVisible()]
+    assert shown == ["&File", "&Clinic", "&View", "&Help"]
+    for action in window.menuBar().actions():
+        if action.isVisible() and action.menu() is not None:
+            assert any(a.isVisible() and not a.isSeparator() for a in action.menu().actions()), action.text()

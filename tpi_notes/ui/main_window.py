@@ -301,6 +301,10 @@ class MainWindow(QMainWindow):
         self.patient_list.demo_available = self.demo_allowed
         if self.patient_view is not None:
             self._patient_view_permissions()
+        for menu_action in self.menuBar().actions():  # a menu with nothing left in it is not shown: the
+            menu = menu_action.menu()                  # administrator's Session menu opened on nothing
+            if menu is not None:
+                menu_action.setVisible(any(a.isVisible() and not a.isSeparator() for a in menu.actions()))
         who = self.ctx.principal
         if who.is_user:
             label = self.findChild(QLabel, "signed_in_as")
