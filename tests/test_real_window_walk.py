@@ -258,3 +258,56 @@ def test_a_menu_with_nothing_the_user_may_do_is_not_shown(qtbot: QtBot, demo_tra
     for action in window.menuBar().actions():
         if action.isVisible() and action.menu() is not None:
             assert any(a.isVisible() and not a.isSeparator() for a in action.menu().actions()), action.text()
+
+
+@pytest.fixture
+def signed(ctx: AppContext) -> tuple[AppContext, int, str]:
+    """A signed session (the report tests' clinic): the context, its id and the patient's name."""
+    from test_report_support import add_patient as add_report_patient
+    from test_report_support import save_session, setup_clinic
+    from test_report_support import sign as sign_session
+
+    doctor = setup_clinic(ctx)
+    patient = add_report_patient(ctx)
+    session_id = save_session(ctx, patient.id, doctor, 2)
+    sign_session(ctx, session_id, doctor)
+    return ctx, session_id, patient.display_name
+
+
+
+
+def test_the_aftercare_print_dialog_names_the_patient_and_the_session(
+        qtbot: QtBot, signed: tuple[AppContext, int, str], ui_data_dir: object) -> None:  # noqa: F811
+    """A nurse at the main window pressed Ctrl+P: the options said only "The sheet is written for the patient in
+    plain words." — nothing said whose sheet, or which visit's, would print."""
+    from PySide6.QtCore import QTimer
+
+    from tpi_notes.services import sessions
+    from tpi_notes.ui import pdf_preview
+    from tpi_notes.ui.app import create_main_window
+
+    ctx, session_id, name = signed
+    window = create_main_window(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    record = sessions.get_session(ctx, session_id)
+    window.patient_list.select_patient(record.patient_id)
+    qtbot.waitUntil(lambda: window.current_patient is not None)
+    qtbot.mouseClick(window.patient_view.session_view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.patient_view.session_view.visualRect(
+                         window.patient_view.session_model.index(0, 0)).center())
+    said: list[str] = []
+
+    def read_and_cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, pdf_preview.AftercareOptions):
+            QTimer.singleShot(20, read_and_cancel)
+            return
+        said.append(" ".join(label.text() for label in dialog.findChildren(QLabel) if label.isVisible()))
+        dialog.reject()
+
+    QTimer.singleShot(0, read_and_cancel)
+    window.print_aftercare_action.trigger()
+    assert said, "no aftercare options"
+    assert name in said[0] and f"{record.performed_start:%Y-%m-%d %H:%M}" in said[0], said[0]

@@ -631,7 +631,10 @@ class MainWindow(QMainWindow):
         session_id = self.selected_session_id()
         if session_id is None or self.current_patient is None:
             return False
-        return pdf_preview.print_aftercare(self.ctx, session_id, self.current_patient.language, self)
+        session = self.patient_view.session_model.session_at(self.patient_view.session_view.currentIndex().row())
+        when = f" — session of {session.performed_start:%Y-%m-%d %H:%M}" if session is not None else ""
+        return pdf_preview.print_aftercare(self.ctx, session_id, self.current_patient.language, self,
+                                           subject=self.current_patient.display_name + when)
 
     @Slot()
     def load_demo(self) -> None:

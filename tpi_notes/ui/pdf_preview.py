@@ -306,7 +306,8 @@ def print_note(ctx: AppContext, session_id: int, parent: QWidget | None = None) 
 class AftercareOptions(QDialog):
     """Language (the patient's by default) and large print, before the print dialog or a preview."""
 
-    def __init__(self, language: str, parent: QWidget | None = None, *, large_print: bool = False) -> None:
+    def __init__(self, language: str, parent: QWidget | None = None, *, large_print: bool = False,
+                 subject: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("aftercare_options")
         self.setWindowTitle("Print aftercare sheet")
@@ -330,6 +331,11 @@ class AftercareOptions(QDialog):
         buttons.rejected.connect(self.reject)
         self.preview_button.clicked.connect(self._preview)
         layout = QVBoxLayout(self)
+        if subject:  # whose sheet, for which visit: Ctrl+P from the patient list said neither
+            self.subject_label = QLabel(subject, self)
+            self.subject_label.setObjectName("aftercare_subject")
+            self.subject_label.setStyleSheet("font-weight: 700;")
+            layout.addWidget(self.subject_label)
         layout.addWidget(QLabel("The sheet is written for the patient in plain words.", self))
         layout.addLayout(form)
         layout.addWidget(buttons)
@@ -346,16 +352,16 @@ class AftercareOptions(QDialog):
         return self.large_print_check.isChecked()
 
 
-def print_aftercare(ctx: AppContext, session_id: int, language: str, parent: QWidget | None = None
-                    ) -> PdfPreview | bool:
+def print_aftercare(ctx: AppContext, session_id: int, language: str, parent: QWidget | None = None, *,
+                    subject: str = "") -> PdfPreview | bool:
     """Ask for language and large print (the patient's last choice by default), then print (True) or preview (the
-    window); False if cancelled."""
+    window); False if cancelled. ``subject`` names the patient and the session at the top of the options."""
     try:
         large = aftercare_prefs.large_print_default(ctx, session_id)
     except TpiError as exc:
         show_error(parent, exc)
         return False
-    options = AftercareOptions(language, parent, large_print=large)
+    options = AftercareOptions(language, parent, large_print=large, subject=subject)
     if options.exec() != QDialog.DialogCode.Accepted:
         return False
     try:
