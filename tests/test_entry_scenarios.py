@@ -190,6 +190,9 @@ def test_typed_sites_in_the_editor_take_the_syringe_and_deep_muscles_their_exam_
     assert [(s.muscle_id, s.side, s.preparation_label, s.volume_ml) for s in sites] == [
         ("quadratus_lumborum", "R", "A", 1.0), ("quadratus_lumborum", "L", "A", 1.0)]
     assert editor.undo_stack.count() == 2  # one undo step per site, as a click
+    QTest.keyClick(editor.diagram.entry.muscle, Qt.Key.Key_PageDown, Qt.KeyboardModifier.AltModifier)
+    assert editor.site_details.title.text() == "Site 1  ·  Quadratus lumborum, patient's right, back view"
+    assert editor.site_details.technique.hasFocus()  # Alt+PgDown: the first site's details, keyboard there
     table = editor.pre.exam_findings
     assert [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())] == [
         ("Quadratus lumborum", "R"), ("Quadratus lumborum", "L")]
@@ -419,3 +422,25 @@ def test_a_nurses_new_note_asks_for_the_physician_and_shows_its_defaults(qtbot: 
     chip = editor.findings.blockers["physician_id"]
     assert chip.isVisible() and "Physician" in chip.text()
     assert "performed_end" not in editor.findings.blockers
+
+
+def test_a_decimal_typed_into_a_site_number_box_is_taken_whole(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    """Tabbed or clicked into, "2.5" is 2.5 mL (the box was re-filled with "2.00 mL" after the "2" and refused
+    ".5"); the same for the e-stim settings."""
+    editor = make_editor()
+    _editor_exposed(qtbot, editor)
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "R"))
+    QTest.keyClick(editor.diagram.entry.muscle, Qt.Key.Key_PageDown, Qt.KeyboardModifier.AltModifier)
+    details = editor.site_details
+    details.inputs.preparation_label.setFocus(Qt.FocusReason.TabFocusReason)
+    QTest.keyClick(details.inputs.preparation_label, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is details.inputs.volume_ml
+    QTest.keyClicks(details.inputs.volume_ml, "2.5")
+    assert editor.current_draft().sites[0].volume_ml == 2.5
+    QTest.keyClicks(details.technique, "D")  # dry needling, by its first letter
+    assert editor.current_draft().sites[0].technique == "dry_needling"
+    details.estim.setChecked(True)
+    line = details.estim.spins["intensity_ma"].lineEdit()
+    QTest.mouseClick(line, Qt.MouseButton.LeftButton, pos=QPoint(4, line.height() // 2))
+    QTest.keyClicks(line, "7.5")
+    assert editor.current_draft().sites[0].estim.intensity_ma == 7.5

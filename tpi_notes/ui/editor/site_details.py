@@ -168,8 +168,9 @@ class SiteDetailsPanel(QWidget):
             return
         self._filling = True
         try:
-            view = site.view.capitalize()
-            self.title.setText(f"Site {site.number}  ·  {site.muscle} ({site.side}), {view.lower()} view")
+            side = "patient's right" if site.side == "R" else "patient's left"  # never "R", read as the viewer's
+            view = "back" if site.view == "posterior" else "front"
+            self.title.setText(f"Site {site.number}  ·  {site.muscle}, {side}, {view} view")
             self.lung.setVisible(site_near_lung(self.atlas, site))
             select_data(self.technique, site.technique)
             injection = site.technique == "injection"

@@ -17,6 +17,13 @@ ESTIM_FIELDS = (  # name, label, maximum, decimals, suffix
 )
 
 
+def show_number(spin: QDoubleSpinBox | OptionalSpin | OptionalDoubleSpin, value: float) -> None:
+    """Show ``value`` unless the box already holds it: setting it again rewrote the text while it was being typed
+    (typing "2.5" into "1.00 mL": "2" was taken, the box showed "2.00 mL", and ".5" was refused — H30 audit)."""
+    if spin.value() != value:
+        spin.setValue(value)
+
+
 def _spin(maximum: float, decimals: int, suffix: str, step: float, parent: QWidget) -> QDoubleSpinBox:
     spin = QDoubleSpinBox(parent)
     spin.setRange(0.0, maximum)
@@ -74,12 +81,11 @@ class SiteInputs(QObject):
             if site.preparation_label and combo.findData(site.preparation_label) < 0:
                 combo.addItem(f"Syringe {site.preparation_label} (removed)", site.preparation_label)
             combo.setCurrentIndex(max(0, combo.findData(site.preparation_label)))
-            self.volume_ml.setValue(site.volume_ml or 0.0)
+            show_number(self.volume_ml, site.volume_ml or 0.0)
             self.aspiration.setChecked(bool(site.aspiration))
-            self.passes.set_optional_value(site.passes)
-            self.needles_in.set_optional_value(site.needles_in)
-            self.needles_out.set_optional_value(site.needles_out)
-            self.dwell_minutes.set_optional_value(site.dwell_minutes)
+            for name in ("passes", "needles_in", "needles_out", "dwell_minutes"):
+                value = getattr(site, name)
+                show_number(self.widget(name), -1 if value is None else value)
         finally:
             self._filling = False
 
@@ -121,7 +127,7 @@ class EStimGroup(QGroupBox):
         try:
             self.setChecked(estim is not None)
             for name, spin in self.spins.items():
-                spin.setValue(getattr(estim, name) if estim else 0.0)
+                show_number(spin, getattr(estim, name) if estim else 0.0)
             self.attended.setChecked(bool(estim and estim.attended))
         finally:
             self._filling = False
