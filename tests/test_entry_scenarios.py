@@ -386,6 +386,11 @@ def test_the_panel_lists_what_signing_needs_once_each(qtbot: QtBot, make_editor)
                     or QApplication.focusWidget() is editor.pre.timeout_at)
     toggle = panel.codes_toggle
     assert toggle.text().startswith("▸ Suggested codes: 20552") and not panel.codes_label.isVisible()
+    # a screen reader hears each short link and the stop's link in full, and the codes' summary
+    assert accessible(panel.blockers["pain_before"]).text(QAccessible.Text.Name) == (
+        "Missing for signing: Record the pain score before (NRS 0–10).")
+    assert accessible(timeout).text(QAccessible.Text.Name).startswith("Stop, missing for signing: The time-out")
+    assert accessible(toggle).text(QAccessible.Text.Name) == "Suggested codes: 20552 × 1"
     QTest.mouseClick(toggle, Qt.MouseButton.LeftButton)
     assert panel.codes_label.isVisible() and "20552" in panel.codes_label.text()
     panel.refresh_now()
