@@ -21,6 +21,7 @@ import pytest  # noqa: E402
 
 pytest.register_assert_rewrite("test_ui_editor_fixtures")
 from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QPushButton  # noqa: E402
 from test_report_support import PASSWORD, add_patient, save_session, session_draft, setup_clinic, sign  # noqa: E402
 
 from tpi_notes.domain.session import Diagnosis  # noqa: E402
@@ -183,3 +184,33 @@ def test_the_bar_says_before_confirming_and_confirm_can_be_undone(qtbot, charted
     editor.editor_actions.redo.trigger()
     assert editor.current_draft().carried_fields == () and not editor.pre.indication.property("carried")
     editor._baseline = editor.current_draft()  # noqa: SLF001 - closed without the unsaved-changes question
+
+
+def test_a_signed_session_is_saved_as_a_template_from_its_window(qtbot, charted) -> None:  # noqa: ANN001
+    from tpi_notes.services import sessions
+    from tpi_notes.ui.session_window import SessionWindow
+
+    ctx, patient, doctor = charted
+    sid = save_session(ctx, patient, doctor, **when(SIGNED_DAY))
+    sign(ctx, sid, doctor)
+    ensure_application()
+    window = SessionWindow(sessions.get_session(ctx, sid), "Nguyễn Thị Ánh", {}, ctx=ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    button = window.findChild(QPushButton, "save_template")  # was: no way to keep a signed visit as a template
+    assert button is not None and button.isVisible()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    dialog = window.active_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.keyClicks(dialog.name, "Neck and shoulders routine")
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert "Neck and shoulders routine" in window.message.text()
+    [template] = drafts.list_templates(ctx)
+    applied = drafts.apply_template(ctx, template.id, _today_draft(ctx, patient, doctor))
+    assert applied.indication == "Neck and upper back pain for 6 months" and len(applied.sites) == 3
+    assert all(c.lot_number == "" for p in applied.preparations for c in p.components)
+    assert all(s.aspiration is None and s.twitch is None for s in applied.sites)
+    assert (applied.pain_before, applied.timeout_done, applied.exam_findings) == (None, False, ())
+    window.close()

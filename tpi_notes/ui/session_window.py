@@ -118,6 +118,15 @@ class SessionWindow(QWidget):
             header.addWidget(button)
             self.print_buttons[key] = button
         header.addWidget(self.addendum_button)
+        # a routine signed visit is the usual starting point for a template (issue 16 item 1)
+        self.template_button = QPushButton("Save as template…", self)
+        self.template_button.setObjectName("save_template")
+        self.template_button.setToolTip("Keep this session's sites, syringes (without lots) and clinical frame as a "
+                                        "template for other sessions")
+        self.template_button.setAutoDefault(False)
+        self.template_button.clicked.connect(self.save_as_template)
+        self.template_button.setVisible(ctx is not None and ctx.can(Permission.PREPARE_DRAFTS))
+        header.addWidget(self.template_button)
         self.message = QLabel(self)  # what the last action did: a print sent, an addendum signed
         self.message.setObjectName("session_message")
         self.message.setWordWrap(True)
@@ -171,6 +180,32 @@ class SessionWindow(QWidget):
         """Say what the last action did, above the diagram, until the next one (ui/pdf_preview._tell uses it)."""
         self.message.setText(text)
         self.message.show()
+
+    @Slot()
+    def save_as_template(self) -> QWidget | None:
+        """The save-template dialog for this session (the editor's; templates keep no lots, scores or findings)."""
+        if self.ctx is None:
+            return None
+        from tpi_notes.domain.draft import draft_from_record
+        from tpi_notes.ui.editor.reuse import SaveTemplateDialog
+
+        dialog = SaveTemplateDialog(self.ctx, draft_from_record(self.record), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # methods, not lambdas: a lambda on this dialog's signals crashed PySide when the dialog was deleted
+        dialog.template_saved.connect(self._template_saved)
+        dialog.finished.connect(self._dialog_finished)
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    @Slot(int)
+    def _dialog_finished(self, _result: int) -> None:
+        self.active_dialog = None
+
+    @Slot(object)
+    def _template_saved(self, summary: object) -> None:
+        self.show_status(f"Template “{getattr(summary, 'name', '')}” saved: start a session from it with New from "
+                         "template ▾.")
 
     def _addendum_signed(self) -> None:
         self.refresh()
