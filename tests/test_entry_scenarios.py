@@ -189,10 +189,14 @@ def test_typed_sites_in_the_editor_take_the_syringe_and_deep_muscles_their_exam_
     sites = editor.current_draft().sites
     assert [(s.muscle_id, s.side, s.preparation_label, s.volume_ml) for s in sites] == [
         ("quadratus_lumborum", "R", "A", 1.0), ("quadratus_lumborum", "L", "A", 1.0)]
-    assert editor.undo_stack.count() == 2  # one undo step per site, as a click
+    assert editor.undo_stack.count() == 1  # one Enter, one undo step
     QTest.keyClick(editor.diagram.entry.muscle, Qt.Key.Key_PageDown, Qt.KeyboardModifier.AltModifier)
     assert editor.site_details.title.text() == "Site 1  ·  Quadratus lumborum, patient's right, back view"
     assert editor.site_details.technique.hasFocus()  # Alt+PgDown: the first site's details, keyboard there
+    type_site(qtbot, editor.diagram, "levator")
+    assert len(editor.document) == 4
+    QTest.keyClick(editor.diagram.entry.muscle, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(editor.document) == 2 and editor.diagram.entry.muscle.text() == ""  # Ctrl+Z in the box: the sites
     table = editor.pre.exam_findings
     assert [(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())] == [
         ("Quadratus lumborum", "R"), ("Quadratus lumborum", "L")]

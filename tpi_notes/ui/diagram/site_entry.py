@@ -7,13 +7,14 @@ either end ("R upper trap", "levator bilat") chooses the PATIENT's side, else th
 matches several muscles lists them and adds nothing until one is chosen (↓ then Enter); an unknown one says so.
 
 The site lands on the muscle's anchor in the view that has it (the back view first when the muscle is drawn on
-both, as trigger points are mostly charted there; a view the session already uses wins) — the same as a click
-there, one undo step per site.
+both, as trigger points are mostly charted there; a view the session already uses wins) — as a click there;
+one Enter is one undo step (Ctrl+Z in the box takes both sides of "levator" off again).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -139,12 +140,24 @@ class SiteEntry(QWidget):
         for first, second in ((self.muscle, self.side), (self.side, self.technique),
                               (self.technique, self.add_button)):
             QWidget.setTabOrder(first, second)
+        self.muscle.installEventFilter(self)
         self.muscle.textEdited.connect(self._list_matches)
         # Enter adds: the completion highlighted in the list if any (the completer fills it in first), else
         # the one muscle the text means
         self.muscle.returnPressed.connect(self.add)
         self.add_button.clicked.connect(self.add)
         self.technique.currentIndexChanged.connect(lambda _i: self.technique_chosen.emit(self.technique.currentData()))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """Ctrl+Z / Ctrl+Y in the empty box undo or redo the sites (a line edit takes them for its own text, even
+        with nothing to undo)."""
+        if watched is self.muscle and event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            undo = event.matches(QKeySequence.StandardKey.Undo) and not self.muscle.isUndoAvailable()
+            redo = event.matches(QKeySequence.StandardKey.Redo) and not self.muscle.isRedoAvailable()
+            if undo or redo:
+                event.ignore()
+                return True
+        return super().eventFilter(watched, event)
 
     def set_technique(self, key: str) -> None:
         """Follow the diagram's toolbar (a click on its Injection / Dry needling buttons)."""
@@ -194,6 +207,8 @@ class SiteEntry(QWidget):
             self._say(f"{muscle.name} is not drawn on that side. Nothing was added.", error=True)
             return
         self._say(added_words(muscle, sides, self.technique.currentData()))
-        self.muscle.clear()
+        # setText, not clear(): clear() is the box's own undo step, and Ctrl+Z here brought the name back instead
+        # of taking the sites off (setText leaves the box nothing to undo, so Ctrl+Z reaches the diagram's Undo)
+        self.muscle.setText("")
         self.matches.setStringList([])
         self.add_requested.emit([(region, muscle.muscle_id) for region in regions])

@@ -312,11 +312,18 @@ class BodyDiagramWidget(QWidget):
     def add_at_regions(self, regions: list) -> None:
         """A site at each region's anchor, as a click there would add it (the typed way, SiteEntry): ``regions``
         holds regions or (region, muscle id) pairs, the muscle id naming the region's own or a deep muscle."""
+        sites = []
         for item in regions:
             region, muscle_id = item if isinstance(item, tuple) else (item, None)
             site = self.new_site(region.view, *region.anchor, muscle_id=muscle_id)
             if site is not None:
-                self.add_site(site)
+                sites.append(site)
+        if len(sites) > 1:  # both sides typed at once: one undo step
+            self.undo_stack.beginMacro(f"Add {len(sites)} sites: {sites[0].muscle.lower()}")
+        for site in sites:
+            self.add_site(replace(site, number=len(self.document) + 1))
+        if len(sites) > 1:
+            self.undo_stack.endMacro()
 
     def _describe(self, *_args: object) -> None:
         """The diagram's text alternative: every site in words, for a screen reader (the view's description;
