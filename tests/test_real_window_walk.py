@@ -311,3 +311,27 @@ def test_the_aftercare_print_dialog_names_the_patient_and_the_session(
     window.print_aftercare_action.trigger()
     assert said, "no aftercare options"
     assert name in said[0] and f"{record.performed_start:%Y-%m-%d %H:%M}" in said[0], said[0]
+
+
+def test_clinic_outcomes_shows_every_column_of_its_table(qtbot: QtBot, ctx: AppContext,
+                                                         ui_data_dir: object) -> None:  # noqa: F811
+    """The report opened with its last column (Mean PEG change) scrolled off to the right of the table."""
+    from PySide6.QtCore import QDate
+
+    from tpi_notes.ui.app import create_main_window
+
+    build_demo(ctx, patients=10, sessions=60, seed=3)
+    window = create_main_window(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.outcomes_action.trigger()
+    report = window.outcomes_window
+    qtbot.waitExposed(report)
+    report.date_from.setDate(QDate(2000, 1, 1))  # every session the demo made
+    table = report.table
+    for index in range(report.by.count()):
+        report.by.setCurrentIndex(index)
+        qtbot.waitUntil(lambda: table.rowCount() > 0)
+        last = table.columnCount() - 1
+        assert table.columnViewportPosition(last) + table.columnWidth(last) <= table.viewport().width(), (
+            report.by.currentText())

@@ -100,6 +100,9 @@ class ReliefChart(QWidget):
         painter.end()
 
 
+GROUP_COLUMN_MAX = 240  # px: the group's name; the figures beside it stay in sight
+
+
 class OutcomesReportWindow(QMainWindow):
     """The report: grouping and dates on top, the table beside the chart, Export CSV…."""
 
@@ -144,7 +147,7 @@ class OutcomesReportWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.table)
         split.addWidget(self.chart)
-        split.setSizes([700, 380])
+        split.setSizes([960, 380])  # every column of the table in sight (Mean PEG change was scrolled off)
         note = QLabel("Each response recorded at a later visit counts on the day of the session it is about; the "
                       "PEG change is the PEG then minus the PEG at that session (negative is better). Signed "
                       "sessions only.", self)
@@ -157,7 +160,7 @@ class OutcomesReportWindow(QMainWindow):
         layout.addWidget(split, 1)
         layout.addWidget(note)
         self.setCentralWidget(central)
-        self.resize(1100, 620)
+        self.resize(1360, 640)
         self.refresh()
 
     def _range(self) -> tuple[date, date]:
@@ -190,8 +193,11 @@ class OutcomesReportWindow(QMainWindow):
                 item = QTableWidgetItem(value)
                 if j:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                else:
+                    item.setToolTip(value)  # a long agent name is cut in the column, whole here
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(0, min(self.table.columnWidth(0), GROUP_COLUMN_MAX))
         self.chart.set_rows(self.rows)
         total = sum(r.sums.n for r in self.rows)
         self.summary.setText(f"{total} recorded responses to sessions from {start:%Y-%m-%d} to {end:%Y-%m-%d}, "
