@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QPushButton  # noqa: E402
 from test_report_support import PASSWORD, add_patient, save_session, session_draft, setup_clinic, sign  # noqa: E402
 
 from tpi_notes.domain.session import Diagnosis  # noqa: E402
-from tpi_notes.domain.templates import carried_blocker, split_source  # noqa: E402
+from tpi_notes.domain.templates import carried_blocker, split_source, with_details  # noqa: E402
 from tpi_notes.services import addenda, drafts, staff  # noqa: E402
 from tpi_notes.services.accounts import set_password  # noqa: E402
 from tpi_notes.services.context import AppContext  # noqa: E402
@@ -214,3 +214,27 @@ def test_a_signed_session_is_saved_as_a_template_from_its_window(qtbot, charted)
     assert all(s.aspiration is None and s.twitch is None for s in applied.sites)
     assert (applied.pain_before, applied.timeout_done, applied.exam_findings) == (None, False, ())
     window.close()
+
+
+def test_what_the_clinician_already_typed_today_is_kept_not_replaced_unseen(charted) -> None:  # noqa: ANN001
+    ctx, patient, doctor = charted
+    signed = save_session(ctx, patient, doctor, **when(SIGNED_DAY))
+    sign(ctx, signed, doctor)
+    today = replace(_today_draft(ctx, patient, doctor), indication="New: left hip pain since a fall last week.",
+                    diagnoses=(Diagnosis("M79.18", "Myalgia, other site"),))
+    copied = drafts.copy_forward(ctx, today)
+    # was: last visit's "Neck and upper back pain for 6 months" over today's text, marked as carried
+    assert copied.indication == "New: left hip pain since a fall last week."
+    assert [d.code for d in copied.diagnoses] == ["M79.18"]
+    assert "indication" not in copied.carried_fields and "diagnoses" not in copied.carried_fields
+    assert copied.conservative_care == "Physical therapy for 8 weeks; home exercise"  # empty today: carried
+    assert "conservative_care" in copied.carried_fields
+    assert "today's indication, diagnoses kept" in split_source(copied.carried_from)[1]
+    # the same for a template
+    drafts.save_template(ctx, "Neck", "", drafts.get_draft(ctx, signed))
+    [template] = drafts.list_templates(ctx)
+    applied = drafts.apply_template(ctx, template.id, today)
+    assert applied.indication == today.indication and "indication" not in applied.carried_fields
+    # a long label is cut to what the record keeps, with "…", never mid-way without a sign
+    long = with_details("as in template “" + "N" * 110 + "”", ["today's indication kept", "M72.2 left out"])
+    assert len(long) == 160 and long.endswith("…")

@@ -37,6 +37,9 @@ NEVER_CARRIED = (
     "pain_before", "pain_after", "relief_pct", "exam_findings", "timeout_done", "timeout_at", "overrides",
     "complications", "tolerance", "blood_loss", "respiratory_check", "comments", "consent_form_id",
 )
+# Fields the clinician writes or chooses one by one (no default fills them): what they already hold today is kept
+# when a template or copy-forward arrives, never replaced unseen by last visit's text.
+TYPED_FIELDS = ("indication", "diagnoses", "conservative_care", "follow_up")
 FIELD_LABELS = {
     "indication": "indication", "diagnoses": "diagnoses", "conservative_care": "conservative care",
     "consent_type": "consent type", "consent_risks": "risks discussed", "position": "position",
@@ -63,13 +66,25 @@ def clinical_frame(draft: SessionDraft) -> dict[str, Any]:
     return {name: value for name, value in frame.items() if value not in (None, "", [])}
 
 
+def typed_today(draft: SessionDraft) -> tuple[str, ...]:
+    """The typed fields (TYPED_FIELDS) the clinician has filled in this draft themselves (not carried)."""
+    return tuple(n for n in TYPED_FIELDS if getattr(draft, n) not in (None, "", ()) and n not in draft.carried_fields)
+
+
+def kept_note(kept: Iterable[str]) -> list[str]:
+    kept = list(kept)
+    return [f"today's {', '.join(FIELD_LABELS[n] for n in kept)} kept"] if kept else []
+
+
 def carry_frame(draft: SessionDraft, frame: Mapping[str, Any], source: str) -> SessionDraft:
     """``draft`` with the frame's fields (those it holds) in place and marked as carried from ``source``
-    ("as on 2026-09-04"); a field the frame lacks keeps the draft's own value."""
+    ("as on 2026-09-04"); a field the frame lacks keeps the draft's own value, and so does a typed field the
+    clinician already filled today (:func:`typed_today`: their text is never replaced unseen)."""
     values: dict[str, Any] = {}
+    own = typed_today(draft)
     for name in CARRIED_FIELDS:
         value = frame.get(name)
-        if value in (None, "", []):
+        if value in (None, "", []) or name in own:
             continue
         if name == "diagnoses":
             value = tuple(Diagnosis(d["code"], d["display"]) for d in value)
@@ -109,10 +124,15 @@ def split_source(carried_from: str) -> tuple[str, str]:
     return carried_from[:cut], carried_from[cut + len(DETAIL_SEPARATOR):]
 
 
+MAX_CARRIED_FROM = 160  # procedure_session.carried_from
+
+
 def with_details(source: str, details: Iterable[str]) -> str:
-    """The carried-from text: the source label, then each detail (short: the column holds 160 characters)."""
+    """The carried-from text: the source label, then each detail, cut with "…" to the column's 160 characters
+    (the source label whole when it fits)."""
     said = "; ".join(d for d in details if d)
-    return f"{source}{DETAIL_SEPARATOR}{said}" if said else source
+    text = f"{source}{DETAIL_SEPARATOR}{said}" if said else source
+    return text if len(text) <= MAX_CARRIED_FROM else text[:MAX_CARRIED_FROM - 1].rstrip() + "…"
 
 
 def copy_details(physician: str, other_physician: bool, unsigned: bool, addenda: Iterable[tuple[str, date]],

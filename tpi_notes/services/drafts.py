@@ -32,9 +32,11 @@ from tpi_notes.domain.templates import (
     copy_details,
     frame_on_day,
     from_template_body,
+    kept_note,
     merge_into,
     template_body,
     template_label,
+    typed_today,
     with_details,
 )
 from tpi_notes.services import icd10_sets
@@ -216,6 +218,7 @@ def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
     details = copy_details(last.physician, last.physician_id != mine, last.status != "signed",
                            [(a.kind, a.created_at.date()) for a in last.addenda], left_out,
                            draft.performed_start.date(), code_set)
+    details += kept_note(n for n in typed_today(merged) if frame.get(n))
     return carry_frame(merged, frame, with_details(copied_from_label(last.performed_start.date()), details))
 
 
@@ -242,6 +245,7 @@ def apply_template(ctx: AppContext, template_id: int, draft: SessionDraft) -> Se
                      detail=f"applied to {target}: {len(sites)} sites, {len(preps)} syringes")
     merged = merge_into(draft, preps, sites, load_atlas(draft.atlas_version), replace_existing=False)
     note = codes_left_out_note(left_out, draft.performed_start.date(), code_set)
+    note += kept_note(n for n in typed_today(merged) if frame.get(n))
     return carry_frame(merged, frame, with_details(template_label(name or ""), note))
 
 
