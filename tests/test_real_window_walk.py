@@ -335,3 +335,22 @@ def test_clinic_outcomes_shows_every_column_of_its_table(qtbot: QtBot, ctx: AppC
         last = table.columnCount() - 1
         assert table.columnViewportPosition(last) + table.columnWidth(last) <= table.viewport().width(), (
             report.by.currentText())
+
+@pytest.mark.parametrize("keys", [(Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+                                  (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)])
+def test_the_signed_session_window_closes_from_the_keyboard(
+        qtbot: QtBot, signed: tuple[AppContext, int, str], keys: tuple[Qt.Key, Qt.KeyboardModifier]) -> None:
+    """After "Sign and print" the signed note's window had no Close, and Escape and Ctrl+W did nothing: the title
+    bar's ✕ was the only way back to the patient list."""
+    from tpi_notes.services import sessions
+    from tpi_notes.ui.session_window import SessionWindow
+
+    ctx, session_id, name = signed
+    window = SessionWindow(sessions.get_session(ctx, session_id), name, {}, ctx=ctx)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(QApplication.focusWidget() or window, *keys)
+    qtbot.waitUntil(lambda: not window.isVisible())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from tpi_notes.anatomy import load_atlas
@@ -157,6 +158,10 @@ class SessionWindow(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
         self.resize(1300, 900)
+        # Read only, so Escape closes it, as Ctrl+W (and Ctrl+F4) do the editor: after "Sign and print" the
+        # title bar's ✕ was the only way back to the patient list
+        QShortcut(QKeySequence.StandardKey.Close, self, activated=self.close)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close)
 
     @Slot()
     def add_addendum(self) -> QWidget | None:
