@@ -142,3 +142,25 @@ def test_a_header_code_is_never_kept_as_a_favourite(clinic: Clinic) -> None:
     assert phrases.favourites(clinic.ctx) == []
     phrases.add_favourite(clinic.ctx, Diagnosis("m79.12", ""))  # typed in lower case, without its title
     assert phrases.favourites(clinic.ctx) == [Diagnosis("M79.12", "Myalgia of auxiliary muscles, head and neck")]
+
+
+def test_a_favourite_is_taken_off_with_its_star(qtbot, make_editor, clinic: Clinic) -> None:  # noqa: ANN001
+    as_physician(clinic)
+    editor = make_editor()
+    picker = editor.pre.diagnoses
+    editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
+    qtbot.mouseClick(picker.search_edit, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(picker.search_edit, "M79.7")
+    qtbot.keyClick(picker.search_edit, Qt.Key.Key_Return)
+    [row] = picker.rows()
+    assert row.favourite_button.text() == "☆"
+    qtbot.mouseClick(row.favourite_button, Qt.MouseButton.LeftButton)
+    [row] = picker.rows()
+    assert row.favourite_button.text() == "★" and "Remove M79.7" in row.favourite_button.toolTip()
+    assert [d.code for d in phrases.favourites(clinic.ctx)] == ["M79.7"]
+    qtbot.mouseClick(row.favourite_button, Qt.MouseButton.LeftButton)  # was: no way to take a favourite off
+    [row] = picker.rows()
+    assert row.favourite_button.text() == "☆"
+    assert phrases.favourites(clinic.ctx) == []
+    second = make_editor()
+    assert not [b for b in second.diagnosis_help.buttons if b.objectName() == "suggest_M79.7"]

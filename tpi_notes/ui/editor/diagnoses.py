@@ -52,17 +52,25 @@ class DiagnosisRow(QFrame):
         self.remove_button.setAutoRaise(True)
         self.remove_button.clicked.connect(lambda: self.remove_clicked.emit(diagnosis.code))
         self.favourite_button = QToolButton(self)
-        self.favourite_button.setText("☆")
         self.favourite_button.setObjectName(f"favourite_{diagnosis.code}")
-        self.favourite_button.setToolTip(f"Add {diagnosis.code} to my favourites (offered in every session)")
-        self.favourite_button.setAccessibleName(f"Add {diagnosis.code} to my favourites")
         self.favourite_button.setAutoRaise(True)
         self.favourite_button.clicked.connect(lambda: self.favourite_clicked.emit(diagnosis))
+        self.code = diagnosis.code
+        self.set_favourite(False)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 3, 3, 3)
         row.addWidget(text, 1)
         row.addWidget(self.favourite_button, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def set_favourite(self, favourite: bool) -> None:
+        """★ (one of my favourites: a click takes it off the list) or ☆ (a click keeps it there)."""
+        button, code = self.favourite_button, self.code
+        button.setText("★" if favourite else "☆")
+        button.setToolTip(f"Remove {code} from my favourites" if favourite
+                          else f"Add {code} to my favourites (offered in every session)")
+        button.setAccessibleName(button.toolTip().split(" (")[0])
+        button.setProperty("favourite", favourite)
 
 
 class DiagnosisPicker(QWidget):
@@ -71,11 +79,13 @@ class DiagnosisPicker(QWidget):
     changed = Signal()
     """A diagnosis was added or removed."""
     favourite_requested = Signal(object)
-    """A chosen diagnosis's ☆ was clicked (ui/editor/diagnosis_help.py keeps it as a favourite)."""
+    """A chosen diagnosis's ☆ or ★ was clicked (ui/editor/diagnosis_help.py adds it to the favourites or
+    takes it off)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._chosen: list[Diagnosis] = []
+        self._favourites: set[str] = set()  # the user's favourite codes: their rows show ★
         # Searched in the ICD-10-CM set valid on the session's date (set by the panel; None: the shipped one).
         self.day: date | None = None
         self.code_sets: list[CodeSet] | None = None
@@ -136,6 +146,11 @@ class DiagnosisPicker(QWidget):
         self.changed.emit()
         self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def set_favourites(self, codes: set[str]) -> None:
+        self._favourites = set(codes)
+        for row in self.rows():
+            row.set_favourite(row.code in self._favourites)
+
     def rows(self) -> list[DiagnosisRow]:
         widgets = (self.chosen_box.itemAt(i).widget() for i in range(self.chosen_box.count()))
         return [w for w in widgets if isinstance(w, DiagnosisRow)]
@@ -150,6 +165,7 @@ class DiagnosisPicker(QWidget):
             row = DiagnosisRow(diagnosis, self)
             row.remove_clicked.connect(self.remove)
             row.favourite_clicked.connect(self.favourite_requested)
+            row.set_favourite(diagnosis.code in self._favourites)
             self.chosen_box.addWidget(row)
             QWidget.setTabOrder(previous, row.remove_button)
             previous = row.remove_button

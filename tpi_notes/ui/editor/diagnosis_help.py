@@ -2,7 +2,8 @@
 signed-in user), then codes suggested for the muscles treated.
 
 Shown under the diagnosis search as buttons ("＋ M79.12 Myalgia of auxiliary muscles, head and neck"); a click
-(or Space on the focused button) adds it. The ☆ on a chosen diagnosis keeps it among the user's favourites.
+(or Space on the focused button) adds it. The ☆ on a chosen diagnosis keeps it among the user's favourites; the ★
+of one already there takes it off (favourites are edited where they are used).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class DiagnosisHelp(QObject):
         self.buttons: list[QToolButton] = []
         self._key: tuple | None = None
         self._enabled = editor.ctx.can(Permission.PREPARE_DRAFTS)
+        self._mine: set[str] = set()  # the signed-in user's favourite codes (their ★)
+        self._load_mine()
         picker.changed.connect(self.refresh)
         editor.pre.physician.currentIndexChanged.connect(self.refresh)
         picker.favourite_requested.connect(self.add_favourite)
@@ -97,13 +100,29 @@ class DiagnosisHelp(QObject):
             self.buttons.append(button)
         self.box.setVisible(bool(offered))
 
+    def _load_mine(self) -> None:
+        if not self._enabled or self.editor.ctx.user_id is None:
+            return
+        try:
+            self._mine = {d.code for d in phrases.favourites(self.editor.ctx)}
+        except TpiError:
+            self._mine = set()
+        self.editor.pre.diagnoses.set_favourites(self._mine)
+
     @Slot(object)
     def add_favourite(self, diagnosis: Diagnosis) -> None:
+        """☆ keeps the code among the user's favourites; ★ takes it off."""
+        removing = diagnosis.code in self._mine
         try:
-            phrases.add_favourite(self.editor.ctx, diagnosis)
+            if removing:
+                phrases.remove_favourite(self.editor.ctx, diagnosis.code)
+            else:
+                phrases.add_favourite(self.editor.ctx, diagnosis)
         except TpiError as exc:
             show_error(self.editor, exc)
             return
-        self.editor.statusBar().showMessage(f"{diagnosis.code} is among your favourites", 5000)
+        self.editor.statusBar().showMessage(f"{diagnosis.code} is no longer among your favourites" if removing
+                                            else f"{diagnosis.code} is among your favourites", 5000)
+        self._load_mine()
         self._key = None
         self.refresh()
