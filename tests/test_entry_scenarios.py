@@ -453,3 +453,23 @@ def test_a_decimal_typed_into_a_site_number_box_is_taken_whole(qtbot: QtBot, mak
     QTest.mouseClick(line, Qt.MouseButton.LeftButton, pos=QPoint(4, line.height() // 2))
     QTest.keyClicks(line, "7.5")
     assert editor.current_draft().sites[0].estim.intensity_ma == 7.5
+
+
+def test_tab_goes_from_the_add_site_box_through_the_diagram_and_sites_to_the_forms(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    """No trap in the site table (Tab went from cell to cell and round again) and the findings panel after the
+    forms, not before them."""
+    editor = make_editor()
+    _editor_exposed(qtbot, editor)
+    for muscle, side in (("upper_trapezius", "R"), ("upper_trapezius", "L"), ("rhomboid_major", "R")):
+        click_region(qtbot, editor, region(muscle, "posterior", side))
+    editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
+    editor.diagram.entry.muscle.setFocus(Qt.FocusReason.TabFocusReason)
+    path = []
+    for _ in range(12):
+        widget = QApplication.focusWidget()
+        path.append(widget.objectName() or widget.accessibleName())
+        if widget is editor.pre.performed_start:
+            break
+        QTest.keyClick(widget, Qt.Key.Key_Tab)
+    assert path[-1] == "field_performed_start", path
+    assert path.count("Sites") == 1 and "findings_scroll" not in path and "codes_toggle" not in path, path

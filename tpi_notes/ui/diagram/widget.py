@@ -141,6 +141,9 @@ class BodyDiagramWidget(QWidget):
 
         self.table.setModel(self.model)
         self.table.setAccessibleName("Sites")
+        # Tab leaves the table (↑↓ choose a site): with Qt's tab navigation Tab went from cell to cell and round
+        # again, and the keyboard never reached the forms (H30 audit)
+        self.table.setTabKeyNavigation(False)
         self.view.setAccessibleName("Body diagram")
         self.view.setWhatsThis(HOW_TO if self.editable else HOW_TO.split(" To add")[0])  # the accessible help
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -421,7 +421,9 @@ class FindingsPanel(QFrame):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.body)
         self.scroll.viewport().setAutoFillBackground(False)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # a finding without a button takes the focus here (focus_finding), never by Tab: in the window's Tab order
+        # the panel came before the forms (H30 audit); its links and the codes come after them
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 4, 12, 4)
         layout.setSpacing(2)
@@ -482,6 +484,10 @@ class FindingsPanel(QFrame):
         self.none_label.setVisible(not assessment.findings)
         self.codes_label.setText(codes_html(assessment.coding) or "No codes yet: mark sites on the diagram.")
         self._show_codes_summary(codes_summary(assessment.coding))
+        links = [w for w in self.body.findChildren(QWidget) if w.focusPolicy() & Qt.FocusPolicy.TabFocus
+                 and w is not self.codes_toggle and not w.isHidden()]
+        if links:  # the codes' summary after the panel's last link, as it is shown (not first, as it was made)
+            QWidget.setTabOrder(links[-1], self.codes_toggle)
 
     def _show_codes_summary(self, summary: str) -> None:
         arrow = "▾" if self.codes_open else "▸"
