@@ -34,7 +34,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "ecrl": ("extensor_carpi_radialis_longus",), "ecrb": ("extensor_carpi_radialis_brevis",),
     "edc": ("extensor_digitorum",), "tib ant": ("tibialis_anterior",), "tib post": ("tibialis_posterior",),
     "calf": ("gastrocnemius", "soleus"),
-    "lumbar paraspinals": ("longissimus_lumborum",),  # atlas 1's region of that name (atlas/README.md)
+    # a note names the muscle, never "paraspinals" (clinical-reference §1.4): these list the muscles to choose from
+    "lumbar paraspinals": ("longissimus_lumborum", "iliocostalis_lumborum", "multifidus_lumbar",
+                           "quadratus_lumborum"),
     "paraspinals": ("longissimus_lumborum", "iliocostalis_lumborum", "longissimus_thoracis",
                     "iliocostalis_thoracis", "multifidus_lumbar", "multifidus_thoracic", "semispinalis_capitis",
                     "multifidus_cervical"),
