@@ -164,3 +164,31 @@ def test_a_favourite_is_taken_off_with_its_star(qtbot, make_editor, clinic: Clin
     assert phrases.favourites(clinic.ctx) == []
     second = make_editor()
     assert not [b for b in second.diagnosis_help.buttons if b.objectName() == "suggest_M79.7"]
+
+
+@pytest.mark.parametrize(("muscle", "view", "technique", "wanted"), [
+    ("upper_trapezius", "posterior", "injection", ["M79.12", "G44.209", "M54.2"]),  # neck: head and neck muscles
+    ("rhomboid_major", "posterior", "dry_needling", ["M79.18", "M62.830"]),  # upper back, dry needling alike
+    ("iliocostalis_lumborum", "posterior", "injection", ["M79.18", "M62.830", "M54.50"]),  # low back: M54.50, not M54.5
+    ("gluteus_medius", "posterior", "dry_needling", ["M79.18", "M62.838"]),
+    ("gastrocnemius", "posterior", "injection", ["M79.18", "M62.838"]),
+    ("pectoralis_major", "anterior", "injection", ["M79.18", "M62.838"]),
+    ("deltoid", "posterior", "injection", ["M79.18", "M62.838"]),  # was M62.830, muscle spasm of *back*
+])
+def test_codes_suggested_for_each_region_are_billable_and_fit_it(clinic: Clinic, muscle: str, view: str,  # noqa: ANN001
+                                                                 technique: str, wanted: list[str]) -> None:
+    from datetime import date
+
+    from tpi_notes.anatomy import load_atlas
+    from tpi_notes.domain import icd10
+    from tpi_notes.domain.sites import place_site
+
+    as_physician(clinic)
+    atlas = load_atlas()
+    reg = next(r for r in atlas.regions if (r.muscle_id, r.view) == (muscle, view))
+    site = place_site(atlas, reg.view, *reg.anchor, 1, technique)
+    assert site.muscle_id == muscle
+    for day in (date(2026, 9, 30), date(2026, 10, 1)):  # the last day of FY2026, the first of FY2027
+        offered = phrases.suggested_diagnoses(clinic.ctx, [site], (), day, atlas.version)
+        assert [d.code for d, _why in offered] == wanted, day
+        assert all(icd10.lookup(d.code, day) == d for d, _why in offered)
