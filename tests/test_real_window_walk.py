@@ -354,3 +354,18 @@ def test_the_signed_session_window_closes_from_the_keyboard(
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     qtbot.keyClick(QApplication.focusWidget() or window, *keys)
     qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_the_login_and_lock_dialogs_start_with_their_text(clinic_ctx: AppContext, qtbot: QtBot) -> None:  # noqa: F811
+    """The dialogs' spare height went to their first paragraph, whose text then stood in the middle of an empty
+    band under the title bar (the login, the lock, the signing dialog)."""
+    from tpi_notes.ui.screen_lock import UnlockDialog
+
+    for dialog in (LoginDialog(clinic_ctx, "Riverside Pain & Spine Clinic (demo)", "Demo clinic — made-up data."),
+                   UnlockDialog(clinic_ctx)):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        first = min((label for label in dialog.findChildren(QLabel) if label.isVisible() and label.text()),
+                    key=lambda label: label.y())
+        assert first.height() <= first.heightForWidth(first.width()) + 2, (type(dialog).__name__, first.height())

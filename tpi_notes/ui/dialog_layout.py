@@ -50,5 +50,6 @@ def stack(dialog: QDialog, intro: QLabel, form: QFormLayout, message: QWidget, b
     layout.addWidget(intro)
     layout.addLayout(form)
     layout.addWidget(message)
-    layout.addWidget(buttons)
+    layout.addStretch(1)  # the room ``size`` leaves goes above the buttons, not around the intro's text (it
+    layout.addWidget(buttons)  # stood in an empty band at the top of the login and lock dialogs)
     dialog.resize(*size)
