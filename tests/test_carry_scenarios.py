@@ -238,3 +238,20 @@ def test_what_the_clinician_already_typed_today_is_kept_not_replaced_unseen(char
     # a long label is cut to what the record keeps, with "…", never mid-way without a sign
     long = with_details("as in template “" + "N" * 110 + "”", ["today's indication kept", "M72.2 left out"])
     assert len(long) == 160 and long.endswith("…")
+
+
+def test_a_late_entry_copies_the_visit_before_it_not_a_later_one(charted) -> None:  # noqa: ANN001
+    ctx, patient, doctor = charted
+    october = datetime(2026, 10, 12, 9, 0)
+    earlier = save_session(ctx, patient, doctor, **when(october), indication="October: neck pain")
+    sign(ctx, earlier, doctor)
+    later = save_session(ctx, patient, doctor, **when(SIGNED_DAY), indication="November: neck pain")
+    sign(ctx, later, doctor)
+    # charted today for a visit on 20 October (a late entry): the visit before it is 12 October's
+    late = _today_draft(ctx, patient, doctor, datetime(2026, 10, 20, 15, 0))
+    copied = drafts.copy_forward(ctx, late)
+    assert copied.indication == "October: neck pain"
+    assert split_source(copied.carried_from)[0] == "as on 2026-10-12"
+    # a session earlier the same day counts as before
+    same_day = _today_draft(ctx, patient, doctor, SIGNED_DAY - timedelta(hours=1))
+    assert drafts.copy_forward(ctx, same_day).indication == "November: neck pain"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from tpi_notes.anatomy import load_atlas
 from tpi_notes.db.repositories import (
@@ -201,10 +201,12 @@ def copy_forward(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
     session it was when it is another physician's, its addenda (a correction may change what was carried) and
     any diagnosis left out because the code set of the new date does not bill it."""
     ctx.require(Permission.PREPARE_DRAFTS)
+    # "last" is before this session's day is over: a late entry for an earlier day never copies a later visit
+    before = datetime.combine(draft.performed_start.date() + timedelta(days=1), time())
     with ctx.read() as s:
-        last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id, status="signed")
+        last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id, status="signed", before=before)
         if last_id is None:
-            last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id)
+            last_id = session_records.latest_for_patient(s, draft.patient_id, draft.id, before=before)
         if last_id is None:
             raise NotFoundError("This patient has no earlier session to copy from.")
         last = session_records.load(s, last_id)

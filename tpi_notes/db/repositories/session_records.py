@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -154,11 +156,14 @@ def load(s: Session, session_id: int, *, content_only: bool = False) -> d.Sessio
 
 
 def latest_for_patient(s: Session, patient_id: int, exclude_id: int | None = None, *,
-                       status: str | None = None) -> int | None:
-    """The id of the patient's most recent session (other than ``exclude_id``; of ``status`` when given)."""
+                       status: str | None = None, before: datetime | None = None) -> int | None:
+    """The id of the patient's most recent session (other than ``exclude_id``; of ``status`` and starting
+    before ``before`` when given)."""
     query = select(ProcedureSession.id).where(ProcedureSession.patient_id == patient_id)
     if status is not None:
         query = query.where(ProcedureSession.status == status)
+    if before is not None:
+        query = query.where(ProcedureSession.performed_start < before)
     if exclude_id is not None:
         query = query.where(ProcedureSession.id != exclude_id)
     return s.scalar(query.order_by(ProcedureSession.performed_start.desc(), ProcedureSession.id.desc()).limit(1))
