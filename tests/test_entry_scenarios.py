@@ -319,7 +319,7 @@ def _settle(qtbot: QtBot, editor: SessionEditor) -> None:
         QApplication.processEvents()
 
 
-def _out_of_sight(editor: SessionEditor) -> list[str]:
+def _out_of_sight(editor: SessionEditor, *, warning: bool = True) -> list[str]:
     """Each stop, sign blocker link and inline answer not wholly inside the findings panel's viewport, and the first
     warning unless its first line is."""
     from PySide6.QtCore import QRect
@@ -335,6 +335,8 @@ def _out_of_sight(editor: SessionEditor) -> list[str]:
         if not widget.isVisible() or not viewport.rect().contains(rect):
             out.append(f"{name} {rect.top()}–{rect.bottom()} of 0–{viewport.height() - 1}")
     warnings = [label for label in panel.rows.values() if label.property("severity") == "warn"]
+    if not warning:
+        return out
     assert warnings, "the scenario has warnings"
     first = warnings[0]
     line = QRect(first.mapTo(viewport, first.rect().topLeft()), first.size())
@@ -474,3 +476,30 @@ def test_tab_goes_from_the_add_site_box_through_the_diagram_and_sites_to_the_for
         QTest.keyClick(widget, Qt.Key.Key_Tab)
     assert path[-1] == "field_performed_start", path
     assert path.count("Sites") == 1 and "findings_scroll" not in path and "codes_toggle" not in path, path
+
+
+def test_a_first_visit_with_the_history_unasked_shows_its_3_stops_and_20_items_beside_the_form(
+        qtbot: QtBot, make_editor, clinic: Clinic) -> None:  # noqa: ANN001
+    """A new patient (allergies, pregnancy and breastfeeding not asked yet, no weight), seven sites front and back:
+    every stop and sign item in sight beside the pre-procedure form at 1600 × 1000, the form whole."""
+    from datetime import date
+
+    from tpi_notes.domain.patient import PatientInput
+    from tpi_notes.services import drafts
+    from tpi_notes.services import patients as patient_service
+
+    patient = patient_service.create_patient(clinic.ctx, PatientInput(
+        mrn="E-300", family_name="Ng", given_name="Lee", birth_date=date(1980, 1, 2), sex="female"))
+    editor = make_editor(drafts.new_draft(clinic.ctx, patient.id))
+    editor.resize(1600, 1000)
+    qtbot.waitUntil(lambda: (editor.width(), editor.height()) == (1600, 1000))
+    for muscle, view, side in (("upper_trapezius", "posterior", "R"), ("upper_trapezius", "posterior", "L"),
+                               ("levator_scapulae", "posterior", "R"), ("levator_scapulae", "posterior", "L"),
+                               ("rhomboid_major", "posterior", "R"), ("infraspinatus", "posterior", "L"),
+                               ("pectoralis_major", "anterior", "R")):
+        click_region(qtbot, editor, region(muscle, view, side))
+    editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
+    _settle(qtbot, editor)
+    assert editor.findings.blockers_title.text() == "To sign: 3 stops, 20 items missing"
+    assert editor.tab_pages["pre"].verticalScrollBar().maximum() == 0
+    assert _out_of_sight(editor, warning=False) == []

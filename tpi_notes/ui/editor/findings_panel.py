@@ -253,7 +253,18 @@ CHIP_NAMES = {  # a blocker with nothing to answer beside it: a short link, side
     "consent_risks": "Risks discussed", "timeout_at": "Time-out and its time", "pain_before": "Pain before",
     "pain_after": "Pain after", "relief_pct": "Immediate relief %", "respiratory_check": "Respiratory check",
     "carried_fields": "Confirm the carried fields",
+    "patient.allergies": "Allergies (patient's details)", "patient.pregnant": "Pregnancy (patient's details)",
+    "patient.breastfeeding": "Breastfeeding (patient's details)",
 }
+
+
+def chip_text(item: MissingItem) -> str | None:
+    """A blocker's short link (its whole message is the tooltip and accessible name), or None: a line of its own."""
+    if item.field in CHIP_NAMES:
+        return CHIP_NAMES[item.field]
+    lot = LOT_MESSAGE.match(item.message) if item.field.endswith(".lot_number") else None
+    return f"Lot: {lot['drug']} (syringe {lot['label']})" if lot else None
+
 CHIP_STYLE = "QLabel { background: #fff4e5; border: 1px solid #f0c890; border-radius: 3px; padding: 1px 6px; }"
 SHORT_LINKS = {  # a blocker whose answer sits beside its link: the link names the field, the answer says the rest
     "pain_after": "Pain score after (NRS 0–10):",
@@ -600,7 +611,7 @@ class FindingsPanel(QFrame):
                             self.blockers_layout.addWidget(self._indented(answer))
                 continue
             answer = self._answer_inline(item, offers)
-            if answer is None and item.field in CHIP_NAMES:
+            if answer is None and chip_text(item) is not None:
                 chip = self._link(item, chip=True)
                 self.blockers[item.field] = chip
                 chips.append(chip)
@@ -624,7 +635,7 @@ class FindingsPanel(QFrame):
             self.blockers_layout.addWidget(flow)
 
     def _link(self, item: MissingItem, *, chip: bool = False) -> QLabel:
-        words = CHIP_NAMES[item.field] if chip else short_message(item)
+        words = (chip_text(item) or item.message) if chip else short_message(item)
         link = QLabel(("" if chip else "• ") + f"<a href='{escape(item.field, quote=True)}'>{escape(words)}</a>",
                       self.body)
         link.setObjectName(f"blocker_{item.field}")
