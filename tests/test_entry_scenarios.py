@@ -220,6 +220,8 @@ def test_hovering_the_front_view_names_the_patients_side_and_its_marker_says_it(
     assert site.side == "R"
     assert diagram.scene.marker(editor.document.key_at(0)).toolTip().startswith(
         "Site 1: patient's right pectoralis major, front view")
+    model = diagram.table.model()
+    assert (model.index(0, 2).data(), model.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)) == ("R", "Patient's right")
 
 
 # -- the keyboard through the forms -----------------------------------------------------------------------------

@@ -66,6 +66,8 @@ class SiteTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 1 and site_near_lung(self.atlas, site):
                 return f"{site.muscle}: lies over the lung; check breathing afterwards (pneumothorax risk)."
+            if column == 2:  # "R" is the patient's, never the viewer's
+                return "Patient's right" if site.side == "R" else "Patient's left"
             if column == 3:
                 return site.view.capitalize()
             return None
