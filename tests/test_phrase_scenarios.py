@@ -192,3 +192,27 @@ def test_codes_suggested_for_each_region_are_billable_and_fit_it(clinic: Clinic,
         offered = phrases.suggested_diagnoses(clinic.ctx, [site], (), day, atlas.version)
         assert [d.code for d, _why in offered] == wanted, day
         assert all(icd10.lookup(d.code, day) == d for d, _why in offered)
+
+
+def test_the_reason_for_unticking_a_risk_takes_phrases_too(qtbot, make_editor, clinic: Clinic) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QPoint
+
+    from tpi_notes.domain.draft import NEAR_LUNG_RISK
+
+    as_physician(clinic)
+    editor = make_editor()
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "R"))  # over the lung: pneumothorax ticked
+    box = editor.pre.risk_boxes[NEAR_LUNG_RISK]
+    assert box.isChecked()
+    editor.tabs.setCurrentWidget(editor.tab_pages["pre"])
+    editor.tab_pages["pre"].ensureWidgetVisible(box)
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    dialog = editor.pre.active_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.mouseClick(dialog.reason.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_F2)  # was: nothing (only the findings panel's reason had phrases)
+    [picker] = [p for p in dialog.findChildren(PhrasePicker) if p.isVisible()]
+    assert picker.field == "override_reason"
+    pick(qtbot, picker, "consent form")
+    assert dialog.reason.toPlainText() == "Risk discussed with the patient, who accepts it; documented on the consent form."
+    dialog.reject()

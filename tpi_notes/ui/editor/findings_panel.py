@@ -298,7 +298,8 @@ def codes_html(coding: Coding) -> str:
 
 
 class ReasonDialog(QDialog):
-    """Asks why the physician proceeds despite a stop; a blank reason is refused."""
+    """Asks why the physician proceeds despite a stop (or leaves a risk undiscussed); a blank reason is refused.
+    Over an editor, F2 in the reason opens its phrases (issue 16 item 2)."""
 
     reason_given = Signal(str)
 
@@ -313,6 +314,9 @@ class ReasonDialog(QDialog):
         self.reason.setObjectName("override_reason")
         self.reason.setPlaceholderText("e.g. Discussed with the obstetrician; benefit outweighs risk; "
                                        "lidocaine only, no corticosteroid.")
+        ctx = getattr(parent.window(), "ctx", None) if parent is not None else None  # the editor's context
+        if isinstance(ctx, AppContext):
+            PhraseKey(ctx, self.reason, "override_reason")
         self.error = QLabel("Write the reason to proceed (it cannot be blank).", self)
         set_role(self.error, "field-error")
         self.error.hide()
@@ -729,7 +733,6 @@ class FindingsPanel(QFrame):
     def ask_reason(self, finding: Finding) -> ReasonDialog:
         dialog = ReasonDialog(finding, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        PhraseKey(self._ctx, dialog.reason, "override_reason")  # F2: phrases for the reason (issue 16 item 2)
         dialog.reason_given.connect(lambda reason: self.override_given.emit(finding.code, finding.subject, reason))
         dialog.finished.connect(lambda _r: setattr(self, "active_dialog", None))
         self.active_dialog = dialog
