@@ -78,6 +78,10 @@ def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas,
                  f"Site {s.number}: count the needles in and out.")
     for prep in d.preparations:  # type: ignore[attr-defined]
         for i, c in enumerate(prep.components):
+            if not c.item_code:  # a row added with no drug chosen yet: its lot cannot be named (H33 item 3)
+                out.append(MissingItem(f"preparations[{prep.label}].{i}.item_code",
+                                       f"Syringe {prep.label}: choose the drug of row {i + 1}."))
+                continue
             need(c.lot_number, f"preparations[{prep.label}].{i}.lot_number",
                  f"Syringe {prep.label}: record the lot of {names.get(c.item_code, c.item_code)}.")
     examined = exam.by_muscle(d.exam_findings, sites)  # type: ignore[attr-defined]
