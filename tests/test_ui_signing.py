@@ -289,3 +289,26 @@ def test_unreviewed_allergies_stop_signing_and_open_the_patient_form_at_the_ques
     assert "No known allergies" in [b.text() for b in editor.strip.findChildren(QWidget) if hasattr(b, "kind")]
     assessment = editor.findings.refresh_now()
     assert assessment is not None and not [m for m in assessment.missing if m.field.startswith("patient.")]
+
+
+def test_a_cancelled_addendum_records_nothing_and_the_window_offers_it_again(
+        qtbot: QtBot, ctx: AppContext, doctor: int, keep: list[QWidget]) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    patient = add_patient(ctx)
+    sid = save_session(ctx, patient.id, doctor, 2)
+    sign(ctx, sid, doctor)
+    window = SessionWindow(sessions.get_session(ctx, sid), patient.display_name, {}, ctx=ctx)
+    keep.append(window)
+    window.show()
+    for _ in range(2):  # cancel, then open it again: the first dialog is gone, the window still answers
+        qtbot.mouseClick(window.addendum_button, Qt.MouseButton.LeftButton)
+        dialog = window.active_dialog
+        assert isinstance(dialog, AddendumDialog)
+        qtbot.waitExposed(dialog)
+        dialog.text.setFocus()
+        qtbot.keyClicks(dialog.text, "Typed, then thought better of it.")
+        cancel = next(b for b in dialog.findChildren(QPushButton) if b.text().replace("&", "") == "Cancel")
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.active_dialog is None)
+    assert sessions.get_session(ctx, sid).addenda == ()

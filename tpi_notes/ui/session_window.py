@@ -175,8 +175,9 @@ class SessionWindow(QWidget):
             return None
         dialog = AddendumDialog(self.ctx, self.record.id, physicians, self.record.physician_id, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.added.connect(lambda _added: self._addendum_signed())
-        dialog.finished.connect(lambda _r: setattr(self, "active_dialog", None))
+        # methods, not lambdas, as for the template dialog below (a lambda on a deleted dialog's signal can crash)
+        dialog.added.connect(self._addendum_added)
+        dialog.finished.connect(self._dialog_finished)
         self.active_dialog = dialog
         dialog.open()
         return dialog
@@ -211,6 +212,10 @@ class SessionWindow(QWidget):
     def _template_saved(self, summary: object) -> None:
         self.show_status(f"Template “{getattr(summary, 'name', '')}” saved: start a session from it with New from "
                          "template ▾.")
+
+    @Slot(object)
+    def _addendum_added(self, _added: object) -> None:
+        self._addendum_signed()
 
     def _addendum_signed(self) -> None:
         self.refresh()
