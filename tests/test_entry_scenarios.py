@@ -478,6 +478,7 @@ def test_tab_goes_from_the_add_site_box_through_the_diagram_and_sites_to_the_for
         QTest.keyClick(widget, Qt.Key.Key_Tab)
     assert path[-1] == "field_performed_start", path
     assert path.count("Sites") == 1 and "findings_scroll" not in path and "codes_toggle" not in path, path
+    assert path[-3:] == ["Sites", "qt_tabwidget_tabbar", "field_performed_start"], path  # the tab bar, then the form
 
 
 def test_a_first_visit_with_the_history_unasked_shows_its_3_stops_and_20_items_beside_the_form(

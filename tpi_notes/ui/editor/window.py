@@ -82,6 +82,7 @@ def _scrolled(widget: QWidget) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # never clip a narrow window
     area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab goes from the tab bar to the first field (H30 audit)
     holder = QWidget()
     layout = QVBoxLayout(holder)
     layout.setContentsMargins(12, 4, 12, 4)
