@@ -119,7 +119,7 @@ ACTIONS: list[tuple[str, Callable[[Clinic], int | None], tuple[str, str, str]]] 
      _call(lambda c: drafts.copy_forward(c.ctx, drafts.new_draft(c.ctx, c.patient))), ("view", "session",
                                                                                         "copied forward")),
     ("apply a template", _call(lambda c: drafts.apply_template(c.ctx, c.template, drafts.get_draft(c.ctx, c.draft))),
-     ("view", "template", ": 3 sites, 1 syringes")),
+     ("view", "template", ": 3 sites, 1 syringe")),
     ("save a template", _nobody(lambda c: drafts.save_template(c.ctx, "Low back", "", session_draft(
         c.ctx, c.patient, c.doctor))), ("create", "template", "Low back")),
     ("sign a session", _sign, ("sign", "session", "sha256 ")),

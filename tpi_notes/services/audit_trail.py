@@ -20,6 +20,7 @@ from tpi_notes.db.repositories import audit_query as repo
 from tpi_notes.domain.audit_query import SORT_KEYS, AuditFilter, AuditPage, UserChoice
 from tpi_notes.domain.csv_cells import safe_cell
 from tpi_notes.domain.errors import TpiError, ValidationError
+from tpi_notes.domain.numbers import plural
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services.context import AppContext
 
@@ -116,7 +117,7 @@ def export_events_csv(ctx: AppContext, flt: AuditFilter, path: str | Path) -> in
                     written += 1
                 who = repo.user_name(s, flt.user_id) if flt.user_id is not None else None
                 audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="export", entity=ENTITY,
-                             detail=f"{written} events ({flt.describe(who)}) to {out}")
+                             detail=f"{plural(written, 'event')} ({flt.describe(who)}) to {out}")
             placed = True
     except OSError as exc:
         if placed:

@@ -28,6 +28,7 @@ from tpi_notes.db.migrate import backup_sqlite
 from tpi_notes.db.repositories import audit
 from tpi_notes.domain.audit_anchor import partial_anchor_file
 from tpi_notes.domain.errors import DatabaseDamagedError, TpiError
+from tpi_notes.domain.numbers import plural
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.database_health import require_undamaged
@@ -157,6 +158,6 @@ def backup_to(ctx: AppContext, path: Path) -> BackupResult:
     anchored = f"; audit chain anchor: event {anchor.event_id}" if anchor is not None else ""
     with ctx.transaction() as s:
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="backup", entity="clinic",
-                     detail=f"database backed up to {target} ({result.size_bytes:,} bytes, {patients} patients, "
-                            f"{sessions} sessions){anchored}")
+                     detail=f"database backed up to {target} ({result.size_bytes:,} bytes, "
+                            f"{plural(patients, 'patient')}, {plural(sessions, 'session')}){anchored}")
     return result

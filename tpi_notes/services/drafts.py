@@ -21,6 +21,7 @@ from tpi_notes.domain.draft import DEFAULT_RISKS, SessionDraft, draft_from_recor
 from tpi_notes.domain.draft_rules import validate_draft
 from tpi_notes.domain.errors import ConcurrentEditError, NotFoundError, TpiError, ValidationError
 from tpi_notes.domain.note_defaults import note_defaults
+from tpi_notes.domain.numbers import plural
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import TECHNIQUES, VIEWS
 from tpi_notes.domain.templates import (
@@ -178,7 +179,8 @@ def save_draft(ctx: AppContext, draft: SessionDraft) -> SessionDraft:
                                        formulary=formulary, lots=lots)
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="create" if stored is None else "change",
                      entity="session", entity_id=written.id, patient_id=clean.patient_id,
-                     detail=f"draft saved: {len(clean.sites)} sites, {len(clean.preparations)} syringes")
+                     detail=f"draft saved: {plural(len(clean.sites), 'site')}, "
+                            f"{plural(len(clean.preparations), 'syringe')}")
         # what get_draft would now return, read back only where the save wrote rows the database shapes
         return session_writer.as_written(s, before, clean, assessment.findings, written)
 
@@ -244,7 +246,7 @@ def apply_template(ctx: AppContext, template_id: int, draft: SessionDraft) -> Se
         target = f"session {draft.id}" if draft.id is not None else "a new draft"
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="view", entity="template",
                      entity_id=template_id, patient_id=draft.patient_id,
-                     detail=f"applied to {target}: {len(sites)} sites, {len(preps)} syringes")
+                     detail=f"applied to {target}: {plural(len(sites), 'site')}, {plural(len(preps), 'syringe')}")
     merged = merge_into(draft, preps, sites, load_atlas(draft.atlas_version), replace_existing=False)
     note = codes_left_out_note(left_out, draft.performed_start.date(), code_set)
     note += kept_note(n for n in typed_today(merged) if frame.get(n))

@@ -28,6 +28,7 @@ from tpi_notes.db.encryption import (  # noqa: F401 - the widgets' names for the
 from tpi_notes.db.engine import make_engine, make_session_factory
 from tpi_notes.db.repositories import audit
 from tpi_notes.domain.errors import DatabaseDamagedError, TpiError
+from tpi_notes.domain.numbers import plural
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services.context import AppContext
 from tpi_notes.services.database_health import require_undamaged
@@ -132,8 +133,8 @@ def encrypt_copy(ctx: AppContext, out: Path, key: str) -> EncryptResult:
     patients, sessions = _write_encrypted(ctx, source, target, key)
     with ctx.transaction() as s:
         audit.append(s, actor=ctx.actor, user_id=ctx.user_id, action="backup", entity="clinic",
-                     detail=f"encrypted copy of the database written to {target} ({patients} patients, "
-                            f"{sessions} sessions)")
+                     detail=f"encrypted copy of the database written to {target} ({plural(patients, 'patient')}, "
+                            f"{plural(sessions, 'session')})")
     return EncryptResult(target, patients, sessions)
 
 

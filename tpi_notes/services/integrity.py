@@ -36,6 +36,7 @@ from tpi_notes.domain.addenda import hash_problem, signed_record_problem
 from tpi_notes.domain.audit import GENESIS_HASH, AuditEntry, chain_hash
 from tpi_notes.domain.audit_anchor import Anchor, ChainHead, write_anchor_file
 from tpi_notes.domain.errors import NotFoundError, TpiError
+from tpi_notes.domain.numbers import plural
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import SessionRecord
 from tpi_notes.domain.signature_keys import SignEvent, sign_event
@@ -139,7 +140,8 @@ def record_verification(ctx: AppContext, report: VerifyReport, *, anchors: int =
     """The audit event saying that the database was verified, and what was found (``anchors``: how many
     anchor files were checked as well, with how many problems)."""
     ctx.require(Permission.VERIFY)
-    detail = (f"{report.sessions_checked} signed sessions, {report.audit_events_checked} audit events: "
+    detail = (f"{plural(report.sessions_checked, 'signed session')}, "
+              f"{plural(report.audit_events_checked, 'audit event')}: "
               + ("all intact" if report.ok else
                  f"{len(report.tampered)} tampered sessions, {len(report.audit_problems)} audit problems, "
                  f"{len(report.missing_locks)} missing lock triggers"

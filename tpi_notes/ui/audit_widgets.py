@@ -115,7 +115,8 @@ class VerifyPanel(QFrame):
     def show_report(self, report: VerifyReport) -> None:
         self.problem_list.clear()
         self._show_head(report.head)
-        checked = (f"{report.audit_events_checked:,} audit events and {report.sessions_checked:,} signed sessions "
+        checked = (f"{report.audit_events_checked:,} audit event{'s' if report.audit_events_checked != 1 else ''} "
+                   f"and {report.sessions_checked:,} signed session{'s' if report.sessions_checked != 1 else ''} "
                    "checked")
         if report.ok:
             self.label.setText(f"Intact: {checked}. Every event links to the one before it and matches its hash; "

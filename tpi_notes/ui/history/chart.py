@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
@@ -13,7 +15,25 @@ CLASS_COLOURS = {"local_anesthetic": ACCENT, "corticosteroid": "#c2410c", "salin
 MONTHS_HEIGHT = 190
 AGENT_ROW = 22
 AGENT_COLUMN = 230  # the narrowest column of the agent list
+MIN_BAR = 28  # the shortest room left for an agent's bars beside a long name
 EMPTY_MESSAGE = "No sessions match the filters."
+STRENGTH = re.compile(r"\s(\d[\d.,]*\s*(?:%|mg/mL|mg|mL|mcg/mL))$")  # "40 mg/mL", "0.5 %" at the end of a name
+
+
+def fit_name(name: str, metrics: QFontMetrics, width: int) -> str:
+    """``name`` in ``width`` pixels, cut between words and never inside one, the strength kept whole:
+    "Methylprednisolone … 40 mg/mL" (Methylprednisolone 40 and 80 stay apart); the whole name is the tooltip.
+    Too narrow even for the first word and the strength: cut at the end."""
+    if metrics.horizontalAdvance(name) <= width:
+        return name
+    found = STRENGTH.search(name)
+    strength = found[1] if found else ""
+    words = (name[:found.start()] if found else name).split()
+    for keep in range(len(words) - 1, 0, -1):
+        text = " ".join(words[:keep]) + " …" + (f" {strength}" if strength else "")
+        if metrics.horizontalAdvance(text) <= width:
+            return text
+    return metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
 BUSY_MESSAGE = "Charting…"
 
 
@@ -54,7 +74,8 @@ class HistoryChart(QWidget):
             return "No sessions chosen."
         months = "; ".join(f"{m.label}: {m.sessions}" for m in self.data.months)
         agents = "; ".join(f"{a.name}: {a.sessions}" for a in self.data.agents) or "none"
-        return f"{self.data.total} sessions. Per month: {months}. Per agent: {agents}."
+        total = self.data.total
+        return f"{total} session{'s' if total != 1 else ''}. Per month: {months}. Per agent: {agents}."
 
     # -- painting ----------------------------------------------------------------------------------------
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt API
@@ -81,7 +102,7 @@ class HistoryChart(QWidget):
             return
         area = QRectF(self.rect()).adjusted(14, 10, -14, -10)
         if area.width() >= 1.8 * area.height():  # a wide strip: months on the left, agents on the right
-            split = area.width() * 0.55
+            split = area.width() * 0.5  # the agents' names need the room more than 12–36 month bars
             months_box = QRectF(area.left(), area.top(), split - 12, area.height())
             agents_box = QRectF(area.left() + split + 12, area.top(), area.width() - split - 12, area.height())
         else:  # a tall panel: months above agents
@@ -179,14 +200,15 @@ class HistoryChart(QWidget):
         peak = max(a.sessions for a in agents) or 1
         width = (box.width() - (columns - 1) * 16) / columns
         names = [metrics.horizontalAdvance(a.name) for a in shown] or [0]
-        name_width = min(max(names) + 10, width * 0.6)
         count_width = metrics.horizontalAdvance(f"{peak:,}") + 8
+        # the names take the width they need; the bars keep at least MIN_BAR (their lengths compare, not read)
+        name_width = max(min(max(names) + 10, width - count_width - MIN_BAR), min(width * 0.4, max(names) + 10))
         bar_room = max(width - name_width - count_width, 10)
         for i, agent in enumerate(shown):
             left = box.left() + (i // rows) * (width + 16)
             y = top + (i % rows) * AGENT_ROW
             painter.setPen(QColor(TEXT))
-            name = metrics.elidedText(agent.name, Qt.TextElideMode.ElideMiddle, int(name_width - 10))  # keeps the strength
+            name = fit_name(agent.name, metrics, int(name_width - 10))
             painter.drawText(QRectF(left, y, name_width - 10, AGENT_ROW),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
             bar = QRectF(left + name_width, y + 5, max(agent.sessions / peak * bar_room, 2.0), AGENT_ROW - 10)
@@ -198,7 +220,8 @@ class HistoryChart(QWidget):
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"{agent.sessions:,}")
             label = AGENT_CLASS_LABELS.get(agent.agent_class, agent.agent_class)
             self._bars.append((QRectF(left, y, width, AGENT_ROW),
-                               f"{agent.name} ({label.lower()}): {agent.sessions:,} sessions"))
+                               f"{agent.name} ({label.lower()}): {agent.sessions:,} "
+                               f"session{'s' if agent.sessions != 1 else ''}"))
         if more:
             i = len(shown)
             painter.setPen(QColor(MUTED))
