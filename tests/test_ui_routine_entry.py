@@ -383,3 +383,24 @@ def test_a_new_session_opens_with_the_keyboard_in_the_add_site_box(qtbot: QtBot,
     key(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert [(s.muscle_id, s.side) for s in editor.current_draft().sites] == [("infraspinatus", "R"),
                                                                            ("infraspinatus", "L")]
+
+
+def test_a_completion_chosen_with_enter_adds_once_and_leaves_the_box_empty(qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    """In a real window the completion list hands its choice back to the box after Enter added it (QLineEdit sets
+    the text on the completer's ``activated``); a second Enter then added the same sites again."""
+    editor = make_editor()
+    activate(qtbot, editor)
+    box = editor.diagram.entry.muscle
+    qtbot.waitUntil(box.hasFocus)
+    QTest.keyClicks(box, "levator")
+    popup = box.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    QTest.keyClick(popup, Qt.Key.Key_Down)
+    chosen = popup.currentIndex().data()
+    QTest.keyClick(popup, Qt.Key.Key_Return)
+    box.completer().activated.emit(chosen)  # the real window's order: the list's choice arrives after the add
+    qtbot.waitUntil(lambda: box.text() == "")
+    QTest.keyClick(box, Qt.Key.Key_Return)
+    assert [(s.muscle_id, s.side) for s in editor.current_draft().sites] == [("levator_scapulae", "R"),
+                                                                           ("levator_scapulae", "L")]
+    assert [editor.diagram.entry.side.itemText(i) for i in range(3)] == ["Patient's R", "Patient's L", "Both sides"]

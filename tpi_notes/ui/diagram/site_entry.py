@@ -13,6 +13,8 @@ one Enter is one undo step (Ctrl+Z in the box takes both sides of "levator" off 
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -30,7 +32,8 @@ from tpi_notes.anatomy import Atlas, Region
 from tpi_notes.palette import MARKER_LABELS
 from tpi_notes.ui.diagram.muscle_lookup import Muscle, atlas_muscles, lookup
 
-SIDES = (("Right", ("R",)), ("Left", ("L",)), ("Both sides", ("R", "L")))
+# the patient's sides, worded as the diagram labels them ("Right" alone read as the viewer's right)
+SIDES = (("Patient's R", ("R",)), ("Patient's L", ("L",)), ("Both sides", ("R", "L")))
 SIDE_WORDS = {"R": "right", "L": "left"}
 VIEW_ORDER = ("posterior", "anterior")
 SHOWN_MATCHES = 12  # the completion list's length (a name matching more is typed further)
@@ -209,6 +212,16 @@ class SiteEntry(QWidget):
         self._say(added_words(muscle, sides, self.technique.currentData()))
         # setText, not clear(): clear() is the box's own undo step, and Ctrl+Z here brought the name back instead
         # of taking the sites off (setText leaves the box nothing to undo, so Ctrl+Z reaches the diagram's Undo)
+        used = self.muscle.text()
         self.muscle.setText("")
         self.matches.setStringList([])
+        # In a real window the completion list can hand its choice back to the box after Enter has added it
+        # (QLineEdit sets the text on the completer's "activated"); a second Enter then added the sites again.
+        # Whatever comes back in the same turn of the event loop is taken away again.
+        QTimer.singleShot(0, partial(self._forget_used, used))
         self.add_requested.emit([(region, muscle.muscle_id) for region in regions])
+
+    def _forget_used(self, used: str) -> None:
+        if self.muscle.text() == used:
+            self.muscle.setText("")
+            self.matches.setStringList([])
