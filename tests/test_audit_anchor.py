@@ -441,7 +441,8 @@ def test_the_verify_panel_shows_the_head_it_checked_and_copies_the_whole_line(qt
     checked = _last_event(db_path)
     qtbot.mouseClick(screen.verify_button, Qt.MouseButton.LeftButton)
     panel = screen.verify_panel
-    assert _last_event(db_path) == checked + 1  # the verify event itself, after the head shown
+    # the verify event itself, after the head shown; then the trail reloads to show it (the reload's "view")
+    assert _last_event(db_path) == checked + 2
     at, digest = _rows(db_path, "SELECT at, hash FROM audit_event WHERE id = ?", checked)[0]
     assert panel.head_label.isVisible() and panel.copy_button.isVisible()
     assert panel.head_label.text() == f"Chain head: event {checked:,} · {at[:19]} · SHA-256 {digest[:16]}…"

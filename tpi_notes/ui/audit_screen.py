@@ -364,6 +364,7 @@ class AuditTrailScreen(QWidget):
             show_error(self, failure)
             return None
         self.show_report(report)
+        self.refresh()  # the count and the table as of now: the events added meanwhile and this check's own
         return report
 
     def show_report(self, report: VerifyReport) -> None:
