@@ -240,8 +240,9 @@ class PatientListPanel(QWidget):
                 self.count_label.setText(f"{total:,} patient{'s' if total != 1 else ''}")
         elif not rows:
             self.count_label.setText("No matches")
+            # non-breaking hyphens: a narrow list wrapped the format as "YYYY-MM-" / "DD"
             self.hint_label.setText(f"No patient matches “{text}”.\n\nTry part of a name, the MRN or the "
-                                    "date of birth (YYYY-MM-DD).")
+                                    "date of birth (YYYY\u2011MM\u2011DD).")
         elif len(rows) >= limit:
             self.count_label.setText(f"Showing first {limit:,} — refine the search")
         else:

@@ -34,6 +34,7 @@ from tpi_notes.ui.diagram.view import DiagramView
 
 LEGEND = tuple(MARKER_LABELS.items())
 HOVER_HINT = "Point at a muscle to see its name and side; click it to add a site."
+READ_ONLY_HINT = "The sites of this session. Point at a muscle to see its name and side."  # nothing to click
 NEW_ESTIM = EStim(frequency_hz=0.0, pulse_width_us=0.0, intensity_ma=0.0, minutes=0.0, attended=False)
 """A site added as "dry needling + e-stim": e-stim on, its settings still to record (never invented)."""
 HOW_TO = ("Front and back views of the body; each muscle region is the patient's right or left (on the front view "
@@ -127,7 +128,7 @@ class BodyDiagramWidget(QWidget):
             self.actions_by_name["redo"].setEnabled(self.undo_stack.canRedo())
         bar.addStretch(1)
         # the muscle under the pointer, on a line of its own so a full toolbar never squeezes it away
-        self.hover_label = QLabel(HOVER_HINT, self)
+        self.hover_label = QLabel(HOVER_HINT if self.editable else READ_ONLY_HINT, self)
         self.hover_label.setObjectName("hover_label")
         self.hover_label.setMinimumHeight(self.hover_label.fontMetrics().height() + 4)
         self.hover_label.setStyleSheet("color: #0b3d91; font-weight: 600;")
@@ -305,7 +306,7 @@ class BodyDiagramWidget(QWidget):
     @Slot(object)
     def _on_hovered(self, region: Region | None) -> None:
         if region is None:
-            self.hover_label.setText(HOVER_HINT if self.editable else "")
+            self.hover_label.setText(HOVER_HINT if self.editable else READ_ONLY_HINT)
             return
         lung = "  ⚠ over the lung" if region.near_lung else ""
         deep = f" (deep: {', '.join(d.muscle.lower() for d in region.deep)})" if region.deep else ""
