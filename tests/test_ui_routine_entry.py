@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QAccessible  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QLabel, QWidget  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 pytest.register_assert_rewrite("test_ui_editor_fixtures")
@@ -404,3 +404,23 @@ def test_a_completion_chosen_with_enter_adds_once_and_leaves_the_box_empty(qtbot
     assert [(s.muscle_id, s.side) for s in editor.current_draft().sites] == [("levator_scapulae", "R"),
                                                                            ("levator_scapulae", "L")]
     assert [editor.diagram.entry.side.itemText(i) for i in range(3)] == ["Patient's R", "Patient's L", "Both sides"]
+
+
+def test_the_respiratory_check_asked_from_the_findings_panel_is_said_once_under_the_field(
+        qtbot: QtBot, make_editor) -> None:  # noqa: ANN001
+    editor = make_editor()
+    activate(qtbot, editor)
+    click_region(qtbot, editor, region("upper_trapezius", "posterior", "R"))  # over the lung
+    panel = editor.findings
+    panel.refresh_now()
+    link = next(widget for key, widget in panel.blockers.items() if key == "respiratory_check")
+    panel.scroll.ensureWidgetVisible(link)
+    click(qtbot, link, QPoint(20, link.fontMetrics().height() // 2 + 1))
+    assert editor.tabs.currentWidget() is editor.tab_pages["post"]
+    post = editor.post
+    qtbot.waitUntil(post.respiratory_hint.isVisible)
+    said = [label.text() for label in post.findChildren(QLabel)
+            if label.isVisible() and ("lung" in label.text() or "respiratory" in label.text().lower())
+            and label is not post.respiratory_label]
+    assert said == [post.respiratory_hint.text()], said  # the field's sites named once, not a second line
+    assert post.respiratory_check.property("invalid")  # still marked red

@@ -275,6 +275,12 @@ class FieldErrors:
 
     def __init__(self) -> None:
         self._fields: dict[str, tuple[QWidget, QLabel]] = {}
+        self._covered: dict[str, Callable[[], bool]] = {}
+
+    def covered_by(self, name: str, said: Callable[[], bool]) -> None:
+        """Leave ``name``'s message out while ``said()`` holds: a line under the field already says it, more
+        exactly (the required respiratory check names its sites; the message said the same thing twice)."""
+        self._covered[name] = said
 
     def label(self, name: str, parent: QWidget | None = None) -> QLabel:
         label = QLabel(parent)
@@ -321,7 +327,8 @@ class FieldErrors:
         for name, (field, label) in self._fields.items():
             if name in errors:
                 label.setText(errors[name])
-                label.show()
+                covered = self._covered.get(name)
+                label.setVisible(not (covered is not None and covered()))
                 mark_invalid(field, True)
                 marked.append(field)
         return marked

@@ -92,6 +92,7 @@ class PostProcedurePanel(QWidget):
         self.respiratory_hint.setStyleSheet("color: #9a3412; font-weight: 600;")
         self.respiratory_hint.hide()
         check = self.errors.cell("respiratory_check", self.respiratory_check, self)
+        self.errors.covered_by("respiratory_check", lambda: not self.respiratory_hint.isHidden())
         check.layout().addWidget(self.respiratory_hint)
         check.layout().addWidget(self._respiratory_answers())
         self.respiratory_label = QLabel("Respiratory check:", self)
