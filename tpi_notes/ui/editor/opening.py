@@ -14,6 +14,7 @@ from tpi_notes.recovery import RecoveryEntry, RecoveryStore, SetAside
 from tpi_notes.services import drafts
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.editor.reference import load_reference
+from tpi_notes.ui.editor.screen_fit import fit_to_screen
 from tpi_notes.ui.editor.window import SessionEditor
 from tpi_notes.ui.errors import show_error
 from tpi_notes.ui.settings import remembered_room
@@ -31,6 +32,7 @@ def open_editor(ctx: AppContext, draft: SessionDraft, parent: QWidget | None, *,
     editor = SessionEditor(ctx, draft, reference, baseline=baseline, key=key, parent=parent)
     editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     editor.show()
+    fit_to_screen(editor, parent)  # again with the frame the window manager drew: nothing off-screen
     editor.diagram.view.fit()
     return editor
 

@@ -48,6 +48,7 @@ from tpi_notes.ui.editor.phrase_picker import EditorPhrases
 from tpi_notes.ui.editor.post_procedure import PostProcedurePanel
 from tpi_notes.ui.editor.pre_procedure import PreProcedurePanel, fit_columns
 from tpi_notes.ui.editor.reference import EditorReference
+from tpi_notes.ui.editor.screen_fit import fit_to_screen
 from tpi_notes.ui.editor.site_details import SiteDetailsPanel
 from tpi_notes.ui.editor.syringe_panel import SyringePanel
 from tpi_notes.ui.editor.vial_desk import VialDesk
@@ -156,7 +157,7 @@ class SessionEditor(QMainWindow):
                                   lambda: (self.current_draft(), reference.patient_label), self)
         self._connect()
         self.load_draft(draft, baseline)
-        self.resize(1600, 1000)
+        fit_to_screen(self, parent)  # 1600 × 1000 where the screen has room, never off it (screen_fit.py)
         if self.outcomes.asks_first():
             # a returning patient's PEG and response to the last session are measured before the procedure
             # (issue 17): the editor opens on them while they are still empty
@@ -329,8 +330,8 @@ class SessionEditor(QMainWindow):
         return self.update_title(draft)
 
     def update_title(self, draft: SessionDraft) -> bool:
-        """"Session <date> — <patient> [*]", the modified mark and the state in words; returns dirty."""
-        self.setWindowTitle(f"Session {draft.performed_start:%Y-%m-%d} — {self.reference.patient.display_name} [*]")
+        """"Session <date> — <patient>[*]" (no space before the mark: Qt drops a hidden "[*]", not the space), the modified mark and the state in words; returns dirty."""
+        self.setWindowTitle(f"Session {draft.performed_start:%Y-%m-%d} — {self.reference.patient.display_name}[*]")
         dirty = self._baseline is None or draft != self._baseline
         self.setWindowModified(dirty)
         self.editor_actions.show_state(draft.id is not None, dirty)
