@@ -44,6 +44,7 @@ class PrintoutCheckDialog(QDialog):
         self.verdict.hide()
         self.patient = QLabel(self)
         self.patient.setObjectName("printout_patient")
+        self.patient.hide()  # an empty line would stand between the answer and the buttons
         self.error = QLabel(self)
         self.error.setWordWrap(True)
         set_role(self.error, "field-error")
@@ -59,9 +60,10 @@ class PrintoutCheckDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.verdict)
         layout.addWidget(self.patient)
-        layout.addStretch(1)
         layout.addWidget(buttons)
-        self.resize(600, 300)
+        # as tall as what it shows, the buttons right under it (a fixed 300 px left an empty band above them);
+        # it grows when an answer appears (_fit)
+        self.resize(600, self.heightForWidth(600) if self.hasHeightForWidth() else self.sizeHint().height())
 
     @Slot()
     def check(self) -> PrintoutCheck | None:
@@ -74,6 +76,8 @@ class PrintoutCheckDialog(QDialog):
             self.error.show()
             self.verdict.hide()
             self.patient.clear()
+            self.patient.hide()
+            self._fit()
             return None
         except TpiError as exc:
             show_error(self, exc)
@@ -86,9 +90,19 @@ class PrintoutCheckDialog(QDialog):
         self.verdict.setText(result.message)
         self.verdict.show()
         self.patient.setText(f"Patient: {result.patient}" if result.patient else "")
+        self.patient.setVisible(bool(result.patient))
         self.patient.setStyleSheet(f"color: {ACCENT};")
         self.field.selectAll()  # the next scan replaces this one
+        self._fit()
         return result
+
+    def _fit(self) -> None:
+        """Tall enough for the answer shown (never shrunk under the user: a dialog they made taller stays so)."""
+        layout = self.layout()
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
 
 def open_printout_check(ctx: AppContext, parent: QWidget | None = None) -> PrintoutCheckDialog:
