@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPixmap
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsSimpleTextItem,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -33,6 +35,9 @@ from tpi_notes.ui.style import set_role
 
 MAP_ALPHA = 200  # the patient page
 FAINT_ALPHA = 90  # the editor's layer under today's sites
+LABEL_PT = 8.5  # the map's words on screen whatever its scale (drawn at the scene's size they were ~4 px tall)
+SIDE_PREFIX = "Patient's "
+LABEL_BAND = 130  # scene units added above the figures for the side labels (some 15 px on the patient page)
 
 
 def response_brush(klass: str, alpha: int) -> QBrush:
@@ -77,6 +82,7 @@ class ResponseMap(QWidget):
         self.atlas = load_atlas()
         self.document = SiteDocument(parent=self)
         self.scene = BodyDiagramScene(self.atlas, self.document, self, editable=False)
+        self.labels = readable_labels(self.scene)
         self.view = DiagramView(self.scene)
         self.view.setParent(self)
         self.view.setAccessibleName("Response map")
@@ -136,6 +142,59 @@ class ResponseMap(QWidget):
         if item is None or code not in self.coloured:
             return None
         return item.brush().color().name()
+
+
+def readable_labels(scene: BodyDiagramScene) -> list[QGraphicsSimpleTextItem]:
+    """Draw the scene's side labels ("Patient's R") at :data:`LABEL_PT` on screen, not at the scene's scale:
+    on the patient page the map is some 150 px tall and they were unreadable, a left/right risk.
+
+    At that size they would cover the heads, so they go in a band added above the figures (the scene grows;
+    nothing of the figures is cut), and four do not fit on one line: an outer label grows from its inner edge
+    outwards (into the view's margin), and the two that face each other between the figures (both the patient's
+    left: the front view's left is on the viewer's right, the back view's on the viewer's left) become one,
+    centred over the gap. Returns the labels shown."""
+    area = scene.sceneRect()
+    scene.setSceneRect(area.adjusted(0, -LABEL_BAND, 0, 0))
+    band = area.top() - LABEL_BAND / 2
+    words = [i for i in scene.items() if isinstance(i, QGraphicsSimpleTextItem)]
+    centres = {id(i): i.sceneBoundingRect().center() for i in words}
+    mids = sorted(f.left + f.width / 2 for f in scene.frames.values())
+    shown: list[QGraphicsSimpleTextItem] = []
+    sides = [i for i in words if i.text().startswith(SIDE_PREFIX)]
+    for text in dict.fromkeys(i.text() for i in sides):
+        same = [i for i in sides if i.text() == text]
+        facing = [i for i in same if _faces_a_neighbour(centres[id(i)].x(), mids)]
+        if len(facing) == 2:  # one label between the two figures
+            first, second = (centres[id(i)] for i in facing)
+            facing[1].hide()
+            shown.append(_on_screen(facing[0], QPointF((first.x() + second.x()) / 2, band), "centre"))
+            same = [i for i in same if i not in facing]
+        for item in same:
+            rect = item.sceneBoundingRect()
+            outward_left = centres[id(item)].x() < min(mids, key=lambda m: abs(m - rect.center().x()))
+            anchor = QPointF(rect.right() if outward_left else rect.left(), band)
+            shown.append(_on_screen(item, anchor, "right" if outward_left else "left"))
+    return shown  # the views' captions keep the scene's scale: beside the merged label they would overlap it
+
+
+def _faces_a_neighbour(x: float, mids: list[float]) -> bool:
+    """A label on the side of its figure that faces the next figure."""
+    nearest = min(range(len(mids)), key=lambda k: abs(mids[k] - x))
+    return (x > mids[nearest] and nearest + 1 < len(mids)) or (x < mids[nearest] and nearest > 0)
+
+
+def _on_screen(item: QGraphicsSimpleTextItem, anchor: QPointF, edge: str) -> QGraphicsSimpleTextItem:
+    """``item`` drawn at :data:`LABEL_PT` whatever the zoom, its ``edge`` ("left", "right", "centre") at
+    ``anchor``."""
+    font = QFont(item.font())
+    font.setPointSizeF(LABEL_PT)
+    item.setFont(font)
+    item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+    rect = item.boundingRect()
+    dx = {"left": 0.0, "right": -rect.width(), "centre": -rect.width() / 2}[edge]
+    item.setPos(anchor)
+    item.setTransform(QTransform.fromTranslate(dx, -rect.height() / 2))
+    return item
 
 
 def _swatch(klass: str) -> QPixmap:
