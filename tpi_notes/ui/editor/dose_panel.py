@@ -25,9 +25,10 @@ from tpi_notes.domain.session import Site
 from tpi_notes.ui.editor.reference import EditorReference
 from tpi_notes.ui.style import DANGER, MUTED, set_role
 
-# The totals' columns say only their unit (the panel's title says they are this session's totals): beside the
-# findings panel the drug's name needs the width (issue 16 item 4).
-COLUMNS = ("Drug", "mL", "mg", "Maximum", "% of max")
+# The totals' columns say only their unit (the panel's title says they are this session's totals), and their
+# cells only the number: beside the findings panel the drug's name needs the width (issue 16 item 4; H33: the
+# unit in every cell left "Triamcinolone …" some 100 px).
+COLUMNS = ("Drug", "mL", "mg", "Max mg", "% max")
 HEADER_TIPS = ("", "Total volume this session", "Total dose this session",
                "The patient's maximum for this drug", "The total as a share of the maximum")
 WARN_PCT = 80.0
@@ -77,9 +78,15 @@ class DosePanel(QFrame):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the drug takes the spare width
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        # a long name ("Triamcinolone acetonide 40 mg/mL") wraps in its cell, the row as tall as it needs,
+        # instead of "Triamcinolone …"; the table keeps every row in view as the widths change
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.sectionResized.connect(self._fit_height)
+        self.table.verticalHeader().sectionResized.connect(self._fit_height)
         self.la_label = QLabel(self)
         self.la_label.setObjectName("local_anesthetic_total")
         self.la_label.setWordWrap(True)
@@ -110,12 +117,14 @@ class DosePanel(QFrame):
                                   "No weight on file: only absolute maximums apply")
         self.table.setRowCount(len(summary.rows))
         for row, dose in enumerate(summary.rows):
-            cells = (dose.name, f"{_number(dose.total_ml)} mL",
-                     "—" if dose.agent_class == "saline" else f"{_number(dose.total_mg)} mg",
-                     "—" if dose.max_mg is None else f"{_number(dose.max_mg)} mg",
+            cells = (dose.name, _number(dose.total_ml),
+                     "—" if dose.agent_class == "saline" else _number(dose.total_mg),
+                     "—" if dose.max_mg is None else _number(dose.max_mg),
                      "—" if dose.pct_of_max is None else f"{dose.pct_of_max:.0f} %")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if column == 0:
+                    item.setToolTip(text)
                 if column:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 colour = pct_colour(dose.pct_of_max) if column == 4 else None
@@ -124,9 +133,7 @@ class DosePanel(QFrame):
                 self.table.setItem(row, column, item)
         self.table.setVisible(bool(summary.rows))
         self.empty_label.setVisible(not summary.rows)
-        rows = max(1, len(summary.rows))
-        self.table.setFixedHeight(self.table.horizontalHeader().sizeHint().height()
-                                  + rows * self.table.verticalHeader().defaultSectionSize() + 4)
+        self._fit_height()
         la = summary.local_anesthetic_pct
         has_la = any(r.agent_class == "local_anesthetic" for r in summary.rows)
         if la is not None:
@@ -137,6 +144,13 @@ class DosePanel(QFrame):
         self.warnings_label.setText("\n".join(f"⚠ {w}" for w in summary.warnings))
         self.warnings_label.setVisible(bool(summary.warnings))
         return summary
+
+    def _fit_height(self, *_args: object) -> None:
+        """Every row in view, however tall its wrapped drug name makes it."""
+        table = self.table
+        rows = sum(table.rowHeight(row) for row in range(table.rowCount()))
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height()
+                             + (rows or table.verticalHeader().defaultSectionSize()) + 4)
 
 
 class SiteDoseTips(QObject):
