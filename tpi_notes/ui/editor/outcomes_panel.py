@@ -64,6 +64,7 @@ ScoreRow QToolButton { min-width: 16px; min-height: 19px; padding: 0 1px; border
 ScoreRow QToolButton:checked { background: #1d6a8a; color: white; border-color: #1d6a8a; font-weight: 600; }
 """
 PEG_SHORT = {"pain": "Pain", "enjoyment": "Enjoyment", "activity": "Activity"}  # the full wording in tooltips
+MUSCLE_MIN = 150  # the response table's muscle column at its narrowest ("R upper trapezius")
 
 
 class ScoreRow(QWidget):
@@ -155,6 +156,7 @@ class OutcomesPanel(QFrame):
         peg.setContentsMargins(0, 0, 0, 0)
         self.peg_score = QLabel(self)
         self.peg_score.setObjectName("peg_score")
+        self.peg_score.setWordWrap(True)  # wider than the score buttons: it set the column's width (H33)
         peg.addWidget(self.peg_score, 0, 0, 1, 2)
         self.peg: dict[str, ScoreRow] = {}
         labels = dict(zip(scale_definitions()[PEG].item_ids, scale_definitions()[PEG].item_labels, strict=True))
@@ -187,6 +189,7 @@ class OutcomesPanel(QFrame):
         right.setSpacing(1)
         self.prior_label = QLabel(self)
         self.prior_label.setObjectName("prior_session_label")
+        self.prior_label.setWordWrap(True)  # the whole line, wrapped: on one line it pushed the tab sideways (H33)
         right.addWidget(self.prior_label)
         same = QHBoxLayout()
         same.setSpacing(4)
@@ -212,8 +215,19 @@ class OutcomesPanel(QFrame):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        self.table.setColumnWidth(1, 76)
-        self.table.setColumnWidth(2, 118)
+        # the cells as wide as their boxes: a 76 px Relief column cut "Not recorded" to "Not recorde" and
+        # pushed the duration box under the next column (H33); the table never narrower than its columns, so a
+        # small window scrolls the page instead of clipping them
+        relief, duration = OptionalSpin(100, " %", self), duration_combo(self)  # measured, never shown
+        relief.hide()
+        duration.hide()
+        widths = (MUSCLE_MIN, *(max(box.sizeHint().width(), box.minimumWidth()) + 4 for box in (relief, duration)))
+        relief.deleteLater()
+        duration.deleteLater()
+        self.table.setColumnWidth(1, widths[1])
+        self.table.setColumnWidth(2, widths[2])
+        self.table.setMinimumWidth(sum(widths) + 2 * self.table.frameWidth()
+                                   + self.table.verticalScrollBar().sizeHint().width())
         self.table.verticalHeader().setDefaultSectionSize(25)
         right.addWidget(self.table)
         outer.addLayout(right, 1)
@@ -316,7 +330,7 @@ class OutcomesPanel(QFrame):
         else:
             text = f"Response to the last session, {prior.summary}"
             self.prior_label.setToolTip(text)
-            self.prior_label.setText(text if len(text) <= 90 else text[:88] + "…)")
+            self.prior_label.setText(text)
 
     def apply(self, draft: SessionDraft) -> SessionDraft:
         """``draft`` with the PEG and the responses shown here."""
