@@ -18,13 +18,16 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QRect  # noqa: E402
-from PySide6.QtGui import QScreen  # noqa: E402
+from PySide6.QtGui import QPainterPath, QScreen  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 from pytestqt.qtbot import QtBot  # noqa: E402
 
 pytest.register_assert_rewrite("test_ui_editor_fixtures")
 from test_ui_editor_fixtures import Clinic, discard_and_close  # noqa: E402
 
+from tpi_notes.anatomy import load_atlas  # noqa: E402
+from tpi_notes.ui.diagram.document import SiteDocument  # noqa: E402
+from tpi_notes.ui.diagram.scene import BodyDiagramScene  # noqa: E402
 from tpi_notes.ui.editor.opening import new_session  # noqa: E402
 
 pytest_plugins = ["test_ui_editor_fixtures"]
@@ -127,3 +130,23 @@ def test_the_editor_takes_1600_by_1000_where_there_is_room_and_fits_the_smaller_
     assert out["small"]["inside"] and out["small"]["on"] == "small", out
     width, height = out["small"]["size"]
     assert width <= 1280 and height <= 720, out
+
+
+def test_a_second_body_diagram_builds_no_atlas_outline_again(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every editor, the patient page's response map and each signed session's window draw the same atlas: its
+    outlines are built once per process and shared (H32: building them again took 1.6 s of a first opening in a
+    real window). The second scene draws the same shapes without building a path."""
+    atlas = load_atlas()
+    first = BodyDiagramScene(atlas, SiteDocument())
+    built: list[str] = []
+    for name in ("moveTo", "lineTo", "cubicTo", "quadTo"):
+        real = getattr(QPainterPath, name)
+        monkeypatch.setattr(QPainterPath, name,
+                            lambda path, *args, _real=real, _name=name: (built.append(_name), _real(path, *args))[1])
+    second = BodyDiagramScene(atlas, SiteDocument())
+    assert built == []
+    for region in atlas.regions:
+        one, other = first.region_item(region.code), second.region_item(region.code)
+        assert other is not None and not other.path().isEmpty()
+        assert other.path() == one.path()
+    assert len(second.items()) == len(first.items())

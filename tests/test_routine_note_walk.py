@@ -184,6 +184,9 @@ def desk(qtbot: QtBot, clinic: Clinic, monkeypatch: pytest.MonkeyPatch, answers:
 def _editor(qtbot: QtBot, window: MainWindow) -> SessionEditor:
     qtbot.waitUntil(lambda: bool(window.editors))
     editor = window.editors[-1]
+    # the walk is on a 1600 × 1000 screen's worth; the editor opens no larger than its screen (H32), and the
+    # offscreen one is 800 × 800
+    editor.resize(1600, 1000)
     qtbot.waitExposed(editor)
     editor.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is editor)

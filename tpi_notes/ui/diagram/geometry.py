@@ -57,7 +57,17 @@ def _commands(d: str) -> tuple:
 
 
 def painter_path(d: str, frame: ViewFrame) -> QPainterPath:
-    """The atlas path ``d`` (normalised to its view) in scene coordinates."""
+    """The atlas path ``d`` (normalised to its view) in scene coordinates: a copy of the one built the first time
+    (copies share Qt's data until changed, so a caller may change its own without touching the others)."""
+    return QPainterPath(_built(d, frame))
+
+
+@lru_cache(maxsize=4096)
+def _built(d: str, frame: ViewFrame) -> QPainterPath:
+    """Built once per process for each path and view frame (H32): every editor, the patient page's response map
+    and each signed session's window draw the same atlas, and building its outlines again took 1.6 s of the
+    editor's first opening in a real window. The key is the path's own text and its frame (the view's place and
+    width, from the atlas version's aspect): two atlas versions share only what they draw the same way."""
     path = QPainterPath()
     pt = frame.to_scene
     for op, args in _commands(d):

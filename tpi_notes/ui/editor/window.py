@@ -78,18 +78,23 @@ class FormPage(QScrollArea):
         super().resizeEvent(event)
 
 
-def _scrolled(widget: QWidget) -> QScrollArea:
+def _scrolled(widget: QWidget, tabs: QTabWidget, title: str, index: int = -1) -> QScrollArea:
+    """A tab page scrolling ``widget``, put in ``tabs`` empty and then filled: a widget moved into a window with a
+    style sheet is polished again with everything under it, so the form moves once, into its place, rather than
+    into a holder, the holder into the scroll area, that into the tabs and so on up (H32: the first opening spent
+    seconds there)."""
     area = FormPage(widget)
     area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # never clip a narrow window
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     area.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab goes from the tab bar to the first field (H30 audit)
+    tabs.insertTab(index, area, title)
     holder = QWidget()
+    area.setWidget(holder)
     layout = QVBoxLayout(holder)
     layout.setContentsMargins(12, 4, 12, 4)
     layout.addWidget(widget)
     layout.addStretch(1)
-    area.setWidget(holder)
     return area
 
 
@@ -137,12 +142,7 @@ class SessionEditor(QMainWindow):
         self.strip = PatientStrip(reference.patient, self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("editor_tabs")
-        self.tab_pages: dict[str, QScrollArea] = {}
-        for name, title, panel in (("pre", "Pre-procedure", self.pre), ("syringes", "Syringes", self.syringes),
-                                   ("site", "Site details", self.site_details),
-                                   ("post", "Post-procedure", self.post)):
-            self.tab_pages[name] = _scrolled(panel)
-            self.tabs.addTab(self.tab_pages[name], title)
+        self.tab_pages: dict[str, QScrollArea] = {}  # filled in _build_layout
         self.carried = CarriedFrame(self)
         self._build_layout()
         # PEG and response per muscle, and the response map as a faint layer on the diagram (issue 17)
@@ -169,19 +169,29 @@ class SessionEditor(QMainWindow):
         """Diagram and sites left; the forms right, each tab one screen at 1600 × 1000 (two columns, no scrolling),
         over the findings and the doses side by side, so every sign blocker stays in view (issue 16 item 4): the
         forms take the height the tab shown needs, the findings (the wider) the rest (ui/editor/page_fit.py)."""
-        right = QWidget(self)
+        # Built from the window down, the frame in place first and each panel then moved once, into its place (see
+        # _scrolled for why).
+        central = QWidget(self)
+        self.setCentralWidget(central)
+        splitter = QSplitter(Qt.Orientation.Horizontal, central)
+        splitter.addWidget(self.diagram)
+        right = QWidget(splitter)
+        splitter.addWidget(right)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(6)
         column.addWidget(self.tabs, 1)  # capped at what the page shown needs (TabsFit): the rest goes below
+        for name, title, panel in (("pre", "Pre-procedure", self.pre), ("syringes", "Syringes", self.syringes),
+                                   ("site", "Site details", self.site_details),
+                                   ("post", "Post-procedure", self.post)):
+            self.tab_pages[name] = _scrolled(panel, self.tabs, title)
         # Issue 17 (outcomes): the PEG and prior-response panel goes in this slot, a tab of its own after the
         # pre-procedure form (``self.outcomes_slot.addWidget(panel)``): under the forms it took 165 px of their
         # height, and the routine note no longer fitted 1600 × 1000; it is not a sign blocker.
         outcomes = QWidget(self)
         self.outcomes_slot = QVBoxLayout(outcomes)
         self.outcomes_slot.setContentsMargins(0, 0, 0, 0)
-        self.tab_pages["outcomes"] = _scrolled(outcomes)
-        self.tabs.insertTab(1, self.tab_pages["outcomes"], "Outcomes")
+        self.tab_pages["outcomes"] = _scrolled(outcomes, self.tabs, "Outcomes", 1)
         below = QHBoxLayout()
         below.setSpacing(8)
         below.addWidget(self.findings, 5)  # 5:3 (was 3:2): a copied-forward visit's blockers wrap less (H30 audit)
@@ -194,16 +204,12 @@ class SessionEditor(QMainWindow):
         self.tabs_fit = TabsFit(self.tabs)
         for page in self.tab_pages.values():
             self.tabs_fit.watch(page)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setObjectName("editor_splitter")
         splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.diagram)
-        splitter.addWidget(right)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([520, 1060])
         right.setMinimumWidth(600)
-        central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 6, 10, 8)
         layout.setSpacing(6)
@@ -213,8 +219,10 @@ class SessionEditor(QMainWindow):
         # lines, the height the findings panel needed for a copied-forward visit's blockers (H30 audit)
         layout.addWidget(self.carried.bar)
         layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
         self.splitter = splitter
+        # Tab from the site table goes to the tab bar, then into the form shown (the panels, made before the tab
+        # bar and moved into their pages within this window, would otherwise come first in the focus chain)
+        QWidget.setTabOrder(self.diagram.table, self.tabs.tabBar())
 
     def _connect(self) -> None:
         for signal in (self.pre.changed, self.syringes.changed, self.post.changed,
