@@ -12,9 +12,8 @@ from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton,
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.services import drafts
-from tpi_notes.ui.editor import reuse, signing_dialog
+from tpi_notes.ui.editor import reuse
 from tpi_notes.ui.errors import show_error
-from tpi_notes.ui.pdf_preview import preview_note, print_aftercare
 
 if TYPE_CHECKING:
     from tpi_notes.ui.editor.window import SessionEditor
@@ -35,7 +34,7 @@ class EditorActions(QObject):
         self.save_template = self._action("Save as &template…", lambda: reuse.save_as_template(editor), None,
                                           "Keep these sites, syringes and clinical frame as a starting point for "
                                           "other sessions")
-        self.sign = self._action("Si&gn…", lambda: signing_dialog.sign(editor), "Ctrl+Shift+S",
+        self.sign = self._action("Si&gn…", lambda: _sign(editor), "Ctrl+Shift+S",
                                  "Save, check the note is complete, then sign and lock it with your password or PIN")
         self.preview = self._action("&Preview note", self.preview_note, None,
                                     "Preview the procedure note of the saved draft")
@@ -79,13 +78,18 @@ class EditorActions(QObject):
     @Slot()
     def preview_note(self) -> None:
         if self.editor.draft_id is not None:
-            self.editor.preview_window = preview_note(self.editor.ctx, self.editor.draft_id, self.editor)
+            # ReportLab behind it: loaded at the first print, not at each opening (H32)
+            from tpi_notes.ui import pdf_preview
+
+            self.editor.preview_window = pdf_preview.preview_note(self.editor.ctx, self.editor.draft_id, self.editor)
 
     @Slot()
     def print_aftercare(self) -> None:
         if self.editor.draft_id is not None:
-            shown = print_aftercare(self.editor.ctx, self.editor.draft_id, self.editor.reference.patient.language,
-                                    self.editor)
+            from tpi_notes.ui import pdf_preview
+
+            shown = pdf_preview.print_aftercare(self.editor.ctx, self.editor.draft_id,
+                                                self.editor.reference.patient.language, self.editor)
             if isinstance(shown, QWidget):
                 self.editor.preview_window = shown
 
@@ -168,3 +172,11 @@ class EditorActions(QObject):
         if not templates:
             empty = self.template_menu.addAction("No templates yet: chart a session, then Save as template…")
             empty.setEnabled(False)
+
+
+def _sign(editor: SessionEditor) -> None:
+    """The Sign action. The signing dialog, and the PDF preview and ReportLab behind it, are imported at the first
+    Sign rather than with the editor: 0.3 s of every first opening, for an action taken once per note (H32)."""
+    from tpi_notes.ui.editor import signing_dialog
+
+    signing_dialog.sign(editor)
