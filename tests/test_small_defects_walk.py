@@ -16,7 +16,13 @@ from datetime import timedelta  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QFontMetrics, QPainter, QTextLayout, QTextOption  # noqa: E402
-from PySide6.QtWidgets import QGraphicsSimpleTextItem, QLabel, QPushButton, QScrollArea  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QGraphicsSimpleTextItem,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+)
 from pytestqt.qtbot import QtBot  # noqa: E402
 from test_report_support import START, add_patient, save_session, setup_clinic, sign  # noqa: E402
 from test_ui_editor_fixtures import Clinic, clinic, discard_and_close, make_editor  # noqa: E402, F401
@@ -91,6 +97,10 @@ def test_the_outcomes_tab_shows_every_response_cell_whole(
     assert not table.horizontalScrollBar().isVisible()
     combo = panel.all_duration
     assert combo.width() >= combo.minimumSizeHint().width()
+    for button in panel.findChildren(QToolButton):  # the score buttons show their whole number, never "…"
+        if button.isVisible():
+            needed = button.fontMetrics().horizontalAdvance(button.text()) + 4  # its padding and border
+            assert button.width() >= needed, (button.objectName(), button.width())
     if size == (1600, 1000):  # everything readable without scrolling the page sideways
         qtbot.waitUntil(lambda: not area.horizontalScrollBar().isVisible(), timeout=2000)  # once laid out
         assert area.widget().width() <= area.viewport().width()

@@ -59,7 +59,7 @@ from tpi_notes.ui.response_map import FAINT_ALPHA, tint_regions
 
 LASTING = "lasting"
 STYLE = """
-ScoreRow QToolButton { min-width: 16px; min-height: 19px; padding: 0 1px; border: 1px solid #b8c2cc;
+ScoreRow QToolButton { min-height: 19px; padding: 0 1px; border: 1px solid #b8c2cc;
                        border-radius: 3px; background: white; }
 ScoreRow QToolButton:checked { background: #1d6a8a; color: white; border-color: #1d6a8a; font-weight: 600; }
 """
@@ -88,6 +88,8 @@ class ScoreRow(QWidget):
             button.setObjectName(f"{name}_{value}")
             button.setText(str(value))
             button.setCheckable(True)
+            # never narrower than its number: a narrow window scrolls the page rather than show "…" (H33; the
+            # style sheet's min-width, 16 px, replaced this minimum and "10" and "100" lost their digits)
             button.setMinimumWidth(button.fontMetrics().horizontalAdvance(str(value)) + 10)
             button.setAccessibleName(f"{label} {value} of {maximum}")
             self.group.addButton(button, value)
