@@ -45,6 +45,7 @@ from tpi_notes.db.repositories import staff as staff_repo
 from tpi_notes.db.sequences import advance_id_sequences
 from tpi_notes.domain import icd10
 from tpi_notes.domain.errors import TpiError
+from tpi_notes.domain.numbers import plural
 from tpi_notes.domain.passwords import hash_password_with_salt
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.signed_context import clinic_context
@@ -137,7 +138,7 @@ def build_demo(ctx: AppContext, *, patients: int = 200, sessions: int = 1000, se
         demo_pades.add_keys_and_signed_notes(s, ctx, staff, D.DEMO_PASSWORD, seed=seed, when=opened,
                                              newest={uid: sid for uid, (_at, sid) in newest.items()})
         audit.append(s, actor=ctx.actor, action="demo", entity="clinic",
-                     detail=f"demo clinic: {patients} patients, {sessions} sessions, seed {seed}")
+                     detail=f"demo clinic: {plural(patients, 'patient')}, {plural(sessions, 'session')}, seed {seed}")
     made = totals[1] + totals[2]
     return DemoSummary(patients, made, *totals, seconds=time.perf_counter() - started, notes=demo_notes(),
                        processes=processes)

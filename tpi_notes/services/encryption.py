@@ -64,8 +64,9 @@ class EncryptResult:
 
     @property
     def summary(self) -> str:
-        return (f"Wrote an encrypted copy of the clinic ({self.patients:,} patients, {self.sessions:,} sessions) "
-                f"to {self.path}; it opens only with the same key.")
+        return (f"Wrote an encrypted copy of the clinic ({self.patients:,} patient{'s' if self.patients != 1 else ''}, "
+                f"{self.sessions:,} session{'s' if self.sessions != 1 else ''}) to {self.path}; it opens only with "
+                "the same key.")
 
 
 def _plain_source(ctx: AppContext) -> Path:
