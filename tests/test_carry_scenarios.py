@@ -175,7 +175,7 @@ def test_the_bar_says_before_confirming_and_confirm_can_be_undone(qtbot, charted
     carried = editor.current_draft().carried_fields
     assert carried and len(editor.document) == 3
     qtbot.mouseClick(editor.carried.confirm_button, Qt.MouseButton.LeftButton)
-    assert editor.current_draft().carried_fields == () and not editor.carried.bar.isVisible()
+    assert editor.current_draft().carried_fields == () and not editor.carried.confirm_button.isVisible()
     # pressed too soon: Edit > Undo takes the confirmation back, not the copied sites under it
     editor.editor_actions.undo.trigger()
     assert editor.current_draft().carried_fields == carried

@@ -315,11 +315,17 @@ def code_set_version() -> str:
     return _index().code_version
 
 
+def code_key(code: str) -> str:
+    """One spelling for one code, to compare codes by: "M79.12", "m7912" and " M7912 " are the same code (a
+    chosen code typed, carried or imported in another spelling must never be offered beside itself)."""
+    return code.strip().upper().replace(".", "")
+
+
 def lookup(code: str, day: date | None = None, sets: Sequence[CodeSet] | None = None) -> Diagnosis | None:
     """The billable code with its description in the set valid on ``day``, or None (unknown in that set, or a
     non-billable header)."""
     index = _index_of(day, sets)
-    i = index.by_code.get(code.strip().upper().replace(".", ""))
+    i = index.by_code.get(code_key(code))
     return None if i is None else Diagnosis(index.codes[i], index.descriptions[i])
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from tpi_notes.domain.icd10 import code_key
 from tpi_notes.domain.patient import fold
 from tpi_notes.domain.session import Diagnosis
 from tpi_notes.paths import resources_dir
@@ -129,19 +130,22 @@ def suggestions(favourites: Iterable[Diagnosis], region: Iterable[str], lookup: 
                 chosen: Iterable[Diagnosis], limit: int | None = None) -> list[tuple[Diagnosis, str]]:
     """(diagnosis, why) to offer: the physician's favourites first (those the muscles treated also suggest ahead of
     the rest), then the muscles' other codes; none already chosen, none that is not billable on the session's
-    date (``lookup`` returns None). With ``limit``, favourites leave room for two of the muscles' codes."""
-    taken = {d.code for d in chosen}
+    date (``lookup`` returns None). With ``limit``, favourites leave room for two of the muscles' codes. Codes
+    are compared by ``icd10.code_key``: a chosen "m7912" (carried, typed, imported) is M79.12, not offered again."""
+    taken = {code_key(d.code) for d in chosen}
     region = list(region)
+    region_keys = {code_key(c) for c in region}
     favourite_codes = [f.code for f in favourites]
-    ordered = ([c for c in favourite_codes if c in region] + [c for c in favourite_codes if c not in region])
+    ordered = ([c for c in favourite_codes if code_key(c) in region_keys]
+               + [c for c in favourite_codes if code_key(c) not in region_keys])
     favourite_out: list[tuple[Diagnosis, str]] = []
     region_out: list[tuple[Diagnosis, str]] = []
     for code, out in [*((c, favourite_out) for c in ordered), *((c, region_out) for c in region)]:
-        if code in taken:
+        if code_key(code) in taken:
             continue
         diagnosis = lookup(code)
         if diagnosis is not None:
-            taken.add(code)
+            taken.update((code_key(code), code_key(diagnosis.code)))
             out.append((diagnosis, "favourite" if out is favourite_out else "treated muscles"))
     if limit is None:
         return favourite_out + region_out

@@ -5,16 +5,24 @@ description); a bar above the forms names them, "as on 2026-09-04 — confirm", 
 A carried field the clinician edits is theirs from then on (no longer carried). Signing waits until none is left
 (domain/templates.py ``carried_blocker``). Confirm is an undo step: Edit ▸ Undo (Ctrl+Z) brings the marks back
 when it was pressed too soon, before the copied sites are taken back.
+
+Confirm does not take the bar away: it keeps its height and says "9 carried fields (as on 2026-09-04) confirmed by
+you at 10:42" with an Undo (while the confirmation is the last change) until the next save. Hiding it moved the
+tabs and everything under it up by the bar's height under the pointer, and the next click landed on another tab
+than the one aimed at (H31's walk). The bar goes at a save, when the pointer is on Save above it (or the keys are
+used), and the Undo sits beside the note's words, not where Confirm was: a double click does not undo.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDir, Qt, Slot
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+from shiboken6 import isValid
 
 from tpi_notes.domain.draft import SessionDraft
 from tpi_notes.domain.templates import FIELD_LABELS, confirm_carried, split_source
@@ -24,6 +32,7 @@ from tpi_notes.ui.editor.findings_answers import AnswerStep
 if TYPE_CHECKING:
     from tpi_notes.ui.editor.window import SessionEditor
 
+MAX_HEIGHT = 16777215  # QWIDGETSIZE_MAX: no fixed height
 CARRIED_TINT = "#fff4d6"
 CARRIED_BORDER = "#b7791f"
 CARRIED_STYLE = f"""
@@ -84,6 +93,8 @@ class CarriedFrame:
     def __init__(self, editor: SessionEditor) -> None:
         self.editor = editor
         self._values: dict[str, Any] = {}  # the value each carried field arrived with
+        self._confirmed: tuple[datetime, int, str] | None = None  # when, how many fields, from where (the note)
+        self._step: AnswerStep | None = None  # the confirmation's undo step (the note's Undo while it is the last)
         self.bar = QFrame(editor)
         self.bar.setObjectName("carried_bar")
         self.label = QLabel(self.bar)
@@ -94,11 +105,31 @@ class CarriedFrame:
         self.confirm_button.setAutoDefault(False)
         self.confirm_button.setToolTip("I have checked the highlighted fields: they are right for today")
         self.confirm_button.clicked.connect(self.confirm)
+        # after Confirm, in the same place until the next save: what was confirmed, and an Undo beside the words
+        self.note_row = QWidget(self.bar)
+        self.note = QLabel(self.note_row)
+        self.note.setObjectName("carried_confirmed")
+        self.note.setToolTip("Stays here until the next save, so nothing under it moves while you work")
+        self.undo_button = QToolButton(self.note_row)
+        self.undo_button.setObjectName("undo_confirm_carried")
+        self.undo_button.setText("Undo")
+        self.undo_button.setToolTip("Take the confirmation back: the fields are marked carried again (Ctrl+Z)")
+        self.undo_button.setAccessibleName("Undo the confirmation of the carried fields")
+        self.undo_button.clicked.connect(self.undo_confirm)
+        note_line = QHBoxLayout(self.note_row)
+        note_line.setContentsMargins(0, 0, 0, 0)
+        note_line.addWidget(self.note)
+        note_line.addWidget(self.undo_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        note_line.addStretch(1)
+        self.note_row.hide()
         row = QHBoxLayout(self.bar)
         row.setContentsMargins(10, 6, 6, 6)
         row.addWidget(self.label, 1)
+        row.addWidget(self.note_row, 1)
         row.addWidget(self.confirm_button, 0, Qt.AlignmentFlag.AlignVCenter)
         self.bar.hide()
+        editor.undo_stack.indexChanged.connect(self._show_undo)
+        editor.session_saved.connect(self._saved)
         _register_arrows()
         editor.setStyleSheet(editor.styleSheet() + CARRIED_STYLE)
 
@@ -113,8 +144,10 @@ class CarriedFrame:
                 "follow_up": post.follow_up, "follow_up_in": post.follow_up_in}
 
     def reset(self) -> None:
-        """A new draft is shown (loaded, copied forward, a template applied): remember its values afresh."""
+        """A new draft is shown (loaded, copied forward, a template applied): remember its values afresh; an
+        earlier confirmation's note goes with it."""
         self._values = {}
+        self._confirmed = None
 
     def follow(self, draft: SessionDraft) -> SessionDraft:
         """``draft`` without the carried fields the clinician has since changed; marks and the bar updated."""
@@ -143,7 +176,55 @@ class CarriedFrame:
                                f"all.{know}")
             self.bar.setAccessibleName(f"{len(draft.carried_fields)} fields {source}, not yet confirmed")
             self.bar.setAccessibleDescription(f"Before confirming: {detail}" if detail else "")
-        self.bar.setVisible(bool(draft.carried_fields))
+        carried = bool(draft.carried_fields)
+        confirmed = self._confirmed is not None and not carried
+        if confirmed:
+            assert self._confirmed is not None
+            at, count, source = self._confirmed
+            words = f"{count} carried field{'s' if count != 1 else ''}" + (f" ({source})" if source else "")
+            self.note.setText(f"✓ <b>{html.escape(words)}</b> confirmed by you at {at:%H:%M}.")
+            self.bar.setAccessibleName(f"{words} confirmed by you at {at:%H:%M}")
+            self.bar.setAccessibleDescription("")
+        else:
+            self._release_height()
+        self.label.setVisible(carried)
+        self.confirm_button.setVisible(carried)
+        self.note_row.setVisible(confirmed)
+        self._show_undo()
+        self.bar.setVisible(carried or confirmed)
+
+    def _hold_height(self) -> None:
+        """The bar keeps the height it has now (Confirm turns it into a shorter note; nothing under it moves)."""
+        if self.bar.isVisible():
+            self.bar.setFixedHeight(self.bar.height())
+
+    def _release_height(self) -> None:
+        self.bar.setMinimumHeight(0)
+        self.bar.setMaximumHeight(MAX_HEIGHT)
+
+    def _undo_is_next(self) -> bool:
+        """Whether Ctrl+Z would take back the confirmation (and nothing done since)."""
+        stack = self.editor.undo_stack
+        return self._step is not None and stack.index() > 0 and stack.command(stack.index() - 1) is self._step
+
+    @Slot()
+    def _show_undo(self, *_args: object) -> None:
+        if not (isValid(self.editor.undo_stack) and isValid(self.undo_button)):
+            return  # the editor is being destroyed: its undo stack says so as it clears
+        self.undo_button.setVisible(self._confirmed is not None and self._undo_is_next())
+
+    @Slot()
+    def undo_confirm(self) -> None:
+        """The note's Undo: the same as Edit ▸ Undo while the confirmation is the last change."""
+        if self._undo_is_next():
+            self.editor.undo_stack.undo()
+
+    @Slot(int, int)
+    def _saved(self, *_ids: int) -> None:
+        """Saved: the confirmation is stored, its note has done its work (the pointer is on Save, above it)."""
+        if self._confirmed is not None:
+            self._confirmed = None
+            self._show(self.editor._base)  # noqa: SLF001
 
     def focus_confirm(self, message: str) -> None:
         """The sign blocker was chosen: the Confirm button takes the keyboard, the message shows below."""
@@ -159,20 +240,27 @@ class CarriedFrame:
         if not base.carried_fields:
             return
         was = (base.carried_fields, base.carried_from)
+        had_focus = self.confirm_button.hasFocus()
 
         def apply() -> None:
+            self._hold_height()
+            self._confirmed = (datetime.now(), len(was[0]), split_source(was[1])[0])
             self._set(confirm_carried(editor._base))  # noqa: SLF001
 
         def revert() -> None:
+            self._confirmed = None
             self._set(replace(editor._base, carried_fields=was[0], carried_from=was[1]))  # noqa: SLF001
 
         apply()
-        editor.undo_stack.push(AnswerStep("Confirm carried fields", apply, revert))
+        self._step = AnswerStep("Confirm carried fields", apply, revert)
+        editor.undo_stack.push(self._step)
+        if had_focus:  # the button is gone: the keys go on to the forms' tabs, not to the Undo beside it
+            editor.tabs.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
         editor.statusBar().showMessage("Carried fields confirmed (Ctrl+Z takes it back)", 5000)
 
     def _set(self, base: SessionDraft) -> None:
         editor = self.editor
         editor._base = base  # noqa: SLF001
-        self.reset()
+        self._values = {}
         editor._on_changed()  # noqa: SLF001 - a change like any other: title, autosave, findings
         editor.findings.refresh_now()

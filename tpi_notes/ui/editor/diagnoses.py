@@ -78,6 +78,9 @@ class DiagnosisPicker(QWidget):
 
     changed = Signal()
     """A diagnosis was added or removed."""
+    chosen_changed = Signal()
+    """The chosen codes are others now: added, removed, or a draft's loaded (``set_diagnoses``, which is no edit
+    and so no ``changed``; the one-click suggestions still follow it: a carried code is not offered beside itself)."""
     favourite_requested = Signal(object)
     """A chosen diagnosis's ☆ or ★ was clicked (ui/editor/diagnosis_help.py adds it to the favourites or
     takes it off)."""
@@ -85,7 +88,7 @@ class DiagnosisPicker(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._chosen: list[Diagnosis] = []
-        self._favourites: set[str] = set()  # the user's favourite codes: their rows show ★
+        self._favourites: set[str] = set()  # the user's favourite codes (by icd10.code_key): their rows show ★
         # Searched in the ICD-10-CM set valid on the session's date (set by the panel; None: the shipped one).
         self.day: date | None = None
         self.code_sets: list[CodeSet] | None = None
@@ -130,13 +133,20 @@ class DiagnosisPicker(QWidget):
     def set_diagnoses(self, diagnoses: tuple[Diagnosis, ...]) -> None:
         self._chosen = list(diagnoses)
         self._rebuild()
+        self.chosen_changed.emit()
+
+    def is_chosen(self, code: str) -> bool:
+        """Whether ``code`` is among the chosen, in whatever spelling either is written (M79.12, m7912)."""
+        key = icd10.code_key(code)
+        return any(icd10.code_key(d.code) == key for d in self._chosen)
 
     def add(self, diagnosis: Diagnosis) -> None:
         self.clear_error()
-        if all(d.code != diagnosis.code for d in self._chosen):
+        if not self.is_chosen(diagnosis.code):
             self._chosen.append(diagnosis)
             self._rebuild()
             self.changed.emit()
+            self.chosen_changed.emit()
         self.search_edit.clear()
 
     @Slot(str)
@@ -144,12 +154,13 @@ class DiagnosisPicker(QWidget):
         self._chosen = [d for d in self._chosen if d.code != code]
         self._rebuild()
         self.changed.emit()
+        self.chosen_changed.emit()
         self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_favourites(self, codes: set[str]) -> None:
-        self._favourites = set(codes)
+        self._favourites = {icd10.code_key(c) for c in codes}
         for row in self.rows():
-            row.set_favourite(row.code in self._favourites)
+            row.set_favourite(icd10.code_key(row.code) in self._favourites)
 
     def rows(self) -> list[DiagnosisRow]:
         widgets = (self.chosen_box.itemAt(i).widget() for i in range(self.chosen_box.count()))
@@ -165,7 +176,7 @@ class DiagnosisPicker(QWidget):
             row = DiagnosisRow(diagnosis, self)
             row.remove_clicked.connect(self.remove)
             row.favourite_clicked.connect(self.favourite_requested)
-            row.set_favourite(diagnosis.code in self._favourites)
+            row.set_favourite(icd10.code_key(diagnosis.code) in self._favourites)
             self.chosen_box.addWidget(row)
             QWidget.setTabOrder(previous, row.remove_button)
             previous = row.remove_button
@@ -190,6 +201,8 @@ class DiagnosisPicker(QWidget):
             self.results.hide()
             return
         for diagnosis in icd10.search(text, limit=30, day=self.day, sets=self.code_sets):
+            if self.is_chosen(diagnosis.code):
+                continue  # already below the box: never offered twice
             item = QListWidgetItem(f"{diagnosis.code}   {diagnosis.display}")
             item.setData(Role, diagnosis)
             item.setToolTip(diagnosis.display)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 
+from tpi_notes.domain import icd10
 from tpi_notes.domain.errors import TpiError
 from tpi_notes.domain.permissions import Permission
 from tpi_notes.domain.session import Diagnosis
@@ -46,7 +47,7 @@ class DiagnosisHelp(QObject):
         self._enabled = editor.ctx.can(Permission.PREPARE_DRAFTS)
         self._mine: set[str] = set()  # the signed-in user's favourite codes (their ★)
         self._load_mine()
-        picker.changed.connect(self.refresh)
+        picker.chosen_changed.connect(self.refresh)  # also a draft's codes loaded (copy-forward, a template)
         editor.pre.physician.currentIndexChanged.connect(self.refresh)
         picker.favourite_requested.connect(self.add_favourite)
         for signal in (editor.document.site_inserted, editor.document.site_removed, editor.document.site_changed):
@@ -62,7 +63,8 @@ class DiagnosisHelp(QObject):
         chosen = editor.pre.diagnoses.diagnoses()
         day = editor.pre.performed_start.dateTime().toPython().date()
         physician = editor.pre.physician.member_id()
-        key = (tuple((s.muscle_id, s.region_code) for s in sites), tuple(d.code for d in chosen), day, physician)
+        key = (tuple((s.muscle_id, s.region_code) for s in sites), tuple(icd10.code_key(d.code) for d in chosen),
+               day, physician)
         if key == self._key:
             return
         self._key = key
@@ -72,7 +74,8 @@ class DiagnosisHelp(QObject):
         except TpiError as exc:
             show_error(editor, exc)
             return
-        self._show(offered[:MAX_SUGGESTIONS])
+        # a code chosen is never offered beside itself, whatever was asked of the service or how it is spelled
+        self._show([(d, why) for d, why in offered if not editor.pre.diagnoses.is_chosen(d.code)][:MAX_SUGGESTIONS])
 
     def _show(self, offered: list[tuple[Diagnosis, str]]) -> None:
         while self.flow.count():
