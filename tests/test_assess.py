@@ -123,6 +123,8 @@ def scenario(**changes: Any) -> dict[str, Any]:
         "sites": [{"number": 1, "region_code": "post.gluteus_medius.L", "technique": "injection",
                    "preparation": "A", "volume_ml": 3.0}],
         "pain_before": 7, "pain_after": 3, "relief_pct": 57, "complications": "None", "findings": [],
+        "position": "Prone", "tolerance": "Tolerated well", "blood_loss": "Minimal", "observation_minutes": 10,
+        "disposition": "Home, ambulatory, stable", "follow_up": "Reassess in 6 weeks",
     }
     for key, value in changes.items():
         base[key] = value

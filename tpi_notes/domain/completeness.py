@@ -1,6 +1,8 @@
 """What must be in a note before it can be signed (clinical-reference §1, payer audit criteria).
 
-Each missing item names the editor field it belongs to, so the editor can take the physician there.
+Each missing item names the editor field it belongs to, so the editor can take the physician there. The plain
+note elements a clinic may document otherwise (position, antisepsis, guidance, complications, tolerance, blood
+loss, observation, disposition, follow-up) are listed in resources/rules/sign-requirements.json.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from tpi_notes.anatomy import Atlas
 from tpi_notes.domain import exam
 from tpi_notes.domain.findings import Finding
 from tpi_notes.domain.history_answers import unanswered_for_signing
+from tpi_notes.domain.sign_requirements import sign_requirements, unanswered
 from tpi_notes.domain.sites import site_near_lung
 from tpi_notes.domain.templates import carried_blocker
 
@@ -61,6 +64,9 @@ def missing_for_signing(draft: object, findings: list[Finding], atlas: Atlas,
     need(d.pain_before is not None, "pain_before", "Record the pain score before (NRS 0–10).")  # type: ignore[attr-defined]
     need(d.pain_after is not None, "pain_after", "Record the pain score after (NRS 0–10).")  # type: ignore[attr-defined]
     need(d.relief_pct is not None, "relief_pct", "Record the immediate relief in % (payers audit it).")  # type: ignore[attr-defined]
+    # position, antisepsis, guidance, complications … (clinical-reference §1.4/§1.6): the clinic's data file
+    asked = {m.field for m in out}
+    out.extend(MissingItem(r.field, r.message) for r in unanswered(d, sign_requirements()) if r.field not in asked)
     sites = d.sites  # type: ignore[attr-defined]
     if any(site_near_lung(atlas, s) for s in sites):
         need(d.respiratory_check, "respiratory_check",  # type: ignore[attr-defined]

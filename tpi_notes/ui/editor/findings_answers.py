@@ -64,7 +64,8 @@ class AnswerStep(QUndoCommand):
 
 
 def field_widget(editor: SessionEditor, field: str) -> QWidget | None:
-    """The form field a blocker's key names (pain_after, respiratory_check …), on the pre- or post-procedure tab."""
+    """The form field a blocker's key names (pain_after, respiratory_check, guidance …), on the pre- or
+    post-procedure tab."""
     for panel in (editor.post, editor.pre):
         widget = getattr(panel, field, None)
         if isinstance(widget, (PainScale, QComboBox, QLineEdit)):
@@ -83,6 +84,10 @@ def _value(widget: QWidget) -> object:
 def _set(widget: QWidget, value: object) -> None:
     if isinstance(widget, PainScale):
         widget.setValue(int(value))  # type: ignore[call-overload]
+    elif isinstance(widget, QComboBox) and not widget.isEditable():  # a list (guidance): the entry of that text
+        index = widget.findText(str(value))
+        if index >= 0:
+            widget.setCurrentIndex(index)
     elif isinstance(widget, QComboBox):
         widget.setEditText(str(value))
     elif isinstance(widget, QLineEdit):
