@@ -82,7 +82,9 @@ def _scrolled(widget: QWidget, tabs: QTabWidget, title: str, index: int = -1) ->
     """A tab page scrolling ``widget``, put in ``tabs`` empty and then filled: a widget moved into a window with a
     style sheet is polished again with everything under it, so the form moves once, into its place, rather than
     into a holder, the holder into the scroll area, that into the tabs and so on up (H32: the first opening spent
-    seconds there)."""
+    seconds there). The holder gets the form before it goes into the scroll area: put in empty first, the pages
+    took more height than their forms need and the repeat visit's pain-before row fell out of sight at 1600 × 1000
+    (the routine-note walk)."""
     area = FormPage(widget)
     area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # never clip a narrow window
@@ -90,11 +92,11 @@ def _scrolled(widget: QWidget, tabs: QTabWidget, title: str, index: int = -1) ->
     area.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab goes from the tab bar to the first field (H30 audit)
     tabs.insertTab(index, area, title)
     holder = QWidget()
-    area.setWidget(holder)
     layout = QVBoxLayout(holder)
     layout.setContentsMargins(12, 4, 12, 4)
     layout.addWidget(widget)
     layout.addStretch(1)
+    area.setWidget(holder)
     return area
 
 
