@@ -1,6 +1,8 @@
-"""A layout that wraps its items onto the next line when they do not fit (the header's badges).
+"""A layout that wraps its items onto the next line when they do not fit (the header's badges, the findings
+panel's short links).
 
-After Qt's own "Flow Layout" example, trimmed to what the header needs.
+After Qt's own "Flow Layout" example. An item wider than the whole row takes the row's width and the height it
+needs there (a wrapping label or button).
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget
 
 
 class FlowLayout(QLayout):
-    def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6, line_spacing: int | None = None) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._spacing = spacing
+        self._line_spacing = spacing if line_spacing is None else line_spacing
         self.setContentsMargins(QMargins(0, 0, 0, 0))
 
     def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt API
@@ -57,11 +60,13 @@ class FlowLayout(QLayout):
         x, y, line_height = area.x(), area.y(), 0
         for item in self._items:
             hint = item.sizeHint()
-            if x + hint.width() > area.right() + 1 and line_height > 0:
-                x, y = area.x(), y + line_height + self._spacing
+            width = min(hint.width(), area.width())
+            height = item.heightForWidth(width) if item.hasHeightForWidth() and width < hint.width() else hint.height()
+            if x + width > area.right() + 1 and x > area.x():
+                x, y = area.x(), y + line_height + self._line_spacing
                 line_height = 0
             if move:
-                item.setGeometry(QRect(QPoint(x, y), hint))
-            x += hint.width() + self._spacing
-            line_height = max(line_height, hint.height())
+                item.setGeometry(QRect(QPoint(x, y), QSize(width, height)))
+            x += width + self._spacing
+            line_height = max(line_height, height)
         return y + line_height - rect.y() + margins.bottom()

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from html import escape
 from typing import Protocol
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -31,8 +31,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLayout,
-    QLayoutItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -52,6 +50,7 @@ from tpi_notes.services.assessment import Assessment, assess
 from tpi_notes.services.context import AppContext
 from tpi_notes.ui.editor.pain_scale import PainScale
 from tpi_notes.ui.editor.phrase_picker import PhraseKey
+from tpi_notes.ui.flow_layout import FlowLayout
 from tpi_notes.ui.style import DANGER, MUTED, set_role
 
 DEBOUNCE_MS = 300
@@ -101,64 +100,6 @@ class BlockerRow(QWidget):
             self.line.setAlignment(self.answer, Qt.AlignmentFlag.AlignLeft if wanted
                                    == QBoxLayout.Direction.TopToBottom else Qt.AlignmentFlag.AlignVCenter)
         super().resizeEvent(event)
-
-
-class FlowLayout(QLayout):
-    """Items side by side, wrapping to the next line when the row is full (Qt's flow layout example)."""
-
-    def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
-        super().__init__(parent)
-        self._items: list[QLayoutItem] = []
-        self._spacing = spacing
-        self.setContentsMargins(0, 0, 0, 0)
-
-    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt API
-        self._items.append(item)
-
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt API
-        return self._items[index] if 0 <= index < len(self._items) else None
-
-    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt API
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
-
-    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 - Qt API
-        return Qt.Orientation(0)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt API
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
-        return self._place(QRect(0, 0, width, 0), move=False)
-
-    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt API
-        super().setGeometry(rect)
-        self._place(rect, move=True)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return self.minimumSize()
-
-    def minimumSize(self) -> QSize:  # noqa: N802 - Qt API
-        size = QSize()
-        for item in self._items:
-            size = size.expandedTo(item.minimumSize())
-        return size
-
-    def _place(self, rect: QRect, *, move: bool) -> int:
-        x, y, line = rect.x(), rect.y(), 0
-        for item in self._items:
-            hint = item.sizeHint()
-            width = min(hint.width(), rect.width())
-            height = item.heightForWidth(width) if item.hasHeightForWidth() and width < hint.width() else hint.height()
-            if x > rect.x() and x + width > rect.x() + rect.width():
-                x, y, line = rect.x(), y + line + self._spacing // 2, 0
-            if move:
-                item.setGeometry(QRect(QPoint(x, y), QSize(width, height)))
-            x += width + self._spacing
-            line = max(line, height)
-        return y + line - rect.y()
 
 
 class WrapButton(QPushButton):
@@ -632,7 +573,7 @@ class FindingsPanel(QFrame):
         if chips:
             flow = QWidget(self.body)
             flow.setObjectName("blocker_chips")
-            layout = FlowLayout(flow)
+            layout = FlowLayout(flow, line_spacing=3)
             for chip in chips:
                 chip.setParent(flow)
                 layout.addWidget(chip)
