@@ -222,9 +222,8 @@ def test_sign_and_print_with_no_default_printer_says_so_without_a_dialog(
     assert fake_lp.jobs == [] and _print_rows(ctx, sid) == [] and _print_events(ctx, sid) == []
 
 
-def test_a_preview_or_a_cancelled_print_is_not_recorded_as_a_sheet_handed_over(
-        qtbot: QtBot, ctx: AppContext, doctor: int, fake_lp: FakeLp, boxes: list[str],  # noqa: F811
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def _signed_window(ctx: AppContext, doctor: int) -> tuple[int, SessionWindow]:
+    """A new patient's two-site session signed with the PIN, and its read-only window shown."""
     from tpi_notes.services.signing import sign_session
 
     patient = add_patient(ctx)
@@ -232,6 +231,13 @@ def test_a_preview_or_a_cancelled_print_is_not_recorded_as_a_sheet_handed_over(
     sign_session(ctx, sid, doctor, None, pin=PIN, row_version=drafts.get_draft(ctx, sid).row_version or 1)
     window = SessionWindow(sessions.get_session(ctx, sid), patient.display_name, {}, ctx=ctx)
     window.show()
+    return sid, window
+
+
+def test_a_preview_or_a_cancelled_print_is_not_recorded_as_a_sheet_handed_over(
+        qtbot: QtBot, ctx: AppContext, doctor: int, fake_lp: FakeLp, boxes: list[str],  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sid, window = _signed_window(ctx, doctor)
     try:
         qtbot.mouseClick(window.print_buttons["preview_aftercare"], Qt.MouseButton.LeftButton)
         preview = window.active_dialog
@@ -341,13 +347,7 @@ def test_an_empty_end_with_a_start_still_to_come_names_the_start_not_the_end(
 def test_the_notes_preview_is_a_view_and_only_a_note_that_went_out_is_a_print(
         qtbot: QtBot, ctx: AppContext, doctor: int, fake_lp: FakeLp, boxes: list[str],  # noqa: F811
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from tpi_notes.services.signing import sign_session
-
-    patient = add_patient(ctx)
-    sid = save_session(ctx, patient.id, doctor, 2)
-    sign_session(ctx, sid, doctor, None, pin=PIN, row_version=drafts.get_draft(ctx, sid).row_version or 1)
-    window = SessionWindow(sessions.get_session(ctx, sid), patient.display_name, {}, ctx=ctx)
-    window.show()
+    sid, window = _signed_window(ctx, doctor)
 
     def events(action: str) -> list[str]:
         with ctx.read() as s:
