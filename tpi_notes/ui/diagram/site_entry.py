@@ -2,7 +2,7 @@
 
 Every muscle the atlas charts is found, deep ones included (piriformis, quadratus lumborum, the scalenes: the
 site goes on the region above them, assigned to the deep muscle), by its name, the start of its words ("glute
-med") or a clinician's abbreviation ("QL", "SCM", "traps"; ui/diagram/muscle_lookup.py). A side word typed at
+med") or a clinician's abbreviation ("QL", "SCM", "traps"; domain/muscle_lookup.py). A side word typed at
 either end ("R upper trap", "levator bilat") chooses the PATIENT's side, else the side box does. A name that
 matches several muscles lists them and adds nothing until one is chosen (↓ then Enter); an unknown one says so.
 
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from tpi_notes.anatomy import Atlas, Region
+from tpi_notes.domain.muscle_lookup import Muscle, atlas_muscles, lookup
 from tpi_notes.palette import MARKER_LABELS
-from tpi_notes.ui.diagram.muscle_lookup import Muscle, atlas_muscles, lookup
 
 # the patient's sides, worded as the diagram labels them ("Right" alone read as the viewer's right)
 SIDES = (("Patient's R", ("R",)), ("Patient's L", ("L",)), ("Both sides", ("R", "L")))
